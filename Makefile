@@ -1,0 +1,32 @@
+# The README's two commands: `make demo` and `make test`. Each makes its own virtual environment.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test check bench corpus clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "cotag needs Python 3.11 or newer (found %s)" % sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/cotag demo --dir demo-project
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+check: test
+	$(PY) bench/import_bench.py --quick
+
+bench: $(STAMP)
+	$(PY) bench/import_bench.py
+
+corpus: $(STAMP)
+	$(PY) -m cotag.demo.generate --out transcripts
+
+clean:
+	rm -rf $(VENV) demo-project .pytest_cache

@@ -1,0 +1,246 @@
+"""The command line: a thin front end over cotag.services; domain errors become one clean message."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, List, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from cotag.errors import CotagError
+
+
+class CleanError(click.ClickException):
+    """A CotagError as the user sees it: one line per problem, no traceback."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+class CotagGroup(TyperGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CotagError as exc:
+            raise CleanError(str(exc)) from None
+
+
+app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="cotag: code qualitative interviews in the terminal.")
+codebook_app = typer.Typer(no_args_is_help=True, help="Check, load and save codebooks.")
+documents_app = typer.Typer(no_args_is_help=True, help="List and show the project's documents.")
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(documents_app, name="documents")
+
+ProjectOption = typer.Option(None, "--project", "-p", envvar="COTAG_PROJECT",
+                             help="Project folder (default: search upwards from the working directory).")
+
+
+class State:
+    project_dir: Optional[str] = None
+
+
+state = State()
+
+
+@app.callback()
+def _main(project: Optional[str] = ProjectOption) -> None:
+    state.project_dir = project
+
+
+def open_project():
+    from cotag.project import open_project as _open
+
+    return _open(explicit=state.project_dir)
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------- project
+
+@app.command()
+def init(directory: Path = typer.Argument(Path("."), help="Folder for the project (created if missing)."),
+         db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite file cotag.db beside cotag.toml)."),
+         codebook: Optional[str] = typer.Option(None, help="Codebook YAML file, relative to the project folder."),
+         transcripts: List[str] = typer.Option([], "--transcripts", help="Transcript folder (repeatable)."),
+         ) -> None:
+    """Create a project: cotag.toml and its database."""
+    from cotag.project import init_project
+    from cotag.store.database import redact
+
+    project = init_project(directory, database_url=db, codebook=codebook, folders=list(transcripts))
+    typer.echo(f"created project {project.name!r} in {project.root} (database {redact(project.database_url)})")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Documents per group, units, codes, coders and codings in the project."""
+    from cotag import services
+
+    data = services.status(open_project())
+    if as_json:
+        emit_json(data)
+        return
+    typer.echo(f"project   {data['project']}  ({data['root']})")
+    typer.echo(f"database  {data['database']}")
+    groups = ", ".join(f"{g or '(no group)'} {n}" for g, n in data["documents"].items()) or "none"
+    typer.echo(f"documents {sum(data['documents'].values())}: {groups}")
+    for key in ("units", "codes", "coders", "codings"):
+        typer.echo(f"{key:<9} {data[key]}")
+
+
+@app.command("import")
+def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or folders."),
+            group: Optional[str] = typer.Option(None, "--group", "-g", help="Group for these documents (overrides front matter)."),
+            as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+            ) -> None:
+    """Import transcripts (.txt, .md, .docx, .vtt, .srt): speaker turns and sentence units."""
+    from cotag import services
+
+    project = open_project()
+    report = _with_progress(lambda progress: services.import_transcripts(
+        project, paths=list(paths), group=group, progress=progress), quiet=as_json)
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        typer.echo(f"imported {len(report.added)} new, {len(report.replaced)} replaced, "
+                   f"{len(report.updated)} with new attributes, {len(report.unchanged)} unchanged; "
+                   f"{report.units} units, {report.words} words")
+        for line in report.refused:
+            typer.echo(f"refused: {line}", err=True)
+        for line in report.errors:
+            typer.echo(f"error: {line}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _with_progress(job, quiet: bool = False):
+    """Run job(progress) with a progress bar on stderr when it is a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return job(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=what)
+
+        return job(progress)
+
+
+# ---------------------------------------------------------------- documents
+
+@documents_app.command("list")
+def documents_list(group: Optional[str] = typer.Option(None, "--group", "-g"),
+                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every document with its group, attributes, units and words."""
+    from cotag import services
+
+    rows = services.documents_table(open_project(), group=group)
+    if as_json:
+        emit_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "group", "attributes", "units", "words", box=None)
+    for row in rows:
+        attrs = ", ".join(f"{v}" for k, v in row["attributes"].items() if k not in ("synthetic",) and v not in (None, ""))
+        table.add_row(row["id"], row["group"], attrs[:60], str(row["units"]), str(row["words"]))
+    Console().print(table)
+
+
+@documents_app.command("show")
+def documents_show(document_id: str = typer.Argument(..., metavar="ID"),
+                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """A document's text, turn by turn, with its speakers."""
+    from cotag import services
+
+    data = services.document_turns(open_project(), external_id=document_id)
+    if as_json:
+        emit_json(data)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    attrs = ", ".join(f"{k}: {v}" for k, v in data["attributes"].items())
+    console.print(f"[bold]{escape(data['id'])}[/] ({escape(data['group'])}) {escape(attrs)}\n")
+    for turn in data["turns"]:
+        style = "dim italic" if turn["interviewer"] else ""
+        label = f"[bold]{escape(turn['speaker'] or '—')}:[/] "
+        text = escape(turn["text"])
+        console.print(f"{label}[{style}]{text}[/]\n" if style else f"{label}{text}\n")
+
+
+# ---------------------------------------------------------------- codebook
+
+@codebook_app.command("check")
+def codebook_check(file: Path = typer.Argument(..., help="Codebook YAML file.")) -> None:
+    """Validate a codebook and report every problem with file, line and key."""
+    from cotag.codebook import check_codebook
+
+    codebook, problems = check_codebook(file)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        typer.echo(f"{file}: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{file}: ok, {len(codebook.codes)} codes, version {codebook.version}")
+
+
+@codebook_app.command("load")
+def codebook_load(file: Optional[Path] = typer.Argument(None, help="Codebook YAML (default: the project's codebook)."),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Load a codebook into the project: codes are matched by key; none with codings is ever dropped."""
+    from cotag import services
+
+    project = open_project()
+    path = file or project.codebook_path
+    if path is None:
+        fail("no codebook file given and cotag.toml names none ([codebook] path)")
+    report = services.load_codebook_file(project, path=path)
+    if as_json:
+        emit_json(report)
+        return
+    typer.echo(f"loaded {report['codebook']!r} version {report['version']}: {report['codes']} codes; "
+               f"{len(report['added'])} added, {len(report['updated'])} updated, {len(report['retired'])} retired")
+    if report["retired"]:
+        typer.echo("retired (no longer in the file, kept with their codings): " + ", ".join(report["retired"]))
+
+
+# ---------------------------------------------------------------- demo
+
+@app.command()
+def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Where to create the demo project."),
+         open_tui: bool = typer.Option(True, "--tui/--no-tui", help="Open the coding app when set up."),
+         ) -> None:
+    """Create (or reuse) the demo project: codebook, the synthetic corpus, and print its status."""
+    from cotag.demo import project as demo_setup
+
+    project, created = demo_setup.ensure_demo_project(directory, echo=typer.echo)
+    from cotag import services
+
+    data = services.status(project)
+    typer.echo(f"demo project {'created' if created else 'ready'} in {project.root}")
+    typer.echo(json.dumps({k: data[k] for k in ("documents", "units", "codes", "coders", "codings")}))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

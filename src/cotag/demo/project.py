@@ -1,0 +1,41 @@
+"""The demo project: the study's codebook and the synthetic corpus, set up in one step."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from cotag.errors import CotagError
+from cotag.project import CONFIG_NAME, Project, init_project, open_project
+
+
+def corpus_root() -> Path:
+    """The folder holding codebooks/ and transcripts/: the source checkout, else the working directory."""
+    candidates = [Path(__file__).resolve().parents[3], Path.cwd()]
+    for root in candidates:
+        if (root / "codebooks" / "migration.yaml").is_file() and (root / "transcripts").is_dir():
+            return root
+    raise CotagError("cannot find the demo corpus (codebooks/migration.yaml and transcripts/): "
+                     "run this from a cotag source checkout")
+
+
+def ensure_demo_project(directory: Path | str, *, echo: Callable[[str], None] = print) -> tuple[Project, bool]:
+    """Open the demo project in directory, creating and filling it on first use."""
+    from cotag import services
+
+    directory = Path(directory).resolve()
+    if (directory / CONFIG_NAME).is_file():
+        return open_project(directory), False
+    source = corpus_root()
+    codebook = os.path.relpath(source / "codebooks" / "migration.yaml", directory)
+    folders = [os.path.relpath(source / "transcripts" / g, directory) for g in ("experts", "graduates")]
+    project = init_project(directory, codebook=codebook, folders=folders, name="demo")
+    echo(f"created demo project in {directory}")
+    report = services.load_codebook_file(project, path=project.codebook_path)
+    echo(f"loaded codebook: {report['codes']} codes")
+    imported = services.import_transcripts(project, paths=project.transcript_folders)
+    echo(f"imported {len(imported.added)} transcripts: {imported.units} units, {imported.words} words")
+    if not imported.ok:
+        raise CotagError("the demo corpus did not import cleanly:\n" + "\n".join(imported.errors + imported.refused))
+    return project, True

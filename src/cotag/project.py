@@ -1,0 +1,161 @@
+"""A cotag project: the folder with cotag.toml, its database, and sessions on it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from cotag.errors import CotagError, ProjectNotFound
+
+CONFIG_NAME = "cotag.toml"
+DEFAULT_DB_NAME = "cotag.db"
+ENV_PROJECT = "COTAG_PROJECT"
+ENV_DATABASE_URL = "COTAG_DATABASE_URL"
+
+
+@dataclass
+class Project:
+    root: Path
+    config: dict[str, Any]
+    database_url: str
+    _engine: Any = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("project", {}).get("name", self.root.name))
+
+    @property
+    def codebook_path(self) -> Path | None:
+        path = self.config.get("codebook", {}).get("path")
+        return (self.root / path) if path else None
+
+    @property
+    def transcript_folders(self) -> list[Path]:
+        return [self.root / p for p in self.config.get("transcripts", {}).get("folders", [])]
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from cotag.store.database import make_engine
+
+            self._engine = make_engine(self.database_url)
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """A unit of work: committed when the block ends, rolled back on error."""
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def resolve_database_url(root: Path, url: str) -> str:
+    """Make a relative SQLite path relative to the project folder, not the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        path = url[len(prefix):]
+        if path and path != ":memory:" and not os.path.isabs(path):
+            return prefix + str((root / path).resolve())
+    return url
+
+
+def read_config(root: Path) -> dict[str, Any]:
+    path = root / CONFIG_NAME
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise CotagError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise CotagError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def find_project_root(start: Path | None = None, explicit: str | Path | None = None) -> Path:
+    """--project beats COTAG_PROJECT beats searching upwards from the working directory."""
+    chosen = explicit or os.environ.get(ENV_PROJECT)
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise ProjectNotFound(f"{root}: no {CONFIG_NAME} here (run `cotag init {chosen}` first)")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ProjectNotFound(
+        f"no cotag project in {here} or above it: run `cotag init`, or pass --project DIR / set {ENV_PROJECT}"
+    )
+
+
+def open_project(root: Path | str | None = None, *, explicit: str | Path | None = None, migrate: bool = True) -> Project:
+    root = Path(root).resolve() if root is not None else find_project_root(explicit=explicit)
+    config = read_config(root)
+    url = os.environ.get(ENV_DATABASE_URL) or config.get("database", {}).get("url") or f"sqlite:///{DEFAULT_DB_NAME}"
+    project = Project(root=root, config=config, database_url=resolve_database_url(root, url))
+    if migrate:
+        from cotag.store.database import ensure_schema
+
+        ensure_schema(project.engine)
+    return project
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_config(root: Path, *, name: str, database_url: str, codebook: str | None, folders: list[str],
+                 extra: str = "") -> Path:
+    lines = [
+        "# cotag project settings (https://toml.io). Paths are relative to this file.",
+        "[project]",
+        f"name = {_toml_str(name)}",
+        "",
+        "[database]",
+        "# SQLite file beside this file by default; a team can use",
+        '# "postgresql+psycopg://USER@HOST:5432/DB" (see docs/team.md).',
+        f"url = {_toml_str(database_url)}",
+        "",
+        "[codebook]",
+        f"path = {_toml_str(codebook)}" if codebook else "# path = \"codebooks/codebook.yaml\"",
+        "",
+        "[transcripts]",
+        "folders = [" + ", ".join(_toml_str(f) for f in folders) + "]",
+        "",
+    ]
+    path = root / CONFIG_NAME
+    path.write_text("\n".join(lines) + extra, encoding="utf-8")
+    return path
+
+
+def init_project(root: Path | str, *, database_url: str | None = None, codebook: str | None = None,
+                 folders: list[str] | None = None, name: str | None = None) -> Project:
+    """Create cotag.toml and the database schema (through the migrations)."""
+    root = Path(root).resolve()
+    if (root / CONFIG_NAME).exists():
+        raise CotagError(f"{root / CONFIG_NAME} already exists: this folder is already a cotag project")
+    if root.exists() and not root.is_dir():
+        raise CotagError(f"{root}: exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    url = database_url or f"sqlite:///{DEFAULT_DB_NAME}"
+    write_config(root, name=name or root.name, database_url=url, codebook=codebook, folders=folders or [])
+    try:
+        return open_project(root)
+    except Exception:
+        # A project whose database cannot be created is no project: leave no half-made config behind.
+        (root / CONFIG_NAME).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""Storage: table models (models.py) and one module of queries per table."""

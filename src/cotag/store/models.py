@@ -1,0 +1,155 @@
+"""The project's tables: every row a researcher's thing (coder, code, document, unit, coding...)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    # Stored naive in UTC: SQLite has no time zones, and mixing aware and naive
+    # datetimes between the two back ends breaks comparisons.
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# Roles. The consensus coder is a reserved row that only a lead may write.
+ROLE_CODER = "coder"
+ROLE_LEAD = "lead"
+ROLE_CONSENSUS = "consensus"
+CONSENSUS_CODER = "consensus"
+
+# Code status: a code is never deleted once used; it is retired or merged.
+STATUS_ACTIVE = "active"
+STATUS_RETIRED = "retired"
+STATUS_MERGED = "merged"
+
+# Per coder and document: where they are, and whether they marked it done.
+PROGRESS_ASSIGNED = "assigned"
+PROGRESS_DONE = "done"
+
+
+class Coder(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    role: str = Field(default=ROLE_CODER)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+
+
+class Code(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True)
+    name: str
+    parent_id: Optional[int] = Field(default=None, foreign_key="code.id")
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    include: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    exclude: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    examples: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    colour: Optional[str] = None
+    shortcut: Optional[str] = None
+    status: str = Field(default=STATUS_ACTIVE)
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="code.id")
+    position: int = 0
+
+
+class Document(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    # The id researchers use (E001, G017); stable across re-imports.
+    external_id: str = Field(index=True, unique=True)
+    group: str = Field(default="", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(index=True)
+    source_path: str = ""
+    format: str = ""
+    words: int = 0
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+
+
+class Unit(SQLModel, table=True):
+    """A sentence inside a speaker turn: what coders select and agreement counts."""
+
+    __table_args__ = (UniqueConstraint("document_id", "index", name="uq_unit_document_index"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    index: int
+    start: int
+    end: int
+    turn: int
+    speaker: str = ""
+    is_interviewer: bool = False
+
+
+class Coding(SQLModel, table=True):
+    """One coder's code on one span. Removal is a soft delete so undo and the audit trail lose nothing."""
+
+    __table_args__ = (
+        Index("ix_coding_document_coder", "document_id", "coder_id"),
+        Index("ix_coding_code", "code_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    code_id: int = Field(foreign_key="code.id")
+    coder_id: int = Field(foreign_key="coder.id", index=True)
+    start: int
+    end: int
+    memo: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    deleted_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+
+
+class Progress(SQLModel, table=True):
+    """Per coder and document: assigned or done, and the unit the coder was last on."""
+
+    __table_args__ = (UniqueConstraint("coder_id", "document_id", name="uq_progress_coder_document"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    coder_id: int = Field(foreign_key="coder.id", index=True)
+    document_id: int = Field(foreign_key="document.id")
+    status: str = Field(default=PROGRESS_ASSIGNED)
+    cursor: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+
+
+class Decision(SQLModel, table=True):
+    """A lead's ruling on one disagreement; a changed ruling supersedes the old row, which stays."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    disagreement: str = Field(index=True)  # stable id of the disagreement ruled on
+    document_id: int = Field(foreign_key="document.id", index=True)
+    code_id: int = Field(foreign_key="code.id")
+    lead_id: int = Field(foreign_key="coder.id")
+    ruling: str  # a | b | both | none | edit
+    start: Optional[int] = None  # the span that stands, for "edit"
+    end: Optional[int] = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    superseded_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+
+
+class Memo(SQLModel, table=True):
+    """A free-standing memo on a document, a code or the project (memos on codings live on Coding.memo)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    coder_id: int = Field(foreign_key="coder.id", index=True)
+    document_id: Optional[int] = Field(default=None, foreign_key="document.id")
+    code_id: Optional[int] = Field(default=None, foreign_key="code.id")
+    title: str = ""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit log: who did what, when."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True, sa_type=DateTime)
+    actor: str = ""  # coder name, or "" for the system
+    kind: str = Field(index=True)  # import, code.apply, code.remove, memo, decision, codebook.*, ...
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
