@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import List, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
+from cotag.commands.common import emit_json, fail, open_project, state, with_progress
 from cotag.errors import CotagError
 
 
-class CleanError(click.ClickException):
-    """A CotagError as the user sees it: one line per problem, no traceback."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.message}", err=True)
-
-
 class CotagGroup(TyperGroup):
+    """Turns a CotagError into what the user sees: 'error: ...' on stderr, exit status 1, no traceback."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except CotagError as exc:
-            raise CleanError(str(exc)) from None
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -40,31 +35,9 @@ ProjectOption = typer.Option(None, "--project", "-p", envvar="COTAG_PROJECT",
                              help="Project folder (default: search upwards from the working directory).")
 
 
-class State:
-    project_dir: Optional[str] = None
-
-
-state = State()
-
-
 @app.callback()
 def _main(project: Optional[str] = ProjectOption) -> None:
     state.project_dir = project
-
-
-def open_project():
-    from cotag.project import open_project as _open
-
-    return _open(explicit=state.project_dir)
-
-
-def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 # ---------------------------------------------------------------- project
@@ -109,7 +82,7 @@ def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or fo
     from cotag import services
 
     project = open_project()
-    report = _with_progress(lambda progress: services.import_transcripts(
+    report = with_progress(lambda progress: services.import_transcripts(
         project, paths=list(paths), group=group, progress=progress), quiet=as_json)
     if as_json:
         emit_json(report.as_dict())
@@ -123,21 +96,6 @@ def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or fo
             typer.echo(f"error: {line}", err=True)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _with_progress(job, quiet: bool = False):
-    """Run job(progress) with a progress bar on stderr when it is a terminal."""
-    if quiet or not sys.stderr.isatty():
-        return job(None)
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("importing", total=None)
-
-        def progress(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=total, description=what)
-
-        return job(progress)
 
 
 # ---------------------------------------------------------------- documents
@@ -236,6 +194,20 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
     data = services.status(project)
     typer.echo(f"demo project {'created' if created else 'ready'} in {project.root}")
     typer.echo(json.dumps({k: data[k] for k in ("documents", "units", "codes", "coders", "codings")}))
+
+
+# Command groups that live in cotag.commands.<name>; each module has register(app).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"cotag.commands.{name}").register(app)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -1,0 +1,507 @@
+"""Read one transcript file (.txt, .md, .docx, .vtt, .srt) into a ParsedTranscript."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cotag.corpus.speakers import SpeakerRules, Turn, find_turns, match_label
+from cotag.errors import CotagError
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ParsedTranscript",
+    "TranscriptError",
+    "Turn",
+    "read_transcript",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".vtt", ".srt")
+
+_FORMAT_OF_SUFFIX = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".docx": "docx",
+    ".vtt": "vtt",
+    ".srt": "srt",
+}
+
+
+class TranscriptError(CotagError):
+    """A transcript that cannot be read; ``str(e)`` is "path:line: message" or "path: message"."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path = Path(path)
+        self.message = message
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else f"{self.path}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class ParsedTranscript:
+    """A transcript's stored text, front matter and speaker turns."""
+
+    path: Path
+    text: str
+    metadata: dict = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    format: str = "txt"
+
+
+def read_transcript(path: Path | str) -> ParsedTranscript:
+    """Read ``path`` by its suffix; raise TranscriptError with the file (and line) at fault."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    fmt = _FORMAT_OF_SUFFIX.get(suffix)
+    if fmt is None:
+        hint = " (save it as .docx)" if suffix in (".doc", ".rtf", ".odt") else ""
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise TranscriptError(path, f"unsupported file type '{suffix or path.name}'{hint}; supported: {supported}")
+    if fmt == "docx":
+        return _read_docx(path)
+    text = _decode(path, _read_bytes(path))
+    if not text.strip():
+        raise TranscriptError(path, "empty transcript")
+    if fmt == "vtt":
+        return _read_vtt(path, text)
+    if fmt == "srt":
+        return _read_srt(path, text)
+    return _read_plain(path, text, fmt)
+
+
+# --- bytes to text ----------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise TranscriptError(path, "is a folder, not a transcript file") from None
+    except FileNotFoundError:
+        raise TranscriptError(path, "file not found") from None
+    except OSError as e:
+        raise TranscriptError(path, f"cannot read file: {e.strerror or e}") from None
+
+
+def _normalise(text: str) -> str:
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Characters a Windows-1251 transcript is made of; anything else in bulk means a wrong guess.
+_EXTRA_TEXT_CHARS = set("«»„“”‘’‚—–…№•·°§©®™€\u00a0")
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text.strip():
+        return False
+    odd = 0
+    for ch in text:
+        if ch in "\n\r\t\f":
+            continue
+        cat = unicodedata.category(ch)
+        if cat[0] == "C":  # control, format, unassigned
+            return False
+        o = ord(ch)
+        if o < 0x80 or 0x400 <= o <= 0x4FF or ch in _EXTRA_TEXT_CHARS:
+            continue
+        odd += 1
+    return odd <= max(2, len(text) // 100)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1251 if it reads as text."""
+    if not data.strip():
+        raise TranscriptError(path, "empty transcript")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _normalise(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise TranscriptError(path, "cannot decode UTF-16 text (byte order mark present)") from None
+    if b"\x00" in data[:8192]:
+        raise TranscriptError(path, "binary file (contains NUL bytes); not a text transcript")
+    try:
+        return _normalise(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        utf8_error = e
+    if not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            text = ""
+        if _looks_like_text(text):
+            return _normalise(text)
+    raise TranscriptError(
+        path,
+        f"cannot decode text (not UTF-8 or Windows-1251): byte 0x{data[utf8_error.start]:02x} "
+        f"is not valid UTF-8; save the file as UTF-8",
+        line=line,
+    )
+
+
+# --- front matter -------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^---[ \t]*$")
+
+
+_MAX_FRONT_MATTER_NODES = 10_000
+
+
+def _plain_metadata(path: Path, value: Any, budget: list[int]) -> Any:
+    """Front matter values as JSON-friendly types: dates become ISO strings, keys strings.
+
+    ``budget`` bounds the walk, so YAML aliases cannot blow up into millions of values.
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TranscriptError(path, "front matter is too large or refers to itself (YAML aliases)")
+    if isinstance(value, dict):
+        return {str(k): _plain_metadata(path, v, budget) for k, v in value.items()}
+    if isinstance(value, (list, set, tuple)):
+        return [_plain_metadata(path, v, budget) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _load_front_matter(path: Path, block: str, first_line: int | None, where: str = "") -> dict:
+    """Parse a YAML block; ``first_line`` is the file line of the block's first line."""
+    try:
+        data = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context = getattr(e, "context", None)
+        detail = f"{problem} ({context})" if context else problem
+        line = None
+        if mark is not None:
+            if first_line is not None:
+                line = first_line + mark.line
+            else:
+                where = f"{where} line {mark.line + 1}".strip()
+        prefix = f"invalid YAML in front matter{' (' + where + ')' if where else ''}"
+        raise TranscriptError(path, f"{prefix}: {detail}", line=line) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TranscriptError(
+            path,
+            f"front matter must be 'key: value' lines (a mapping), not a {type(data).__name__}",
+            line=first_line,
+        )
+    return _plain_metadata(path, data, [_MAX_FRONT_MATTER_NODES])
+
+
+def split_front_matter(path: Path, text: str) -> tuple[dict, str]:
+    """Split a leading ``---`` YAML ``---`` block off ``text``; return (metadata, body)."""
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        return {}, text
+    for i in range(1, len(lines)):
+        if _FENCE.match(lines[i]):
+            metadata = _load_front_matter(path, "\n".join(lines[1:i]), first_line=2)
+            return metadata, "\n".join(lines[i + 1 :])
+    raise TranscriptError(path, "front matter opened with '---' is never closed by a '---' line", line=1)
+
+
+def _tidy_body(text: str) -> str:
+    """Drop leading blank lines and trailing whitespace; keep everything else as written."""
+    m = re.match(r"(?:[ \t]*\n)*", text)
+    return text[m.end() if m else 0 :].rstrip()
+
+
+# --- txt / md ---------------------------------------------------------------------------
+
+
+def _read_plain(path: Path, text: str, fmt: str) -> ParsedTranscript:
+    if not text.strip():
+        raise TranscriptError(path, "empty transcript")
+    metadata, body = split_front_matter(path, text)
+    body = _tidy_body(body)
+    if not body:
+        raise TranscriptError(path, "empty transcript (front matter but no text)")
+    return ParsedTranscript(path, body, metadata, find_turns(body, metadata), fmt)
+
+
+# --- docx -------------------------------------------------------------------------------
+
+_DOCX_FENCES = ("---", "—")  # Word's AutoCorrect may turn "---" into an em dash
+
+
+def _docx_paragraphs(path: Path) -> list[str]:
+    import io
+    import zipfile
+
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    data = _read_bytes(path)
+    if not data:
+        raise TranscriptError(path, "not a readable Word .docx file: the file is empty")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise TranscriptError(
+            path, "not a readable Word .docx file: not a ZIP package (damaged, or another format renamed .docx)"
+        )
+    try:
+        document = docx.Document(io.BytesIO(data))
+        body = document.element.body
+    except Exception as e:  # noqa: BLE001 - python-docx raises zip, XML, KeyError, ValueError, PackageNotFound...
+        reason = str(e).strip() or type(e).__name__
+        raise TranscriptError(path, f"not a readable Word .docx file: {reason}") from None
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    out: list[str] = []
+
+    def cell_text(cell: Any) -> str:
+        return " ".join(cell.text.split())
+
+    def walk(element: Any) -> None:
+        for child in element.iterchildren():
+            tag = child.tag
+            if tag == w + "p":
+                text = _normalise(Paragraph(child, document).text).strip()
+                if text:
+                    out.append(text)
+            elif tag == w + "tbl":
+                table = Table(child, document)
+                for row in table.rows:
+                    cells, seen = [], None
+                    for cell in row.cells:
+                        if cell._tc is seen:  # a merged cell repeats across the columns it spans
+                            continue
+                        seen = cell._tc
+                        cells.append(cell_text(cell))
+                    if any(cells):
+                        out.append(" | ".join(cells))
+            elif tag == w + "sdt":  # content controls wrap ordinary paragraphs
+                content = child.find(w + "sdtContent")
+                if content is not None:
+                    walk(content)
+
+    try:
+        walk(body)
+    except Exception as e:  # noqa: BLE001 - a damaged part can fail in many ways while walking
+        raise TranscriptError(path, f"not a readable Word .docx file: {e}") from None
+    return out
+
+
+def _read_docx(path: Path) -> ParsedTranscript:
+    paragraphs = _docx_paragraphs(path)
+    if not paragraphs:
+        raise TranscriptError(path, "empty transcript")
+    metadata: dict = {}
+    if paragraphs[0] in _DOCX_FENCES:
+        for i in range(1, len(paragraphs)):
+            if paragraphs[i] in _DOCX_FENCES:
+                block = "\n".join(paragraphs[1:i])
+                metadata = _load_front_matter(path, block, first_line=None, where="Word front matter block")
+                paragraphs = paragraphs[i + 1 :]
+                break
+        else:
+            raise TranscriptError(
+                path, "front matter opened with a '---' paragraph is never closed by a '---' paragraph"
+            )
+    if not paragraphs:
+        raise TranscriptError(path, "empty transcript (front matter but no text)")
+    text = "\n\n".join(paragraphs)
+    return ParsedTranscript(path, text, metadata, find_turns(text, metadata), "docx")
+
+
+# --- subtitles: vtt / srt ---------------------------------------------------------------
+
+
+@dataclass
+class _Segment:
+    speaker: str | None  # None: no label, continues the current speaker
+    text: str
+    start: float
+
+
+_VTT_TIME = r"(?:(\d{1,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+_VTT_TIMING = re.compile(rf"^\s*{_VTT_TIME}\s+-->\s+{_VTT_TIME}(?:\s.*)?$")
+_SRT_TIME = r"(\d{1,3}):([0-5]\d):([0-5]\d)[,.](\d{1,3})"
+_SRT_TIMING = re.compile(rf"^\s*{_SRT_TIME}\s*-->\s*{_SRT_TIME}(?:\s.*)?$")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_ASS_TAG = re.compile(r"\{\\[^}]*\}")
+_DIALOGUE_DASH = re.compile(r"^[ \t]*[-–—][ \t]+")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_PAUSE_SPLIT = 2.0  # seconds of silence that start a new paragraph in a file without speakers
+
+
+def _seconds(groups: tuple[str | None, ...]) -> float:
+    h, m, s, ms = groups
+    return int(h or 0) * 3600 + int(m) * 60 + int(s) + int(ms) / 10 ** len(ms)
+
+
+def _clean_cue_text(text: str) -> str:
+    return html.unescape(_ASS_TAG.sub("", _TAG.sub("", text))).replace("\u200e", "").replace("\u200f", "")
+
+
+def _segments_from_lines(
+    lines: list[str], start: float, rules: SpeakerRules, speaker: str | None = None
+) -> list[_Segment]:
+    """Split cue lines into speaker segments ("Name: ...", "- Name: ...", "[Name] ...")."""
+    segments: list[_Segment] = []
+    current = _Segment(speaker, "", start)
+    for raw in lines:
+        line = _clean_cue_text(raw)
+        line = _DIALOGUE_DASH.sub("", line)
+        found = match_label(line, rules, loose=True)
+        if found:
+            label, pos = found
+            if current.text.strip():
+                segments.append(current)
+            current = _Segment(label, line[pos:], start)
+        else:
+            current.text = f"{current.text} {line}" if current.text else line
+    segments.append(current)
+    return [s for s in segments if s.text.strip()]
+
+
+def _vtt_cue_segments(payload: list[str], start: float, rules: SpeakerRules) -> list[_Segment]:
+    text = "\n".join(payload)
+    voices = list(_VOICE.finditer(text))
+    if not voices:
+        return _segments_from_lines(payload, start, rules)
+    segments: list[_Segment] = []
+    head = text[: voices[0].start()]
+    if head.strip():
+        segments.extend(_segments_from_lines(head.split("\n"), start, rules))
+    for i, v in enumerate(voices):
+        end = voices[i + 1].start() if i + 1 < len(voices) else len(text)
+        name = _clean_cue_text(v.group(1) or "").strip() or None
+        body = text[v.end() : end].split("\n")
+        segments.extend(_segments_from_lines(body, start, rules, speaker=name))
+    return segments
+
+
+def _subtitle_transcript(path: Path, segments: list[_Segment], fmt: str) -> ParsedTranscript:
+    """Merge consecutive segments of one speaker into turns laid out as "Name: content"."""
+    rules = SpeakerRules()
+    has_speakers = any(s.speaker for s in segments)
+    groups: list[tuple[str, list[str]]] = []
+    last_start = None
+    for seg in segments:
+        words = _SPACES.sub(" ", seg.text.replace("\n", " ")).strip()
+        if not words:
+            continue
+        if has_speakers:
+            if groups and (seg.speaker is None or seg.speaker == groups[-1][0]):
+                groups[-1][1].append(words)
+            else:
+                groups.append((seg.speaker or "", [words]))
+        else:
+            if groups and last_start is not None and seg.start - last_start < _PAUSE_SPLIT:
+                groups[-1][1].append(words)
+            else:
+                groups.append(("", [words]))
+        last_start = seg.start
+    if not groups:
+        raise TranscriptError(path, "empty transcript (no subtitle text)")
+    parts: list[str] = []
+    turns: list[Turn] = []
+    offset = 0
+    for speaker, texts in groups:
+        prefix = f"{speaker}: " if speaker else ""
+        content = " ".join(texts)
+        start = offset + len(prefix)
+        interviewer = rules.is_interviewer(speaker) if speaker else False
+        turns.append(Turn(start, start + len(content), speaker, interviewer))
+        parts.append(prefix + content)
+        offset += len(prefix) + len(content) + 2
+    return ParsedTranscript(path, "\n\n".join(parts), {}, turns, fmt)
+
+
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """Blank-line separated blocks as (first line number, lines)."""
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    first = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            if not current:
+                first = number
+            current.append(line)
+        elif current:
+            blocks.append((first, current))
+            current = []
+    if current:
+        blocks.append((first, current))
+    return blocks
+
+
+def _read_vtt(path: Path, text: str) -> ParsedTranscript:
+    first = text.split("\n", 1)[0]
+    if not re.match(r"^WEBVTT(?:[ \t].*)?$", first):
+        raise TranscriptError(path, "not a WebVTT file: the first line must be 'WEBVTT'", line=1)
+    rules = SpeakerRules()
+    segments: list[_Segment] = []
+    blocks = _blocks(text)
+    for number, lines in blocks[1:] if blocks and blocks[0][0] == 1 else blocks:
+        head = lines[0]
+        if re.match(r"^(NOTE|STYLE|REGION)(?:[ \t]|$)", head):
+            continue
+        timing_index = 0 if "-->" in head else 1
+        if timing_index >= len(lines) or "-->" not in lines[timing_index]:
+            raise TranscriptError(
+                path, "expected a cue timing line like '00:00:01.000 --> 00:00:04.000'", line=number + timing_index
+            )
+        m = _VTT_TIMING.match(lines[timing_index])
+        if not m:
+            raise TranscriptError(
+                path,
+                f"malformed cue timing {lines[timing_index].strip()!r} "
+                "(expected '00:00:01.000 --> 00:00:04.000')",
+                line=number + timing_index,
+            )
+        start = _seconds(m.groups()[:4])
+        segments.extend(_vtt_cue_segments(lines[timing_index + 1 :], start, rules))
+    if not segments:
+        raise TranscriptError(path, "empty transcript (no cues with text)")
+    return _subtitle_transcript(path, segments, "vtt")
+
+
+def _read_srt(path: Path, text: str) -> ParsedTranscript:
+    if not text.strip():
+        raise TranscriptError(path, "empty transcript")
+    rules = SpeakerRules()
+    segments: list[_Segment] = []
+    for number, lines in _blocks(text):
+        i = 0
+        if lines[0].strip().isdigit():
+            i = 1
+        timing = lines[i] if i < len(lines) else ""
+        if "-->" not in timing:
+            if i == 0 and segments:
+                # A blank line inside a cue's text: the text continues the previous cue.
+                segments.extend(_segments_from_lines(lines, segments[-1].start, rules))
+                continue
+            raise TranscriptError(
+                path,
+                "expected a subtitle timing line like '00:00:01,000 --> 00:00:04,000'",
+                line=number + i,
+            )
+        m = _SRT_TIMING.match(timing)
+        if not m:
+            raise TranscriptError(
+                path,
+                f"malformed subtitle timing {timing.strip()!r} (expected '00:00:01,000 --> 00:00:04,000')",
+                line=number + i,
+            )
+        start = _seconds(m.groups()[:4])
+        segments.extend(_segments_from_lines(lines[i + 1 :], start, rules))
+    if not segments:
+        raise TranscriptError(path, "empty transcript (no subtitles with text)")
+    return _subtitle_transcript(path, segments, "srt")

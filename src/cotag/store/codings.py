@@ -1,0 +1,163 @@
+"""Queries on codings: one coder's code on one span of a document (soft-deleted, never erased)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, select
+
+from cotag.store.models import Code, Coder, Coding, Document, utcnow
+
+
+@dataclass(frozen=True)
+class CodingRow:
+    """A live coding joined with the names researchers use."""
+
+    id: int
+    document: str  # external id
+    document_id: int
+    code: str  # code key
+    code_id: int
+    coder: str
+    coder_id: int
+    start: int
+    end: int
+    memo: str
+    created_at: datetime
+
+
+def add_coding(session: Session, *, document_id: int, code_id: int, coder_id: int, start: int, end: int,
+               memo: str = "") -> Coding:
+    coding = Coding(document_id=document_id, code_id=code_id, coder_id=coder_id, start=start, end=end, memo=memo)
+    session.add(coding)
+    session.flush()
+    return coding
+
+
+def add_codings(session: Session, *, rows: list[dict]) -> int:
+    """Bulk insert (imports, simulations, merges): rows with document_id, code_id, coder_id, start, end[, memo]."""
+    if not rows:
+        return 0
+    now = utcnow()
+    session.execute(insert(Coding), [{"memo": "", "created_at": now, "deleted_at": None, **row} for row in rows])
+    return len(rows)
+
+
+def get_coding(session: Session, *, coding_id: int) -> Coding | None:
+    return session.get(Coding, coding_id)
+
+
+def find_live(session: Session, *, document_id: int, code_id: int, coder_id: int, start: int, end: int) -> Coding | None:
+    return session.exec(select(Coding).where(
+        Coding.document_id == document_id, Coding.code_id == code_id, Coding.coder_id == coder_id,
+        Coding.start == start, Coding.end == end, Coding.deleted_at.is_(None))).first()
+
+
+def soft_delete(session: Session, *, coding: Coding) -> None:
+    coding.deleted_at = utcnow()
+    session.add(coding)
+
+
+def restore(session: Session, *, coding: Coding) -> None:
+    coding.deleted_at = None
+    session.add(coding)
+
+
+def live_for_document(session: Session, *, document_id: int, coder_ids: Iterable[int] | None = None) -> list[Coding]:
+    query = select(Coding).where(Coding.document_id == document_id, Coding.deleted_at.is_(None))
+    if coder_ids is not None:
+        query = query.where(Coding.coder_id.in_(list(coder_ids)))
+    return list(session.exec(query.order_by(Coding.start, Coding.end, Coding.id)))
+
+
+def list_codings(session: Session, *, coders: Iterable[str] | None = None, documents: Iterable[str] | None = None,
+                 codes: Iterable[str] | None = None, groups: Iterable[str] | None = None) -> list[CodingRow]:
+    """Live codings with document id, code key and coder name, filtered by names (None = all)."""
+    query = (
+        select(Coding.id, Document.external_id, Coding.document_id, Code.key, Coding.code_id, Coder.name,
+               Coding.coder_id, Coding.start, Coding.end, Coding.memo, Coding.created_at)
+        .join(Document, Document.id == Coding.document_id)
+        .join(Code, Code.id == Coding.code_id)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coding.deleted_at.is_(None))
+    )
+    if coders is not None:
+        query = query.where(Coder.name.in_(list(coders)))
+    if documents is not None:
+        query = query.where(Document.external_id.in_(list(documents)))
+    if codes is not None:
+        query = query.where(Code.key.in_(list(codes)))
+    if groups is not None:
+        query = query.where(Document.group.in_(list(groups)))
+    query = query.order_by(Document.external_id, Coding.start, Coding.end, Code.key, Coder.name, Coding.id)
+    return [CodingRow(*row) for row in session.exec(query)]
+
+
+def count_live(session: Session, *, coder_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Coding).where(Coding.deleted_at.is_(None))
+    if coder_id is not None:
+        query = query.where(Coding.coder_id == coder_id)
+    return session.exec(query).one()
+
+
+def reassign_code(session: Session, *, from_code_id: int, to_code_id: int, coding_ids: Iterable[int] | None = None) -> int:
+    """Move codings to another code in one statement (merge, split, recode)."""
+    stmt = update(Coding).where(Coding.code_id == from_code_id, Coding.deleted_at.is_(None))
+    if coding_ids is not None:
+        stmt = stmt.where(Coding.id.in_(list(coding_ids)))
+    result = session.execute(stmt.values(code_id=to_code_id))
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A live coding as the coding screen draws it: no ORM object, so a long transcript loads fast."""
+
+    id: int
+    code_id: int
+    coder_id: int
+    start: int
+    end: int
+    memo: str
+
+
+def live_marks(session: Session, *, document_id: int, coder_ids: Iterable[int]) -> list[Mark]:
+    """The live codings of these coders in one document, in reading order."""
+    query = (select(Coding.id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.memo)
+             .where(Coding.document_id == document_id, Coding.deleted_at.is_(None),
+                    Coding.coder_id.in_(list(coder_ids)))
+             .order_by(Coding.start, Coding.end, Coding.id))
+    return [Mark(*row) for row in session.exec(query)]
+
+
+def live_spans(session: Session, *, coder_id: int, document_id: int | None = None) -> list[tuple[int, int, int]]:
+    """(document_id, start, end) of a coder's live codings: enough to tell which units they covered."""
+    query = select(Coding.document_id, Coding.start, Coding.end).where(
+        Coding.coder_id == coder_id, Coding.deleted_at.is_(None))
+    if document_id is not None:
+        query = query.where(Coding.document_id == document_id)
+    return [tuple(row) for row in session.exec(query)]
+
+
+def coders_with_codings(session: Session, *, document_id: int | None = None) -> dict[int, int]:
+    """coder id -> live codings (in one document, or in the project)."""
+    query = select(Coding.coder_id, func.count()).where(Coding.deleted_at.is_(None))
+    if document_id is not None:
+        query = query.where(Coding.document_id == document_id)
+    return dict(session.exec(query.group_by(Coding.coder_id)).all())
+
+
+def unit_spans(session: Session, *, document_id: int) -> list[tuple[int, int, int, int, str, bool]]:
+    """(index, start, end, turn, speaker, is_interviewer) for every unit of a document, as plain tuples.
+
+    The coding screen loads a whole transcript at once; tuples instead of ORM
+    objects keep a 20,000-unit document well inside the time budget for opening.
+    """
+    from cotag.store.models import Unit
+
+    query = (select(Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker, Unit.is_interviewer)
+             .where(Unit.document_id == document_id).order_by(Unit.index))
+    return [tuple(row) for row in session.exec(query)]

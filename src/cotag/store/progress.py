@@ -1,0 +1,70 @@
+"""Queries on progress: which documents a coder was given, where they stopped, which they marked done."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from cotag.store.models import PROGRESS_ASSIGNED, PROGRESS_DONE, Progress, utcnow
+
+
+def get_progress(session: Session, *, coder_id: int, document_id: int) -> Progress | None:
+    return session.exec(select(Progress).where(Progress.coder_id == coder_id,
+                                               Progress.document_id == document_id)).first()
+
+
+def touch(session: Session, *, coder_id: int, document_id: int, cursor: int | None = None,
+          status: str | None = None) -> Progress:
+    """Create or update a coder's row for a document (assigning it on first touch)."""
+    row = get_progress(session, coder_id=coder_id, document_id=document_id)
+    if row is None:
+        row = Progress(coder_id=coder_id, document_id=document_id, status=status or PROGRESS_ASSIGNED,
+                       cursor=cursor or 0)
+    else:
+        if cursor is not None:
+            row.cursor = cursor
+        if status is not None:
+            row.status = status
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def for_coder(session: Session, *, coder_id: int) -> dict[int, Progress]:
+    return {p.document_id: p for p in session.exec(select(Progress).where(Progress.coder_id == coder_id))}
+
+
+def done_documents(session: Session, *, coder_id: int) -> set[int]:
+    return set(session.exec(select(Progress.document_id).where(Progress.coder_id == coder_id,
+                                                               Progress.status == PROGRESS_DONE)))
+
+
+def latest_for_coder(session: Session, *, coder_id: int) -> Progress | None:
+    """Where the coder was last: reopening the app returns there."""
+    return session.exec(select(Progress).where(Progress.coder_id == coder_id)
+                        .order_by(Progress.updated_at.desc(), Progress.id.desc())).first()
+
+
+def codable_unit_counts(session: Session) -> dict[int, int]:
+    """document id -> respondent units (interviewer turns are not coded by default)."""
+    from sqlalchemy import func
+
+    from cotag.store.models import Unit
+
+    rows = session.exec(select(Unit.document_id, func.count()).where(Unit.is_interviewer.is_(False))
+                        .group_by(Unit.document_id))
+    return dict(rows.all())
+
+
+def coded_unit_counts(session: Session, *, coder_id: int) -> dict[int, int]:
+    """document id -> respondent units that at least one of this coder's live codings overlaps."""
+    from sqlalchemy import and_, func
+
+    from cotag.store.models import Coding, Unit
+
+    overlap = and_(Coding.document_id == Unit.document_id, Coding.start < Unit.end, Coding.end > Unit.start,
+                   Coding.coder_id == coder_id, Coding.deleted_at.is_(None))
+    rows = session.exec(select(Unit.document_id, func.count(func.distinct(Unit.id)))
+                        .join(Coding, overlap).where(Unit.is_interviewer.is_(False))
+                        .group_by(Unit.document_id))
+    return dict(rows.all())
