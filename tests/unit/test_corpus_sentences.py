@@ -140,3 +140,9 @@ def test_importing_the_corpus_package_loads_no_heavy_or_ui_modules():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
+
+
+def test_pronoun_i_ends_a_sentence_but_initials_do_not():
+    text = "My brother left, and so had I. I still think about it. We met A. S. Pushkin there."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "My brother left, and so had I.", "I still think about it.", "We met A. S. Pushkin there."]

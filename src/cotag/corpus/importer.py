@@ -135,6 +135,7 @@ def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | 
 
     all_spans = sentence_spans([t for t, *_ in todo]) if todo else []
     events = []
+    pending_units: list = []
     for n, ((transcript, external_id, doc_group, meta, digest, existing), spans) in enumerate(zip(todo, all_spans), 1):
         units = [
             doc_store.UnitRow(index=i, start=start, end=end, turn=turn,
@@ -142,12 +143,14 @@ def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | 
                               is_interviewer=transcript.turns[turn].is_interviewer)
             for i, (turn, start, end) in enumerate(spans)
         ]
-        words = count_words(transcript.text)
+        # Speaker labels are not the respondent's words.
+        words = sum(count_words(transcript.text[t.start:t.end]) for t in transcript.turns)
         values = {"external_id": external_id, "group": doc_group, "text": transcript.text, "attributes": meta,
                   "content_hash": digest, "source_path": str(transcript.path), "format": transcript.format,
                   "words": words}
         if existing is None:
-            doc_store.add_document(session, values=values, units=units)
+            document = doc_store.add_document(session, values=values)
+            pending_units.append((document.id, units))
             report.added.append(external_id)
         else:
             doc_store.replace_document(session, document=existing, values=values, units=units)
@@ -159,6 +162,7 @@ def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | 
                                    "replaced": existing is not None}})
         if progress:
             progress(total + n, total * 2, f"stored {external_id}")
+    doc_store.insert_units_of(session, batches=pending_units)
     log_events(session, rows=events)
     if progress:
         progress(total * 2, total * 2, "done")

@@ -22,7 +22,9 @@ _TAIL = 24
 _TITLE = re.compile(
     r"(?<![^\s(«\"“])(?:Dr|Mr|Mrs|Ms|Mx|Prof|St|Mt|Jr|Sr|Gen|Col|Capt|Sgt|Rev|Hon|"
     r"проф|акад|доц|им|ул|пр-т|просп|обл|р-н|д|тов|г-н|г-жа|e\.g|i\.e|vs|cf|viz|т\.\s?е|т\.\s?к|напр"
-    r"|[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])\.$"  # the last: an initial, as in "A. S. Pushkin", "Н. Назарбаев"
+    # the last: an initial, as in "A. S. Pushkin", "Н. Назарбаев"; not "I", which ends
+    # "...and so had I." far more often than it abbreviates a name.
+    r"|[A-HJ-ZА-ЯЁӘҒҚҢӨҰҮҺІ])\.$"
 )
 # Abbreviations after which a lower-case word continues the sentence.
 _ABBREVIATION = re.compile(
@@ -44,8 +46,27 @@ def _nlp() -> Any:
     nlp = spacy.blank("xx")
     punct = sorted(set(Sentencizer.default_punct_chars) | set(_EXTRA_PUNCT))
     nlp.add_pipe("sentencizer", config={"punct_chars": punct})
+    # The tokenizer keeps "I." whole, as if an initial, so "...so had I. I still..." never split.
+    from spacy.symbols import ORTH
+
+    nlp.tokenizer.add_special_case("I.", [{ORTH: "I"}, {ORTH: "."}])
     nlp.max_length = 50_000_000  # one unbroken turn can be long; the sentencizer needs no memory per char
     return nlp
+
+
+def _sentence_chars(doc: Any) -> list[tuple[int, int]]:
+    """Sentence character spans read with numpy from the token array, without a Python Span per sentence."""
+    from spacy.attrs import IDX, SENT_START
+
+    if len(doc) == 0:
+        return []
+    array = doc.to_array([IDX, SENT_START])
+    starts = array[array[:, 1] == 1, 0].tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    ends = starts[1:] + [len(doc.text)]
+    # A sentence runs to where the next begins; _refine trims the whitespace between them.
+    return list(zip(starts, ends))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -128,7 +149,7 @@ def sentence_spans(
         return result
     nlp = _nlp()
     for (t_index, turn_index, base), doc in zip(owners, nlp.pipe(texts, batch_size=batch_size)):
-        spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        spans = _sentence_chars(doc)
         units = result[t_index]
         for start, end in _refine(doc.text, spans):
             units.append((turn_index, base + start, base + end))
@@ -142,6 +163,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         return []
     out = []
     for (base, _), doc in zip(pieces, _nlp().pipe([text[s:e] for s, e in pieces])):
-        spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        spans = _sentence_chars(doc)
         out.extend((base + s, base + e) for s, e in _refine(doc.text, spans))
     return out

@@ -76,7 +76,8 @@ def sync_codebook(session: Session, *, codebook) -> SyncReport:
             changed = [name for name, value in values.items() if getattr(code, name) != value]
             for name in changed:
                 setattr(code, name, values[name])
-            if changed:
+            # Order shifts when a code above is removed; that is not a change to this code.
+            if [name for name in changed if name != "position"]:
                 report.updated.append(spec.key)
             session.add(code)
         by_key[spec.key] = code

@@ -52,22 +52,29 @@ def list_units(session: Session, *, document_id: int) -> list[Unit]:
     return list(session.exec(select(Unit).where(Unit.document_id == document_id).order_by(Unit.index)))
 
 
-def add_document(session: Session, *, values: dict[str, Any], units: list[UnitRow]) -> Document:
+def add_document(session: Session, *, values: dict[str, Any], units: list[UnitRow] | None = None) -> Document:
+    """A new document; pass units=None to insert them later in bulk with insert_units_of."""
     document = Document(**values)
     session.add(document)
     session.flush()
-    insert_units(session, document_id=document.id, units=units)
+    if units is not None:
+        insert_units(session, document_id=document.id, units=units)
     return document
 
 
 def insert_units(session: Session, *, document_id: int, units: list[UnitRow]) -> None:
-    # One executemany per document: the import's cost is spaCy, not the database.
-    if units:
-        session.execute(insert(Unit), [
-            {"document_id": document_id, "index": u.index, "start": u.start, "end": u.end, "turn": u.turn,
-             "speaker": u.speaker, "is_interviewer": u.is_interviewer}
-            for u in units
-        ])
+    insert_units_of(session, batches=[(document_id, units)])
+
+
+def insert_units_of(session: Session, *, batches: list[tuple[int, list[UnitRow]]]) -> None:
+    """Units of many documents in one Core executemany: the ORM's per-row bookkeeping cost more than spaCy."""
+    rows = [
+        {"document_id": document_id, "index": u.index, "start": u.start, "end": u.end, "turn": u.turn,
+         "speaker": u.speaker, "is_interviewer": u.is_interviewer}
+        for document_id, units in batches for u in units
+    ]
+    if rows:
+        session.connection().execute(insert(Unit.__table__), rows)
 
 
 def replace_document(session: Session, *, document: Document, values: dict[str, Any], units: list[UnitRow]) -> None:

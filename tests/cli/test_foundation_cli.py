@@ -1,0 +1,236 @@
+"""The foundation from the command line: init, import, status, documents, codebook check and load."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cotag.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+
+EXPERT = """---
+id: E900
+group: expert
+gender: female
+age: 38
+occupation: civil servant
+place: Almaty
+---
+Interviewer: Why would people leave?
+
+Respondent: Salaries are low here. My cousin earns five times more in Germany!
+
+Interviewer: And family?
+
+Respondent: My parents are old. I cannot leave them.
+"""
+
+CODEBOOK = """codebook: Test
+version: 3
+codes:
+  - key: push
+    name: Push factors
+    children:
+      - key: wages
+        name: Wages
+        shortcut: "1"
+      - key: corruption
+        name: Corruption
+        shortcut: "2"
+  - key: family-ties
+    name: Family ties
+    shortcut: "3"
+"""
+
+
+def cli(*args: str, project: Path | None = None):
+    runner = CliRunner()
+    argv = (["--project", str(project)] if project else []) + list(args)
+    return runner.invoke(app, argv, catch_exceptions=False)
+
+
+@pytest.fixture
+def proj(tmp_path, monkeypatch):
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COTAG_PROJECT", raising=False)
+    root = tmp_path / "study"
+    result = cli("init", str(root))
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_init_import_status_json(proj, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "E900.md").write_text(EXPERT, encoding="utf-8")
+    (folder / "G1.txt").write_text("I: Where did you study?\nR: In Vienna. It was cheap.\n", encoding="utf-8")
+    result = cli("import", str(folder), project=proj)
+    assert result.exit_code == 0, result.output
+    assert "imported 2 new" in result.output
+    status = json.loads(cli("status", "--json", project=proj).output)
+    assert status["documents"] == {"": 1, "expert": 1}
+    assert status["units"] == 1 + 2 + 1 + 2 + 1 + 2
+    assert status["coders"] == 0 and status["codings"] == 0
+
+
+def test_group_option_and_documents_list_show(proj, tmp_path):
+    path = tmp_path / "g.txt"
+    path.write_text("Q: Where to?\nA: Canada, probably. Or Korea.\n", encoding="utf-8")
+    assert cli("import", str(path), "--group", "graduate", project=proj).exit_code == 0
+    rows = json.loads(cli("documents", "list", "--json", project=proj).output)
+    assert rows == [{"id": "g", "group": "graduate", "attributes": {}, "units": 3, "words": 6, "format": "txt",
+                     "source": str(path)}]
+    shown = cli("documents", "show", "g", project=proj).output
+    assert "Q:" in shown and "Canada, probably. Or Korea." in shown
+    turns = json.loads(cli("documents", "show", "g", "--json", project=proj).output)["turns"]
+    assert [(t["speaker"], t["interviewer"], len(t["units"])) for t in turns] == [("Q", True, 1), ("A", False, 2)]
+    bad = cli("documents", "show", "nope", project=proj)
+    assert bad.exit_code == 1 and "no document with id 'nope'" in bad.output
+
+
+def test_reimport_unchanged_does_nothing_and_changed_coded_is_refused(proj, tmp_path):
+    from cotag.project import open_project
+    from cotag.store import coders, codings, documents, codes
+    from factories import make_codes
+
+    path = tmp_path / "E900.md"
+    path.write_text(EXPERT, encoding="utf-8")
+    assert cli("import", str(path), project=proj).exit_code == 0
+    again = cli("import", str(path), "--json", project=proj)
+    assert json.loads(again.output)["unchanged"] == ["E900"]
+
+    project = open_project(proj)
+    with project.session() as session:
+        make_codes(session, [("wages", "Wages")])
+        doc = documents.get_document(session, external_id="E900")
+        coder = coders.get_or_create_coder(session, name="aliya")
+        codings.add_coding(session, document_id=doc.id, code_id=codes.get_code(session, key="wages").id,
+                           coder_id=coder.id, start=doc.text.index("Salaries"), end=doc.text.index("here.") + 5)
+        before = doc.text
+    path.write_text(EXPERT.replace("five times", "six times"), encoding="utf-8")
+    refused = cli("import", str(path), project=proj)
+    assert refused.exit_code == 1
+    assert "E900" in refused.output and "refusing to replace" in refused.output
+    with project.session() as session:
+        assert documents.get_document(session, external_id="E900").text == before
+    project.close()
+
+
+def test_changed_uncoded_document_is_replaced(proj, tmp_path):
+    path = tmp_path / "E900.md"
+    path.write_text(EXPERT, encoding="utf-8")
+    cli("import", str(path), project=proj)
+    path.write_text(EXPERT.replace("five times", "six times"), encoding="utf-8")
+    result = cli("import", str(path), "--json", project=proj)
+    assert json.loads(result.output)["replaced"] == ["E900"]
+    shown = json.loads(cli("documents", "show", "E900", "--json", project=proj).output)
+    assert "six times" in shown["turns"][1]["text"]
+
+
+def test_bad_files_are_named_and_the_rest_imports(proj, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.md").write_text(EXPERT, encoding="utf-8")
+    (folder / "empty.txt").write_text("  \n", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 50)
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (folder / "badfront.md").write_text("---\nid: [unclosed\n---\nI: hi\n", encoding="utf-8")
+    (folder / "cyr.txt").write_bytes("Интервьюер: Почему?\nРеспондент: Зарплата низкая. Я уеду.\n".encode("cp1251"))
+    (folder / "bom.txt").write_bytes("\ufeffI: Hello?\nR: Fine.\n".encode("utf-8"))
+    result = cli("import", str(folder), "--json", project=proj)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert sorted(report["added"]) == ["E900", "bom", "cyr"]
+    errors = "\n".join(report["errors"])
+    for name in ("empty.txt", "binary.txt", "broken.docx", "badfront.md"):
+        assert name in errors
+    cyr = json.loads(cli("documents", "show", "cyr", "--json", project=proj).output)
+    assert cyr["turns"][1]["text"] == "Зарплата низкая. Я уеду."
+    bom = json.loads(cli("documents", "show", "bom", "--json", project=proj).output)
+    assert bom["turns"][0]["text"] == "Hello?"
+
+
+def test_missing_path_and_unknown_type(proj, tmp_path):
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    result = cli("import", str(tmp_path / "nowhere"), str(tmp_path / "notes.pdf"), project=proj)
+    assert result.exit_code == 1
+    assert "nowhere: no such file or folder" in result.output
+    assert "unsupported file type .pdf" in result.output
+
+
+def test_codebook_check_reports_file_line_key(tmp_path):
+    path = tmp_path / "cb.yaml"
+    path.write_text(CODEBOOK.replace('shortcut: "2"', 'shortcut: "1"').replace("name: Family ties", "name: ''"),
+                    encoding="utf-8")
+    result = cli("codebook", "check", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:12: [corruption]" in result.output and "shortcut" in result.output
+    assert "[family-ties]" in result.output
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(CODEBOOK, encoding="utf-8")
+    good = cli("codebook", "check", str(ok))
+    assert good.exit_code == 0 and "ok, 4 codes, version 3" in good.output
+
+
+def test_codebook_load_updates_by_key_and_retires(proj, tmp_path):
+    path = tmp_path / "cb.yaml"
+    path.write_text(CODEBOOK, encoding="utf-8")
+    first = json.loads(cli("codebook", "load", str(path), "--json", project=proj).output)
+    assert sorted(first["added"]) == ["corruption", "family-ties", "push", "wages"]
+    changed = CODEBOOK.replace("name: Wages", "name: Wages and income").replace(
+        "      - key: corruption\n        name: Corruption\n        shortcut: \"2\"\n", "")
+    path.write_text(changed, encoding="utf-8")
+    second = json.loads(cli("codebook", "load", str(path), "--json", project=proj).output)
+    assert second["updated"] == ["wages"] and second["retired"] == ["corruption"] and second["added"] == []
+    from cotag.project import open_project
+    from cotag.store.codes import list_codes
+
+    project = open_project(proj)
+    with project.session() as session:
+        by_key = {c.key: c for c in list_codes(session)}
+    project.close()
+    assert by_key["corruption"].status == "retired"  # kept, never dropped
+    assert by_key["wages"].name == "Wages and income"
+    assert by_key["wages"].parent_id == by_key["push"].id
+
+
+def test_broken_codebook_load_changes_nothing(proj, tmp_path):
+    path = tmp_path / "cb.yaml"
+    path.write_text("codes:\n  - key: a\n    name: A\n    parent: ghost\n", encoding="utf-8")
+    result = cli("codebook", "load", str(path), project=proj)
+    assert result.exit_code == 1 and "ghost" in result.output
+    assert json.loads(cli("status", "--json", project=proj).output)["codes"] == 0
+
+
+def test_no_project_is_a_clean_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COTAG_PROJECT", raising=False)
+    result = cli("status")
+    assert result.exit_code == 1
+    assert "error: no cotag project" in result.output
+
+
+def test_console_script_help_is_fast_and_lists_commands():
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "cotag.cli", "--help"], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0
+    for command in ("init", "import", "status", "documents", "codebook"):
+        assert command in proc.stdout
+    # Not a timing test (bench/import_bench.py measures it); a guard against importing spaCy or pandas at start-up.
+    assert elapsed < 5
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys; from cotag import cli; "
+            "heavy = [m for m in ('spacy', 'pandas', 'textual', 'alembic', 'numpy') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
