@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-POSTGRES_URL = os.environ.get("COTAG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-# .ci/run sets this: there a missing server is a failure, not a skip.
-REQUIRE_POSTGRES = os.environ.get("COTAG_REQUIRE_POSTGRES") == "1"
+from dbsupport import POSTGRES_URL, REQUIRE_POSTGRES
 
 _pg_state: dict[str, str | None] = {}
 

@@ -74,11 +74,27 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 @app.command("import")
-def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or folders."),
+def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or folders; or qdpx FILE / qdc FILE."),
             group: Optional[str] = typer.Option(None, "--group", "-g", help="Group for these documents (overrides front matter)."),
             as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+            into: Optional[Path] = typer.Option(None, "--into", help="qdpx: a new project folder to create; "
+                                                                     "qdc: a YAML codebook file to write."),
+            offsets: Optional[str] = typer.Option(None, "--offsets", help="qdpx: how the file counts offsets "
+                                                  "(cp, utf16, cp-lf, utf16-lf; default: detected)."),
             ) -> None:
-    """Import transcripts (.txt, .md, .docx, .vtt, .srt): speaker turns and sentence units."""
+    """Import transcripts (.txt, .md, .docx, .vtt, .srt): speaker turns and sentence units.
+
+    `cotag import qdpx FILE [--into DIR]` imports a REFI-QDA project, `cotag import qdc FILE` a codebook."""
+    from cotag.commands import refi
+
+    # REFI-QDA: the first argument names the kind, unless it is a real transcript file or folder.
+    if len(paths) >= 2 and str(paths[0]) in refi.IMPORT_KINDS and not paths[0].exists():
+        if group is not None:
+            fail(f"--group is for transcripts, not for `cotag import {paths[0]}`")
+        refi.run_import(str(paths[0]), list(paths[1:]), into=into, offsets=offsets, as_json=as_json)
+        return
+    if into is not None or offsets is not None:
+        fail("--into and --offsets belong to `cotag import qdpx FILE` / `cotag import qdc FILE`")
     from cotag import services
 
     project = open_project()
@@ -197,7 +213,7 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
 
 
 # Command groups that live in cotag.commands.<name>; each module has register(app).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("export", "coding", "refi", "team", "lead", "agreement")
 
 
 def _register_commands() -> None:

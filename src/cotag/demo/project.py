@@ -38,4 +38,12 @@ def ensure_demo_project(directory: Path | str, *, echo: Callable[[str], None] = 
     echo(f"imported {len(imported.added)} transcripts: {imported.units} units, {imported.words} words")
     if not imported.ok:
         raise CotagError("the demo corpus did not import cleanly:\n" + "\n".join(imported.errors + imported.refused))
+    # Two simulated coders on the same documents, so agreement and reconcile have content on first run.
+    from cotag.demo import simulate
+
+    with project.session() as session:
+        sim = simulate.simulate_coders(session, simulate.DEMO_CODERS, noise=simulate.DEFAULT_NOISE,
+                                       documents=simulate.DEMO_DOCUMENTS, seed=simulate.DEFAULT_SEED)
+    echo(f"simulated coders {', '.join(sim.coders)} on {len(sim.documents)} documents "
+         f"(noise {sim.noise}): try `cotag agreement`")
     return project, True

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cotag.errors import NotFound
-from cotag.store.models import STATUS_ACTIVE, STATUS_RETIRED, Code, Coding
+from cotag.store.models import STATUS_ACTIVE, STATUS_MERGED, STATUS_RETIRED, Code, Coding
 
 # The fields a codebook file sets on a code (everything but identity and tree position).
 SPEC_FIELDS = ("name", "description", "include", "exclude", "examples", "keywords", "colour", "shortcut", "status",
@@ -73,6 +73,9 @@ def sync_codebook(session: Session, *, codebook) -> SyncReport:
             session.add(code)
             report.added.append(spec.key)
         else:
+            if code.status == STATUS_MERGED and values["status"] == STATUS_RETIRED:
+                # A saved codebook writes a merged code as retired; reloading it must keep the merge.
+                values["status"] = STATUS_MERGED
             changed = [name for name, value in values.items() if getattr(code, name) != value]
             for name in changed:
                 setattr(code, name, values[name])

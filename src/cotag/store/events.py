@@ -40,3 +40,23 @@ def list_events(session: Session, *, since: datetime | None = None, actor: str |
     if limit:
         query = query.limit(limit)
     return list(session.exec(query))
+
+
+def summarize(kind: str, payload: dict[str, Any]) -> str:
+    """One line a researcher can read: the payload's fields, short values first, long lists counted."""
+    parts = []
+    for key, value in payload.items():
+        if isinstance(value, (list, dict)):
+            if not value:
+                continue
+            value = f"[{len(value)}]" if len(str(value)) > 40 else value
+        parts.append(f"{key}={value}")
+    return " ".join(str(p) for p in parts)
+
+
+def event_table(session: Session, *, since: datetime | None = None, actor: str | None = None,
+                kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Events as plain rows (the audit trail's CLI and TUI view): id, at (ISO, UTC), actor, kind, payload, summary."""
+    return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "kind": e.kind,
+             "payload": e.payload, "summary": summarize(e.kind, e.payload)}
+            for e in list_events(session, since=since, actor=actor, kind=kind, limit=limit)]

@@ -57,14 +57,37 @@ def codable_unit_counts(session: Session) -> dict[int, int]:
 
 
 def coded_unit_counts(session: Session, *, coder_id: int) -> dict[int, int]:
-    """document id -> respondent units that at least one of this coder's live codings overlaps."""
-    from sqlalchemy import and_, func
+    """document id -> respondent units that at least one of this coder's live codings overlaps.
+
+    Driven from the coder's codings (few) rather than from every unit (many): only
+    the units of documents the coder has touched are read, and the overlap is
+    counted in Python, which keeps the library fast on a 70,000-unit corpus.
+    """
+    import bisect
 
     from cotag.store.models import Coding, Unit
 
-    overlap = and_(Coding.document_id == Unit.document_id, Coding.start < Unit.end, Coding.end > Unit.start,
-                   Coding.coder_id == coder_id, Coding.deleted_at.is_(None))
-    rows = session.exec(select(Unit.document_id, func.count(func.distinct(Unit.id)))
-                        .join(Coding, overlap).where(Unit.is_interviewer.is_(False))
-                        .group_by(Unit.document_id))
-    return dict(rows.all())
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for document_id, start, end in session.exec(select(Coding.document_id, Coding.start, Coding.end).where(
+            Coding.coder_id == coder_id, Coding.deleted_at.is_(None))):
+        spans.setdefault(document_id, []).append((start, end))
+    if not spans:
+        return {}
+    units: dict[int, list[tuple[int, int, bool]]] = {}
+    for document_id, start, end, interviewer in session.exec(
+            select(Unit.document_id, Unit.start, Unit.end, Unit.is_interviewer)
+            .where(Unit.document_id.in_(list(spans))).order_by(Unit.document_id, Unit.start)):
+        units.setdefault(document_id, []).append((start, end, interviewer))
+    counts: dict[int, int] = {}
+    for document_id, doc_units in units.items():
+        starts = [u[0] for u in doc_units]
+        covered: set[int] = set()
+        for start, end in spans[document_id]:
+            i = max(bisect.bisect_right(starts, start) - 1, 0)
+            while i < len(doc_units) and doc_units[i][0] < end:
+                if doc_units[i][1] > start and not doc_units[i][2]:
+                    covered.add(i)
+                i += 1
+        if covered:
+            counts[document_id] = len(covered)
+    return counts

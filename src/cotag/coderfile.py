@@ -1,0 +1,153 @@
+"""The coder file: one coder's work as a small gzip'd JSON a coder can send by email, and the bundle it holds.
+
+A bundle is what `cotag merge` brings in, whether it comes from a coder file or
+from a whole other project: the codebook keys and document hashes it was made
+against (so a mismatched corpus or codebook is caught before anything is
+written), and the coders' codings, memos, progress and events, each naming
+documents by content hash and codes by key rather than by database ids, which
+differ between projects.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cotag.errors import CotagError
+
+FORMAT = "cotag-coder-file"
+VERSION = 1
+GZIP_MAGIC = b"\x1f\x8b"
+SUFFIX = ".cotag.json.gz"
+
+
+def stamp(value: datetime | None) -> str | None:
+    """A datetime as the text that identifies it: always with microseconds, so SQLite and PostgreSQL agree."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def parse_stamp(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass
+class Bundle:
+    """Work to merge, with documents named by content hash and codes by key."""
+
+    source: str
+    project: str = ""
+    documents: dict[str, str] = field(default_factory=dict)  # content hash -> external id (for messages)
+    codes: list[str] = field(default_factory=list)  # every code key of the codebook it was made with
+    coders: dict[str, str] = field(default_factory=dict)  # name -> role
+    codings: list[dict[str, Any]] = field(default_factory=list)
+    memos: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": VERSION, "project": self.project,
+                "documents": [{"hash": h, "id": ext} for h, ext in sorted(self.documents.items(), key=lambda i: i[1])],
+                "codes": list(self.codes), "coders": [{"name": n, "role": r} for n, r in self.coders.items()],
+                "codings": self.codings, "memos": self.memos, "progress": self.progress, "events": self.events}
+
+
+def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str] | None = None) -> Bundle:
+    """Everything the named coders (None: every coder with any work) did in the project open in `session`."""
+    from sqlmodel import select
+
+    from cotag.store.models import Code, Coder, Coding, Document, Event, Memo, Progress
+
+    hashes = {doc_id: (h, ext) for doc_id, h, ext in
+              session.exec(select(Document.id, Document.content_hash, Document.external_id))}
+    keys = {code_id: key for code_id, key in session.exec(select(Code.id, Code.key).order_by(Code.position, Code.id))}
+    all_coders = {c.id: c for c in session.exec(select(Coder))}
+    wanted = set(coders) if coders is not None else None
+    if wanted is not None:
+        missing = sorted(wanted - {c.name for c in all_coders.values()})
+        if missing:
+            known = ", ".join(sorted(c.name for c in all_coders.values())) or "none yet"
+            raise CotagError(f"no coder named {', '.join(map(repr, missing))} in {source} (coders: {known})")
+    chosen = {cid: c for cid, c in all_coders.items() if wanted is None or c.name in wanted}
+
+    bundle = Bundle(source=source, project=project, documents={h: ext for h, ext in hashes.values()},
+                    codes=list(keys.values()))
+    ids = list(chosen)
+    # Plain columns, not ORM objects: a full corpus holds tens of thousands of codings per coder.
+    query = (select(Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.memo,
+                    Coding.created_at, Coding.deleted_at).where(Coding.coder_id.in_(ids)).order_by(Coding.id))
+    for document_id, code_id, coder_id, start, end, memo, created, deleted in session.exec(query):
+        bundle.codings.append({"document": hashes[document_id][0], "code": keys[code_id],
+                               "coder": chosen[coder_id].name, "start": start, "end": end, "memo": memo,
+                               "created_at": stamp(created), "deleted_at": stamp(deleted)})
+    for row in session.exec(select(Memo).where(Memo.coder_id.in_(ids)).order_by(Memo.id)):
+        bundle.memos.append({"coder": chosen[row.coder_id].name,
+                             "document": hashes[row.document_id][0] if row.document_id else None,
+                             "code": keys[row.code_id] if row.code_id else None, "title": row.title,
+                             "text": row.text, "created_at": stamp(row.created_at),
+                             "updated_at": stamp(row.updated_at)})
+    for row in session.exec(select(Progress).where(Progress.coder_id.in_(ids)).order_by(Progress.id)):
+        bundle.progress.append({"coder": chosen[row.coder_id].name, "document": hashes[row.document_id][0],
+                                "status": row.status, "cursor": row.cursor, "updated_at": stamp(row.updated_at)})
+    names = [c.name for c in chosen.values()]
+    for at, actor, kind, payload in session.exec(select(Event.at, Event.actor, Event.kind, Event.payload)
+                                                 .where(Event.actor.in_(names)).order_by(Event.at, Event.id)):
+        bundle.events.append({"at": stamp(at), "actor": actor, "kind": kind, "payload": payload})
+    # A coder is carried only with some work: a name merely created by opening the app is no one to merge.
+    busy = {r["coder"] for r in (*bundle.codings, *bundle.memos, *bundle.progress)} | {e["actor"] for e in bundle.events}
+    bundle.coders = {c.name: c.role for c in chosen.values() if c.name in busy or wanted is not None}
+    return bundle
+
+
+def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]:
+    """Write one coder's work to `path` (gzip'd JSON); returns counts for the message."""
+    path = Path(path)
+    with project.session() as session:
+        bundle = read_bundle(session, source=str(project.root), project=project.name, coders=[coder])
+    data = json.dumps(bundle.as_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        # No name, mtime=0: the same work gives the same bytes, so a re-sent file is recognisably the same.
+        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
+            fh.write(data)
+        tmp.replace(path)  # a half-written file never sits under the real name
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CotagError(f"{path}: cannot write: {exc.strerror}") from None
+    return {"path": str(path), "coder": coder, "codings": len(bundle.codings), "memos": len(bundle.memos),
+            "progress": len(bundle.progress), "events": len(bundle.events), "bytes": path.stat().st_size}
+
+
+def is_coder_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
+def load_coder_file(path: Path | str) -> Bundle:
+    """Read a coder file; a damaged or foreign file is refused by name, never half-read."""
+    path = Path(path)
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CotagError(f"{path}: not a readable cotag coder file ({exc.__class__.__name__}: {exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CotagError(f"{path}: not a cotag coder file (expected format {FORMAT!r})")
+    if data.get("version") != VERSION:
+        raise CotagError(f"{path}: coder file version {data.get('version')!r}; this cotag reads version {VERSION}")
+    try:
+        return Bundle(source=str(path), project=str(data.get("project", "")),
+                      documents={d["hash"]: d["id"] for d in data["documents"]}, codes=list(data["codes"]),
+                      coders={c["name"]: c["role"] for c in data["coders"]}, codings=list(data["codings"]),
+                      memos=list(data["memos"]), progress=list(data["progress"]), events=list(data["events"]))
+    except (KeyError, TypeError) as exc:
+        raise CotagError(f"{path}: damaged coder file: missing {exc}") from None

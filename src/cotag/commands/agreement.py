@@ -1,0 +1,144 @@
+"""`cotag agreement` (project report and CSV calculator) and `cotag simulate-coders`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cotag.commands.common import emit_json, fail, open_project, split_names
+
+FORMATS = ("table", "csv", "json", "md", "methods")
+UNITS = ("turn", "sentence", "char")
+
+
+def _as_tuple(value: str | None) -> tuple[str, ...] | None:
+    names = split_names(value)
+    return tuple(names) if names is not None else None
+
+
+def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, level: str,
+                continuum: tuple[int, int] | None, fmt: str) -> None:
+    """ReCal-style mode: a CSV file in, one coefficient out (JSON, or a one-line summary)."""
+    from cotag.reliability.calculator import calculate_matrix, calculate_spans
+
+    if matrix is not None and spans is not None:
+        fail("give either --matrix or --spans, not both")
+    if fmt not in ("json", "table"):
+        fail(f"calculator mode prints json or table, not {fmt!r}")
+    if matrix is not None:
+        if continuum is not None:
+            fail("--continuum belongs to --spans")
+        if measure is None:
+            fail("--matrix needs --measure NAME (krippendorff_alpha, cohen_kappa, fleiss_kappa, scott_pi, "
+                 "gwet_ac1, brennan_prediger, percent_agreement)")
+        result = calculate_matrix(matrix, measure, level)
+    else:
+        if continuum is None:
+            fail("--spans needs --continuum START END")
+        if measure not in (None, "unitized_alpha"):
+            fail("--spans computes unitized_alpha; leave out --measure")
+        result = calculate_spans(spans, int(continuum[0]), int(continuum[1]))
+    if fmt == "json":
+        emit_json(result)
+        return
+    value = result["value"]
+    shown = f"{value:.4f}" if value is not None else f"undefined ({result['undefined_reason']})"
+    typer.echo(f"{result['measure']}: {shown}  ({result['n_units']} units, {result['n_coders']} coders)")
+    for category, v in (result.get("per_category") or {}).items():
+        typer.echo(f"  {category}: {v:.4f}" if v is not None else f"  {category}: undefined")
+
+
+def agreement(
+    coders: str | None = typer.Option(None, "--coders", help="Coders to compare, comma-separated "
+                                         "(default: every coder who coded a document in scope)."),
+    unit: str = typer.Option("sentence", "--unit", help="Unit: turn, sentence or char."),
+    codes: str | None = typer.Option(None, "--codes", help="Code keys, comma-separated (default: all codes)."),
+    documents: str | None = typer.Option(None, "--documents", help="Document ids, comma-separated."),
+    group: str | None = typer.Option(None, "--group", "-g", help="Only these groups (comma-separated)."),
+    min_overlap: int = typer.Option(1, "--min-overlap", help="A unit carries a code when a span overlaps it "
+                                    "by at least this many characters."),
+    min_fraction: float | None = typer.Option(None, "--min-fraction", help="...and by at least this fraction "
+                                                 "of the unit (0-1)."),
+    include_interviewer: bool = typer.Option(False, "--include-interviewer", help="Count interviewer turns too."),
+    include_unfinished: bool = typer.Option(False, "--include-unfinished", help="Count a document as coded by "
+                                            "a coder with any coding in it, not only when marked done."),
+    bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap replicates for 95% intervals (e.g. 2000)."),
+    seed: int = typer.Option(20240607, "--seed", help="Bootstrap seed."),
+    cluster: str | None = typer.Option(None, "--cluster", help="What the bootstrap resamples: unit, turn or "
+                                          "document (default: unit for turns, turn otherwise)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json, md or methods."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    matrix: Path | None = typer.Option(None, "--matrix", help="Calculator: coders-in-columns CSV, one row per unit."),
+    spans: Path | None = typer.Option(None, "--spans", help="Calculator: CSV with coder,start,end,category."),
+    measure: str | None = typer.Option(None, "--measure", help="Calculator: measure for --matrix."),
+    level: str = typer.Option("nominal", "--level", help="Calculator: nominal, ordinal, interval or ratio."),
+    continuum: tuple[int, int] | None = typer.Option(None, "--continuum", help="Calculator: START END of the "
+                                                        "continuum for --spans."),
+) -> None:
+    """Intercoder agreement per code: alpha, kappa, percent agreement, 2x2 counts, pooled alpha.
+
+    With --matrix or --spans, a calculator on a CSV file (no project needed)."""
+    if fmt not in FORMATS:
+        fail(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+    if matrix is not None or spans is not None:
+        _calculator(matrix, spans, measure, level, continuum, fmt)
+        return
+    if measure is not None or continuum is not None:
+        fail("--measure and --continuum need --matrix or --spans")
+    if unit not in UNITS:
+        fail(f"unknown unit {unit!r}; use {', '.join(UNITS)}")
+    if cluster is not None and cluster not in ("unit", "turn", "document"):
+        fail(f"unknown --cluster {cluster!r}; use unit, turn or document")
+    if bootstrap < 0:
+        fail("--bootstrap needs a number of replicates >= 0")
+    from cotag.reliability.report import build_report, render
+    from cotag.reliability.units import OverlapRule, Selection, load_unitised
+
+    try:
+        rule = OverlapRule(min_overlap, min_fraction)
+    except ValueError as exc:
+        fail(str(exc))
+    selection = Selection(coders=_as_tuple(coders), codes=_as_tuple(codes), documents=_as_tuple(documents),
+                          groups=_as_tuple(group), include_unfinished=include_unfinished)
+    if selection.coders is not None and len(selection.coders) < 2:
+        fail("--coders needs at least two coder names")
+    project = open_project()
+    with project.session() as session:
+        data = load_unitised(session, selection, kind=unit, rule=rule, include_interviewer=include_interviewer)
+    report = build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster)
+    text = render(report, fmt)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote agreement ({fmt}) to {output}", err=True)
+    else:
+        typer.echo(text, nl=False)
+
+
+def simulate_coders(
+    names: list[str] = typer.Argument(..., metavar="NAME...", help="Names of the coders to simulate."),
+    noise: float = typer.Option(0.15, "--noise", help="Chance of each miss, shift and extra (0-1)."),
+    documents: int | None = typer.Option(20, "--documents", help="How many documents they code "
+                                            "(0 = every document of the reference)."),
+    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same coders)."),
+    reference: Path | None = typer.Option(None, "--reference", help="Reference coding CSV "
+                                             "(default: the demo corpus's transcripts/reference.csv)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Simulate coders from the reference coding with controlled noise; they mark their documents done."""
+    from cotag.demo.simulate import simulate_coders as run
+
+    project = open_project()
+    with project.session() as session:
+        report = run(session, names, noise=noise, documents=documents or None, seed=seed, reference=reference)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    counts = ", ".join(f"{n} {c} codings" for n, c in report.codings.items())
+    typer.echo(f"simulated {len(report.coders)} coder(s) on {len(report.documents)} documents "
+               f"(noise {report.noise}, seed {report.seed}): {counts}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agreement")(agreement)
+    app.command("simulate-coders")(simulate_coders)

@@ -1,0 +1,158 @@
+"""`cotag export quotes|matrix`: themed quote tables and matrices as CSV, Excel, Markdown or Word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from cotag.commands.common import emit_json, open_project, split_names
+
+export_app = typer.Typer(no_args_is_help=True, help="Write quote tables, matrices and project files for papers, "
+                                                     "member checks and other tools.")
+
+OutputArgument = typer.Argument(None, metavar="[OUTPUT]",
+                                help="File to write; the suffix picks the format (.csv .xlsx .md .docx). "
+                                     "Omit for CSV (or --format md) on standard output.")
+FormatOption = typer.Option(None, "--format", "-f", help="csv, xlsx, md or docx (default: from OUTPUT's suffix).")
+CodesOption = typer.Option(None, "--codes", help="Code keys, comma-separated; each includes its sub-codes.")
+CoderOption = typer.Option([], "--coder", help="This coder's codings (repeatable, or comma-separated).")
+ConsensusOption = typer.Option(False, "--consensus", help="The consensus coding (the default once it exists).")
+AllCodersOption = typer.Option(False, "--all-coders", help="Every coder's codings (the consensus left out).")
+GroupOption = typer.Option(None, "--group", "-g", help="Only these groups (comma-separated).")
+DocumentsOption = typer.Option(None, "--documents", help="Only these document ids (comma-separated).")
+WhereOption = typer.Option([], "--where", help="attribute=value (repeatable; the same attribute twice means either).")
+JsonOption = typer.Option(False, "--json", help="Print a JSON summary.")
+
+
+def _scope(codes, coder, consensus, all_coders, group, documents, where):
+    from cotag.export.scope import Scope
+
+    coders = [name for item in coder for name in (split_names(item) or [])]
+    as_tuple = lambda names: tuple(names) if names is not None else None  # noqa: E731
+    return Scope(codes=as_tuple(split_names(codes)), coders=tuple(coders) or None, consensus=consensus,
+                 all_coders=all_coders, groups=as_tuple(split_names(group)),
+                 documents=as_tuple(split_names(documents)), where=tuple(where))
+
+
+def _finish(summary: dict, text: Optional[str], as_json: bool, what: str) -> None:
+    if text is not None:
+        typer.echo(text, nl=False)
+        if as_json:  # stdout carries the table; the summary goes beside it
+            typer.echo(json.dumps(summary, ensure_ascii=False), err=True)
+        return
+    if as_json:
+        emit_json(summary)
+    else:
+        typer.echo(f"wrote {what} to {summary['path']} ({summary['format']}; coding: {summary['coding']})")
+
+
+@export_app.command("quotes")
+def quotes(output: Optional[Path] = OutputArgument,
+           fmt: Optional[str] = FormatOption,
+           codes: Optional[str] = CodesOption,
+           coder: List[str] = CoderOption,
+           consensus: bool = ConsensusOption,
+           all_coders: bool = AllCodersOption,
+           group: Optional[str] = GroupOption,
+           documents: Optional[str] = DocumentsOption,
+           where: List[str] = WhereOption,
+           widen: str = typer.Option("span", "--widen", help="span (the coded text), sentence or turn."),
+           attribution: List[str] = typer.Option(
+               [], "--attribution",
+               help='Template for every group, e.g. "({gender}, {age}, {place})", or group="..." for one '
+                    "(repeatable). See docs/exports.md."),
+           as_json: bool = JsonOption) -> None:
+    """Themed quote table: every coded excerpt with code path, attribution, respondent and position."""
+    from cotag.export.quotes import export_quotes
+
+    scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    summary, text = export_quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
+                                  attribution_overrides=attribution)
+    _finish(summary, text, as_json,
+            f"{summary['quotes']} quotes from {summary['respondents']} respondents "
+            f"(codes: {summary['codes']}, themes: {summary['themes']})")
+
+
+@export_app.command("matrix")
+def matrix(output: Optional[Path] = OutputArgument,
+           by: Optional[str] = typer.Option(None, "--by", help="Attribute for the columns: group, place, gender, "
+                                                              "age_band, occupation, degree_country, ..."),
+           cooccurrence: Optional[str] = typer.Option(None, "--cooccurrence",
+                                                      help="Instead of --by: code x code counts within each unit "
+                                                           "or document."),
+           age_bands: Optional[str] = typer.Option(None, "--age-bands",
+                                                   help="Bands for age_band, e.g. 24-34,35-44,45-54,55-64,65+."),
+           rollup: Optional[bool] = typer.Option(None, "--rollup/--no-rollup",
+                                                 help="Count sub-codes' codings in their parent's row (default: "
+                                                      "on for --by, off for --cooccurrence)."),
+           fmt: Optional[str] = FormatOption,
+           codes: Optional[str] = CodesOption,
+           coder: List[str] = CoderOption,
+           consensus: bool = ConsensusOption,
+           all_coders: bool = AllCodersOption,
+           group: Optional[str] = GroupOption,
+           documents: Optional[str] = DocumentsOption,
+           where: List[str] = WhereOption,
+           as_json: bool = JsonOption) -> None:
+    """Per code and attribute value: respondents who mention it, their share, coded excerpts; or co-occurrence."""
+    from cotag.export.matrix import export_matrix
+
+    scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    summary, text = export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
+                                  age_bands=age_bands, rollup=rollup)
+    what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by
+            else f"co-occurrence within {cooccurrence}s (codes: {summary['codes']})")
+    _finish(summary, text, as_json, what)
+
+
+def _names(value: str) -> list[str]:
+    """'csv,xlsx' -> ['csv', 'xlsx']; 'none' (or nothing) -> []."""
+    names = split_names(value) or []
+    return [] if names == ["none"] else names
+
+
+@export_app.command("tables")
+def tables(directory: Path = typer.Argument(..., help="Folder for the files (created if missing)."),
+           by: Optional[str] = typer.Option(None, "--by", help="Attributes for matrices, comma-separated (default: "
+                                                              "group, place, gender, age_band, occupation, "
+                                                              "degree_country, those the project has)."),
+           quote_formats: str = typer.Option("csv,xlsx,md,docx", "--quote-formats",
+                                             help="Formats of the quote table, or none."),
+           matrix_formats: str = typer.Option("csv,xlsx,md", "--matrix-formats",
+                                              help="Formats of the matrices, or none."),
+           cooccurrence: str = typer.Option("unit,document", "--cooccurrence",
+                                            help="Co-occurrence tables: unit, document, or none."),
+           age_bands: Optional[str] = typer.Option(None, "--age-bands", help="Bands for age_band."),
+           widen: str = typer.Option("span", "--widen", help="span, sentence or turn."),
+           attribution: List[str] = typer.Option([], "--attribution", help="As for `export quotes`."),
+           codes: Optional[str] = CodesOption,
+           coder: List[str] = CoderOption,
+           consensus: bool = ConsensusOption,
+           all_coders: bool = AllCodersOption,
+           group: Optional[str] = GroupOption,
+           documents: Optional[str] = DocumentsOption,
+           where: List[str] = WhereOption,
+           as_json: bool = JsonOption) -> None:
+    """Every table at once: the quote table and the matrices, from one read of the project."""
+    from cotag.export.bundle import export_tables
+
+    scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    bundle = export_tables(open_project(), directory, scope=scope, quote_formats=_names(quote_formats),
+                           matrix_formats=_names(matrix_formats), by=split_names(by),
+                           cooccurrence=_names(cooccurrence), widen=widen, attribution_overrides=attribution,
+                           age_bands=age_bands)
+    if as_json:
+        emit_json({"coding": bundle.coding, "files": bundle.files, "skipped": bundle.skipped})
+        return
+    typer.echo(f"wrote {len(bundle.files)} files to {directory} (coding: {bundle.coding})")
+    for item in bundle.files:
+        typer.echo(f"  {item['path']}")
+    if bundle.skipped:
+        typer.echo(f"no document has {', '.join(bundle.skipped)}: no matrix by {' or '.join(bundle.skipped)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")

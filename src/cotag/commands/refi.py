@@ -1,0 +1,136 @@
+"""REFI-QDA on the command line: `cotag export qdpx|qdc FILE` and `cotag import qdpx|qdc FILE`.
+
+The export commands join the `cotag export` group; the imports are reached through
+`cotag import`, which hands a first argument of ``qdpx`` or ``qdc`` to :func:`run_import`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cotag.commands.common import emit_json, fail, open_project, split_names
+
+IMPORT_KINDS = ("qdpx", "qdc")
+
+
+def export_qdpx_command(file: Path = typer.Argument(..., help="The .qdpx file to write."),
+                        coders: Optional[str] = typer.Option(
+                            None, "--coders", help="Only these coders' codings and memos (comma-separated; "
+                                                   "default: every coder, the consensus as its own user)."),
+                        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """REFI-QDA project for ATLAS.ti, MAXQDA, NVivo, QualCoder: documents, codebook, coders, codings, memos."""
+    from cotag.refi.qdpx_export import export_qdpx
+
+    report = export_qdpx(open_project(), file, coders=split_names(coders))
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    typer.echo(f"wrote {file}: {report.documents} documents, {report.codes} codes, {report.users} users, "
+               f"{report.selections} selections with {report.codings} codings, {report.notes} notes, "
+               f"{report.cases} cases, {report.sets} document groups (schema and references checked)")
+    for line in report.warnings:
+        typer.echo(f"warning: {line}", err=True)
+
+
+def export_qdc_command(file: Path = typer.Argument(..., help="The .qdc file to write."),
+                       codebook: Optional[Path] = typer.Option(
+                           None, "--codebook", help="Convert this YAML codebook instead of the project's codes "
+                                                    "(no project needed)."),
+                       as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """REFI-QDA codebook: codes with hierarchy, colours, and description, rules and examples packed in."""
+    import uuid
+
+    from cotag.refi import project_namespace
+    from cotag.refi.qdc import codebook_to_fields, export_qdc, fields_from_db
+
+    if codebook is not None:
+        from cotag.codebook import load_codebook
+
+        loaded = load_codebook(codebook)
+        summary = export_qdc(file, codes=codebook_to_fields(loaded), title=loaded.title, version=loaded.version,
+                             namespace=uuid.uuid5(uuid.NAMESPACE_URL, f"https://cotag.invalid/codebook/{loaded.title}"))
+    else:
+        project = open_project()
+        title, version = project.name, 0
+        if project.codebook_path is not None and project.codebook_path.exists():
+            from cotag.codebook import load_codebook
+
+            loaded = load_codebook(project.codebook_path)
+            title, version = loaded.title or title, loaded.version
+        with project.session() as session:
+            fields = fields_from_db(session)
+        summary = export_qdc(file, codes=fields, title=title, version=version,
+                             namespace=project_namespace(project.name))
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo(f"wrote {file}: {summary['codes']} codes (codebook {summary['title']!r}, version {summary['version']})")
+
+
+def _print_list(title: str, lines: list[str]) -> None:
+    if lines:
+        typer.echo(title)
+        for line in lines:
+            typer.echo(f"  - {line}")
+
+
+def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: Optional[str],
+               as_json: bool) -> None:
+    """`cotag import qdpx FILE [--into DIR] [--offsets R]` and `cotag import qdc FILE [--into FILE.yaml]`."""
+    if len(files) != 1:
+        fail(f"`cotag import {kind}` takes exactly one file (got {len(files)})")
+    file = files[0]
+    if kind == "qdc":
+        if offsets is not None:
+            fail("--offsets is for `cotag import qdpx`")
+        from cotag.refi.qdc import import_qdc
+
+        report = import_qdc(file, project=None if into is not None else open_project(), into=into)
+        if as_json:
+            emit_json(report.as_dict())
+            return
+        where = report.codebook_file or ""
+        if into is not None:
+            typer.echo(f"imported codebook {report.title!r} ({report.codes} codes, origin {report.origin or '?'}) "
+                       f"into {where}")
+        else:
+            typer.echo(f"imported codebook {report.title!r} ({report.codes} codes, origin {report.origin or '?'}): "
+                       f"{len(report.added)} added, {len(report.updated)} updated, {len(report.matched)} "
+                       f"unchanged; {where}")
+        _print_list("not carried over:", report.not_carried)
+        _print_list("warnings:", report.warnings)
+        return
+
+    from cotag.refi.qdpx_import import import_qdpx
+
+    report = import_qdpx(file, project=None if into is not None else open_project(), into=into, offsets=offsets)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    n = report.imported
+    typer.echo(f"imported {file} (origin {report.origin or '?'}) into {report.project}")
+    typer.echo(f"  documents {n.get('documents_added', 0)} added, {n.get('documents_reused', 0)} already there; "
+               f"codes {n.get('codes_added', 0)} added, {n.get('codes_matched', 0)} matched; "
+               f"coders {n.get('coders', 0)}; codings {n.get('codings', 0)}"
+               + (f" ({n['codings_already_present']} already there)" if n.get("codings_already_present") else "")
+               + f"; memos {n.get('memos', 0)}")
+    found = report.found
+    typer.echo(f"  the file holds {found.get('text_sources', 0)} text sources, {found.get('selections', 0)} "
+               f"selections, {found.get('codings', 0)} codings, {found.get('codes', 0)} codes, "
+               f"{found.get('users', 0)} users")
+    typer.echo(f"  offsets read as {report.offsets['reading']}: {report.offsets['meaning']} "
+               f"({report.offsets['reason']})")
+    if report.codebook_file:
+        typer.echo(f"  {report.codebook_file}")
+    _print_list("not carried over:", report.not_carried)
+    _print_list("warnings:", report.warnings)
+
+
+def register(app: typer.Typer) -> None:
+    from cotag.commands.export import export_app
+
+    export_app.command("qdpx")(export_qdpx_command)
+    export_app.command("qdc")(export_qdc_command)

@@ -1,0 +1,104 @@
+"""`cotag merge`, `cotag export coder` and `cotag team add-coder`: working as a team, on one server or apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cotag.commands.common import emit_json, open_project
+
+team_app = typer.Typer(no_args_is_help=True, help="Set up a team on a shared PostgreSQL database (see docs/team.md).")
+
+OtherArgument = typer.Argument(..., metavar="OTHER", help="Another project folder, its SQLite file, or a coder file.")
+RenameOption = typer.Option([], "--as", metavar="OLD=NEW",
+                            help="Bring coder OLD in as NEW (repeatable; just NEW when the source has one coder).")
+CoderFileArgument = typer.Argument(..., metavar="FILE", help="Coder file to write (e.g. anna.cotag.json.gz).")
+
+
+def merge_command(other: Path = OtherArgument,
+                  rename: list[str] = RenameOption,
+                  dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; change nothing."),
+                  as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Bring in another project's (or a coder file's) codings, memos, progress and events; all or nothing."""
+    from cotag.merge import MergeRefused, merge
+
+    project = open_project()
+    try:
+        report = merge(project, other, renames=rename, dry_run=dry_run)
+    except MergeRefused as exc:
+        if as_json:
+            emit_json(exc.report.as_dict())
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    verb = "would add" if dry_run else "added"
+    typer.echo(f"{'checked' if dry_run else 'merged'} {report.source} (coders: {', '.join(report.coders) or 'none'}): "
+               f"{verb} {report.codings_added} coding(s), {report.memos_added} memo(s), "
+               f"{report.events_added} event(s); {report.codings_updated} coding(s) and "
+               f"{report.memos_updated} memo(s) updated, {report.progress_updated} progress row(s); "
+               f"{report.codings_unchanged} already here")
+    if report.unused_unmatched_documents:
+        typer.echo(f"note: {len(report.unused_unmatched_documents)} uncoded document(s) there are not here: "
+                   + ", ".join(report.unused_unmatched_documents[:12]), err=True)
+    if report.unused_unmatched_codes:
+        typer.echo(f"note: {len(report.unused_unmatched_codes)} unused code(s) there are not here: "
+                   + ", ".join(report.unused_unmatched_codes[:12]), err=True)
+
+
+def export_coder(file: Path = CoderFileArgument,
+                 coder: str = typer.Option(..., "--coder", help="Whose work to write."),
+                 as_json: bool = typer.Option(False, "--json", help="Print a JSON summary.")) -> None:
+    """One coder's codings, memos, progress and events in a small file to send the lead (who runs `cotag merge FILE`)."""
+    from cotag.coderfile import write_coder_file
+
+    summary = write_coder_file(open_project(), coder=coder, path=file)
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo(f"wrote {summary['codings']} coding(s), {summary['memos']} memo(s), {summary['progress']} progress "
+               f"row(s) and {summary['events']} event(s) of {coder} to {summary['path']} ({summary['bytes']} bytes)")
+
+
+@team_app.command("add-coder")
+def add_coder(name: str = typer.Argument(..., help="Coder name; also the PostgreSQL role they log in as."),
+              lead: bool = typer.Option(False, "--lead", help="A lead: reads every coding, writes the consensus."),
+              password: str | None = typer.Option(None, "--password", envvar="COTAG_NEW_CODER_PASSWORD",
+                                                     help="Password for the new role (omit with trust or "
+                                                          "certificate authentication)."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Create the coder's PostgreSQL role with its grants, and the coder in the project (run as the database owner)."""
+    from cotag.team import add_coder as add
+
+    result = add(open_project(), name=name, lead=lead, password=password)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"{'created' if result['role_created'] else 'updated'} role {name!r} ({result['role']}); "
+               f"connection URL for {name}: {result['url']}")
+    typer.echo(f"{name} runs: COTAG_DATABASE_URL='{result['url']}' cotag code --coder {name}"
+               + (" --lead" if lead else ""))
+
+
+@team_app.command("coders")
+def coders(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Each coder, their role, and whether a PostgreSQL role of that name may log in."""
+    from cotag.team import team_status
+
+    rows = team_status(open_project())
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        login = {True: "database role", False: "no database role", None: "-"}[row["login"]]
+        typer.echo(f"{row['name']:<20} {row['role']:<10} {login}")
+
+
+def register(app: typer.Typer) -> None:
+    from cotag.commands.export import export_app
+
+    app.command("merge")(merge_command)
+    export_app.command("coder")(export_coder)
+    app.add_typer(team_app, name="team")

@@ -1,0 +1,305 @@
+"""Themed quote tables: every coded excerpt with its code path, attribution, respondent and position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlmodel import Session
+
+from cotag.errors import CotagError
+from cotag.export import writers
+from cotag.export.attribution import Attribution, build_attribution, format_value
+from cotag.export.scope import Scope, Selection, bulk, resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cotag.project import Project
+
+WIDEN = ("span", "sentence", "turn")
+# Column names a respondent attribute must not shadow.
+FIXED_COLUMNS = ("code", "code_name", "quote", "attribution", "document", "group", "speaker", "coder", "memo",
+                 "start", "end", "unit")
+WRAPPED = ("quote", "attribution", "memo")
+
+
+def path_columns(depth: int) -> list[str]:
+    """theme, sub-theme, sub-theme 2, ... for a code tree `depth` levels deep."""
+    names = ["theme", "sub-theme"] + [f"sub-theme {n}" for n in range(2, max(depth, 2))]
+    return names[:max(depth, 1)]
+
+
+@dataclass
+class QuoteRow:
+    """One quote, as the quote browser shows it."""
+
+    code: str
+    code_name: str
+    path: tuple[str, ...]
+    text: str
+    attribution: str
+    document: str
+    group: str
+    attributes: dict[str, Any]
+    speaker: str
+    coder: str
+    memo: str
+    start: int
+    end: int
+    unit: int | None
+
+    @property
+    def theme(self) -> str:
+        return self.path[0] if self.path else self.code_name
+
+
+# The per-quote fields, in QuoteRow's order; a QuoteTable keeps one list per field.
+FIELDS = ("code", "code_name", "path", "text", "attribution", "document", "group", "attributes", "speaker", "coder",
+          "memo", "start", "end", "unit")
+
+
+@dataclass
+class QuoteTable:
+    """The quotes of one export as columns, in codebook order, and the shapes each format writes."""
+
+    data: dict[str, list[Any]]  # FIELDS -> one value per quote
+    attribute_keys: list[str]
+    coding_label: str
+    title: str = "Themed quotes"
+    _grid: Any = field(default=None, repr=False)  # built once, shared by the CSV and Excel writers
+    _blocks: Any = field(default=None, repr=False)  # built once, shared by the Markdown and Word writers
+
+    def __len__(self) -> int:
+        return len(self.data["code"])
+
+    @cached_property
+    def quotes(self) -> list[QuoteRow]:
+        return [QuoteRow(*values) for values in zip(*(self.data[f] for f in FIELDS))]
+
+    @property
+    def depth(self) -> int:
+        return max((len(p) for p in set(self.data["path"])), default=1)
+
+    @property
+    def respondents(self) -> int:
+        return len(set(self.data["document"]))
+
+    @property
+    def themes(self) -> list[str]:
+        return [p[0] if p else "" for p in self.data["path"]]
+
+    def _attribute_column(self, key: str) -> str:
+        return f"attribute {key}" if key in FIXED_COLUMNS or key in path_columns(self.depth) else key
+
+    def table(self) -> writers.Grid:
+        if self._grid is None:
+            depth = self.depth
+            paths = {p: list(p) + [""] * (depth - len(p)) for p in set(self.data["path"])}
+            path_cells = list(zip(*(paths[p] for p in self.data["path"]))) or [[]] * depth
+            keys = self.attribute_keys
+            # Attribute cells are computed once per respondent, not once per quote.
+            cells_of: dict[int, tuple] = {}
+            for attributes in self.data["attributes"]:
+                if id(attributes) not in cells_of:
+                    cells_of[id(attributes)] = tuple(_cell(attributes.get(k)) for k in keys)
+            attribute_cells = list(zip(*(cells_of[id(a)] for a in self.data["attributes"]))) or [[]] * len(keys)
+            d = self.data
+            columns = ["code", "code_name", *path_columns(depth), "quote", "attribution", "document", "group",
+                       *[self._attribute_column(k) for k in keys], "speaker", "coder", "memo", "start", "end", "unit"]
+            data = [d["code"], d["code_name"], *map(list, path_cells), d["text"], d["attribution"], d["document"],
+                    d["group"], *map(list, attribute_cells), d["speaker"], d["coder"], d["memo"], d["start"],
+                    d["end"], d["unit"]]
+            self._grid = writers.Grid(columns, data)
+        return self._grid
+
+    def frame(self) -> "pd.DataFrame":
+        return self.table().to_frame()
+
+    def sheets(self) -> list[writers.Sheet]:
+        grid = self.table()
+        if not len(self):
+            return [writers.Sheet("Quotes", grid, wrap=WRAPPED)]
+        # One sheet per theme, in codebook order; rows of a theme are contiguous (codebook order is depth first).
+        themes = self.themes
+        sheets, start = [], 0
+        for i in range(1, len(themes) + 1):
+            if i == len(themes) or themes[i] != themes[start]:
+                sheets.append(writers.Sheet(themes[start], grid.rows(start, i), wrap=WRAPPED))
+                start = i
+        return sheets
+
+    def blocks(self) -> list[writers.Block]:
+        if self._blocks is None:
+            self._blocks = self._make_blocks()
+        return self._blocks
+
+    def _make_blocks(self) -> list[writers.Block]:
+        d = self.data
+        several_coders = len(set(d["coder"])) > 1
+        blocks: list[writers.Block] = [writers.Heading(self.title, 1), writers.Paragraph(self.summary_line())]
+        theme = code = None
+        sources = (map("{} · {}".format, d["document"], d["coder"]) if several_coders else d["document"])
+        for key, path, text, attribution, source in zip(d["code"], d["path"], d["text"], d["attribution"], sources):
+            if path[0] != theme:
+                theme, code = path[0], None
+                blocks.append(writers.Heading(theme, 2))
+            if key != code:
+                code = key
+                if len(path) > 1:
+                    blocks.append(writers.Heading(" › ".join(path[1:]), 3))
+            blocks.append(writers.Quote(text, attribution, source))
+        return blocks
+
+    def summary_line(self) -> str:
+        return (f"{_count(len(self), 'quote')} from {_count(self.respondents, 'respondent')} under "
+                f"{_count(len(set(self.data['code'])), 'code')}; coding: {self.coding_label}.")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if format_value(value) is None else value
+    return format_value(value)
+
+
+def _clean(text: str) -> str:
+    # Most quotes are one sentence with single spaces; only the rest pay for split and join.
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text or text[:1].isspace() or text[-1:].isspace():
+        return " ".join(text.split())
+    return text
+
+
+def check_widen(widen: str) -> None:
+    if widen not in WIDEN:
+        raise CotagError(f"--widen: unknown value {widen!r} (choose {', '.join(WIDEN)})")
+
+
+def collect_quotes(session: Session, scope: Scope = Scope(), *, attribution: Attribution | None = None,
+                   widen: str = "span", config: dict | None = None, attribution_overrides: Iterable[str] = ()
+                   ) -> QuoteTable:
+    """Every coding in scope as a quote row, in codebook order, then document, then position."""
+    check_widen(widen)  # before reading the project, not after
+    selection = resolve(session, scope, with_text=True, with_units=True)
+    return build_quotes(selection, attribution=attribution, widen=widen, config=config,
+                        attribution_overrides=attribution_overrides)
+
+
+def build_quotes(selection: Selection, *, attribution: Attribution | None = None, widen: str = "span",
+                 config: dict | None = None, attribution_overrides: Iterable[str] = ()) -> QuoteTable:
+    """The quote table of a selection loaded with texts and units (resolve(..., with_text=True, with_units=True))."""
+    import numpy as np
+
+    check_widen(widen)
+    if attribution is None:
+        attribution = build_attribution(config=config, overrides=attribution_overrides,
+                                        groups={d.group for d in selection.documents})
+    attribution.check(attributes=selection.project_attributes)
+    units = selection.units
+    if units is None:
+        raise CotagError("build_quotes needs the selection's units: resolve(..., with_units=True)")
+    tree = selection.tree
+    documents = selection.documents_by_id
+    with bulk():
+        codings = selection.codings
+        codings = codings.take(np.isin(codings.document_id, np.fromiter(documents, dtype=np.int64)))
+        # Codebook order, then document id, position, coder: one lexsort (its last key is the primary one).
+        doc_rank = {doc_id: rank for rank, doc_id in
+                    enumerate(sorted(documents, key=lambda i: documents[i].external_id))}
+        coder_rank = {name: rank for rank, name in enumerate(sorted(set(codings.coder)))}
+        order = np.lexsort((codings.id, np.array([coder_rank[c] for c in codings.coder], dtype=np.int64),
+                            codings.end, codings.start,
+                            np.array([doc_rank[d] for d in codings.document_id.tolist()], dtype=np.int64),
+                            np.array([tree.order[c] for c in codings.code_id.tolist()], dtype=np.int64)))
+        codings = codings.take(order)
+        first, last = units.touched(codings.document_id, codings.start, codings.end)
+        found = last >= first
+        at_first = np.clip(first, 0, max(len(units) - 1, 0))
+        at_last = np.clip(last, 0, max(len(units) - 1, 0))
+        starts, ends = codings.start, codings.end
+        if widen == "sentence" and len(units):
+            starts = np.where(found, np.minimum(starts, units.start[at_first]), starts)
+            ends = np.where(found, np.maximum(ends, units.end[at_last]), ends)
+        elif widen == "turn" and len(units):
+            starts = np.where(found, np.minimum(starts, units.start[units.turn_first[at_first]]), starts)
+            ends = np.where(found, np.maximum(ends, units.end[units.turn_last[at_last]]), ends)
+        unit_index = np.where(found, units.index[at_first] if len(units) else -1, -1).tolist()
+
+        speakers: list[str] = []
+        unit_speakers = units.speaker
+        for f, la, ok in zip(first.tolist(), last.tolist(), found.tolist()):
+            if not ok:
+                speakers.append("")
+            elif f == la or all(unit_speakers[i] == unit_speakers[f] for i in range(f + 1, la + 1)):
+                speakers.append(unit_speakers[f])
+            else:  # a span across an exchange names each speaker once, in order
+                speakers.append(" / ".join(dict.fromkeys(s for s in unit_speakers[f:la + 1] if s)))
+
+        code_key = {cid: tree.codes[cid].key for cid in tree.codes}
+        code_name = {cid: tree.codes[cid].name for cid in tree.codes}
+        paths: dict[int, tuple[str, ...]] = {}
+        attributions: dict[tuple[int, str], str] = {}
+        data: dict[str, list[Any]] = {name: [] for name in FIELDS}
+        code_ids = codings.code_id.tolist()
+        doc_ids = codings.document_id.tolist()
+        for code_id, doc_id, start, end, speaker in zip(code_ids, doc_ids, starts.tolist(), ends.tolist(), speakers):
+            document = documents[doc_id]
+            if code_id not in paths:
+                paths[code_id] = tree.path(code_id)
+            if (doc_id, speaker) not in attributions:
+                attributions[(doc_id, speaker)] = attribution.render(
+                    group=document.group, attributes=document.attributes, document=document.external_id,
+                    speaker=speaker)
+            data["path"].append(paths[code_id])
+            data["text"].append(_clean(document.text[start:end]))
+            data["attribution"].append(attributions[(doc_id, speaker)])
+            data["document"].append(document.external_id)
+            data["group"].append(document.group)
+            data["attributes"].append(document.attributes)
+        data["code"] = [code_key[c] for c in code_ids]
+        data["code_name"] = [code_name[c] for c in code_ids]
+        data["speaker"] = speakers
+        data["coder"] = codings.coder
+        data["memo"] = codings.memo
+        data["start"] = codings.start.tolist()
+        data["end"] = codings.end.tolist()
+        data["unit"] = [None if u < 0 else u for u in unit_index]
+    return QuoteTable(data=data, attribute_keys=selection.attribute_keys(), coding_label=selection.coding_label)
+
+
+def quotes_for_code(project: "Project", *, code: str, scope: Scope = Scope(), widen: str = "span",
+                    attribution_overrides: Iterable[str] = ()) -> list[QuoteRow]:
+    """The quote browser's data: one code (with its subtree) and the same attribution the exports use."""
+    narrowed = Scope(codes=(code,), coders=scope.coders, consensus=scope.consensus, all_coders=scope.all_coders,
+                     groups=scope.groups, documents=scope.documents, where=scope.where)
+    with project.session() as session:
+        return collect_quotes(session, narrowed, widen=widen, config=project.config,
+                              attribution_overrides=attribution_overrides).quotes
+
+
+def quote_summary(table: QuoteTable, path: Path | None, fmt: str) -> dict[str, Any]:
+    return {"path": str(path) if path else None, "format": fmt, "quotes": len(table),
+            "respondents": table.respondents, "codes": len(set(table.data["code"])),
+            "themes": len(set(table.themes)), "coding": table.coding_label}
+
+
+def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
+                  widen: str = "span", attribution_overrides: Iterable[str] = ()
+                  ) -> tuple[dict[str, Any], str | None]:
+    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text."""
+    fmt = writers.resolve_format(path, fmt)
+    if path is not None:
+        writers.check_writable(path)
+    elif fmt in writers.BINARY_FORMATS:
+        raise CotagError(f"{fmt} output needs a file name (e.g. quotes.{fmt})")
+    with project.session() as session:
+        table = collect_quotes(session, scope, widen=widen, config=project.config,
+                               attribution_overrides=attribution_overrides)
+    with bulk():
+        text = writers.write(table, path, fmt)
+    return quote_summary(table, path, fmt), text

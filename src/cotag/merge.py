@@ -1,0 +1,375 @@
+"""Merge another project, its SQLite file, or a coder file into this project: all or nothing, and idempotent.
+
+Documents are matched by content hash and codes by key, because database ids
+differ between projects. Each coding is identified by (document hash, code key,
+coder, start, end, created_at), so merging the same source twice adds nothing.
+A coder name present in both projects is taken as the same person unless each
+side holds work of theirs the other lacks; then the merge is refused and the
+user renames the incoming coder (--as OLD=NEW).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from cotag.coderfile import (
+    Bundle,
+    is_coder_file,
+    load_coder_file,
+    parse_stamp,
+    read_bundle,
+    stamp,
+)
+from cotag.errors import CotagError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MERGE_EVENT = "merge"
+# Long lists of unmatched documents or codes are cut in messages; the JSON report keeps them all.
+SHOW = 12
+
+
+class HeldCoding(NamedTuple):
+    """A coding this project already has, as much of it as a merge may update."""
+
+    id: int
+    deleted_at: datetime | None
+    memo: str
+
+
+class MergeRefused(CotagError):
+    """Nothing was imported; `report` says why."""
+
+    def __init__(self, message: str, report: MergeReport):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class MergeReport:
+    source: str
+    coders: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    codings_added: int = 0
+    codings_updated: int = 0
+    codings_unchanged: int = 0
+    memos_added: int = 0
+    memos_updated: int = 0
+    progress_updated: int = 0
+    events_added: int = 0
+    # Used by the incoming work but absent here: the merge is refused.
+    missing_documents: list[str] = field(default_factory=list)
+    missing_codes: list[str] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)
+    # Present in the source but unused by the incoming work: reported, not fatal.
+    unused_unmatched_documents: list[str] = field(default_factory=list)
+    unused_unmatched_codes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.missing_documents or self.missing_codes or self.clashes)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.codings_added or self.codings_updated or self.memos_added or self.memos_updated
+                    or self.progress_updated or self.events_added)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "refused": self.refused}
+
+
+def _listing(items: list[str]) -> str:
+    shown = ", ".join(items[:SHOW])
+    return shown + (f" and {len(items) - SHOW} more" if len(items) > SHOW else "")
+
+
+def refusal_message(report: MergeReport) -> str:
+    lines = [f"merge of {report.source} refused; nothing was imported:"]
+    if report.missing_documents:
+        lines.append(f"  {len(report.missing_documents)} document(s) coded there are not in this project "
+                     f"(matched by content hash; a re-imported or edited transcript does not match): "
+                     f"{_listing(report.missing_documents)}")
+    if report.missing_codes:
+        lines.append(f"  {len(report.missing_codes)} code(s) used there are not in this codebook "
+                     f"(matched by key; load the codebook first): {_listing(report.missing_codes)}")
+    for clash in report.clashes:
+        lines.append(f"  {clash}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- sources
+
+def load_source(path: Path | str, *, target=None) -> Bundle:
+    """A project folder, a project's SQLite file, or a coder file, read into a Bundle."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise CotagError(f"{path}: no such file or folder")
+    if path.is_dir():
+        from cotag.project import CONFIG_NAME, open_project
+
+        if not (path / CONFIG_NAME).is_file():
+            raise CotagError(f"{path}: not a cotag project folder (no {CONFIG_NAME})")
+        # migrate=False: merging reads the other project and must never change it.
+        other = open_project(path, migrate=False)
+        if target is not None and other.database_url == target.database_url:
+            raise CotagError(f"{path}: that is this project's own database; nothing to merge")
+        try:
+            return _bundle_from_engine(other.engine, source=str(path), name=other.name)
+        finally:
+            other.close()
+    if is_coder_file(path):
+        return load_coder_file(path)
+    with open(path, "rb") as fh:
+        head = fh.read(len(SQLITE_MAGIC))
+    if head == SQLITE_MAGIC:
+        from cotag.store.database import make_engine
+
+        url = f"sqlite:///{path.resolve()}"
+        if target is not None and url == target.database_url:
+            raise CotagError(f"{path}: that is this project's own database; nothing to merge")
+        engine = make_engine(url)
+        try:
+            return _bundle_from_engine(engine, source=str(path), name=path.stem)
+        finally:
+            engine.dispose()
+    raise CotagError(f"{path}: not a cotag project folder, SQLite project file or coder file")
+
+
+def _bundle_from_engine(engine, *, source: str, name: str) -> Bundle:
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    try:
+        with Session(engine) as session:
+            return read_bundle(session, source=source, project=name)
+    except SQLAlchemyError as exc:
+        raise CotagError(f"{source}: cannot read its database: {exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0]}") from None
+
+
+# ---------------------------------------------------------------- merge
+
+def parse_renames(values: list[str], bundle: Bundle) -> dict[str, str]:
+    """--as OLD=NEW (repeatable), or --as NEW when the source holds one coder."""
+    renames: dict[str, str] = {}
+    for value in values:
+        if "=" in value:
+            old, new = (part.strip() for part in value.split("=", 1))
+        elif len(bundle.coders) == 1:
+            old, new = next(iter(bundle.coders)), value.strip()
+        else:
+            raise CotagError(f"--as {value}: the source has {len(bundle.coders)} coders "
+                             f"({', '.join(bundle.coders)}); say which one: --as OLD=NEW")
+        if old not in bundle.coders:
+            raise CotagError(f"--as {value}: no coder {old!r} in the source (coders: {', '.join(bundle.coders) or 'none'})")
+        if not new:
+            raise CotagError(f"--as {value}: the new name is empty")
+        renames[old] = new
+    targets = Counter(renames.get(name, name) for name in bundle.coders)
+    doubled = sorted(name for name, n in targets.items() if n > 1)
+    if doubled:
+        raise CotagError(f"--as would give two incoming coders the name {', '.join(doubled)}")
+    return renames
+
+
+def _rename(bundle: Bundle, renames: dict[str, str]) -> None:
+    if not renames:
+        return
+    bundle.coders = {renames.get(n, n): role for n, role in bundle.coders.items()}
+    for row in (*bundle.codings, *bundle.memos, *bundle.progress):
+        row["coder"] = renames.get(row["coder"], row["coder"])
+    for row in bundle.events:
+        row["actor"] = renames.get(row["actor"], row["actor"])
+
+
+def _coding_identity(row: dict[str, Any]) -> tuple:
+    return (row["document"], row["code"], row["coder"], row["start"], row["end"], row["created_at"])
+
+
+def _memo_identity(row: dict[str, Any]) -> tuple:
+    return (row["coder"], row["document"], row["code"], row["created_at"])
+
+
+def _event_identity(row: dict[str, Any]) -> tuple:
+    return (row["at"], row["actor"], row["kind"], json.dumps(row["payload"], sort_keys=True, default=str))
+
+
+def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = None,
+          dry_run: bool = False) -> MergeReport:
+    """Bring the source's coders' work into `project` in one transaction; raises MergeRefused on any mismatch."""
+    bundle = source if isinstance(source, Bundle) else load_source(source, target=project)
+    mapping = parse_renames(list(renames or []), bundle)
+    _rename(bundle, mapping)
+    report = MergeReport(source=bundle.source, coders=sorted(bundle.coders), renamed=mapping, dry_run=dry_run)
+    with project.session() as session:
+        _lock(session)
+        _apply(session, bundle, report)
+        if report.refused:
+            raise MergeRefused(refusal_message(report), report)
+        if dry_run:
+            session.rollback()
+        elif report.changed:
+            from cotag.store.events import log_event
+
+            log_event(session, kind=MERGE_EVENT, payload={
+                k: v for k, v in report.as_dict().items()
+                if k in ("source", "coders", "renamed", "codings_added", "codings_updated", "memos_added",
+                         "memos_updated", "progress_updated", "events_added")})
+    return report
+
+
+def _lock(session) -> None:
+    # Two leads merging the same file at once must not both see "new" and both insert.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('cotag.merge'))"))
+
+
+def _apply(session, bundle: Bundle, report: MergeReport) -> None:
+    from sqlalchemy import insert, update
+    from sqlmodel import select
+
+    from cotag.store import coders as coder_store
+    from cotag.store.models import Code, Coder, Coding, Document, Event, Memo, Progress
+
+    doc_ids = {h: i for i, h in session.exec(select(Document.id, Document.content_hash))}
+    code_ids = {k: i for i, k in session.exec(select(Code.id, Code.key))}
+
+    used_docs = {r["document"] for r in (*bundle.codings, *bundle.progress)} | \
+                {r["document"] for r in bundle.memos if r["document"]}
+    used_codes = {r["code"] for r in bundle.codings} | {r["code"] for r in bundle.memos if r["code"]}
+    label = lambda h: bundle.documents.get(h, h[:12])
+    report.missing_documents = sorted(label(h) for h in used_docs if h not in doc_ids)
+    report.missing_codes = sorted(k for k in used_codes if k not in code_ids)
+    report.unused_unmatched_documents = sorted(label(h) for h in bundle.documents if h not in doc_ids
+                                               and h not in used_docs)
+    report.unused_unmatched_codes = sorted(k for k in bundle.codes if k not in code_ids and k not in used_codes)
+    if report.missing_documents or report.missing_codes:
+        return
+
+    hashes = {i: h for h, i in doc_ids.items()}
+    keys = {i: k for k, i in code_ids.items()}
+    existing = {c.name: c for c in session.exec(select(Coder).where(Coder.name.in_(list(bundle.coders))))}
+
+    # What this project already holds of each incoming coder, by identity.
+    held: dict[tuple, list[HeldCoding]] = {}
+    if existing:
+        by_id = {c.id: c.name for c in existing.values()}
+        # Plain columns, not ORM objects: re-merging a full corpus compares tens of thousands of codings.
+        query = (select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
+                        Coding.created_at, Coding.deleted_at, Coding.memo)
+                 .where(Coding.coder_id.in_(list(by_id))).order_by(Coding.id))
+        for cid, document_id, code_id, coder_id, start, end, created, deleted, memo in session.exec(query):
+            ident = (hashes[document_id], keys[code_id], by_id[coder_id], start, end, stamp(created))
+            held.setdefault(ident, []).append(HeldCoding(cid, deleted, memo))
+        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id), keys.get(m.code_id), stamp(m.created_at)): m
+                      for m in session.exec(select(Memo).where(Memo.coder_id.in_(list(by_id))))}
+    else:
+        held_memos = {}
+
+    incoming = Counter(_coding_identity(r) for r in bundle.codings)
+    incoming_memos = {_memo_identity(r) for r in bundle.memos}
+    for name in sorted(existing):
+        # Work only here is fine when nothing new comes (a lead who kept coding after copying the project
+        # out), and so is work only there (the same coder's later work); both at once is two people or two
+        # diverged copies, which must not be blended.
+        ours = sum(len(rows) - incoming[ident] for ident, rows in held.items()
+                   if ident[2] == name and len(rows) > incoming[ident])
+        ours += sum(1 for ident in held_memos if ident[0] == name and ident not in incoming_memos)
+        theirs = sum(n - len(held.get(ident, ())) for ident, n in incoming.items()
+                     if ident[2] == name and n > len(held.get(ident, ())))
+        theirs += sum(1 for ident in incoming_memos if ident[0] == name and ident not in held_memos)
+        if ours and theirs:
+            report.clashes.append(
+                f"coder {name!r} exists in both projects with different work ({ours} coding(s) or memo(s) only "
+                f"here, {theirs} only in {bundle.source}); rename the incoming coder with --as {name}=NEWNAME")
+    if report.clashes:
+        return
+
+    coder_ids = {}
+    for name, role in bundle.coders.items():
+        coder = existing.get(name) or coder_store.get_or_create_coder(session, name=name, role=role)
+        coder_ids[name] = coder.id
+
+    # Codings: insert what is new (counting duplicates), bring soft deletes and memo edits up to date.
+    new_rows: list[dict[str, Any]] = []
+    seen: Counter = Counter()
+    for row in bundle.codings:
+        ident = _coding_identity(row)
+        seen[ident] += 1
+        have = held.get(ident, [])
+        if seen[ident] > len(have):
+            new_rows.append({"document_id": doc_ids[row["document"]], "code_id": code_ids[row["code"]],
+                             "coder_id": coder_ids[row["coder"]], "start": row["start"], "end": row["end"],
+                             "memo": row.get("memo") or "", "created_at": parse_stamp(row["created_at"]),
+                             "deleted_at": parse_stamp(row.get("deleted_at"))})
+            continue
+        mine = have[seen[ident] - 1]
+        deleted = parse_stamp(row.get("deleted_at"))
+        if mine.deleted_at != deleted or mine.memo != (row.get("memo") or ""):
+            session.execute(update(Coding).where(Coding.id == mine.id)
+                            .values(deleted_at=deleted, memo=row.get("memo") or ""))
+            report.codings_updated += 1
+        else:
+            report.codings_unchanged += 1
+    if new_rows:
+        # The table's Core insert, not the ORM's bulk path: a full corpus is tens of thousands of rows.
+        session.execute(insert(Coding.__table__), new_rows)
+    report.codings_added = len(new_rows)
+
+    for row in bundle.memos:
+        ident = _memo_identity(row)
+        mine = held_memos.get(ident)
+        updated = parse_stamp(row["updated_at"])
+        if mine is None:
+            session.add(Memo(coder_id=coder_ids[row["coder"]],
+                             document_id=doc_ids[row["document"]] if row["document"] else None,
+                             code_id=code_ids[row["code"]] if row["code"] else None, title=row["title"],
+                             text=row["text"], created_at=parse_stamp(row["created_at"]), updated_at=updated))
+            report.memos_added += 1
+        elif updated > mine.updated_at and (mine.text, mine.title) != (row["text"], row["title"]):
+            mine.text, mine.title, mine.updated_at = row["text"], row["title"], updated
+            session.add(mine)
+            report.memos_updated += 1
+
+    if bundle.progress:
+        ids = list(coder_ids.values())
+        have_progress = {(p.coder_id, p.document_id): p
+                         for p in session.exec(select(Progress).where(Progress.coder_id.in_(ids)))}
+        for row in bundle.progress:
+            key = (coder_ids[row["coder"]], doc_ids[row["document"]])
+            updated = parse_stamp(row["updated_at"])
+            mine = have_progress.get(key)
+            if mine is None:
+                session.add(Progress(coder_id=key[0], document_id=key[1], status=row["status"],
+                                     cursor=row["cursor"], updated_at=updated))
+                report.progress_updated += 1
+            elif updated > mine.updated_at and (mine.status, mine.cursor) != (row["status"], row["cursor"]):
+                mine.status, mine.cursor, mine.updated_at = row["status"], row["cursor"], updated
+                session.add(mine)
+                report.progress_updated += 1
+
+    if bundle.events:
+        actors = list(bundle.coders)
+        have_events = Counter(_event_identity({"at": stamp(at), "actor": actor, "kind": kind, "payload": payload})
+                              for at, actor, kind, payload in session.exec(
+                                  select(Event.at, Event.actor, Event.kind, Event.payload)
+                                  .where(Event.actor.in_(actors))))
+        events: list[dict[str, Any]] = []
+        for row in bundle.events:
+            ident = _event_identity(row)
+            if have_events[ident] > 0:
+                have_events[ident] -= 1
+                continue
+            events.append({"at": parse_stamp(row["at"]), "actor": row["actor"], "kind": row["kind"],
+                           "payload": row["payload"]})
+        if events:
+            session.execute(insert(Event.__table__), events)
+        report.events_added = len(events)
+    session.flush()

@@ -1,0 +1,403 @@
+"""Unitising: coders' free spans become coders x units 0/1 matrices, one per code.
+
+Coders mark spans of text; agreement coefficients need fixed units.  This module cuts
+the double-coded documents into units (speaker turns, sentences or single characters)
+and decides, per code and coder, whether the coder applied the code to each unit:
+
+    the unit carries the code when the coder's spans with that code overlap it by at
+    least `min_chars` characters and, if `min_fraction` is set, by at least that
+    fraction of the unit's length.
+
+A coder's overlapping spans of one code are merged first, so two overlapping spans never
+count a character twice.  A unit of a document the coder has not coded is *missing*
+(np.nan), never 0: only documents in the coder's `coded` set are seen by that coder.
+Interviewer units are left out unless asked for.
+
+`unitise` is pure (numpy in, numpy out) and vectorised; `load_unitised` is the one
+function here that reads the project store, and hands plain arrays to `unitise`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+UNIT_KINDS: tuple[str, ...] = ("turn", "sentence", "char")
+UNIT_NOUNS = {"turn": "speaker turn", "sentence": "sentence", "char": "character"}
+
+
+@dataclass(frozen=True)
+class OverlapRule:
+    """When a coder's span gives a unit the code: >= min_chars overlap and, if set, >= min_fraction of the unit."""
+
+    min_chars: int = 1
+    min_fraction: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_chars < 1:
+            raise ValueError(f"the minimum overlap must be at least 1 character; got {self.min_chars}")
+        if self.min_fraction is not None and not 0.0 < self.min_fraction <= 1.0:
+            raise ValueError(f"the minimum overlap fraction must lie in (0, 1]; got {self.min_fraction}")
+
+    def applies(self, overlap: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Boolean array: does `overlap` characters of a unit `length` long carry the code?"""
+        ok = overlap >= self.min_chars
+        if self.min_fraction is not None:
+            # a tiny tolerance so that 1/3 of a 3-character unit passes f = 0.3333
+            ok &= overlap >= self.min_fraction * length - 1e-9
+        return ok
+
+    def describe(self, kind: str) -> str:
+        """The rule as printed with every result."""
+        if kind == "char":
+            return "unit: character; a character carries a code when one of the coder's spans with that code covers it"
+        noun = UNIT_NOUNS[kind]
+        chars = "1 character" if self.min_chars == 1 else f"{self.min_chars} characters"
+        text = f"unit: {noun}; a {noun} carries a code when the coder's spans with that code overlap it by at least {chars}"
+        if self.min_fraction is not None:
+            text += f" and by at least {self.min_fraction:.0%} of its length"
+        return text
+
+
+@dataclass(frozen=True)
+class UnitFrame:
+    """Every candidate unit of the selected documents (all kinds derive from sentence rows).
+
+    Arrays are parallel, one entry per sentence unit, sorted by (document, start):
+    doc (index into `documents`), start, end, turn, interviewer (bool).
+    """
+
+    documents: list[str]
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    turn: np.ndarray
+    interviewer: np.ndarray
+    document_ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_rows(cls, documents: Sequence[str], rows: Iterable[tuple[int, int, int, int, bool]],
+                  document_ids: Sequence[int] = ()) -> UnitFrame:
+        """rows: (doc index, start, end, turn, is_interviewer)."""
+        arr = np.array([tuple(r) for r in rows], dtype=np.int64).reshape(-1, 5)
+        order = np.lexsort((arr[:, 1], arr[:, 0]))
+        arr = arr[order]
+        return cls(list(documents), arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4].astype(bool),
+                   list(document_ids))
+
+
+@dataclass(frozen=True)
+class Spans:
+    """Coders' codings as parallel arrays: coder, code (indices), doc (index into UnitFrame.documents), start, end."""
+
+    coder: np.ndarray
+    code: np.ndarray
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int, int, int, int, int]]) -> Spans:
+        arr = np.array([tuple(r) for r in rows], dtype=np.int64).reshape(-1, 5)
+        return cls(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4])
+
+
+@dataclass
+class Unitised:
+    """Reliability data for every code over the same units.
+
+    stack: codes x coders x units, 1.0 = applied, 0.0 = seen and not applied, nan = missing.
+    unit_doc / unit_start / unit_end / unit_turn: where each unit is (document index, characters, turn).
+    turn_cluster / document_cluster: cluster ids for the bootstrap (the unit's turn and document).
+    coded: per coder, the documents (names) counted as coded by that coder.
+    documents: the documents whose units are in the matrix (coded by at least two coders).
+    frame_documents / document_ids: every document considered; unit_doc indexes these.
+    """
+
+    kind: str
+    rule: OverlapRule
+    coders: list[str]
+    codes: list[str]
+    documents: list[str]
+    stack: np.ndarray
+    unit_doc: np.ndarray
+    unit_start: np.ndarray
+    unit_end: np.ndarray
+    unit_turn: np.ndarray
+    turn_cluster: np.ndarray
+    document_cluster: np.ndarray
+    coded: dict[str, list[str]]
+    include_interviewer: bool = False
+    document_ids: list[int] = field(default_factory=list)
+    frame_documents: list[str] = field(default_factory=list)
+    # (coder, document, code, start, end) by name; filled for character units (u-alpha needs the spans)
+    named_spans: list[tuple[str, str, str, int, int]] = field(default_factory=list)
+
+    @property
+    def n_units(self) -> int:
+        return int(self.stack.shape[2])
+
+    @property
+    def rule_text(self) -> str:
+        text = self.rule.describe(self.kind)
+        return text + ("; interviewer turns included" if self.include_interviewer else "; interviewer turns excluded")
+
+    def matrix(self, code: str) -> np.ndarray:
+        """The coders x units matrix of one code."""
+        return self.stack[self.codes.index(code)]
+
+    def clusters(self, by: str) -> np.ndarray | None:
+        """Cluster ids for the bootstrap: 'unit' (None), 'turn' or 'document'."""
+        if by == "unit":
+            return None
+        if by == "turn":
+            return self.turn_cluster
+        if by == "document":
+            return self.document_cluster
+        raise ValueError(f"unknown cluster {by!r}; use unit, turn or document")
+
+
+def _merge(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge overlapping or touching intervals within each group; returns (group, start, end) sorted."""
+    if group.size == 0:
+        return group, start, end
+    order = np.lexsort((start, group))
+    g, s, e = group[order], start[order], end[order]
+    # running max of end within a group: offset by group so the accumulate never crosses groups
+    big = int(max(e.max(), s.max())) + 2
+    run = np.maximum.accumulate(g * big + e) - g * big
+    prev_end = np.empty_like(run)
+    prev_end[0] = -1
+    prev_end[1:] = run[:-1]
+    new = np.ones(g.size, dtype=bool)
+    new[1:] = (g[1:] != g[:-1]) | (s[1:] > prev_end[1:])
+    first = np.flatnonzero(new)
+    return g[first], s[first], np.maximum.reduceat(e, first)
+
+
+def _unit_table(frame: UnitFrame, kind: str, keep_doc: np.ndarray, include_interviewer: bool):
+    """(doc, start, end, turn) arrays of the units of `kind` in the kept documents, sorted by (doc, start)."""
+    sel = keep_doc[frame.doc]
+    if not include_interviewer:
+        sel &= ~frame.interviewer
+    doc, start, end, turn = frame.doc[sel], frame.start[sel], frame.end[sel], frame.turn[sel]
+    if kind == "sentence":
+        return doc, start, end, turn
+    if kind == "turn":
+        if doc.size == 0:
+            return doc, start, end, turn
+        new = np.ones(doc.size, dtype=bool)
+        new[1:] = (doc[1:] != doc[:-1]) | (turn[1:] != turn[:-1])
+        first = np.flatnonzero(new)
+        return doc[first], np.minimum.reduceat(start, first), np.maximum.reduceat(end, first), turn[first]
+    if kind == "char":
+        lengths = end - start
+        total = int(lengths.sum())
+        rep = np.repeat(np.arange(doc.size), lengths)
+        offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        cs = start[rep] + offsets
+        return doc[rep], cs, cs + 1, turn[rep]
+    raise ValueError(f"unknown unit {kind!r}; use {', '.join(UNIT_KINDS)}")
+
+
+def unitise(frame: UnitFrame, spans: Spans, *, coders: Sequence[str], codes: Sequence[str],
+            coded: Mapping[int, Iterable[int]], kind: str = "sentence", rule: OverlapRule | None = None,
+            include_interviewer: bool = False) -> Unitised:
+    """Build the codes x coders x units stack.
+
+    coded: coder index -> document indices that coder has coded; only documents coded by
+    at least two coders enter the matrix, and a coder's units outside their own coded
+    documents are nan.  Spans of other documents are ignored.
+    """
+    if kind not in UNIT_KINDS:
+        raise ValueError(f"unknown unit {kind!r}; use {', '.join(UNIT_KINDS)}")
+    rule = rule or OverlapRule()
+    n_docs, n_coders, n_codes = len(frame.documents), len(coders), len(codes)
+    seen = np.zeros((n_coders, n_docs), dtype=bool)
+    for c, docs in coded.items():
+        idx = np.fromiter((int(d) for d in docs), dtype=np.int64)
+        seen[c, idx] = True
+    keep_doc = seen.sum(axis=0) >= 2
+    u_doc, u_start, u_end, u_turn = _unit_table(frame, kind, keep_doc, include_interviewer)
+    n_units = u_doc.size
+
+    stack = np.zeros((n_codes, n_coders, n_units), dtype=np.float64)
+    missing = ~seen[:, u_doc]  # coders x units
+    stack[:, missing] = np.nan
+
+    # spans of kept documents that the coder has coded, merged per (coder, code, document)
+    ok = keep_doc[spans.doc] & seen[spans.coder, spans.doc] & (spans.end > spans.start)
+    group = (spans.coder[ok] * n_codes + spans.code[ok]) * n_docs + spans.doc[ok]
+    g, s, e = _merge(group, spans.start[ok], spans.end[ok])
+    if g.size and n_units:
+        m_doc = g % n_docs
+        # units are sorted by (doc, start) and do not overlap within a document, so one
+        # global key finds the run of units each merged span touches
+        big = int(max(u_end.max(), e.max())) + 2
+        ukey_start = u_doc * big + u_start
+        ukey_end = u_doc * big + u_end
+        lo = np.searchsorted(ukey_end, m_doc * big + s, side="right")
+        hi = np.searchsorted(ukey_start, m_doc * big + e, side="left")
+        count = np.maximum(hi - lo, 0)
+        span_of_pair = np.repeat(np.arange(g.size), count)
+        unit_of_pair = np.repeat(lo, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+        overlap = (np.minimum(e[span_of_pair], u_end[unit_of_pair])
+                   - np.maximum(s[span_of_pair], u_start[unit_of_pair]))
+        cc = g[span_of_pair] // n_docs  # coder * n_codes + code
+        cell = cc * n_units + unit_of_pair
+        total = np.bincount(cell, weights=overlap, minlength=n_coders * n_codes * n_units)
+        total = total.reshape(n_coders, n_codes, n_units).transpose(1, 0, 2)
+        hit = rule.applies(total, (u_end - u_start)[None, None, :]) & (total > 0)
+        stack[hit] = 1.0
+
+    turn_key = u_doc.astype(np.int64) * (int(u_turn.max()) + 1 if n_units else 1) + u_turn
+    _, turn_cluster = np.unique(turn_key, return_inverse=True)
+    _, doc_cluster = np.unique(u_doc, return_inverse=True)
+    kept = [frame.documents[i] for i in np.flatnonzero(keep_doc)]
+    return Unitised(
+        kind=kind, rule=rule, coders=list(coders), codes=list(codes), documents=kept, stack=stack,
+        unit_doc=u_doc, unit_start=u_start, unit_end=u_end, unit_turn=u_turn,
+        turn_cluster=turn_cluster.ravel(), document_cluster=doc_cluster.ravel(),
+        coded={name: [frame.documents[d] for d in np.flatnonzero(seen[i])] for i, name in enumerate(coders)},
+        include_interviewer=include_interviewer, document_ids=list(frame.document_ids),
+        frame_documents=list(frame.documents),
+    )
+
+
+# --------------------------------------------------------------------------- the store
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to measure: coders (None = every coder with coded documents), codes, documents, groups."""
+
+    coders: tuple[str, ...] | None = None
+    codes: tuple[str, ...] | None = None
+    documents: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    include_unfinished: bool = False
+
+
+def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str = "sentence",
+                  rule: OverlapRule | None = None, include_interviewer: bool = False) -> Unitised:
+    """Read codings, units and progress from the store and unitise them.
+
+    A document counts as coded by a coder when the coder marked it done; with
+    `include_unfinished`, also when the coder has any live coding in it.  The consensus
+    coder is never one of the default coders (it is the outcome of agreement, not a coder).
+    Raises CotagError when fewer than two coders have coded a common document.
+    """
+    from sqlmodel import select
+
+    from cotag.errors import CotagError, NotFound
+    from cotag.store.models import (
+        CONSENSUS_CODER,
+        PROGRESS_DONE,
+        Code,
+        Coder,
+        Coding,
+        Document,
+        Progress,
+        Unit,
+    )
+
+    docs_q = select(Document.id, Document.external_id).order_by(Document.external_id)
+    if selection.groups is not None:
+        docs_q = docs_q.where(Document.group.in_(list(selection.groups)))
+    if selection.documents is not None:
+        docs_q = docs_q.where(Document.external_id.in_(list(selection.documents)))
+    doc_rows = list(session.exec(docs_q))
+    if selection.documents is not None:
+        unknown = sorted(set(selection.documents) - {ext for _, ext in doc_rows})
+        if unknown and selection.groups is None:
+            raise NotFound(f"no document with id {', '.join(map(repr, unknown))} (see `cotag documents list`)")
+    doc_index = {db_id: i for i, (db_id, _) in enumerate(doc_rows)}
+    names = [ext for _, ext in doc_rows]
+
+    all_coders = {c.name: c for c in session.exec(select(Coder))}
+    if selection.coders is not None:
+        unknown = [n for n in selection.coders if n not in all_coders]
+        if unknown:
+            raise NotFound(f"no coder named {', '.join(map(repr, unknown))} "
+                           f"(coders: {', '.join(sorted(all_coders)) or 'none yet'})")
+        coder_names = list(dict.fromkeys(selection.coders))
+    else:
+        coder_names = sorted(n for n in all_coders if n != CONSENSUS_CODER)
+    coder_ids = [all_coders[n].id for n in coder_names]
+    cidx = {cid: i for i, cid in enumerate(coder_ids)}
+
+    coded: dict[int, set[int]] = {i: set() for i in range(len(coder_names))}
+    if coder_ids:
+        for coder_id, doc_id in session.exec(select(Progress.coder_id, Progress.document_id).where(
+                Progress.coder_id.in_(coder_ids), Progress.status == PROGRESS_DONE)):
+            if doc_id in doc_index:
+                coded[cidx[coder_id]].add(doc_index[doc_id])
+        if selection.include_unfinished:
+            for coder_id, doc_id in session.exec(select(Coding.coder_id, Coding.document_id).where(
+                    Coding.coder_id.in_(coder_ids), Coding.deleted_at.is_(None)).distinct()):
+                if doc_id in doc_index:
+                    coded[cidx[coder_id]].add(doc_index[doc_id])
+    if selection.coders is None:
+        # default coders: those who have coded something in scope
+        active = [i for i in range(len(coder_names)) if coded[i]]
+        coder_names = [coder_names[i] for i in active]
+        coder_ids = [coder_ids[i] for i in active]
+        coded = {new: coded[old] for new, old in enumerate(active)}
+        cidx = {cid: i for i, cid in enumerate(coder_ids)}
+    if len(coder_names) < 2:
+        hint = "" if selection.include_unfinished else " (documents count when marked done; see --include-unfinished)"
+        raise CotagError(f"agreement needs at least two coders who coded documents in scope; found "
+                         f"{len(coder_names)}{': ' + ', '.join(coder_names) if coder_names else ''}{hint}")
+    per_doc = np.zeros(len(names), dtype=int)
+    for docs in coded.values():
+        for d in docs:
+            per_doc[d] += 1
+    if not (per_doc >= 2).any():
+        raise CotagError(f"no document in scope was coded by two or more of {', '.join(coder_names)}"
+                         + ("" if selection.include_unfinished
+                            else " (documents count when marked done; see --include-unfinished)"))
+
+    all_codes = {c.key: c for c in session.exec(select(Code).order_by(Code.position, Code.key))}
+    if selection.codes is not None:
+        unknown = [k for k in selection.codes if k not in all_codes]
+        if unknown:
+            raise NotFound(f"no code with key {', '.join(map(repr, unknown))} (see `cotag codebook`)")
+        code_keys = list(dict.fromkeys(selection.codes))
+    else:
+        used = set(session.exec(select(Coding.code_id).where(Coding.deleted_at.is_(None),
+                                                             Coding.coder_id.in_(coder_ids)).distinct()))
+        # active codes, plus retired ones that still carry these coders' codings
+        code_keys = [k for k, c in all_codes.items() if c.status == "active" or c.id in used]
+    code_index = {all_codes[k].id: i for i, k in enumerate(code_keys)}
+
+    wanted_docs = [doc_rows[i][0] for i in np.flatnonzero(per_doc >= 2)]
+    unit_rows = []
+    span_rows = []
+    for chunk in _chunks(wanted_docs, 500):  # bounded IN lists for both back ends
+        for doc_id, start, end, turn, interviewer in session.exec(
+                select(Unit.document_id, Unit.start, Unit.end, Unit.turn, Unit.is_interviewer)
+                .where(Unit.document_id.in_(chunk))):
+            unit_rows.append((doc_index[doc_id], start, end, turn, bool(interviewer)))
+        for coder_id, code_id, doc_id, start, end in session.exec(
+                select(Coding.coder_id, Coding.code_id, Coding.document_id, Coding.start, Coding.end)
+                .where(Coding.document_id.in_(chunk), Coding.coder_id.in_(coder_ids),
+                       Coding.deleted_at.is_(None))):
+            if code_id in code_index:
+                span_rows.append((cidx[coder_id], code_index[code_id], doc_index[doc_id], start, end))
+    frame = UnitFrame.from_rows(names, unit_rows, document_ids=[db_id for db_id, _ in doc_rows])
+    data = unitise(frame, Spans.from_rows(span_rows), coders=coder_names, codes=code_keys,
+                   coded={c: sorted(d) for c, d in coded.items()}, kind=kind, rule=rule,
+                   include_interviewer=include_interviewer)
+    if kind == "char":
+        data.named_spans = [(coder_names[c], names[d], code_keys[k], s, e) for c, k, d, s, e in span_rows
+                            if names[d] in data.coded[coder_names[c]]]
+    return data
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+

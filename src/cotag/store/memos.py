@@ -1,0 +1,51 @@
+"""Queries on free-standing memos (on a document, a code, or the project); coding memos live on Coding.memo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from cotag.store.models import Code, Coder, Document, Memo, utcnow
+
+
+@dataclass(frozen=True)
+class MemoRow:
+    """A memo joined with the names researchers use."""
+
+    id: int
+    coder: str
+    document: str | None  # external id
+    code: str | None  # code key
+    title: str
+    text: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def add_memo(session: Session, *, coder_id: int, text: str, title: str = "", document_id: int | None = None,
+             code_id: int | None = None, created_at: datetime | None = None,
+             updated_at: datetime | None = None) -> Memo:
+    created = created_at or utcnow()
+    memo = Memo(coder_id=coder_id, document_id=document_id, code_id=code_id, title=title, text=text,
+                created_at=created, updated_at=updated_at or created)
+    session.add(memo)
+    session.flush()
+    return memo
+
+
+def list_memos(session: Session, *, coders: Iterable[str] | None = None) -> list[MemoRow]:
+    """Memos in creation order, optionally only those written by the named coders."""
+    query = (
+        select(Memo.id, Coder.name, Document.external_id, Code.key, Memo.title, Memo.text, Memo.created_at,
+               Memo.updated_at)
+        .join(Coder, Coder.id == Memo.coder_id)
+        .join(Document, Document.id == Memo.document_id, isouter=True)
+        .join(Code, Code.id == Memo.code_id, isouter=True)
+    )
+    if coders is not None:
+        query = query.where(Coder.name.in_(list(coders)))
+    query = query.order_by(Memo.created_at, Memo.id)
+    return [MemoRow(*row) for row in session.exec(query)]

@@ -1,0 +1,118 @@
+"""PostgreSQL roles for a team: one login role per coder, its grants, and the URL the coder connects with.
+
+The row-level security policies themselves live in migration 0002: they key on
+`current_user` matching a coder's name, so creating a role of that name with
+the grants below is all it takes for the database to refuse that role any write
+to another coder's work. No role is given DELETE: codings are soft-deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cotag.errors import CotagError
+
+# What every coder role may touch. Everything is readable except what the
+# policies hide (other coders' codings, progress, memos and events).
+CODER_WRITES = {"coding": "INSERT, UPDATE", "progress": "INSERT, UPDATE", "memo": "INSERT, UPDATE",
+                "event": "INSERT"}
+# A lead also changes the codebook and rules on disagreements.
+LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE"}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _require_postgres(project) -> None:
+    if project.engine.dialect.name != "postgresql":
+        from cotag.store.database import redact
+
+        raise CotagError(f"database roles need PostgreSQL; this project uses {redact(project.database_url)}. "
+                         "Coders working on SQLite send their work with `cotag export coder` and the lead runs "
+                         "`cotag merge` (see docs/team.md)")
+
+
+def coder_url(project, name: str, password: str | None = None) -> str:
+    """The project's database URL with the coder's role as the user (server, database and options kept)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(project.database_url).set(username=name, password=password)
+    return url.render_as_string(hide_password=True)
+
+
+def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
+    role, where = quote_ident(name), quote_ident(schema)
+    sql = [f"GRANT USAGE ON SCHEMA {where} TO {role}",
+           f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {role}",
+           f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {role}"]
+    writes = {**CODER_WRITES, **(LEAD_WRITES if lead else {})}
+    sql += [f"GRANT {what} ON {where}.{table} TO {role}" for table, what in writes.items()]
+    if not lead:
+        # A coder demoted from lead loses the lead's writes.
+        sql += [f"REVOKE INSERT, UPDATE ON {where}.{table} FROM {role}" for table in LEAD_WRITES]
+    return sql
+
+
+def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
+    """Create (or update) the coder's login role, grant it the project's tables, and add the Coder row."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cotag.store import coders as coder_store
+    from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
+
+    _require_postgres(project)
+    name = name.strip()
+    if not name or name == CONSENSUS_CODER or name.lower().startswith("pg_"):
+        raise CotagError(f"{name!r} cannot be a coder's role name (empty, reserved, or a PostgreSQL prefix)")
+    try:
+        with project.session() as session:
+            schema = session.execute(text("SELECT current_schema()")).scalar()
+            exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first()
+            role = quote_ident(name)
+            if exists is None:
+                session.execute(text(f"CREATE ROLE {role} LOGIN"))
+            if password is not None:
+                # Role DDL takes no bind parameters; the literal is quoted by the server's own function.
+                literal = session.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar()
+                session.execute(text(f"ALTER ROLE {role} PASSWORD {literal}"))
+            for statement in grant_statements(schema, name, lead=lead):
+                session.execute(text(statement))
+            coder = coder_store.get_or_create_coder(session, name=name, role=ROLE_LEAD if lead else ROLE_CODER)
+            if not lead and coder.role == ROLE_LEAD:
+                coder.role = ROLE_CODER
+                session.add(coder)
+            # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
+            coder_store.consensus_coder(session)
+    except SQLAlchemyError as exc:
+        raise CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
+                         "(run this as the database owner, with a role that may CREATE ROLE)") from None
+    return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": exists is None,
+            "schema": schema, "url": coder_url(project, name, password)}
+
+
+def team_status(project) -> list[dict[str, Any]]:
+    """Coders with their role and, on PostgreSQL, whether a login role of that name exists."""
+    from sqlalchemy import text
+
+    from cotag.store import coders as coder_store
+
+    with project.session() as session:
+        rows = [{"name": c.name, "role": c.role, "login": None} for c in coder_store.list_coders(session)]
+        if project.engine.dialect.name == "postgresql":
+            roles = set(session.execute(text("SELECT rolname FROM pg_roles WHERE rolcanlogin")).scalars())
+            for row in rows:
+                row["login"] = row["name"] in roles
+    return rows
+
+
+def drop_coder_role(engine, name: str) -> None:
+    """Remove a coder's role and every grant it holds in this database (tests; a coder leaving the team)."""
+    from sqlalchemy import text
+
+    role = quote_ident(name)
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))

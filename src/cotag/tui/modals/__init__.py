@@ -1,0 +1,1 @@
+"""Typed modal dialogs: code picker, memo editor, corpus search, coder chooser."""

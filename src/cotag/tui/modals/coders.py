@@ -1,0 +1,58 @@
+"""The lead's coder chooser: whose codings to show beside their own, and how."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, RadioButton, RadioSet, SelectionList
+
+from cotag.coding import CoderInfo
+from cotag.tui.widgets.transcript_view import OVERLAY_INLINE, OVERLAY_SIDE
+
+
+class CoderChooser(ModalScreen[tuple[list[int], str] | None]):
+    """Returns (coder ids, overlay mode), or None when cancelled. The codings shown stay read-only."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel", id="coders.cancel"),
+        Binding("ctrl+s", "show", "show", id="coders.show"),
+    ]
+
+    def __init__(self, coders: list[CoderInfo], *, chosen: list[int], mode: str) -> None:
+        super().__init__()
+        self.coders = coders
+        self.chosen = set(chosen)
+        self.mode = mode if mode in (OVERLAY_INLINE, OVERLAY_SIDE) else OVERLAY_SIDE
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="coders"):
+            yield Label("Show other coders' codings (read-only)", classes="dialog-title")
+            if self.coders:
+                yield SelectionList[int](*[(f"{c.name}  ({c.codings} in this document, {c.role})", c.id,
+                                            c.id in self.chosen) for c in self.coders], id="coders-list")
+            else:
+                yield Label("No other coder has codings in this project yet.", classes="dialog-subtitle")
+            with RadioSet(id="coders-mode"):
+                yield RadioButton("side by side", value=self.mode == OVERLAY_SIDE, id="mode-side")
+                yield RadioButton("overlaid", value=self.mode == OVERLAY_INLINE, id="mode-overlay")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Show", variant="primary", compact=True, id="coders-show")
+                yield Button("Cancel", compact=True, id="coders-cancel")
+            yield Label("space tick · ctrl+s show · esc cancel", classes="dialog-hint")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "coders-show":
+            self.action_show()
+        else:
+            self.action_cancel()
+
+    def action_show(self) -> None:
+        chosen = list(self.query_one(SelectionList).selected) if self.coders else []
+        mode = OVERLAY_INLINE if self.query_one("#mode-overlay", RadioButton).value else OVERLAY_SIDE
+        self.dismiss((chosen, mode))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

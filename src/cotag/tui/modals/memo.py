@@ -1,0 +1,53 @@
+"""The memo editor: a coder's note on one coding (why this code, doubts, a question for the team)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, TextArea
+
+
+class MemoEditor(ModalScreen[str | None]):
+    """Returns the new memo text (possibly empty, which clears it), or None when cancelled."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel", id="memo.cancel"),
+        Binding("ctrl+s", "save", "save", id="memo.save"),
+    ]
+
+    def __init__(self, memo: str, *, title: str, quote: str) -> None:
+        super().__init__()
+        self.memo = memo
+        self.title_text = title
+        self.quote = quote
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="memo"):
+            yield Label(self.title_text, classes="dialog-title")
+            quote = " ".join(self.quote.split())
+            yield Label(f"“{quote[:150]}{'…' if len(quote) > 150 else ''}”", classes="dialog-subtitle")
+            yield TextArea(self.memo, id="memo-text", soft_wrap=True, show_line_numbers=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", compact=True, id="memo-save")
+                yield Button("Cancel", compact=True, id="memo-cancel")
+            yield Label("ctrl+s save · esc cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "memo-save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Full screens of the coding app: library, transcript, help."""

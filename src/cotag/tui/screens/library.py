@@ -1,0 +1,210 @@
+"""The library: every document with its group, attributes, length and this coder's progress; filter and open."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from cotag import coding
+from cotag.coding import LibraryRow
+from cotag.keys import CODER, KEYMAP, binding_key
+
+TEXT_FILTER_DELAY = 0.25  # seconds: search what was said once the coder pauses typing
+MIN_TEXT_FILTER = 3
+
+
+def _progress_bar(coded: int, codable: int, width: int = 8) -> Text:
+    share = coded / codable if codable else 0.0
+    filled = round(share * width)
+    bar = Text()
+    bar.append("█" * filled, style="green")
+    bar.append("░" * (width - filled), style="dim")
+    bar.append(f" {share:4.0%}")
+    return bar
+
+
+def _chosen(value):
+    """A Select's value, or None when nothing is chosen."""
+    return None if value is Select.NULL else value
+
+
+class LibraryScreen(Screen):
+    # Enter opens the highlighted document (the "open" action of the key map).
+    BINDINGS = [Binding(binding_key(spec.key), spec.id, spec.description, id=spec.id)
+                for spec in KEYMAP if spec.id == "open" and spec.context == CODER]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    class Loaded(Message):
+        def __init__(self, rows: list[LibraryRow]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    class TextMatches(Message):
+        def __init__(self, query: str, documents: set[int]) -> None:
+            super().__init__()
+            self.query = query
+            self.documents = documents
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[LibraryRow] = []
+        self.shown_rows: list[LibraryRow] = []
+        self.text_matches: set[int] = set()
+        self._text_query = ""
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="filters"):
+            yield Input(placeholder="filter: id, attribute, words", id="library-filter", compact=True)
+            yield Select([], prompt="any group", id="group-filter", allow_blank=True, compact=True)
+            yield Select([], prompt="any attribute", id="attribute-filter", allow_blank=True, compact=True)
+        yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
+        yield Static(id="library-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("id", key="id")
+        table.add_column("group", key="group")
+        table.add_column("attributes", key="attributes")
+        table.add_column("units", key="units")
+        table.add_column("coded", key="coded")
+        table.add_column("", key="status")
+        self.query_one("#library-status", Static).update(Text(" loading documents…", style="dim"))
+        table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        # Back from a transcript: progress has moved on.
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="library-load")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(coding.library(self.app.project, coder_id=self.app.coding_session.owner_id)))
+
+    def on_library_screen_loaded(self, message: Loaded) -> None:
+        first = not self.rows
+        self.rows = message.rows
+        self.app.library_order = [row.document_id for row in self.rows]
+        if first:
+            groups = sorted({row.group for row in self.rows if row.group})
+            self.query_one("#group-filter", Select).set_options([(g, g) for g in groups])
+            pairs = sorted({f"{k}={v}" for row in self.rows for k, v in row.attributes.items()
+                            if v not in (None, "") and k != "synthetic"})
+            self.query_one("#attribute-filter", Select).set_options([(p, p) for p in pairs])
+        self.apply_filters()
+
+    # ------------------------------------------------------------ filtering
+
+    def _matches(self, row: LibraryRow, query: str, group, attribute) -> bool:
+        if group is not None and row.group != group:
+            return False
+        if attribute is not None:
+            key, _, value = str(attribute).partition("=")
+            if str(row.attributes.get(key)) != value:
+                return False
+        if not query:
+            return True
+        from rapidfuzz import fuzz
+
+        label = " ".join([row.external_id, row.group, *(str(v) for v in row.attributes.values())]).lower()
+        needle = query.lower()
+        if needle in label or fuzz.partial_ratio(needle, label) >= 85:
+            return True
+        return self._text_query == query and row.document_id in self.text_matches
+
+    def apply_filters(self) -> None:
+        query = self.query_one("#library-filter", Input).value.strip()
+        group = _chosen(self.query_one("#group-filter", Select).value)
+        attribute = _chosen(self.query_one("#attribute-filter", Select).value)
+        self.shown_rows = [row for row in self.rows if self._matches(row, query, group, attribute)]
+        table = self.query_one(DataTable)
+        current = self._highlighted_id()
+        table.clear()
+        wide = self.app.size.width >= 110
+        for row in self.shown_rows:
+            attrs = ", ".join(str(v) for k, v in row.attributes.items() if v not in (None, "") and k != "synthetic")
+            limit = 60 if wide else 26
+            attrs = attrs if len(attrs) <= limit else attrs[:limit - 1] + "…"
+            status = Text("✓ done", style="bold green") if row.done else Text("started", style="yellow") \
+                if row.started else Text("")
+            table.add_row(Text(row.external_id, style="bold"), row.group, Text(attrs, style="dim"),
+                          Text(str(row.units), justify="right"), _progress_bar(row.coded, row.codable), status,
+                          key=str(row.document_id))
+        if current is not None and any(r.document_id == current for r in self.shown_rows):
+            table.move_cursor(row=table.get_row_index(str(current)), animate=False)
+        self._update_status(query)
+
+    def _update_status(self, query: str) -> None:
+        done = sum(1 for row in self.rows if row.done)
+        shown = len(self.shown_rows)
+        status = Text(no_wrap=True, overflow="ellipsis")
+        status.append(f" {len(self.rows)} documents", style="bold")
+        if shown != len(self.rows):
+            status.append(f" · {shown} shown")
+        status.append(f" · {done} done · coder {self.app.coding_session.actor}")
+        if self.app.lead:
+            status.append(" (lead)", style="bold")
+        if query and len(query) >= MIN_TEXT_FILTER and self._text_query != query:
+            status.append(" · searching what was said…", style="dim italic")
+        self.query_one("#library-status", Static).update(status)
+
+    def _highlighted_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # an empty or just-cleared table has no cursor cell
+            return None
+        return int(key.value) if key.value is not None else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.apply_filters()
+        if self._timer is not None:
+            self._timer.stop()
+        query = event.value.strip()
+        if len(query) >= MIN_TEXT_FILTER:
+            self._timer = self.set_timer(TEXT_FILTER_DELAY, lambda: self._filter_text(query))
+
+    @work(thread=True, exclusive=True, group="library-text")
+    def _filter_text(self, query: str) -> None:
+        documents = self.app.corpus_index().matching_documents(query)
+        self.post_message(self.TextMatches(query, documents))
+
+    def on_library_screen_text_matches(self, message: TextMatches) -> None:
+        if message.query != self.query_one("#library-filter", Input).value.strip():
+            return
+        self._text_query, self.text_matches = message.query, message.documents
+        self.apply_filters()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.apply_filters()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.open_document(int(event.row_key.value))
+
+    # ------------------------------------------------------------ actions
+
+    def action_open(self) -> None:
+        document_id = self._highlighted_id()
+        if document_id is not None:
+            self.app.open_document(document_id)
+
+    def action_library_filter(self) -> None:
+        self.query_one("#library-filter", Input).focus()

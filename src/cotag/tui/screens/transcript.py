@@ -1,0 +1,460 @@
+"""The transcript screen: read a document unit by unit, select, and apply codes from the keyboard."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+from cotag import coding
+from cotag.coding import Change, Transcript
+from cotag.keys import CODER, LEAD, WORD_MODE
+from cotag.tui.bindings import bindings_for
+from cotag.tui.modals.code_picker import CodePicker
+from cotag.tui.modals.coders import CoderChooser
+from cotag.tui.modals.memo import MemoEditor
+from cotag.tui.widgets.codebook_panel import CodebookPanel, CodebookTree
+from cotag.tui.widgets.transcript_view import OVERLAY_MODES, OVERLAY_OFF, TranscriptView
+from cotag.tui.widgets.unit_codes import UnitCodes
+from cotag.tui.writer import WriteFailed
+
+CURSOR_SAVE_DELAY = 0.6  # seconds: save where the coder is once they pause, not on every key
+WORD_ACTIONS = {"previous_word", "next_word", "extend_word_left", "extend_word_right"}
+LEAD_ACTIONS = {"toggle_overlay", "choose_coder"}
+
+
+class CodingsChanged(Message):
+    """A committed change: this coder's codings in the document as they now are, and what to tell the coder."""
+
+    def __init__(self, document_id: int, marks: list, note: str = "", done: bool | None = None) -> None:
+        super().__init__()
+        self.document_id = document_id
+        self.marks = marks
+        self.note = note
+        self.done = done
+
+
+class TranscriptScreen(Screen):
+    # Enter ("open") belongs to the library and the dialogs; here it would only shadow the code tree's Enter.
+    BINDINGS = bindings_for(CODER, WORD_MODE, LEAD, exclude={"open"})
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    class Loaded(Message):
+        def __init__(self, transcript: Transcript, unit: int | None, others: list) -> None:
+            super().__init__()
+            self.transcript = transcript
+            self.unit = unit
+            self.others = others
+
+    class OthersLoaded(Message):
+        def __init__(self, document_id: int, marks: list) -> None:
+            super().__init__()
+            self.document_id = document_id
+            self.marks = marks
+
+    def __init__(self, document_id: int, *, unit: int | None = None) -> None:
+        super().__init__()
+        self.document_id = document_id
+        self.start_unit = unit
+        self.transcript: Transcript | None = None
+        self.own: list = []
+        self.others: list = []
+        self.other_ids: list[int] = []
+        self.overlay = OVERLAY_OFF
+        self.note = ""
+        self._save_timer: Timer | None = None
+        self._saved_cursor: tuple[int, int] | None = None
+
+    # ------------------------------------------------------------ layout and loading
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="doc-status")
+        with Horizontal(id="transcript-body"):
+            yield TranscriptView(id="transcript")
+            with Vertical(id="side"):
+                yield UnitCodes(id="unit-codes")
+                yield CodebookPanel(id="codebook")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#unit-codes").border_title = "On this selection"
+        self.query_one("#codebook-tree").border_title = "Codebook"
+        view = self.query_one(TranscriptView)
+        view.set_codebook(self.app.codebook)
+        view.empty_message = "Loading…"
+        self.query_one(CodebookPanel).set_codebook(self.app.codebook)
+        view.focus()
+        self.load(self.document_id, unit=self.start_unit)
+
+    def load(self, document_id: int, *, unit: int | None = None) -> None:
+        """Open a document here (also for next/previous document and search jumps)."""
+        self.save_cursor_now()
+        self.document_id = document_id
+        self._load(document_id, unit, list(self.other_ids) if self.overlay != OVERLAY_OFF else [])
+
+    @work(thread=True, exclusive=True, group="transcript-load")
+    def _load(self, document_id: int, unit: int | None, other_ids: list[int]) -> None:
+        session = self.app.coding_session
+        transcript = coding.open_transcript(self.app.project, document_id=document_id, coder_ids=[session.owner_id],
+                                            progress_coder_id=session.owner_id)
+        others = session.marks(document_id=document_id, coder_ids=other_ids) if other_ids else []
+        self.post_message(self.Loaded(transcript, unit, others))
+
+    def on_transcript_screen_loaded(self, message: Loaded) -> None:
+        if message.transcript.document_id != self.document_id:
+            return
+        self.transcript = message.transcript
+        self.own = list(message.transcript.marks)
+        self.others = message.others
+        view = self.query_one(TranscriptView)
+        cursor = message.unit
+        if cursor is None:
+            cursor = message.transcript.cursor
+            if not message.transcript.visited:
+                # First visit: start where the coding starts, at the first respondent unit.
+                cursor = coding.next_uncoded(message.transcript.units, [], after=-1) or 0
+        view.show(message.transcript, cursor=cursor)
+        view.set_marks(self.own, self.others)
+        self._saved_cursor = (self.document_id, view.cursor)
+        self.app.sub_title = message.transcript.external_id
+        self._refresh_side()
+
+    # ------------------------------------------------------------ status and side panel
+
+    def _refresh_side(self) -> None:
+        view = self.query_one(TranscriptView)
+        selection = view.selection
+        own: list = []
+        others: list = []
+        if selection is not None and self.transcript is not None:
+            own = [m for m in self.own if m.start < selection.end and m.end > selection.start]
+            if self.overlay != OVERLAY_OFF:
+                others = [m for m in self.others if m.start < selection.end and m.end > selection.start]
+        text = self.transcript.text if self.transcript else ""
+        self.query_one(UnitCodes).show(self.app.codebook, text, own, others, self.app.coder_names)
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        status = self.query_one("#doc-status", Static)
+        transcript = self.transcript
+        if transcript is None:
+            status.update(Text(" loading…", style="dim"))
+            return
+        view = self.query_one(TranscriptView)
+        left = Text(no_wrap=True, overflow="ellipsis")
+        left.append(f" {transcript.external_id}", style="bold")
+        if transcript.group:
+            left.append(f" · {transcript.group}")
+        values = [str(v) for k, v in transcript.attributes.items() if v not in (None, "") and k != "synthetic"]
+        if values:
+            left.append(" · " + ", ".join(values), style="dim")
+        right = Text(no_wrap=True, justify="right")
+        if self.note:
+            right.append(self.note + "  ", style="italic")
+        if view.word_mode:
+            right.append(" WORDS ", style="bold reverse")
+            right.append(" ")
+        if self.overlay != OVERLAY_OFF:
+            names = sorted({self.app.coder_names.get(m.coder_id, "?") for m in self.others})
+            right.append(f" {self.overlay}: {', '.join(names) or 'no codings'} ", style="reverse")
+            right.append(" ")
+        codable = [u for u in transcript.units if not u.is_interviewer]
+        covered = coding.covered_units(codable, [(m.start, m.end) for m in self.own])
+        right.append(f"{view.cursor + 1}/{len(transcript.units)}", style="bold")
+        right.append(f" · {len(covered)}/{len(codable)} coded")
+        if transcript.done:
+            right.append(" · ✓ done", style="bold")
+        right.append(" ")
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1, no_wrap=True)
+        grid.add_column(no_wrap=True, justify="right")
+        grid.add_row(left, right)
+        status.update(grid)
+
+    def on_transcript_view_selection_changed(self, message: TranscriptView.SelectionChanged) -> None:
+        self._refresh_side()
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(CURSOR_SAVE_DELAY, self.save_cursor_now)
+
+    def save_cursor_now(self) -> None:
+        """Queue a save of the cursor unless it is already saved (leaving, quitting, after a pause)."""
+        if self.transcript is None or not self.is_mounted:
+            return
+        where = (self.transcript.document_id, self.query_one(TranscriptView).cursor)
+        if where == self._saved_cursor:
+            return
+        self._saved_cursor = where
+        session = self.app.coding_session
+        self.app.writer.submit(lambda: session.save_cursor(document_id=where[0], unit=where[1]), target=self)
+
+    def on_screen_suspend(self) -> None:
+        self.save_cursor_now()
+
+    # ------------------------------------------------------------ applying codes
+
+    def on_key(self, event: events.Key) -> None:
+        # Code shortcuts come from the codebook, not from KEYMAP: the codebook check
+        # guarantees they never collide with a reserved key.
+        if event.character is None or isinstance(self.focused, (Input, TextArea)):
+            return
+        entry = self.app.codebook.by_shortcut.get(event.character)
+        if entry is not None:
+            event.stop()
+            event.prevent_default()
+            self.apply_code(entry.key)
+
+    def apply_code(self, key: str) -> None:
+        """Toggle the code on the selection: applied if absent, removed if this exact coding exists."""
+        view = self.query_one(TranscriptView)
+        selection = view.selection
+        if self.transcript is None or selection is None:
+            return
+        session, document_id = self.app.coding_session, self.transcript.document_id
+
+        def job():
+            change = session.toggle(document_id=document_id, code=key, start=selection.start, end=selection.end)
+            return change, session.marks(document_id=document_id)
+
+        self.app.writer.submit(job, target=self, reply=lambda result: CodingsChanged(
+            document_id, result[1], ("✓ applied " if result[0].kind == coding.APPLY else "✗ removed ") + key))
+
+    def on_codebook_tree_code_chosen(self, event: CodebookTree.CodeChosen) -> None:
+        self.apply_code(event.entry.key)
+
+    def on_codings_changed(self, message: CodingsChanged) -> None:
+        if self.transcript is None or message.document_id != self.transcript.document_id:
+            return
+        self.own = list(message.marks)
+        if message.done is not None:
+            self.transcript.done = message.done
+        self.note = message.note
+        self.query_one(TranscriptView).set_marks(self.own, self.others)
+        self._refresh_side()
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.app.notify(message.error, title="not saved" if not message.refused else "refused",
+                        severity="error" if not message.refused else "warning", timeout=6)
+
+    def _submit_change(self, job, verb: str, empty: str = "no change") -> None:
+        if self.transcript is None:
+            return
+        session, document_id = self.app.coding_session, self.transcript.document_id
+
+        def run():
+            change: Change | None = job()
+            return change, session.marks(document_id=document_id)
+
+        def reply(result):
+            change = result[0]
+            note = f"{verb} {change.describe()}".strip() if change else empty
+            return CodingsChanged(document_id, result[1], note)
+
+        self.app.writer.submit(run, target=self, reply=reply)
+
+    def _own_on_selection(self) -> list:
+        view = self.query_one(TranscriptView)
+        selection = view.selection
+        if selection is None:
+            return []
+        return [m for m in self.own if m.start < selection.end and m.end > selection.start]
+
+    def _choose_coding(self, title: str, then) -> None:
+        """One of this coder's codings on the selection: the only one, the one picked, or the exact-span one."""
+        marks = self._own_on_selection()
+        if not marks:
+            self.app.notify("None of your codes is on this selection.", severity="warning", timeout=3)
+            return
+        selection = self.query_one(TranscriptView).selection
+        if len(marks) == 1:
+            then(marks[0])
+            return
+        by_key: dict[str, object] = {}
+        for mark in marks:
+            entry = self.app.codebook.by_id.get(mark.code_id)
+            key = entry.key if entry else str(mark.code_id)
+            exact = mark.start == selection.start and mark.end == selection.end
+            if key not in by_key or exact:
+                by_key[key] = mark
+
+        def chosen(key: str | None) -> None:
+            if key is not None and key in by_key:
+                then(by_key[key])
+
+        self.app.push_screen(CodePicker(self.app.codebook, title=title, keys=list(by_key)), chosen)
+
+    # ------------------------------------------------------------ actions (ids from cotag.keys.KEYMAP)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WORD_ACTIONS:
+            return self.query_one(TranscriptView).word_mode
+        if action in LEAD_ACTIONS:
+            return self.app.lead
+        return True
+
+    def action_next_unit(self) -> None:
+        self.query_one(TranscriptView).move(1)
+
+    def action_previous_unit(self) -> None:
+        self.query_one(TranscriptView).move(-1)
+
+    def action_extend_down(self) -> None:
+        self.query_one(TranscriptView).move(1, extend=True)
+
+    def action_extend_up(self) -> None:
+        self.query_one(TranscriptView).move(-1, extend=True)
+
+    def action_top(self) -> None:
+        self.query_one(TranscriptView).go_to(0)
+
+    def action_bottom(self) -> None:
+        view = self.query_one(TranscriptView)
+        view.go_to(len(view.units) - 1)
+
+    def action_next_uncoded(self) -> None:
+        view = self.query_one(TranscriptView)
+        position = coding.next_uncoded(view.units, [(m.start, m.end) for m in self.own], after=view.cursor)
+        if position is None:
+            self.app.notify("Every respondent unit in this document has one of your codes.", timeout=3)
+        else:
+            view.go_to(position)
+
+    def action_word_mode(self) -> None:
+        view = self.query_one(TranscriptView)
+        view.toggle_word_mode()
+        self.refresh_bindings()
+
+    def action_previous_word(self) -> None:
+        self.query_one(TranscriptView).move_word(-1)
+
+    def action_next_word(self) -> None:
+        self.query_one(TranscriptView).move_word(1)
+
+    def action_extend_word_left(self) -> None:
+        self.query_one(TranscriptView).move_word(-1, extend=True)
+
+    def action_extend_word_right(self) -> None:
+        self.query_one(TranscriptView).move_word(1, extend=True)
+
+    def action_clear_selection(self) -> None:
+        self.query_one(TranscriptView).clear_selection()
+        self.refresh_bindings()
+
+    def action_code_picker(self) -> None:
+        selection = self.query_one(TranscriptView).selected_text
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self.apply_code(key)
+
+        excerpt = " ".join(selection.split())
+        self.app.push_screen(CodePicker(self.app.codebook, subtitle=f"“{excerpt[:70]}{'…' if len(excerpt) > 70 else ''}”"),
+                             chosen)
+
+    def action_memo(self) -> None:
+        self._choose_coding("Memo on which code?", self._edit_memo)
+
+    def _edit_memo(self, mark) -> None:
+        entry = self.app.codebook.by_id.get(mark.code_id)
+        name = entry.name if entry else str(mark.code_id)
+        quote = self.transcript.text[mark.start:mark.end] if self.transcript else ""
+        session = self.app.coding_session
+
+        def saved(text: str | None) -> None:
+            if text is not None:
+                self._submit_change(lambda: session.set_memo(coding_id=mark.id, memo=text), "✎")
+
+        self.app.push_screen(MemoEditor(mark.memo, title=f"Memo on {name}", quote=quote), saved)
+
+    def on_option_list_option_selected(self, event) -> None:
+        # Enter on one of your codings in "On this selection" opens its memo.
+        if event.option_list.id != "unit-codes" or not (event.option.id or "").startswith("own:"):
+            return
+        mark_id = int(event.option.id.split(":", 1)[1])
+        mark = next((m for m in self.own if m.id == mark_id), None)
+        if mark is not None:
+            self._edit_memo(mark)
+
+    def action_remove_code(self) -> None:
+        session = self.app.coding_session
+        self._choose_coding("Remove which code?",
+                            lambda mark: self._submit_change(lambda: session.remove(coding_id=mark.id), "✗"))
+
+    def action_undo(self) -> None:
+        self._submit_change(self.app.coding_session.undo, "undid:", "nothing to undo")
+
+    def action_redo(self) -> None:
+        self._submit_change(self.app.coding_session.redo, "redid:", "nothing to redo")
+
+    def action_document_done(self) -> None:
+        if self.transcript is None:
+            return
+        session, document_id, done = self.app.coding_session, self.transcript.document_id, not self.transcript.done
+
+        def job():
+            session.mark_done(document_id=document_id, done=done)
+            return session.marks(document_id=document_id)
+
+        self.app.writer.submit(job, target=self, reply=lambda marks: CodingsChanged(
+            document_id, marks, "✓ marked done" if done else "reopened", done=done))
+
+    def action_next_document(self) -> None:
+        self._step_document(1)
+
+    def action_previous_document(self) -> None:
+        self._step_document(-1)
+
+    def _step_document(self, step: int) -> None:
+        order = self.app.document_order()
+        if self.document_id not in order:
+            return
+        position = order.index(self.document_id) + step
+        if 0 <= position < len(order):
+            self.load(order[position])
+        else:
+            self.app.notify("No more documents that way.", timeout=2)
+
+    def action_toggle_overlay(self) -> None:
+        if not self.other_ids:
+            self.other_ids = [c.id for c in self.app.other_coders(self.document_id) if c.codings]
+            if not self.other_ids:
+                self.app.notify("No other coder has codings in this document.", timeout=3)
+                return
+        self._set_overlay(OVERLAY_MODES[(OVERLAY_MODES.index(self.overlay) + 1) % len(OVERLAY_MODES)])
+
+    def action_choose_coder(self) -> None:
+        def chosen(result) -> None:
+            if result is not None:
+                self.other_ids = list(result[0])
+                self._set_overlay(result[1] if self.other_ids else OVERLAY_OFF)
+
+        self.app.push_screen(CoderChooser(self.app.other_coders(self.document_id), chosen=self.other_ids,
+                                          mode=self.overlay), chosen)
+
+    def _set_overlay(self, mode: str) -> None:
+        self.overlay = mode
+        self.query_one(TranscriptView).set_overlay(mode, self.app.coder_names)
+        if mode != OVERLAY_OFF and self.transcript is not None:
+            self._load_others(self.transcript.document_id, list(self.other_ids))
+        else:
+            self.others = []
+            self.query_one(TranscriptView).set_marks(self.own, self.others)
+            self._refresh_side()
+
+    @work(thread=True, exclusive=True, group="others-load")
+    def _load_others(self, document_id: int, coder_ids: list[int]) -> None:
+        marks = self.app.coding_session.marks(document_id=document_id, coder_ids=coder_ids)
+        self.post_message(self.OthersLoaded(document_id, marks))
+
+    def on_transcript_screen_others_loaded(self, message: OthersLoaded) -> None:
+        if self.transcript is None or message.document_id != self.transcript.document_id:
+            return
+        self.others = message.marks if self.overlay != OVERLAY_OFF else []
+        self.query_one(TranscriptView).set_marks(self.own, self.others)
+        self._refresh_side()

@@ -1,0 +1,1 @@
+"""Widgets of the coding screen: the transcript, the codebook panel, the codes on the current unit."""

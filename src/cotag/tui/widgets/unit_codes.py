@@ -1,0 +1,49 @@
+"""The codings on the current selection: this coder's (editable) and, for a lead, other coders' (read-only)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from cotag.tui.codebook import Codebook
+
+
+class UnitCodes(OptionList):
+    """Enter on one of your codings opens its memo."""
+
+    def show(self, codebook: Codebook, text: str, own: Sequence, others: Sequence,
+             coder_names: dict[int, str]) -> None:
+        highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
+        self.clear_options()
+        options: list[Option] = []
+        for mark in own:
+            options.append(Option(self._prompt(codebook, text, mark, None), id=f"own:{mark.id}"))
+        for mark in others:
+            options.append(Option(self._prompt(codebook, text, mark, coder_names.get(mark.coder_id, "?")),
+                                  id=f"other:{mark.id}", disabled=True))
+        if not options:
+            options.append(Option(Text("no codes here yet", style="dim italic"), id="none", disabled=True))
+        self.add_options(options)
+        ids = [option.id for option in options]
+        if highlighted in ids:
+            self.highlighted = ids.index(highlighted)
+
+    @staticmethod
+    def _prompt(codebook: Codebook, text: str, mark, coder: str | None) -> Text:
+        entry = codebook.by_id.get(mark.code_id)
+        colour = entry.colour if entry else "#888888"
+        prompt = Text(no_wrap=True, overflow="ellipsis")
+        prompt.append("■ ", style=colour)
+        if coder is not None:
+            prompt.append(f"{coder}: ", style="dim")
+        prompt.append(entry.key if entry else str(mark.code_id), style="bold" if coder is None else "dim")
+        if mark.memo:
+            prompt.append(" ✎ ", style="bold")
+            prompt.append(" ".join(mark.memo.split())[:60], style="italic")
+        else:
+            excerpt = " ".join(text[mark.start:mark.end].split())
+            prompt.append(f"  {excerpt[:60]}", style="dim")
+        return prompt

@@ -1,0 +1,118 @@
+"""`cotag agreement` (project report and calculator mode) and `cotag simulate-coders` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cotag.cli import app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from test_agreement_simulate import write_reference
+from test_agreement_units import build_agreement_study
+
+
+def run(project, *args: str):
+    root = [] if project is None else ["--project", str(project.root)]
+    return CliRunner().invoke(app, [*root, *args])
+
+
+@pytest.fixture
+def study(sqlite_project):
+    return build_agreement_study(sqlite_project)
+
+
+def test_agreement_table_names_rule_and_views(study):
+    result = run(study, "agreement")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "coders: ann (2 documents), ben (2 documents)" in out
+    assert "rule: unit: sentence" in out and "at least 1 character" in out
+    assert "all units: all 6 respondent sentences" in out and "coded-only" in out
+    assert "pooled alpha over" in out
+
+
+def test_agreement_json_options(study):
+    result = run(study, "agreement", "--coders", "ann,ben", "--unit", "turn", "--codes", "wages,family",
+                 "--min-overlap", "2", "--bootstrap", "50", "--seed", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["unit"] == "turn" and data["coders"] == ["ann", "ben"]
+    assert "at least 2 characters" in data["rule"]
+    assert [c["code"] for c in data["views"]["all"]["codes"]] == ["wages", "family"]
+    assert data["bootstrap"] == {"replicates": 50, "seed": 3, "resampled": "unit"}
+    wages = data["views"]["all"]["codes"][0]
+    assert wages["alpha"] == pytest.approx(1.0) and wages["both"] == 2
+
+
+def test_agreement_include_unfinished_group_documents(study):
+    result = run(study, "agreement", "--coders", "ann,cem", "--format", "json")
+    assert result.exit_code == 1 and "--include-unfinished" in result.output
+    result = run(study, "agreement", "--coders", "ann,cem", "--include-unfinished", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["documents"] == ["D1"]
+    result = run(study, "agreement", "--group", "graduate", "--format", "csv", "--include-interviewer")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["rule"].endswith("interviewer turns included")
+    assert {r["view"] for r in rows} == {"all", "coded"}
+    result = run(study, "agreement", "--documents", "D2", "--format", "md", "--min-fraction", "0.5")
+    assert result.exit_code == 0 and "at least 50% of its length" in result.stdout
+
+
+def test_agreement_methods_and_output_file(study, tmp_path):
+    out = tmp_path / "methods.txt"
+    result = run(study, "agreement", "--format", "methods", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "ann (2 documents) and ben (2 documents)" in text and "Krippendorff's alpha" in text
+
+
+def test_agreement_errors(study):
+    assert "unknown unit" in run(study, "agreement", "--unit", "page").output
+    assert "unknown format" in run(study, "agreement", "--format", "pdf").output
+    assert "at least two coder names" in run(study, "agreement", "--coders", "ann").output
+    assert "no coder named 'zoe'" in run(study, "agreement", "--coders", "ann,zoe").output
+    assert "--matrix or --spans" in run(study, "agreement", "--measure", "scott_pi").output
+    assert "fraction" in run(study, "agreement", "--min-fraction", "2").output
+
+
+def test_calculator_matrix_and_spans(tmp_path):
+    matrix = tmp_path / "m.csv"
+    matrix.write_text("ann,ben,cem\n1,1,\n2,2,2\n,3,3\n1,2,1\n", encoding="utf-8")
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", "krippendorff_alpha", "--level",
+                 "interval", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["measure"] == "krippendorff_alpha" and data["level"] == "interval" and "value" in data
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", "percent_agreement")
+    assert result.exit_code == 0 and result.stdout.startswith("percent_agreement: ")
+    spans = tmp_path / "s.csv"
+    spans.write_text("coder,start,end,category\nann,0,42,barrier\nben,3,40,barrier\nben,57,80,motive\n"
+                     "ann,55,80,motive\n", encoding="utf-8")
+    result = run(None, "agreement", "--spans", str(spans), "--continuum", "0", "100", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["per_category"]) == {"barrier", "motive"} and data["value"] is not None
+    assert "--continuum" in run(None, "agreement", "--spans", str(spans)).output
+    assert "--measure" in run(None, "agreement", "--matrix", str(matrix)).output
+    bad = run(None, "agreement", "--matrix", str(matrix), "--measure", "nope")
+    assert bad.exit_code == 1 and "unknown measure" in bad.output
+
+
+def test_simulate_coders_command(sqlite_project, tmp_path):
+    ref = write_reference(sqlite_project, tmp_path)
+    result = run(sqlite_project, "simulate-coders", "aliya", "bauyrzhan", "--noise", "0", "--documents", "3",
+                 "--seed", "2", "--reference", str(ref), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["codings"] == {"aliya": 6, "bauyrzhan": 6} and len(data["documents"]) == 3
+    result = run(sqlite_project, "agreement", "--format", "json")
+    assert json.loads(result.stdout)["views"]["all"]["pooled_alpha"] == pytest.approx(1.0)
+    again = run(sqlite_project, "simulate-coders", "aliya", "--reference", str(ref))
+    assert again.exit_code == 1 and "already has codings" in again.output

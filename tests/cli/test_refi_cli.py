@@ -1,0 +1,141 @@
+"""`cotag export qdpx|qdc` and `cotag import qdpx|qdc` from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cotag.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "refi"
+SAMPLES = REPO.parent / "shared" / "refi-qda" / "samples"
+sys.path.insert(0, str(REPO / "tests" / "unit"))
+from test_refi_export import build_small, snapshot  # noqa: E402
+
+
+def run(*args: str, project=None):
+    prefix = ["--project", str(project.root)] if project is not None else []
+    return CliRunner().invoke(app, [*prefix, *map(str, args)])
+
+
+def test_export_qdpx_and_import_into_a_new_project(sqlite_project, tmp_path):
+    from cotag.project import open_project
+
+    build_small(sqlite_project)
+    out = tmp_path / "study.qdpx"
+    result = run("export", "qdpx", out, project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout and "3 selections with 4 codings" in result.stdout
+    assert "U+FFFF" in result.stderr
+    assert zipfile.ZipFile(out).namelist()[0] == "project.qde"
+
+    copy = tmp_path / "copy"
+    result = run("import", "qdpx", out, "--into", copy)
+    assert result.exit_code == 0, result.output
+    assert f"into {copy}" in result.stdout and "codings 4" in result.stdout
+    assert "offsets read as cp" in result.stdout
+    imported = open_project(copy)
+    try:
+        assert snapshot(imported) == snapshot(sqlite_project)
+    finally:
+        imported.close()
+
+
+def test_export_qdpx_for_some_coders_as_json(sqlite_project, tmp_path):
+    build_small(sqlite_project)
+    out = tmp_path / "alice.qdpx"
+    result = run("export", "qdpx", out, "--coders", "alice", "--json", project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["users"], data["codings"]) == (1, 2)
+    result = run("export", "qdpx", tmp_path / "x.qdpx", "--coders", "nobody", project=sqlite_project)
+    assert result.exit_code == 1 and "error: no coder named 'nobody'" in result.output
+
+
+def test_import_qdpx_into_the_current_project(sqlite_project):
+    result = run("import", "qdpx", FIXTURES / "nvivo_style.qdpx", project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    assert "offsets read as utf16" in result.stdout
+    assert "namespace urn:QDA-XML:project:1:0" in result.stdout
+    result = run("import", "qdpx", FIXTURES / "nvivo_style.qdpx", "--json", project=sqlite_project)
+    data = json.loads(result.stdout)
+    assert data["imported"]["codings"] == 0 and data["imported"]["codings_already_present"] == 8
+
+
+def test_import_qdpx_bad_file_is_a_clean_error(sqlite_project, tmp_path):
+    result = run("import", "qdpx", FIXTURES / "bad_dangling_coderef.qdpx", project=sqlite_project)
+    assert result.exit_code == 1
+    assert "error:" in result.output and "which is no code in the file" in result.output
+    assert "Traceback" not in result.output
+    result = run("import", "qdpx", FIXTURES / "bad_not_xml.qdpx", "--into", tmp_path / "new")
+    assert result.exit_code == 1 and "not well-formed XML" in result.output
+    assert not (tmp_path / "new").exists()
+    result = run("status", "--json", project=sqlite_project)
+    assert json.loads(result.stdout)["codes"] == 0
+
+
+def test_import_qdpx_reports_what_is_not_carried_over(tmp_path):
+    result = run("import", "qdpx", SAMPLES / "atlasti-8.4_refi-standard-project.qde", "--into", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    assert "not carried over:" in result.stdout
+    assert "picture source(s)" in result.stdout and "graph(s)" in result.stdout
+
+
+def test_export_and_import_qdc(sqlite_project, tmp_path):
+    from cotag.codebook import load_codebook
+
+    build_small(sqlite_project)
+    qdc = tmp_path / "codes.qdc"
+    result = run("export", "qdc", qdc, project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout and "3 codes" in result.stdout
+    out = tmp_path / "codes.yaml"
+    result = run("import", "qdc", qdc, "--into", out)
+    assert result.exit_code == 0, result.output
+    assert [c.key for c in load_codebook(out).codes] == ["push", "wages", "pull"]
+
+
+def test_yaml_codebook_to_qdc_and_back_without_a_project(tmp_path, monkeypatch):
+    from cotag.codebook import load_codebook
+
+    monkeypatch.chdir(tmp_path)
+    qdc = tmp_path / "migration.qdc"
+    result = run("export", "qdc", qdc, "--codebook", REPO / "codebooks" / "migration.yaml")
+    assert result.exit_code == 0, result.output
+    back = tmp_path / "back.yaml"
+    result = run("import", "qdc", qdc, "--into", back)
+    assert result.exit_code == 0, result.output
+    original, again = load_codebook(REPO / "codebooks" / "migration.yaml"), load_codebook(back)
+    assert [(c.key, c.name, c.parent, c.description, c.include, c.exclude, c.examples, c.colour) for c in again.codes] \
+        == [(c.key, c.name, c.parent, c.description, c.include, c.exclude, c.examples, c.colour) for c in original.codes]
+
+
+def test_import_qdc_into_the_project_and_taguette_warning(sqlite_project):
+    result = run("import", "qdc", SAMPLES / "taguette-1.5.2_codebook.qdc", project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    assert "5 added" in result.stdout and "empty <Sets/>" in result.stdout
+    result = run("status", "--json", project=sqlite_project)
+    assert json.loads(result.stdout)["codes"] == 5
+
+
+def test_transcript_import_still_works_and_refuses_refi_options(sqlite_project, tmp_path, monkeypatch):
+    folder = tmp_path / "qdpx"  # a transcript folder that happens to be called qdpx
+    folder.mkdir()
+    (folder / "T1.md").write_text("Interviewer: Hello?\n\nRespondent: Hello there. Fine.\n", encoding="utf-8")
+    (tmp_path / "T2.md").write_text("Interviewer: Why?\n\nRespondent: Because.\n", encoding="utf-8")
+    result = run("import", "qdpx", FIXTURES / "good_minimal.qdpx", FIXTURES / "nvivo_style.qdpx",
+                 project=sqlite_project)
+    assert result.exit_code == 1 and "exactly one file" in result.output
+    monkeypatch.chdir(tmp_path)
+    result = run("import", "qdpx", tmp_path / "T2.md", project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    assert "imported 2 new" in result.stdout
+    result = run("import", folder / "T1.md", "--into", tmp_path / "x", project=sqlite_project)
+    assert result.exit_code == 1 and "--into and --offsets belong to" in result.output
+    result = run("import", "qdc", FIXTURES / "atlas_codebook.qdc", "--offsets", "cp", project=sqlite_project)
+    assert result.exit_code == 1 and "--offsets is for" in result.output

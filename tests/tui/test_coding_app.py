@@ -1,0 +1,350 @@
+"""The coding app driven with Pilot: every key press is checked against what the database now holds."""
+
+from __future__ import annotations
+
+from tui_helpers import live, settle
+
+from cotag.coding import CodingSession, word_spans
+from cotag.keys import KEYMAP
+from cotag.store.events import list_events
+from cotag.tui.app import make_app
+from cotag.tui.screens.help import HelpScreen, key_label
+from cotag.tui.screens.library import LibraryScreen
+from cotag.tui.screens.transcript import TranscriptScreen
+from cotag.tui.widgets.transcript_view import OVERLAY_INLINE, OVERLAY_OFF, OVERLAY_SIDE, TranscriptView
+from cotag.tui.widgets.unit_codes import UnitCodes
+
+SIZE = (100, 30)
+
+
+def view(app) -> TranscriptView:
+    return app.screen.query_one(TranscriptView)
+
+
+def screen_text(app) -> str:
+    transcript = view(app)
+    return "\n".join("".join(seg.text for seg in transcript.render_line(y)) for y in range(transcript.size.height))
+
+
+async def test_shortcut_codes_the_extended_selection(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        assert view(app).cursor == 1  # a first visit starts at the first respondent unit
+        await pilot.press("j", "shift+down", "1")
+        await settle(pilot)
+        u2, u3 = study.units[2], study.units[3]
+        assert live(study.project) == [("E001", "wages", "alice", u2.start, u3.end, "")]
+        # The coding shows on the current selection's list.
+        prompts = [str(app.screen.query_one(UnitCodes).get_option_at_index(i).prompt)
+                   for i in range(app.screen.query_one(UnitCodes).option_count)]
+        assert any("wages" in p for p in prompts)
+
+
+async def test_same_code_on_the_same_span_toggles_off(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert len(live(study.project)) == 1
+        await pilot.press("1")
+        await settle(pilot)
+        assert live(study.project) == []
+
+
+async def test_undo_and_redo(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        u1 = study.units[1]
+        await pilot.press("2")
+        await settle(pilot)
+        assert live(study.project) == [("E001", "corruption", "alice", u1.start, u1.end, "")]
+        await pilot.press("u")
+        await settle(pilot)
+        assert live(study.project) == []
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert live(study.project) == [("E001", "corruption", "alice", u1.start, u1.end, "")]
+        assert view(app).marks_at(1)  # repainted with the restored coding
+
+
+async def test_memo_on_a_coding_and_its_undo(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"low pay")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [row[5] for row in live(study.project)] == ["low pay"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert [row[5] for row in live(study.project)] == [""]
+
+
+async def test_word_mode_selects_part_of_a_sentence(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "l", "l", "shift+right", "shift+right", "1")
+        await settle(pilot)
+        u1 = study.units[1]
+        words = word_spans(study.text, u1.start, u1.end)
+        start, end = words[2][0], words[4][1]
+        assert live(study.project) == [("E001", "wages", "alice", start, end, "")]
+        assert study.text[start:end] == "in 2019 because"
+        await pilot.press("escape")  # leaves word mode: the whole unit is selected again
+        await pilot.pause()
+        assert not view(app).word_mode and view(app).selection.start == u1.start
+
+
+async def test_picker_applies_by_fuzzy_name_and_x_removes(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"netwrk", "enter")
+        await settle(pilot)
+        assert [row[1] for row in live(study.project)] == ["network"]
+        await pilot.press("x")
+        await settle(pilot)
+        assert live(study.project) == []
+
+
+async def test_retired_code_shortcut_does_nothing(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")  # the retired code's old shortcut
+        await settle(pilot)
+        assert live(study.project) == []
+
+
+async def test_coders_are_blind_to_each_other(study):
+    bob = CodingSession(study.project, coder="bob")
+    u1 = study.units[1]
+    bob.apply(document_id=study.e001, code="wages", start=u1.start, end=u1.end)
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert view(app).marks_at(1) == [] and view(app).marks_at(1, others=True) == []
+        await pilot.press("o")  # the lead's overlay key means nothing to a coder
+        await settle(pilot)
+        assert view(app).overlay == OVERLAY_OFF and view(app).marks_at(1, others=True) == []
+        await pilot.press("1")
+        await settle(pilot)
+        assert sorted(row[2] for row in live(study.project)) == ["alice", "bob"]
+
+
+async def test_lead_sees_other_coders_read_only(study):
+    bob = CodingSession(study.project, coder="bob")
+    u1 = study.units[1]
+    bob.apply(document_id=study.e001, code="wages", start=u1.start, end=u1.end)
+    app = make_app(study.project, coder="lena", lead=True, document="E001")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert view(app).overlay == OVERLAY_INLINE
+        assert [m.coder_id for m in view(app).marks_at(1, others=True)] == [bob.owner_id]
+        await pilot.press("o")
+        await settle(pilot)
+        assert view(app).overlay == OVERLAY_SIDE
+        assert "bob:wages" in screen_text(app)
+        await pilot.press("x")  # nothing of lena's here: bob's coding is not hers to remove
+        await settle(pilot)
+        assert live(study.project) == [("E001", "wages", "bob", u1.start, u1.end, "")]
+        await pilot.press("o")
+        await settle(pilot)
+        assert view(app).overlay == OVERLAY_OFF and view(app).marks_at(1, others=True) == []
+
+
+async def test_lead_chooses_whose_codings_to_show(study):
+    for name in ("bob", "carl"):
+        session = CodingSession(study.project, coder=name)
+        session.apply(document_id=study.e001, code="wages", start=study.units[1].start, end=study.units[1].end)
+    app = make_app(study.project, coder="lena", lead=True, document="E001")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        from textual.widgets import SelectionList
+
+        chooser = app.screen.query_one(SelectionList)
+        carl = next(c.id for c in app.other_coders(study.e001) if c.name == "carl")
+        chooser.select(carl)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert view(app).overlay == OVERLAY_SIDE
+        assert {m.coder_id for m in view(app).marks_at(1, others=True)} == {carl}
+
+
+async def test_search_then_enter_jumps_to_the_unit(study):
+    app = make_app(study.project, coder="alice", document="G002")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        assert app.screen.transcript.external_id == "E001"
+        assert view(app).cursor == 2
+
+
+async def test_library_filters_by_group_attribute_and_words_said(study):
+    from textual.widgets import DataTable, Select
+
+    app = make_app(study.project, coder="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2
+        screen.query_one("#group-filter", Select).value = "graduate"
+        await settle(pilot)
+        assert [r.external_id for r in screen.shown_rows] == ["G002"]
+        screen.query_one("#group-filter", Select).clear()
+        screen.query_one("#attribute-filter", Select).value = "place=Almaty"
+        await settle(pilot)
+        assert [r.external_id for r in screen.shown_rows] == ["E001"]
+        screen.query_one("#attribute-filter", Select).clear()
+        await pilot.press("f")
+        await pilot.press(*"scholarship")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert [r.external_id for r in screen.shown_rows] == ["G002"]  # found in the text, not the id
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "G002"
+
+
+async def test_library_shows_progress_and_opens_with_enter(study):
+    alice = CodingSession(study.project, coder="alice")
+    alice.apply(document_id=study.e001, code="wages", start=study.units[1].start, end=study.units[2].end)
+    alice.mark_done(document_id=study.g002)
+    app = make_app(study.project, coder="alice", resume=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = {r.external_id: r for r in app.screen.shown_rows}
+        assert (rows["E001"].coded, rows["E001"].codable, rows["G002"].done) == (2, 5, True)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "E001"
+
+
+async def test_reopening_returns_to_the_saved_cursor(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 or app.return_code is None
+    again = make_app(study.project, coder="alice")
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, TranscriptScreen)
+        assert again.screen.transcript.external_id == "E001"
+        assert view(again).cursor == 5
+
+
+async def test_next_uncoded_done_and_next_document(study):
+    alice = CodingSession(study.project, coder="alice")
+    alice.apply(document_id=study.e001, code="wages", start=study.units[2].start, end=study.units[3].end)
+    app = make_app(study.project, coder="alice", document="E001", unit=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert view(app).cursor == 5  # units 2 and 3 are coded, 4 is the interviewer
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen.transcript.done
+        with study.project.session() as session:
+            assert [e.kind for e in list_events(session, kind="progress.")] == ["progress.done"]
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "G002"
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "E001"
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        assert {r.external_id: r.done for r in app.screen.shown_rows} == {"E001": True, "G002": False}
+
+
+async def test_help_lists_every_key(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        from rich.console import Console
+
+        console = Console(width=120, record=True, file=open("/dev/null", "w"))
+        console.print(app.screen.query_one("#help-text").content)
+        shown = console.export_text()
+        for spec in KEYMAP:
+            assert key_label(spec.key) in shown and spec.description in shown, spec
+        assert "Wages" in shown  # the codebook's shortcuts too
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TranscriptScreen)
+
+
+async def test_command_palette_offers_every_action_here(study):
+    from cotag.tui.commands import CotagCommands
+
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = CotagCommands(app.screen)
+        names = [name for name, _, _ in provider._commands()]
+        for wanted in ("Next unit", "Undo", "Redo", "Code picker", "Corpus search", "Help", "Quit",
+                       "Mark document done", "Apply code: Wages (wages)"):
+            assert wanted in names
+        assert "Previous word (word mode)" not in names  # only in word mode
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"apply code wages")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row[1] for row in live(study.project)] == ["wages"]
+
+
+async def test_a_long_document_opens_and_scrolls(sqlite_project):
+    from factories import make_codes, make_document
+
+    sentences = [f"Sentence number {i} says something about leaving." for i in range(3000)]
+    with sqlite_project.session() as session:
+        make_document(session, "BIG", [("Respondent", sentences[i:i + 10]) for i in range(0, 3000, 10)])
+        make_codes(session, [("push", "Push", None, "1")])
+    app = make_app(sqlite_project, coder="alice", document="BIG")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("G", "1")
+        await settle(pilot)
+        assert view(app).cursor == 2999
+        rows = live(sqlite_project)
+        assert len(rows) == 1 and rows[0][3:5] == (view(app).units[2999].start, view(app).units[2999].end)
+        assert "Sentence number 2999" in screen_text(app)
+        await pilot.press("g")
+        await pilot.pause()
+        assert view(app).top == 0

@@ -1,0 +1,174 @@
+"""The reconcile screen driven with Pilot: rule, resume, revisit, edit, refuse; checked against the database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from cotag.store import codings as coding_store
+from cotag.store.coders import get_or_create_coder
+from cotag.store.documents import list_units
+from cotag.store.models import Coding, Decision, Event
+from cotag.tui.screens.reconcile import (
+    LogScreen,
+    ReconcileInput,
+    ReconcileScreen,
+    make_reconcile_app,
+    parse_edit,
+)
+from tests.factories import make_codes, make_document
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def disputed(sqlite_project):
+    """Three disagreements between alice and bob in E001, one agreed span."""
+    project = sqlite_project
+    with project.session() as session:
+        doc = make_document(session, "E001", [("Anna", ["The pay was low.", "Jobs were scarce.", "Rent is high."]),
+                                              ("Interviewer", ["And now?"]), ("Anna", ["I miss home."])])
+        codes = make_codes(session, [("wages", "Wages"), ("jobs", "Jobs"), ("homeland", "Homeland")])
+        alice, bob = get_or_create_coder(session, name="alice"), get_or_create_coder(session, name="bob")
+        get_or_create_coder(session, name="lena", role="lead")
+        units = [(u.start, u.end) for u in list_units(session, document_id=doc.id)]
+        for coder, code, unit, memo in ((alice, "wages", 0, "pay is low"), (bob, "jobs", 1, ""),
+                                        (alice, "wages", 2, ""), (alice, "homeland", 4, ""),
+                                        (bob, "homeland", 4, "")):
+            coding_store.add_coding(session, document_id=doc.id, code_id=codes[code].id, coder_id=coder.id,
+                                    start=units[unit][0], end=units[unit][1], memo=memo)
+    return project, units
+
+
+async def settle(pilot) -> None:
+    await pilot.app.settle()
+    await pilot.pause()
+
+
+def decisions(project):
+    with project.session() as session:
+        return [(d.ruling, d.note, d.superseded_at is None) for d in session.exec(select(Decision).order_by(Decision.id))]
+
+
+def consensus(project):
+    with project.session() as session:
+        return [(r.code, r.start, r.end) for r in coding_store.list_codings(session, coders=["consensus"])]
+
+
+def kinds(project):
+    with project.session() as session:
+        return [e.kind for e in session.exec(select(Event).order_by(Event.id))]
+
+
+def screen(app) -> ReconcileScreen:
+    assert isinstance(app.screen, ReconcileScreen)
+    return app.screen
+
+
+def static_text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_rule_resume_and_revisit(disputed):
+    project, units = disputed
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rc = screen(app)
+        assert [d.code for d in rc.workspace.disagreements] == ["wages", "jobs", "wages"]
+        # Opening wrote the agreed span into the consensus.
+        assert consensus(project) == [("homeland", *units[4])]
+        # Both readings, the memo and the code's rules are on screen.
+        assert "pay is low" in static_text(app, "#rc-a") and "did not apply" in static_text(app, "#rc-b")
+        assert "include: include wages" in static_text(app, "#rc-definition")
+        assert "ruled 0/3" in static_text(app, "#rc-progress")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ReconcileInput)
+        await pilot.press(*"clear", "enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert decisions(project) == [("a", "clear", True)]
+        assert ("wages", *units[0]) in consensus(project)
+        # On to the next open one (jobs): keep neither.
+        assert rc.current.code == "jobs"
+        await pilot.press("0")
+        await settle(pilot)
+        assert "ruled 2/3" in static_text(app, "#rc-progress")
+    # Resume: a new session opens on the one disagreement still open.
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rc = screen(app)
+        assert rc.current.status == "open" and rc.current.first_unit == 2
+        # Revisit the first ruling: go up to it and keep B (nothing) instead.
+        await pilot.press("up", "up")
+        await settle(pilot)
+        assert rc.current.first_unit == 0 and rc.current.ruling == "a"
+        await pilot.press("b")
+        await settle(pilot)
+    assert decisions(project) == [("a", "clear", False), ("none", "", True), ("b", "", True)]
+    assert ("wages", *units[0]) not in consensus(project)
+    assert kinds(project).count("reconcile.revisit") == 1 and kinds(project).count("reconcile.decide") == 2
+
+
+async def test_edit_ruling_and_stale_disagreement(disputed):
+    project, units = disputed
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rc = screen(app)
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one("#rc-input")
+        start, end = units[0]
+        field.value = f"{start}:{end - 1} jobs"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ("jobs", start, end - 1) in consensus(project)
+        assert decisions(project) == [("edit", "", True)]
+        # A coder changes their codings under the lead's eyes: the ruling is refused, nothing written.
+        stale = rc.current
+        with project.session() as session:
+            row = session.exec(select(Coding).where(Coding.start == stale.start, Coding.deleted_at.is_(None))).first()
+            coding_store.soft_delete(session, coding=row)
+        before = (decisions(project), consensus(project))
+        await pilot.press("a")
+        await settle(pilot)
+        assert (decisions(project), consensus(project)) == before
+        assert "no longer exists" in rc.message or "no disagreement" in rc.message
+
+
+async def test_a_coder_cannot_open_the_reconcile_screen(disputed):
+    project, _ = disputed
+    app = make_reconcile_app(project, lead="bob", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "not a lead" in screen(app).message
+        await pilot.press("a")
+        await settle(pilot)
+    assert decisions(project) == [] and consensus(project) == []
+
+
+async def test_log_view_lists_events(disputed):
+    project, _ = disputed
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)
+        assert [row["kind"] for row in app.screen.rows][-2:] == ["reconcile.agreed", "reconcile.decide"]
+        assert app.screen.rows[-1]["actor"] == "lena"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ReconcileScreen)
+
+
+def test_parse_edit():
+    assert parse_edit("10:20 jobs") == ((10, 20), "jobs")
+    assert parse_edit("jobs") == (None, "jobs")
+    assert parse_edit("10:20") == ((10, 20), None)

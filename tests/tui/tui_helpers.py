@@ -1,0 +1,61 @@
+"""Helpers for driving the coding app with Pilot: a small study and a way to wait until the database has it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from factories import make_codes, make_document
+
+from cotag import coding
+
+E001 = [("Interviewer", ["So, tell me how you decided to leave Kazakhstan?"]),
+        ("Respondent", ["I left in 2019 because the wages were too low for a young doctor.",
+                        "My brother was already in Berlin, so it felt easier.",
+                        "Also the corruption in the hospitals made me tired."]),
+        ("Interviewer", ["And your family?"]),
+        ("Respondent", ["My parents stayed in Almaty.", "We talk every Sunday on video."])]
+G002 = [("Interviewer", ["Why did you study abroad?"]),
+        ("Respondent", ["The scholarship paid for everything.", "I came back to teach."])]
+CODES = [("push", "Push factors"), ("wages", "Wages", "push", "1"), ("corruption", "Corruption", "push", "2"),
+         ("pull", "Pull factors"), ("network", "Networks", "pull", "3"), ("retired", "Old code", None, "4")]
+COLOURS = {"push": "#e06c75", "wages": "#e5c07b", "corruption": "#c678dd", "pull": "#61afef", "network": "#98c379"}
+
+
+@dataclass
+class Study:
+    project: object
+    e001: int
+    g002: int
+    text: str
+    units: list
+
+
+def build_study(sqlite_project) -> Study:
+    with sqlite_project.session() as session:
+        e001 = make_document(session, "E001", E001, attributes={"gender": "female", "age": 34, "place": "Almaty"})
+        g002 = make_document(session, "G002", G002, group="graduate", attributes={"gender": "male", "age": 24})
+        codes = make_codes(session, CODES)
+        for key, colour in COLOURS.items():
+            codes[key].colour = colour
+        codes["retired"].status = "retired"
+        ids = (e001.id, g002.id)
+    transcript = coding.open_transcript(sqlite_project, document_id=ids[0], coder_ids=[], progress_coder_id=0)
+    return Study(sqlite_project, ids[0], ids[1], transcript.text, transcript.units)
+
+
+async def settle(pilot) -> None:
+    """Let key presses be handled, then wait for every write and worker, then for their messages."""
+    await pilot.pause()
+    await pilot.app.settle()
+    await pilot.pause()
+    await pilot.app.settle()
+    await pilot.pause()
+
+
+def live(project, coder: str | None = None) -> list[tuple]:
+    """(document, code, coder, start, end, memo) of every live coding, as the database holds them."""
+    from cotag.store.codings import list_codings
+
+    with project.session() as session:
+        return [(r.document, r.code, r.coder, r.start, r.end, r.memo)
+                for r in list_codings(session, coders=[coder] if coder else None)]

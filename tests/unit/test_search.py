@@ -1,0 +1,59 @@
+"""Corpus-wide fuzzy search: typos forgiven, short queries exact, hits located inside their unit."""
+
+from __future__ import annotations
+
+import time
+
+from factories import make_document
+
+from cotag.search import CorpusIndex, SearchHit, search
+
+
+def build(project):
+    with project.session() as session:
+        make_document(session, "E001", [("Interviewer", ["Why did you leave?"]),
+                                        ("Respondent", ["My brother left for Berlin.", "Salaries are low."])])
+        make_document(session, "G002", [("Respondent", ["The scholarship paid for my brother's flat."])],
+                      group="graduate")
+
+
+def test_typos_are_forgiven_and_hits_point_at_their_unit(sqlite_project):
+    build(sqlite_project)
+    hits = search(sqlite_project, "brothr left")
+    assert (hits[0].document, hits[0].unit) == ("E001", 1)
+    assert hits[0].text[hits[0].match_start:hits[0].match_end].startswith("brother")
+    assert {(h.document, h.unit) for h in search(sqlite_project, "scholarship")} == {("G002", 0)}
+    assert search(sqlite_project, "zzzz qqqq") == []
+
+
+def test_short_queries_match_exactly_and_case_blind(sqlite_project):
+    build(sqlite_project)
+    assert [(h.document, h.unit, h.score) for h in search(sqlite_project, "LOW")] == [("E001", 2, 100.0)]
+
+
+def test_matching_documents_and_limits(sqlite_project):
+    build(sqlite_project)
+    index = CorpusIndex.build(sqlite_project)
+    assert len(index) == 4
+    ids = index.matching_documents("brother")
+    assert len(ids) == 2
+    assert len(index.search("brother", limit=1)) == 1
+
+
+def test_context_cuts_long_units_around_the_match():
+    text = "word " * 40 + "the needle is here " + "word " * 40
+    start = text.index("needle")
+    hit = SearchHit(1, "E001", 0, 100.0, text, start, start + 6)
+    snippet, s, e = hit.context(40)
+    assert snippet[s:e] == "needle" and snippet.startswith("…") and snippet.endswith("…")
+    assert len(snippet) <= 42
+
+
+def test_search_is_fast_on_a_corpus_sized_index():
+    rows = [(i // 240, f"E{i // 240:03d}", i % 240, "R", f"sentence {i} about wages, family and leaving for Berlin")
+            for i in range(45_000)]
+    index = CorpusIndex(rows)
+    started = time.perf_counter()
+    hits = index.search("leavng for berlin")
+    elapsed = time.perf_counter() - started
+    assert hits and elapsed < 1.0, elapsed
