@@ -200,16 +200,29 @@ def codebook_load(file: Optional[Path] = typer.Argument(None, help="Codebook YAM
 @app.command()
 def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Where to create the demo project."),
          open_tui: bool = typer.Option(True, "--tui/--no-tui", help="Open the coding app when set up."),
+         coder: str = typer.Option("you", "--coder", help="Who codes in the app."),
+         lead: bool = typer.Option(True, "--lead/--no-lead", help="Open with the lead's rights (see the simulated coders)."),
          ) -> None:
-    """Create (or reuse) the demo project: codebook, the synthetic corpus, and print its status."""
+    """Create (or reuse) the demo project (codebook, synthetic corpus, two simulated coders) and open the coding app."""
+    import sys
+
+    from cotag import services
     from cotag.demo import project as demo_setup
 
     project, created = demo_setup.ensure_demo_project(directory, echo=typer.echo)
-    from cotag import services
-
     data = services.status(project)
     typer.echo(f"demo project {'created' if created else 'ready'} in {project.root}")
     typer.echo(json.dumps({k: data[k] for k in ("documents", "units", "codes", "coders", "codings")}))
+    if not open_tui:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # CI, pipes, scripts: there is no terminal to draw the app on.
+        typer.echo(f"not a terminal: skipping the coding app (run `cotag --project {project.root} code --coder "
+                   f"{coder}{' --lead' if lead else ''}` in a terminal)")
+        return
+    from cotag.tui.app import make_app
+
+    make_app(project, coder=coder, lead=lead).run()
 
 
 # Command groups that live in cotag.commands.<name>; each module has register(app).
