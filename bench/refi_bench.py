@@ -8,7 +8,8 @@ moved ends) coder "bob"'s, the spans both agree on the consensus; a few hundred 
 
 Timed, each as its own process as a user runs it: `cotag export qdpx` and `cotag import qdpx --into`
 (the import includes sentence-splitting every document with spaCy, as any cotag import does).
-Afterwards the copy is compared with the original: documents, codebook, codings, memos, coders.
+Afterwards the copy is compared with the original: documents, codebook, codings, memos, coders,
+and the YAML codebook file (title, version, codes).
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ def snapshot(project) -> dict:
         }
 
 
+def yaml_codebook(project) -> tuple:
+    """The project's YAML codebook as it matters: title, version and every code's fields."""
+    from cotag.codebook import load_codebook
+
+    book = load_codebook(project.codebook_path)
+    return (book.title, book.version, [(c.key, c.name, c.parent, c.description, c.include, c.exclude, c.examples,
+                                        c.keywords, c.colour, c.shortcut, c.status) for c in book.codes])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="Work in this folder and keep it (default: a temporary one).")
@@ -141,6 +151,7 @@ def main() -> None:
         copy = open_project(copy_dir)
         before, after = snapshot(source), snapshot(copy)
         same = {part: before[part] == after[part] for part in before}
+        same["codebook file"] = yaml_codebook(source) == yaml_codebook(copy)
         print("round trip identical: " + ", ".join(f"{part} {'yes' if ok else 'NO'}" for part, ok in same.items()))
         source.close()
         copy.close()

@@ -13,8 +13,9 @@ from cotag.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "refi"
-SAMPLES = REPO.parent / "shared" / "refi-qda" / "samples"
 sys.path.insert(0, str(REPO / "tests" / "unit"))
+sys.path.insert(0, str(FIXTURES))
+from shared_samples import refi_samples  # noqa: E402,F401  (real files: skipped without them, required in CI)
 from test_refi_export import build_small, snapshot  # noqa: E402
 
 
@@ -79,8 +80,8 @@ def test_import_qdpx_bad_file_is_a_clean_error(sqlite_project, tmp_path):
     assert json.loads(result.stdout)["codes"] == 0
 
 
-def test_import_qdpx_reports_what_is_not_carried_over(tmp_path):
-    result = run("import", "qdpx", SAMPLES / "atlasti-8.4_refi-standard-project.qde", "--into", tmp_path / "p")
+def test_import_qdpx_reports_what_is_not_carried_over(tmp_path, refi_samples):
+    result = run("import", "qdpx", refi_samples / "atlasti-8.4_refi-standard-project.qde", "--into", tmp_path / "p")
     assert result.exit_code == 0, result.output
     assert "not carried over:" in result.stdout
     assert "picture source(s)" in result.stdout and "graph(s)" in result.stdout
@@ -115,8 +116,8 @@ def test_yaml_codebook_to_qdc_and_back_without_a_project(tmp_path, monkeypatch):
         == [(c.key, c.name, c.parent, c.description, c.include, c.exclude, c.examples, c.colour) for c in original.codes]
 
 
-def test_import_qdc_into_the_project_and_taguette_warning(sqlite_project):
-    result = run("import", "qdc", SAMPLES / "taguette-1.5.2_codebook.qdc", project=sqlite_project)
+def test_import_qdc_into_the_project_and_taguette_warning(sqlite_project, refi_samples):
+    result = run("import", "qdc", refi_samples / "taguette-1.5.2_codebook.qdc", project=sqlite_project)
     assert result.exit_code == 0, result.output
     assert "5 added" in result.stdout and "empty <Sets/>" in result.stdout
     result = run("status", "--json", project=sqlite_project)

@@ -369,3 +369,41 @@ def test_demo_round_trip_two_coders_and_memos(project, fresh_project, tmp_path):
     assert again.imported["codings"] == 0 and again.imported["documents_added"] == 0
     assert again.imported["codings_already_present"] == exported.codings
     assert snapshot(fresh_project)["codings"] == before["codings"]
+
+
+def test_yaml_codebook_title_and_version_survive_a_qdpx_round_trip(tmp_path, monkeypatch):
+    """REFI has no field for them: the processing instruction carries them into the new codebook.yaml."""
+    from cotag import services
+    from cotag.codebook import Codebook, CodeSpec, load_codebook, save_codebook
+    from cotag.project import init_project, open_project
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    root = tmp_path / "titled"
+    root.mkdir()
+    save_codebook(Codebook(title="Migration «2018» & more", version=2, codes=[
+        CodeSpec(key="push", name="Push", description="Reasons to leave.", include=["pay"], colour="red"),
+        CodeSpec(key="wages", name="Wages", parent="push", shortcut="1")]), root / "codebook.yaml")
+    project = init_project(root, codebook="codebook.yaml")
+    try:
+        services.load_codebook_file(project, path=project.codebook_path)
+        with project.session() as s:
+            make_document(s, "D1", [("Respondent", ["Wages were low."])])
+        original = load_codebook(root / "codebook.yaml")
+        out = tmp_path / "titled.qdpx"
+        export_qdpx(project, out)
+        import_qdpx(out, into=tmp_path / "copy")
+        copy = open_project(tmp_path / "copy")
+        try:
+            assert snapshot(copy)["codebook"] == snapshot(project)["codebook"]
+        finally:
+            copy.close()
+    finally:
+        project.close()
+    again = load_codebook(tmp_path / "copy" / "codebook.yaml")
+    assert (again.title, again.version) == (original.title, original.version) == ("Migration «2018» & more", 3)
+
+    def spec(c):
+        return (c.key, c.name, c.parent, c.description, c.include, c.exclude, c.examples, c.keywords, c.colour,
+                c.shortcut, c.status)
+
+    assert [spec(c) for c in again.codes] == [spec(c) for c in original.codes]

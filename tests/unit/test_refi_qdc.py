@@ -21,12 +21,16 @@ from cotag.refi.qdc import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "refi-qda" / "samples"
 FIXTURES = REPO / "tests" / "fixtures" / "refi"
 CODEBOOK_XSD = REPO / "src" / "cotag" / "refi" / "schema" / "Codebook-mrt2019.xsd"
 NS = "{urn:QDA-XML:codebook:1.0}"
 
+import sys  # noqa: E402
 import uuid  # noqa: E402
+
+sys.path.insert(0, str(FIXTURES))
+# Real files from other tools, outside the repository: skipped without them, required in CI.
+from shared_samples import refi_samples  # noqa: E402,F401
 
 SPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://cotag.invalid/test")
 
@@ -140,8 +144,8 @@ def test_export_refuses_an_empty_codebook(tmp_path):
     assert not (tmp_path / "x.qdc").exists()
 
 
-def test_taguette_qdc_imports_leniently(tmp_path):
-    path = SAMPLES / "taguette-1.5.2_codebook.qdc"
+def test_taguette_qdc_imports_leniently(tmp_path, refi_samples):
+    path = refi_samples / "taguette-1.5.2_codebook.qdc"
     root = ET.parse(path).getroot()
     names = [c.get("name") for c in root.iter("{urn:QDA-XML:codebook:1.0}Code")]
     codes, report = read_qdc(path)
@@ -219,7 +223,7 @@ def test_import_qdc_into_project_database_and_yaml(sqlite_project, tmp_path):
         assert {c.key: c.description for c in list_codes(session)}["push"] == "Reasons to leave, revised."
 
 
-def test_import_qdc_updates_the_projects_yaml_codebook(tmp_path, monkeypatch):
+def test_import_qdc_updates_the_projects_yaml_codebook(tmp_path, monkeypatch, refi_samples):
     from cotag.project import init_project
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
@@ -232,7 +236,7 @@ def test_import_qdc_updates_the_projects_yaml_codebook(tmp_path, monkeypatch):
         from cotag import services
 
         services.load_codebook_file(project, path=project.codebook_path)
-        report = import_qdc(SAMPLES / "taguette-1.5.2_codebook.qdc", project=project)
+        report = import_qdc(refi_samples / "taguette-1.5.2_codebook.qdc", project=project)
         assert sorted(report.added) == ["barriers", "cost", "emotions", "support", "time"]
         assert "now version 2" in report.codebook_file
         loaded = load_codebook(root / "codebook.yaml")

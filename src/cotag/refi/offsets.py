@@ -243,14 +243,18 @@ def at_word_boundaries(text: str, start: int, end: int) -> bool:
     return boundary(start) and boundary(end)
 
 
-def origin_reading(origin: str) -> str:
-    """What the exporting tool is known to write (docs/refi-qda.md): the tie-break, never the first rule."""
+def origin_reading(origin: str) -> str | None:
+    """What the exporting tool is known to write (docs/refi-qda.md): the tie-break, never the first rule.
+
+    None for a tool we know nothing about (the spec's reading then applies, but not as knowledge)."""
     low = (origin or "").lower()
     if low.startswith("nvivo") and "mac" not in low:
         return "utf16"
     if low.startswith("atlas.ti"):
         return "cp-lf"
-    return "cp"
+    if low.startswith(("cotag", "qualcoder", "qc ")):
+        return "cp"
+    return None
 
 
 def anchor(positions: PositionMap, reading: str, selection: Selection) -> tuple[int, int] | None:
@@ -292,6 +296,8 @@ def detect_reading(sources: list[tuple[PositionMap, list[Selection]]], *, origin
         if forced not in readings:
             readings.append(forced)
     scores = {reading: ReadingScore(reading) for reading in readings}
+    # Where each reading puts the selections: readings that agree on every one are no rival.
+    placed: dict[str, list] = {reading: [] for reading in readings}
     for positions, selections in sources:
         text = positions.source.text
         for reading in readings:
@@ -299,6 +305,7 @@ def detect_reading(sources: list[tuple[PositionMap, list[Selection]]], *, origin
             for selection in selections:
                 score.total += 1
                 span = anchor(positions, reading, selection)
+                placed[reading].append(span)
                 if span is None:
                     continue
                 score.in_range += 1
@@ -318,7 +325,14 @@ def detect_reading(sources: list[tuple[PositionMap, list[Selection]]], *, origin
         return (s.in_range, s.quoted, s.boundaries, reading == preferred, _PREFERENCE[reading])
 
     ordered = sorted(readings, key=rank, reverse=True)
-    best, runner = scores[ordered[0]], scores[ordered[1]]
+    best = scores[ordered[0]]
+    same = [r for r in ordered[1:] if placed[r] == placed[best.reading]]
+    rivals = [r for r in ordered[1:] if r not in same]
+    also = f"; {', '.join(same)} place{'s' if len(same) == 1 else ''} every selection the same way" if same else ""
+    if not rivals:
+        return Detection(best.reading, scores, "every reading places these selections the same way (no CRLF or "
+                                               "character above U+FFFF comes before any of them)")
+    runner = scores[rivals[0]]
     if best.in_range > runner.in_range:
         why = f"{best.in_range}/{best.total} selections fit the text ({runner.reading}: {runner.in_range})"
     elif best.quoted > runner.quoted:
@@ -327,10 +341,10 @@ def detect_reading(sources: list[tuple[PositionMap, list[Selection]]], *, origin
         why = (f"{best.boundaries}/{best.total} selections start and end on word boundaries "
                f"({runner.reading}: {runner.boundaries})")
     elif best.reading == preferred:
-        why = f"the evidence is even; {origin or 'the exporting tool'} is known to count this way"
+        why = f"the evidence is even ({runner.reading} scores the same); {origin} is known to count this way"
     else:
-        why = "the evidence is even; the REFI-QDA rule applies"
-    return Detection(best.reading, scores, why)
+        why = f"the evidence is even ({runner.reading} scores the same); the REFI-QDA rule applies"
+    return Detection(best.reading, scores, why + also)
 
 
 def normalise_for_export(text: str) -> tuple[str, PositionMap | None, bool]:

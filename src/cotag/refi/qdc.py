@@ -36,7 +36,8 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -541,9 +542,12 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
     return result
 
 
-def update_project_codebook(project, session, keys: Iterable[str]) -> str | None:
+def update_project_codebook(project, session, keys: Iterable[str], *, title: str | None = None,
+                            version: int = 0) -> str | None:
     """Write the given project codes into the project's YAML codebook (added or updated, never removed).
 
+    ``title`` and ``version`` are used only when the file does not exist yet (a project made by an
+    import): they are what the exporting project's codebook said. An existing file keeps its own.
     Returns a line for the report, or None when the project names no codebook file.
     """
     from cotag.codebook import Codebook, load_codebook, save_codebook
@@ -568,9 +572,30 @@ def update_project_codebook(project, session, keys: Iterable[str]) -> str | None
             return f"codebook file {path}: unchanged"
         codebook = Codebook(title=current.title, version=current.version, codes=_to_specs(_parents_first(wanted)))
     else:
-        codebook = Codebook(title=project.name, version=0, codes=_to_specs(fields))
+        # save_codebook writes version + 1 to a new file: start one lower so the version survives.
+        codebook = Codebook(title=title or project.name, version=max(version - 1, 0), codes=_to_specs(fields))
     saved = save_codebook(codebook, path)
     return f"codebook file {path}: {len(codebook.codes)} code(s) written, now version {saved.version}"
+
+
+@contextmanager
+def codebook_file_restored_on_error(project) -> Iterator[None]:
+    """Put the project's YAML codebook back as it was if the block fails.
+
+    An import writes new codes into that file inside its database transaction; if the
+    transaction then fails (or its commit does), the database is rolled back, and the file
+    must not keep codes the database does not have."""
+    path = project.codebook_path
+    before = path.read_bytes() if path is not None and path.is_file() else None
+    try:
+        yield
+    except BaseException:
+        if path is not None:
+            if before is not None:
+                path.write_bytes(before)
+            elif path.exists():
+                path.unlink()  # the import created it
+        raise
 
 
 def _to_specs(fields: list[CodeFields]):
@@ -775,7 +800,7 @@ def import_qdc(path: Path | str, *, project=None, into: Path | str | None = None
         raise RefiError("no project to import the codebook into (give --into FILE.yaml to write a YAML codebook)")
     from cotag.store.events import log_event
 
-    with project.session() as session:
+    with codebook_file_restored_on_error(project), project.session() as session:
         merge = merge_codes(session, codes, update=True)
         report.added, report.updated, report.matched = merge.added, merge.updated, merge.matched
         report.warnings.extend(merge.warnings)

@@ -346,9 +346,12 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
     for note_guid in project_notes:
         etree.SubElement(root, q("NoteRef"), targetGUID=note_guid)
 
-    # Roles have no place in REFI-QDA; the processing instruction carries them for cotag's importer.
-    root.addprevious(etree.PI(PI_TARGET, json.dumps({"roles": {c.name: c.role for c in chosen}},
-                                                     ensure_ascii=False, sort_keys=True).replace("?>", "?\\u003e")))
+    # Roles and the YAML codebook's title and version have no place in REFI-QDA; the processing
+    # instruction carries them for cotag's importer (other tools skip it).
+    meta: dict[str, Any] = {"roles": {c.name: c.role for c in chosen}}
+    meta.update(_codebook_title(project, report))
+    root.addprevious(etree.PI(PI_TARGET, xml_safe(json.dumps(meta, ensure_ascii=False, sort_keys=True)
+                                                  .replace("?>", "?\\u003e"))))
     data = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8", pretty_print=True)
     problems = validate_project_tree(root)
     problems += [str(p) for p in semantic_problems(
@@ -358,6 +361,23 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
         raise RefiError("the export does not validate, nothing was written:\n" + "\n".join(problems[:20]))
     _write_zip(path, data, files)
     return report
+
+
+def _codebook_title(project, report: ExportReport) -> dict[str, Any]:
+    """The project's YAML codebook title and version, when it has a readable one."""
+    from cotag.codebook import load_codebook
+    from cotag.errors import CotagError
+
+    path = project.codebook_path
+    if path is None or not path.is_file():
+        return {}
+    try:
+        loaded = load_codebook(path)
+    except (CotagError, OSError) as exc:
+        # The database holds the codes that are exported; only the title is missing then.
+        report.warnings.append(f"codebook file {path} cannot be read ({exc}); its title is not exported")
+        return {}
+    return {"codebook": loaded.title, "version": loaded.version}
 
 
 def _moved(offset: int, positions, had_bom: bool) -> int:

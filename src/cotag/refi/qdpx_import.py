@@ -265,6 +265,9 @@ class ImportPlan:
     codes: list[RefiCode]
     documents: list[PlannedDocument]
     memos: list[PlannedMemo]
+    # Title and version of the exporting project's YAML codebook (cotag files only), for a new codebook.yaml.
+    codebook_title: str | None = None
+    codebook_version: int = 0
 
 
 @dataclass
@@ -385,7 +388,13 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
     for name, count in names_used.items():
         if count > 1:
             warnings.append(f"{count} users are named {name!r}: their work goes to one coder")
-    roles = read_pi(root).get("roles") if origin.lower().startswith("cotag") else None
+    meta = read_pi(root) if origin.lower().startswith("cotag") else {}
+    roles = meta.get("roles")
+    codebook_title = meta.get("codebook") if isinstance(meta.get("codebook"), str) else None
+    try:
+        codebook_version = max(int(meta.get("version") or 0), 0)
+    except (TypeError, ValueError):
+        codebook_version = 0
     if isinstance(roles, dict):
         for user in users.values():
             if roles.get(user.name) in ("coder", "lead", "consensus"):
@@ -763,6 +772,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
                             f"not made a coder")
             del users[key]
     return ImportPlan(report=report, users=users, default_user=default_user, codes=codes, documents=documents,
+                      codebook_title=codebook_title, codebook_version=codebook_version,
                       memos=memos)
 
 
@@ -788,7 +798,7 @@ def apply_plan(project, plan: ImportPlan) -> ImportReport:
     from sqlmodel import select
 
     from cotag.corpus.importer import content_hash, count_words
-    from cotag.refi.qdc import merge_codes, update_project_codebook
+    from cotag.refi.qdc import codebook_file_restored_on_error, merge_codes, update_project_codebook
     from cotag.store import documents as doc_store
     from cotag.store.coders import get_or_create_coder
     from cotag.store.codings import add_codings
@@ -799,7 +809,7 @@ def apply_plan(project, plan: ImportPlan) -> ImportReport:
     report = plan.report
     report.project = str(project.root)
     imported = Counter()
-    with project.session() as session:
+    with codebook_file_restored_on_error(project), project.session() as session:
         coder_ids: dict[str, int] = {}
         for key, user in plan.users.items():
             coder = get_or_create_coder(session, name=user.name, role=user.role)
@@ -898,7 +908,8 @@ def apply_plan(project, plan: ImportPlan) -> ImportReport:
                      created_at=memo.created_at, updated_at=memo.updated_at)
         imported["memos"] = len(plan.memos)
 
-        report.codebook_file = update_project_codebook(project, session, merge.added)
+        report.codebook_file = update_project_codebook(project, session, merge.added, title=plan.codebook_title,
+                                                       version=plan.codebook_version)
         if report.codebook_file is None and merge.added:
             report.warnings.append("the project names no codebook file ([codebook] path in cotag.toml): the new "
                                    "codes are in the database only")
