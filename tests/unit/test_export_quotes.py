@@ -288,6 +288,24 @@ def test_xlsx_sheet_names_are_valid_for_excel(sqlite_project, tmp_path):
         assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
 
 
+@pytest.mark.parametrize("names", [
+    ["Workers rights and the employer' duty", "x" * 30 + "'y", "'quoted'"],
+    ["[]:*?/\\", "   ", "Sheet"],
+    ["History", "history", "a" * 40, "A" * 40, "a" * 40],
+])
+def test_sheet_names_excel_accepts(names):
+    from cotag.export.writers import sheet_name
+
+    taken: set[str] = set()
+    made = [sheet_name(name, taken) for name in names]
+    assert len({m.casefold() for m in made}) == len(made)
+    for name in made:
+        # Excel's rules: 1 to 31 characters, none of []:*?/\, no apostrophe first or last, not "History".
+        assert 0 < len(name) <= 31 and not set(name) & set("[]:*?/\\"), name
+        assert not name.startswith("'") and not name.endswith("'"), name
+        assert name.casefold() != "history" and name == name.strip(), name
+
+
 def test_xlsx_keeps_a_quote_starting_with_equals_as_text(sqlite_project, tmp_path):
     import openpyxl
 

@@ -233,11 +233,15 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique Excel sheet name: <= 31 characters, none of []:*?/\\, not 'History', unique ignoring case."""
+    """A sheet name Excel accepts: <= 31 characters, none of []:*?/\\, no apostrophe at either end.
+
+    'History' is reserved by Excel; names are unique ignoring case, as Excel compares them.
+    """
     base = " ".join(_SHEET_BAD.sub(" ", name).split()).strip("'") or "Sheet"
     if base.casefold() == "history":
         base = "History (theme)"
-    base = base[:31].rstrip()
+    # Excel also refuses a name that begins or ends with an apostrophe, which truncation can expose.
+    base = base[:31].rstrip().strip("'").rstrip() or "Sheet"
     candidate, n = base, 2
     while candidate.casefold() in taken:
         tail = f" ({n})"

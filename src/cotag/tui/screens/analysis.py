@@ -1,0 +1,482 @@
+"""The analysis screen: themes by respondent group as a bar chart, code co-occurrence, and quotes per code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+from textual_plotext import PlotextPlot
+
+from cotag.errors import CotagError
+from cotag.export.analysis import Analysis, CodingChoice, coding_choices, default_export_path, export_view
+from cotag.export.quotes import WIDEN
+
+# The chart compares at most this many attribute values (the largest); the table below it lists them all.
+CHART_SERIES = 6
+# A code with tens of thousands of quotes would make a list no one scrolls; the export has them all.
+QUOTE_LIMIT = 300
+# One colour per attribute value on the chart, as RGB so the legend beside it can match exactly.
+SERIES_COLOURS = [(97, 175, 239), (229, 192, 123), (152, 195, 121), (224, 108, 117), (198, 120, 221),
+                  (86, 182, 194)]
+# Column keys are prefixed: a code or an attribute value may itself be called "code".
+LABEL_COLUMN = "label"
+TABS = ("an-prevalence", "an-cooccurrence", "an-quotes")
+
+# Key -> (action, footer label, binding id). Ids make the keys remappable; docs/exports.md lists them.
+ANALYSIS_KEYS = [
+    ("1", "tab('an-prevalence')", "themes", "analysis.prevalence"),
+    ("2", "tab('an-cooccurrence')", "co-occur", "analysis.cooccurrence"),
+    ("3", "tab('an-quotes')", "quotes", "analysis.quotes"),
+    ("a", "next_attribute", "by", "analysis.next_attribute"),
+    ("w", "toggle_within", "unit/doc", "analysis.toggle_within"),
+    ("o", "next_coding", "coding", "analysis.next_coding"),
+    ("s", "next_widen", "span/sentence", "analysis.next_widen"),
+    ("e", "export", "export", "analysis.export"),
+    ("r", "reload", "reload", "analysis.reload"),
+    ("escape", "close", "back", "analysis.close"),
+]
+
+CSS = """
+AnalysisScreen #an-status { height: 1; padding: 0 1; background: $boost; }
+AnalysisScreen #an-message { height: 1; padding: 0 1; background: $panel; }
+AnalysisScreen TabbedContent { height: 1fr; }
+AnalysisScreen TabPane { padding: 0; }
+AnalysisScreen #an-legend { height: auto; max-height: 2; padding: 0 1; }
+AnalysisScreen #an-chart { height: 3fr; min-height: 10; }
+AnalysisScreen #an-prevalence-table { height: 2fr; min-height: 4; }
+AnalysisScreen #an-pairs { height: auto; max-height: 4; padding: 0 1; }
+AnalysisScreen #an-cooccurrence-table { height: 1fr; }
+AnalysisScreen #an-codes { width: 34; height: 1fr; }
+AnalysisScreen #an-quote-side { width: 1fr; height: 1fr; }
+AnalysisScreen #an-quote-head { height: 1; padding: 0 1; }
+AnalysisScreen #an-quote-list { height: 1fr; }
+"""
+
+
+@dataclass
+class Loaded:
+    """What a load worker hands back: plain data, built off the UI thread."""
+
+    analysis: Analysis
+    by: str
+    prevalence: list[dict[str, Any]]
+    table: list[dict[str, Any]]
+    within: str
+    cooccurrence: Any
+    codes: list[Any]
+
+
+class ExportDialog(ModalScreen[str | None]):
+    """Ask where to write the table on show; the suffix picks the format. None when cancelled."""
+
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="analysis.export_cancel")]
+
+    def __init__(self, title: str, path: Path) -> None:
+        super().__init__()
+        self.title_text, self.path = title, path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(str(self.path), id="an-export-path")
+            yield Label(".csv .xlsx .md or .docx (the suffix picks the format); enter to write, esc to cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AnalysisScreen(Screen[None]):
+    """Three tabs over one load of the project; every figure comes from cotag.export, none is computed here."""
+
+    DEFAULT_CSS = CSS
+    BINDINGS = [Binding(key, action, label, id=binding_id) for key, action, label, binding_id in ANALYSIS_KEYS]
+
+    def __init__(self, project, *, viewer: str | None = None, lead: bool = True, by: str = "group",
+                 within: str = "unit") -> None:
+        super().__init__()
+        self.project = project
+        self.viewer, self.lead = viewer, lead
+        self.by, self.within = by, within
+        self.widen = "span"  # quotes as coded; s widens them to the sentence, then the turn
+        self.choices: list[CodingChoice] = []
+        self.choice = 0
+        self.analysis: Analysis | None = None
+        self.prevalence: list[dict[str, Any]] = []  # what the chart plots, as the core returned it
+        self.chart_series: list[str] = []  # the attribute values on the chart
+        self.table_rows: list[dict[str, Any]] = []
+        self.cooccurrence: Any = None  # the CooccurrenceMatrix on show
+        self.codes: list[Any] = []
+        self.code: str | None = None  # the quote browser's code
+        self.quotes: list[Any] = []
+        self.last_export: dict[str, Any] | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading…", id="an-status")
+        with TabbedContent(initial="an-prevalence"):
+            with TabPane("Themes", id="an-prevalence"):
+                yield Static("", id="an-legend")
+                yield PlotextPlot(id="an-chart")
+                yield DataTable(id="an-prevalence-table", zebra_stripes=True, cursor_type="row")
+            with TabPane("Co-occurrence", id="an-cooccurrence"):
+                yield Static("", id="an-pairs")
+                yield DataTable(id="an-cooccurrence-table", zebra_stripes=True, cursor_type="cell")
+            with TabPane("Quotes", id="an-quotes"):
+                with Horizontal():
+                    yield OptionList(id="an-codes")
+                    with Vertical(id="an-quote-side"):
+                        yield Static("", id="an-quote-head")
+                        yield OptionList(id="an-quote-list")
+        yield Static("", id="an-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._start_load()
+
+    # ------------------------------------------------------------ loading (workers return data; never touch widgets)
+
+    def _scope(self):
+        return self.choices[self.choice].scope if self.choices else None
+
+    def _start_load(self, wanted: str | None = None) -> None:
+        """Load in a worker; `wanted` is the label of the coding to show (None: the default)."""
+        self.busy = True
+        self.query_one("#an-status", Static).update("loading…")
+        by, within, widen = self.by, self.within, self.widen
+
+        def work() -> None:
+            try:
+                # Asked again on every load: a consensus or a new coder may have appeared since.
+                choices = coding_choices(self.project, viewer=self.viewer, lead=self.lead)
+                labels = [c.label for c in choices]
+                choice = labels.index(wanted) if wanted in labels else 0
+                scope = choices[choice].scope
+                analysis = Analysis.load(self.project, scope, widen=widen)
+                comparisons = analysis.comparisons()
+                chosen = by if by in comparisons else (comparisons[0] if comparisons else by)
+                loaded = Loaded(analysis=analysis, by=chosen, prevalence=analysis.prevalence(chosen),
+                                table=analysis.prevalence_table(chosen), within=within,
+                                cooccurrence=analysis.cooccurrence(within), codes=analysis.codes())
+                analysis.quote_table().quotes  # the browser's rows, built here rather than on first highlight
+            except Exception as exc:  # noqa: BLE001 - any failure must reach the screen, not leave it loading
+                self.app.call_from_thread(self._failed, failure(exc))
+                return
+            self.app.call_from_thread(self._loaded, choices, choice, loaded)
+
+        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        self.query_one("#an-message", Static).update(Text(message, style="bold red"))
+        self.notify(message, severity="error", timeout=6)
+
+    def _loaded(self, choices: list[CodingChoice], choice: int, loaded: Loaded) -> None:
+        self.busy = False
+        self.choices, self.choice = choices, choice
+        self.analysis = loaded.analysis
+        self.by, self.within = loaded.by, loaded.within
+        self._show_status()
+        self._show_prevalence(loaded.prevalence, loaded.table)
+        self._show_cooccurrence(loaded.cooccurrence)
+        self._show_codes(loaded.codes)
+
+    def _show_status(self) -> None:
+        analysis = self.analysis
+        if analysis is None:
+            return
+        quotes = len(analysis.quote_table())
+        others = " · o: other codings" if len(self.choices) > 1 else ""
+        self.query_one("#an-status", Static).update(Text(
+            f"Analysis · coding: {analysis.coding_label} · {analysis.respondents} respondents · {quotes} quotes "
+            f"· by {self.by} · within {self.within}s · quotes: {analysis.widen}{others}"))
+
+    # ------------------------------------------------------------ themes by group
+
+    def _show_prevalence(self, prevalence: list[dict[str, Any]], table_rows: list[dict[str, Any]]) -> None:
+        self.prevalence, self.table_rows = prevalence, table_rows
+        # The values with most respondents, in the core's order (sizes come with each row as n).
+        sizes: dict[str, int] = {}
+        for row in prevalence:
+            sizes[row["value"]] = row["n"]
+        largest = sorted(sizes, key=lambda v: -sizes[v])[:CHART_SERIES]
+        self.chart_series = [v for v in sizes if v in largest]
+        themes: dict[str, str] = {}
+        share: dict[tuple[str, str], float] = {}
+        for row in prevalence:
+            themes.setdefault(row["code"], row["name"])
+            share[(row["code"], row["value"])] = row["share"]
+        chart = self.query_one("#an-chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        if themes and self.chart_series:
+            # Upright bars: a terminal has more columns than rows, and each theme gets a group of bars.
+            room = max(8, (self.size.width - 10) // max(len(themes), 1) - 2)
+            labels = [name if len(name) <= room else name[:room - 1] + "…" for name in themes.values()]
+            series = [[round(100 * share.get((code, value), 0.0), 1) for code in themes]
+                      for value in self.chart_series]
+            colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(series))]
+            # The legend is drawn beside the chart, not in it: plotext's own legend covers the tallest bars.
+            plt.multiple_bar(labels, series, color=colours)
+            top = max((v for values in series for v in values), default=0.0)
+            plt.ylim(0, max(5.0, min(100.0, top * 1.15)))
+            shown = "" if len(sizes) <= CHART_SERIES else f"; the {CHART_SERIES} largest of {len(sizes)}, all below"
+            plt.title(f"% of respondents mentioning each theme, by {self.by}{shown}")
+            legend = Text()
+            for value, (r, g, b) in zip(self.chart_series, colours):
+                legend.append("■ ", style=f"rgb({r},{g},{b})")
+                legend.append(f"{value} (n={sizes[value]})   ")
+        else:
+            plt.title("No coded themes in this coding yet")
+            legend = Text("")
+        self.query_one("#an-legend", Static).update(legend)
+        chart.refresh()
+        data = self.query_one("#an-prevalence-table", DataTable)
+        data.clear(columns=True)
+        if not table_rows:
+            return
+        data.add_column("code", key=LABEL_COLUMN)
+        for cell in table_rows[0]["cells"]:
+            # Text, not str: DataTable reads a str label as markup, and a value may hold brackets.
+            data.add_column(Text(f"{cell['value']} (n={cell['n']})"), key=f"value:{cell['value']}")
+        for row in table_rows:
+            label = Text("· " * (row["depth"] - 1) + row["name"], style="bold" if row["depth"] == 1 else "")
+            data.add_row(label, *[Text(cell_label(c), justify="right") for c in row["cells"]], key=row["code"])
+
+    def action_next_attribute(self) -> None:
+        if self.analysis is None or self.busy:
+            return
+        comparisons = self.analysis.comparisons()
+        if not comparisons:
+            return
+        at = comparisons.index(self.by) if self.by in comparisons else -1
+        by = comparisons[(at + 1) % len(comparisons)]
+        analysis = self.analysis
+        self.busy = True
+
+        def work() -> None:
+            try:
+                prevalence, table = analysis.prevalence(by), analysis.prevalence_table(by)
+            except Exception as exc:  # noqa: BLE001
+                self.app.call_from_thread(self._failed, failure(exc))
+                return
+            self.app.call_from_thread(self._by_changed, by, prevalence, table)
+
+        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
+
+    def _by_changed(self, by: str, prevalence: list[dict[str, Any]], table: list[dict[str, Any]]) -> None:
+        self.busy = False
+        self.by = by
+        self._show_status()
+        self._show_prevalence(prevalence, table)
+
+    # ------------------------------------------------------------ co-occurrence
+
+    def _show_cooccurrence(self, matrix) -> None:
+        self.cooccurrence = matrix
+        pairs = matrix.pairs()[:5]
+        top = "; ".join(f"{p['a_name']} + {p['b_name']}: {p['count']}" for p in pairs) or "no two codes meet"
+        self.query_one("#an-pairs", Static).update(Text(
+            f"{self.within.capitalize()}s with both codes (diagonal: with the code). Most frequent pairs: {top}"))
+        data = self.query_one("#an-cooccurrence-table", DataTable)
+        data.clear(columns=True)
+        keys = list(matrix.counts.index)
+        data.add_column("code", key=LABEL_COLUMN)
+        for key in keys:
+            data.add_column(Text(key), key=f"code:{key}")
+        for key, name in zip(matrix.rows.keys, matrix.rows.indented()):
+            counts = matrix.counts.loc[key]
+            data.add_row(Text(name), *[Text(str(int(counts[k])), justify="right") for k in keys], key=key)
+
+    def action_toggle_within(self) -> None:
+        if self.analysis is None or self.busy:
+            return
+        within = "document" if self.within == "unit" else "unit"
+        analysis = self.analysis
+        self.busy = True
+
+        def work() -> None:
+            try:
+                matrix = analysis.cooccurrence(within)
+            except Exception as exc:  # noqa: BLE001
+                self.app.call_from_thread(self._failed, failure(exc))
+                return
+            self.app.call_from_thread(self._within_changed, within, matrix)
+
+        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
+
+    def _within_changed(self, within: str, matrix) -> None:
+        self.busy = False
+        self.within = within
+        self._show_status()
+        self._show_cooccurrence(matrix)
+
+    # ------------------------------------------------------------ quotes per code
+
+    def _show_codes(self, codes: list[Any], keep: str | None = None) -> None:
+        self.codes = codes
+        keep = keep or self.code
+        options = self.query_one("#an-codes", OptionList)
+        options.clear_options()
+        options.add_options([Option(Text.assemble("· " * (c.depth - 1), c.name, (f"  {c.quotes}", "dim")), id=c.key)
+                             for c in codes])
+        keys = [c.key for c in codes]
+        if not codes:
+            self._show_quotes(None)
+            return
+        index = keys.index(keep) if keep in keys else 0
+        options.highlighted = index
+        self._show_quotes(codes[index].key)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "an-codes" and event.option.id is not None and event.option.id != self.code:
+            self._show_quotes(event.option.id)
+
+    def _show_quotes(self, key: str | None) -> None:
+        self.code = key
+        head = self.query_one("#an-quote-head", Static)
+        listing = self.query_one("#an-quote-list", OptionList)
+        listing.clear_options()
+        if key is None or self.analysis is None:
+            self.quotes = []
+            head.update("No codes to browse.")
+            return
+        # Filtering rows of the table built at load time: quick enough for the UI thread.
+        self.quotes = self.analysis.quotes_for(key)
+        name = next((c.name for c in self.codes if c.key == key), key)
+        shown = self.quotes[:QUOTE_LIMIT]
+        more = f" (first {QUOTE_LIMIT}; e exports all)" if len(self.quotes) > QUOTE_LIMIT else ""
+        head.update(Text(f"{name}: {len(self.quotes)} quotes{more}", style="bold"))
+        several = len({q.coder for q in shown}) > 1
+        options: list[Option | None] = []
+        for i, quote in enumerate(shown):
+            source = " · ".join(p for p in (quote.attribution, quote.document, quote.coder if several else "") if p)
+            if options:
+                options.append(None)  # a rule between quotes, so one ends visibly before the next begins
+            options.append(Option(Text.assemble(quote.text, "\n", (f"— {source}", "italic dim")), id=f"q{i}"))
+        listing.add_options(options)
+
+    def action_next_widen(self) -> None:
+        if self.analysis is None or self.busy:
+            return
+        widen = WIDEN[(WIDEN.index(self.widen) + 1) % len(WIDEN)]
+        analysis = self.analysis
+        self.busy = True
+
+        def work() -> None:
+            try:
+                widened = analysis.widened(widen)
+                codes = widened.codes()  # builds the quote table off the UI thread
+                widened.quote_table().quotes
+            except Exception as exc:  # noqa: BLE001
+                self.app.call_from_thread(self._failed, failure(exc))
+                return
+            self.app.call_from_thread(self._widen_changed, widened, codes)
+
+        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
+
+    def _widen_changed(self, analysis: Analysis, codes: list[Any]) -> None:
+        self.busy = False
+        self.analysis, self.widen = analysis, analysis.widen
+        self._show_status()
+        self.code, code = None, self.code
+        self.codes = codes
+        self._show_codes(codes, keep=code)
+
+    # ------------------------------------------------------------ coding, tabs, reload
+
+    def action_next_coding(self) -> None:
+        if len(self.choices) < 2 or self.busy:
+            if self.choices and len(self.choices) < 2:
+                self.notify(f"only one coding to show: {self.choices[0].label}", timeout=3)
+            return
+        self._start_load(self.choices[(self.choice + 1) % len(self.choices)].label)
+
+    def action_reload(self) -> None:
+        if not self.busy:
+            self._start_load(self.choices[self.choice].label if self.choices else None)
+
+    def action_tab(self, tab: str) -> None:
+        if tab in TABS:
+            self.query_one(TabbedContent).active = tab
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    # ------------------------------------------------------------ export
+
+    def _export_target(self) -> tuple[str, str, dict[str, Any]]:
+        """What the active tab shows, as (kind, description, options) for export_view."""
+        tab = self.query_one(TabbedContent).active
+        if tab == "an-cooccurrence":
+            return "cooccurrence", f"co-occurrence within {self.within}s", {"within": self.within}
+        if tab == "an-quotes":
+            if self.code is None:
+                raise CotagError("no code chosen: nothing to export")
+            return "quotes", f"quotes of {self.code} and its sub-codes", {"code": self.code}
+        return "prevalence", f"codes by {self.by}", {"by": self.by}
+
+    def action_export(self) -> None:
+        if self.analysis is None or not self.choices:
+            return
+        try:
+            kind, what, options = self._export_target()
+        except CotagError as exc:
+            self._failed(str(exc))
+            return
+        scope, widen = self._scope(), self.widen
+        suggested = default_export_path(self.project, kind, **options)
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            self.query_one("#an-message", Static).update(Text(f"writing {what}…"))
+
+            def work() -> None:
+                try:
+                    summary = export_view(self.project, Path(value), kind=kind, scope=scope, widen=widen,
+                                          **options)
+                except Exception as exc:  # noqa: BLE001 - a failed export is said on the screen
+                    self.app.call_from_thread(self._failed, failure(exc))
+                    return
+                self.app.call_from_thread(self._exported, what, summary)
+
+            self.run_worker(work, thread=True, group="analysis-export", exit_on_error=False)
+
+        self.app.push_screen(ExportDialog(f"Export {what} (coding: {self.analysis.coding_label})", suggested),
+                             chosen)
+
+    def _exported(self, what: str, summary: dict[str, Any]) -> None:
+        self.last_export = summary
+        count = f"{summary['quotes']} quotes" if "quotes" in summary else f"{summary['codes']} codes"
+        message = f"wrote {what} ({count}, {summary['format']}) to {summary['path']}"
+        self.query_one("#an-message", Static).update(Text(message))
+        self.notify(message, timeout=6)
+
+
+def failure(exc: Exception) -> str:
+    """A domain error is already a sentence for the user; anything else is named with its type."""
+    return str(exc) if isinstance(exc, CotagError) else f"analysis failed: {type(exc).__name__}: {exc}"
+
+
+def cell_label(cell: dict[str, Any]) -> str:
+    """'61 (43%) / 97': respondents (share) / excerpts, as the Markdown matrix writes a cell."""
+    return f"{cell['respondents']} ({cell['share']:.0%}) / {cell['excerpts']}"
