@@ -1,7 +1,7 @@
 """Team benchmark: sustained codings/s for concurrent coders on PostgreSQL, and merge time for full-corpus codings.
 
-Run: /work/venv/bin/python bench/team_bench.py [--coders 10] [--seconds 10] [--dir DEMO_PROJECT] [--skip-merge]
-                                                [--skip-postgres] [--postgres URL]
+Run: .venv/bin/python bench/team_bench.py [--coders 10] [--seconds 10] [--dir DEMO_PROJECT] [--skip-merge]
+                                          [--skip-postgres] [--postgres URL]
 
 Concurrency: a fresh schema on the server (dropped afterwards), a login role per
 coder made by `cotag team add-coder` (so row-level security is in force), and
@@ -14,7 +14,8 @@ and each apply's latency (median, 95th percentile).
 Merge: the demo project (`cotag demo --dir DIR --no-tui`, reused when present)
 copied three times; transcripts/reference.csv loaded as coder_a's coding in one
 copy and as coder_b's in another; both merged into the third, then merged again
-(the idempotent no-op). Prints seconds per merge.
+(the idempotent no-op). The same again into a PostgreSQL project holding the
+demo's corpus and codebook (unless --skip-postgres). Prints seconds per merge.
 """
 
 from __future__ import annotations
@@ -165,7 +166,43 @@ def load_reference(project, coder: str) -> int:
     return len(rows)
 
 
-def bench_merge(demo_dir: Path) -> None:
+def postgres_copy(demo_db: Path, base_url: str, root: Path):
+    """A PostgreSQL project (fresh schema) holding the demo's corpus and codebook, copied row for row, no codings.
+
+    Copied rather than imported: the merge is what is timed, and importing 187 transcripts with spaCy
+    would add minutes to the run. Returns the project and a function that drops the schema.
+    """
+    import psycopg
+    from sqlalchemy import create_engine
+
+    from cotag.project import Project
+    from cotag.store.database import ensure_schema
+    from cotag.store.models import Code, Document, Unit
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{base_url}{'&' if '?' in base_url else '?'}options=-csearch_path%3D{schema}"
+    project = Project(root=root, config={}, database_url=url)
+    ensure_schema(project.engine)
+    source = create_engine(f"sqlite:///{demo_db}")
+    with source.connect() as read, project.engine.begin() as write:
+        for table in (Code.__table__, Document.__table__, Unit.__table__):
+            rows = [dict(row._mapping) for row in read.execute(table.select().order_by(table.c.id))]
+            if rows:
+                write.execute(table.insert(), rows)
+    source.dispose()
+
+    def drop() -> None:
+        project.close()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    return project, drop
+
+
+def bench_merge(demo_dir: Path, postgres: str | None = None) -> None:
     from cotag.merge import merge
 
     if not (demo_dir / "cotag.toml").is_file():
@@ -179,16 +216,29 @@ def bench_merge(demo_dir: Path) -> None:
         n_a, n_b = load_reference(a, "coder_a"), load_reference(b, "coder_b")
         a.close()
         b.close()
-        timings = []
-        for label, source in (("coder_a", tmp / "coder_a"), ("coder_b", tmp / "coder_b"),
-                              ("coder_a again", tmp / "coder_a")):
-            t0 = time.perf_counter()
-            report = merge(lead, source)
-            timings.append((label, time.perf_counter() - t0, report.codings_added, report.codings_unchanged))
-        lead.close()
-    print(f"merge (SQLite, demo corpus, {n_a} + {n_b} codings from reference.csv):")
-    for label, seconds, added, unchanged in timings:
-        print(f"  merge {label:<14} {seconds:6.2f} s  ({added} added, {unchanged} already there)")
+        targets = [("SQLite", lead, None)]
+        if postgres:
+            pg_project, drop = postgres_copy(demo_db, postgres, tmp)
+            targets.append(("PostgreSQL", pg_project, drop))
+        results = []
+        for name, target, drop in targets:
+            timings = []
+            try:
+                for label, source in (("coder_a", tmp / "coder_a"), ("coder_b", tmp / "coder_b"),
+                                      ("coder_a again", tmp / "coder_a")):
+                    t0 = time.perf_counter()
+                    report = merge(target, source)
+                    timings.append((label, time.perf_counter() - t0, report.codings_added, report.codings_unchanged))
+            finally:
+                if drop is not None:
+                    drop()
+                else:
+                    target.close()
+            results.append((name, timings))
+    for name, timings in results:
+        print(f"merge into {name} (demo corpus, {n_a} + {n_b} codings from reference.csv, each from a project folder):")
+        for label, seconds, added, unchanged in timings:
+            print(f"  merge {label:<14} {seconds:6.2f} s  ({added} added, {unchanged} already there)")
 
 
 def main() -> None:
@@ -208,7 +258,7 @@ def main() -> None:
     if not args.skip_postgres:
         bench_postgres(args.postgres, args.coders, args.seconds)
     if not args.skip_merge:
-        bench_merge(args.dir)
+        bench_merge(args.dir, None if args.skip_postgres else args.postgres)
 
 
 if __name__ == "__main__":

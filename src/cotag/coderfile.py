@@ -145,9 +145,66 @@ def load_coder_file(path: Path | str) -> Bundle:
     if data.get("version") != VERSION:
         raise CotagError(f"{path}: coder file version {data.get('version')!r}; this cotag reads version {VERSION}")
     try:
-        return Bundle(source=str(path), project=str(data.get("project", "")),
-                      documents={d["hash"]: d["id"] for d in data["documents"]}, codes=list(data["codes"]),
-                      coders={c["name"]: c["role"] for c in data["coders"]}, codings=list(data["codings"]),
-                      memos=list(data["memos"]), progress=list(data["progress"]), events=list(data["events"]))
+        bundle = Bundle(source=str(path), project=str(data.get("project", "")),
+                        documents={d["hash"]: d["id"] for d in data["documents"]}, codes=list(data["codes"]),
+                        coders={c["name"]: c["role"] for c in data["coders"]}, codings=list(data["codings"]),
+                        memos=list(data["memos"]), progress=list(data["progress"]), events=list(data["events"]))
     except (KeyError, TypeError) as exc:
         raise CotagError(f"{path}: damaged coder file: missing {exc}") from None
+    problems = bundle_problems(bundle)
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise CotagError(f"{path}: damaged coder file, nothing was read: {'; '.join(problems[:5])}{more}")
+    return bundle
+
+
+# Each row's fields and what they must hold. A coder file comes from outside (e-mail, a USB stick, a hand
+# edit), so every row is checked before the merge looks at any of it: a bad row is named, never half-merged.
+_TEXT, _OPT_TEXT, _INT, _STAMP, _OPT_STAMP, _ANY = "text", "text or null", "integer", "timestamp", "timestamp or null", "any"
+_FIELDS = {
+    "codings": {"document": _TEXT, "code": _TEXT, "coder": _TEXT, "start": _INT, "end": _INT, "memo": _OPT_TEXT,
+                "created_at": _STAMP, "deleted_at": _OPT_STAMP},
+    "memos": {"coder": _TEXT, "document": _OPT_TEXT, "code": _OPT_TEXT, "title": _TEXT, "text": _TEXT,
+              "created_at": _STAMP, "updated_at": _STAMP},
+    "progress": {"coder": _TEXT, "document": _TEXT, "status": _TEXT, "cursor": _INT, "updated_at": _STAMP},
+    "events": {"at": _STAMP, "actor": _TEXT, "kind": _TEXT, "payload": _ANY},
+}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == _ANY:
+        return True
+    if value is None:
+        return kind in (_OPT_TEXT, _OPT_STAMP)
+    if kind in (_TEXT, _OPT_TEXT):
+        return isinstance(value, str)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    try:
+        parse_stamp(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str)
+
+
+def bundle_problems(bundle: Bundle) -> list[str]:
+    """What is wrong with a bundle's rows (field types, spans, coders it does not declare); empty when sound."""
+    problems: list[str] = []
+    for part, fields in _FIELDS.items():
+        for index, row in enumerate(getattr(bundle, part)):
+            where = f"{part}[{index}]"
+            if not isinstance(row, dict):
+                problems.append(f"{where} is not an object")
+                continue
+            for name, kind in fields.items():
+                if name not in row:
+                    problems.append(f"{where} has no {name!r}")
+                elif not _fits(row[name], kind):
+                    problems.append(f"{where}.{name} is {row[name]!r}, expected {'an' if kind == _INT else 'a'} {kind}")
+            who = row.get("actor" if part == "events" else "coder")
+            if isinstance(who, str) and who not in bundle.coders:
+                problems.append(f"{where} belongs to {who!r}, who is not among the file's coders")
+            if part == "codings" and all(_fits(row.get(k), _INT) for k in ("start", "end")) \
+                    and not 0 <= row["start"] < row["end"]:
+                problems.append(f"{where} has an empty or negative span {row['start']}–{row['end']}")
+    return problems

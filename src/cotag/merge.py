@@ -65,6 +65,8 @@ class MergeReport:
     missing_documents: list[str] = field(default_factory=list)
     missing_codes: list[str] = field(default_factory=list)
     clashes: list[str] = field(default_factory=list)
+    # Spans past the end of their (matched) document: only a damaged or hand-edited source has them.
+    bad_spans: list[str] = field(default_factory=list)
     # Present in the source but unused by the incoming work: reported, not fatal.
     unused_unmatched_documents: list[str] = field(default_factory=list)
     unused_unmatched_codes: list[str] = field(default_factory=list)
@@ -72,7 +74,7 @@ class MergeReport:
 
     @property
     def refused(self) -> bool:
-        return bool(self.missing_documents or self.missing_codes or self.clashes)
+        return bool(self.missing_documents or self.missing_codes or self.clashes or self.bad_spans)
 
     @property
     def changed(self) -> bool:
@@ -97,6 +99,9 @@ def refusal_message(report: MergeReport) -> str:
     if report.missing_codes:
         lines.append(f"  {len(report.missing_codes)} code(s) used there are not in this codebook "
                      f"(matched by key; load the codebook first): {_listing(report.missing_codes)}")
+    if report.bad_spans:
+        lines.append(f"  {len(report.bad_spans)} coding(s) reach past the end of their document: "
+                     f"{_listing(report.bad_spans)}")
     for clash in report.clashes:
         lines.append(f"  {clash}")
     return "\n".join(lines)
@@ -114,25 +119,34 @@ def load_source(path: Path | str, *, target=None) -> Bundle:
 
         if not (path / CONFIG_NAME).is_file():
             raise CotagError(f"{path}: not a cotag project folder (no {CONFIG_NAME})")
-        # migrate=False: merging reads the other project and must never change it.
-        other = open_project(path, migrate=False)
-        if target is not None and other.database_url == target.database_url:
+        from cotag.project import DEFAULT_DB_NAME, read_config, resolve_database_url
+
+        # The other project's own database, from its cotag.toml. Not open_project(): that lets
+        # COTAG_DATABASE_URL override the file, and a lead who sets it for the shared database would
+        # then "merge" her own database instead of the folder she named.
+        config = read_config(path.resolve())
+        url = resolve_database_url(path.resolve(),
+                                   config.get("database", {}).get("url") or f"sqlite:///{DEFAULT_DB_NAME}")
+        if target is not None and url == target.database_url:
             raise CotagError(f"{path}: that is this project's own database; nothing to merge")
+        name = str(config.get("project", {}).get("name", path.resolve().name))
+        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+            raise CotagError(f"{path}: its database {url[len('sqlite:///'):]} does not exist")
+        # No migration: merging reads the other project and must never change it.
+        engine = _reading_engine(url)
         try:
-            return _bundle_from_engine(other.engine, source=str(path), name=other.name)
+            return _bundle_from_engine(engine, source=str(path), name=name)
         finally:
-            other.close()
+            engine.dispose()
     if is_coder_file(path):
         return load_coder_file(path)
     with open(path, "rb") as fh:
         head = fh.read(len(SQLITE_MAGIC))
     if head == SQLITE_MAGIC:
-        from cotag.store.database import make_engine
-
         url = f"sqlite:///{path.resolve()}"
         if target is not None and url == target.database_url:
             raise CotagError(f"{path}: that is this project's own database; nothing to merge")
-        engine = make_engine(url)
+        engine = _reading_engine(url)
         try:
             return _bundle_from_engine(engine, source=str(path), name=path.stem)
         finally:
@@ -140,12 +154,33 @@ def load_source(path: Path | str, *, target=None) -> Bundle:
     raise CotagError(f"{path}: not a cotag project folder, SQLite project file or coder file")
 
 
+def _reading_engine(url: str):
+    """An engine that only reads: a SQLite source is opened read-only, so a merge never touches the other file
+    (cotag's own engine would switch it to WAL mode, which writes to it)."""
+    if url.startswith("sqlite:///"):
+        from urllib.parse import quote
+
+        from sqlalchemy import create_engine
+
+        return create_engine(f"sqlite:///file:{quote(url[len('sqlite:///'):])}?mode=ro&uri=true")
+    from cotag.store.database import make_engine
+
+    return make_engine(url)
+
+
 def _bundle_from_engine(engine, *, source: str, name: str) -> Bundle:
+    from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import Session
 
     try:
         with Session(engine) as session:
+            # Any SQLite file passes the magic-bytes check; say plainly when it is not a cotag project's.
+            tables = set(inspect(session.connection()).get_table_names())
+            missing = {"alembic_version", "document", "code", "coder", "coding"} - tables
+            if missing:
+                raise CotagError(f"{source}: not a cotag project database (no {', '.join(sorted(missing))} "
+                                 "table)")
             return read_bundle(session, source=source, project=name)
     except SQLAlchemyError as exc:
         raise CotagError(f"{source}: cannot read its database: {exc.__class__.__name__}: "
@@ -251,6 +286,14 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
                                                and h not in used_docs)
     report.unused_unmatched_codes = sorted(k for k in bundle.codes if k not in code_ids and k not in used_codes)
     if report.missing_documents or report.missing_codes:
+        return
+    from sqlalchemy import func
+
+    lengths = dict(session.exec(select(Document.content_hash, func.length(Document.text))
+                                .where(Document.content_hash.in_(list(used_docs)))).all())
+    report.bad_spans = [f"{label(r['document'])} {r['start']}–{r['end']} ({r['code']}, {r['coder']})"
+                        for r in bundle.codings if r["end"] > lengths[r["document"]]]
+    if report.bad_spans:
         return
 
     hashes = {i: h for h, i in doc_ids.items()}

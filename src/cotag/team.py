@@ -33,12 +33,16 @@ def _require_postgres(project) -> None:
                          "`cotag merge` (see docs/team.md)")
 
 
-def coder_url(project, name: str, password: str | None = None) -> str:
-    """The project's database URL with the coder's role as the user (server, database and options kept)."""
+def coder_url(project, name: str) -> str:
+    """The project's database URL with the coder's role as the user (server, database and options kept).
+
+    Never with a password, not even masked: a coder who pasted 'anna:***@...' would log in with '***'.
+    psycopg reads the password from ~/.pgpass or PGPASSWORD, or the coder adds it to the URL.
+    """
     from sqlalchemy.engine import make_url
 
-    url = make_url(project.database_url).set(username=name, password=password)
-    return url.render_as_string(hide_password=True)
+    url = make_url(project.database_url).set(username=name, password=None)
+    return url.render_as_string(hide_password=False)
 
 
 def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
@@ -89,7 +93,22 @@ def add_coder(project, *, name: str, lead: bool = False, password: str | None = 
         raise CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
                          "(run this as the database owner, with a role that may CREATE ROLE)") from None
     return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": exists is None,
-            "schema": schema, "url": coder_url(project, name, password)}
+            "schema": schema, "url": coder_url(project, name), "password_set": password is not None}
+
+
+# SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def database_refusal(exc: BaseException) -> str | None:
+    """A user's message when PostgreSQL refused this role the change (not a crash); None for any other error."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        return None
+    reason = str(orig).splitlines()[0] if str(orig) else "permission denied"
+    return (f"the database refused this: {reason}. On a shared database a coder's role writes only their own "
+            "codings, memos and progress, and only a lead's role changes the codebook and rules on "
+            "disagreements; imports, codebook loads and merges run as the database owner (see docs/team.md)")
 
 
 def team_status(project) -> list[dict[str, Any]]:

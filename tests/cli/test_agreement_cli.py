@@ -116,3 +116,74 @@ def test_simulate_coders_command(sqlite_project, tmp_path):
     assert json.loads(result.stdout)["views"]["all"]["pooled_alpha"] == pytest.approx(1.0)
     again = run(sqlite_project, "simulate-coders", "aliya", "--reference", str(ref))
     assert again.exit_code == 1 and "already has codings" in again.output
+
+
+# Gwet's cac.raw4raters (irrCAC README): 12 subjects x 4 raters with missing ratings, and the
+# published value of each coefficient (Scott's pi for 3+ raters is Fleiss' kappa in Gwet's form,
+# hence the same figure); Krippendorff 2011's matrix for alpha at all four levels.
+RAW4RATERS_CSV = "r1,r2,r3,r4\n1,1,,1\n2,2,3,2\n3,3,3,3\n3,3,3,3\n2,2,2,2\n1,2,3,4\n4,4,4,4\n1,1,2,1\n" \
+                 "2,2,2,2\n,5,5,5\n,,1,1\n,,3,\n"
+RAW4RATERS_PUBLISHED = {"percent_agreement": 0.8181818, "gwet_ac1": 0.77544, "fleiss_kappa": 0.76117,
+                        "scott_pi": 0.76117, "brennan_prediger": 0.77273, "krippendorff_alpha": 0.74342}
+
+
+@pytest.mark.parametrize("measure", sorted(RAW4RATERS_PUBLISHED))
+def test_calculator_json_reproduces_published_values_for_every_measure(tmp_path, measure):
+    matrix = tmp_path / "raw4raters.csv"
+    matrix.write_text(RAW4RATERS_CSV, encoding="utf-8")
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", measure, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["measure"] == measure and data["value"] == pytest.approx(RAW4RATERS_PUBLISHED[measure], abs=5e-6)
+
+
+@pytest.mark.parametrize(("level", "published"),
+                         [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)])
+def test_calculator_json_krippendorff_2011_at_every_level(tmp_path, level, published):
+    matrix = tmp_path / "k2011.csv"
+    matrix.write_text(RAW4RATERS_CSV.replace("\n,,3,\n", "\n,3,,\n"), encoding="utf-8")  # K2011: unit 12 by B
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", "krippendorff_alpha", "--level", level,
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert round(json.loads(result.stdout)["value"], 3) == published
+
+
+def test_calculator_json_cohen_1960(tmp_path):
+    # Cohen (1960), Table 2: 200 units; kappa .492 (p_o .70, p_c .41)
+    table = [[88, 14, 18], [10, 40, 10], [2, 6, 12]]
+    rows = [f"{i},{j}" for i in range(3) for j in range(3) for _ in range(table[i][j])]
+    matrix = tmp_path / "cohen.csv"
+    matrix.write_text("A,B\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", "cohen_kappa", "--format", "json")
+    assert round(json.loads(result.stdout)["value"], 3) == 0.492
+
+
+def test_calculator_json_krippendorff_2004_unitizing(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+    from test_reliability_calculator import SPANS_CSV
+
+    spans = tmp_path / "k2004.csv"
+    spans.write_text(SPANS_CSV, encoding="utf-8")
+    result = run(None, "agreement", "--spans", str(spans), "--continuum", "150", "450", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert round(data["per_category"]["c"], 4) == 0.7286 and data["per_category"]["k"] == 1.0
+    assert round(data["value"], 6) == 0.858665
+
+
+def test_every_agreement_option_and_measure_is_documented():
+    import re
+
+    import typer.main
+
+    from cotag.reliability.measures import LEVELS, MEASURES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "agreement.md").read_text(encoding="utf-8")
+    group = typer.main.get_command(app)
+    for name in ("agreement", "simulate-coders"):
+        for param in group.commands[name].params:
+            for option in param.opts:
+                if option.startswith("--") and option != "--help":
+                    assert re.search(re.escape(option) + r"(?![a-z-])", doc), (name, option)
+    for name in (*MEASURES, *LEVELS, "per_category", '"value"'):
+        assert name in doc, name

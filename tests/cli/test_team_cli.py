@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cotag.cli import app
@@ -106,6 +107,15 @@ def test_team_add_coder_on_postgres(postgres_url, tmp_path, monkeypatch):
         assert json.loads(again.stdout)["role"] == "coder" and not json.loads(again.stdout)["role_created"]
         rows = json.loads(run(project, "team", "coders", "--json").stdout)
         assert {"name": name, "role": "coder", "login": True} in rows
+        # A password (from the environment, out of the shell history) is set on the role, never printed:
+        # not even masked, since a coder pasting 'name:***@' would log in with '***'.
+        monkeypatch.setenv("COTAG_NEW_CODER_PASSWORD", "s3cret-first")
+        result = run(project, "team", "add-coder", name)
+        assert result.exit_code == 0, result.output
+        assert "s3cret" not in result.output and "***" not in result.output and "PGPASSWORD" in result.stdout
+        with project.engine.connect() as conn:
+            stored = conn.execute(text("SELECT rolpassword FROM pg_authid WHERE rolname = :n"), {"n": name}).scalar()
+        assert stored and stored.startswith("SCRAM-SHA-256$")
     finally:
         from cotag.team import drop_coder_role
 
@@ -115,3 +125,44 @@ def test_team_add_coder_on_postgres(postgres_url, tmp_path, monkeypatch):
         engine = make_engine(postgres_url)
         drop_coder_role(engine, name)
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_refusal_by_the_database_is_a_clean_message(postgres_url, tmp_path, monkeypatch):
+    """A coder's role running what only the owner may (an import that logs as the system): no traceback."""
+    from cotag.store.database import make_engine
+    from cotag.team import add_coder, drop_coder_role
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    project = build(tmp_path / "pg", url=postgres_url)
+    name = "cli_" + uuid.uuid4().hex[:8]
+    try:
+        url = add_coder(project, name=name)["url"]
+        table = tmp_path / "own.csv"
+        table.write_text(f"document,coder,code,start,end\nE001,{name},push,36,52\n", encoding="utf-8")
+        monkeypatch.setenv("COTAG_DATABASE_URL", url)
+        result = run(project, "codings", "import", str(table))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "error: the database refused this: new row violates row-level security policy" in result.stderr
+        monkeypatch.delenv("COTAG_DATABASE_URL")
+        assert snapshot(project) == []
+    finally:
+        project.close()
+        engine = make_engine(postgres_url)
+        drop_coder_role(engine, name)
+        engine.dispose()
+
+
+def test_merge_of_a_garbage_or_missing_file_is_a_clean_error(pair, tmp_path):
+    lead, _ = pair
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    noise = tmp_path / "noise.gz"
+    noise.write_bytes(b"\x1f\x8b" + bytes(range(200)))
+    for path, message in ((garbage, "not a cotag project folder, SQLite project file or coder file"),
+                          (tmp_path / "missing.cotag.json.gz", "no such file or folder"),
+                          (noise, "not a readable cotag coder file")):
+        result = run(lead, "merge", str(path))
+        assert result.exit_code == 1, result.output
+        assert f"error: {path}: {message}" in result.stderr and "Traceback" not in result.output
+    assert snapshot(lead) == []

@@ -93,21 +93,25 @@ def test_concurrent_coders_lose_and_duplicate_nothing(team, coders):
     for proc in procs.values():
         proc.stdin.write("go\n")
         proc.stdin.flush()
-    reported: dict[str, list[int]] = {}
+    reported: dict[str, list[tuple[int, int, int]]] = {}
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=90)
         assert proc.returncode == 0, err
-        lines = out.split()
-        reported[name] = [int(v) for k, v in zip(lines[::2], lines[1::2]) if k == "ok"]
-        assert lines[-2:] == ["done", str(len(reported[name]))]
+        lines = [line.split() for line in out.splitlines()]
+        reported[name] = [(int(i), int(s), int(e)) for k, *rest in lines if k == "ok" for i, s, e in [rest]]
+        assert lines[-1] == ["done", str(len(reported[name]))]
         assert reported[name], f"{name} committed nothing in 2.5 s"
-    for name, ids in reported.items():
-        in_db = rows(team, "SELECT c.id, c.start FROM coding c JOIN coder k ON k.id = c.coder_id WHERE k.name = :n",
-                     n=name)
-        assert sorted(i for i, _ in in_db) == sorted(ids)  # every reported commit, and nothing else
-        assert sorted(s for _, s in in_db) == list(range(len(ids)))  # each span exactly once
-        events = rows(team, "SELECT payload FROM event WHERE actor = :n", n=name)
-        assert sorted(p["coding"] for (p,) in events) == sorted(ids)
+    # The windows really overlapped: some moment lies inside every process's span of commits.
+    windows = rows(team, "SELECT min(c.created_at), max(c.created_at) FROM coding c GROUP BY c.coder_id")
+    assert len(windows) == coders and max(w[0] for w in windows) < min(w[1] for w in windows)
+    for name, committed in reported.items():
+        in_db = rows(team, "SELECT c.id, c.start, c.\"end\" FROM coding c JOIN coder k ON k.id = c.coder_id "
+                           "WHERE k.name = :n AND c.deleted_at IS NULL", n=name)
+        # Every reported commit is there with its span, exactly once, and nothing unreported.
+        assert sorted(in_db) == sorted(committed)
+        assert len({(s, e) for _, s, e in in_db}) == len(in_db)
+        events = rows(team, "SELECT payload FROM event WHERE actor = :n AND kind = 'coding.apply'", n=name)
+        assert sorted(p["coding"] for (p,) in events) == sorted(i for i, _, _ in committed)
     total = rows(team, "SELECT count(*) FROM coding")[0][0]
     assert total == sum(len(ids) for ids in reported.values())
 
@@ -151,13 +155,13 @@ def test_killed_while_coding_keeps_every_reported_commit(team):
         proc.stdin.flush()
         deadline = time.time() + 30
         while len(reported) < 40 and time.time() < deadline:
-            key, _, value = proc.stdout.readline().partition(" ")
+            key, *values = proc.stdout.readline().split()
             assert key == "ok", proc.stderr.read()
-            reported.append(int(value))
+            reported.append(int(values[0]))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         # Lines already written before the kill are commits too.
-        reported += [int(v) for k, v in (line.split() for line in proc.stdout.read().splitlines()) if k == "ok"]
+        reported += [int(line.split()[1]) for line in proc.stdout.read().splitlines() if line.startswith("ok ")]
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -75,9 +75,20 @@ def test_three_coders_use_fleiss_and_pairwise_counts():
 def test_code_without_variation_is_undefined_with_reason():
     x = random_stack(n_codes=2)
     x[1] = 0.0
-    row = build_report(make_unitised(x), bootstrap=50).views["all"].rows[1]
-    assert row.alpha.value is None and "no variation" in row.undefined_reason
-    assert row.ci is None and not row.below
+    for n_coders in (2, 3):
+        x = random_stack(n_codes=2, n_coders=n_coders)
+        x[1] = 0.0
+        report = build_report(make_unitised(x), bootstrap=50)
+        row = report.views["all"].rows[1]
+        assert row.alpha.value is None and "no variation" in row.undefined_reason
+        assert row.ci is None and not row.below
+        # every chance-corrected figure is undefined with the reason (AC1 would otherwise say 1)
+        for result in (row.kappa, row.ac1):
+            assert result.value is None and "no variation" in result.undefined_reason
+        assert row.percent.value == 1.0  # a share, not a coefficient: they did agree on every unit
+        out = json.loads(render(report, "json"))["views"]["all"]["codes"][1]
+        assert out["alpha"] is None and out["gwet_ac1"] is None and out["undefined_reason"].startswith("no variation")
+        assert report.views["all"].rows[0].ac1.value is not None
 
 
 def test_coded_only_view_drops_units_nobody_coded():

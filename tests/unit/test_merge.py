@@ -282,3 +282,72 @@ def test_merge_into_either_back_end(project, tmp_path):
     assert merge(project, anna.root).codings_added == 0
     assert snapshot(project) == snapshot(anna)
     anna.close()
+
+
+def _edited_coder_file(anna, tmp_path, name, edit):
+    path = tmp_path / "anna.cotag.json.gz"
+    if not path.exists():
+        write_coder_file(anna, coder="anna", path=path)
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    edit(data)
+    out = tmp_path / name
+    out.write_bytes(gzip.compress(json.dumps(data).encode()))
+    return out
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["codings"][0].pop("start"), "codings[0] has no 'start'"),
+    (lambda d: d["codings"][0].update(start="x"), "codings[0].start is 'x', expected an integer"),
+    (lambda d: d["codings"][1].update(created_at="yesterday"), "codings[1].created_at is 'yesterday'"),
+    (lambda d: d["codings"][0].update(start=60, end=50), "empty or negative span 60–50"),
+    (lambda d: d["codings"][0].update(coder="zed"), "belongs to 'zed', who is not among the file's coders"),
+    (lambda d: d.update(codings="nope"), "codings[0] is not an object"),
+    (lambda d: d["memos"][0].update(text=None), "memos[0].text is None"),
+    (lambda d: d["progress"][0].pop("cursor"), "progress[0] has no 'cursor'"),
+    (lambda d: d.pop("coders"), "damaged coder file: missing 'coders'"),
+    (lambda d: d.update(version=99), "coder file version 99"),
+])
+def test_damaged_coder_file_is_refused_by_name_and_imports_nothing(projects, tmp_path, edit, message):
+    lead, anna, _ = projects
+    path = _edited_coder_file(anna, tmp_path, "damaged.cotag.json.gz", edit)
+    with pytest.raises(CotagError) as caught:
+        merge(lead, path)
+    assert message in str(caught.value) and str(path) in str(caught.value)
+    assert snapshot(lead) == []
+
+
+def test_span_past_the_end_of_its_document_is_refused(projects, tmp_path):
+    lead, anna, _ = projects
+    path = _edited_coder_file(anna, tmp_path, "long.cotag.json.gz",
+                              lambda d: d["codings"][0].update(end=100_000))
+    with pytest.raises(MergeRefused, match="reach past the end of their document: E001 36–100000"):
+        merge(lead, path)
+    assert snapshot(lead) == []
+
+
+def test_sqlite_file_that_is_no_project_is_refused_and_left_alone(projects, tmp_path):
+    import sqlite3
+
+    lead, _, _ = projects
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE note (text)")
+    before = other.read_bytes()
+    with pytest.raises(CotagError, match="notes.db: not a cotag project database"):
+        merge(lead, other)
+    assert other.read_bytes() == before  # read only: not even switched to WAL mode
+    assert not (tmp_path / "notes.db-wal").exists()
+    (tmp_path / "empty").write_bytes(b"")
+    with pytest.raises(CotagError, match="not a cotag project folder, SQLite project file or coder file"):
+        merge(lead, tmp_path / "empty")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(CotagError, match="not a cotag project folder"):
+        merge(lead, tmp_path / "folder")
+
+
+def test_project_folder_is_read_from_its_own_config_not_the_environment(projects, monkeypatch):
+    """A lead who sets COTAG_DATABASE_URL for her own (shared) database still merges the folder she names."""
+    lead, anna, _ = projects
+    monkeypatch.setenv("COTAG_DATABASE_URL", lead.database_url)
+    assert merge(lead, anna.root).codings_added == 3
+    assert snapshot(lead) == snapshot(anna)

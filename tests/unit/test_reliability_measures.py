@@ -377,3 +377,46 @@ def test_result_to_dict_is_json_ready():
 
     d = krippendorff_alpha(K2011).to_dict()
     assert json.loads(json.dumps(d))["n_units"] == 11
+
+
+@pytest.mark.parametrize("seed", [20, 21, 22])
+def test_interval_alpha_matches_nltk_with_missing_values(seed):
+    from nltk.metrics.distance import interval_distance
+
+    x = random_ratings(seed, n_coders=4, n_units=40, n_values=5, missing=0.3)
+    triples = [(str(c), str(u), int(x[c, u])) for c in range(x.shape[0]) for u in range(x.shape[1])
+               if not np.isnan(x[c, u])]
+    expected = AnnotationTask(data=triples, distance=interval_distance).alpha()
+    assert krippendorff_alpha(x, level="interval").value == pytest.approx(expected, abs=1e-12)
+
+
+def gwet_by_hand(x, chance):
+    """Gwet (2014) multi-rater coefficients with missing ratings, unit by unit in plain Python."""
+    cats = sorted({v for v in x.ravel().tolist() if v == v})
+    agree, shares, n_pairable = 0.0, {k: 0.0 for k in cats}, 0
+    n_rated = 0
+    for u in range(x.shape[1]):
+        ratings = [v for v in x[:, u].tolist() if v == v]
+        r = len(ratings)
+        if r >= 1:
+            n_rated += 1
+            for k in cats:
+                shares[k] += ratings.count(k) / r
+        if r >= 2:
+            n_pairable += 1
+            agree += sum(ratings.count(k) * (ratings.count(k) - 1) for k in cats) / (r * (r - 1))
+    p_a = agree / n_pairable
+    pi = [shares[k] / n_rated for k in cats]
+    p_e = {"fleiss": sum(p * p for p in pi), "ac1": sum(p * (1 - p) for p in pi) / (len(cats) - 1),
+           "bp": 1 / len(cats), "pa": 0.0}[chance]
+    return (p_a - p_e) / (1 - p_e)
+
+
+@pytest.mark.parametrize("seed", [30, 31, 32])
+def test_multi_coder_measures_with_missing_match_gwets_formulas_unit_by_unit(seed):
+    x = random_ratings(seed, n_coders=5, n_units=70, n_values=4, missing=0.35)
+    assert fleiss_kappa(x).value == pytest.approx(gwet_by_hand(x, "fleiss"), abs=1e-12)
+    assert scott_pi(x).value == pytest.approx(gwet_by_hand(x, "fleiss"), abs=1e-12)
+    assert gwet_ac1(x).value == pytest.approx(gwet_by_hand(x, "ac1"), abs=1e-12)
+    assert brennan_prediger(x).value == pytest.approx(gwet_by_hand(x, "bp"), abs=1e-12)
+    assert percent_agreement(x).value == pytest.approx(gwet_by_hand(x, "pa"), abs=1e-12)

@@ -92,8 +92,9 @@ def agreement(
         fail(f"unknown --cluster {cluster!r}; use unit, turn or document")
     if bootstrap < 0:
         fail("--bootstrap needs a number of replicates >= 0")
-    from cotag.reliability.report import build_report, render
-    from cotag.reliability.units import OverlapRule, Selection, load_unitised
+    from cotag.reliability.disagreements import project_agreement
+    from cotag.reliability.report import render
+    from cotag.reliability.units import OverlapRule, Selection
 
     try:
         rule = OverlapRule(min_overlap, min_fraction)
@@ -103,10 +104,10 @@ def agreement(
                           groups=_as_tuple(group), include_unfinished=include_unfinished)
     if selection.coders is not None and len(selection.coders) < 2:
         fail("--coders needs at least two coder names")
-    project = open_project()
-    with project.session() as session:
-        data = load_unitised(session, selection, kind=unit, rule=rule, include_interviewer=include_interviewer)
-    report = build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster)
+    # the same use case as the TUI agreement screen: read, unitise, report
+    report = project_agreement(open_project(), selection, kind=unit, rule=rule,
+                               include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
+                               cluster=cluster).report
     text = render(report, fmt)
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -80,6 +80,9 @@ def add_coder(name: str = typer.Argument(..., help="Coder name; also the Postgre
                f"connection URL for {name}: {result['url']}")
     typer.echo(f"{name} runs: COTAG_DATABASE_URL='{result['url']}' cotag code --coder {name}"
                + (" --lead" if lead else ""))
+    if result["password_set"]:
+        typer.echo(f"the password is not in the URL: {name} keeps it in ~/.pgpass or PGPASSWORD "
+                   "(or adds it to the URL as NAME:PASSWORD@)")
 
 
 @team_app.command("coders")

@@ -162,6 +162,9 @@ def _count_blocks(rng: np.random.Generator, n_clusters: int, n: int) -> Iterator
         draws = rng.integers(0, n_clusters, size=(b, n_clusters))
         offsets = (np.arange(b) * n_clusters)[:, None]
         counts = np.bincount((draws + offsets).ravel(), minlength=b * n_clusters).reshape(b, n_clusters)
+        # Kept as integers on purpose: int64 @ float64 runs numpy's own single-threaded loop,
+        # about as fast as one BLAS thread; float counts would go to multithreaded BLAS, which
+        # was up to 30x slower on a busy 2-core machine (threads spinning against each other).
         yield counts
         done += b
 

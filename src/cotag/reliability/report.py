@@ -27,8 +27,12 @@ import numpy as np
 
 from cotag.reliability.bootstrap import DEFAULT_SEED, DEFAULT_THRESHOLDS, _count_blocks
 from cotag.reliability.measures import (
+    REASON_NO_VARIATION,
+    BinaryCounts,
     BinaryTable,
     MeasureResult,
+    binary_counts,
+    binary_measures,
     binary_table,
     cohen_kappa,
     fleiss_kappa,
@@ -187,29 +191,37 @@ def _pairwise_counts(x: np.ndarray) -> BinaryTable:
     return BinaryTable(both, only_a, only_b, neither)
 
 
-def _binary_features(stack: np.ndarray, cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _binary_features(stack: np.ndarray | None, cluster: np.ndarray,
+                     counts: BinaryCounts | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster [diagonal coincidences, n_0, n_1] of every code: clusters x codes x 3, and kept cluster mask.
 
     The same quantities as bootstrap._features for nominal 0/1 data, for all codes in one
     pass; clusters without a pairable unit are dropped exactly as there, so a single-code
-    interval equals `bootstrap_alpha` with the same seed.
+    interval equals `bootstrap_alpha` with the same seed.  `counts` (per-unit counts of
+    the same stack) may be given instead of `stack`.
     """
-    ones = np.nansum(stack, axis=1)  # codes x units
-    m = (~np.isnan(stack)).sum(axis=1)
-    zeros = m - ones
-    pairable = m >= 2
+    if counts is None:
+        counts = binary_counts(stack)
+    n_codes = counts.n_codes
+    side = counts.n_coders + 1
+    # per-unit features depend only on (m_u, k_u): look them up instead of computing on float arrays
+    m_t, k_t = np.meshgrid(np.arange(side, dtype=np.float64), np.arange(side, dtype=np.float64), indexing="ij")
+    z_t = m_t - k_t
+    pair_t = m_t >= 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        diag = np.where(pairable, (ones * (ones - 1) + zeros * (zeros - 1)) / (m - 1), 0.0)
+        tables = (np.where(pair_t, (k_t * (k_t - 1) + z_t * (z_t - 1)) / (m_t - 1), 0.0),
+                  np.where(pair_t, z_t, 0.0), np.where(pair_t, k_t, 0.0))
+    cell = (counts.m.astype(np.intp) * side + counts.k).ravel()
     n_clusters = int(cluster.max()) + 1 if cluster.size else 0
-    n_codes = stack.shape[0]
-    feats = np.zeros((n_clusters, n_codes, 3))
-    for k in range(n_codes):
-        p = pairable[k]
-        feats[:, k, 0] = np.bincount(cluster[p], weights=diag[k, p], minlength=n_clusters)
-        feats[:, k, 1] = np.bincount(cluster[p], weights=zeros[k, p], minlength=n_clusters)
-        feats[:, k, 2] = np.bincount(cluster[p], weights=ones[k, p], minlength=n_clusters)
-    # missingness is the same for every code, so one code's pairable units decide for all
-    used = np.bincount(cluster[pairable.any(axis=0)], minlength=n_clusters) > 0
+    # one bincount over (code, cluster) for each feature
+    key = ((np.arange(n_codes, dtype=np.intp) * n_clusters)[:, None] + cluster[None, :]).ravel()
+    feats = np.empty((n_clusters, n_codes, 3))
+    for j, table in enumerate(tables):
+        summed = np.bincount(key, weights=table.ravel()[cell], minlength=n_codes * n_clusters)
+        feats[:, :, j] = summed.reshape(n_codes, n_clusters).T
+    del key, cell
+    # clusters without a pairable unit (of any code) are dropped
+    used = np.bincount(cluster[(counts.m >= 2).any(axis=0)], minlength=n_clusters) > 0
     return feats[used], used
 
 
@@ -223,25 +235,43 @@ def _alpha_binary(f: np.ndarray) -> np.ndarray:
     return np.where(expected > 1e-9, a, np.nan)
 
 
-def bootstrap_table(stack: np.ndarray, clusters: np.ndarray | None, n: int, seed: int,
-                    thresholds=DEFAULT_THRESHOLDS, ci_level: float = 0.95) -> tuple[list[Interval | None], Interval | None]:
-    """Intervals for every code and for pooled alpha from one shared set of resamples."""
-    n_codes, _, n_units = stack.shape
+def bootstrap_table(stack: np.ndarray | None, clusters: np.ndarray | None, n: int, seed: int,
+                    thresholds=DEFAULT_THRESHOLDS, ci_level: float = 0.95,
+                    counts: BinaryCounts | None = None) -> tuple[list[Interval | None], Interval | None]:
+    """Intervals for every code and for pooled alpha from one shared set of resamples.
+
+    `counts` (per-unit counts of `stack`, from `binary_counts`) may be given instead of `stack`.
+    """
+    if counts is None:
+        counts = binary_counts(stack)
+    n_codes, n_units = counts.k.shape
     if clusters is None:
         cluster = np.arange(n_units)
     else:
         _, cluster = np.unique(np.asarray(clusters), return_inverse=True)
         cluster = cluster.ravel()
-    feats, _ = _binary_features(stack, cluster)
+    feats, _ = _binary_features(None, cluster, counts)
     n_clusters = feats.shape[0]
     if n_clusters < 2 or n_codes == 0:
         return [None] * n_codes, None
     flat = feats.reshape(n_clusters, n_codes * 3)
+    # When every code has the same pairable values per cluster (missingness is per coder and
+    # document, so this is the rule for unitised data), n_0 = n - n_1 needs no column of its
+    # own: the product shrinks from 3 to 2 columns per code, and the sums stay exact (integers).
+    n_pairable = feats[:, :, 1] + feats[:, :, 2]
+    shared_n = bool((n_pairable == n_pairable[:, :1]).all())
+    product = (np.concatenate([feats[:, :, 0], feats[:, :, 2], n_pairable[:, :1]], axis=1) if shared_n
+               else flat)
     rng = np.random.default_rng(seed)
     per_code = []
     pooled = []
     for counts in _count_blocks(rng, n_clusters, n):
-        summed = (counts @ flat).reshape(-1, n_codes, 3)
+        if shared_n:
+            p = counts @ product
+            diag, ones, total = p[:, :n_codes], p[:, n_codes:2 * n_codes], p[:, 2 * n_codes:]
+            summed = np.stack([diag, total - ones, ones], axis=-1)
+        else:
+            summed = (counts @ flat).reshape(-1, n_codes, 3)
         per_code.append(_alpha_binary(summed))
         pooled.append(_alpha_binary(summed.sum(axis=1)))
     reps = np.concatenate(per_code, axis=0)  # n x codes
@@ -280,6 +310,15 @@ def _code_row(code: str, x: np.ndarray, kappa_name: str) -> CodeRow:
     )
 
 
+def _fast_rows(codes: list[str], counts: BinaryCounts, kappa_name: str) -> tuple[list[CodeRow], MeasureResult]:
+    """Every code's row and pooled alpha from per-unit counts (the binary fast path)."""
+    b = binary_measures(counts)
+    rows = [CodeRow(code=code, alpha=b.alpha[k], kappa=b.kappa[k], kappa_name=kappa_name, ac1=b.ac1[k],
+                    percent=b.percent[k], prevalence=b.prevalence[k], counts=b.tables[k], pairable=b.pairable[k])
+            for k, code in enumerate(codes)]
+    return rows, b.pooled
+
+
 def _mean(values: list[float | None]) -> float | None:
     defined = [v for v in values if v is not None]
     return float(np.mean(defined)) if defined else None
@@ -306,25 +345,46 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
     n_coders = len(data.coders)
     kappa_name = "cohen_kappa" if n_coders == 2 else "fleiss_kappa"
     stack = data.stack
-    coded_any = (np.nan_to_num(stack, nan=0.0) == 1).any(axis=(0, 1)) if stack.size else np.zeros(0, bool)
+    # binary 0/1/nan data with 2+ coders (what unitise produces): every measure from per-unit counts
+    counts = None
+    if n_coders >= 2 and data.codes and stack.ndim == 3:
+        try:
+            counts = binary_counts(stack)
+        except ValueError:  # not 0/1 data: the general per-code measures below
+            counts = None
+    if counts is not None:
+        coded_any = (counts.k > 0).any(axis=0)
+    else:
+        coded_any = (np.nan_to_num(stack, nan=0.0) == 1).any(axis=(0, 1)) if stack.size else np.zeros(0, bool)
     noun = {"turn": "speaker turns", "sentence": "sentences", "char": "characters"}[data.kind]
     speakers = "all" if data.include_interviewer else "respondent"
     out_views: dict[str, ViewReport] = {}
     for view in views:
         mask = np.ones(stack.shape[2], dtype=bool) if view == "all" else coded_any
-        sub = stack[:, :, mask]
+        sub_counts = None if counts is None else (counts if view == "all" else counts.select(mask))
+        sub = None if sub_counts is not None else stack[:, :, mask]
         if view == "all":
             denominator = (f"all {int(mask.sum())} {speakers} {noun} of the {len(data.documents)} "
                            f"documents coded by two or more coders")
         else:
             denominator = (f"the {int(mask.sum())} {speakers} {noun} that at least one coder coded "
                            f"with any of the {len(data.codes)} codes")
-        rows = [_code_row(code, sub[k], kappa_name) for k, code in enumerate(data.codes)]
-        pooled = pooled_alpha(sub) if data.codes else MeasureResult(None, "no codes", 0, n_coders)
+        if sub_counts is not None:
+            rows, pooled = _fast_rows(list(data.codes), sub_counts, kappa_name)
+        else:
+            rows = [_code_row(code, sub[k], kappa_name) for k, code in enumerate(data.codes)]
+            pooled = pooled_alpha(sub) if data.codes else MeasureResult(None, "no codes", 0, n_coders)
+        for row in rows:
+            # Gwet's AC1 with q = 2 is 1 for a code nobody (or everybody) applied; the table reports
+            # such a code as undefined with its reason throughout, never as a misleading 1
+            if row.alpha.undefined_reason == REASON_NO_VARIATION and row.ac1.value is not None:
+                row.ac1 = MeasureResult(None, REASON_NO_VARIATION, row.ac1.n_units, row.ac1.n_coders,
+                                        dict(row.ac1.extra))
         pooled_ci = None
         if bootstrap and data.codes:
             clusters = data.clusters(cluster)
-            cis, pooled_ci = bootstrap_table(sub, None if clusters is None else clusters[mask], bootstrap, seed)
+            cis, pooled_ci = bootstrap_table(sub, None if clusters is None else clusters[mask], bootstrap, seed,
+                                             counts=sub_counts)
             for row, ci in zip(rows, cis):
                 row.ci = ci
         out_views[view] = ViewReport(

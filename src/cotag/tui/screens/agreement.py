@@ -1,0 +1,255 @@
+"""The agreement screen (lead): per-code alpha, kappa, agreement and prevalence; drill down to disagreeing units.
+
+Everything is computed by the domain core (`cotag.reliability.disagreements`) in a
+worker thread; the screen only formats what comes back.  Enter on a code lists the
+units where the coders part ways; enter on a unit opens the transcript there.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from cotag.errors import CotagError
+from cotag.reliability.disagreements import (
+    ProjectAgreement,
+    UnitDisagreement,
+    disagreement_counts,
+    project_agreement,
+    project_disagreements,
+)
+from cotag.reliability.report import THRESHOLD, CodeRow
+
+# The unit kinds offered here; character units are left to the CLI (one row per character
+# run is a long list, and unitising every character of the corpus takes a while).
+UNIT_CYCLE = ("sentence", "turn")
+VIEW_TITLES = {"all": "all units", "coded": "coded-only"}
+
+# Key -> (action, footer label, binding id).  Ids make keys remappable and let tests find them.
+AGREEMENT_KEYS = [
+    ("escape", "close", "close", "agreement.close"),
+    ("t", "cycle_unit", "unit", "agreement.unit"),
+    ("v", "toggle_view", "view", "agreement.view"),
+]
+
+SCREEN_CSS = """
+AgreementScreen { layout: vertical; }
+#ag-header { height: auto; padding: 0 1; background: $boost; }
+#ag-codes { height: 1fr; }
+#ag-units-title { height: 1; padding: 0 1; background: $boost; }
+#ag-units { height: 1fr; }
+"""
+
+BELOW_STYLE = "bold red"
+THRESHOLD_TEXT = f"{THRESHOLD:.3f}".lstrip("0")  # ".667", as methods sections write it
+
+
+def fmt(value: float | None) -> str:
+    """A coefficient as the screen (and its tests) show it: three decimals, an em dash when undefined."""
+    return "—" if value is None else f"{value:.3f}"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def note(row: CodeRow) -> str:
+    if row.alpha.value is None:
+        return row.alpha.undefined_reason or "undefined"
+    return f"below {THRESHOLD_TEXT}" if row.below else ""
+
+
+def row_cells(row: CodeRow, disagreements: int) -> list[Text]:
+    """One code's cells; a code whose alpha lies below the threshold is shown in bold red throughout."""
+    cells = [row.code, fmt(row.alpha.value), fmt(row.kappa.value), pct(row.percent.value), pct(row.prevalence),
+             str(row.pairable), str(disagreements), note(row)]
+    if row.below:
+        style = BELOW_STYLE
+    elif row.alpha.value is None:
+        style = "dim"
+    else:
+        style = ""
+    return [Text(c, style=style) for c in cells]
+
+
+class AgreementScreen(Screen[None]):
+    DEFAULT_CSS = SCREEN_CSS
+    BINDINGS = [Binding(key, action, label, id=binding_id) for key, action, label, binding_id in AGREEMENT_KEYS]
+
+    class Computed(Message):
+        def __init__(self, result: ProjectAgreement | None, counts: dict[str, int], error: str | None,
+                     kind: str) -> None:
+            super().__init__()
+            self.result, self.counts, self.error, self.kind = result, counts, error, kind
+
+    class Drilled(Message):
+        def __init__(self, code: str, kind: str, items: list[UnitDisagreement]) -> None:
+            super().__init__()
+            self.code, self.kind, self.items = code, kind, items
+
+    def __init__(self, *, kind: str = "sentence", view: str = "all") -> None:
+        super().__init__()
+        self.kind = kind
+        self.view = view
+        self.result: ProjectAgreement | None = None
+        self.counts: dict[str, int] = {}
+        self.error: str | None = None
+        self.code: str | None = None
+        self.items: list[UnitDisagreement] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("computing agreement…", id="ag-header")
+        yield DataTable(id="ag-codes", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="ag-units-title")
+        yield DataTable(id="ag-units", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ag-units", DataTable).add_columns("document", "unit", "applied by", "not applied by", "text")
+        self._compute(self.kind)
+
+    # ------------------------------------------------------------ workers (never touch widgets)
+
+    @work(thread=True, exclusive=True, group="agreement", exit_on_error=False)
+    def _compute(self, kind: str) -> None:
+        try:
+            result = project_agreement(self.app.project, kind=kind)
+        except CotagError as exc:  # e.g. fewer than two coders: said on the screen
+            self.post_message(self.Computed(None, {}, str(exc), kind))
+            return
+        except Exception as exc:  # noqa: BLE001 - a failed report must not take the coding app down
+            self.post_message(self.Computed(None, {}, f"could not compute agreement: {exc!r}", kind))
+            return
+        self.post_message(self.Computed(result, disagreement_counts(result.data), None, kind))
+
+    @work(thread=True, exclusive=True, group="agreement-drill", exit_on_error=False)
+    def _drill(self, result: ProjectAgreement, code: str) -> None:
+        try:
+            items = project_disagreements(self.app.project, result.data, code)
+        except Exception as exc:  # noqa: BLE001 - as above: report it, keep the app
+            self.app.call_from_thread(self.notify, f"could not list the disagreements: {exc!r}", severity="error")
+            return
+        self.post_message(self.Drilled(code, result.data.kind, items))
+
+    # ------------------------------------------------------------ showing
+
+    def on_agreement_screen_computed(self, message: Computed) -> None:
+        if message.kind != self.kind:
+            return  # a result for a unit kind the lead has since switched away from
+        self.result, self.counts, self.error = message.result, message.counts, message.error
+        self._show_table()
+        if self.result is not None and self.result.data.codes:
+            table = self.query_one("#ag-codes", DataTable)
+            table.focus()
+            self._drill_current()
+
+    def _show_table(self, keep: str | None = None) -> None:
+        header = self.query_one("#ag-header", Static)
+        table = self.query_one("#ag-codes", DataTable)
+        table.clear(columns=True)
+        if self.result is None:
+            header.update(Text(f"agreement: {self.error or 'nothing to show'}", style="bold red"))
+            self._show_units(None, [])
+            return
+        report = self.result.report
+        v = report.views[self.view]
+        coders = ", ".join(f"{c} ({len(report.coded[c])} docs)" for c in report.coders)
+        pooled = fmt(v.pooled.value) if v.pooled.value is not None else f"undefined ({v.pooled.undefined_reason})"
+        below = report.below_threshold(self.view)
+        lines = Text()
+        lines.append(f"coders: {coders}; {len(report.documents)} documents coded by two or more\n")
+        lines.append(f"rule: {report.rule}\n", style="dim")
+        lines.append(f"{VIEW_TITLES[self.view]}: {v.denominator}\n")
+        lines.append(f"pooled alpha over {v.pooled.n_units} (unit, code) decisions: {pooled}; "
+                     f"mean of per-code alpha (descriptive): {fmt(v.mean_alpha)}\n")
+        if below:
+            lines.append(f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}: "
+                         f"{', '.join(below)}",
+                         style=BELOW_STYLE)
+        else:
+            lines.append(f"no code with a defined alpha below {THRESHOLD_TEXT}")
+        lines.append("   t: unit  v: view  enter: units / open transcript  escape: close", style="dim")
+        header.update(lines)
+        kappa = "κ Cohen" if report.kappa_name == "cohen_kappa" else "κ Fleiss"
+        for label, key in (("code", "code"), ("alpha", "alpha"), (kappa, "kappa"), ("agree", "agree"),
+                           ("prev", "prev"), ("n", "n"), ("disagree", "disagree"), ("note", "note")):
+            table.add_column(label, key=key)
+        for row in v.rows:
+            table.add_row(*row_cells(row, self.counts.get(row.code, 0)), key=row.code)
+        if keep is not None and keep in [r.code for r in v.rows]:
+            table.move_cursor(row=[r.code for r in v.rows].index(keep))
+
+    def _drill_current(self) -> None:
+        table = self.query_one("#ag-codes", DataTable)
+        if self.result is None or table.row_count == 0:
+            return
+        code = self.result.report.views[self.view].rows[table.cursor_row].code
+        if code != self.code:  # the units of a code are the same in both views
+            self.code = code
+            self.query_one("#ag-units-title", Static).update(Text(f"finding disagreements on {code}…", style="dim"))
+            self._drill(self.result, code)
+
+    def on_agreement_screen_drilled(self, message: Drilled) -> None:
+        if message.code != self.code or message.kind != self.kind:
+            return
+        self._show_units(message.code, message.items)
+
+    def _show_units(self, code: str | None, items: list[UnitDisagreement]) -> None:
+        self.items = items
+        table = self.query_one("#ag-units", DataTable)
+        table.clear()
+        title = self.query_one("#ag-units-title", Static)
+        if code is None:
+            title.update("")
+            return
+        noun = {"sentence": "sentences", "turn": "speaker turns"}.get(self.kind, "units")
+        title.update(Text(f"{len(items)} {noun} where the coders disagree on {code}"
+                          + (" — enter opens the transcript there" if items else ""), style="bold"))
+        for i, item in enumerate(items):
+            table.add_row(item.document, "" if item.unit is None else str(item.unit + 1),
+                          ", ".join(item.applied), ", ".join(item.not_applied), item.text, key=str(i))
+
+    # ------------------------------------------------------------ events and actions
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "ag-codes":
+            event.stop()
+            self._drill_current()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.data_table.id == "ag-codes":
+            self._drill_current()
+            self.query_one("#ag-units", DataTable).focus()
+        elif event.data_table.id == "ag-units" and 0 <= event.cursor_row < len(self.items):
+            self.open_unit(self.items[event.cursor_row])
+
+    def open_unit(self, item: UnitDisagreement) -> None:
+        """Jump into the transcript at the unit (the app's own document opener)."""
+        if item.document_id is None:
+            self.notify(f"{item.document} is not in the project", severity="error")
+            return
+        self.app.open_document(item.document_id, unit=item.unit)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_cycle_unit(self) -> None:
+        self.kind = UNIT_CYCLE[(UNIT_CYCLE.index(self.kind) + 1) % len(UNIT_CYCLE)] \
+            if self.kind in UNIT_CYCLE else UNIT_CYCLE[0]
+        self.result, self.code, self.items = None, None, []
+        self.query_one("#ag-header", Static).update(Text(f"computing agreement over {self.kind} units…", style="dim"))
+        self.query_one("#ag-codes", DataTable).clear(columns=True)
+        self._show_units(None, [])
+        self._compute(self.kind)
+
+    def action_toggle_view(self) -> None:
+        if self.result is None:
+            return
+        self.view = "coded" if self.view == "all" else "all"
+        self._show_table(keep=self.code)
