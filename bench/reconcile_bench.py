@@ -1,6 +1,6 @@
 """Reconcile and codebook benchmark: list every disagreement on the demo corpus, write the agreed consensus, merge codes.
 
-Run: /work/venv/bin/python bench/reconcile_bench.py [--dir DEMO_PROJECT] [--repeat N]
+Run: .venv/bin/python bench/reconcile_bench.py [--dir DEMO_PROJECT] [--repeat N]
 Builds (or reuses) the demo project, loads transcripts/reference.csv as coder_a's full coding and a seeded
 perturbation of it as coder_b's (5% dropped, 5% moved to the next sentence, 5% trimmed by a word, 3% given
 another code), then times, best of N:

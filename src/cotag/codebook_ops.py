@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -353,6 +354,58 @@ def save(session, *, path: Path | str, lead: str, title: str | None = None) -> d
     payload = {"path": str(path), "version": saved.version, "codes": len(saved.codes), "renamed_keys": renamed}
     log_event(session, kind=SAVE, actor=lead_row.name, payload=payload)
     return payload
+
+
+# ---------------------------------------------------------------- what the codebook screen shows
+
+@dataclass(frozen=True)
+class CodingLine:
+    """One live coding of a code, as a lead choosing codings to split or recode sees it."""
+
+    id: int
+    document: str  # external id
+    coder: str
+    start: int
+    end: int
+    memo: str
+    excerpt: str
+
+
+EXCERPT = 90  # characters of the coded text shown per coding
+
+
+def overview(project) -> tuple[list[Code], dict[int, int]]:
+    """Every code (merged and retired too) in codebook order, and live codings per code id."""
+    with project.session() as session:
+        return list_codes(session), coding_counts(session)
+
+
+def codings_of(project, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
+    """The first `limit` live codings of one code (every coder), with the start of their text, and how many there are.
+
+    One query for the rows and one for the count; the excerpt is cut in SQL so
+    no document text is loaded whole.
+    """
+    from sqlalchemy import func
+
+    from cotag.store.models import Document
+
+    with project.session() as session:
+        code = require_code(session, key=key)
+        live = (Coding.code_id == code.id, Coding.deleted_at.is_(None))
+        total = session.exec(select(func.count()).select_from(Coding).where(*live)).one()
+        rows = session.exec(
+            select(Coding.id, Document.external_id, Coder.name, Coding.start, Coding.end, Coding.memo,
+                   func.substr(Document.text, Coding.start + 1, EXCERPT))
+            .join(Document, Document.id == Coding.document_id)
+            .join(Coder, Coder.id == Coding.coder_id)
+            .where(*live)
+            .order_by(Document.external_id, Coding.start, Coding.end, Coder.name, Coding.id)
+            .limit(limit)).all()
+    lines = [CodingLine(id=i, document=doc, coder=coder, start=start, end=end, memo=memo or "",
+                        excerpt=" ".join((text or "")[:end - start].split()))
+             for i, doc, coder, start, end, memo, text in rows]
+    return lines, total
 
 
 # ---------------------------------------------------------------- project-level

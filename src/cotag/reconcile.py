@@ -457,8 +457,11 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
 
 
 def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
-                 documents: Sequence[str] | None = None) -> int:
-    """Put every agreed span not yet in the consensus there (idempotent); returns how many were added."""
+                 documents: Sequence[str] | None = None, comparison: Comparison | None = None) -> int:
+    """Put every agreed span not yet in the consensus there (idempotent); returns how many were added.
+
+    `comparison`: a full compare() of the same coders and documents the caller already has (saves a second one).
+    """
     from sqlmodel import select
 
     from cotag.store import codings as coding_store
@@ -467,10 +470,13 @@ def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
     from cotag.store.models import Coding
 
     lead_row = require_lead(session, name=lead)
-    comparison = compare(session, coders=coders, documents=documents)
+    if comparison is None:
+        comparison = compare(session, coders=coders, documents=documents)
     consensus = consensus_coder(session)
-    present = set(session.exec(select(Coding.document_id, Coding.code_id, Coding.start, Coding.end).where(
-        Coding.coder_id == consensus.id, Coding.deleted_at.is_(None))).all())
+    # Plain tuples straight from the cursor: tens of thousands of rows on a whole corpus.
+    present = set(map(tuple, session.connection().execute(
+        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end).where(
+            Coding.coder_id == consensus.id, Coding.deleted_at.is_(None))).all()))
     rows = [{"document_id": s.document_id, "code_id": s.code_id, "coder_id": consensus.id, "start": s.start,
              "end": s.end} for s in comparison.agreed
             if (s.document_id, s.code_id, s.start, s.end) not in present]
@@ -490,10 +496,28 @@ def agreed_table(session, *, coders: Sequence[str] | None = None,
     from cotag.store.models import CONSENSUS_CODER, Coder, Coding
 
     comparison = compare(session, coders=coders, documents=documents)
-    present = set(session.exec(select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
-                               .join(Coder, Coder.id == Coding.coder_id)
-                               .where(Coder.name == CONSENSUS_CODER, Coding.deleted_at.is_(None))).all())
+    present = set(map(tuple, session.connection().execute(
+        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
+        .join(Coder, Coder.id == Coding.coder_id)
+        .where(Coder.name == CONSENSUS_CODER, Coding.deleted_at.is_(None))).all()))
     return [s.as_dict((s.document_id, s.code_id, s.start, s.end) in present) for s in comparison.agreed]
+
+
+def agreed_review(project, *, coders: Sequence[str] | None = None,
+                  documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """agreed_table with each span's text, for reviewing the automatic part of the consensus on screen."""
+    from sqlmodel import select
+
+    from cotag.store.models import Document
+
+    with project.session() as session:
+        rows = agreed_table(session, coders=coders, documents=documents)
+        names = sorted({row["document"] for row in rows})
+        texts = dict(session.exec(select(Document.external_id, Document.text)
+                                  .where(Document.external_id.in_(names))).all()) if names else {}
+    for row in rows:
+        row["text"] = " ".join(texts.get(row["document"], "")[row["start"]:row["end"]].split())
+    return rows
 
 
 # ---------------------------------------------------------------- project-level use cases
@@ -531,9 +555,15 @@ class Workspace:
     disagreements: list[Disagreement]
     texts: dict[int, str]
     codes: dict[str, dict[str, Any]]
+    memos: list[Any] = field(default_factory=list)  # the two coders' own memos (store.memos.MemoRow)
 
     def progress(self) -> dict[str, Any]:
         return Comparison(coders=self.coders, disagreements=self.disagreements).progress()
+
+    def memos_for(self, d: Disagreement, coder: str) -> list[Any]:
+        """A coder's memos that bear on a disagreement: on its code, or on its document as a whole."""
+        return [m for m in self.memos if m.coder == coder and
+                (m.code == d.code or (m.code is None and m.document == d.document))]
 
     def context(self, d: Disagreement, *, around: int = 240) -> tuple[str, str, str]:
         """The text before the disagreement, the disagreement's region, and the text after (trimmed to words)."""
@@ -560,15 +590,18 @@ def open_workspace(project, *, lead: str, coders: Sequence[str] | None = None,
     from sqlmodel import select
 
     from cotag.store.codes import list_codes
+    from cotag.store.memos import list_memos
     from cotag.store.models import Document
 
     with project.session() as session:
         lead_row = require_lead(session, name=lead)
-        write_agreed(session, lead=lead_row.name, coders=coders, documents=documents)
-        comparison = compare(session, coders=coders, documents=documents, agreed=False)
+        # One full comparison serves both: writing the consensus touches neither coder, so its disagreements stand.
+        comparison = compare(session, coders=coders, documents=documents)
+        write_agreed(session, lead=lead_row.name, coders=coders, documents=documents, comparison=comparison)
         ids = sorted({d.document_id for d in comparison.disagreements})
         texts = dict(session.exec(select(Document.id, Document.text).where(Document.id.in_(ids))).all()) if ids else {}
         codes = {c.key: {"name": c.name, "description": c.description, "include": list(c.include),
                          "exclude": list(c.exclude), "status": c.status} for c in list_codes(session)}
+        memos = list_memos(session, coders=comparison.coders)
     return Workspace(lead=lead_row.name, coders=comparison.coders, documents=list(documents) if documents else None,
-                     disagreements=comparison.disagreements, texts=texts, codes=codes)
+                     disagreements=comparison.disagreements, texts=texts, codes=codes, memos=memos)

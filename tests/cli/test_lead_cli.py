@@ -179,3 +179,8 @@ def test_every_lead_command_and_screen_key_is_documented():
     shown = {"right_square_bracket": "]", "left_square_bracket": "["}
     for key, _, _, _ in RECONCILE_KEYS:
         assert f"`{shown.get(key, key)}`" in text, key
+    from cotag.tui.screens.codebook_edit import CODEBOOK_KEYS
+
+    section = text[text.index("### The codebook screen"):text.index("### Writing back to the file")]
+    for key, _, _, _ in CODEBOOK_KEYS:
+        assert f"| `{key}` |" in section, key

@@ -172,3 +172,27 @@ def test_parse_edit():
     assert parse_edit("10:20 jobs") == ((10, 20), "jobs")
     assert parse_edit("jobs") == (None, "jobs")
     assert parse_edit("10:20") == ((10, 20), None)
+
+
+async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):
+    from cotag.store.coders import require_coder
+    from cotag.store.memos import add_memo
+    from cotag.store.models import Code
+
+    project, _ = disputed
+    with project.session() as session:
+        alice, bob = require_coder(session, name="alice"), require_coder(session, name="bob")
+        wages = session.exec(select(Code).where(Code.key == "wages")).one()
+        doc_id = session.exec(select(Coding.document_id)).first()
+        add_memo(session, coder_id=alice.id, code_id=wages.id, title="scope", text="Only pay, not benefits.")
+        add_memo(session, coder_id=bob.id, document_id=doc_id, text="Anna talks about money throughout.")
+        add_memo(session, coder_id=bob.id, code_id=session.exec(select(Code).where(Code.key == "homeland")).one().id,
+                 text="not this one")
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).current.code == "wages"
+        a, b = static_text(app, "#rc-a"), static_text(app, "#rc-b")
+        assert "memo on wages “scope”: Only pay, not benefits." in a
+        assert "memo on E001: Anna talks about money throughout." in b
+        assert "not this one" not in a + b

@@ -13,6 +13,7 @@ from cotag.demo.simulate import (
     coder_rng,
     perturb,
     read_reference,
+    snap_to_words,
     simulate_coders,
 )
 from cotag.errors import CotagError
@@ -81,6 +82,22 @@ def test_perturb_is_seeded_and_keeps_spans_in_the_text():
     assert perturb(ref, us, length, CODES, 0.0, coder_rng(1, "x")) == ref
     with pytest.raises(ValueError):
         perturb(ref, us, length, CODES, 1.5, coder_rng(1, "x"))
+
+
+def test_shifted_boundaries_land_on_whole_words():
+    # a simulated coder, like a person selecting words, never cuts a word in two
+    words = np.random.default_rng(5).choice(["wages", "are", "low", "Astana", "family", "stays"], size=400)
+    text = " ".join(words) + "."
+    assert snap_to_words("wages are low", 2, 7) == (0, 9)  # "ges a" widens to "wages are"
+    assert snap_to_words("wages are low", 5, 10) == (6, 9)  # " are " loses its spaces
+    ref = [("wages", *snap_to_words(text, s, s + 30)) for s in range(0, len(text) - 40, 50)]
+    spans = perturb(ref, [], len(text), CODES, 1.0 - 1e-9, coder_rng(2, "x"), text=text)
+    spans += perturb(ref, [], len(text), CODES, 0.5, coder_rng(3, "y"), text=text)
+    assert spans
+    for _, s, e in spans:
+        assert not (s > 0 and text[s - 1].isalnum() and text[s].isalnum()), text[s - 5:e]
+        assert not (e < len(text) and text[e - 1].isalnum() and text[e].isalnum()), text[s:e + 5]
+        assert not text[s].isspace() and not text[e - 1].isspace()
 
 
 def test_choose_documents():

@@ -14,7 +14,7 @@ from cotag.codebook import load_codebook
 from cotag.errors import CotagError, NotFound, PermissionDenied
 from cotag.store import codings as coding_store
 from cotag.store.coders import get_or_create_coder
-from cotag.store.models import Code, Coding, Event
+from cotag.store.models import Code, Coding, Document, Event
 from tests.factories import make_codes, make_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,3 +211,22 @@ def test_save_writes_changes_back_keeping_comments_and_bumping_version(project, 
     # Saving again changes only the version.
     codebook_ops.run(project, "save", path=path, lead="lena")
     assert load_codebook(path).version == saved.version + 1
+
+
+def test_codings_of_a_code_for_the_codebook_screen(project, ids):
+    """What the codebook screen lists for a code: every coder's live codings with their text, cut in SQL."""
+    first = add(project, ids, "alice", "wages", 0, 4, memo="m")
+    second = add(project, ids, "bob", "wages", 5, 9)
+    gone = add(project, ids, "bob", "wages", 10, 16)
+    with project.session() as session:
+        coding_store.soft_delete(session, coding=session.get(Coding, gone))
+        text = session.get(Document, ids["doc"]).text
+    lines, total = codebook_ops.codings_of(project, key="wages", limit=1)
+    assert total == 2 and [line.id for line in lines] == [first]
+    lines, _ = codebook_ops.codings_of(project, key="wages")
+    assert [(line.id, line.coder, line.memo) for line in lines] == [(first, "alice", "m"), (second, "bob", "")]
+    assert lines[0].excerpt == " ".join(text[0:4].split()) and lines[1].excerpt == " ".join(text[5:9].split())
+    codes, counts = codebook_ops.overview(project)
+    assert counts[ids["wages"]] == 2 and [c.key for c in codes][:2] == ["push", "wages"]
+    with pytest.raises(NotFound):
+        codebook_ops.codings_of(project, key="nope")

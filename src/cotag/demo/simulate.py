@@ -6,7 +6,8 @@ and, with noise p:
 - misses each reference span with probability p;
 - shifts the boundaries of each kept span with probability p (start and end move by up
   to `SHIFT_CHARS` characters, so a span may spill into, or fall short of, a neighbouring
-  sentence);
+  sentence); given the document's text, a moved boundary lands on a word boundary, as a
+  person selecting words would leave it, never in the middle of a word;
 - adds extra codings: about p x (number of reference spans) respondent sentences that the
   reference left uncoded get a code drawn from the codes the reference uses.
 
@@ -64,11 +65,27 @@ def coder_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen (start, end) to whole words and drop white space at either edge."""
+    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    while start < end - 1 and text[start].isspace():
+        start += 1
+    while end > start + 1 and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def perturb(reference: Sequence[RefSpan], units: Sequence[tuple[int, int]], text_length: int,
-            codes: Sequence[str], noise: float, rng: np.random.Generator) -> list[RefSpan]:
+            codes: Sequence[str], noise: float, rng: np.random.Generator,
+            text: str | None = None) -> list[RefSpan]:
     """One coder's spans for one document: the reference with misses, shifts and extras.
 
     units: (start, end) of the document's respondent sentences (where extras may land).
+    text: the document's text; when given, shifted boundaries are snapped to whole words
+    (the random draws are the same either way, so a seed gives the same misses and extras).
     """
     if not 0.0 <= noise <= 1.0:
         raise ValueError(f"noise must lie between 0 and 1; got {noise}")
@@ -80,7 +97,7 @@ def perturb(reference: Sequence[RefSpan], units: Sequence[tuple[int, int]], text
             ds, de = rng.integers(-SHIFT_CHARS, SHIFT_CHARS + 1, size=2)
             s = int(min(max(0, start + ds), text_length - 1))
             e = int(min(max(s + 1, end + de), text_length))
-            start, end = s, e
+            start, end = snap_to_words(text, s, e) if text is not None else (s, e)
         out.append((code, start, end))
     if noise > 0 and codes and units:
         u = np.asarray(units, dtype=np.int64).reshape(-1, 2)
@@ -143,7 +160,7 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
     if not ref_path.is_file():
         raise CotagError(f"{ref_path}: reference coding not found")
     ref = read_reference(ref_path)
-    in_project = {ext: (i, len(t)) for i, ext, t in session.exec(
+    in_project = {ext: (i, t) for i, ext, t in session.exec(
         select(Document.id, Document.external_id, Document.text).where(Document.external_id.in_(list(ref))))}
     if document_ids is not None:
         unknown = [d for d in document_ids if d not in in_project]
@@ -179,8 +196,8 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
         rng = coder_rng(seed, name)
         rows = []
         for ext in chosen:
-            doc_id, length = in_project[ext]
-            for code, start, end in perturb(ref[ext], units[doc_id], length, used_codes, noise, rng):
+            doc_id, text = in_project[ext]
+            for code, start, end in perturb(ref[ext], units[doc_id], len(text), used_codes, noise, rng, text=text):
                 rows.append({"document_id": doc_id, "code_id": codes[code], "coder_id": coder.id,
                              "start": start, "end": end})
         counts[name] = coding_store.add_codings(session, rows=rows)

@@ -27,6 +27,8 @@ RECONCILE_KEYS = [
     ("right_square_bracket", "next_open", "next open", "reconcile.next_open"),
     ("left_square_bracket", "previous_open", "prev open", "reconcile.previous_open"),
     ("L", "log", "log", "reconcile.log"),
+    ("C", "codebook", "codebook", "reconcile.codebook"),
+    ("A", "agreed", "agreed", "reconcile.agreed"),
     ("q", "app.quit", "quit", "reconcile.quit"),
 ]
 
@@ -103,6 +105,7 @@ class ReconcileScreen(Screen[None]):
         self.note = ""
         self.busy = False
         self.message = ""
+        self.codebook_changed = False
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", id="rc-progress")
@@ -200,6 +203,11 @@ class ReconcileScreen(Screen[None]):
                 body.append(" ".join(text[span.start:span.end].split()) + "\n")
                 if span.memo:
                     body.append(f"memo: {span.memo}\n", style="italic")
+            # The coder's own memos on this code or this document, written apart from any coding.
+            for memo in workspace.memos_for(d, name):
+                on = f"on {memo.code}" if memo.code else f"on {memo.document}"
+                body.append(f"memo {on}" + (f" “{memo.title}”" if memo.title else "") + ": ", style="bold italic")
+                body.append(" ".join(memo.text.split())[:300] + "\n", style="italic")
             self.query_one(side, Static).update(body)
         code = workspace.codes.get(d.code, {})
         definition = Text()
@@ -332,6 +340,39 @@ class ReconcileScreen(Screen[None]):
     def action_log(self) -> None:
         self.app.push_screen(LogScreen(self.project))
 
+    def action_agreed(self) -> None:
+        if self.workspace is None:
+            return
+        # The agreed spans of the document being reconciled: the review that goes with the rulings there.
+        current = self.current
+        documents = [current.document] if current is not None else self.documents
+        self.app.push_screen(AgreedScreen(self.project, coders=list(self.workspace.coders), documents=documents))
+
+    def action_codebook(self) -> None:
+        from cotag.tui.screens.codebook_edit import CodebookScreen
+
+        def changed() -> None:
+            self.codebook_changed = True
+
+        self.app.push_screen(CodebookScreen(self.project, lead=self.lead, on_change=changed))
+
+    def on_screen_resume(self) -> None:
+        # A merge, split or recode changes what the coders disagree on: compare afresh, stay on the same one.
+        if self.codebook_changed and not self.busy:
+            self.codebook_changed = False
+            self.busy = True
+            focus = self.current.id if self.current is not None else None
+            self.run_worker(lambda: self._reload(focus), thread=True, group="reconcile", exit_on_error=False)
+
+    def _reload(self, focus_id: str | None) -> None:
+        try:
+            workspace = reconcile.open_workspace(self.project, lead=self.lead, coders=self.coders,
+                                                 documents=self.documents)
+        except CotagError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._loaded, workspace, focus_id)
+
 
 class LogScreen(Screen[None]):
     """The audit trail: every event, newest last, with who and when."""
@@ -365,11 +406,55 @@ class LogScreen(Screen[None]):
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
-        for row in rows:
-            table.add_row(row["at"].replace("T", " "), row["actor"] or "-", row["kind"], row["summary"][:120])
+        # One bulk call: a project's log runs to thousands of events after an import.
+        table.add_rows([(row["at"].replace("T", " "), row["actor"] or "-", row["kind"], row["summary"][:120])
+                        for row in rows])
         self.query_one("#rc-progress", Static).update(f"Audit log · {len(rows)} event(s) · esc back")
         if rows:
             table.move_cursor(row=len(rows) - 1)
+        table.focus()
+
+
+AGREED_SHOWN = 2000
+
+
+class AgreedScreen(Screen[None]):
+    """Review the agreed spans: where both coders marked the same characters, and whether each is in the consensus."""
+
+    DEFAULT_CSS = SCREEN_CSS
+    BINDINGS = [Binding("escape", "app.pop_screen", "back", id="agreed.back")]
+
+    def __init__(self, project, *, coders: list[str] | None = None, documents: list[str] | None = None) -> None:
+        super().__init__()
+        self.project, self.coders, self.documents = project, coders, documents
+        self.rows: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Agreed spans · loading…", id="rc-progress")
+        yield DataTable(id="agreed-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("document", "code", "span", "in consensus", "text")
+        self.run_worker(self._load, thread=True, group="agreed", exit_on_error=False)
+
+    def _load(self) -> None:
+        rows = reconcile.agreed_review(self.project, coders=self.coders, documents=self.documents)
+        self.app.call_from_thread(self._loaded, rows)
+
+    def _loaded(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        # A whole corpus has tens of thousands of agreed spans; a table that long takes seconds to build
+        # and nobody reads it on screen (`cotag reconcile list --agreed --json` has them all).
+        table.add_rows([(row["document"], row["code"], f"{row['start']}:{row['end']}",
+                         "yes" if row["in_consensus"] else "pending", row["text"][:90])
+                        for row in rows[:AGREED_SHOWN]])
+        written = sum(r["in_consensus"] for r in rows)
+        where = f" in {', '.join(self.documents)}" if self.documents and len(self.documents) <= 3 else ""
+        more = f" (first {AGREED_SHOWN} shown)" if len(rows) > AGREED_SHOWN else ""
+        self.query_one("#rc-progress", Static).update(
+            f"Agreed spans{where} · {len(rows)}{more} · {written} in the consensus · esc back")
         table.focus()
 
 
@@ -377,6 +462,8 @@ class ReconcileApp(App[None]):
     """`cotag reconcile --lead NAME`: the reconcile screen on its own, for a lead."""
 
     TITLE = "cotag reconcile"
+    # The coding app's stylesheet, so the dialogs this app shares with it (code picker) look the same.
+    CSS_PATH = "../app.tcss"
 
     def __init__(self, project, *, lead: str, coders: list[str] | None = None,
                  documents: list[str] | None = None) -> None:
