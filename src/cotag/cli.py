@@ -22,6 +22,17 @@ class CotagGroup(TyperGroup):
         except CotagError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except Exception as exc:
+            # On a shared PostgreSQL database the server itself refuses a coder's role what it may not do
+            # (row-level security, missing grants): say so plainly instead of a traceback. Checked without
+            # importing SQLAlchemy here, which would slow every command's start.
+            from cotag.team import database_refusal
+
+            message = database_refusal(exc)
+            if message is None:
+                raise
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -74,7 +85,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 @app.command("import")
-def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or folders; or qdpx FILE / qdc FILE."),
+def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files or folders (default: the "
+                                                         "folders in cotag.toml); or qdpx FILE / qdc FILE."),
             group: Optional[str] = typer.Option(None, "--group", "-g", help="Group for these documents (overrides front matter)."),
             as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
             into: Optional[Path] = typer.Option(None, "--into", help="qdpx: a new project folder to create; "
@@ -87,6 +99,7 @@ def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or fo
     `cotag import qdpx FILE [--into DIR]` imports a REFI-QDA project, `cotag import qdc FILE` a codebook."""
     from cotag.commands import refi
 
+    paths = list(paths or [])
     # REFI-QDA: the first argument names the kind, unless it is a real transcript file or folder.
     if len(paths) >= 2 and str(paths[0]) in refi.IMPORT_KINDS and not paths[0].exists():
         if group is not None:
@@ -98,6 +111,10 @@ def import_(paths: List[Path] = typer.Argument(..., help="Transcript files or fo
     from cotag import services
 
     project = open_project()
+    if not paths:
+        paths = project.transcript_folders
+        if not paths:
+            fail("no transcript files or folders given and cotag.toml names none ([transcripts] folders)")
     report = with_progress(lambda progress: services.import_transcripts(
         project, paths=list(paths), group=group, progress=progress), quiet=as_json)
     if as_json:

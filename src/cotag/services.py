@@ -83,6 +83,7 @@ def document_turns(project: Project, *, external_id: str) -> dict[str, Any]:
             turns[-1]["units"].append({"index": unit.index, "start": unit.start, "end": unit.end,
                                        "text": document.text[unit.start:unit.end]})
         for turn in turns:
-            turn["text"] = " ".join(u["text"] for u in turn["units"])
+            # The turn as written (line breaks inside it kept), from its first unit to its last.
+            turn["text"] = document.text[turn["units"][0]["start"]:turn["units"][-1]["end"]]
         return {"id": document.external_id, "group": document.group, "attributes": document.attributes,
                 "words": document.words, "turns": turns}

@@ -234,3 +234,91 @@ def test_help_imports_no_heavy_library():
             "print(','.join(heavy))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_documents_show_keeps_a_turns_paragraphs(proj, tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text("Interviewer: Tell me.\n\nRespondent: First point. Second point.\n\nAnd a new paragraph.\n",
+                    encoding="utf-8")
+    assert cli("import", str(path), project=proj).exit_code == 0
+    turns = json.loads(cli("documents", "show", "p", "--json", project=proj).output)["turns"]
+    assert [(t["speaker"], t["interviewer"]) for t in turns] == [("Interviewer", True), ("Respondent", False)]
+    assert turns[1]["text"] == "First point. Second point.\n\nAnd a new paragraph."
+    assert [u["text"] for u in turns[1]["units"]] == ["First point.", "Second point.", "And a new paragraph."]
+    shown = cli("documents", "show", "p", project=proj).output
+    assert "Respondent:" in shown and "And a new paragraph." in shown
+
+
+def test_folders_skip_hidden_files_hidden_folders_and_readme(proj, tmp_path):
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / ".git").mkdir()
+    (folder / "sub" / "E1.txt").write_text("I: Why?\nR: Pay.\n", encoding="utf-8")
+    (folder / ".git" / "E2.txt").write_text("I: Why?\nR: Family.\n", encoding="utf-8")
+    (folder / ".E3.txt").write_text("I: Why?\nR: Roots.\n", encoding="utf-8")
+    (folder / "README.md").write_text("# About this corpus\n", encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    result = cli("import", str(folder), "--json", project=proj)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == ["E1"]
+
+
+def test_import_without_paths_uses_the_folders_in_cotag_toml(tmp_path, monkeypatch):
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COTAG_PROJECT", raising=False)
+    bare = tmp_path / "bare"
+    assert cli("init", str(bare)).exit_code == 0
+    nothing = cli("import", project=bare)
+    assert nothing.exit_code == 1 and "cotag.toml names none" in nothing.output
+    root = tmp_path / "study"
+    (root / "interviews").mkdir(parents=True)
+    (root / "interviews" / "E1.md").write_text(EXPERT, encoding="utf-8")
+    assert cli("init", str(root), "--transcripts", "interviews").exit_code == 0
+    result = cli("import", "--json", project=root)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == ["E900"]
+
+
+# Command -> the page that documents it; options that belong to another page's subject.
+DOCUMENTED = {
+    ("init",): "projects.md",
+    ("import",): "transcripts.md",
+    ("status",): "transcripts.md",
+    ("documents", "list"): "transcripts.md",
+    ("documents", "show"): "transcripts.md",
+    ("codebook", "check"): "codebook.md",
+    ("codebook", "load"): "codebook.md",
+}
+ELSEWHERE = {"--into", "--offsets"}  # `cotag import qdpx|qdc`: docs/refi-qda.md
+
+
+def test_every_foundation_command_and_option_is_documented():
+    import typer.main
+
+    root = typer.main.get_command(app)
+    for names, page in DOCUMENTED.items():
+        text = (REPO / "docs" / page).read_text(encoding="utf-8")
+        command = root
+        for name in names:
+            command = command.commands[name]
+        assert f"cotag {' '.join(names)}" in text, (names, page)
+        for param in command.params:
+            for option in param.opts:
+                if option.startswith("--") and option != "--help" and option not in ELSEWHERE:
+                    assert option in text, (names, option, page)
+    refi = (REPO / "docs" / "refi-qda.md").read_text(encoding="utf-8")
+    assert all(option in refi for option in ELSEWHERE)
+    # The global options and variables that choose the project and the database.
+    projects = (REPO / "docs" / "projects.md").read_text(encoding="utf-8")
+    for word in ("--project", "COTAG_PROJECT", "COTAG_DATABASE_URL", "WAL"):
+        assert word in projects
+
+
+def test_status_in_words(proj, tmp_path):
+    (tmp_path / "E900.md").write_text(EXPERT, encoding="utf-8")
+    (tmp_path / "x.txt").write_text("I: Why?\nR: Pay.\n", encoding="utf-8")
+    assert cli("import", str(tmp_path), project=proj).exit_code == 0
+    lines = cli("status", project=proj).output.splitlines()
+    assert lines[0].startswith("project   study")
+    assert "documents 2: (no group) 1, expert 1" in lines
+    assert "units     8" in lines and "codings   0" in lines

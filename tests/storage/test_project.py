@@ -93,3 +93,56 @@ def test_consensus_name_is_reserved(project):
         lead = coders.get_or_create_coder(session, name="dana", role="lead")
         assert lead.role == "lead"
         assert coders.consensus_coder(session).role == "consensus"
+
+
+def test_schema_head_is_the_newest_migration():
+    # ensure_schema skips alembic when the database says SCHEMA_HEAD; a new migration must move it.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from cotag.store.database import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
+
+
+def test_migrations_build_exactly_the_models_schema(project):
+    # The tables are only ever created through the migrations; they must be what models.py describes.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from cotag.store import models  # noqa: F401  (the tables)
+
+    with project.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+def test_an_old_database_is_upgraded_in_place_keeping_its_data(database_url, tmp_path, monkeypatch):
+    from cotag.store.database import make_engine, upgrade
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")  # a project made by the first release
+    assert current_revision(engine) == "0001"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO coder (name, role, created_at) VALUES ('aliya', 'coder', '2026-01-05 10:00:00')"))
+        conn.execute(text(
+            "INSERT INTO document (external_id, \"group\", text, attributes, content_hash, source_path, format, "
+            "words, imported_at) VALUES ('E001', 'expert', 'R: Pay is low.', '{\"age\": 30}', 'h', 'E001.md', "
+            "'md', 3, '2026-01-05 10:00:00')"))
+        conn.execute(text(
+            "INSERT INTO unit (document_id, \"index\", start, \"end\", turn, speaker, is_interviewer) "
+            "SELECT id, 0, 3, 14, 0, 'R', false FROM document"))
+    engine.dispose()
+    proj = init_project(tmp_path / "proj", database_url=database_url)  # opening it runs the newer migrations
+    assert current_revision(proj.engine) == SCHEMA_HEAD
+    from cotag.store import documents
+
+    with proj.session() as session:
+        doc = documents.require_document(session, external_id="E001")
+        [unit] = documents.list_units(session, document_id=doc.id)
+        assert doc.attributes == {"age": 30} and doc.text[unit.start:unit.end] == "Pay is low."
+        assert [c.name for c in coders.list_coders(session)] == ["aliya"]
+    proj.close()

@@ -900,3 +900,15 @@ def test_error_str_for_load(tmp_path):
     )
     with pytest.raises(CodebookError, match=r"x\.yaml:4: \[a\] unknown parent 'zz'"):
         load_codebook(path)
+
+
+def test_codebook_doc_lists_exactly_the_reserved_characters():
+    import re
+    from pathlib import Path
+
+    from cotag.keys import RESERVED_KEYS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "codebook.md").read_text(encoding="utf-8")
+    section = doc[doc.index("The reserved single characters are"):]
+    listed = re.search(r"^`([^`]+)`$", section, re.MULTILINE).group(1).split()
+    assert sorted(listed) == sorted(RESERVED_KEYS) and len(listed) == len(set(listed))

@@ -466,3 +466,9 @@ def test_every_turn_slices_its_content(tmp_path):
 def test_module_exports_contract_names():
     for name in ("TranscriptError", "Turn", "ParsedTranscript", "read_transcript", "SUPPORTED_SUFFIXES"):
         assert hasattr(formats, name)
+
+
+def test_yaml_error_names_the_line_where_an_unclosed_bracket_opened(tmp_path):
+    e = error_of(write(tmp_path, "open.md", "---\nid: E001\nplace: [Almaty\ngroup: expert\n---\nR: text\n"))
+    assert e.line == 4  # where the parser gave up
+    assert "(while parsing a flow sequence that starts at line 3)" in str(e)

@@ -146,3 +146,130 @@ def test_pronoun_i_ends_a_sentence_but_initials_do_not():
     text = "My brother left, and so had I. I still think about it. We met A. S. Pushkin there."
     assert [text[s:e] for s, e in split_sentences(text)] == [
         "My brother left, and so had I.", "I still think about it.", "We met A. S. Pushkin there."]
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Texts where the sentencizer's state matters: runs of end marks, punctuation after them,
+# quotes and brackets, a piece that starts or ends with an end mark, whitespace tokens.
+TRICKY = [
+    "Hello!!! World", "A. B. C... d", "?! ok", "«Привет!» — сказал он. Да… нет", "x. \n y", ".", "...", "a",
+    "Wow?! (yes.) no", "1. 2. 3.", "!", "Он ушёл. «Зачем?» — спросила мать.", "End. ) Next", "Ok.\n\nDone",
+    "Салем! Қалың қалай? Жақсы.", "I. I. I.", "Why?..  Because.", "«A.» «B.»", "e.g. this; and that. Then",
+]
+
+
+def test_vectorised_rule_gives_exactly_the_sentencizers_boundaries():
+    # The importer tokenizes each transcript once and applies spaCy's Sentencizer rule to the
+    # token arrays of each paragraph; that must agree, token for token, with the real pipe
+    # component run on each paragraph's text alone, on real transcripts and on edge cases.
+    from cotag.corpus.sentences import _nlp, _pieces, _segment_starts
+
+    nlp = _nlp()
+    texts = []
+    for path in sorted((REPO / "transcripts").rglob("*.md"))[:40]:
+        if path.name != "README.md":
+            texts.append(read_transcript(path).text)
+    texts.append("\n\n".join(TRICKY))
+    texts.append("I: " + "\nR: ".join(TRICKY))
+    segments = [_pieces(text, 0, len(text)) for text in texts]
+    # Turn contents as pieces too: they start after a label, not at a line start.
+    for text in texts[-1:]:
+        tr = transcript(text)
+        segments[-1] = [p for turn in tr.turns for p in _pieces(text, turn.start, turn.end)]
+    pieces = [(text, start, end) for text, ranges in zip(texts, segments) for start, end in ranges]
+    assert len(pieces) > 2000
+    expected = [[start + token.idx for token in doc if token.is_sent_start]
+                for (_, start, _), doc in zip(pieces, nlp.pipe([t[s:e] for t, s, e in pieces]))]
+    got = _segment_starts(list(nlp.tokenizer.pipe(texts)), segments)
+    mismatches = [(t[s:e], x, y) for (t, s, e), x, y in zip(pieces, expected, got) if x != y]
+    assert len(got) == len(pieces) and mismatches == []
+    assert _segment_starts([], []) == []
+    assert _segment_starts([nlp.tokenizer("No segments here.")], [[]]) == []
+
+
+def test_results_do_not_depend_on_the_batch_size():
+    transcripts = [read_transcript(p) for p in sorted((REPO / "transcripts" / "graduates").glob("G00*.md"))]
+    transcripts.append(transcript("I: " + " ".join(TRICKY)))
+    assert sentence_spans(transcripts, batch_size=1) == sentence_spans(transcripts, batch_size=7) \
+        == sentence_spans(transcripts)
+
+
+def _corpus_sample():
+    paths = sorted((REPO / "transcripts" / "experts").glob("E0[0-2]*.md"))
+    return [read_transcript(p) for p in paths]
+
+
+def test_forked_processes_give_the_same_units():
+    from cotag.corpus import sentences
+
+    if not sentences._FORK_OK:
+        import pytest
+
+        pytest.skip("splitting in processes needs fork (Linux)")
+    transcripts = _corpus_sample()
+    assert sum(len(t.text) for t in transcripts) >= sentences._PARALLEL_MIN_CHARS
+    alone = sentence_spans(transcripts)
+    assert sentence_spans(transcripts, processes=2) == alone
+    assert sentence_spans(transcripts, processes=3) == alone
+    assert sentences._balanced_parts(transcripts, 2)[0][0] == 0  # the parent keeps the first part
+
+
+def test_a_failing_child_is_made_good_in_the_parent(monkeypatch):
+    from cotag.corpus import sentences
+
+    if not sentences._FORK_OK:
+        import pytest
+
+        pytest.skip("splitting in processes needs fork (Linux)")
+    transcripts = _corpus_sample()
+    expected = sentence_spans(transcripts)
+    parent = os.getpid()
+    real = sentences._spans
+
+    def only_in_the_parent(batch, batch_size):
+        if os.getpid() != parent:
+            raise MemoryError("child out of memory")
+        return real(batch, batch_size)
+
+    monkeypatch.setattr(sentences, "_spans", only_in_the_parent)
+    assert sentence_spans(transcripts, processes=2) == expected
+
+
+def test_default_processes_follows_the_setting_and_the_thread(monkeypatch):
+    import threading
+
+    from cotag.corpus import sentences
+
+    monkeypatch.setenv("COTAG_IMPORT_PROCESSES", "3")
+    assert sentences.default_processes() == 3
+    monkeypatch.setenv("COTAG_IMPORT_PROCESSES", "1")
+    assert sentences.default_processes() == 1
+    monkeypatch.delenv("COTAG_IMPORT_PROCESSES")
+    monkeypatch.setattr(sentences, "_FORK_OK", True)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 0.5, 0.5))
+    assert sentences.default_processes() == 2  # a second core is free
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.0, 3.0))
+    assert sentences.default_processes() == 1  # a busy machine: a child would only compete
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert sentences.default_processes() == 1  # one core
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(sentences.default_processes()))
+    worker.start()
+    worker.join()
+    assert seen == [1]  # never fork beside a front end's other threads
+
+
+def test_a_turn_that_starts_inside_a_word_still_gets_its_own_tokens():
+    from cotag.corpus.speakers import Turn
+
+    text = "Resp#Hello there. Bye now.\n\nQn#Why?"
+    tr = ParsedTranscript(Path("t.txt"), text, {}, [Turn(5, 26, "Resp", False), Turn(31, 35, "Qn", True)], "txt")
+    [units] = sentence_spans([tr])
+    assert unit_texts(tr, units) == [(0, "Hello there."), (0, "Bye now."), (1, "Why?")]
+    # Mixed with an ordinary transcript in one batch, each keeps its own offsets.
+    other = transcript("I: One. Two.\nR: Three.")
+    assert sentence_spans([other, tr, other]) == [sentence_spans([other])[0], units, sentence_spans([other])[0]]

