@@ -193,8 +193,13 @@ class CodingSession:
 
     # -- changes
 
-    def apply(self, *, document_id: int, code: str, start: int, end: int, memo: str = "") -> Change:
-        """Put `code` on text[start:end]; a retired or merged code is refused by name."""
+    def apply(self, *, document_id: int, code: str, start: int, end: int, memo: str = "",
+              cursor: int | None = None) -> Change:
+        """Put `code` on text[start:end]; a retired or merged code is refused by name.
+
+        `cursor` (a unit position) is saved in the same transaction: where the coder
+        coded last is where a killed session resumes.
+        """
         from cotag.store import codings as coding_store
 
         with self.project.session() as session:
@@ -208,10 +213,11 @@ class CodingSession:
                                              coder_id=self.owner_id, start=start, end=end, memo=memo)
             change = Change(APPLY, coding.id, document_id, external_id, code_row.key, start, end, memo)
             self._log(session, APPLY, change)
+            self._touch_cursor(session, document_id, cursor)
         self._remember(change)
         return change
 
-    def toggle(self, *, document_id: int, code: str, start: int, end: int) -> Change:
+    def toggle(self, *, document_id: int, code: str, start: int, end: int, cursor: int | None = None) -> Change:
         """Apply `code` to the span, or remove it when this coder already has exactly that coding."""
         from cotag.store import codings as coding_store
         from cotag.store.codes import require_code
@@ -221,10 +227,10 @@ class CodingSession:
             existing = coding_store.find_live(session, document_id=document_id, code_id=code_row.id,
                                               coder_id=self.owner_id, start=start, end=end)
         if existing is not None:
-            return self.remove(coding_id=existing.id)
-        return self.apply(document_id=document_id, code=code, start=start, end=end)
+            return self.remove(coding_id=existing.id, cursor=cursor)
+        return self.apply(document_id=document_id, code=code, start=start, end=end, cursor=cursor)
 
-    def remove(self, *, coding_id: int) -> Change:
+    def remove(self, *, coding_id: int, cursor: int | None = None) -> Change:
         from cotag.store import codings as coding_store
 
         with self.project.session() as session:
@@ -236,8 +242,15 @@ class CodingSession:
                             coding.start, coding.end, coding.memo)
             coding_store.soft_delete(session, coding=coding)
             self._log(session, REMOVE, change)
+            self._touch_cursor(session, coding.document_id, cursor)
         self._remember(change)
         return change
+
+    def _touch_cursor(self, session, document_id: int, cursor: int | None) -> None:
+        if cursor is not None:
+            from cotag.store import progress as progress_store
+
+            progress_store.touch(session, coder_id=self.owner_id, document_id=document_id, cursor=cursor)
 
     def set_memo(self, *, coding_id: int, memo: str) -> Change | None:
         """Replace a coding's memo; None when the text did not change (nothing to undo)."""

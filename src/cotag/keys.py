@@ -100,6 +100,10 @@ KEYMAP: list[KeySpec] = [
     # Lead coder.
     KeySpec("toggle_overlay", "o", "toggle other coders overlay (lead)", LEAD),
     KeySpec("choose_coder", "v", "choose visible coder (lead)", LEAD),
+    # A lead's tools, from any screen of the app. Control keys, so no code shortcut is taken from the codebook.
+    KeySpec("codebook_edit", "ctrl+e", "edit the codebook (lead)", APP),
+    KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
+    KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
     # Everywhere.
     KeySpec("search", "/", "corpus search", APP),
     KeySpec("library_filter", "f", "library filter", APP),
@@ -107,6 +111,8 @@ KEYMAP: list[KeySpec] = [
     KeySpec("quit", "q", "quit", APP),
     KeySpec("back", "b", "back to library", APP),
     KeySpec("switch_panel", "tab", "switch panel", APP),
+    # A control key, so no code shortcut is taken from the codebook. A coder analyses only their own coding.
+    KeySpec("analysis", "ctrl+t", "analysis: themes by group, co-occurrence, quotes", APP),
     KeySpec("command_palette", "ctrl+p", "command palette", APP),
 ]
 

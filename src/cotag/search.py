@@ -42,6 +42,15 @@ class SearchHit:
         return snippet, self.match_start + shift, self.match_end + shift
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits listed, and how many units and documents match in all."""
+
+    hits: list[SearchHit]
+    total: int
+    documents: int
+
+
 class CorpusIndex:
     """Every unit's text, lower-cased once, so each search is one rapidfuzz pass over plain strings."""
 
@@ -75,9 +84,21 @@ class CorpusIndex:
     def search(self, query: str, *, limit: int | None = 200, cutoff: float = DEFAULT_CUTOFF,
                documents: Iterable[int] | None = None) -> list[SearchHit]:
         """Best matches first (ties in reading order); exact matches only for very short queries."""
+        return self.search_counted(query, limit=limit, cutoff=cutoff, documents=documents).hits
+
+    def search_counted(self, query: str, *, limit: int | None = 200, cutoff: float = DEFAULT_CUTOFF,
+                       documents: Iterable[int] | None = None) -> "SearchResult":
+        """Like `search`, and how many units and documents match in all, beyond the `limit` listed."""
+        needle = " ".join(query.lower().split())
+        found = self._scored(needle, cutoff=cutoff, documents=documents)
+        total_documents = len({self._rows[i][0] for _, i in found})
+        shown = found if limit is None else found[:limit]
+        return SearchResult([self._hit(i, score, needle) for score, i in shown], len(found), total_documents)
+
+    def _scored(self, needle: str, *, cutoff: float, documents: Iterable[int] | None) -> list[tuple[float, int]]:
+        """(score, row) of every unit matching the normalised query, best first, ties in reading order."""
         from rapidfuzz import fuzz, process
 
-        needle = " ".join(query.lower().split())
         if not needle:
             return []
         only = set(documents) if documents is not None else None
@@ -112,13 +133,13 @@ class CorpusIndex:
         if only is not None:
             found = [(score, i) for score, i in found if self._rows[i][0] in only]
         found.sort(key=lambda pair: (-pair[0], pair[1]))
-        if limit is not None:
-            found = found[:limit]
-        return [self._hit(i, score, needle) for score, i in found]
+        return found
 
     def matching_documents(self, query: str, *, cutoff: float = 90.0) -> set[int]:
         """Documents with at least one unit matching `query` (the library's filter by what was said)."""
-        return {hit.document_id for hit in self.search(query, limit=None, cutoff=cutoff)}
+        # Only which documents: no hit is located inside its unit (that alignment is the costly part).
+        needle = " ".join(query.lower().split())
+        return {self._rows[i][0] for _, i in self._scored(needle, cutoff=cutoff, documents=None)}
 
     def _hit(self, i: int, score: float, needle: str) -> SearchHit:
         from rapidfuzz import fuzz

@@ -8,7 +8,7 @@ from cotag.coding import CodingSession, word_spans
 from cotag.keys import KEYMAP
 from cotag.store.events import list_events
 from cotag.tui.app import make_app
-from cotag.tui.screens.help import HelpScreen, key_label
+from cotag.tui.screens.help import DETAILS, HelpScreen, key_label
 from cotag.tui.screens.library import LibraryScreen
 from cotag.tui.screens.transcript import TranscriptScreen
 from cotag.tui.widgets.transcript_view import OVERLAY_INLINE, OVERLAY_OFF, OVERLAY_SIDE, TranscriptView
@@ -19,6 +19,15 @@ SIZE = (100, 30)
 
 def view(app) -> TranscriptView:
     return app.screen.query_one(TranscriptView)
+
+
+def status_text(app) -> str:
+    """The transcript's status line as the coder reads it."""
+    from rich.console import Console
+
+    console = Console(width=app.size.width, record=True, file=open("/dev/null", "w"))
+    console.print(app.screen.query_one("#doc-status").content)
+    return console.export_text()
 
 
 def screen_text(app) -> str:
@@ -40,6 +49,10 @@ async def test_shortcut_codes_the_extended_selection(study):
         prompts = [str(app.screen.query_one(UnitCodes).get_option_at_index(i).prompt)
                    for i in range(app.screen.query_one(UnitCodes).option_count)]
         assert any("wages" in p for p in prompts)
+        assert "2/5 coded" in status_text(app)  # two of the five respondent units
+        await pilot.press("u")
+        await settle(pilot)
+        assert "0/5 coded" in status_text(app)
 
 
 async def test_same_code_on_the_same_span_toggles_off(study):
@@ -145,22 +158,34 @@ async def test_coders_are_blind_to_each_other(study):
 
 async def test_lead_sees_other_coders_read_only(study):
     bob = CodingSession(study.project, coder="bob")
+    carl = CodingSession(study.project, coder="carl")
     u1 = study.units[1]
     bob.apply(document_id=study.e001, code="wages", start=u1.start, end=u1.end)
+    carl.apply(document_id=study.e001, code="corruption", start=u1.start, end=u1.end)
     app = make_app(study.project, coder="lena", lead=True, document="E001")
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
         assert view(app).overlay == OVERLAY_INLINE
-        assert [m.coder_id for m in view(app).marks_at(1, others=True)] == [bob.owner_id]
+        assert {m.coder_id for m in view(app).marks_at(1, others=True)} == {bob.owner_id, carl.owner_id}
+        assert "bob:wages" in screen_text(app) and "carl:corruption" in screen_text(app)
         await pilot.press("o")
         await settle(pilot)
         assert view(app).overlay == OVERLAY_SIDE
-        assert "bob:wages" in screen_text(app)
+        # Side by side: one column per coder, headed with their name, the code keys in it.
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if "Respondent" in line)
+        assert [cell.strip() for cell in header.split("│")[1:3]] == ["bob", "carl"]
+        row = next(line for line in lines if "I left in 2019" in line)
+        assert [cell.strip() for cell in row.split("│")[1:3]] == ["wages", "corruption"]
         await pilot.press("x")  # nothing of lena's here: bob's coding is not hers to remove
         await settle(pilot)
-        assert live(study.project) == [("E001", "wages", "bob", u1.start, u1.end, "")]
+        assert sorted(live(study.project)) == [("E001", "corruption", "carl", u1.start, u1.end, ""),
+                                               ("E001", "wages", "bob", u1.start, u1.end, "")]
+        await pilot.press("1")  # lena's shortcut writes lena's coding, never theirs
+        await settle(pilot)
+        assert sorted(row[2] for row in live(study.project)) == ["bob", "carl", "lena"]
         await pilot.press("o")
         await settle(pilot)
         assert view(app).overlay == OVERLAY_OFF and view(app).marks_at(1, others=True) == []
@@ -195,6 +220,13 @@ async def test_search_then_enter_jumps_to_the_unit(study):
         await pilot.press(*"brothr in berlin")
         await pilot.pause(0.3)
         await settle(pilot)
+        from textual.widgets import Label, OptionList
+
+        # The hit is listed with its document, unit and the words around it.
+        hits = app.screen.query_one(OptionList)
+        assert hits.option_count == 1
+        assert str(hits.get_option_at_index(0).prompt).split()[:3] == ["E001", "2", "My"]
+        assert "1 unit in 1 document" in str(app.screen.query_one("#search-status", Label).content)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TranscriptScreen)
@@ -203,7 +235,7 @@ async def test_search_then_enter_jumps_to_the_unit(study):
 
 
 async def test_library_filters_by_group_attribute_and_words_said(study):
-    from textual.widgets import DataTable, Select
+    from textual.widgets import DataTable, Input, Select
 
     app = make_app(study.project, coder="alice")
     async with app.run_test(size=SIZE) as pilot:
@@ -221,6 +253,14 @@ async def test_library_filters_by_group_attribute_and_words_said(study):
         assert [r.external_id for r in screen.shown_rows] == ["E001"]
         screen.query_one("#attribute-filter", Select).clear()
         await pilot.press("f")
+        for typed, found in (("G02", ["G002"]), ("alamty", ["E001"]), ("e00", ["E001"])):
+            await pilot.press(*typed)
+            await pilot.pause()
+            assert [r.external_id for r in screen.shown_rows] == found, typed
+            assert table.row_count == len(found)
+            screen.query_one("#library-filter", Input).clear()
+            await pilot.pause(0.4)
+            await settle(pilot)
         await pilot.press(*"scholarship")
         await pilot.pause(0.4)
         await settle(pilot)
@@ -290,18 +330,20 @@ async def test_next_uncoded_done_and_next_document(study):
 
 async def test_help_lists_every_key(study):
     app = make_app(study.project, coder="alice", document="E001")
-    async with app.run_test(size=(120, 60)) as pilot:
+    async with app.run_test(size=(100, 60)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         from rich.console import Console
 
-        console = Console(width=120, record=True, file=open("/dev/null", "w"))
+        console = Console(width=100, record=True, file=open("/dev/null", "w"))
         console.print(app.screen.query_one("#help-text").content)
-        shown = console.export_text()
+        # One column at this width: a description wrapped onto a second line reads on after the spaces.
+        shown = " ".join(console.export_text().split())
         for spec in KEYMAP:
-            assert key_label(spec.key) in shown and spec.description in shown, spec
+            assert key_label(spec.key) in shown, spec
+            assert DETAILS.get(spec.id, spec.description) in shown, spec
         assert "Wages" in shown  # the codebook's shortcuts too
         await pilot.press("escape")
         await pilot.pause()
@@ -348,3 +390,130 @@ async def test_a_long_document_opens_and_scrolls(sqlite_project):
         await pilot.press("g")
         await pilot.pause()
         assert view(app).top == 0
+
+
+async def test_back_to_the_library_and_into_another_document_reuses_the_screen(study):
+    from cotag.tui.codebook import Codebook
+
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.screen
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        # A codebook change while the transcript is off screen still reaches it.
+        app.codebook = Codebook(list(app.codebook.entries))
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        # Nothing of E001 is left to act on while G002 loads.
+        assert app.screen is first and app.screen.transcript is None or app.screen.transcript.external_id == "G002"
+        await settle(pilot)
+        assert app.screen is first and app.screen.transcript.external_id == "G002"
+        assert view(app).codebook is app.codebook
+        assert "scholarship" in screen_text(app) and "wages" not in screen_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("b", "up", "enter")
+        await settle(pilot)
+        assert app.screen is first and app.screen.transcript.external_id == "E001"
+        assert view(app).cursor == 1 and [m.code_id for m in view(app).marks_at(1)]
+    assert sorted((row[0], row[1]) for row in live(study.project)) == [("E001", "wages"), ("G002", "corruption")]
+
+
+def definition_text(app) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))
+    console.print(app.screen.query_one("#code-definition-text").content)
+    return console.export_text()
+
+
+async def test_codebook_panel_shows_the_highlighted_code_and_enter_applies_it(study):
+    from cotag.tui.widgets.codebook_panel import CodebookTree
+
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, CodebookTree)
+        await pilot.press("down", "down", "down")  # push, wages, corruption
+        await pilot.pause()
+        shown = definition_text(app)
+        for part in ("Corruption", "corruption", "Push factors › Corruption", "Corruption definition",
+                     "+ include corruption", "− exclude corruption", "“example corruption”"):
+            assert part in shown, part
+        # The tree shows each code's shortcut; the retired code is not offered.
+        labels = [str(node.label) for node in app.focused.root.children[0].children]
+        assert labels == ["■ 1 Wages", "■ 2 Corruption"]
+        assert "Old code" not in " ".join(str(n.label) for n in app.focused.root.children)
+        await pilot.press("enter")
+        await settle(pilot)
+        u1 = study.units[1]
+        assert live(study.project) == [("E001", "corruption", "alice", u1.start, u1.end, "")]
+        # Enter on one's own coding in "On this selection" opens its memo.
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, UnitCodes)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"ask about bribes", "ctrl+s")
+        await settle(pilot)
+        assert [row[5] for row in live(study.project)] == ["ask about bribes"]
+        await pilot.press("u")  # undo reaches memo edits from the panel too
+        await settle(pilot)
+        assert [row[5] for row in live(study.project)] == [""]
+
+
+async def test_remove_and_its_undo_from_the_keyboard(study):
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        u1 = study.units[1]
+        await pilot.press("1", "2")
+        await settle(pilot)
+        assert sorted(row[1] for row in live(study.project)) == ["corruption", "wages"]
+        await pilot.press("x")  # two codes here: the picker asks which
+        await pilot.pause()
+        await pilot.press(*"wages", "enter")
+        await settle(pilot)
+        assert live(study.project) == [("E001", "corruption", "alice", u1.start, u1.end, "")]
+        await pilot.press("u")
+        await settle(pilot)
+        assert sorted(row[1] for row in live(study.project)) == ["corruption", "wages"]
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert [row[1] for row in live(study.project)] == ["corruption"]
+        assert [m.code_id for m in view(app).marks_at(1)] == [app.codebook.by_key["corruption"].id]
+
+
+async def test_command_palette_offers_every_action_of_the_screen(study):
+    from cotag.tui.commands import CotagCommands
+
+    app = make_app(study.project, coder="lena", lead=True, document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")  # word mode: its keys are live too
+        await pilot.pause()
+        offered = {name for name, _, _ in CotagCommands(app.screen)._commands()}
+        # Everything but the palette itself, and Enter's "open", which on this screen belongs to the panels.
+        wanted = {spec.description.capitalize() for spec in KEYMAP if spec.id not in ("command_palette", "open")}
+        assert wanted <= offered, wanted - offered
+        await pilot.press("b")
+        await settle(pilot)
+        offered = {name for name, _, _ in CotagCommands(app.screen)._commands()}
+        assert "Open" in offered and "Next unit" not in offered
+
+
+async def test_the_app_tunes_the_garbage_collector_only_while_it_runs(study):
+    import gc
+
+    from cotag.tui.app import GC_THRESHOLD
+
+    before = gc.get_threshold()
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert gc.get_threshold() == GC_THRESHOLD and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

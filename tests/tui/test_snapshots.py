@@ -57,3 +57,22 @@ def test_lead_side_by_side_on_a_wide_terminal(study, snap_compare):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(130, 30), run_before=side_by_side)
+
+
+def test_library_on_a_wide_terminal(study, snap_compare):
+    code_some(study)
+    app = make_app(study.project, coder="alice", resume=False)
+    assert snap_compare(app, terminal_size=(130, 30), run_before=settle)
+
+
+def test_code_picker(study, snap_compare):
+    app = make_app(study.project, coder="alice", document="E001", unit=1)
+
+    async def pick(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"corup")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=pick)

@@ -162,5 +162,9 @@ def test_new_demo_project_has_two_simulated_coders(tmp_path):
         assert data.coders == ["aliya", "bauyrzhan"] and len(data.documents) == 20
         pooled = build_report(data).views["all"].pooled.value
         assert 0.5 < pooled < 0.95
+        # the demo edits its own copy of the codebook, never the repository's file
+        repo_codebook = corpus_root() / "codebooks" / "migration.yaml"
+        assert project.codebook_path.resolve() == (tmp_path / "demo" / "codebook.yaml").resolve()
+        assert project.codebook_path.read_bytes() == repo_codebook.read_bytes()
     finally:
         project.close()

@@ -264,3 +264,16 @@ def test_undo_of_a_row_removed_elsewhere_is_dropped_cleanly(project, study):
     with pytest.raises(NotFound):
         alice.undo()
     assert not alice.can_undo
+
+
+def test_a_coding_saves_the_cursor_in_its_own_transaction(project, study):
+    alice = CodingSession(project, coder="alice")
+    u2, u3 = study["units"][2], study["units"][3]
+    alice.toggle(document_id=study["doc"], code="wages", start=u2.start, end=u2.end, cursor=2)
+    assert CodingSession(project, coder="alice").resume_point() == (study["doc"], 2)
+    alice.toggle(document_id=study["doc"], code="wages", start=u2.start, end=u2.end, cursor=3)  # removes it
+    assert CodingSession(project, coder="alice").resume_point() == (study["doc"], 3)
+    # A refused coding saves nothing, the cursor included: the transaction is all or nothing.
+    with pytest.raises(CotagError, match="retired"):
+        alice.apply(document_id=study["doc"], code="old", start=u3.start, end=u3.end, cursor=1)
+    assert CodingSession(project, coder="alice").resume_point() == (study["doc"], 3)

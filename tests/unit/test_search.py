@@ -38,6 +38,10 @@ def test_matching_documents_and_limits(sqlite_project):
     ids = index.matching_documents("brother")
     assert len(ids) == 2
     assert len(index.search("brother", limit=1)) == 1
+    # Counted in full even when the list is cut: the search dialog says how many there are.
+    counted = index.search_counted("brother", limit=1)
+    assert (len(counted.hits), counted.total, counted.documents) == (1, 2, 2)
+    assert index.search_counted("zzzz qqqq").total == 0
 
 
 def test_context_cuts_long_units_around_the_match():

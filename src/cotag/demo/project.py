@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +29,11 @@ def ensure_demo_project(directory: Path | str, *, echo: Callable[[str], None] = 
     if (directory / CONFIG_NAME).is_file():
         return open_project(directory), False
     source = corpus_root()
-    codebook = os.path.relpath(source / "codebooks" / "migration.yaml", directory)
+    # The demo gets its own copy of the codebook: renames, merges, `codebook save` and REFI-QDA
+    # imports write to the project's codebook file, and must never edit the repository's.
+    directory.mkdir(parents=True, exist_ok=True)
+    codebook = "codebook.yaml"
+    shutil.copyfile(source / "codebooks" / "migration.yaml", directory / codebook)
     folders = [os.path.relpath(source / "transcripts" / g, directory) for g in ("experts", "graduates")]
     project = init_project(directory, codebook=codebook, folders=folders, name="demo")
     echo(f"created demo project in {directory}")

@@ -156,8 +156,11 @@ def unit_spans(session: Session, *, document_id: int) -> list[tuple[int, int, in
     The coding screen loads a whole transcript at once; tuples instead of ORM
     objects keep a 20,000-unit document well inside the time budget for opening.
     """
+    from sqlalchemy import select as core_select
+
     from cotag.store.models import Unit
 
-    query = (select(Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker, Unit.is_interviewer)
+    query = (core_select(Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker, Unit.is_interviewer)
              .where(Unit.document_id == document_id).order_by(Unit.index))
-    return [tuple(row) for row in session.exec(query)]
+    # Through the connection, not the ORM session: plain rows, about twice as fast for 20,000 units.
+    return [tuple(row) for row in session.connection().execute(query)]

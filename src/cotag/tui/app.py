@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 
 from textual.app import App
@@ -17,6 +18,12 @@ from cotag.tui.commands import CotagCommands
 from cotag.tui.writer import WriteFailed, Writer
 
 INDEX_PREFETCH_DELAY = 1.5  # seconds after start
+# Collect garbage less often while the app runs (restored when it stops): see on_mount.
+GC_THRESHOLD = (20_000, 20, 100)
+# How often a running session looks for a codebook change made elsewhere (the lead on another machine,
+# `cotag codebook load`): one small query of the code table, so ten coders on one server cost nothing.
+CODEBOOK_POLL = 3.0  # seconds
+LEAD_TOOLS = {"codebook_edit", "audit_log", "agreement"}  # KEYMAP action ids only a lead may run
 
 
 class CotagApp(App[None]):
@@ -41,12 +48,20 @@ class CotagApp(App[None]):
             if point is not None:
                 self._start = point
         self._index: CorpusIndex | None = None
+        self._transcript_screen = None  # the TranscriptScreen kept for reuse (see open_document)
         self._index_lock = threading.Lock()
         self.sub_title = f"{session.actor}{' (lead)' if session.lead else ''}"
 
     def on_mount(self) -> None:
         from cotag.tui.screens.library import LibraryScreen
 
+        # With the screens and the corpus index loaded, a full collection took 0.1-0.25 s, and opening
+        # a 20,000-unit transcript allocates enough to start several: the open and the key presses
+        # around it stalled. Objects alive now live as long as the app, so freeze them out of every
+        # collection, and collect the young generations less often.
+        self._gc_threshold = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLD)
         self.writer.start()
         self.push_screen(LibraryScreen())
         document_id, unit = self._start
@@ -55,12 +70,16 @@ class CotagApp(App[None]):
         # The corpus index takes most of a second on the full corpus: build it once the first
         # screen is up, so the first search and the library's text filter answer at once.
         self.set_timer(INDEX_PREFETCH_DELAY, self._prefetch_index)
+        self.set_interval(CODEBOOK_POLL, self.check_codebook)
 
     def _prefetch_index(self) -> None:
         self.run_worker(self.corpus_index, thread=True, name="corpus index", group="index", exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.writer.stop()
+        if getattr(self, "_gc_threshold", None) is not None:  # mounted: put the collector back as it was
+            gc.set_threshold(*self._gc_threshold)
+            gc.unfreeze()
 
     # ------------------------------------------------------------ shared services for the screens
 
@@ -69,8 +88,21 @@ class CotagApp(App[None]):
 
         if isinstance(self.screen, TranscriptScreen):
             self.screen.load(document_id, unit=unit)
-        else:
-            self.push_screen(TranscriptScreen(document_id, unit=unit))
+            return
+        # One transcript screen is kept (installed) and reused: back to the library and into the next
+        # document then costs a database read and a paint, not building the whole screen again.
+        cached = self._transcript_screen
+        if cached is not None and cached not in self.screen_stack:
+            cached.reopen()
+            # Reading starts first: the worker is on its way while the screen is brought back.
+            cached.load(document_id, unit=unit)
+            self.push_screen(cached)
+            return
+        screen = TranscriptScreen(document_id, unit=unit)
+        if cached is None:
+            self._transcript_screen = screen
+            self.install_screen(screen, name="transcript")
+        self.push_screen(screen)
 
     def document_order(self) -> list[int]:
         """The library's order (as filtered there), for next and previous document."""
@@ -86,6 +118,7 @@ class CotagApp(App[None]):
         with self._index_lock:
             if self._index is None:
                 self._index = CorpusIndex.build(self.project)
+                gc.freeze()  # the index lives as long as the app: out of every collection from now on
             return self._index
 
     def other_coders(self, document_id: int) -> list[CoderInfo]:
@@ -96,6 +129,45 @@ class CotagApp(App[None]):
 
     def on_write_failed(self, message: WriteFailed) -> None:
         self.notify(message.error, severity="error", timeout=6)
+
+    # ------------------------------------------------------------ a lead's codebook changes, made elsewhere
+
+    def check_codebook(self) -> None:
+        """Read the codebook again (in a worker); if a lead changed it, show the new one without a restart.
+
+        Runs every CODEBOOK_POLL seconds and after a refused write (a code retired a moment ago is then
+        gone from the panel before the coder tries it twice). The coding itself never relies on this:
+        CodingSession.apply checks the code's status in the database in the same transaction.
+        """
+        self.run_worker(self._read_codebook, thread=True, group="codebook-poll", exclusive=True,
+                        exit_on_error=False)
+
+    def _read_codebook(self) -> None:
+        fresh = Codebook.from_codes(coding.codebook(self.project, include_retired=True))
+        if fresh.entries != self.codebook.entries:
+            self.call_from_thread(self.codebook_changed, fresh)
+
+    def codebook_changed(self, fresh: Codebook) -> None:
+        """Put `fresh` in every panel and reload the open transcript (a merge or recode moves codings)."""
+        from cotag.tui.screens.transcript import TranscriptScreen
+        from cotag.tui.widgets.codebook_panel import CodebookPanel
+        from cotag.tui.widgets.transcript_view import TranscriptView
+
+        old, self.codebook = self.codebook, fresh
+        for screen in self.screen_stack:
+            for panel in screen.query(CodebookPanel):
+                panel.set_codebook(fresh)
+            for view in screen.query(TranscriptView):
+                view.set_codebook(fresh)
+            if isinstance(screen, TranscriptScreen) and screen.transcript is not None:
+                screen.load(screen.document_id, unit=screen.query_one(TranscriptView).cursor)
+        added = [e.name for e in fresh.active if e.key not in old.by_key]
+        gone = [e.name for e in old.active if e.key in fresh.by_key and not fresh.by_key[e.key].active]
+        renamed = [f"{e.name} → {fresh.by_key[e.key].name}" for e in old.entries
+                   if e.key in fresh.by_key and fresh.by_key[e.key].name != e.name]
+        parts = [f"{label}: {', '.join(names)}" for label, names in
+                 (("new", added), ("no longer applicable", gone), ("renamed", renamed)) if names]
+        self.notify("; ".join(parts) or "codes reordered or redefined", title="The codebook changed", timeout=8)
 
     async def settle(self) -> None:
         """Wait for every queued write and running worker (tests and the benchmark)."""
@@ -143,6 +215,40 @@ class CotagApp(App[None]):
 
     def action_switch_panel(self) -> None:
         self.screen.focus_next()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The lead's tools are off for a coder: only a lead changes the codebook, and the log would unblind coding.
+        if action in LEAD_TOOLS:
+            return self.lead
+        return True
+
+    def action_codebook_edit(self) -> None:
+        from cotag.tui.screens.codebook_edit import CodebookScreen, refresh_app_codebook
+
+        if not isinstance(self.screen, CodebookScreen):
+            self.push_screen(CodebookScreen(self.project, lead=self.coding_session.actor,
+                                            on_change=lambda: refresh_app_codebook(self)))
+
+    def action_audit_log(self) -> None:
+        from cotag.tui.screens.reconcile import LogScreen
+
+        if not isinstance(self.screen, LogScreen):
+            self.push_screen(LogScreen(self.project))
+
+    def action_agreement(self) -> None:
+        from cotag.tui.screens.agreement import AgreementScreen
+
+        if not isinstance(self.screen, AgreementScreen):
+            self.push_screen(AgreementScreen())
+
+    async def action_analysis(self) -> None:
+        from cotag.tui.screens.analysis import AnalysisScreen
+
+        if isinstance(self.screen, AnalysisScreen):
+            return
+        # Codings still queued for the database would be missing from the figures.
+        await self.writer.settle()
+        self.push_screen(AnalysisScreen(self.project, viewer=self.coding_session.actor, lead=self.lead))
 
     async def action_quit(self) -> None:
         # Nothing is lost by quitting at any moment, but a clean quit also saves the cursor.

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from cotag.search import SearchHit
+from cotag.search import SearchHit, SearchResult
 
 DEBOUNCE = 0.15  # seconds of no typing before searching: one pass per pause, not per key
 LIMIT = 200
@@ -29,10 +29,10 @@ class SearchModal(ModalScreen[SearchHit | None]):
     ]
 
     class Results(Message):
-        def __init__(self, query: str, hits: list[SearchHit], units: int) -> None:
+        def __init__(self, query: str, result: SearchResult, units: int) -> None:
             super().__init__()
             self.query = query
-            self.hits = hits
+            self.result = result
             self.units = units
 
     def __init__(self, query: str = "") -> None:
@@ -81,23 +81,23 @@ class SearchModal(ModalScreen[SearchHit | None]):
     @work(thread=True, exclusive=True, group="search")
     def _run(self, query: str) -> None:
         index = self.app.corpus_index()
-        self.post_message(self.Results(query, index.search(query, limit=LIMIT), len(index)))
+        self.post_message(self.Results(query, index.search_counted(query, limit=LIMIT), len(index)))
 
     def on_search_modal_results(self, message: Results) -> None:
         if message.query != self.query_one(Input).value:
             return  # typed on since: a newer search is coming
-        self.hits = message.hits
+        result = message.result
+        self.hits = result.hits
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(self._prompt(hit), id=f"{hit.document}:{hit.unit}") for hit in self.hits])
         if self.hits:
             options.highlighted = 0
-        documents = len({hit.document for hit in self.hits})
-        more = "+" if len(self.hits) >= LIMIT else ""
-        units = "unit" if len(self.hits) == 1 else "units"
-        docs = "document" if documents == 1 else "documents"
+        units = "unit" if result.total == 1 else "units"
+        docs = "document" if result.documents == 1 else "documents"
+        listed = f", best {len(self.hits)} listed" if len(self.hits) < result.total else ""
         self.query_one("#search-status", Label).update(
-            f"{len(self.hits)}{more} {units} in {documents} {docs} (of {message.units:,} units)"
+            f"{result.total:,} {units} in {result.documents} {docs}{listed} (of {message.units:,} units)"
             if self.hits else f"nothing close to that in {message.units:,} units")
 
     def _prompt(self, hit: SearchHit) -> Text:

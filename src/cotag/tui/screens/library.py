@@ -18,15 +18,21 @@ from cotag.keys import CODER, KEYMAP, binding_key
 
 TEXT_FILTER_DELAY = 0.25  # seconds: search what was said once the coder pauses typing
 MIN_TEXT_FILTER = 3
+ID_CUTOFF = 85.0
+LABEL_CUTOFF = 80.0
+MIN_FUZZY_FILTER = 5
 
 
-def _progress_bar(coded: int, codable: int, width: int = 8) -> Text:
+def _progress_bar(coded: int, codable: int, width: int = 6) -> Text:
+    """A bar and the count itself: a rounded percentage would show one coded unit of 222 as 0%."""
     share = coded / codable if codable else 0.0
     filled = round(share * width)
+    if coded and not filled:
+        filled = 1  # started is not the same as untouched
     bar = Text()
     bar.append("█" * filled, style="green")
     bar.append("░" * (width - filled), style="dim")
-    bar.append(f" {share:4.0%}")
+    bar.append(f" {coded:>3}/{codable}")
     return bar
 
 
@@ -119,7 +125,13 @@ class LibraryScreen(Screen):
 
         label = " ".join([row.external_id, row.group, *(str(v) for v in row.attributes.values())]).lower()
         needle = query.lower()
-        if needle in label or fuzz.partial_ratio(needle, label) >= 85:
+        if needle in label:
+            return True
+        # A mistyped id ("G02" for G002), or a mistyped attribute ("Alamty"); a short query must be
+        # exact, since two letters of three match nearly everything.
+        if fuzz.ratio(needle, row.external_id.lower()) >= ID_CUTOFF:
+            return True
+        if len(needle) >= MIN_FUZZY_FILTER and fuzz.partial_ratio(needle, label) >= LABEL_CUTOFF:
             return True
         return self._text_query == query and row.document_id in self.text_matches
 

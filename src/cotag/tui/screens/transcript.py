@@ -70,6 +70,7 @@ class TranscriptScreen(Screen):
         self.note = ""
         self._save_timer: Timer | None = None
         self._saved_cursor: tuple[int, int] | None = None
+        self._coded_cache: tuple[int, int] | None = None  # cleared whenever `own` or `transcript` changes
 
     # ------------------------------------------------------------ layout and loading
 
@@ -92,6 +93,23 @@ class TranscriptScreen(Screen):
         view.focus()
         self.load(self.document_id, unit=self.start_unit)
 
+    def reopen(self) -> None:
+        """Before this (kept) screen is shown again for another document: nothing stale on screen or to act on."""
+        self.transcript = None
+        self.own = []
+        self._coded_cache = None
+        self.others = []
+        self.note = ""
+        self._saved_cursor = None
+        if self.app.codebook is not getattr(self.query_one(CodebookPanel), "codebook", None):
+            # The codebook changed while the screen was off the stack (refreshes walk the stack only).
+            self.query_one(TranscriptView).set_codebook(self.app.codebook)
+            self.query_one(CodebookPanel).set_codebook(self.app.codebook)
+        view = self.query_one(TranscriptView)
+        view.clear()
+        view.focus()
+        self._refresh_side()
+
     def load(self, document_id: int, *, unit: int | None = None) -> None:
         """Open a document here (also for next/previous document and search jumps)."""
         self.save_cursor_now()
@@ -111,6 +129,7 @@ class TranscriptScreen(Screen):
             return
         self.transcript = message.transcript
         self.own = list(message.transcript.marks)
+        self._coded_cache = None
         self.others = message.others
         view = self.query_one(TranscriptView)
         cursor = message.unit
@@ -144,7 +163,7 @@ class TranscriptScreen(Screen):
         status = self.query_one("#doc-status", Static)
         transcript = self.transcript
         if transcript is None:
-            status.update(Text(" loading…", style="dim"))
+            status.update(Text(" loading…", style="dim"), layout=False)
             return
         view = self.query_one(TranscriptView)
         left = Text(no_wrap=True, overflow="ellipsis")
@@ -164,10 +183,9 @@ class TranscriptScreen(Screen):
             names = sorted({self.app.coder_names.get(m.coder_id, "?") for m in self.others})
             right.append(f" {self.overlay}: {', '.join(names) or 'no codings'} ", style="reverse")
             right.append(" ")
-        codable = [u for u in transcript.units if not u.is_interviewer]
-        covered = coding.covered_units(codable, [(m.start, m.end) for m in self.own])
+        coded, codable = self._coded_count()
         right.append(f"{view.cursor + 1}/{len(transcript.units)}", style="bold")
-        right.append(f" · {len(covered)}/{len(codable)} coded")
+        right.append(f" · {coded}/{codable} coded")
         if transcript.done:
             right.append(" · ✓ done", style="bold")
         right.append(" ")
@@ -175,7 +193,20 @@ class TranscriptScreen(Screen):
         grid.add_column(ratio=1, no_wrap=True)
         grid.add_column(no_wrap=True, justify="right")
         grid.add_row(left, right)
-        status.update(grid)
+        # One line, always: no layout pass for it on every key press.
+        status.update(grid, layout=False)
+
+    def _coded_count(self) -> tuple[int, int]:
+        """(respondent units this coder covered, respondent units), counted again only when codings change.
+
+        The status line is redrawn on every key press; on a 20,000-unit transcript a
+        recount each time would cost more than the rest of the key press.
+        """
+        if self._coded_cache is None:
+            codable = [u for u in self.transcript.units if not u.is_interviewer]
+            covered = coding.covered_units(codable, [(m.start, m.end) for m in self.own])
+            self._coded_cache = (len(covered), len(codable))
+        return self._coded_cache
 
     def on_transcript_view_selection_changed(self, message: TranscriptView.SelectionChanged) -> None:
         self._refresh_side()
@@ -217,9 +248,14 @@ class TranscriptScreen(Screen):
         if self.transcript is None or selection is None:
             return
         session, document_id = self.app.coding_session, self.transcript.document_id
+        # Where the coder just coded is where a killed session resumes: the cursor is saved in
+        # the coding's own transaction, not after the pause. (`_saved_cursor` is left alone: if the
+        # coding is refused, nothing was saved, and the save after the pause must still happen.)
+        cursor = view.cursor
 
         def job():
-            change = session.toggle(document_id=document_id, code=key, start=selection.start, end=selection.end)
+            change = session.toggle(document_id=document_id, code=key, start=selection.start, end=selection.end,
+                                    cursor=cursor)
             return change, session.marks(document_id=document_id)
 
         self.app.writer.submit(job, target=self, reply=lambda result: CodingsChanged(
@@ -232,6 +268,7 @@ class TranscriptScreen(Screen):
         if self.transcript is None or message.document_id != self.transcript.document_id:
             return
         self.own = list(message.marks)
+        self._coded_cache = None
         if message.done is not None:
             self.transcript.done = message.done
         self.note = message.note
@@ -239,8 +276,13 @@ class TranscriptScreen(Screen):
         self._refresh_side()
 
     def on_write_failed(self, message: WriteFailed) -> None:
+        # Handled here: without stop() the message bubbles on to the app, which would say it all again.
+        message.stop()
         self.app.notify(message.error, title="not saved" if not message.refused else "refused",
                         severity="error" if not message.refused else "warning", timeout=6)
+        if message.refused:
+            # Often the code was retired or merged by the lead a moment ago: show the current codebook now.
+            self.app.check_codebook()
 
     def _submit_change(self, job, verb: str, empty: str = "no change") -> None:
         if self.transcript is None:

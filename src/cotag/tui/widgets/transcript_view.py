@@ -20,8 +20,10 @@ from cotag.tui.codebook import Codebook
 
 GUTTER = 2  # selection bar + space
 SCROLLBAR = 1
-SIDE_WIDTH = 22  # the lead's side-by-side column
+SIDE_WIDTH = 22  # one side-by-side column (a coder's codings) when the terminal has room
+SIDE_WIDTHS = (SIDE_WIDTH, 18, 14, 10)  # narrower columns before giving up on side by side
 MIN_TEXT_WIDTH = 24
+COMFORTABLE_TEXT_WIDTH = 48
 
 OVERLAY_OFF = "off"
 OVERLAY_INLINE = "overlay"
@@ -108,6 +110,7 @@ class TranscriptView(Widget, can_focus=True):
         self.coder_names: dict[int, str] = {}
         self._own: dict[int, list] = {}
         self._other: dict[int, list] = {}
+        self.side_coders: list[int] = []  # side by side: one column per coder, in this order
         self._cache: dict[tuple, list[Strip]] = {}
         self._frame: list[Strip] | None = None
         self._frame_owner: list[int] = []
@@ -128,6 +131,19 @@ class TranscriptView(Widget, can_focus=True):
         self.set_marks(transcript.marks, [], refresh=False)
         self.go_to(cursor, center=True)
 
+    def clear(self) -> None:
+        """No document (shows `empty_message`) until the next `show`."""
+        self.transcript = None
+        self.units = ()
+        self._starts = []
+        self._own, self._other = {}, {}
+        self._cache.clear()
+        self.cursor = self.top = self.top_skip = 0
+        self.unit_anchor = None
+        self.word_mode = False
+        self._words = []
+        self._invalidate()
+
     def set_codebook(self, codebook: Codebook) -> None:
         self.codebook = codebook
         self._cache.clear()
@@ -137,6 +153,10 @@ class TranscriptView(Widget, can_focus=True):
         """This coder's codings, and (for a lead) other coders' read-only codings."""
         self._own = self._by_unit(own)
         self._other = self._by_unit(others)
+        side = sorted({mark.coder_id for mark in others}, key=lambda c: (self.coder_names.get(c, "?"), c))
+        if side != self.side_coders:
+            self.side_coders = side
+            self._cache.clear()
         if refresh:
             self._invalidate()
 
@@ -253,13 +273,23 @@ class TranscriptView(Widget, can_focus=True):
     # ------------------------------------------------------------ scrolling
 
     def _text_width(self, width: int) -> int:
-        side = SIDE_WIDTH + 1 if self._side_width(width) else 0
+        column = self._side_width(width)
+        side = (column + 1) * max(len(self.side_coders), 1) if column else 0
         return max(width - GUTTER - SCROLLBAR - side, 8)
 
     def _side_width(self, width: int) -> int:
+        """The width of each coder's side-by-side column; 0 when off or too narrow (labels go inline then)."""
         if self.overlay != OVERLAY_SIDE:
             return 0
-        return SIDE_WIDTH if width - GUTTER - SCROLLBAR - SIDE_WIDTH - 1 >= MIN_TEXT_WIDTH else 0
+        columns = max(len(self.side_coders), 1)
+        room = width - GUTTER - SCROLLBAR
+        # The widest columns that leave the transcript a comfortable measure; failing that, the
+        # narrowest, as long as the transcript keeps its minimum.
+        for column in SIDE_WIDTHS:
+            if room - (column + 1) * columns >= COMFORTABLE_TEXT_WIDTH:
+                return column
+        narrowest = SIDE_WIDTHS[-1]
+        return narrowest if room - (narrowest + 1) * columns >= MIN_TEXT_WIDTH else 0
 
     def _height(self, position: int) -> int:
         return len(self._block(position, self.size.width or 80))
@@ -401,14 +431,22 @@ class TranscriptView(Widget, can_focus=True):
         line_style = self._style("cursor") if state == 2 else self._style("selection") if state == 1 else Style()
         gutter = Segment("▌ " if state else "  ", self._style("gutter") + line_style)
 
+        columns = len(self.side_coders) or 1
+        empty_sides = [Text() for _ in range(columns)] if side_width else None
         strips: list[Strip] = []
         if position == 0 or self.units[position - 1].turn != unit.turn:
             if position > 0:
-                strips.append(Strip([Segment(" " * (width - SCROLLBAR))]).apply_style(base))
+                # The blank line between turns keeps the side columns' rules unbroken.
+                strips.append(self._line(Segment("  "), Text(), text_width, empty_sides, side_width, Style(), base,
+                                         width))
             style = self._style("interviewer" if unit.is_interviewer else "speaker")
             header = Text(unit.speaker or "—", style=style, no_wrap=True, overflow="ellipsis")
-            side_header = Text() if side_width else None
-            strips.append(self._line(Segment("  "), header, text_width, side_header, side_width, Style(), base, width))
+            # Each side column is headed by its coder's name at every turn, so it is never a guess whose it is.
+            side_headers = [Text(self.coder_names.get(coder, "?"), style=self._style("side") + Style(bold=True),
+                                 no_wrap=True, overflow="ellipsis") for coder in self.side_coders] \
+                if side_width and self.side_coders else empty_sides
+            strips.append(self._line(Segment("  "), header, text_width, side_headers, side_width, Style(), base,
+                                     width))
 
         text = Text(self.transcript.text[unit.start:unit.end],
                     style=self._style("interviewer") if unit.is_interviewer else "")
@@ -437,24 +475,32 @@ class TranscriptView(Widget, can_focus=True):
             self._tint(colour)
             text.append(" ")
             text.append(f" {label}{' ✎' if has_memo else ''} ", self._tints["tag:" + colour])
-        side_text = Text(style=self._style("side"))
+        side_texts = {coder: Text(style=self._style("side")) for coder in self.side_coders}
         for mark in self._dedupe(others):
             entry = self.codebook.by_id.get(mark.code_id)
             colour = entry.colour if entry else "#888888"
             self._tint(colour)
-            who = self.coder_names.get(mark.coder_id, "?")
-            label = f"{who}:{entry.key if entry else mark.code_id}"
-            target = side_text if side_width else text
-            if target is text or target.plain:
-                target.append(" ")
-            target.append(label, self._tints["ink:" + colour])
+            key = entry.key if entry else str(mark.code_id)
+            if side_width and mark.coder_id in side_texts:
+                # In a coder's own column the code key is enough: the column is headed with their name.
+                target = side_texts[mark.coder_id]
+                if target.plain:
+                    target.append(" ")
+                target.append(key, self._tints["ink:" + colour])
+            else:
+                text.append(" ")
+                text.append(f"{self.coder_names.get(mark.coder_id, '?')}:{key}", self._tints["ink:" + colour])
 
         lines = list(text.wrap(console, text_width, overflow="fold"))
-        side_lines = list(side_text.wrap(console, side_width, overflow="ellipsis")) if side_width else []
-        for i in range(max(len(lines), len(side_lines), 1)):
+        side_lines = [list(side_texts[coder].wrap(console, side_width, overflow="ellipsis"))
+                      for coder in self.side_coders] if side_width else []
+        height = max([len(lines), 1, *(len(column) for column in side_lines)])
+        for i in range(height):
             line = lines[i] if i < len(lines) else Text()
-            side = side_lines[i] if i < len(side_lines) else (Text() if side_width else None)
-            strips.append(self._line(gutter, line, text_width, side, side_width, line_style, base, width))
+            sides = None
+            if side_width:
+                sides = [column[i] if i < len(column) else Text() for column in side_lines] or [Text()]
+            strips.append(self._line(gutter, line, text_width, sides, side_width, line_style, base, width))
         return strips
 
     @staticmethod
@@ -473,7 +519,7 @@ class TranscriptView(Widget, can_focus=True):
         style = line.style if isinstance(line.style, Style) else console.get_style(line.style or "")
         return list(Segment.apply_style(line.render(console), style))
 
-    def _line(self, gutter: Segment, line: Text, text_width: int, side: Text | None, side_width: int,
+    def _line(self, gutter: Segment, line: Text, text_width: int, sides: list[Text] | None, side_width: int,
               line_style: Style, base: Style, width: int) -> Strip:
         segments = [gutter]
         body = self._segments(line)
@@ -481,13 +527,10 @@ class TranscriptView(Widget, can_focus=True):
         segments.extend(body)
         if used < text_width:
             segments.append(Segment(" " * (text_width - used)))
-        if side is not None and side_width:
+        for side in (sides or []) if side_width else []:
             segments.append(Segment("│", self._style("scrollbar")))
-            side_segments = self._segments(side)
+            side_segments = list(Segment.adjust_line_length(self._segments(side), side_width))
             segments.extend(side_segments)
-            pad = side_width - Segment.get_line_length(side_segments)
-            if pad > 0:
-                segments.append(Segment(" " * pad))
         strip = Strip(segments).crop_extend(0, width - SCROLLBAR, None)
         return strip.apply_style(line_style).apply_style(base)
 

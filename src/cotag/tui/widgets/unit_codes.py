@@ -31,6 +31,11 @@ class UnitCodes(OptionList):
         if highlighted in ids:
             self.highlighted = ids.index(highlighted)
 
+    def on_focus(self) -> None:
+        # Tabbing in lands on the first coding, so Enter opens its memo at once.
+        if self.highlighted is None and self.option_count and not self.get_option_at_index(0).disabled:
+            self.highlighted = 0
+
     @staticmethod
     def _prompt(codebook: Codebook, text: str, mark, coder: str | None) -> Text:
         entry = codebook.by_id.get(mark.code_id)
