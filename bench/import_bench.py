@@ -156,11 +156,8 @@ def main() -> None:
     files = len(transcript_files(CORPUS))
     words = words_in(CORPUS)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    from cotag.corpus.sentences import default_processes
-
     print(f"machine: {os.cpu_count()} cores, load {load:.1f}, Python {sys.version.split()[0]}; "
-          f"corpus {files} files, {words:,} words; best of {repeat}; import splits sentences in "
-          f"{default_processes()} process(es) at this load (COTAG_IMPORT_PROCESSES sets it)")
+          f"corpus {files} files, {words:,} words; best of {repeat}")
     postgres = not args.no_postgres and pg_available()
     rows: list[tuple[str, Run, int | None]] = []
     results: dict[str, Run] = {}

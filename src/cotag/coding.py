@@ -123,13 +123,15 @@ class CodingSession:
 
     def __init__(self, project, *, coder: str, lead: bool = False, owner: str | None = None, history: int = 1000):
         from cotag.store import coders as coder_store
-        from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
+        from cotag.store.models import CONSENSUS_CODER, ROLE_CODER
 
         self.project = project
         self.lead = lead
         self._history_limit = history
         with project.session() as session:
-            actor = coder_store.get_or_create_coder(session, name=coder, role=ROLE_LEAD if lead else ROLE_CODER)
+            # --lead never promotes a plain coder: that coder could then rule on their own disagreements
+            actor = (coder_store.require_lead(session, name=coder) if lead
+                     else coder_store.get_or_create_coder(session, name=coder, role=ROLE_CODER))
             if owner is None or owner == actor.name:
                 target = actor
             elif owner == CONSENSUS_CODER:
@@ -535,7 +537,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     from cotag.store import codings as coding_store
     from cotag.store import coders as coder_store
     from cotag.store.events import log_event
-    from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
+    from cotag.store.models import CONSENSUS_CODER
 
     path = Path(path)
     try:
@@ -561,7 +563,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     report = CodingsImport(path=str(path), rows=len(records))
     errors: list[str] = []
     with project.session() as session:
-        lead_row = coder_store.get_or_create_coder(session, name=lead, role=ROLE_LEAD) if lead else None
+        lead_row = coder_store.require_lead(session, name=lead) if lead else None
         documents: dict[str, Any] = {}
         codes: dict[str, Any] = {}
         wanted: list[tuple[int, dict[str, Any], str]] = []

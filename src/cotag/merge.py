@@ -115,7 +115,7 @@ def load_source(path: Path | str, *, target=None) -> Bundle:
     if not path.exists():
         raise CotagError(f"{path}: no such file or folder")
     if path.is_dir():
-        from cotag.project import CONFIG_NAME, open_project
+        from cotag.project import CONFIG_NAME
 
         if not (path / CONFIG_NAME).is_file():
             raise CotagError(f"{path}: not a cotag project folder (no {CONFIG_NAME})")

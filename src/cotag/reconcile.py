@@ -8,7 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from cotag.errors import CotagError, NotFound, PermissionDenied
+from cotag.errors import CotagError, NotFound
+# Who may act as lead lives with the coder table's queries; the lead's modules take it from here.
+from cotag.store.coders import require_lead
 
 RULINGS = ("a", "b", "both", "none", "edit")
 DECIDE = "reconcile.decide"
@@ -331,23 +333,6 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
 
 
 # ---------------------------------------------------------------- the lead's rulings
-
-def require_lead(session, *, name: str):
-    """The lead making a change: created as a lead on first use; an existing plain coder is refused."""
-    from cotag.store.coders import get_coder, get_or_create_coder
-    from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
-
-    name = (name or "").strip()
-    if not name:
-        raise PermissionDenied("a lead's name is needed (--lead NAME)")
-    if name == CONSENSUS_CODER:
-        raise PermissionDenied(f"{CONSENSUS_CODER!r} is the consensus coding, not a person: give the lead's name")
-    coder = get_coder(session, name=name)
-    if coder is not None and coder.role != ROLE_LEAD:
-        raise PermissionDenied(f"{name} is a coder, not a lead: only a lead rules on disagreements, writes the "
-                               "consensus coding and changes the codebook")
-    return coder or get_or_create_coder(session, name=name, role=ROLE_LEAD)
-
 
 def consensus_spans(d: Disagreement, ruling: str) -> list[tuple[Interval, str]]:
     """The spans (clipped to the disagreement's region) and memos that a ruling writes to the consensus."""

@@ -96,6 +96,32 @@ def add_coder(project, *, name: str, lead: bool = False, password: str | None = 
             "schema": schema, "url": coder_url(project, name), "password_set": password is not None}
 
 
+def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
+    """Make an existing or new coder a lead, or a lead a plain coder: the owner's explicit act, logged.
+
+    On PostgreSQL the role's grants must change with it, so this is `add_coder` there.
+    On SQLite the Coder row changes and an Event records who changed it.
+    """
+    from cotag.store import coders as coder_store
+    from cotag.store.events import log_event
+    from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
+
+    if project.engine.dialect.name == "postgresql":
+        return add_coder(project, name=name, lead=lead)
+    name = name.strip()
+    if not name or name == CONSENSUS_CODER:
+        raise CotagError(f"{name!r} cannot be a coder's name (empty, or reserved for the consensus coding)")
+    role = ROLE_LEAD if lead else ROLE_CODER
+    with project.session() as session:
+        coder = coder_store.get_or_create_coder(session, name=name, role=role)
+        before = coder.role
+        if before != role:
+            coder.role = role
+            session.add(coder)
+            log_event(session, kind="coder.role", actor=by, payload={"coder": name, "from": before, "to": role})
+    return {"name": name, "role": role, "changed": before != role}
+
+
 # SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
 INSUFFICIENT_PRIVILEGE = "42501"
 

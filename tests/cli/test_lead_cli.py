@@ -184,3 +184,36 @@ def test_every_lead_command_and_screen_key_is_documented():
     section = text[text.index("### The codebook screen"):text.index("### Writing back to the file")]
     for key, _, _, _ in CODEBOOK_KEYS:
         assert f"| `{key}` |" in section, key
+
+
+def test_a_plain_coder_cannot_make_themselves_lead(study, tmp_path):
+    """--lead never promotes a coder who already codes: they could rule on their own disagreements."""
+    from cotag.coding import CodingSession
+    from cotag.errors import PermissionDenied
+    from cotag.store.coders import get_coder
+
+    project, units, ids = study
+    with pytest.raises(PermissionDenied, match="bob is a coder, not a lead"):
+        CodingSession(project, coder="bob", lead=True)
+    table = tmp_path / "consensus.csv"
+    table.write_text(f"document,coder,code,start,end\nE001,consensus,jobs,{units[1][0]},{units[1][1]}\n",
+                     encoding="utf-8")
+    refused = run(project, "codings", "import", str(table), "--lead", "bob")
+    assert refused.exit_code == 1 and "bob is a coder, not a lead" in refused.stderr
+    assert "cotag team role bob --lead" in refused.stderr
+    refused = run(project, "reconcile", "decide", "1", "--keep", "b", "--lead", "bob")
+    assert refused.exit_code == 1 and "not a lead" in refused.stderr
+    with project.session() as session:
+        assert get_coder(session, name="bob").role == "coder"
+        assert session.exec(select(Decision)).all() == []
+    # the explicit, logged way: the owner makes bob a lead, and then he may act as one
+    assert "bob is now a lead" in ok(project, "team", "role", "bob", "--lead", "--by", "lena").stdout
+    assert "already a lead" in ok(project, "team", "role", "bob", "--lead").stdout
+    events = json.loads(ok(project, "log", "--json").stdout)
+    role_events = [e for e in events if e["kind"] == "coder.role"]
+    assert len(role_events) == 1 and role_events[0]["actor"] == "lena"
+    assert role_events[0]["payload"] == {"coder": "bob", "from": "coder", "to": "lead"}
+    ok(project, "codings", "import", str(table), "--lead", "bob")
+    consensus = json.loads(ok(project, "codings", "list", "--coder", "consensus", "--json").stdout)
+    assert [(c["code"], c["start"]) for c in consensus] == [("jobs", units[1][0])]
+    assert "bob is now a coder" in ok(project, "team", "role", "bob", "--coder").stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from sqlmodel import select
@@ -239,44 +238,6 @@ def test_documents_show_unknown_id_is_a_clean_error(project, bad):
 
     with pytest.raises(NotFound, match="no document with id"):
         services.document_turns(project, external_id=bad)
-
-
-def test_splitting_in_a_forked_process_leaves_the_database_connection_working(project, tmp_path, monkeypatch):
-    # The child process shares the parent's open database connection; it must neither use
-    # nor close it, so the import's own transaction carries on and commits afterwards.
-    import shutil
-    from pathlib import Path
-
-    from cotag.corpus import sentences
-
-    if not sentences._FORK_OK:
-        pytest.skip("splitting in processes needs fork (Linux)")
-    corpus = Path(__file__).resolve().parents[2] / "transcripts" / "experts"
-    folder = tmp_path / "experts"
-    folder.mkdir()
-    for path in sorted(corpus.glob("E00*.md")) + sorted(corpus.glob("E01*.md")):
-        shutil.copy(path, folder / path.name)
-    forks = []
-    real_fork = os.fork
-
-    def counted_fork():
-        forks.append(1)
-        return real_fork()
-
-    monkeypatch.setattr(os, "fork", counted_fork)
-    with project.session() as session:
-        coders.get_or_create_coder(session, name="before")  # the transaction is already writing
-        report = importer.import_paths(session, paths=[folder], processes=2)
-        assert report.ok and len(report.added) == 19 and forks == [1]
-        coders.get_or_create_coder(session, name="after")  # and still works
-    with project.session() as session:
-        assert {c.name for c in coders.list_coders(session)} >= {"before", "after"}
-        assert documents.counts_by_group(session) == {"expert": 19}
-        alone = sentences.sentence_spans([importer_read(p) for p in sorted(folder.glob("*.md"))], processes=1)
-        for path, spans in zip(sorted(folder.glob("*.md")), alone):
-            doc = documents.require_document(session, external_id=path.stem)
-            units = documents.list_units(session, document_id=doc.id)
-            assert [(u.turn, u.start, u.end) for u in units] == spans
 
 
 def importer_read(path):

@@ -200,67 +200,6 @@ def _corpus_sample():
     return [read_transcript(p) for p in paths]
 
 
-def test_forked_processes_give_the_same_units():
-    from cotag.corpus import sentences
-
-    if not sentences._FORK_OK:
-        import pytest
-
-        pytest.skip("splitting in processes needs fork (Linux)")
-    transcripts = _corpus_sample()
-    assert sum(len(t.text) for t in transcripts) >= sentences._PARALLEL_MIN_CHARS
-    alone = sentence_spans(transcripts)
-    assert sentence_spans(transcripts, processes=2) == alone
-    assert sentence_spans(transcripts, processes=3) == alone
-    assert sentences._balanced_parts(transcripts, 2)[0][0] == 0  # the parent keeps the first part
-
-
-def test_a_failing_child_is_made_good_in_the_parent(monkeypatch):
-    from cotag.corpus import sentences
-
-    if not sentences._FORK_OK:
-        import pytest
-
-        pytest.skip("splitting in processes needs fork (Linux)")
-    transcripts = _corpus_sample()
-    expected = sentence_spans(transcripts)
-    parent = os.getpid()
-    real = sentences._spans
-
-    def only_in_the_parent(batch, batch_size):
-        if os.getpid() != parent:
-            raise MemoryError("child out of memory")
-        return real(batch, batch_size)
-
-    monkeypatch.setattr(sentences, "_spans", only_in_the_parent)
-    assert sentence_spans(transcripts, processes=2) == expected
-
-
-def test_default_processes_follows_the_setting_and_the_thread(monkeypatch):
-    import threading
-
-    from cotag.corpus import sentences
-
-    monkeypatch.setenv("COTAG_IMPORT_PROCESSES", "3")
-    assert sentences.default_processes() == 3
-    monkeypatch.setenv("COTAG_IMPORT_PROCESSES", "1")
-    assert sentences.default_processes() == 1
-    monkeypatch.delenv("COTAG_IMPORT_PROCESSES")
-    monkeypatch.setattr(sentences, "_FORK_OK", True)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 0.5, 0.5))
-    assert sentences.default_processes() == 2  # a second core is free
-    monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.0, 3.0))
-    assert sentences.default_processes() == 1  # a busy machine: a child would only compete
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
-    assert sentences.default_processes() == 1  # one core
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    seen = []
-    worker = threading.Thread(target=lambda: seen.append(sentences.default_processes()))
-    worker.start()
-    worker.join()
-    assert seen == [1]  # never fork beside a front end's other threads
 
 
 def test_a_turn_that_starts_inside_a_word_still_gets_its_own_tokens():

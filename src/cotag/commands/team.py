@@ -85,6 +85,18 @@ def add_coder(name: str = typer.Argument(..., help="Coder name; also the Postgre
                    "(or adds it to the URL as NAME:PASSWORD@)")
 
 
+@team_app.command("role")
+def role(name: str = typer.Argument(..., help="The coder's name."),
+         lead: bool = typer.Option(..., "--lead/--coder", help="Make NAME a lead, or a plain coder."),
+         by: str = typer.Option("", "--by", envvar="COTAG_LEAD", help="Who makes the change (for the log).")) -> None:
+    """Make a coder a lead (or a lead a coder); on PostgreSQL this also changes the role's grants."""
+    from cotag.team import set_role
+
+    result = set_role(open_project(), name=name, lead=lead, by=by)
+    changed = result.get("changed", True)
+    typer.echo(f"{name} is {'now' if changed else 'already'} a {result['role']}")
+
+
 @team_app.command("coders")
 def coders(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Each coder, their role, and whether a PostgreSQL role of that name may log in."""

@@ -92,22 +92,17 @@ CHUNK_FILES = 200
 
 
 def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | None = None,
-                 actor: str = "", progress: ProgressCallback | None = None,
-                 processes: int | None = None) -> ImportReport:
+                 actor: str = "", progress: ProgressCallback | None = None) -> ImportReport:
     """Import every transcript under paths. A bad file is reported and skipped; the rest still imports.
 
-    Everything happens in the caller's session, so one import is one transaction. ``processes``:
-    how many processes split sentences (default: sentences.default_processes()).
+    Everything happens in the caller's session, so one import is one transaction.
     """
-    from cotag.corpus.sentences import default_processes
-
     report = ImportReport()
     files, problems = collect_files(paths)
     report.errors.extend(problems)
     total = len(files)
     run = _ImportRun(session=session, report=report, group=group, actor=actor,
-                   known_hashes=doc_store.documents_by_hash(session),
-                   processes=default_processes() if processes is None else processes)
+                   known_hashes=doc_store.documents_by_hash(session))
     for first in range(0, total, CHUNK_FILES):
         chunk = files[first : first + CHUNK_FILES]
 
@@ -130,7 +125,6 @@ class _ImportRun:
     group: str | None
     actor: str
     known_hashes: dict[str, str]  # content hash -> external id, in the project or imported in this run
-    processes: int = 1
     seen_ids: dict[str, Path] = field(default_factory=dict)  # external id -> file, in this run
 
     def import_files(self, files: list[Path], step: Callable[[int, str], None]) -> None:
@@ -208,7 +202,7 @@ class _ImportRun:
         events = []
         new_documents: list[tuple[dict, list]] = []  # (values, units) of documents the project lacks
         for (transcript, external_id, doc_group, meta, digest, existing), spans in zip(
-                todo, sentence_spans([t for t, *_ in todo], processes=self.processes)):
+                todo, sentence_spans([t for t, *_ in todo])):
             speakers = [(turn.speaker, turn.is_interviewer) for turn in transcript.turns]
             # Plain tuples in UnitRow's field order: an import makes tens of thousands of them.
             units = [(i, start, end, turn, *speakers[turn]) for i, (turn, start, end) in enumerate(spans)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from cotag.errors import CotagError, NotFound
+from cotag.errors import CotagError, NotFound, PermissionDenied
 from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_CONSENSUS, ROLE_LEAD, Coder
 
 ROLES = (ROLE_CODER, ROLE_LEAD, ROLE_CONSENSUS)
@@ -23,7 +23,12 @@ def require_coder(session: Session, *, name: str) -> Coder:
 
 
 def get_or_create_coder(session: Session, *, name: str, role: str = ROLE_CODER) -> Coder:
-    """Coders are created on first use; asking for the lead role promotes an existing coder."""
+    """Coders are created on first use with `role`; an existing coder keeps the role they have.
+
+    Nobody becomes a lead by asking for it here: a plain coder who could promote
+    themselves could rule on their own disagreements (see `require_lead`). A role is
+    changed explicitly and logged (`cotag team role NAME --lead`, `cotag.team.set_role`).
+    """
     name = name.strip()
     if not name:
         raise CotagError("a coder needs a name")
@@ -36,11 +41,22 @@ def get_or_create_coder(session: Session, *, name: str, role: str = ROLE_CODER) 
         coder = Coder(name=name, role=role)
         session.add(coder)
         session.flush()
-    elif role == ROLE_LEAD and coder.role == ROLE_CODER:
-        coder.role = ROLE_LEAD
-        session.add(coder)
-        session.flush()
     return coder
+
+
+def require_lead(session: Session, *, name: str) -> Coder:
+    """The lead making a change: created as a lead on first use; an existing plain coder is refused."""
+    name = (name or "").strip()
+    if not name:
+        raise PermissionDenied("a lead's name is needed (--lead NAME)")
+    if name == CONSENSUS_CODER:
+        raise PermissionDenied(f"{CONSENSUS_CODER!r} is the consensus coding, not a person: give the lead's name")
+    coder = get_coder(session, name=name)
+    if coder is not None and coder.role != ROLE_LEAD:
+        raise PermissionDenied(f"{name} is a coder, not a lead: only a lead rules on disagreements, writes the "
+                               "consensus coding and changes the codebook (the project's owner can make "
+                               f"{name} a lead with `cotag team role {name} --lead`)")
+    return coder or get_or_create_coder(session, name=name, role=ROLE_LEAD)
 
 
 def consensus_coder(session: Session) -> Coder:
