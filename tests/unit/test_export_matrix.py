@@ -309,3 +309,22 @@ def _themes(path: Path) -> dict[str, str]:
 
     walk(yaml.safe_load(path.read_text(encoding="utf-8"))["codes"], None)
     return found
+
+
+def test_share_is_over_the_interviews_the_coding_covers(project):
+    """An interview the chosen coder has not coded is neither a mention nor a non-mention."""
+    from cotag.store import progress as progress_store
+    from cotag.store.models import PROGRESS_DONE
+
+    ids = build_study(project)
+    bob = matrix(project, Scope(coders=("bob",)), by="group")  # bob coded E001 and G002 only
+    assert bob.n == {"expert": 1, "graduate": 1, "total": 2}
+    assert bob.share.at["retention", "total"] == 0.5 and bob.share.at["family", "graduate"] == 1.0
+    with project.session() as session:
+        coder = get_or_create_coder(session, name="bob")
+        progress_store.touch(session, coder_id=coder.id, document_id=ids["docs"]["E002"], status=PROGRESS_DONE)
+    bob = matrix(project, Scope(coders=("bob",)), by="group")  # E002 done with no code: it now counts
+    assert bob.n == {"expert": 2, "graduate": 1, "total": 3}
+    assert bob.share.at["wages", "expert"] == 0.5
+    everyone = matrix(project, by="group")
+    assert everyone.n == {"expert": 2, "graduate": 2, "total": 4}

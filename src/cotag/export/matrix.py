@@ -244,8 +244,8 @@ class AttributeMatrix:
             data[f"{column} (n={self.n[column]})"] = [
                 f"{r} ({s:.0%}) / {e}" for r, s, e in zip(self.respondents[column], self.share[column],
                                                          self.excerpts[column])]
-        legend = (f"Each cell: respondents who mention the code (share of the column's respondents) / coded "
-                  f"excerpts. Coding: {self.coding_label}."
+        legend = (f"Each cell: respondents who mention the code (share of the column's respondents whose "
+                  f"interviews this coding covers) / coded excerpts. Coding: {self.coding_label}."
                   + (" A code's row includes its sub-codes' codings." if self.rollup else ""))
         return [writers.Heading(f"Codes by {self.by}", 1), writers.Paragraph(legend),
                 writers.Table(writers.Grid(list(data), list(data.values())))]
@@ -287,7 +287,10 @@ def build_attribute_matrix(selection: Selection, *, by: str, age_bands: str = DE
         raise CotagError(f"--by: unknown attribute {by!r} (attributes: {', '.join(known)})")
     bands = parse_age_bands(age_bands) if by == AGE_BAND else []
     value_of: dict[int, str] = {}
+    coded = selection.coded_document_ids
     for document in selection.documents:
+        if document.id not in coded:
+            continue  # not coded yet: neither a mention nor a non-mention
         if by == AGE_BAND:
             value_of[document.id] = age_band(document_value(document, "age"), bands)
         else:

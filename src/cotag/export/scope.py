@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from cotag.errors import CotagError
 from cotag.export.attribution import format_value
-from cotag.store.models import CONSENSUS_CODER, Code, Coder, Coding, Document, Unit
+from cotag.store.models import CONSENSUS_CODER, PROGRESS_DONE, Code, Coder, Coding, Document, Progress, Unit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -209,6 +209,8 @@ class Selection:
     codings: Codings
     project_attributes: list[str] = field(default_factory=list)  # every document's, not only those in scope
     units: UnitTable | None = None  # loaded when quotes or unit co-occurrence need them
+    # Documents in scope that the chosen coding has covered: a coding there, or marked done.
+    coded_document_ids: frozenset[int] = frozenset()
 
     @property
     def documents_by_id(self) -> dict[int, Respondent]:
@@ -432,5 +434,26 @@ def resolve(session: Session, scope: Scope, *, with_text: bool = False, with_uni
         codings = load_codings(session, coders=coders, code_ids=code_ids,
                                document_ids={d.id for d in documents} if filtered else None)
         units = load_units(session, set(codings.document_id.tolist())) if with_units else None
+        coded = coded_documents(session, coders=coders, codings=codings, documents=documents)
     return Selection(tree=tree, code_ids=code_ids, coders=coders, coding_label=label, documents=documents,
-                     codings=codings, project_attributes=every_key, units=units)
+                     codings=codings, project_attributes=every_key, units=units, coded_document_ids=coded)
+
+
+def coded_documents(session: Session, *, coders: list[str] | None, codings: Codings,
+                    documents: list[Respondent]) -> frozenset[int]:
+    """Documents in scope that the chosen coders have coded: one of their codings there, or marked done.
+
+    A share of respondents is over these only: an interview nobody has coded yet cannot say
+    that its respondent did not mention a theme. "Done" counts a document coded with no code
+    at all. With --codes, a document coded only with other codes still counts (it was coded).
+    """
+    query = select(Progress.document_id).join(Coder, Coder.id == Progress.coder_id)
+    coding_query = select(Coding.document_id).join(Coder, Coder.id == Coding.coder_id).where(
+        Coding.deleted_at.is_(None))
+    if coders is not None:
+        query = query.where(Coder.name.in_(coders))
+        coding_query = coding_query.where(Coder.name.in_(coders))
+    done = {row[0] for row in _rows(session, query.where(Progress.status == PROGRESS_DONE).distinct())}
+    with_codings = {row[0] for row in _rows(session, coding_query.distinct())}
+    in_scope = {d.id for d in documents}
+    return frozenset((done | with_codings | set(codings.document_id.tolist())) & in_scope)
