@@ -106,7 +106,8 @@ async def test_table_matches_the_core_and_low_codes_are_red(coded):
         assert str(dict((str(r[0]), r) for r in shown)["push"][-1]).startswith("no variation")
         header = str(screen.query_one("#ag-header").render())
         assert "rule: unit: sentence; a sentence carries a code when" in header
-        assert "2 codes below .667: wages, corruption" in header or "2 codes below .667: corruption, wages" in header
+        assert "2 codes below .667 · pooled alpha" in header
+        assert "below: wages, corruption" in header or "below: corruption, wages" in header
 
 
 async def test_drill_down_and_jump_into_the_transcript(coded):

@@ -90,6 +90,8 @@ def test_shifted_boundaries_land_on_whole_words():
     text = " ".join(words) + "."
     assert snap_to_words("wages are low", 2, 7) == (0, 9)  # "ges a" widens to "wages are"
     assert snap_to_words("wages are low", 5, 10) == (6, 9)  # " are " loses its spaces
+    assert snap_to_words("R: Well, pay", 1, 8) == (3, 8)  # ": Well," starts at the word
+    assert snap_to_words('he said "low pay"', 7, 12) == (8, 12)  # the opening quote stays
     ref = [("wages", *snap_to_words(text, s, s + 30)) for s in range(0, len(text) - 40, 50)]
     spans = perturb(ref, [], len(text), CODES, 1.0 - 1e-9, coder_rng(2, "x"), text=text)
     spans += perturb(ref, [], len(text), CODES, 0.5, coder_rng(3, "y"), text=text)
@@ -97,7 +99,7 @@ def test_shifted_boundaries_land_on_whole_words():
     for _, s, e in spans:
         assert not (s > 0 and text[s - 1].isalnum() and text[s].isalnum()), text[s - 5:e]
         assert not (e < len(text) and text[e - 1].isalnum() and text[e].isalnum()), text[s:e + 5]
-        assert not text[s].isspace() and not text[e - 1].isspace()
+        assert text[s].isalnum() and not text[e - 1].isspace()
 
 
 def test_choose_documents():

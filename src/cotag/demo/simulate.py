@@ -65,13 +65,17 @@ def coder_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
+OPENERS = frozenset("\"«“„‘([")
+
+
 def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen (start, end) to whole words and drop white space at either edge."""
+    """Widen (start, end) to whole words; start at a word or its opening quote, end before white space."""
     while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
     while 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
         end += 1
-    while start < end - 1 and text[start].isspace():
+    # a selection starts at a word (or the quote or bracket that opens it), never at ": " or ", "
+    while start < end - 1 and not (text[start].isalnum() or text[start] in OPENERS):
         start += 1
     while end > start + 1 and text[end - 1].isspace():
         end -= 1

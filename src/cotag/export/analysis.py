@@ -95,7 +95,8 @@ class Analysis:
 
     @property
     def respondents(self) -> int:
-        return len(self.selection.documents)
+        """Respondents whose interviews the chosen coding covers (the shares' denominator)."""
+        return len(self.selection.coded_document_ids)
 
     def comparisons(self) -> list[str]:
         """Attributes to compare by: the study's usual ones the project has, then the rest (not per document)."""

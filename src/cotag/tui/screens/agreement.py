@@ -39,7 +39,7 @@ AGREEMENT_KEYS = [
 
 SCREEN_CSS = """
 AgreementScreen { layout: vertical; }
-#ag-header { height: auto; padding: 0 1; background: $boost; }
+#ag-header { height: auto; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
 #ag-codes { height: 1fr; }
 #ag-units-title { height: 1; padding: 0 1; background: $boost; }
 #ag-units { height: 1fr; }
@@ -161,19 +161,22 @@ class AgreementScreen(Screen[None]):
         coders = ", ".join(f"{c} ({len(report.coded[c])} docs)" for c in report.coders)
         pooled = fmt(v.pooled.value) if v.pooled.value is not None else f"undefined ({v.pooled.undefined_reason})"
         below = report.below_threshold(self.view)
-        lines = Text()
-        lines.append(f"coders: {coders}; {len(report.documents)} documents coded by two or more\n")
-        lines.append(f"rule: {report.rule}\n", style="dim")
-        lines.append(f"{VIEW_TITLES[self.view]}: {v.denominator}\n")
-        lines.append(f"pooled alpha over {v.pooled.n_units} (unit, code) decisions: {pooled}; "
-                     f"mean of per-code alpha (descriptive): {fmt(v.mean_alpha)}\n")
+        # Four short lines, each cut at the screen's edge rather than wrapped, so the table keeps
+        # the room on an 80x24 terminal; the codes below threshold are highlighted in the table.
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        lines.append(f"{report.kind} units · {len(report.documents)} documents coded by two or more · "
+                     f"coders: {coders}\n")
         if below:
-            lines.append(f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}: "
-                         f"{', '.join(below)}",
-                         style=BELOW_STYLE)
+            lines.append(f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}", style=BELOW_STYLE)
         else:
             lines.append(f"no code with a defined alpha below {THRESHOLD_TEXT}")
-        lines.append("   t: unit  v: view  enter: units / open transcript  escape: close", style="dim")
+        lines.append(f" · pooled alpha {pooled} (mean per-code {fmt(v.mean_alpha)}) over {v.pooled.n_units} "
+                     f"(unit, code) decisions")
+        if below:
+            lines.append(f" · below: {', '.join(below)}", style=BELOW_STYLE)
+        lines.append("\n")
+        lines.append(f"{VIEW_TITLES[self.view]}: {v.denominator}\n", style="dim")
+        lines.append(f"rule: {report.rule}", style="dim")
         header.update(lines)
         kappa = "κ Cohen" if report.kappa_name == "cohen_kappa" else "κ Fleiss"
         for label, key in (("code", "code"), ("alpha", "alpha"), (kappa, "kappa"), ("agree", "agree"),
