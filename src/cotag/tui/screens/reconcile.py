@@ -35,7 +35,7 @@ RECONCILE_KEYS = [
 SCREEN_CSS = """
 #rc-progress { height: 1; padding: 0 1; background: $boost; }
 #rc-body { height: 1fr; }
-#rc-list { width: 44; }
+#rc-list { width: 30%; min-width: 31; max-width: 44; }
 #rc-detail { width: 1fr; padding: 0 1; }
 #rc-context { margin-bottom: 1; }
 #rc-sides { height: auto; margin-bottom: 1; }
@@ -111,11 +111,13 @@ class ReconcileScreen(Screen[None]):
         yield Static("loading…", id="rc-progress")
         with Horizontal(id="rc-body"):
             yield OptionList(id="rc-list")
+            # The two readings first: on an 80x24 terminal they are what must be in view; the
+            # passage in context and the code's definition follow.
             with VerticalScroll(id="rc-detail"):
-                yield Static("", id="rc-context")
                 with Horizontal(id="rc-sides"):
                     yield Static("", id="rc-a", classes="rc-side")
                     yield Static("", id="rc-b", classes="rc-side")
+                yield Static("", id="rc-context")
                 yield Static("", id="rc-definition")
         yield Static("", id="rc-status")
         yield Footer()
