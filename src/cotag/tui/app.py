@@ -147,13 +147,13 @@ class CotagApp(App[None]):
         if fresh.entries != self.codebook.entries:
             self.call_from_thread(self.codebook_changed, fresh)
 
-    def codebook_changed(self, fresh: Codebook) -> None:
+    def show_codebook(self, fresh: Codebook) -> None:
         """Put `fresh` in every panel and reload the open transcript (a merge or recode moves codings)."""
         from cotag.tui.screens.transcript import TranscriptScreen
         from cotag.tui.widgets.codebook_panel import CodebookPanel
         from cotag.tui.widgets.transcript_view import TranscriptView
 
-        old, self.codebook = self.codebook, fresh
+        self.codebook = fresh
         for screen in self.screen_stack:
             for panel in screen.query(CodebookPanel):
                 panel.set_codebook(fresh)
@@ -161,6 +161,11 @@ class CotagApp(App[None]):
                 view.set_codebook(fresh)
             if isinstance(screen, TranscriptScreen) and screen.transcript is not None:
                 screen.load(screen.document_id, unit=screen.query_one(TranscriptView).cursor)
+
+    def codebook_changed(self, fresh: Codebook) -> None:
+        """Someone else changed the codebook: show it, and say what changed."""
+        old = self.codebook
+        self.show_codebook(fresh)
         added = [e.name for e in fresh.active if e.key not in old.by_key]
         gone = [e.name for e in old.active if e.key in fresh.by_key and not fresh.by_key[e.key].active]
         renamed = [f"{e.name} → {fresh.by_key[e.key].name}" for e in old.entries

@@ -397,16 +397,5 @@ def refresh_app_codebook(app) -> None:
 
 
 def _apply_codebook(app, codebook: Codebook) -> None:
-    from cotag.tui.screens.transcript import TranscriptScreen
-    from cotag.tui.widgets.codebook_panel import CodebookPanel
-    from cotag.tui.widgets.transcript_view import TranscriptView
-
-    app.codebook = codebook
-    for screen in app.screen_stack:
-        for panel in screen.query(CodebookPanel):
-            panel.set_codebook(codebook)
-        for view in screen.query(TranscriptView):
-            view.set_codebook(codebook)
-        # A merge, split or recode may have changed the codes of codings on screen: read them again.
-        if isinstance(screen, TranscriptScreen) and screen.transcript is not None:
-            screen.load(screen.document_id, unit=screen.query_one(TranscriptView).cursor)
+    # The lead's own change: shown at once, without the note the poll gives for changes made elsewhere.
+    app.show_codebook(codebook)
