@@ -6,11 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test check bench corpus clean
 
+# compileall: the editable install leaves src/ uncompiled, and where PYTHONDONTWRITEBYTECODE is set
+# every command would compile cotag's modules again as it starts.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "cotag needs Python 3.11 or newer (found %s)" % sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m compileall -q src
 	@touch $(STAMP)
 
 demo: $(STAMP)

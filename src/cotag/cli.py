@@ -115,8 +115,12 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
         paths = project.transcript_folders
         if not paths:
             fail("no transcript files or folders given and cotag.toml names none ([transcripts] folders)")
-    report = with_progress(lambda progress: services.import_transcripts(
-        project, paths=list(paths), group=group, progress=progress), quiet=as_json)
+    try:
+        report = with_progress(lambda progress: services.import_transcripts(
+            project, paths=list(paths), group=group, progress=progress), quiet=as_json)
+    finally:
+        # Closed as soon as the work is done: the WAL is checkpointed before anything else can fail.
+        project.close()
     if as_json:
         emit_json(report.as_dict())
     else:

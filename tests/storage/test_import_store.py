@@ -81,6 +81,21 @@ def test_many_documents_keep_their_own_ids_and_units(project, tmp_path):
         assert documents.total_units(session) == sum(n + 2 for n in range(12))
 
 
+def test_units_written_many_rows_per_statement_all_land(project, tmp_path, monkeypatch):
+    # SQLite gets multi-row INSERTs; a small batch size makes the statements split mid-document.
+    monkeypatch.setattr(documents, "_SQLITE_ROWS_PER_INSERT", 7)
+    for n in range(3):
+        write(tmp_path, f"M{n}.txt", "R: " + " ".join(f"Point {n}.{k}." for k in range(20)))
+    import_(project, tmp_path)
+    with project.session() as session:
+        for n in range(3):
+            doc = documents.require_document(session, external_id=f"M{n}")
+            units = documents.list_units(session, document_id=doc.id)
+            assert [u.index for u in units] == list(range(20))
+            assert [doc.text[u.start:u.end] for u in units] == [f"Point {n}.{k}." for k in range(20)]
+        assert documents.total_units(session) == 60
+
+
 def test_documents_come_back_in_the_order_they_went_in(project):
     rows = [{"external_id": f"X{n}", "text": f"text {n}", "content_hash": f"h{n}"} for n in (5, 1, 3, 2, 4)]
     with project.session() as session:

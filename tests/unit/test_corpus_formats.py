@@ -472,3 +472,20 @@ def test_yaml_error_names_the_line_where_an_unclosed_bracket_opened(tmp_path):
     e = error_of(write(tmp_path, "open.md", "---\nid: E001\nplace: [Almaty\ngroup: expert\n---\nR: text\n"))
     assert e.line == 4  # where the parser gave up
     assert "(while parsing a flow sequence that starts at line 3)" in str(e)
+
+
+def test_counting_words_in_turns_at_once_equals_counting_each_slice():
+    """count_words_in (one numpy pass) must count exactly what the regex counts slice by slice."""
+    import random
+
+    from cotag.corpus.importer import count_words, count_words_in
+
+    alphabet = "ab Zé_9 ,.—\n\tЖқәҰ١٢ 漢字 🙂\u0301'-"
+    rng = random.Random(3)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        cuts = sorted(rng.randint(0, len(text)) for _ in range(2 * rng.randint(0, 4)))
+        ranges = list(zip(cuts[::2], cuts[1::2]))
+        assert count_words_in(text, ranges) == sum(count_words(text[s:e]) for s, e in ranges), (text, ranges)
+    assert count_words_in("Interviewer: Why? R: Low pay, really.", [(13, 17), (21, 37)]) == 4
+    assert count_words_in("", []) == 0

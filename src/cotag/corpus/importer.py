@@ -11,6 +11,8 @@ from typing import Callable, Iterable
 
 from sqlmodel import Session
 
+from cotag.bulk import collector_paused
+
 from cotag.errors import CotagError
 from cotag.store import documents as doc_store
 from cotag.store.events import log_events
@@ -86,6 +88,33 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def count_words_in(text: str, ranges: Iterable[tuple[int, int]]) -> int:
+    """``sum(count_words(text[start:end]) for start, end in ranges)``, in one numpy pass over the text.
+
+    The regex, one slice at a time, cost 0.08 s of the demo corpus's import; this costs a fifth of that.
+    A ``\\w`` character is one that str.isalnum() accepts, or "_" (so say re's docs; checked for every
+    code point), so a table of the text's distinct characters marks the word characters, and a word
+    is a run of them.
+    """
+    import numpy
+
+    bounds = numpy.array([(start, end) for start, end in ranges if end > start], dtype=numpy.int64).reshape(-1, 2)
+    if not len(bounds):
+        return 0
+    codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+    present = numpy.bincount(codes)
+    is_word_char = numpy.zeros(len(present), dtype=bool)
+    is_word_char[[c for c in numpy.flatnonzero(present).tolist() if chr(c).isalnum() or c == 0x5F]] = True
+    is_word = is_word_char[codes]
+    word_start = is_word.copy()  # a word character after a non-word one, or at the text's start
+    word_start[1:] &= ~is_word[:-1]
+    starts_before = numpy.zeros(len(codes) + 1, dtype=numpy.int64)
+    numpy.cumsum(word_start, out=starts_before[1:])
+    start, end = bounds[:, 0], bounds[:, 1]
+    # Words that start inside each range, and a word the range's start cuts, which the slice counts.
+    return int((starts_before[end] - starts_before[start]).sum() + (is_word[start] & ~word_start[start]).sum())
+
+
 # Files read, split and stored together. One chunk holds the demo corpus; a bigger corpus goes
 # through in several, so memory holds one chunk's texts and units rather than the whole corpus's.
 CHUNK_FILES = 200
@@ -97,6 +126,12 @@ def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | 
 
     Everything happens in the caller's session, so one import is one transaction.
     """
+    with collector_paused():
+        return _import_paths(session, paths=paths, group=group, actor=actor, progress=progress)
+
+
+def _import_paths(session: Session, *, paths: Iterable[Path | str], group: str | None,
+                  actor: str, progress: ProgressCallback | None) -> ImportReport:
     report = ImportReport()
     files, problems = collect_files(paths)
     report.errors.extend(problems)
@@ -207,7 +242,7 @@ class _ImportRun:
             # Plain tuples in UnitRow's field order: an import makes tens of thousands of them.
             units = [(i, start, end, turn, *speakers[turn]) for i, (turn, start, end) in enumerate(spans)]
             # Speaker labels are not the respondent's words.
-            words = sum(count_words(transcript.text[t.start:t.end]) for t in transcript.turns)
+            words = count_words_in(transcript.text, ((t.start, t.end) for t in transcript.turns))
             values = {"external_id": external_id, "group": doc_group, "text": transcript.text, "attributes": meta,
                       "content_hash": digest, "source_path": os.path.abspath(transcript.path),
                       "format": transcript.format, "words": words}

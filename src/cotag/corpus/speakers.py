@@ -209,11 +209,17 @@ def find_turns(text: str, metadata: Mapping[str, Any] | None = None) -> list[Tur
     is an unlabelled turn. Turns whose content is empty are dropped.
     """
     rules = SpeakerRules(metadata)
+    # A transcript repeats its few labels hundreds of times: each is judged once.
+    accepted: dict[tuple[str, str], bool] = {}
+    interviewer: dict[str, bool] = {}
     labels: list[tuple[int, int, str]] = []  # (line start, content start, speaker)
     for m in _LABEL_LINE.finditer(text):
         form = m.lastgroup or "plain"
         label = m.group(form).strip()
-        if rules.accepts(label, form):
+        verdict = accepted.get((label, form))
+        if verdict is None:
+            verdict = accepted[label, form] = rules.accepts(label, form)
+        if verdict:
             labels.append((m.start(), m.end(), label))
     if not labels:
         return paragraph_turns(text)
@@ -226,5 +232,7 @@ def find_turns(text: str, metadata: Mapping[str, Any] | None = None) -> list[Tur
         region_end = labels[i + 1][0] if i + 1 < len(labels) else len(text)
         start, end = _trimmed(text, content_start, region_end)
         if end > start:
-            turns.append(Turn(start, end, speaker, rules.is_interviewer(speaker)))
+            if speaker not in interviewer:
+                interviewer[speaker] = rules.is_interviewer(speaker)
+            turns.append(Turn(start, end, speaker, interviewer[speaker]))
     return turns

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlmodel import Session, select
 
+from cotag.bulk import collector_paused
 from cotag.errors import CotagError
 from cotag.export.attribution import format_value
 from cotag.store.models import CONSENSUS_CODER, PROGRESS_DONE, Code, Coder, Coding, Document, Progress, Unit
@@ -375,20 +374,8 @@ def _rows(session: Session, query) -> list[tuple]:
         cursor.close()
 
 
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cycle collector while tens of thousands of rows are built.
-
-    The rows hold no reference cycles, so collection passes find nothing; with many live objects each pass
-    walks all of them, which cost a corpus-wide export a third of its time, unevenly.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# Exports build tens of thousands of rows: the cycle collector is paused while they do (see cotag.bulk).
+bulk = collector_paused
 
 
 def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[int] | None,
