@@ -289,10 +289,16 @@ def _describe(value: Any) -> str:
 
 
 def _text(value: Any) -> str | None:
-    """Text from a scalar: strings as they are, whole numbers as digits."""
+    """Text from a scalar: strings as they are, whole numbers as written (``key: 01`` is "01")."""
     if isinstance(value, str):
         return str(value)
     if isinstance(value, int) and not _is_bool(value):
+        if type(value) is not int:
+            # ruamel keeps how a number with a leading zero, 0x, 0o or "_" was written (a
+            # ScalarInt); str() would turn "01" into "1" and "0x1f" into "31". Write it back out.
+            out = StringIO()
+            YAML(typ="rt").dump(value, out)
+            return out.getvalue().split("\n", 1)[0]
         return str(int(value))
     return None
 
@@ -855,7 +861,19 @@ def parse_codebook_text(
     ``(None, problems)`` otherwise, with every problem found, in line order.
     Never raises for problems in the text.
     """
-    return _Checker(filename).run(text)
+    try:
+        return _Checker(filename).run(text)
+    except RecursionError:
+        # The YAML reader recurses once per level: some 150 levels of nesting exhaust Python's stack.
+        return None, [
+            CodebookProblem(
+                filename,
+                None,
+                None,
+                "the file is nested too deeply to read (codes inside codes more than 100 levels "
+                "deep?); write deep codes flat, naming their parent with 'parent:'",
+            )
+        ]
 
 
 def _read_text(path: Path) -> tuple[str | None, list[CodebookProblem]]:

@@ -322,3 +322,33 @@ def test_status_in_words(proj, tmp_path):
     assert lines[0].startswith("project   study")
     assert "documents 2: (no group) 1, expert 1" in lines
     assert "units     8" in lines and "codings   0" in lines
+
+
+def test_a_file_name_that_is_not_utf8_is_an_error_for_that_file_only(proj, tmp_path):
+    import os
+
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "good.txt").write_text("I: Why?\nR: Pay.\n", encoding="utf-8")
+    # "Интервью.txt" in Windows-1251, as a zip made on Windows unpacks on Linux.
+    bad = os.path.join(os.fsencode(folder), "Интервью.txt".encode("cp1251"))
+    try:
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("I: Why?\nR: Family.\n")
+    except OSError:
+        pytest.skip("this file system accepts only UTF-8 file names")
+    result = cli("import", str(folder), "--json", project=proj)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["added"] == ["good"]
+    assert len(report["errors"]) == 1 and "the file name is not valid UTF-8" in report["errors"][0]
+
+
+def test_a_file_named_twice_is_imported_once(proj, tmp_path):
+    folder = tmp_path / "twice"
+    folder.mkdir()
+    (folder / "T1.txt").write_text("I: Why?\nR: Pay.\n", encoding="utf-8")
+    result = cli("import", str(folder), str(folder / "T1.txt"), str(folder / "." / "T1.txt"), "--json", project=proj)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["added"] == ["T1"] and report["errors"] == []

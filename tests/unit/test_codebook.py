@@ -912,3 +912,50 @@ def test_codebook_doc_lists_exactly_the_reserved_characters():
     section = doc[doc.index("The reserved single characters are"):]
     listed = re.search(r"^`([^`]+)`$", section, re.MULTILINE).group(1).split()
     assert sorted(listed) == sorted(RESERVED_KEYS) and len(listed) == len(set(listed))
+
+
+def test_numbers_are_read_as_written_where_text_is_expected(tmp_path):
+    """`key: 01` is the key "01", not "1": numbered codes keep their zeros (and 0x.., 1_000 their form)."""
+    codebook, problems = parse(
+        """\
+        codebook: 2021
+        codes:
+          - key: 01
+            name: 010
+          - key: 1
+            name: One
+          - key: 0x1f
+            name: 1_000
+          - key: child
+            name: Child
+            parent: 01
+        """
+    )
+    assert problems == []
+    assert codebook.title == "2021"
+    assert [(c.key, c.name, c.parent) for c in codebook.codes] == [
+        ("01", "010", None), ("child", "Child", "01"), ("1", "One", None), ("0x1f", "1_000", None)]
+    problem = only_problem(
+        """\
+        codes:
+          - key: a
+            name: A
+            shortcut: 07
+        """
+    )
+    assert "shortcut '07' is longer than one character" in problem.message
+
+
+def test_a_too_deeply_nested_codebook_is_a_problem_not_a_crash(tmp_path):
+    lines, indent = ["codes:"], "  "
+    for i in range(300):
+        lines += [f"{indent}- key: k{i}", f"{indent}  name: K{i}", f"{indent}  children:"]
+        indent += "    "
+    lines[-1] = lines[-1].replace("children:", "description: deepest")
+    path = tmp_path / "deep.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    codebook, problems = check_codebook(path)
+    assert codebook is None
+    assert [str(p) for p in problems] == [
+        (f"{path}: the file is nested too deeply to read (codes inside codes more than 100 levels deep?); "
+         "write deep codes flat, naming their parent with 'parent:'")]

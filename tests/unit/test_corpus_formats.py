@@ -489,3 +489,93 @@ def test_counting_words_in_turns_at_once_equals_counting_each_slice():
         assert count_words_in(text, ranges) == sum(count_words(text[s:e]) for s, e in ranges), (text, ranges)
     assert count_words_in("Interviewer: Why? R: Low pay, really.", [(13, 17), (21, 37)]) == 4
     assert count_words_in("", []) == 0
+
+
+# --- messy real-world material (QA round) ---------------------------------------------------
+
+
+def test_docx_keeps_tracked_insertions_content_controls_fields_and_page_breaks(tmp_path):
+    """python-docx's Paragraph.text drops runs inside w:ins, inline w:sdt, w:smartTag and
+    w:fldSimple, and gives "" for a page break; a transcript must not lose those words."""
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("Interviewer: What did you earn?")
+    body = document.element.body
+    paragraph = parse_xml(
+        f'<w:p {nsdecls("w")}><w:r><w:t xml:space="preserve">Respondent: I earned </w:t></w:r>'
+        '<w:ins w:id="1" w:author="T" w:date="2020-01-01T00:00:00Z">'
+        '<w:r><w:t xml:space="preserve">two hundred </w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="T" w:date="2020-01-01T00:00:00Z">'
+        "<w:r><w:delText>three hundred </w:delText></w:r></w:del>"
+        "<w:r><w:t>dollars.</w:t></w:r>"
+        '<w:sdt><w:sdtContent><w:r><w:t xml:space="preserve"> It was nothing.</w:t></w:r></w:sdtContent></w:sdt>'
+        '<w:smartTag w:uri="x" w:element="place"><w:r><w:t xml:space="preserve"> In Almaty.</w:t></w:r></w:smartTag>'
+        '<w:fldSimple w:instr="DATE"><w:r><w:t xml:space="preserve"> In 2020.</w:t></w:r></w:fldSimple>'
+        "</w:p>"
+    )
+    body.insert(len(body) - 1, paragraph)
+    p = document.add_paragraph("Interviewer: And then?")
+    p.add_run().add_break(WD_BREAK.PAGE)
+    p.add_run("Next page.")
+    document.save(str(tmp_path / "tracked.docx"))
+    tr = read_transcript(tmp_path / "tracked.docx")
+    assert turn_view(tr) == [
+        ("Interviewer", True, "What did you earn?"),
+        ("Respondent", False, "I earned two hundred dollars. It was nothing. In Almaty. In 2020."),
+        ("Interviewer", True, "And then?\nNext page."),
+    ]
+
+
+def test_front_matter_leading_zeros_and_times_stay_text(tmp_path):
+    """YAML 1.1 reads 010 as octal 8 and 10:30 as 630; an interview id 010 must stay '010'."""
+    tr = read_transcript(write(tmp_path, "x.md", "---\nid: 010\nseq: 007\ntime: 10:30\nlength: 1:05:30\n"
+                                                 "age: 34\nshare: 0.5\nbig: 1_000\ndate: 2021-03-04\n---\nR: text.\n"))
+    assert tr.metadata == {"id": "010", "seq": "007", "time": "10:30", "length": "1:05:30", "age": 34,
+                           "share": 0.5, "big": 1000, "date": "2021-03-04"}
+
+
+def test_utf16_without_bom_is_named_not_called_binary(tmp_path):
+    for codec in ("utf-16-le", "utf-16-be"):
+        e = error_of(write(tmp_path, f"{codec}.txt", "Интервьюер: Почему?\nРеспондент: Да.\n", encoding=codec))
+        assert "UTF-16 text without a byte order mark" in str(e) and "save the file as UTF-8" in str(e)
+    e = error_of(write(tmp_path, "bin.txt", bytes(range(256)) * 20))
+    assert "binary file" in str(e)
+
+
+def test_vtt_cue_right_below_the_header_is_not_dropped(tmp_path):
+    tr = read_transcript(write(tmp_path, "nb.vtt", "WEBVTT\nKind: captions\n1\n00:00:01.000 --> 00:00:02.000\n"
+                                                   "<v Asel>First cue.\n\n00:00:03.000 --> 00:00:04.000\n"
+                                                   "<v Dana>Second.\n"))
+    assert tr.text == "Asel: First cue.\n\nDana: Second."
+    e = error_of(write(tmp_path, "bad.vtt", "WEBVTT\n00:00:01.000 --> 00:00:0x.000\nHello\n"))
+    assert e.line == 2 and "malformed cue timing" in str(e)
+
+
+def test_deeply_nested_front_matter_is_an_error_for_that_file(tmp_path):
+    e = error_of(write(tmp_path, "deep.md", "---\nx: " + "[" * 500 + "]" * 500 + "\n---\nR: text.\n"))
+    assert "front matter is nested too deeply" in str(e) and e.line == 2
+
+
+def test_control_characters_become_line_breaks_or_are_dropped(tmp_path):
+    """Word's plain text writes a manual line break as \\v and a page break as \\f; a NUL past the
+    first 8 KB would make PostgreSQL refuse the whole import; ESC would drive the terminal."""
+    tr = read_transcript(write(tmp_path, "c.txt", "Interviewer: Why?\vRespondent: Pay.\fR: Next page.\u2028Line."
+                                                  "\u2029Paragraph \x1b[1mbold\x07." + " word" * 3000 + "\x00 end.\n"))
+    assert "\x00" not in tr.text and "\x1b" not in tr.text and "\x07" not in tr.text
+    assert tr.text.startswith("Interviewer: Why?\nRespondent: Pay.\nR: Next page.\nLine.\n\nParagraph [1mbold.")
+    assert [t.speaker for t in tr.turns] == ["Interviewer", "Respondent", "R"]
+    # Two files with a byte order mark joined into one: the second BOM does not hide a label.
+    tr = read_transcript(write(tmp_path, "joined.txt", "\ufeffI: One?\nR: Yes.\n\ufeffI: Two?\nR: No.\n"))
+    assert turn_view(tr) == [("I", True, "One?"), ("R", False, "Yes."), ("I", True, "Two?"), ("R", False, "No.")]
+
+
+def test_a_front_matter_key_given_twice_is_an_error_not_a_silent_choice(tmp_path):
+    e = error_of(write(tmp_path, "twice.md", "---\nid: E1\ngender: male\ngender: female\n---\nR: text.\n"))
+    assert e.line == 4 and "found duplicate key 'gender'" in str(e)
+    # A merge key ("<<: *base") may still be overridden.
+    tr = read_transcript(write(tmp_path, "merge.md", "---\nbase: &b {gender: male}\nperson:\n  <<: *b\n"
+                                                     "  gender: female\n---\nR: text.\n"))
+    assert tr.metadata["person"] == {"gender": "female"}

@@ -166,3 +166,23 @@ def test_match_label_loose_accepts_capitalised_names():
     assert match_label("John Smith: Hello there", loose=True) == ("John Smith", len("John Smith: "))
     assert match_label("Interviewer: hi") == ("Interviewer", len("Interviewer: "))
     assert match_label("just text: here", loose=True) is None
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009"])
+def test_no_break_space_after_the_colon_still_makes_a_label(space):
+    text = f"Interviewer:{space}Why?\nРеспондент :{space}Зарплата.\nR:{space}Low."
+    assert contents(text, find_turns(text)) == [
+        ("Interviewer", True, "Why?"),
+        ("Респондент", False, "Зарплата."),
+        ("R", False, "Low."),
+    ]
+
+
+def test_a_time_before_the_label_as_transcription_services_write_it():
+    text = "[00:00:12] Interviewer: Why?\n[00:00:15] Respondent: Pay.\n00:01:02 I: And?\n(1:05.5) R: Family.\n10:30 Note: x"
+    assert contents(text, find_turns(text)) == [
+        ("Interviewer", True, "Why?"),
+        ("Respondent", False, "Pay."),
+        ("I", True, "And?"),
+        ("R", False, "Family.\n10:30 Note: x"),
+    ]

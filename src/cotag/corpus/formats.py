@@ -14,6 +14,50 @@ import yaml
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
+class _FrontMatterLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """YAML 1.1 without two of its number forms, which garble interview metadata: a leading
+    zero makes an octal number (``id: 010`` would be 8) and colons a base-60 one (``time: 10:30``
+    would be 630). Both stay text; other numbers are read as usual.
+
+    A key given twice in one mapping is an error, not the last one silently winning."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base" may be overridden
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # a list or mapping as a key: the constructor reports it
+                    continue
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"found duplicate key {key!r}", key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_FrontMatterLoader.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+)$"), list("-+0123456789")
+)
+_FrontMatterLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
 from cotag.corpus.speakers import SpeakerRules, Turn, find_turns, match_label
 from cotag.errors import CotagError
 
@@ -94,9 +138,19 @@ def _read_bytes(path: Path) -> bytes:
         raise TranscriptError(path, f"cannot read file: {e.strerror or e}") from None
 
 
+# Word writes a manual line break as a vertical tab and a page break as a form feed in plain
+# text; other apps use Unicode's line and paragraph separators. All are line breaks here.
+_LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n\n"})
+# Other control characters cannot be shown (ESC would even drive the terminal) and PostgreSQL
+# refuses NUL in text, so they are dropped; tab and newline stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]+")
+
+
 def _normalise(text: str) -> str:
-    text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # Byte order marks, at the start or where files with one were joined (cat a.txt b.txt).
+    text = text.replace("\ufeff", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    return _CONTROL.sub("", text)
 
 
 # Characters a Windows-1251 transcript is made of; anything else in bulk means a wrong guess.
@@ -130,6 +184,16 @@ def _decode(path: Path, data: bytes) -> str:
         except UnicodeDecodeError:
             raise TranscriptError(path, "cannot decode UTF-16 text (byte order mark present)") from None
     if b"\x00" in data[:8192]:
+        head = data[:8192]
+        for codec in ("utf-16-le", "utf-16-be"):  # text with every other byte NUL: UTF-16 without a BOM
+            try:
+                guess = head[: len(head) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(guess):
+                raise TranscriptError(
+                    path, f"UTF-16 text without a byte order mark ({codec.upper()}); save the file as UTF-8"
+                )
         raise TranscriptError(path, "binary file (contains NUL bytes); not a text transcript")
     try:
         return _normalise(data.decode("utf-8"))
@@ -180,7 +244,9 @@ def _load_front_matter(path: Path, block: str, first_line: int | None, where: st
     """Parse a YAML block; ``first_line`` is the file line of the block's first line."""
     try:
         # The C loader (libyaml) when present: five times faster on a corpus of front matters.
-        data = yaml.load(block, Loader=_SafeLoader) if block.strip() else {}
+        data = yaml.load(block, Loader=_FrontMatterLoader) if block.strip() else {}
+    except RecursionError:
+        raise TranscriptError(path, "front matter is nested too deeply", line=first_line) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
@@ -210,7 +276,10 @@ def _load_front_matter(path: Path, block: str, first_line: int | None, where: st
             f"front matter must be 'key: value' lines (a mapping), not a {type(data).__name__}",
             line=first_line,
         )
-    return _plain_metadata(path, data, [_MAX_FRONT_MATTER_NODES])
+    try:
+        return _plain_metadata(path, data, [_MAX_FRONT_MATTER_NODES])
+    except RecursionError:
+        raise TranscriptError(path, "front matter is nested too deeply", line=first_line) from None
 
 
 def split_front_matter(path: Path, text: str) -> tuple[dict, str]:
@@ -248,6 +317,16 @@ def _read_plain(path: Path, text: str, fmt: str) -> ParsedTranscript:
 
 _DOCX_FENCES = ("---", "—")  # Word's AutoCorrect may turn "---" into an em dash
 
+# The text-bearing children of a paragraph's runs, wherever the runs sit (tracked insertions,
+# content controls, smart tags, fields, hyperlinks), except deleted or moved-away text and
+# text boxes, whose paragraphs live inside a run's drawing, and the fallback copy of
+# alternate content (mc:Fallback repeats its mc:Choice for older readers).
+_DOCX_RUN_TEXT = (
+    ".//w:r/*[self::w:t or self::w:tab or self::w:ptab or self::w:br or self::w:cr or self::w:noBreakHyphen]"
+    "[not(ancestor::w:del or ancestor::w:moveFrom or ancestor::w:txbxContent"
+    " or ancestor::*[local-name() = 'Fallback'])]"
+)
+
 
 def _docx_paragraphs(path: Path) -> list[str]:
     import io
@@ -255,7 +334,6 @@ def _docx_paragraphs(path: Path) -> list[str]:
 
     import docx
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     data = _read_bytes(path)
     if not data:
@@ -274,14 +352,26 @@ def _docx_paragraphs(path: Path) -> list[str]:
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     out: list[str] = []
 
+    def paragraph_text(p: Any) -> str:
+        # python-docx's Paragraph.text reads only the paragraph's direct runs and hyperlinks: it
+        # loses tracked insertions (w:ins), inline content controls, smart tags and fields. Read
+        # every run's text instead, skipping deleted text and text boxes (not read, see the docs).
+        # A page or column break separates words like a line break.
+        parts = []
+        for e in p.xpath(_DOCX_RUN_TEXT):
+            tag = e.tag[len(w):]
+            parts.append((e.text or "") if tag == "t" else "\t" if tag in ("tab", "ptab")
+                         else "-" if tag == "noBreakHyphen" else "\n")
+        return "".join(parts)
+
     def cell_text(cell: Any) -> str:
-        return " ".join(cell.text.split())
+        return " ".join("\n".join(paragraph_text(p) for p in cell._tc.xpath(".//w:p")).split())
 
     def walk(element: Any) -> None:
         for child in element.iterchildren():
             tag = child.tag
             if tag == w + "p":
-                text = _normalise(Paragraph(child, document).text).strip()
+                text = _normalise(paragraph_text(child)).strip()
                 if text:
                     out.append(text)
             elif tag == w + "tbl":
@@ -460,7 +550,14 @@ def _read_vtt(path: Path, text: str) -> ParsedTranscript:
     rules = SpeakerRules()
     segments: list[_Segment] = []
     blocks = _blocks(text)
-    for number, lines in blocks[1:] if blocks and blocks[0][0] == 1 else blocks:
+    if blocks and blocks[0][0] == 1:
+        # The header block: "WEBVTT" and header lines such as "Kind: captions". Some tools start the
+        # first cue right below it, without the blank line; that cue is read, not dropped with the header.
+        number, header = blocks.pop(0)
+        timing = next((i for i, line in enumerate(header) if "-->" in line), None)
+        if timing is not None:
+            blocks.insert(0, (number + timing, header[timing:]))
+    for number, lines in blocks:
         head = lines[0]
         if re.match(r"^(NOTE|STYLE|REGION)(?:[ \t]|$)", head):
             continue

@@ -66,7 +66,23 @@ def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
                 files.append(path)
         else:
             problems.append(f"{path}: no such file or folder")
-    return files, problems
+    readable: list[Path] = []
+    seen: set[str] = set()
+    for file in files:
+        real = os.path.realpath(file)
+        if real in seen:  # named twice (a folder and a file in it): one file, imported once
+            continue
+        seen.add(real)
+        try:
+            str(file).encode("utf-8")
+        except UnicodeEncodeError:
+            # Bytes that are not UTF-8 in a file name (say, a Windows-1251 name unpacked from a zip):
+            # the name cannot be stored or shown, so the file is skipped, not the whole import failed.
+            shown = os.fsencode(file).decode("utf-8", "replace")
+            problems.append(f"{shown}: the file name is not valid UTF-8; rename the file (or its folder)")
+        else:
+            readable.append(file)
+    return readable, problems
 
 
 def _label(value: object, name: str) -> str:

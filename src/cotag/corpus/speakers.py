@@ -74,15 +74,18 @@ NOT_LABELS = frozenset(
 
 _TIMESTAMP = r"(?:[ \t]*[\[(][ \t]*\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?[ \t]*[\])])?"
 
+# A time before the label, as transcription services write it: "[00:01:02] Interviewer: ...".
+_LEADING_TIME = r"(?:[\[(]?\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?[\])]?[ \t]+)?"
+
 # One candidate label at a line start. Which candidates are real labels is decided in
 # Python (_label_kind) so the rules stay readable and front matter can add names.
 _LABEL_LINE = re.compile(
-    r"^[ \t]*(?:"
+    r"^[ \t]*" + _LEADING_TIME + r"(?:"
     r"\*\*(?P<bold>[^*\n:]{1,60}?)[ \t]*(?::[ \t]*\*\*|\*\*[ \t]*:)"  # **Label:** / **Label**:
     r"|__(?P<under>[^_\n:]{1,60}?)[ \t]*(?::[ \t]*__|__[ \t]*:)"  # __Label:__ / __Label__:
     r"|\[(?P<bracket>[^\]\n:]{1,60})\](?:[ \t]*:)?"  # [Name] / [Name]:
     r"|(?P<plain>[^\s:\[\]*#>|][^:\n\[\]()]{0,59}?)" + _TIMESTAMP + r"[ \t]*:"  # Label:
-    r")(?=[ \t]|\n|$)",
+    r")(?=\s|$)",  # any space after the label, the no-break spaces Word and web pages put there too
     re.MULTILINE,
 )
 
