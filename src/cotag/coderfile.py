@@ -109,6 +109,7 @@ def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]
     """Write one coder's work to `path` (gzip'd JSON); returns counts for the message."""
     path = Path(path)
     with project.session() as session:
+        _check_can_see(session, coder)
         bundle = read_bundle(session, source=str(project.root), project=project.name, coders=[coder])
     data = json.dumps(bundle.as_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     tmp = path.with_name(path.name + ".part")
@@ -122,6 +123,23 @@ def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]
         raise CotagError(f"{path}: cannot write: {exc.strerror}") from None
     return {"path": str(path), "coder": coder, "codings": len(bundle.codings), "memos": len(bundle.memos),
             "progress": len(bundle.progress), "events": len(bundle.events), "bytes": path.stat().st_size}
+
+
+def _check_can_see(session, coder: str) -> None:
+    """On a shared database a coder's role sees only its own rows: exporting another coder's work would write an
+    empty file that looks complete. Refuse it by name (the owner's and a lead's roles see everyone's work)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+    from sqlmodel import select
+
+    from cotag.store.models import ROLE_CODER, Coder
+
+    me = session.execute(text("SELECT current_user")).scalar()
+    row = session.exec(select(Coder).where(Coder.name == me)).first()
+    if row is not None and row.role == ROLE_CODER and me != coder:
+        raise CotagError(f"you are logged in as coder {me!r}, whose role cannot see {coder}'s work; export your own "
+                         f"(--coder {me}), or ask the lead or the database owner to export {coder}'s")
 
 
 def is_coder_file(path: Path) -> bool:

@@ -39,6 +39,7 @@ class HeldCoding(NamedTuple):
     id: int
     deleted_at: datetime | None
     memo: str
+    ident: tuple = ()  # (document hash, current code key, coder, start, end, created_at)
 
 
 class MergeRefused(CotagError):
@@ -65,6 +66,8 @@ class MergeReport:
     missing_documents: list[str] = field(default_factory=list)
     missing_codes: list[str] = field(default_factory=list)
     clashes: list[str] = field(default_factory=list)
+    # Code keys of the incoming work that this project renamed or merged into another code: old -> current.
+    codes_followed: dict[str, str] = field(default_factory=dict)
     # Spans past the end of their (matched) document: only a damaged or hand-edited source has them.
     bad_spans: list[str] = field(default_factory=list)
     # Present in the source but unused by the incoming work: reported, not fatal.
@@ -181,10 +184,26 @@ def _bundle_from_engine(engine, *, source: str, name: str) -> Bundle:
             if missing:
                 raise CotagError(f"{source}: not a cotag project database (no {', '.join(sorted(missing))} "
                                  "table)")
+            _check_revision(session, source)
             return read_bundle(session, source=source, project=name)
     except SQLAlchemyError as exc:
         raise CotagError(f"{source}: cannot read its database: {exc.__class__.__name__}: "
                          f"{str(exc).splitlines()[0]}") from None
+
+
+def _check_revision(session, source: str) -> None:
+    """Refuse a database whose schema this cotag does not know (made by a newer cotag): it is never migrated
+    here, and reading it as if it were ours could misread or miss what the newer version stores."""
+    from sqlalchemy import text
+
+    from cotag.store.database import MIGRATIONS_DIR, SCHEMA_HEAD
+
+    revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    known = {path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py")}
+    if revision not in known:
+        raise CotagError(f"{source}: its database has schema revision {revision!r}, which this cotag does not "
+                         f"know (newest known: {SCHEMA_HEAD}); it was made by a newer cotag: upgrade cotag and "
+                         "merge again; nothing was imported")
 
 
 # ---------------------------------------------------------------- merge
@@ -234,6 +253,59 @@ def _event_identity(row: dict[str, Any]) -> tuple:
     return (row["at"], row["actor"], row["kind"], json.dumps(row["payload"], sort_keys=True, default=str))
 
 
+def _current_keys(session) -> dict[str, str]:
+    """Code key -> the key of the code that holds its codings now, for keys renamed (`codebook rename --key`) or
+    codes merged (`codebook merge`) in this project; chains are followed. Other keys are not in it."""
+    from sqlmodel import select
+
+    from cotag.codebook_ops import RENAME
+    from cotag.store.events import list_events
+    from cotag.store.models import Code
+
+    rows = session.exec(select(Code.id, Code.key, Code.merged_into_id)).all()
+    key_of = {i: k for i, k, _ in rows}
+    id_of = {k: i for i, k, _ in rows}
+    into = {i: m for i, _, m in rows if m is not None}
+    renamed = {e.payload["code"]: e.payload["new_key"] for e in list_events(session, kind=RENAME)
+               if e.payload.get("new_key") and e.payload.get("code")}
+    out: dict[str, str] = {}
+    for key in {*id_of, *renamed}:
+        now, seen = key, set()
+        while now not in id_of and now in renamed and now not in seen:  # a key renamed, perhaps more than once
+            seen.add(now)
+            now = renamed[now]
+        if now not in id_of:
+            continue
+        code_id = id_of[now]
+        while code_id in into and code_id not in seen:  # merged into another code, perhaps further on
+            seen.add(code_id)
+            code_id = into[code_id]
+        if key_of[code_id] != key:
+            out[key] = key_of[code_id]
+    return out
+
+
+def _match_codings(codings: list[dict[str, Any]], held: dict[tuple, list[HeldCoding]]) -> list[HeldCoding | None]:
+    """The held coding each incoming one is (None: new). By identity first; then, for a coding the lead gave
+    another code here (`codebook split` or `recode`), by everything but the code: it is the same coding."""
+    pools = {ident: list(rows) for ident, rows in held.items()}
+    matches: list[HeldCoding | None] = []
+    for row in codings:
+        rows = pools.get(_coding_identity(row))
+        matches.append(rows.pop(0) if rows else None)
+    if None in matches:
+        loose: dict[tuple, list[HeldCoding]] = {}
+        for rows in pools.values():
+            for mine in rows:
+                loose.setdefault(mine.ident[:1] + mine.ident[2:], []).append(mine)
+        for index, row in enumerate(codings):
+            if matches[index] is None:
+                rows = loose.get(_coding_identity(row)[:1] + _coding_identity(row)[2:])
+                if rows:
+                    matches[index] = rows.pop(0)
+    return matches
+
+
 def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = None,
           dry_run: bool = False) -> MergeReport:
     """Bring the source's coders' work into `project` in one transaction; raises MergeRefused on any mismatch."""
@@ -275,6 +347,14 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
 
     doc_ids = {h: i for i, h in session.exec(select(Document.id, Document.content_hash))}
     code_ids = {k: i for i, k in session.exec(select(Code.id, Code.key))}
+    # A code the lead renamed or merged here since the coder copied the project: the coder's file still names
+    # the old key. Follow it, as the lead's own copies of those codings did, so they match and new ones land on
+    # the code that holds them now.
+    current = _current_keys(session)
+    for row in (*bundle.codings, *bundle.memos):
+        if row["code"] and current.get(row["code"], row["code"]) != row["code"]:
+            report.codes_followed[row["code"]] = current[row["code"]]
+            row["code"] = current[row["code"]]
 
     used_docs = {r["document"] for r in (*bundle.codings, *bundle.progress)} | \
                 {r["document"] for r in bundle.memos if r["document"]}
@@ -284,7 +364,8 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
     report.missing_codes = sorted(k for k in used_codes if k not in code_ids)
     report.unused_unmatched_documents = sorted(label(h) for h in bundle.documents if h not in doc_ids
                                                and h not in used_docs)
-    report.unused_unmatched_codes = sorted(k for k in bundle.codes if k not in code_ids and k not in used_codes)
+    report.unused_unmatched_codes = sorted(k for k in bundle.codes if current.get(k, k) not in code_ids
+                                           and k not in used_codes)
     if report.missing_documents or report.missing_codes:
         return
     from sqlalchemy import func
@@ -309,24 +390,25 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
                         Coding.created_at, Coding.deleted_at, Coding.memo)
                  .where(Coding.coder_id.in_(list(by_id))).order_by(Coding.id))
         for cid, document_id, code_id, coder_id, start, end, created, deleted, memo in session.exec(query):
-            ident = (hashes[document_id], keys[code_id], by_id[coder_id], start, end, stamp(created))
-            held.setdefault(ident, []).append(HeldCoding(cid, deleted, memo))
-        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id), keys.get(m.code_id), stamp(m.created_at)): m
+            key = current.get(keys[code_id], keys[code_id])
+            ident = (hashes[document_id], key, by_id[coder_id], start, end, stamp(created))
+            held.setdefault(ident, []).append(HeldCoding(cid, deleted, memo, ident))
+        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id),
+                       current.get(keys.get(m.code_id), keys.get(m.code_id)), stamp(m.created_at)): m
                       for m in session.exec(select(Memo).where(Memo.coder_id.in_(list(by_id))))}
     else:
         held_memos = {}
 
-    incoming = Counter(_coding_identity(r) for r in bundle.codings)
+    matches = _match_codings(bundle.codings, held)
+    matched_ids = {mine.id for mine in matches if mine is not None}
     incoming_memos = {_memo_identity(r) for r in bundle.memos}
     for name in sorted(existing):
         # Work only here is fine when nothing new comes (a lead who kept coding after copying the project
         # out), and so is work only there (the same coder's later work); both at once is two people or two
         # diverged copies, which must not be blended.
-        ours = sum(len(rows) - incoming[ident] for ident, rows in held.items()
-                   if ident[2] == name and len(rows) > incoming[ident])
+        ours = sum(1 for rows in held.values() for mine in rows if mine.ident[2] == name and mine.id not in matched_ids)
         ours += sum(1 for ident in held_memos if ident[0] == name and ident not in incoming_memos)
-        theirs = sum(n - len(held.get(ident, ())) for ident, n in incoming.items()
-                     if ident[2] == name and n > len(held.get(ident, ())))
+        theirs = sum(1 for row, mine in zip(bundle.codings, matches) if mine is None and row["coder"] == name)
         theirs += sum(1 for ident in incoming_memos if ident[0] == name and ident not in held_memos)
         if ours and theirs:
             report.clashes.append(
@@ -340,24 +422,41 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
         coder = existing.get(name) or coder_store.get_or_create_coder(session, name=name, role=role)
         coder_ids[name] = coder.id
 
-    # Codings: insert what is new (counting duplicates), bring soft deletes and memo edits up to date.
+    # A coder never holds the same code twice on one span while both are live (the app refuses it, and merging
+    # codes here soft-deleted such twins). A coding that would become a live twin stays (or comes in) removed.
+    def twin(ident: tuple) -> tuple:
+        return ident[:5]
+
+    live = Counter(twin(mine.ident) for rows in held.values() for mine in rows
+                   if mine.deleted_at is None and mine.id not in matched_ids)
+    live.update(twin(mine.ident) for row, mine in zip(bundle.codings, matches)
+                if mine is not None and mine.deleted_at is None and not row.get("deleted_at"))
+
+    # Codings: insert what is new, bring soft deletes and memo edits up to date.
     new_rows: list[dict[str, Any]] = []
-    seen: Counter = Counter()
-    for row in bundle.codings:
-        ident = _coding_identity(row)
-        seen[ident] += 1
-        have = held.get(ident, [])
-        if seen[ident] > len(have):
+    for row, mine in zip(bundle.codings, matches):
+        deleted = parse_stamp(row.get("deleted_at"))
+        if mine is None:
+            if deleted is None:
+                if live[twin(_coding_identity(row))]:
+                    deleted = parse_stamp(row["created_at"])
+                live[twin(_coding_identity(row))] += 1
             new_rows.append({"document_id": doc_ids[row["document"]], "code_id": code_ids[row["code"]],
                              "coder_id": coder_ids[row["coder"]], "start": row["start"], "end": row["end"],
                              "memo": row.get("memo") or "", "created_at": parse_stamp(row["created_at"]),
-                             "deleted_at": parse_stamp(row.get("deleted_at"))})
+                             "deleted_at": deleted})
             continue
-        mine = have[seen[ident] - 1]
-        deleted = parse_stamp(row.get("deleted_at"))
+        values: dict[str, Any] = {}
+        if deleted is None and mine.deleted_at is not None:
+            # Restored there (undo): restore it here too, on the code it belongs to now, unless a twin is live.
+            if live[twin(mine.ident)]:
+                deleted = mine.deleted_at
+            else:
+                live[twin(mine.ident)] += 1
+                values["code_id"] = code_ids[mine.ident[1]]
         if mine.deleted_at != deleted or mine.memo != (row.get("memo") or ""):
-            session.execute(update(Coding).where(Coding.id == mine.id)
-                            .values(deleted_at=deleted, memo=row.get("memo") or ""))
+            values.update(deleted_at=deleted, memo=row.get("memo") or "")
+            session.execute(update(Coding).where(Coding.id == mine.id).values(**values))
             report.codings_updated += 1
         else:
             report.codings_unchanged += 1

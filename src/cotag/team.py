@@ -83,9 +83,12 @@ def add_coder(project, *, name: str, lead: bool = False, password: str | None = 
                 session.execute(text(f"ALTER ROLE {role} PASSWORD {literal}"))
             for statement in grant_statements(schema, name, lead=lead):
                 session.execute(text(statement))
-            coder = coder_store.get_or_create_coder(session, name=name, role=ROLE_LEAD if lead else ROLE_CODER)
-            if not lead and coder.role == ROLE_LEAD:
-                coder.role = ROLE_CODER
+            wanted = ROLE_LEAD if lead else ROLE_CODER
+            coder = coder_store.get_or_create_coder(session, name=name, role=wanted)
+            before = coder.role
+            if coder.role != wanted:
+                # Both ways: the grants above changed, and the app's own checks read this row.
+                coder.role = wanted
                 session.add(coder)
             # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
             coder_store.consensus_coder(session)
@@ -93,7 +96,8 @@ def add_coder(project, *, name: str, lead: bool = False, password: str | None = 
         raise CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
                          "(run this as the database owner, with a role that may CREATE ROLE)") from None
     return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": exists is None,
-            "schema": schema, "url": coder_url(project, name), "password_set": password is not None}
+            "schema": schema, "url": coder_url(project, name), "password_set": password is not None,
+            "previous_role": before}
 
 
 def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
@@ -106,12 +110,18 @@ def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
     from cotag.store.events import log_event
     from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
 
+    role = ROLE_LEAD if lead else ROLE_CODER
     if project.engine.dialect.name == "postgresql":
-        return add_coder(project, name=name, lead=lead)
+        result = add_coder(project, name=name, lead=lead)
+        before = result["previous_role"]
+        if before != role:
+            with project.session() as session:
+                log_event(session, kind="coder.role", actor=by,
+                          payload={"coder": result["name"], "from": before, "to": role})
+        return {**result, "changed": before != role}
     name = name.strip()
     if not name or name == CONSENSUS_CODER:
         raise CotagError(f"{name!r} cannot be a coder's name (empty, or reserved for the consensus coding)")
-    role = ROLE_LEAD if lead else ROLE_CODER
     with project.session() as session:
         coder = coder_store.get_or_create_coder(session, name=name, role=role)
         before = coder.role

@@ -140,3 +140,52 @@ def test_transcript_import_still_works_and_refuses_refi_options(sqlite_project, 
     assert result.exit_code == 1 and "--into and --offsets belong to" in result.output
     result = run("import", "qdc", FIXTURES / "atlas_codebook.qdc", "--offsets", "cp", project=sqlite_project)
     assert result.exit_code == 1 and "--offsets is for" in result.output
+
+
+def test_importing_an_export_back_into_its_project_adds_no_memo_twice(sqlite_project, tmp_path):
+    """Documents, codes and codings already there are reused; the memos must be too, however often it is run."""
+    from cotag.store.memos import list_memos
+
+    build_small(sqlite_project)
+    out = tmp_path / "study.qdpx"
+    assert run("export", "qdpx", out, project=sqlite_project).exit_code == 0
+    with sqlite_project.session() as s:
+        before = sorted(repr((m.coder, m.document, m.code, m.title, m.text)) for m in list_memos(s))
+    for _ in range(2):
+        result = run("import", "qdpx", out, project=sqlite_project)
+        assert result.exit_code == 0, result.output
+        assert f"memos 0 ({len(before)} already there)" in result.stdout
+    with sqlite_project.session() as s:
+        assert sorted(repr((m.coder, m.document, m.code, m.title, m.text)) for m in list_memos(s)) == before
+
+
+def test_exports_to_a_missing_folder_are_clean_errors_and_files_get_the_usual_mode(sqlite_project, tmp_path):
+    import os
+
+    build_small(sqlite_project)
+    for kind in ("qdc", "qdpx"):
+        result = run("export", kind, tmp_path / "no-such-folder" / f"x.{kind}", project=sqlite_project)
+        assert result.exit_code == 1 and "no such folder" in result.stderr and result.exception.__class__ is SystemExit
+    old = os.umask(0o022)
+    try:
+        for kind in ("qdc", "qdpx"):
+            out = tmp_path / f"shared.{kind}"
+            assert run("export", kind, out, project=sqlite_project).exit_code == 0
+            assert out.stat().st_mode & 0o777 == 0o644  # not owner-only: it is made to be passed on
+    finally:
+        os.umask(old)
+
+
+def test_import_into_a_place_that_cannot_be_written_is_a_clean_error(sqlite_project, tmp_path):
+    build_small(sqlite_project)
+    qdc, qdpx = tmp_path / "codes.qdc", tmp_path / "study.qdpx"
+    assert run("export", "qdc", qdc, project=sqlite_project).exit_code == 0
+    assert run("export", "qdpx", qdpx, project=sqlite_project).exit_code == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for args in (("import", "qdc", qdc, "--into", blocker / "codebook.yaml"),
+                 ("import", "qdpx", qdpx, "--into", blocker / "copy")):
+        result = run(*args)
+        assert result.exit_code == 1 and result.exception.__class__ is SystemExit, result.output
+        assert f"error: {blocker}" in result.stderr and "Traceback" not in result.output
+    assert blocker.read_text() == "not a folder"

@@ -166,3 +166,60 @@ def test_merge_of_a_garbage_or_missing_file_is_a_clean_error(pair, tmp_path):
         assert result.exit_code == 1, result.output
         assert f"error: {path}: {message}" in result.stderr and "Traceback" not in result.output
     assert snapshot(lead) == []
+
+
+@pytest.mark.postgres
+def test_team_role_promotes_an_existing_coder_on_postgres(postgres_url, tmp_path, monkeypatch):
+    """`team role NAME --lead` on a coder who already has a role: the coder row, the grants and the log all change,
+    so the promoted coder's own role may then change the codebook."""
+    from cotag.store.database import make_engine
+    from cotag.store.events import list_events
+    from cotag.team import drop_coder_role
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    project = build(tmp_path / "pg", url=postgres_url)
+    name = "cli_" + uuid.uuid4().hex[:8]
+    try:
+        url = json.loads(run(project, "team", "add-coder", name, "--json").stdout)["url"]
+        result = run(project, "team", "role", name, "--lead", "--by", "owner")
+        assert result.exit_code == 0 and f"{name} is now a lead" in result.stdout, result.output
+        assert {"name": name, "role": "lead", "login": True} in json.loads(run(project, "team", "coders", "--json").stdout)
+        assert "already a lead" in run(project, "team", "role", name, "--lead").stdout
+        with project.session() as session:
+            assert [(e.actor, e.payload) for e in list_events(session, kind="coder.role")] == \
+                [("owner", {"coder": name, "from": "coder", "to": "lead"})]
+        monkeypatch.setenv("COTAG_DATABASE_URL", url)
+        renamed = run(project, "codebook", "rename", "push", "Push (renamed)", "--lead", name)
+        assert renamed.exit_code == 0, renamed.output
+        monkeypatch.delenv("COTAG_DATABASE_URL")
+        demoted = run(project, "team", "role", name, "--coder")
+        assert demoted.exit_code == 0 and f"{name} is now a coder" in demoted.stdout
+    finally:
+        project.close()
+        engine = make_engine(postgres_url)
+        drop_coder_role(engine, name)
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_add_coder_prints_a_command_that_pastes_whatever_the_name(postgres_url, tmp_path, monkeypatch):
+    import shlex
+
+    from cotag.store.database import make_engine
+    from cotag.team import drop_coder_role
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    project = build(tmp_path / "pg", url=postgres_url)
+    name = f"cli {uuid.uuid4().hex[:6]} O'Neil"
+    try:
+        result = run(project, "team", "add-coder", name)
+        assert result.exit_code == 0, result.output
+        line = next(x for x in result.stdout.splitlines() if " runs: " in x).split(" runs: ", 1)[1]
+        words = shlex.split(line)
+        url = json.loads(run(project, "team", "add-coder", name, "--json").stdout)["url"]
+        assert words == [f"COTAG_DATABASE_URL={url}", "cotag", "code", "--coder", name]
+    finally:
+        project.close()
+        engine = make_engine(postgres_url)
+        drop_coder_role(engine, name)
+        engine.dispose()

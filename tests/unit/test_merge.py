@@ -351,3 +351,60 @@ def test_project_folder_is_read_from_its_own_config_not_the_environment(projects
     monkeypatch.setenv("COTAG_DATABASE_URL", lead.database_url)
     assert merge(lead, anna.root).codings_added == 3
     assert snapshot(lead) == snapshot(anna)
+
+
+def test_project_from_a_newer_cotag_is_refused_by_name(projects):
+    """A source database at a schema revision this cotag does not know is refused, not half-read or misread."""
+    import sqlite3
+
+    lead, anna, _ = projects
+    with sqlite3.connect(anna.root / "cotag.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    with pytest.raises(CotagError, match="schema revision '0099'.*newer cotag"):
+        merge(lead, anna.root)
+    assert snapshot(lead) == []
+
+
+def _lead_op(project, operation, **kwargs):
+    from cotag import codebook_ops
+
+    with project.session() as session:
+        coder_store.get_or_create_coder(session, name="lena", role="lead")
+    with project.session() as session:
+        return getattr(codebook_ops, operation)(session, lead="lena", **kwargs)
+
+
+def test_codes_merged_or_renamed_by_the_lead_are_followed(projects):
+    """The lead merged `push` into `pull` and renamed `family`'s key after the first merge; the coder's later file
+    still names the old keys. Nothing is refused as a clash, duplicated, or brought back on the merged code."""
+    lead, anna, _ = projects
+    merge(lead, anna.root)
+    _lead_op(lead, "merge", source="push", target="pull")
+    _lead_op(lead, "rename", key="family", new_key="kin")
+    code(anna, "anna", "E002", "push", 45, 58)  # new work on the merged code
+    code(anna, "anna", "E002", "pull", 45, 58)  # the same span with the target: one live coding after the merge
+    code(anna, "anna", "E001", "family", 0, 3)  # new work under the renamed key
+    with anna.session() as session:  # and a removal of a coding whose code was merged here
+        coding = coding_store.list_codings(session, codes=["push"])[0]
+        coding_store.soft_delete(session, coding=coding_store.get_coding(session, coding_id=coding.id))
+    report = merge(lead, anna.root)
+    assert report.clashes == [] and report.codes_followed == {"push": "pull", "family": "kin"}
+    assert (report.codings_added, report.codings_updated, report.codings_unchanged) == (3, 1, 2)
+    follow = {"push": "pull", "family": "kin"}
+    assert snapshot(lead) == sorted({(d, follow.get(c, c), who, s, e, m) for d, c, who, s, e, m in snapshot(anna)})
+    again = merge(lead, anna.root)
+    assert (again.codings_added, again.codings_updated, again.codings_unchanged) == (0, 0, 6)
+
+
+def test_coding_recoded_by_the_lead_still_takes_the_coders_removal(projects):
+    lead, anna, _ = projects
+    merge(lead, anna.root)
+    with lead.session() as session:
+        coding_id = coding_store.list_codings(session, coders=["anna"], codes=["family"])[0].id
+    _lead_op(lead, "recode", coding=coding_id, code="push")
+    with anna.session() as session:
+        coding = coding_store.list_codings(session, codes=["family"])[0]
+        coding_store.soft_delete(session, coding=coding_store.get_coding(session, coding_id=coding.id))
+    report = merge(lead, anna.root)
+    assert (report.clashes, report.codings_added, report.codings_updated) == ([], 0, 1)
+    assert snapshot(lead) == snapshot(anna)

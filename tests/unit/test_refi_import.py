@@ -574,3 +574,16 @@ def test_nvivo_annotations_notes_and_descriptions_become_coding_memos(tmp_path):
     assert coding.memo == "A comment on the quote.\n\nA referenced note.\n\nAn annotation."
     assert state["memos"] == []  # used as coding memos, not repeated as project memos
     assert "1 link(s) between objects (REFI Links other than note annotations)" in report.not_carried
+
+
+def test_a_project_qde_that_would_unpack_past_the_limit_is_refused_before_unpacking(tmp_path, monkeypatch):
+    """The sources were checked against REFI-QDA's size limit before unpacking; the .qde itself must be too, or a
+    small zip of one huge .qde takes all the memory. (The limit is lowered here instead of building gigabytes.)"""
+    import cotag.refi.qdpx_import as qi
+
+    source = FIXTURES / "good_minimal.qdpx"
+    qde_size = max(i.file_size for i in zipfile.ZipFile(source).infolist() if i.filename.lower().endswith(".qde"))
+    monkeypatch.setattr(qi, "_MAX_FILE", qde_size - 1)
+    with pytest.raises(RefiError, match=r"\.qde would unpack to \d+ bytes, more than REFI-QDA allows"):
+        import_qdpx(source, into=tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()

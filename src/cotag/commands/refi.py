@@ -116,7 +116,8 @@ def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: O
                f"codes {n.get('codes_added', 0)} added, {n.get('codes_matched', 0)} matched; "
                f"coders {n.get('coders', 0)}; codings {n.get('codings', 0)}"
                + (f" ({n['codings_already_present']} already there)" if n.get("codings_already_present") else "")
-               + f"; memos {n.get('memos', 0)}")
+               + f"; memos {n.get('memos', 0)}"
+               + (f" ({n['memos_already_present']} already there)" if n.get("memos_already_present") else ""))
     found = report.found
     typer.echo(f"  the file holds {found.get('text_sources', 0)} text sources, {found.get('selections', 0)} "
                f"selections, {found.get('codings', 0)} codings, {found.get('codes', 0)} codes, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -40,6 +41,10 @@ def merge_command(other: Path = OtherArgument,
                f"{report.events_added} event(s); {report.codings_updated} coding(s) and "
                f"{report.memos_updated} memo(s) updated, {report.progress_updated} progress row(s); "
                f"{report.codings_unchanged} already here")
+    if report.codes_followed:
+        typer.echo("note: codes renamed or merged here since: "
+                   + ", ".join(f"{old} -> {new}" for old, new in sorted(report.codes_followed.items()))
+                   + "; their codings were brought in under the current code", err=True)
     if report.unused_unmatched_documents:
         typer.echo(f"note: {len(report.unused_unmatched_documents)} uncoded document(s) there are not here: "
                    + ", ".join(report.unused_unmatched_documents[:12]), err=True)
@@ -78,7 +83,8 @@ def add_coder(name: str = typer.Argument(..., help="Coder name; also the Postgre
         return
     typer.echo(f"{'created' if result['role_created'] else 'updated'} role {name!r} ({result['role']}); "
                f"connection URL for {name}: {result['url']}")
-    typer.echo(f"{name} runs: COTAG_DATABASE_URL='{result['url']}' cotag code --coder {name}"
+    # Quoted for the shell, so the line can be pasted as it is, whatever the name holds.
+    typer.echo(f"{name} runs: COTAG_DATABASE_URL={shlex.quote(result['url'])} cotag code --coder {shlex.quote(name)}"
                + (" --lead" if lead else ""))
     if result["password_set"]:
         typer.echo(f"the password is not in the URL: {name} keeps it in ~/.pgpass or PGPASSWORD "

@@ -792,7 +792,10 @@ def import_qdc(path: Path | str, *, project=None, into: Path | str | None = None
         if not into.exists():
             # save_codebook writes version + 1 to a new file: start one lower so the version survives.
             codebook.version = max(report.version - 1, 0)
-        saved = save_codebook(codebook, into)
+        try:
+            saved = save_codebook(codebook, into)
+        except OSError as exc:  # a missing or read-only folder: say so, not a traceback
+            raise RefiError(f"{into}: cannot write: {exc.strerror}") from None
         report.added = [c.key for c in codebook.codes]
         report.codebook_file = f"{into}: {len(codebook.codes)} code(s), version {saved.version}"
         return report

@@ -88,15 +88,36 @@ def quote_name(quoted: str) -> str:
     return quoted[: QUOTE_LIMIT - 1] + "…"
 
 
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A temporary file in the export's folder; a folder that is missing or not writable is a clean error."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise RefiError(f"{directory}: no such folder")
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise RefiError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def _finish(temp: str, path: Path) -> None:
+    """Give the file the mode an ordinary new file gets (mkstemp makes it owner-only) and put it in place."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(temp, 0o666 & ~mask)
+    os.replace(temp, path)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` only once the whole file is written (a failed export leaves no half file)."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, temp = _temporary_beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(temp, path)
+        _finish(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise RefiError(f"{path}: cannot write: {exc.strerror}") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -387,10 +408,7 @@ def _moved(offset: int, positions, had_bom: bool) -> int:
 
 
 def _write_zip(path: Path, qde: bytes, files: dict[str, bytes]) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise RefiError(f"{directory}: no such folder")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, temp = _temporary_beside(path)
     os.close(fd)
     try:
         stamp = datetime.now().timetuple()[:6]
@@ -400,7 +418,10 @@ def _write_zip(path: Path, qde: bytes, files: dict[str, bytes]) -> None:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, data)
-        os.replace(temp, path)
+        _finish(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise RefiError(f"{path}: cannot write: {exc.strerror}") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -127,6 +127,10 @@ class Package:
                 raise RefiError(f"{path}: more than one .qde file at the zip root ({', '.join(qdes)}); "
                                 f"a .qdpx holds exactly one")
             self.qde_name = qdes[0]
+            size = self.archive.getinfo(self.qde_name).file_size
+            if size > _MAX_FILE:  # checked before unpacking, as for the sources: a small zip can unpack to gigabytes
+                raise RefiError(f"{path}: {self.qde_name} would unpack to {size} bytes, more than REFI-QDA allows "
+                                f"({_MAX_FILE})")
             try:
                 return self.archive.read(self.qde_name)
             except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
@@ -804,7 +808,7 @@ def apply_plan(project, plan: ImportPlan) -> ImportReport:
     from cotag.store.codings import add_codings
     from cotag.store.events import log_event
     from cotag.store.memos import add_memo
-    from cotag.store.models import Coding
+    from cotag.store.models import Coding, Memo
 
     report = plan.report
     report.project = str(project.root)
@@ -900,13 +904,24 @@ def apply_plan(project, plan: ImportPlan) -> ImportReport:
             report.warnings.append(f"{duplicates} coding(s) repeated in the file (same span, code and coder) "
                                    f"imported once")
 
+        # Memos already here (same coder, document, code, title and text) are not added again, so importing the
+        # same file twice, or a file exported from this project, adds no memo twice. Counted: two equal memos in
+        # the file and one here adds one.
+        held_memos = Counter(session.exec(select(Memo.coder_id, Memo.document_id, Memo.code_id, Memo.title,
+                                                 Memo.text)).all())
+        imported["memos"] = 0
         for memo in plan.memos:
             coder_id = coder_ids[memo.user_guid or plan.default_user]
-            add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text,
-                     document_id=targets.get(guid_key(memo.document_guid)) if memo.document_guid else None,
-                     code_id=merge.by_guid[guid_key(memo.code_guid)].id if memo.code_guid else None,
-                     created_at=memo.created_at, updated_at=memo.updated_at)
-        imported["memos"] = len(plan.memos)
+            document_id = targets.get(guid_key(memo.document_guid)) if memo.document_guid else None
+            code_id = merge.by_guid[guid_key(memo.code_guid)].id if memo.code_guid else None
+            key = (coder_id, document_id, code_id, memo.title, memo.text)
+            if held_memos[key] > 0:
+                held_memos[key] -= 1
+                imported["memos_already_present"] += 1
+                continue
+            add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text, document_id=document_id,
+                     code_id=code_id, created_at=memo.created_at, updated_at=memo.updated_at)
+            imported["memos"] += 1
 
         report.codebook_file = update_project_codebook(project, session, merge.added, title=plan.codebook_title,
                                                        version=plan.codebook_version)
@@ -941,7 +956,12 @@ def import_qdpx(path: Path | str, *, project=None, into: Path | str | None = Non
         raise RefiError(f"{into}: exists and is not an empty folder; --into needs a new or empty folder")
     created_folder = not into.exists()
     name = plan.report.project_name or Path(path).stem
-    new_project = init_project(into, codebook="codebook.yaml", name=name)
+    try:
+        new_project = init_project(into, codebook="codebook.yaml", name=name)
+    except OSError as exc:  # a folder that cannot be made (read-only place, missing drive): say so
+        if created_folder:
+            shutil.rmtree(into, ignore_errors=True)
+        raise RefiError(f"{into}: cannot create the project: {exc.strerror}") from None
     try:
         return apply_plan(new_project, plan)
     except BaseException:
