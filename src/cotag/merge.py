@@ -196,11 +196,10 @@ def _check_revision(session, source: str) -> None:
     here, and reading it as if it were ours could misread or miss what the newer version stores."""
     from sqlalchemy import text
 
-    from cotag.store.database import MIGRATIONS_DIR, SCHEMA_HEAD
+    from cotag.store.database import SCHEMA_HEAD, known_revisions
 
     revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    known = {path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py")}
-    if revision not in known:
+    if revision not in known_revisions():
         raise CotagError(f"{source}: its database has schema revision {revision!r}, which this cotag does not "
                          f"know (newest known: {SCHEMA_HEAD}); it was made by a newer cotag: upgrade cotag and "
                          "merge again; nothing was imported")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from cotag.errors import CotagError, ProjectNotFound
 from cotag.project import CONFIG_NAME, find_project_root, init_project, open_project
@@ -146,3 +146,18 @@ def test_an_old_database_is_upgraded_in_place_keeping_its_data(database_url, tmp
         assert doc.attributes == {"age": 30} and doc.text[unit.start:unit.end] == "Pay is low."
         assert [c.name for c in coders.list_coders(session)] == ["aliya"]
     proj.close()
+
+
+def test_a_database_from_a_newer_cotag_is_refused_by_name_and_left_alone(project):
+    """An unknown schema revision is never 'upgraded' (alembic would fail with a traceback): it is named."""
+    with project.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    root = project.root
+    project.close()
+    with pytest.raises(CotagError, match="schema revision '0999'.*newer cotag"):
+        open_project(root)
+    reopened_engine = create_engine(project.database_url)
+    try:
+        assert current_revision(reopened_engine) == "0999"  # nothing was changed
+    finally:
+        reopened_engine.dispose()

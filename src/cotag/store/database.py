@@ -63,7 +63,16 @@ def ensure_schema(engine: Engine) -> None:
                          f"{str(exc).splitlines()[0]}") from None
     if revision == SCHEMA_HEAD:
         return
+    if revision is not None and revision not in known_revisions():
+        raise CotagError(f"database {redact(str(engine.url))} has schema revision {revision!r}, which this cotag "
+                         f"does not know (newest known: {SCHEMA_HEAD}): it was made by a newer cotag; upgrade "
+                         "cotag to open it (nothing was changed)")
     upgrade(engine)
+
+
+def known_revisions() -> set[str]:
+    """The schema revisions this cotag's migrations know (file names start with the revision)."""
+    return {path.name.split("_", 1)[0] for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py")}
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
