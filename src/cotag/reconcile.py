@@ -265,7 +265,10 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
             raise CotagError(f"name exactly two different coders to compare (got {', '.join(coders)}): --coders A,B")
         if CONSENSUS_CODER in coders:
             raise CotagError(f"{CONSENSUS_CODER!r} is the result of reconciling, not one of the two coders")
-        return require_coder(session, name=coders[0]), require_coder(session, name=coders[1])
+        # Always in name order, as the default pair is: `--coders bob,alice` is the same comparison (the same
+        # ids, rulings and a/b) as `--coders alice,bob`, so nothing ruled on shows as open again or is ruled twice.
+        first, second = sorted(coders[:2])
+        return require_coder(session, name=first), require_coder(session, name=second)
     counts = coding_store.coders_with_codings(session)
     candidates = [c for c in list_coders(session) if c.name != CONSENSUS_CODER and counts.get(c.id)]
     if len(candidates) != 2:

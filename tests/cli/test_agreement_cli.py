@@ -82,6 +82,26 @@ def test_agreement_errors(study):
     assert "fraction" in run(study, "agreement", "--min-fraction", "2").output
 
 
+def test_agreement_names_a_bad_group_document_or_idle_coder(study):
+    result = run(study, "agreement", "--group", "phd")
+    assert result.exit_code == 1 and "no document group 'phd' (groups: expert, graduate)" in result.stderr
+    result = run(study, "agreement", "--group", "expert", "--documents", "D9")
+    assert result.exit_code == 1 and "no document with id 'D9'" in result.stderr
+    # cem has marked nothing done: naming cem must not make a 3-coder (Fleiss) report with cem contributing nothing
+    result = run(study, "agreement", "--coders", "ann,ben,cem", "--format", "json")
+    assert result.exit_code == 1 and "--coders: 'cem' coded no document in scope" in result.stderr
+    assert "--include-unfinished" in result.stderr
+    result = run(study, "agreement", "--coders", "ann,ben,cem", "--include-unfinished", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["kappa"] == "fleiss_kappa"
+
+
+def test_agreement_output_that_cannot_be_written(study, tmp_path):
+    for target, message in ((tmp_path / "missing" / "a.csv", "does not exist"), (tmp_path, "is a folder")):
+        result = run(study, "agreement", "--format", "csv", "--output", str(target))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.stderr.startswith(f"error: cannot write {target}") and message in result.stderr
+
+
 def test_calculator_matrix_and_spans(tmp_path):
     matrix = tmp_path / "m.csv"
     matrix.write_text("ann,ben,cem\n1,1,\n2,2,2\n,3,3\n1,2,1\n", encoding="utf-8")

@@ -114,6 +114,9 @@ def test_matrix_by_attribute_and_cooccurrence(study, tmp_path):
     (["quotes", "--codes", "wagez"], "no code with key 'wagez'"),
     (["quotes", "--where", "religion=none"], "unknown attribute 'religion'"),
     (["quotes", "--where", "gender"], "write attribute=value"),
+    (["quotes", "--where", "place=Astana"], "no document has place='Astana' (place values: Almaty)"),
+    (["matrix", "--by", "group", "--where", "gender=female", "--where", "gender=nonbinary"],
+     "no document has gender='nonbinary' (gender values: female, male)"),
     (["quotes", "--attribution", "({gender}, {agee})"], "unknown attribute {agee}"),
     (["quotes", "--attribution", "({gender|loud})"], "unknown filter 'loud'"),
     (["quotes", "--attribution", "nobody={gender}"], "no group named 'nobody'"),
@@ -176,6 +179,15 @@ def test_tables_writes_every_table_from_one_load(study, tmp_path):
     assert (out / "matrix-by-age_band.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
     assert run(project, "matrix", str(tmp_path / "c.md"), "--cooccurrence", "unit").exit_code == 0
     assert (out / "cooccurrence-unit.md").read_bytes() == (tmp_path / "c.md").read_bytes()
+
+
+def test_tables_into_a_place_that_cannot_be_a_folder(study, tmp_path):
+    project, _ = study
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run(project, "tables", str(blocker / "sub"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"error: cannot create folder {blocker / 'sub'}")
 
 
 def test_tables_choices_and_skipped_attributes(study, tmp_path):

@@ -155,6 +155,35 @@ def test_renderings_carry_rule_and_numbers():
         render(r, "pdf")
 
 
+def test_unitized_alpha_continuum_is_the_character_units():
+    """u-alpha follows the rule's characters: an interviewer-turn coding excluded from the table is not
+    counted on the continuum either, and the continuum is the respondent characters laid end to end."""
+    from cotag.reliability.unitized import Span, unitized_alpha
+
+    fr = UnitFrame.from_rows(["D1"], [(0, 0, 10, 0, True), (0, 11, 30, 1, False), (0, 31, 60, 1, False)])
+    spans = Spans.from_rows([(0, 0, 0, 12, 25), (1, 0, 0, 13, 25), (0, 1, 0, 2, 8)])
+    named = [("a", "D1", "x", 12, 25), ("b", "D1", "x", 13, 25), ("a", "D1", "y", 2, 8)]
+    u = unitise(fr, spans, coders=["a", "b"], codes=["x", "y"], coded={0: [0], 1: [0]}, kind="char")
+    r = build_report(u, spans=named)
+    y = r.views["all"].rows[1]
+    assert y.alpha.value is None and y.u_alpha is None  # a's y lies in the excluded interviewer turn
+    # respondent characters 11..29 and 31..59 -> continuum [0, 48); a's x 12-25 -> [1, 14), b's 13-25 -> [2, 14)
+    expected = unitized_alpha([Span("a", 1, 14, "x"), Span("b", 2, 14, "x")], 0, 48, coders=["a", "b"]).value
+    assert r.u_alpha == pytest.approx(expected) and r.views["all"].rows[0].u_alpha == pytest.approx(expected)
+    with_interviewer = build_report(unitise(fr, spans, coders=["a", "b"], codes=["x", "y"], coded={0: [0], 1: [0]},
+                                            kind="char", include_interviewer=True), spans=named)
+    assert with_interviewer.views["all"].rows[1].u_alpha is not None
+
+
+def test_char_units_with_no_span_say_why_there_is_no_unitized_alpha():
+    fr = UnitFrame.from_rows(["D1"], [(0, 0, 30, 0, False)])
+    u = unitise(fr, Spans.from_rows([]), coders=["a", "b"], codes=["x"], coded={0: [0], 1: [0]}, kind="char")
+    u.named_spans = []  # what load_unitised gives when the coders marked nothing with the chosen codes
+    r = build_report(u)
+    assert r.u_alpha is None and r.u_alpha_reason  # undefined, with its reason; never silently left out
+    assert r.views["all"].rows[0].u_alpha_reason and "unitized alpha" in render(r, "table")
+
+
 def test_char_units_add_unitized_alpha():
     fr = UnitFrame.from_rows(["D1"], [(0, 0, 30, 0, False), (0, 31, 60, 1, False)])
     spans = Spans.from_rows([(0, 0, 0, 2, 20), (1, 0, 0, 4, 22), (0, 1, 0, 35, 50), (1, 1, 0, 36, 50)])
@@ -164,3 +193,15 @@ def test_char_units_add_unitized_alpha():
     assert r.u_alpha is not None and 0.5 < r.u_alpha < 1
     assert all(row.u_alpha is not None for row in r.views["all"].rows)
     assert "unitized alpha" in render(r, "table")
+    # every format gives the per-code figures, not only JSON
+    x, y = r.views["all"].rows
+    assert f"unitized alpha per code: x {x.u_alpha:.3f}; y {y.u_alpha:.3f}" in render(r, "table")
+    # and over how many documents: only those every coder coded are on the continuum
+    assert "character continuum of the 1 document every coder coded" in render(r, "table")
+    assert json.loads(render(r, "json"))["u_alpha_documents"] == 1
+    assert "continuum of the 1 document coded by every coder was" in render(r, "methods")
+    assert f"unitized alpha per code: x {x.u_alpha:.3f}" in render(r, "md")
+    rows = {(row["view"], row["code"]): row for row in csv.DictReader(io.StringIO(render(r, "csv")))}
+    assert float(rows[("all", "x")]["u_alpha"]) == pytest.approx(x.u_alpha)
+    assert float(rows[("all", "(pooled)")]["u_alpha"]) == pytest.approx(r.u_alpha)
+    assert rows[("coded", "x")]["u_alpha"] == ""

@@ -195,7 +195,7 @@ def test_load_include_unfinished_and_selection(project):
     with project.session() as s:
         u = load_unitised(s, Selection(coders=("ann", "cem"), include_unfinished=True, codes=("wages",)))
         assert u.coders == ["ann", "cem"] and u.documents == ["D1"] and u.stack.shape == (1, 2, 3)
-        with pytest.raises(CotagError, match="no document in scope was coded by two or more"):
+        with pytest.raises(CotagError, match="--coders: 'cem' coded no document in scope"):
             load_unitised(s, Selection(coders=("ann", "cem")))
         g = load_unitised(s, Selection(groups=("graduate",)), kind="turn")
         assert g.documents == ["D2"] and g.n_units == 2

@@ -108,6 +108,21 @@ def test_ids_are_stable_across_listings_and_depend_on_the_coders(setup):
     assert reconcile.disagreement_id("E001", "wages", 1, 1, ["bob", "alice"]) != first
 
 
+def test_the_coders_in_either_order_are_one_comparison(setup):
+    """`--coders bob,alice` after rulings made with alice,bob: the same ids, still decided, a is still alice."""
+    project, ids, units = setup
+    s, e = units[1]
+    add(project, ids, "alice", "wages", s, e)
+    (d,) = listing(project)
+    reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    (again,) = reconcile.list_disagreements(project, coders=["bob", "alice"])
+    assert (again["id"], again["status"], again["ruling"], again["coders"]) == (d["id"], "decided", "a",
+                                                                                 ["alice", "bob"])
+    assert len(again["a"]) == 1 and again["b"] == []
+    result = reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["bob", "alice"])
+    assert result["revisited"] is True and [(c[1], c[2]) for c in consensus(project)] == [(s, e)]
+
+
 @pytest.mark.parametrize("ruling,expected", [("a", [(0, 16)]), ("b", [(4, 16)]), ("both", [(0, 16)]), ("none", [])])
 def test_rulings_write_decision_consensus_and_event(setup, ruling, expected):
     project, ids, units = setup

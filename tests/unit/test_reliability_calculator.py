@@ -123,6 +123,13 @@ def test_undefined_value_is_reported_not_raised(tmp_path):
     assert out["undefined_reason"].startswith("no variation")
 
 
+def test_a_coder_column_with_no_value_is_refused_by_name(tmp_path):
+    # counted as a third coder it would pass fleiss_kappa's "3 or more" with two coders' data
+    p = write(tmp_path, "empty.csv", "ann,ben,cem\n1,1,\n0,1,\n1,1,\n0,0,\n")
+    with pytest.raises(CalculatorError, match=r"empty\.csv, column 3 \(cem\): the coder rated no unit"):
+        calculate_matrix(p, "fleiss_kappa")
+
+
 SPANS_CSV = """coder,start,end,category
 i,225,295,c
 i,370,400,c

@@ -92,6 +92,10 @@ def agreement(
         fail(f"unknown --cluster {cluster!r}; use unit, turn or document")
     if bootstrap < 0:
         fail("--bootstrap needs a number of replicates >= 0")
+    if output is not None:
+        from cotag.export.writers import check_writable
+
+        check_writable(output)  # before the work, naming the path
     from cotag.reliability.disagreements import project_agreement
     from cotag.reliability.report import render
     from cotag.reliability.units import OverlapRule, Selection
@@ -110,7 +114,10 @@ def agreement(
                                cluster=cluster).report
     text = render(report, fmt)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
         typer.echo(f"wrote agreement ({fmt}) to {output}", err=True)
     else:
         typer.echo(text, nl=False)

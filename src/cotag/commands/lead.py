@@ -103,7 +103,9 @@ def reconcile_decide(disagreement: str = typer.Argument(..., metavar="ID"),
         return
     verb = "changed the ruling on" if result["revisited"] else "ruled on"
     spans = ", ".join(f"{c['start']}:{c['end']}" for c in result["consensus"]) or "nothing"
-    typer.echo(f"{verb} {disagreement} ({result['document']}, {result['code']}): keep {ruling}; consensus {spans}")
+    whose = {"a": f" ({result['coders'][0]})", "b": f" ({result['coders'][1]})"}.get(ruling, "")
+    typer.echo(f"{verb} {disagreement} ({result['document']}, {result['code']}): keep {ruling}{whose}; "
+               f"consensus {spans}")
 
 
 @reconcile_app.command("agreed")

@@ -60,7 +60,10 @@ def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope()
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise CotagError(f"{directory}: exists and is not a folder")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CotagError(f"cannot create folder {directory}: {exc.strerror or exc}") from None
     bundle = Bundle()
     with project.session() as session:
         selection = resolve(session, scope, with_text=bool(quote_formats), with_units=True)

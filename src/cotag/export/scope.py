@@ -343,6 +343,15 @@ def select_documents(session: Session, scope: Scope, *, with_text: bool = False
         for name in wanted:
             if name not in known:
                 raise CotagError(f"--where: unknown attribute {name!r} (attributes: {', '.join(sorted(known))})")
+        for name, values in wanted.items():  # a value no respondent has is a typo, not an empty table
+            present = {v for v in (format_value(document_value(d, name)) for d in everyone) if v is not None}
+            folded = {v.casefold() for v in present}
+            for value in sorted(values - folded):
+                raw = next((v.strip() for n, _, v in (w.partition("=") for w in scope.where)
+                            if n.strip() == name and v.strip().casefold() == value), value)
+                shown = sorted(present, key=str.casefold)
+                listed = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+                raise CotagError(f"--where: no document has {name}={raw!r} ({name} values: {listed or 'none'})")
 
         def matches(document: Respondent) -> bool:
             for name, values in wanted.items():

@@ -84,6 +84,10 @@ def _read_matrix(path: str | Path, level: str) -> tuple[list[str], np.ndarray, l
                 f"{path}, line {line}: expected {len(coders)} cells (one per coder), found {len(row)}"
             )
         cells.append(row)
+    for col, name in enumerate(coders, start=1):
+        # a coder with no value would still count as a coder (Fleiss' kappa's "3 or more", n_coders)
+        if not any(row[col - 1] for row in cells):
+            raise CalculatorError(f"{path}, column {col} ({name}): the coder rated no unit; leave the column out")
 
     numbers = [[_number(c) if c else None for c in row] for row in cells]
     all_numeric = all(n is not None for row, nrow in zip(cells, numbers) for c, n in zip(row, nrow) if c)

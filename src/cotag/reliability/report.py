@@ -172,6 +172,7 @@ class AgreementReport:
             "threshold": self.threshold,
             "u_alpha": self.u_alpha,
             "u_alpha_undefined_reason": self.u_alpha_reason,
+            "u_alpha_documents": self.extra.get("u_alpha_documents"),
             "views": {k: v.to_dict() for k, v in self.views.items()},
         }
 
@@ -396,7 +397,7 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
     report = AgreementReport(kind=data.kind, rule=data.rule_text, coders=list(data.coders), coded=data.coded,
                              documents=list(data.documents), views=out_views, bootstrap=bootstrap,
                              seed=seed if bootstrap else None, cluster=cluster, kappa_name=kappa_name)
-    if spans is None and data.named_spans:
+    if spans is None:  # from the store: the spans themselves (none at all is an answer, not a missing input)
         spans = data.named_spans
     if data.kind == "char" and spans is not None:
         _add_u_alpha(report, data, spans)
@@ -406,8 +407,9 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
 def _add_u_alpha(report: AgreementReport, data: Unitised, spans: list[Any]) -> None:
     """u-alpha per code and overall, with the documents laid end to end as one continuum.
 
-    Each document's respondent text is its own stretch of the continuum; documents are
-    placed one after another so that spans never cross a document boundary.  Only
+    Each document's character units (its respondent text, or all of it with interviewer turns
+    included) are its own stretch of the continuum; documents are placed one after another so
+    that spans never cross a document boundary.  Only
     double-coded documents enter, and a coder enters a document's stretch only when the
     whole set of coders coded it: unitized alpha has no notion of a missing coder.
     """
@@ -421,16 +423,23 @@ def _add_u_alpha(report: AgreementReport, data: Unitised, spans: list[Any]) -> N
     if not full:
         report.u_alpha_reason = "no document was coded by every coder"
         return
-    # a document's stretch runs from 0 to just past its last unit; stretches are laid end to end
+    # A document's stretch is exactly its character units (the rule's characters: respondent sentences
+    # unless interviewer turns are included), in text order; stretches are laid end to end. A span keeps
+    # the characters of its own that are units, which are consecutive on the continuum.
     index = {name: i for i, name in enumerate(data.frame_documents)}
-    base: dict[str, int] = {}
+    chars: dict[str, tuple[int, np.ndarray]] = {}
     offset = 0
     for d in full:
-        sel = data.unit_doc == index[d]
-        base[d] = offset
-        offset += (int(data.unit_end[sel].max()) if sel.any() else 0) + 1
-    items = [Span(coder, base[doc] + s, base[doc] + e, code) for coder, doc, code, s, e in spans
-             if doc in base and code in data.codes and coder in data.coders and e > s]
+        positions = np.sort(data.unit_start[data.unit_doc == index[d]])
+        chars[d] = (offset, positions)
+        offset += int(positions.size)
+    items = []
+    for coder, doc, code, s, e in spans:
+        if doc in chars and code in data.codes and coder in data.coders and e > s:
+            base, positions = chars[doc]
+            lo, hi = np.searchsorted(positions, [s, e])
+            if hi > lo:
+                items.append(Span(coder, base + int(lo), base + int(hi), code))
     overall = unitized_alpha(items, 0, offset, coders=data.coders)
     per = unitized_alpha_per_category(items, 0, offset, coders=data.coders)
     report.u_alpha, report.u_alpha_reason = overall.value, overall.undefined_reason
@@ -491,8 +500,13 @@ def _header_lines(report: AgreementReport) -> list[str]:
     if report.bootstrap:
         lines.append(f"bootstrap: {report.bootstrap} replicates, resampling {report.cluster}s, seed {report.seed}")
     if report.u_alpha is not None or report.u_alpha_reason:
-        lines.append(f"unitized alpha (all codes, character continuum): "
+        n_docs = report.extra.get("u_alpha_documents")
+        over = f" of the {_docs(n_docs)} every coder coded" if n_docs else ""
+        lines.append(f"unitized alpha (all codes, character continuum{over}): "
                      f"{_f(report.u_alpha) if report.u_alpha is not None else report.u_alpha_reason}")
+        per_code = [f"{r.code} {_f(r.u_alpha)}" for r in report.views["all"].rows if r.u_alpha is not None]
+        if per_code:
+            lines.append(f"unitized alpha per code: {'; '.join(per_code)}")
     lines.append(f"kappa: {'Cohen' if report.kappa_name == 'cohen_kappa' else 'Fleiss (Gwet form for missing ratings)'}; "
                  f"alpha: Krippendorff, nominal, each code a 0/1 variable")
     return lines
@@ -519,9 +533,12 @@ def render_table(report: AgreementReport) -> str:
 def render_csv(report: AgreementReport) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    # character units: the unitized alpha per code (the "all" view) and overall (its pooled row)
+    unitized = report.u_alpha is not None or report.u_alpha_reason is not None
     w.writerow(["view", "denominator", "code", "alpha", "ci_lo", "ci_hi", "p_below_667", "p_below_800",
                 report.kappa_name, "gwet_ac1", "percent_agreement", "prevalence", "both", "only_a", "only_b",
-                "neither", "pairable_units", "undefined_reason", "unit", "rule"])
+                "neither", "pairable_units", "undefined_reason", "unit", "rule"]
+               + (["u_alpha"] if unitized else []))
     for view, v in report.views.items():
         for r in v.rows:
             ci = r.ci
@@ -530,14 +547,14 @@ def render_csv(report: AgreementReport) -> str:
                         ci.p_below.get(0.667, "") if ci else "", ci.p_below.get(0.8, "") if ci else "",
                         r.kappa.value, r.ac1.value, r.percent.value, r.prevalence, r.counts.both, r.counts.only_a,
                         r.counts.only_b, r.counts.neither, r.pairable, r.undefined_reason or "", report.kind,
-                        report.rule])
+                        report.rule] + ([r.u_alpha] if unitized else []))
         pc = v.pooled_ci
         w.writerow([view, v.denominator, "(pooled)", v.pooled.value, pc.lo if pc else "", pc.hi if pc else "",
                     pc.p_below.get(0.667, "") if pc else "", pc.p_below.get(0.8, "") if pc else "",
                     "", "", "", "", "", "", "", "", v.pooled.n_units, v.pooled.undefined_reason or "",
-                    report.kind, report.rule])
+                    report.kind, report.rule] + ([report.u_alpha if view == "all" else None] if unitized else []))
         w.writerow([view, v.denominator, "(mean of codes)", v.mean_alpha, "", "", "", "", v.mean_kappa, "", "",
-                    "", "", "", "", "", "", "", report.kind, report.rule])
+                    "", "", "", "", "", "", "", report.kind, report.rule] + ([None] if unitized else []))
     return buf.getvalue()
 
 
@@ -603,7 +620,9 @@ def render_methods(report: AgreementReport) -> str:
         cp = _f(c.pooled.value) if c.pooled.value is not None else "undefined"
         parts.append(f"Restricted to the {c.n_units} units that at least one coder coded, pooled alpha was {cp}.")
     if report.u_alpha is not None:
-        parts.append(f"Krippendorff's unitizing alpha over the character continuum was {report.u_alpha:.3f}.")
+        n_docs = report.extra.get("u_alpha_documents")
+        over = f" of the {_docs(n_docs)} coded by every coder" if n_docs else ""
+        parts.append(f"Krippendorff's unitizing alpha over the character continuum{over} was {report.u_alpha:.3f}.")
     parts.append("Coefficients were computed with cotag (Krippendorff 2011; Cohen 1960; Fleiss 1971; Gwet 2014).")
     return " ".join(parts) + "\n"
 

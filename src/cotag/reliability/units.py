@@ -134,7 +134,7 @@ class Unitised:
     document_ids: list[int] = field(default_factory=list)
     frame_documents: list[str] = field(default_factory=list)
     # (coder, document, code, start, end) by name; filled for character units (u-alpha needs the spans)
-    named_spans: list[tuple[str, str, str, int, int]] = field(default_factory=list)
+    named_spans: list[tuple[str, str, str, int, int]] | None = None
 
     @property
     def n_units(self) -> int:
@@ -325,9 +325,18 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     if selection.documents is not None:
         docs_q = docs_q.where(Document.external_id.in_(list(selection.documents)))
     doc_rows = list(session.exec(docs_q))
+    if selection.groups is not None:
+        known_groups = set(session.exec(select(Document.group).distinct()))
+        unknown = [g for g in selection.groups if g not in known_groups]
+        if unknown:
+            raise NotFound(f"no document group {', '.join(map(repr, unknown))} "
+                           f"(groups: {', '.join(sorted(map(str, known_groups))) or 'none yet'})")
     if selection.documents is not None:
         unknown = sorted(set(selection.documents) - {ext for _, ext in doc_rows})
-        if unknown and selection.groups is None:
+        if unknown and selection.groups is not None:  # filtered out by --group, or not in the project at all?
+            unknown = sorted(set(unknown) - set(session.exec(
+                select(Document.external_id).where(Document.external_id.in_(unknown)))))
+        if unknown:
             raise NotFound(f"no document with id {', '.join(map(repr, unknown))} (see `cotag documents list`)")
     doc_index = {db_id: i for i, (db_id, _) in enumerate(doc_rows)}
     names = [ext for _, ext in doc_rows]
@@ -355,6 +364,14 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
                     Coding.coder_id.in_(coder_ids), Coding.deleted_at.is_(None)).distinct()):
                 if doc_id in doc_index:
                     coded[cidx[coder_id]].add(doc_index[doc_id])
+    if selection.coders is not None:
+        # a named coder with no document in scope would count as a coder (Fleiss instead of Cohen,
+        # "3 coders" in the methods paragraph) while contributing nothing
+        idle = [coder_names[i] for i in range(len(coder_names)) if not coded[i]]
+        if idle:
+            hint = ("" if selection.include_unfinished
+                    else " (documents count when marked done; see --include-unfinished)")
+            raise CotagError(f"--coders: {', '.join(map(repr, idle))} coded no document in scope{hint}")
     if selection.coders is None:
         # default coders: those who have coded something in scope
         active = [i for i in range(len(coder_names)) if coded[i]]
