@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui_helpers import live, settle
 
+from cotag import coding
 from cotag.coding import CodingSession, word_spans
 from cotag.keys import KEYMAP
 from cotag.store.events import list_events
@@ -517,3 +518,169 @@ async def test_the_app_tunes_the_garbage_collector_only_while_it_runs(study):
         await settle(pilot)
         assert gc.get_threshold() == GC_THRESHOLD and gc.get_freeze_count() > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+async def test_the_status_note_belongs_to_the_document_it_is_about(study):
+    # "✓ marked done" stayed on the status line of the next document, which was not done; an undo
+    # reaching back into the last document said nothing of where it happened.
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "d")
+        await settle(pilot)
+        assert "marked done" in status_text(app)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "G002"
+        assert "marked done" not in status_text(app) and "applied" not in status_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert live(study.project) == []
+        assert "undid: applied wages" in status_text(app) and "in E001" in status_text(app)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        u1 = study.units[1]
+        assert live(study.project) == [("E001", "wages", "alice", u1.start, u1.end, "")]
+        assert "redid: applied wages" in status_text(app) and "in E001" in status_text(app)
+
+
+async def test_a_search_jump_is_where_reopening_returns(study):
+    # Landing on a unit by search and quitting without moving: the next session opened the
+    # document visited before, and coming back to the searched document started at its top.
+    app = make_app(study.project, coder="alice", document="G002")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "E001" and view(app).cursor == 2
+        await pilot.press("q")
+        await pilot.pause()
+    alice = CodingSession(study.project, coder="alice")
+    assert alice.resume_point() == (study.e001, 2)
+    again = make_app(study.project, coder="alice")
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert again.screen.transcript.external_id == "E001"
+        assert view(again).cursor == 2
+
+
+async def test_next_document_after_a_search_outside_the_library_filter(study):
+    # `]` did nothing at all on a document the library's filter hides (reached by a search).
+    app = make_app(study.project, coder="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"G002", "enter")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "G002"
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "E001"
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "G002"  # the library's order: expert E001, then graduate G002
+
+
+async def test_a_long_memo_shows_cut_with_an_ellipsis(study):
+    # "On this selection" cut a memo at 60 characters with nothing to say there was more.
+    memo = "pay as a push factor, but she also hints at the clinic's management; ask the team"
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "m")
+        await settle(pilot)
+        await pilot.press(*memo)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [row[5] for row in live(study.project)] == [memo]
+        prompt = str(app.screen.query_one(UnitCodes).get_option_at_index(0).prompt)
+        assert memo[:59] + "…" in prompt
+
+
+async def test_done_pressed_twice_quickly_reopens(study, monkeypatch):
+    # The second `d` was decided from the screen's state before the first was committed: both
+    # marked the document done, and the log had two progress.done and no reopen.
+    import time
+
+    slow = CodingSession.mark_done
+
+    def mark_done(self, **kwargs):  # a database a little way off (PostgreSQL on the team's server)
+        time.sleep(0.05)
+        return slow(self, **kwargs)
+
+    monkeypatch.setattr(CodingSession, "mark_done", mark_done)
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d", "d")
+        await settle(pilot)
+        assert not app.screen.transcript.done
+        assert "✓ done" not in status_text(app)
+        await pilot.press("d", "d", "d")
+        await settle(pilot)
+        assert app.screen.transcript.done
+        assert "✓ done" in status_text(app)
+    with study.project.session() as session:
+        kinds = [e.kind for e in list_events(session, kind="progress.")]
+    assert kinds == ["progress.done", "progress.reopen"] * 2 + ["progress.done"]
+    assert {r.external_id: r.done for r in coding.library(study.project, coder_id=app.coding_session.owner_id)
+            if r.external_id == "E001"} == {"E001": True}
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a fast typist sends them: all queued at once, none waiting for the last to be handled."""
+    from textual import events
+
+    for key in keys:
+        character = {"escape": None, "right_square_bracket": "]"}.get(key, key)
+        event = events.Key(key, character)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_keys_typed_fast_after_c_are_not_code_shortcuts(study):
+    # "c" then a quick "1" (a search in the picker that starts with a shortcut's character) applied
+    # wages to the selection under the picker before the picker was up.
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, "c", "1", "2")
+        await settle(pilot)
+        from cotag.tui.modals.code_picker import CodePicker
+
+        assert isinstance(app.screen, CodePicker)
+        assert live(study.project) == []
+        await pilot.press("escape")
+        # In order, the other way too: the picker closed by escape, the next key is a shortcut again.
+        burst(app, "c", "escape", "2")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        u1 = study.units[1]
+        assert live(study.project) == [("E001", "corruption", "alice", u1.start, u1.end, "")]
+
+
+async def test_a_shortcut_typed_right_after_next_document_codes_nothing_out_of_sight(study):
+    # "]" then a fast "2" coded the selection of the document being left, and the screen, already
+    # showing the next document, said nothing of it.
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, "right_square_bracket", "2")
+        await settle(pilot)
+        assert app.screen.transcript.external_id == "G002"
+        assert [row[:2] for row in live(study.project)] in ([], [("G002", "corruption")])
+        await pilot.press("2")
+        await settle(pilot)
+        assert [row[:2] for row in live(study.project)] in ([("G002", "corruption")], [])
+        assert all(row[0] == "G002" for row in live(study.project))

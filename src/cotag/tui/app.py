@@ -6,6 +6,7 @@ import asyncio
 import gc
 import threading
 
+from textual import events
 from textual.app import App
 
 from cotag import coding
@@ -217,6 +218,15 @@ class CotagApp(App[None]):
         self.action_back()
         if isinstance(self.screen, LibraryScreen):
             self.screen.action_library_filter()
+
+    def on_key(self, event: events.Key) -> None:
+        # A code's shortcut is applied here, where the key bindings run, so in the order the keys were
+        # typed: after `c` or `m` the next keys are the dialog's. On the screen, a fast "c", "a" coded the
+        # selection with `a`'s code before the picker was up.
+        from cotag.tui.screens.transcript import TranscriptScreen
+
+        if isinstance(self.screen, TranscriptScreen):
+            self.screen.shortcut(event)
 
     def action_switch_panel(self) -> None:
         self.screen.focus_next()

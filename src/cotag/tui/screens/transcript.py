@@ -113,6 +113,11 @@ class TranscriptScreen(Screen):
     def load(self, document_id: int, *, unit: int | None = None) -> None:
         """Open a document here (also for next/previous document and search jumps)."""
         self.save_cursor_now()
+        if document_id != self.document_id:
+            self.note = ""  # "✓ marked done", "applied …" were about the last document, not this one
+            # Until the new one is in, keys must not act on the document being left: a fast "]", "2"
+            # coded the old document's selection, out of sight.
+            self.transcript = None
         self.document_id = document_id
         self._load(document_id, unit, list(self.other_ids) if self.overlay != OVERLAY_OFF else [])
 
@@ -140,7 +145,11 @@ class TranscriptScreen(Screen):
                 cursor = coding.next_uncoded(message.transcript.units, [], after=-1) or 0
         view.show(message.transcript, cursor=cursor)
         view.set_marks(self.own, self.others)
-        self._saved_cursor = (self.document_id, view.cursor)
+        # Saved already only if the database has the coder here. A jump to a unit (search, agreement
+        # screen) lands elsewhere: save it like any move, or reopening would not come back to it.
+        stored = message.transcript.visited and view.cursor == message.transcript.cursor
+        jumped = message.unit is not None and not stored
+        self._saved_cursor = None if jumped else (self.document_id, view.cursor)
         self.app.sub_title = message.transcript.external_id
         self._refresh_side()
 
@@ -230,7 +239,8 @@ class TranscriptScreen(Screen):
 
     # ------------------------------------------------------------ applying codes
 
-    def on_key(self, event: events.Key) -> None:
+    def shortcut(self, event: events.Key) -> None:
+        """Apply the code whose shortcut this key is (the app calls it, in key order: see CotagApp.on_key)."""
         # Code shortcuts come from the codebook, not from KEYMAP: the codebook check
         # guarantees they never collide with a reserved key.
         if event.character is None or isinstance(self.focused, (Input, TextArea)):
@@ -296,6 +306,8 @@ class TranscriptScreen(Screen):
         def reply(result):
             change = result[0]
             note = f"{verb} {change.describe()}".strip() if change else empty
+            if change and change.document_id != document_id:
+                note += f" in {change.document}"  # undo and redo reach back into other documents
             return CodingsChanged(document_id, result[1], note)
 
         self.app.writer.submit(run, target=self, reply=reply)
@@ -438,13 +450,16 @@ class TranscriptScreen(Screen):
         if self.transcript is None:
             return
         session, document_id, done = self.app.coding_session, self.transcript.document_id, not self.transcript.done
+        # Flipped now, not when the commit comes back (a reply would undo a later press): a quick
+        # second press reopens, as it says.
+        self.transcript.done = done
 
         def job():
             session.mark_done(document_id=document_id, done=done)
             return session.marks(document_id=document_id)
 
         self.app.writer.submit(job, target=self, reply=lambda marks: CodingsChanged(
-            document_id, marks, "✓ marked done" if done else "reopened", done=done))
+            document_id, marks, "✓ marked done" if done else "reopened"))
 
     def action_next_document(self) -> None:
         self._step_document(1)
@@ -454,6 +469,9 @@ class TranscriptScreen(Screen):
 
     def _step_document(self, step: int) -> None:
         order = self.app.document_order()
+        if self.document_id not in order:
+            # Reached by a search or the agreement screen, outside the library's filter: step in the whole library.
+            order = self.app.library_order
         if self.document_id not in order:
             return
         position = order.index(self.document_id) + step

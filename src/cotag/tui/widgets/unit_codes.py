@@ -47,8 +47,13 @@ class UnitCodes(OptionList):
         prompt.append(entry.key if entry else str(mark.code_id), style="bold" if coder is None else "dim")
         if mark.memo:
             prompt.append(" ✎ ", style="bold")
-            prompt.append(" ".join(mark.memo.split())[:60], style="italic")
+            prompt.append(_cut(" ".join(mark.memo.split())), style="italic")
         else:
             excerpt = " ".join(text[mark.start:mark.end].split())
-            prompt.append(f"  {excerpt[:60]}", style="dim")
+            prompt.append(f"  {_cut(excerpt)}", style="dim")
         return prompt
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    """At most `limit` characters, with an ellipsis when cut: a memo must not look shorter than it is."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
