@@ -236,3 +236,48 @@ async def test_a_failing_computation_is_shown_and_the_app_keeps_running(coded, m
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_the_lead_chooses_which_coders_to_compare(coded):
+    """A third coder who coded a little should not silently turn the comparison into a three-way one."""
+    study, units, _ = coded
+    with study.project.session() as session:
+        carol = get_or_create_coder(session, name="carol").id
+        wages = session.exec(select(Code).where(Code.key == "wages")).one().id
+        unit = units["E001"][5]
+        coding_store.add_coding(session, document_id=study.e001, code_id=wages, coder_id=carol,
+                                start=unit.start, end=unit.end)
+        progress_store.touch(session, coder_id=carol, document_id=study.e001, status=PROGRESS_DONE)
+    app = make_app(study.project, coder="lena", lead=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        screen = agreement_screen(app)
+        assert screen.result.report.coders == ["alice", "bob", "carol"]
+        assert screen.result.report.kappa_name == "fleiss_kappa"
+        await pilot.press("c")  # everyone is ticked; untick carol (the third) and compare
+        await settle(pilot)
+        await pilot.press("down", "down", "space", "enter")
+        await settle(pilot)
+        screen = agreement_screen(app)
+        assert screen.coders == ("alice", "bob")
+        assert screen.result.report.coders == ["alice", "bob"]
+        assert screen.result.report.kappa_name == "cohen_kappa"
+        assert [texts(r)[:7] for r in cells(app, "#ag-codes")] == [
+            [r.code, fmt(r.alpha.value), fmt(r.kappa.value), pct(r.percent.value), pct(r.prevalence),
+             str(r.pairable), str(n)] for r, n in _pair_rows(study.project)]
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("space", "enter")  # one coder alone is refused: the dialog stays
+        await settle(pilot)
+        assert app.screen is not screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert agreement_screen(app).coders == ("alice", "bob")
+
+
+def _pair_rows(project):
+    result = project_agreement(project, Selection(coders=("alice", "bob")), kind="sentence")
+    counts = disagreement_counts(result.data)
+    return [(r, counts[r.code]) for r in result.report.views["all"].rows]

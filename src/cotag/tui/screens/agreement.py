@@ -12,8 +12,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Label, SelectionList, Static
 
 from cotag.errors import CotagError
 from cotag.reliability.disagreements import (
@@ -24,6 +25,7 @@ from cotag.reliability.disagreements import (
     project_disagreements,
 )
 from cotag.reliability.report import THRESHOLD, CodeRow
+from cotag.reliability.units import Selection
 
 # The unit kinds offered here; character units are left to the CLI (one row per character
 # run is a long list, and unitising every character of the corpus takes a while).
@@ -35,6 +37,7 @@ AGREEMENT_KEYS = [
     ("escape", "close", "close", "agreement.close"),
     ("t", "cycle_unit", "unit", "agreement.unit"),
     ("v", "toggle_view", "view", "agreement.view"),
+    ("c", "choose_coders", "coders", "agreement.coders"),
 ]
 
 SCREEN_CSS = """
@@ -101,6 +104,8 @@ class AgreementScreen(Screen[None]):
         self.error: str | None = None
         self.code: str | None = None
         self.items: list[UnitDisagreement] = []
+        # Whose agreement: None is every coder who marked a document done; `c` narrows it to a pair (or more)
+        self.coders: tuple[str, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("computing agreement…", id="ag-header")
@@ -118,7 +123,7 @@ class AgreementScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="agreement", exit_on_error=False)
     def _compute(self, kind: str) -> None:
         try:
-            result = project_agreement(self.app.project, kind=kind)
+            result = project_agreement(self.app.project, Selection(coders=self.coders), kind=kind)
         except CotagError as exc:  # e.g. fewer than two coders: said on the screen
             self.post_message(self.Computed(None, {}, str(exc), kind))
             return
@@ -245,14 +250,68 @@ class AgreementScreen(Screen[None]):
     def action_cycle_unit(self) -> None:
         self.kind = UNIT_CYCLE[(UNIT_CYCLE.index(self.kind) + 1) % len(UNIT_CYCLE)] \
             if self.kind in UNIT_CYCLE else UNIT_CYCLE[0]
+        self._recompute()
+
+    def _recompute(self) -> None:
         self.result, self.code, self.items = None, None, []
         self.query_one("#ag-header", Static).update(Text(f"computing agreement over {self.kind} units…", style="dim"))
         self.query_one("#ag-codes", DataTable).clear(columns=True)
         self._show_units(None, [])
         self._compute(self.kind)
 
+    def action_choose_coders(self) -> None:
+        """Compare a chosen pair (or set) of coders instead of everyone who coded."""
+        from cotag.store.coders import list_coders
+        from cotag.store.models import CONSENSUS_CODER
+
+        with self.app.project.session() as session:
+            names = [c.name for c in list_coders(session) if c.name != CONSENSUS_CODER]
+        current = set(self.coders) if self.coders is not None else \
+            set(self.result.report.coders if self.result is not None else names)
+
+        def chosen(picked: list[str] | None) -> None:
+            if picked is None:
+                return
+            self.coders = tuple(sorted(picked)) if picked else None  # nothing ticked: everyone again
+            self._recompute()
+
+        self.app.push_screen(AgreementCoders(names, current), chosen)
+
     def action_toggle_view(self) -> None:
         if self.result is None:
             return
         self.view = "coded" if self.view == "all" else "all"
         self._show_table(keep=self.code)
+
+
+class AgreementCoders(ModalScreen[list[str] | None]):
+    """Tick the coders to compare; None when cancelled, [] for everyone who coded."""
+
+    DEFAULT_CSS = """
+    AgreementCoders { align: center middle; }
+    AgreementCoders > Vertical { width: 60; max-width: 95%; height: auto; max-height: 90%;
+                                 border: thick $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="agreement_coders.cancel"),
+                Binding("enter", "done", "compare", id="agreement_coders.done", priority=True)]
+
+    def __init__(self, names: list[str], chosen: set[str]) -> None:
+        super().__init__()
+        self.names, self.chosen = names, chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Compare these coders (two or more)")
+            yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.names],
+                                     id="agreement-coders")
+            yield Label("space tick · enter compare · esc cancel", classes="dialog-hint")
+
+    def action_done(self) -> None:
+        picked = list(self.query_one(SelectionList).selected)
+        if len(picked) == 1:
+            self.notify("tick two coders or more (or none for everyone)", severity="warning")
+            return
+        self.dismiss(picked)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
