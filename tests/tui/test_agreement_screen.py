@@ -52,6 +52,14 @@ def coded(study):
     return study, units, texts
 
 
+async def open_agreement(pilot) -> AgreementScreen:
+    """From the lead's library: ctrl+a, and wait for the figures."""
+    await settle(pilot)
+    await pilot.press("ctrl+a")
+    await settle(pilot)
+    return agreement_screen(pilot.app)
+
+
 def agreement_screen(app) -> AgreementScreen:
     assert isinstance(app.screen, AgreementScreen), app.screen
     return app.screen
@@ -77,10 +85,7 @@ async def test_table_matches_the_core_and_low_codes_are_red(coded):
     study, _, _ = coded
     app = make_app(study.project, coder="lena", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+a")
-        await settle(pilot)
-        screen = agreement_screen(app)
+        screen = await open_agreement(pilot)
         report = screen.result.report
         assert report.coders == ["alice", "bob"] and report.kind == "sentence"
         shown = cells(app, "#ag-codes")
@@ -114,10 +119,7 @@ async def test_drill_down_and_jump_into_the_transcript(coded):
     study, units, text = coded
     app = make_app(study.project, coder="lena", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+a")
-        await settle(pilot)
-        screen = agreement_screen(app)
+        screen = await open_agreement(pilot)
         order = [r.code for r in screen.result.report.views["all"].rows]
         # move the cursor to wages with real key presses, then enter lists its disagreements
         for _ in range(order.index("wages")):
@@ -148,9 +150,7 @@ async def test_view_and_unit_switches_recompute(coded):
     study, _, _ = coded
     app = make_app(study.project, coder="lena", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+a")
-        await settle(pilot)
+        await open_agreement(pilot)
         await pilot.press("v")
         await settle(pilot)
         assert [texts(r)[:7] for r in cells(app, "#ag-codes")] == expected_rows(study.project, "sentence", "coded")
@@ -189,10 +189,7 @@ async def test_palette_offers_it_to_a_lead_and_a_coder_cannot_open_it(coded):
 async def test_too_few_coders_is_said_not_raised(study):
     app = make_app(study.project, coder="lena", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+a")
-        await settle(pilot)
-        screen = agreement_screen(app)
+        screen = await open_agreement(pilot)
         assert screen.result is None
         assert "at least two coders" in str(screen.query_one("#ag-header").render())
 
@@ -229,9 +226,7 @@ async def test_a_failing_computation_is_shown_and_the_app_keeps_running(coded, m
     study, _, _ = coded
     app = make_app(study.project, coder="lena", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+a")
-        await settle(pilot)
+        await open_agreement(pilot)
         assert "disk on fire" in str(agreement_screen(app).query_one("#ag-header").render())
         await pilot.press("escape")
         await settle(pilot)
@@ -250,10 +245,7 @@ async def test_the_lead_chooses_which_coders_to_compare(coded):
         progress_store.touch(session, coder_id=carol, document_id=study.e001, status=PROGRESS_DONE)
     app = make_app(study.project, coder="lena", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+a")
-        await settle(pilot)
-        screen = agreement_screen(app)
+        screen = await open_agreement(pilot)
         assert screen.result.report.coders == ["alice", "bob", "carol"]
         assert screen.result.report.kappa_name == "fleiss_kappa"
         await pilot.press("c")  # everyone is ticked; untick carol (the third) and compare
