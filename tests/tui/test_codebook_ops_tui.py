@@ -312,6 +312,9 @@ async def test_save_writes_the_file_and_the_log_shows_codebook_changes(team, tmp
         log = pilot.app.screen
         assert isinstance(log, LogScreen)
         assert [row["kind"] for row in log.rows][-2:] == ["codebook.rename", "codebook.save"]
+        table = log.query_one("#log-table")
+        assert table.row_count == len(log.rows) and table.cursor_row == len(log.rows) - 1
+        assert str(table.get_row_at(len(log.rows) - 1)[2]) == "codebook.save"
         assert all(row["kind"].startswith("codebook") for row in log.rows)
         await pilot.press("escape")
         await settle(pilot)
@@ -352,6 +355,7 @@ async def test_agreed_spans_can_be_reviewed_on_screen(team):
         assert isinstance(agreed, AgreedScreen)
         assert [(r["code"], r["in_consensus"], r["text"]) for r in agreed.rows] == [
             ("pay-abroad", True, "Rent is high.")]
+        assert [str(c) for c in agreed.query_one("#agreed-table").get_row_at(0)][3:] == ["yes", "Rent is high."]
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ReconcileScreen)

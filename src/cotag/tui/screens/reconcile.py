@@ -376,88 +376,100 @@ class ReconcileScreen(Screen[None]):
         self.app.call_from_thread(self._loaded, workspace, focus_id)
 
 
-class LogScreen(Screen[None]):
-    """The audit trail: every event, newest last, with who and when."""
+class TableScreen(Screen[None]):
+    """A read-only table loaded in a worker: the lead's log and agreed-span review share this shape.
+
+    A subclass names its title, table id and columns, reads its rows in `fetch` (worker thread)
+    and turns them into table rows and a header line in `show` (app thread).
+    """
 
     DEFAULT_CSS = SCREEN_CSS
-    BINDINGS = [Binding("escape", "app.pop_screen", "back", id="log.back"),
-                Binding("q", "app.pop_screen", "back", show=False, id="log.close")]
+    TITLE_TEXT = ""
+    TABLE_ID = ""
+    COLUMNS: tuple[str, ...] = ()
 
-    def __init__(self, project, *, kind: str | None = None, actor: str | None = None) -> None:
+    def __init__(self, project) -> None:
         super().__init__()
-        self.project, self.kind, self.actor = project, kind, actor
+        self.project = project
         self.rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Audit log", id="rc-progress")
-        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        yield Static(f"{self.TITLE_TEXT} · loading…", id="rc-progress")
+        yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("when (UTC)", "who", "what", "details")
-        self.run_worker(self._load, thread=True, group="log", exit_on_error=False)
+        self.query_one(DataTable).add_columns(*self.COLUMNS)
+        self.run_worker(self._load, thread=True, group=self.TABLE_ID, exit_on_error=False)
 
     def _load(self) -> None:
-        from cotag.store.events import event_table
-
-        with self.project.session() as session:
-            rows = event_table(session, kind=self.kind, actor=self.actor)
+        rows = self.fetch()
         self.app.call_from_thread(self._loaded, rows)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
-        # One bulk call: a project's log runs to thousands of events after an import.
-        table.add_rows([(row["at"].replace("T", " "), row["actor"] or "-", row["kind"], row["summary"][:120])
-                        for row in rows])
-        self.query_one("#rc-progress", Static).update(f"Audit log · {len(rows)} event(s) · esc back")
-        if rows:
-            table.move_cursor(row=len(rows) - 1)
+        # One bulk call: these tables run to thousands of rows.
+        table_rows, header = self.show(rows)
+        table.add_rows(table_rows)
+        self.query_one("#rc-progress", Static).update(f"{header} · esc back")
         table.focus()
+
+
+class LogScreen(TableScreen):
+    """The audit trail: every event, newest last, with who and when."""
+
+    TITLE_TEXT, TABLE_ID = "Audit log", "log-table"
+    COLUMNS = ("when (UTC)", "who", "what", "details")
+    BINDINGS = [Binding("escape", "app.pop_screen", "back", id="log.back"),
+                Binding("q", "app.pop_screen", "back", show=False, id="log.close")]
+
+    def __init__(self, project, *, kind: str | None = None, actor: str | None = None) -> None:
+        super().__init__(project)
+        self.kind, self.actor = kind, actor
+
+    def fetch(self) -> list[dict[str, Any]]:
+        from cotag.store.events import event_table
+
+        with self.project.session() as session:
+            return event_table(session, kind=self.kind, actor=self.actor)
+
+    def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
+        return ([(row["at"].replace("T", " "), row["actor"] or "-", row["kind"], row["summary"][:120]) for row in rows],
+                f"Audit log · {len(rows)} event(s)")
+
+    def _loaded(self, rows: list[dict[str, Any]]) -> None:
+        super()._loaded(rows)
+        if rows:  # newest last, and the cursor on it
+            self.query_one(DataTable).move_cursor(row=len(rows) - 1)
 
 
 AGREED_SHOWN = 2000
 
 
-class AgreedScreen(Screen[None]):
+class AgreedScreen(TableScreen):
     """Review the agreed spans: where both coders marked the same characters, and whether each is in the consensus."""
 
-    DEFAULT_CSS = SCREEN_CSS
+    TITLE_TEXT, TABLE_ID = "Agreed spans", "agreed-table"
+    COLUMNS = ("document", "code", "span", "in consensus", "text")
     BINDINGS = [Binding("escape", "app.pop_screen", "back", id="agreed.back")]
 
     def __init__(self, project, *, coders: list[str] | None = None, documents: list[str] | None = None) -> None:
-        super().__init__()
-        self.project, self.coders, self.documents = project, coders, documents
-        self.rows: list[dict[str, Any]] = []
+        super().__init__(project)
+        self.coders, self.documents = coders, documents
 
-    def compose(self) -> ComposeResult:
-        yield Static("Agreed spans · loading…", id="rc-progress")
-        yield DataTable(id="agreed-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    def fetch(self) -> list[dict[str, Any]]:
+        return reconcile.agreed_review(self.project, coders=self.coders, documents=self.documents)
 
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("document", "code", "span", "in consensus", "text")
-        self.run_worker(self._load, thread=True, group="agreed", exit_on_error=False)
-
-    def _load(self) -> None:
-        rows = reconcile.agreed_review(self.project, coders=self.coders, documents=self.documents)
-        self.app.call_from_thread(self._loaded, rows)
-
-    def _loaded(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        table = self.query_one(DataTable)
+    def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
         # A whole corpus has tens of thousands of agreed spans; a table that long takes seconds to build
         # and nobody reads it on screen (`cotag reconcile list --agreed --json` has them all).
-        table.add_rows([(row["document"], row["code"], f"{row['start']}:{row['end']}",
-                         "yes" if row["in_consensus"] else "pending", row["text"][:90])
-                        for row in rows[:AGREED_SHOWN]])
+        shown = [(row["document"], row["code"], f"{row['start']}:{row['end']}",
+                  "yes" if row["in_consensus"] else "pending", row["text"][:90]) for row in rows[:AGREED_SHOWN]]
         written = sum(r["in_consensus"] for r in rows)
         where = f" in {', '.join(self.documents)}" if self.documents and len(self.documents) <= 3 else ""
         more = f" (first {AGREED_SHOWN} shown)" if len(rows) > AGREED_SHOWN else ""
-        self.query_one("#rc-progress", Static).update(
-            f"Agreed spans{where} · {len(rows)}{more} · {written} in the consensus · esc back")
-        table.focus()
+        return shown, f"Agreed spans{where} · {len(rows)}{more} · {written} in the consensus"
 
 
 class ReconcileApp(App[None]):
