@@ -123,18 +123,9 @@ class ReconcileScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.run_worker(self._load, thread=True, group="reconcile", exit_on_error=False)
+        self.run_worker(lambda: self._reload(None), thread=True, group="reconcile", exit_on_error=False)
 
     # ------------------------------------------------------------ loading and showing (workers never touch widgets)
-
-    def _load(self) -> None:
-        try:
-            workspace = reconcile.open_workspace(self.project, lead=self.lead, coders=self.coders,
-                                                 documents=self.documents)
-        except CotagError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(self._loaded, workspace, None)
 
     def _failed(self, message: str) -> None:
         self.busy = False
@@ -367,6 +358,7 @@ class ReconcileScreen(Screen[None]):
             self.run_worker(lambda: self._reload(focus), thread=True, group="reconcile", exit_on_error=False)
 
     def _reload(self, focus_id: str | None) -> None:
+        """Compare the coders (again) in a worker; then show the disagreements, on focus_id if given."""
         try:
             workspace = reconcile.open_workspace(self.project, lead=self.lead, coders=self.coders,
                                                  documents=self.documents)
