@@ -323,15 +323,17 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
         a_rows, b_rows = per_coder.get((doc_id, coder_a.id), []), per_coder.get((doc_id, coder_b.id), [])
         if not a_rows and not b_rows:
             continue
-        found, agreed = compare_document(document=doc_names[doc_id], document_id=doc_id, units=units.get(doc_id, []),
-                                         codes=codes, coders=names, a_codings=a_rows, b_codings=b_rows,
-                                         agreed=agreed)
+        # Not `agreed`: that is the caller's flag, and rebinding it to a document's (possibly empty)
+        # span list would silently stop every later document's agreed spans being computed.
+        found, doc_agreed = compare_document(document=doc_names[doc_id], document_id=doc_id,
+                                             units=units.get(doc_id, []), codes=codes, coders=names,
+                                             a_codings=a_rows, b_codings=b_rows, agreed=agreed)
         for d in found:
             decision = decisions.get(d.id)
             if decision is not None:
                 d.status, d.ruling, d.note, d.lead = DECIDED, decision.ruling, decision.note, leads.get(decision.lead_id)
         result.disagreements.extend(found)
-        result.agreed.extend(agreed)
+        result.agreed.extend(doc_agreed)
     return result
 
 
