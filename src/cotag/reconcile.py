@@ -258,7 +258,7 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     """The two coders to compare: as named, or the only two (non-consensus) coders with codings."""
     from cotag.store import codings as coding_store
     from cotag.store.coders import list_coders, require_coder
-    from cotag.store.models import CONSENSUS_CODER
+    from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
 
     if coders:
         if len(coders) != 2 or coders[0] == coders[1]:
@@ -270,7 +270,9 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
         first, second = sorted(coders[:2])
         return require_coder(session, name=first), require_coder(session, name=second)
     counts = coding_store.coders_with_codings(session)
-    candidates = [c for c in list_coders(session) if c.name != CONSENSUS_CODER and counts.get(c.id)]
+    # As in agreement: a lead's own codings never make a third candidate; name the lead to compare them.
+    candidates = [c for c in list_coders(session)
+                  if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(c.id)]
     if len(candidates) != 2:
         names = ", ".join(c.name for c in candidates) or "none"
         raise CotagError(f"name the two coders to compare with --coders A,B (coders with codings: {names})")

@@ -22,6 +22,35 @@ def load_codebook_file(project: Project, *, path: Path | str, actor: str = "") -
     return {"codebook": codebook.title, "version": codebook.version, "codes": len(codebook.codes), **report.as_dict()}
 
 
+AGREEMENT_CODERS_EVENT = "agreement.coders"
+
+
+def agreement_coders(project: Project) -> tuple[str, ...] | None:
+    """The coders last chosen on the agreement screen, or None for the default (every coder who is not a lead).
+
+    The choice lives in the audit trail, so it is the project's (every machine on a team database sees it)
+    and the log shows who narrowed the comparison and when. Names of coders since removed are dropped.
+    """
+    from cotag.store.coders import list_coders
+    from cotag.store.events import latest_event
+
+    with project.session() as session:
+        event = latest_event(session, kind=AGREEMENT_CODERS_EVENT)
+        if event is None or not event.payload.get("coders"):
+            return None
+        known = {c.name for c in list_coders(session)}
+    chosen = tuple(n for n in event.payload["coders"] if n in known)
+    return chosen if len(chosen) >= 2 else None
+
+
+def remember_agreement_coders(project: Project, *, coders: tuple[str, ...] | None, actor: str = "") -> None:
+    """Remember the agreement screen's coders for the project (None: back to the default set)."""
+    from cotag.store.events import log_event
+
+    with project.session() as session:
+        log_event(session, kind=AGREEMENT_CODERS_EVENT, actor=actor, payload={"coders": list(coders or [])})
+
+
 def import_transcripts(project: Project, *, paths: list[Path | str], group: str | None = None, actor: str = "",
                        progress=None):
     from cotag.corpus.importer import import_paths

@@ -287,7 +287,7 @@ def unitise(frame: UnitFrame, spans: Spans, *, coders: Sequence[str], codes: Seq
 
 @dataclass(frozen=True)
 class Selection:
-    """What to measure: coders (None = every coder with coded documents), codes, documents, groups."""
+    """What to measure: coders (None = every coder, not a lead, with coded documents), codes, documents, groups."""
 
     coders: tuple[str, ...] | None = None
     codes: tuple[str, ...] | None = None
@@ -311,6 +311,7 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     from cotag.store.models import (
         CONSENSUS_CODER,
         PROGRESS_DONE,
+        ROLE_LEAD,
         Code,
         Coder,
         Coding,
@@ -349,7 +350,9 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
                            f"(coders: {', '.join(sorted(all_coders)) or 'none yet'})")
         coder_names = list(dict.fromkeys(selection.coders))
     else:
-        coder_names = sorted(n for n in all_coders if n != CONSENSUS_CODER)
+        # The default comparison is the coders': a lead who codes a document (to try a code, or to mark it
+        # done) must not turn a pair into a three-way comparison. A lead is compared only when named.
+        coder_names = sorted(n for n, c in all_coders.items() if n != CONSENSUS_CODER and c.role != ROLE_LEAD)
     coder_ids = [all_coders[n].id for n in coder_names]
     cidx = {cid: i for i, cid in enumerate(coder_ids)}
 
@@ -381,6 +384,8 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
         cidx = {cid: i for i, cid in enumerate(coder_ids)}
     if len(coder_names) < 2:
         hint = "" if selection.include_unfinished else " (documents count when marked done; see --include-unfinished)"
+        if selection.coders is None and any(c.role == ROLE_LEAD for c in all_coders.values()):
+            hint += "; leads are compared only when named in --coders"
         raise CotagError(f"agreement needs at least two coders who coded documents in scope; found "
                          f"{len(coder_names)}{': ' + ', '.join(coder_names) if coder_names else ''}{hint}")
     per_doc = np.zeros(len(names), dtype=int)

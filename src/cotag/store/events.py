@@ -42,6 +42,12 @@ def list_events(session: Session, *, since: datetime | None = None, actor: str |
     return list(session.exec(query))
 
 
+def latest_event(session: Session, *, kind: str) -> Event | None:
+    """The most recent event of exactly this kind (a remembered choice is its latest event)."""
+    query = select(Event).where(Event.kind == kind).order_by(Event.at.desc(), Event.id.desc()).limit(1)
+    return session.exec(query).first()
+
+
 def summarize(kind: str, payload: dict[str, Any]) -> str:
     """One line a researcher can read: the payload's fields, short values first, long lists counted."""
     parts = []

@@ -104,8 +104,10 @@ class AgreementScreen(Screen[None]):
         self.error: str | None = None
         self.code: str | None = None
         self.items: list[UnitDisagreement] = []
-        # Whose agreement: None is every coder who marked a document done; `c` narrows it to a pair (or more)
+        # Whose agreement: None is every coder (not a lead) who marked a document done; `c` narrows it to a
+        # pair (or more), and the choice is remembered for the project, so it is read once when the screen opens.
         self.coders: tuple[str, ...] | None = None
+        self._choice_read = False
 
     def compose(self) -> ComposeResult:
         yield Static("computing agreement…", id="ag-header")
@@ -122,7 +124,11 @@ class AgreementScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="agreement", exit_on_error=False)
     def _compute(self, kind: str) -> None:
+        from cotag.services import agreement_coders
+
         try:
+            if not self._choice_read:
+                self.coders, self._choice_read = agreement_coders(self.app.project), True
             result = project_agreement(self.app.project, Selection(coders=self.coders), kind=kind)
         except CotagError as exc:  # e.g. fewer than two coders: said on the screen
             self.post_message(self.Computed(None, {}, str(exc), kind))
@@ -273,9 +279,16 @@ class AgreementScreen(Screen[None]):
             if picked is None:
                 return
             self.coders = tuple(sorted(picked)) if picked else None  # nothing ticked: everyone again
+            self._remember(self.coders)
             self._recompute()
 
         self.app.push_screen(AgreementCoders(names, current), chosen)
+
+    @work(thread=True, group="agreement-remember", exit_on_error=False)
+    def _remember(self, coders: tuple[str, ...] | None) -> None:
+        from cotag.services import remember_agreement_coders
+
+        remember_agreement_coders(self.app.project, coders=coders, actor=self.app.coding_session.actor)
 
     def action_toggle_view(self) -> None:
         if self.result is None:
