@@ -207,3 +207,34 @@ def test_every_agreement_option_and_measure_is_documented():
                     assert re.search(re.escape(option) + r"(?![a-z-])", doc), (name, option)
     for name in (*MEASURES, *LEVELS, "per_category", '"value"'):
         assert name in doc, name
+
+
+def _lead_codes_and_marks_done(project):
+    from sqlmodel import select
+
+    from cotag.store import codings, progress
+    from cotag.store.coders import get_or_create_coder
+    from cotag.store.models import PROGRESS_DONE, Code, Document, Unit
+
+    with project.session() as s:
+        lena = get_or_create_coder(s, name="lena", role="lead")
+        d1 = s.exec(select(Document).where(Document.external_id == "D1")).one()
+        unit = s.exec(select(Unit).where(Unit.document_id == d1.id, Unit.index == 3)).one()
+        family = s.exec(select(Code).where(Code.key == "family")).one()
+        codings.add_coding(s, document_id=d1.id, code_id=family.id, coder_id=lena.id, start=unit.start, end=unit.end)
+        progress.touch(s, coder_id=lena.id, document_id=d1.id, status=PROGRESS_DONE)
+
+
+def test_a_lead_who_codes_does_not_change_the_default_agreement(study):
+    """Issue #12.2: the default set is every coder who is not a lead; a lead is compared only when named."""
+    before = run(study, "agreement", "--format", "json", "--bootstrap", "100", "--seed", "1")
+    assert before.exit_code == 0, before.output
+    _lead_codes_and_marks_done(study)
+    after = run(study, "agreement", "--format", "json", "--bootstrap", "100", "--seed", "1")
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.stdout)["coders"] == ["ann", "ben"]
+    assert json.loads(after.stdout)["kappa"] == "cohen_kappa"
+    assert json.loads(after.stdout)["views"] == json.loads(before.stdout)["views"]
+    named = run(study, "agreement", "--coders", "ann,ben,lena", "--format", "json")
+    assert named.exit_code == 0, named.output
+    assert json.loads(named.stdout)["coders"] == ["ann", "ben", "lena"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -217,15 +216,13 @@ def test_no_project_is_a_clean_error(tmp_path, monkeypatch):
     assert "error: no cotag project" in result.output
 
 
-def test_console_script_help_is_fast_and_lists_commands():
-    start = time.perf_counter()
+def test_console_script_help_lists_commands():
+    # How fast it starts is measured in bench/ (import_bench.py); what keeps it fast, importing no heavy
+    # library, is asserted by test_help_imports_no_heavy_library below.
     proc = subprocess.run([sys.executable, "-m", "cotag.cli", "--help"], capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
     assert proc.returncode == 0
     for command in ("init", "import", "status", "documents", "codebook"):
         assert command in proc.stdout
-    # Not a timing test (bench/import_bench.py measures it); a guard against importing spaCy or pandas at start-up.
-    assert elapsed < 5
 
 
 def test_help_imports_no_heavy_library():

@@ -310,3 +310,59 @@ def test_listing_fast_path_finds_exactly_what_the_full_comparison_finds():
     assert full and agreed == []
     assert [d.as_dict() for d in fast] == [d.as_dict() for d in full]
     assert [d.fingerprint for d in fast] == [d.fingerprint for d in full]
+
+
+def test_agreed_spans_of_every_document_reach_the_consensus(project):
+    """Regression (issue #12.1): a document with only disagreements stopped every later document's agreed spans.
+
+    I01 has an agreement and a disagreement, I02 only a disagreement, I03 complete agreement.
+    """
+    with project.session() as session:
+        docs = {name: make_document(session, name, TURNS) for name in ("I01", "I02", "I03")}
+        codes = make_codes(session, [("wages", "Wages"), ("homeland", "Homeland")])
+        coders = {n: get_or_create_coder(session, name=n).id for n in ("alice", "bob")}
+        get_or_create_coder(session, name="lena", role="lead")
+        from cotag.store.documents import list_units
+
+        units = {n: {u.index: (u.start, u.end) for u in list_units(session, document_id=d.id)}
+                 for n, d in docs.items()}
+        ids = {n: d.id for n, d in docs.items()}
+
+        def both(doc, code, index, who=("alice", "bob")):
+            for coder in who:
+                coding_store.add_coding(session, document_id=ids[doc], code_id=codes[code].id,
+                                        coder_id=coders[coder], start=units[doc][index][0], end=units[doc][index][1])
+
+        both("I01", "wages", 1)
+        both("I01", "homeland", 6, who=("alice",))
+        both("I02", "wages", 2, who=("bob",))
+        both("I03", "wages", 1)
+        both("I03", "homeland", 6)
+    with project.session() as session:
+        table = reconcile.agreed_table(session, coders=["alice", "bob"])
+        assert sorted((r["document"], r["code"]) for r in table) == [
+            ("I01", "wages"), ("I03", "homeland"), ("I03", "wages")]
+        assert reconcile.write_agreed(session, lead="lena", coders=["alice", "bob"]) == 3
+    for d in listing(project):  # keep what either coder read
+        reconcile.rule(project, disagreement_id=d["id"], ruling="both", lead="lena", coders=["alice", "bob"])
+    with project.session() as session:
+        progress = reconcile.compare(session, coders=["alice", "bob"]).progress()
+        rows = coding_store.list_codings(session, coders=["consensus"])
+        in_consensus = sorted((r.document, r.code) for r in rows)
+    assert (progress["disagreements"], progress["open"]) == (2, 0)
+    assert in_consensus == [("I01", "homeland"), ("I01", "wages"), ("I02", "wages"),
+                            ("I03", "homeland"), ("I03", "wages")]
+
+
+def test_a_lead_who_codes_is_not_a_default_candidate(setup):
+    project, ids, units = setup
+    add(project, ids, "alice", "wages", *units[1])
+    add(project, ids, "bob", "jobs", *units[2])
+    with project.session() as session:
+        lena = get_or_create_coder(session, name="lena")
+        coding_store.add_coding(session, document_id=ids["doc"], code_id=ids["wages"], coder_id=lena.id,
+                                start=units[1][0], end=units[1][1])
+    # alice and bob remain the only two candidates; the lead is compared only when named
+    assert {tuple(d["coders"]) for d in reconcile.list_disagreements(project)} <= {("alice", "bob")}
+    assert len(reconcile.list_disagreements(project)) == 2
+    assert len(reconcile.list_disagreements(project, coders=["bob", "lena"])) == 2
