@@ -10,11 +10,13 @@ CITIES: list[dict] = _lexicon["cities"]
 OTHER_KZ_CITIES: list[str] = _lexicon["other_kz_cities"]
 RU_CITIES: list[str] = _lexicon["ru_cities"]
 WEST_COUNTRIES: list[str] = _lexicon["west_countries"]
-#: region -> [country as said, weight]
-DESTINATIONS: dict[str, list[list]] = _lexicon["destinations"]
+#: region -> [(country as said, weight)]
+DESTINATIONS: dict[str, list[tuple[str, int]]] = {
+    region: list(weights.items()) for region, weights in _lexicon["destinations"].items()}
 FOREIGN_CITIES: list[str] = _lexicon["foreign_cities"]
-#: [country, country as said, university towns, weight]
-DEGREE_COUNTRIES: list[list] = _lexicon["degree_countries"]
+#: (country, country as said, university towns, weight)
+DEGREE_COUNTRIES: list[tuple[str, str, list[str], int]] = [
+    (d["country"], d["said"], d["towns"], d["weight"]) for d in _lexicon["degree_countries"]]
 NAMES_M: list[str] = _lexicon["names_m"]
 NAMES_F: list[str] = _lexicon["names_f"]
 RELATIVES_M: list[str] = _lexicon["relatives_m"]
@@ -26,10 +28,12 @@ PROFESSIONS_A: list[str] = _lexicon["professions_a"]
 INDUSTRIES: list[str] = _lexicon["industries"]
 ACADEMIC_FIELDS: list[str] = _lexicon["academic_fields"]
 MONTHS: list[str] = _lexicon["months"]
-#: sector -> [occupation, workplaces, [lowest, highest monthly pay in thousand tenge]]
-OCCUPATIONS: dict[str, list[list]] = _lexicon["occupations"]
-#: [field of study, occupations]
-GRAD_FIELDS: list[list] = _lexicon["grad_fields"]
+#: sector -> [(occupation, workplaces, [lowest, highest monthly pay in thousand tenge])]
+OCCUPATIONS: dict[str, list[tuple[str, list[str], list[int]]]] = {
+    sector: [(job["occupation"], job["workplaces"], job["pay"]) for job in jobs]
+    for sector, jobs in _lexicon["occupations"].items()}
+#: (field of study, occupations)
+GRAD_FIELDS: list[tuple[str, list[str]]] = list(_lexicon["grad_fields"].items())
 SECTOR_OF_OCCUPATION: dict[str, str] = _lexicon["sector_of_occupation"]
 #: Slots drawn once per interview and then kept.
 SLOT_CHOICES: dict[str, list[str]] = _lexicon["slot_choices"]
