@@ -28,8 +28,9 @@ check: test
 bench: $(STAMP)
 	$(PY) bench/import_bench.py
 
+# The generator lives outside the package (demo_corpus/); -m finds it from the repository root.
 corpus: $(STAMP)
-	$(PY) -m cotag.demo.generate --out transcripts
+	$(PY) -m demo_corpus --out transcripts
 
 clean:
 	rm -rf $(VENV) demo-project .pytest_cache

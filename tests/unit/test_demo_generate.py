@@ -1,4 +1,8 @@
-"""The synthetic demo corpus and the study codebook: shape, determinism, reference coding, hygiene."""
+"""The synthetic demo corpus and the study codebook: shape, determinism, reference coding, hygiene.
+
+The generator is demo_corpus/ at the repository root (on the path through pyproject's pytest
+`pythonpath`), not part of the installed package.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cotag.demo import generate as gen
+from demo_corpus import generate as gen
+from demo_corpus.entries import parse_entry
 
 pytestmark = pytest.mark.xdist_group("demo-corpus")
 
@@ -72,13 +77,38 @@ def test_two_runs_write_identical_bytes(tmp_path):
     gen.write_corpus(tmp_path / "a", limit=3)
     # A second run in a fresh interpreter with another hash seed: no set order or state leaks in.
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    subprocess.run([sys.executable, "-m", "cotag.demo.generate", "--out", str(tmp_path / "b"), "--limit", "3"],
-                   check=True, env=env, capture_output=True)
+    subprocess.run([sys.executable, "-m", "demo_corpus", "--out", str(tmp_path / "b"), "--limit", "3"],
+                   check=True, env=env, capture_output=True, cwd=REPO)
     a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert a == b and len(a) == 8  # 3 + 3 transcripts, reference.csv, README.md
     for rel in a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_the_command_rewrites_committed_documents_byte_for_byte(tmp_path):
+    """`python -m demo_corpus --limit 2`, as `make corpus` runs it, writes the committed files' bytes."""
+    out = tmp_path / "corpus"
+    done = subprocess.run([sys.executable, "-m", "demo_corpus", "--out", str(out), "--limit", "2"],
+                          check=True, capture_output=True, text=True, cwd=REPO)
+    assert "wrote 4 transcripts" in done.stdout
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md") if p.name != "README.md")
+    assert written == ["experts/E001.md", "experts/E002.md", "graduates/G001.md", "graduates/G002.md"]
+    for rel in written:
+        assert (out / rel).read_bytes() == (TRANSCRIPTS / rel).read_bytes(), rel
+    # Its reference rows are exactly the committed rows of those four documents, in the same order.
+    with open(TRANSCRIPTS / "reference.csv", encoding="utf-8", newline="") as f:
+        header, *rows = f.read().splitlines(keepends=True)
+    expected = [r for r in rows if r.split(",", 1)[0] in {"E001", "E002", "G001", "G002"}]
+    assert (out / "reference.csv").read_text(encoding="utf-8") == header + "".join(expected)
+    assert len(expected) > 100
+
+
+def test_a_bank_entry_that_yaml_did_not_read_as_text_is_refused():
+    with pytest.raises(ValueError, match=r"code:wages\[3\]: False is not a sentence"):
+        parse_entry(False, "code:wages", 3, "wages")  # what an unquoted `- No` in coded.yaml reads as
+    with pytest.raises(ValueError, match=r"pairs\[0\]: bad codes"):
+        parse_entry("[wages,no-such-code] Pay is low.", "pairs", 0)
 
 
 def test_other_seed_gives_other_text():
@@ -97,7 +127,7 @@ def test_committed_corpus_equals_a_full_regeneration(full):
     for doc in full:
         folder = "experts" if doc.persona.group == "expert" else "graduates"
         path = TRANSCRIPTS / folder / f"{doc.persona.id}.md"
-        assert path.read_bytes() == doc.text.encode("utf-8"), f"{path} differs: rerun python -m cotag.demo.generate"
+        assert path.read_bytes() == doc.text.encode("utf-8"), f"{path} differs: rerun python -m demo_corpus"
     assert (TRANSCRIPTS / "reference.csv").read_bytes() == gen.reference_csv(full).encode("utf-8")
     assert (TRANSCRIPTS / "README.md").read_bytes() == gen.readme(full, gen.DEFAULT_SEED).encode("utf-8")
     assert len(corpus_files()) == len(full)  # no stale transcripts left behind

@@ -1,6 +1,5 @@
-"""The synthetic demo corpus: a seeded generator of interview transcripts shaped like the study's.
+"""The demo project: the study's codebook and the synthetic corpus in transcripts/, and simulated coders.
 
-``python -m cotag.demo.generate`` writes ``transcripts/`` (143 expert and 44
-graduate interviews, a reference coding and a README).  The text is invented;
-the study's real transcripts are confidential.
+The corpus itself is written at build time by ``python -m demo_corpus`` (the
+``demo_corpus/`` folder of the source checkout, not part of this package).
 """
