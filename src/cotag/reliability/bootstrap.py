@@ -310,7 +310,7 @@ def bootstrap_alpha(
     reps = np.concatenate(
         [_alpha_from_features(values, counts @ feats, level) for counts in _count_blocks(rng, n_clusters, n)]
     )
-    return _summarise(estimate, reps, n, n_clusters, int(seed), level, method, ci_level, thresholds)
+    return summarise_replicates(estimate, reps, n, n_clusters, int(seed), level, method, ci_level, thresholds)
 
 
 def _kalpha_bootstrap(x: np.ndarray, n: int, seed: int, level: str, ci_level: float,
@@ -333,11 +333,11 @@ def _kalpha_bootstrap(x: np.ndarray, n: int, seed: int, level: str, ci_level: fl
     if values.size < 2 or not np.isfinite(estimate):
         return undefined(REASON_NO_VARIATION)
     reps, pairs = kalpha_replicates(values, o, level, n_coders, n, np.random.default_rng(seed))
-    return _summarise(float(estimate), reps, n, pairable, seed, level, "krippendorff", ci_level, thresholds,
+    return summarise_replicates(float(estimate), reps, n, pairable, seed, level, "krippendorff", ci_level, thresholds,
                       n_pairs=pairs)
 
 
-def _summarise(estimate: float, reps: np.ndarray, n: int, n_clusters: int, seed: int, level: str, method: str,
+def summarise_replicates(estimate: float, reps: np.ndarray, n: int, n_clusters: int, seed: int, level: str, method: str,
                ci_level: float, thresholds: Sequence[float], n_pairs: int | None = None) -> BootstrapResult:
     defined = reps[np.isfinite(reps)]
     n_undefined = int(n - defined.size)

@@ -541,7 +541,7 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
     n_coders = len(data.coders)
     kappa_name = kappa_for(n_coders)
     stack = data.stack
-    parents = set(getattr(data, "parent_codes", ()) or ())
+    parents = set(data.parent_codes)
     # binary 0/1/nan data with 2+ coders (what unitise produces): every measure from per-unit counts
     counts = None
     if n_coders >= 2 and data.codes and stack.ndim == 3:
