@@ -149,7 +149,7 @@ def test_calculator_bootstrap_gives_intervals_with_their_footing(tmp_path):
     assert result.exit_code == 0, result.output
     assert "95% percentile interval [" in result.stdout and "krippendorff bootstrap" in result.stdout
     assert "pairs, " in result.stdout and "per replicate" in result.stdout
-    bad = run(None, "agreement", "--matrix", str(matrix), "--measure", "cohen_kappa", "--bootstrap", "10",
+    bad = run(None, "agreement", "--matrix", str(matrix), "--measure", "fleiss_kappa", "--bootstrap", "10",
               "--bootstrap-method", "krippendorff")
     assert bad.exit_code == 1 and "krippendorff_alpha only" in bad.output
     spans = tmp_path / "s.csv"

@@ -13,9 +13,10 @@ from the observed coincidences: M = min(25 e, round(n (m - 1) / 2)) pairs per re
 (e nonzero cells of the coincidence matrix, n pairable values, m coders), each c-k cell
 drawn with probability o_ck / n (c = k) or 2 o_ck / n (c < k), and alpha_boot =
 1 - sum(delta^2 of the drawn pairs) / (M D_e) with D_e held at its observed value;
-values below -1 are set to -1.  A replicate that drew pairs of one value only is
-undefined here (KALPHA sets an expected number of them to 0).  All replicates are one
-multinomial draw.
+values below -1 are set to -1.  A replicate that drew pairs of one value only has no
+variation: as KALPHA does (Krippendorff's correction for alpha = 1 - 0/0), it is scored 0
+and kept, and counted as undefined (KALPHA replaces the expected number of them; cotag knows
+exactly which they are).  All replicates are one multinomial draw.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class BootstrapResult:
         if self.estimate is None or self.ci is None or self.summary is None:
             return None
         return outside_interval_note(self.estimate, self.ci[0], self.ci[1], self.summary["median"],
-                                     self.n_undefined, self.n)
+                                     self.n_undefined, self.n, scored_zero=self.method == "krippendorff")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form without the replicate array."""
@@ -105,7 +106,7 @@ class BootstrapResult:
 
 
 def outside_interval_note(estimate: float, lo: float, hi: float, median: float, n_undefined: int,
-                          n: int) -> str | None:
+                          n: int, scored_zero: bool = False) -> str | None:
     """The explanation printed when an estimate lies outside its own percentile interval (None if inside)."""
     if lo - 1e-12 <= estimate <= hi + 1e-12:
         return None
@@ -114,7 +115,8 @@ def outside_interval_note(estimate: float, lo: float, hi: float, median: float, 
            f"the middle of the bootstrap distribution, which is skewed here (median {median:.3f}) and so not "
            "centred on the estimate")
     if n_undefined:
-        why += f"; {n_undefined} of {n} replicates had no variation and were left out"
+        fate = "scored 0, as KALPHA does" if scored_zero else "left out"
+        why += f"; {n_undefined} of {n} replicates had no variation and were {fate}"
     return why
 
 
@@ -228,11 +230,12 @@ def kalpha_pairs(o: np.ndarray, n_coders: int) -> int:
 
 
 def kalpha_replicates(values: np.ndarray, o: np.ndarray, level: str, n_coders: int, n: int,
-                      rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """Krippendorff's (2013b) bootstrap of alpha from a coincidence matrix: (replicates, M).
+                      rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+    """Krippendorff's (2013b) bootstrap of alpha from a coincidence matrix: (replicates, M, undefined).
 
-    Replicates that drew pairs of a single value (no variation) are np.nan.  Every replicate
-    is a row of one multinomial draw over the cells c <= k, so the work is O(n x V^2).
+    Replicates that drew pairs of a single value (no variation) are scored 0, as in KALPHA;
+    `undefined` counts them.  Every replicate is a row of one multinomial draw over the
+    cells c <= k, so the work is O(n x V^2).
     """
     n_c = o.sum(axis=1)
     total = float(n_c.sum())
@@ -247,8 +250,8 @@ def kalpha_replicates(values: np.ndarray, o: np.ndarray, level: str, n_coders: i
     reps = 1.0 - (drawn @ d[lo, hi]) / (m * expected)
     reps = np.maximum(reps, -1.0)  # KALPHA's floor
     one_value = (drawn[:, lo == hi] == m).any(axis=1)
-    reps[one_value] = np.nan
-    return reps, m
+    reps[one_value] = 0.0
+    return reps, m, int(one_value.sum())
 
 
 def bootstrap_alpha(
@@ -332,15 +335,21 @@ def _kalpha_bootstrap(x: np.ndarray, n: int, seed: int, level: str, ci_level: fl
     estimate = alpha_from_coincidences(values, o, level)
     if values.size < 2 or not np.isfinite(estimate):
         return undefined(REASON_NO_VARIATION)
-    reps, pairs = kalpha_replicates(values, o, level, n_coders, n, np.random.default_rng(seed))
-    return summarise_replicates(float(estimate), reps, n, pairable, seed, level, "krippendorff", ci_level, thresholds,
-                      n_pairs=pairs)
+    reps, pairs, one_value = kalpha_replicates(values, o, level, n_coders, n, np.random.default_rng(seed))
+    return summarise_replicates(float(estimate), reps, n, pairable, seed, level, "krippendorff", ci_level,
+                                thresholds, n_pairs=pairs, n_undefined=one_value)
 
 
-def summarise_replicates(estimate: float, reps: np.ndarray, n: int, n_clusters: int, seed: int, level: str, method: str,
-               ci_level: float, thresholds: Sequence[float], n_pairs: int | None = None) -> BootstrapResult:
+def summarise_replicates(estimate: float, reps: np.ndarray, n: int, n_clusters: int, seed: int, level: str,
+                         method: str, ci_level: float, thresholds: Sequence[float], n_pairs: int | None = None,
+                         n_undefined: int | None = None) -> BootstrapResult:
+    """Percentile interval, threshold shares and summary of the replicates (np.nan = undefined, left out).
+
+    n_undefined: for the krippendorff method, the replicates scored 0 for want of variation.
+    """
     defined = reps[np.isfinite(reps)]
-    n_undefined = int(n - defined.size)
+    if n_undefined is None:
+        n_undefined = int(n - defined.size)
     if defined.size == 0:
         return BootstrapResult(
             estimate, None, None, ci_level, None, reps, None, n, n_undefined, n_clusters, int(seed), level, method,

@@ -303,7 +303,11 @@ class TableIntervals:
 
 
 def _interval(values: np.ndarray, est: float, n: int, ci_level: float, thresholds, method: str,
-              clusters: int | None, pairs: int | None) -> Interval | None:
+              clusters: int | None, pairs: int | None, n_undefined: int | None = None) -> Interval | None:
+    """The percentile interval of the defined replicates (np.nan = undefined, left out).
+
+    n_undefined: for the krippendorff method, the replicates KALPHA scores 0 for want of variation.
+    """
     if not np.isfinite(est):
         return None
     defined = values[np.isfinite(values)]
@@ -312,10 +316,12 @@ def _interval(values: np.ndarray, est: float, n: int, ci_level: float, threshold
     tail = (1.0 - ci_level) / 2.0
     lo, hi = (float(v) for v in np.quantile(defined, [tail, 1.0 - tail]))
     median = float(np.median(defined))
-    n_undefined = int(n - defined.size)
+    if n_undefined is None:
+        n_undefined = int(n - defined.size)
     return Interval(lo, hi, {float(t): float((defined < t).mean()) for t in thresholds}, n, n_undefined,
                     method, clusters, pairs, median,
-                    outside_interval_note(float(est), lo, hi, median, n_undefined, n))
+                    outside_interval_note(float(est), lo, hi, median, n_undefined, n,
+                                          scored_zero=method == "krippendorff"))
 
 
 def _code_rng(seed: int, name: str) -> np.random.Generator:
@@ -397,9 +403,9 @@ def _kalpha_intervals(totals: np.ndarray, include: np.ndarray, n_coders: int, n:
     def interval(f: np.ndarray, est: float, name: str) -> Interval | None:
         if not np.isfinite(est):
             return None
-        reps, pairs = kalpha_replicates(values, _binary_coincidences(f), "nominal", n_coders, n,
-                                        _code_rng(seed, name))
-        return _interval(reps, est, n, ci_level, thresholds, "krippendorff", None, pairs)
+        reps, pairs, one_value = kalpha_replicates(values, _binary_coincidences(f), "nominal", n_coders, n,
+                                                   _code_rng(seed, name))
+        return _interval(reps, est, n, ci_level, thresholds, "krippendorff", None, pairs, one_value)
 
     per_code = [interval(totals[k], estimate[k], names[k]) for k in range(totals.shape[0])]
     pooled = interval(totals[include].sum(axis=0), pooled_est, "(pooled)") if include.any() else None
@@ -503,8 +509,10 @@ def _warnings(v: ViewReport, method: str, cluster: str) -> list[str]:
         if ci is not None and ci.undefined_share > MAX_UNDEFINED_SHARE:
             many.append((label, ci))
     for name, ci in many:
+        fate = ("were scored alpha = 0, as KALPHA does" if method == "krippendorff"
+                else "were left out; its interval describes the other replicates only")
         out.append(f"{name}: {ci.n_undefined} of {ci.n} replicates ({ci.undefined_share:.0%}) had no variation "
-                   "and were left out; its interval describes the other replicates only")
+                   f"and {fate}")
     if method == "krippendorff":
         pairs = sorted({r.ci.pairs for r in v.rows if r.ci is not None and r.ci.pairs})
         shown = f" ({', '.join(map(str, pairs))} per replicate here)" if pairs else ""
@@ -918,6 +926,9 @@ def _undefined_sentence(report: AgreementReport, v: ViewReport) -> str:
         hit.append(f"pooled alpha {v.pooled_ci.n_undefined}")
     if not hit:
         return "No replicate was undefined."
+    if report.bootstrap_method == "krippendorff":
+        return (f"Replicates that drew pairs of a single value have no alpha and were scored 0, as KALPHA does "
+                f"(of {report.bootstrap}: {'; '.join(hit)}).")
     return (f"Replicates in which a code showed no variation have no alpha and were left out of its interval "
             f"(of {report.bootstrap}: {'; '.join(hit)}).")
 
