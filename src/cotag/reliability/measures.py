@@ -557,13 +557,20 @@ class BinaryCounts:
     m: np.ndarray
     a_first: np.ndarray
     n_coders: int
+    # per code and coder (codes x coders): units the coder applied the code to / rated (see coder_marginals)
+    coder_ones: np.ndarray | None = None
+    coder_rated: np.ndarray | None = None
 
     @property
     def n_codes(self) -> int:
         return int(self.k.shape[0])
 
+    @property
+    def marginals(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if self.coder_ones is None else (self.coder_ones, self.coder_rated)
+
     def select(self, units: np.ndarray) -> BinaryCounts:
-        """The same counts restricted to some units (boolean mask or index array)."""
+        """The same counts restricted to some units (boolean mask or index array); coder marginals are not kept."""
         return BinaryCounts(self.k[:, units], self.m[:, units], self.a_first[:, units], self.n_coders)
 
 
@@ -592,6 +599,8 @@ def binary_counts(stack: Any) -> BinaryCounts:
     k = np.zeros((n_codes, n_units), dtype=np.int32)
     m = np.zeros((n_codes, n_units), dtype=np.int32)
     a_first = np.zeros((n_codes, n_units), dtype=np.int32)
+    ones = np.zeros((n_codes, n_coders), dtype=np.int64)
+    seen = np.zeros((n_codes, n_coders), dtype=np.int64)
     for j in range(n_coders):
         x = s[:, j, :]
         one = x == 1
@@ -602,7 +611,9 @@ def binary_counts(stack: Any) -> BinaryCounts:
         np.add(a_first, k, out=a_first, where=zero)  # k = coders before j who applied the code
         k += one
         m += rated
-    return BinaryCounts(k, m, a_first, n_coders)
+        ones[:, j] = one.sum(axis=1)
+        seen[:, j] = rated.sum(axis=1)
+    return BinaryCounts(k, m, a_first, n_coders, ones, seen)
 
 
 NEVER_APPLIED = "never applied"

@@ -575,7 +575,9 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
             denominator = (f"the {int(mask.sum())} {speakers} {noun} that at least one coder coded "
                            f"with any of the {len(data.codes)} codes")
         if sub_counts is not None:
-            marginals = coder_marginals(stack, None if view == "all" else mask) if n_coders >= 3 else None
+            marginals = None
+            if n_coders >= 3:  # Conger's kappa needs each coder's own marginals
+                marginals = sub_counts.marginals if view == "all" else coder_marginals(stack, mask)
             rows, b = _fast_rows(list(data.codes), sub_counts, kappa_name, marginals)
             pooled, pooled_all, reasons = b.pooled, b.pooled_all, b.without_variation
         else:
