@@ -1,17 +1,20 @@
 """The agreement report: per-code table, pooled figures, bootstrap intervals and their renderings.
 
 Input is a `Unitised` (codes x coders x units, nan = missing).  For every code the report
-gives Krippendorff's alpha (nominal, binary), a kappa (Cohen's for two coders; Fleiss'
-in Gwet's missing-data form for three or more, with Gwet's AC1 beside it), percent
-agreement, prevalence, the 2x2 counts and the pairable units, each in two views:
+gives Krippendorff's alpha (nominal, binary), a kappa (Cohen's for two coders; Conger's,
+in Gwet's missing-data form, for three or more, with Fleiss' beside it), Gwet's AC1,
+percent agreement, prevalence, the 2x2 counts and the pairable units, each in two views:
 
 - "all units": every unit of the double-coded documents;
 - "coded-only": only units that at least one coder coded with any of the selected codes
   (uncoded text is then not counted as agreement).
 
-Pooled over codes: alpha over every (unit, code) decision, and the mean of the per-code
-values (descriptive).  Bootstrap intervals resample units, turns or documents; all codes
-and the pooled figure share the same resamples, so one draw serves the whole table.
+Pooled over codes: the headline alpha over every (unit, code) decision of the codes with
+variation in the view (the others are named with the reason), the same over all codes
+(descriptive), and the mean of the per-code values (descriptive).  Bootstrap intervals
+resample units, turns or documents, all codes and the pooled figures sharing the same
+resamples; or, for comparison with KALPHA, follow Krippendorff's (2013b) pair resampling.
+Every interval carries its footing (method, clusters or pairs, undefined replicates).
 Renderings: table (rich), csv, json, md, and a methods paragraph.
 """
 
