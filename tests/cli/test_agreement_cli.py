@@ -46,7 +46,10 @@ def test_agreement_json_options(study):
     assert data["unit"] == "turn" and data["coders"] == ["ann", "ben"]
     assert "at least 2 characters" in data["rule"]
     assert [c["code"] for c in data["views"]["all"]["codes"]] == ["wages", "family"]
-    assert data["bootstrap"] == {"replicates": 50, "seed": 3, "resampled": "unit"}
+    assert data["bootstrap"] == {"replicates": 50, "seed": 3, "resampled": "unit", "method": "cluster",
+                                 "interval": "percentile, 95%"}
+    assert data["views"]["all"]["bootstrap_clusters"] == 3  # three speaker turns
+    assert any("fewer than 20" in w for w in data["views"]["all"]["warnings"])
     wages = data["views"]["all"]["codes"][0]
     assert wages["alpha"] == pytest.approx(1.0) and wages["both"] == 2
 
@@ -87,12 +90,12 @@ def test_agreement_names_a_bad_group_document_or_idle_coder(study):
     assert result.exit_code == 1 and "no document group 'phd' (groups: expert, graduate)" in result.stderr
     result = run(study, "agreement", "--group", "expert", "--documents", "D9")
     assert result.exit_code == 1 and "no document with id 'D9'" in result.stderr
-    # cem has marked nothing done: naming cem must not make a 3-coder (Fleiss) report with cem contributing nothing
+    # cem has marked nothing done: naming cem must not make a 3-coder (Conger) report with cem contributing nothing
     result = run(study, "agreement", "--coders", "ann,ben,cem", "--format", "json")
     assert result.exit_code == 1 and "--coders: 'cem' coded no document in scope" in result.stderr
     assert "--include-unfinished" in result.stderr
     result = run(study, "agreement", "--coders", "ann,ben,cem", "--include-unfinished", "--format", "json")
-    assert result.exit_code == 0 and json.loads(result.stdout)["kappa"] == "fleiss_kappa"
+    assert result.exit_code == 0 and json.loads(result.stdout)["kappa"] == "conger_kappa"
 
 
 def test_agreement_output_that_cannot_be_written(study, tmp_path):
@@ -110,7 +113,10 @@ def test_calculator_matrix_and_spans(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["measure"] == "krippendorff_alpha" and data["level"] == "interval" and "value" in data
+    # docs/agreement.md: calculator output is JSON unless --format table asks for the one-line summary
     result = run(None, "agreement", "--matrix", str(matrix), "--measure", "percent_agreement")
+    assert result.exit_code == 0 and json.loads(result.stdout)["measure"] == "percent_agreement"
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", "percent_agreement", "--format", "table")
     assert result.exit_code == 0 and result.stdout.startswith("percent_agreement: ")
     spans = tmp_path / "s.csv"
     spans.write_text("coder,start,end,category\nann,0,42,barrier\nben,3,40,barrier\nben,57,80,motive\n"
@@ -123,6 +129,51 @@ def test_calculator_matrix_and_spans(tmp_path):
     assert "--measure" in run(None, "agreement", "--matrix", str(matrix)).output
     bad = run(None, "agreement", "--matrix", str(matrix), "--measure", "nope")
     assert bad.exit_code == 1 and "unknown measure" in bad.output
+
+
+def test_calculator_bootstrap_gives_intervals_with_their_footing(tmp_path):
+    matrix = tmp_path / "raw4raters.csv"
+    matrix.write_text(RAW4RATERS_CSV, encoding="utf-8")
+    # alpha resamples the 11 pairable units (unit 12 has one rating); kappas every rated unit
+    for measure, units in (("krippendorff_alpha", 11), ("conger_kappa", 12)):
+        result = run(None, "agreement", "--matrix", str(matrix), "--measure", measure, "--bootstrap", "300",
+                     "--seed", "4")
+        assert result.exit_code == 0, result.output
+        boot = json.loads(result.stdout)["bootstrap"]
+        lo, hi = boot["ci"]
+        assert lo < hi and boot["replicates"] == 300 and boot["method"] == "cluster"
+        assert boot["units_resampled"] == units and boot["undefined_replicates"] >= 0
+        assert any("fewer than 20" in w for w in boot["warnings"])  # 12 units
+    result = run(None, "agreement", "--matrix", str(matrix), "--measure", "krippendorff_alpha", "--bootstrap", "300",
+                 "--bootstrap-method", "krippendorff", "--format", "table")
+    assert result.exit_code == 0, result.output
+    assert "95% percentile interval [" in result.stdout and "krippendorff bootstrap" in result.stdout
+    assert "pairs, " in result.stdout and "per replicate" in result.stdout
+    bad = run(None, "agreement", "--matrix", str(matrix), "--measure", "fleiss_kappa", "--bootstrap", "10",
+              "--bootstrap-method", "krippendorff")
+    assert bad.exit_code == 1 and "krippendorff_alpha only" in bad.output
+    spans = tmp_path / "s.csv"
+    spans.write_text("coder,start,end,category\nann,0,4,x\nben,1,4,x\n", encoding="utf-8")
+    bad = run(None, "agreement", "--spans", str(spans), "--continuum", "0", "10", "--bootstrap", "10")
+    assert bad.exit_code == 1 and "--bootstrap applies to --matrix" in bad.output
+
+
+def test_project_report_names_the_krippendorff_bootstrap(study):
+    result = run(study, "agreement", "--bootstrap", "200", "--bootstrap-method", "krippendorff", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["bootstrap"]["method"] == "krippendorff" and data["bootstrap"]["resampled"] == "pairs of values"
+    ci = next(c["ci"] for c in data["views"]["all"]["codes"] if c["ci"])
+    assert ci["method"] == "krippendorff" and ci["pairs_per_replicate"] > 0 and ci["clusters_resampled"] is None
+    methods = run(study, "agreement", "--bootstrap", "200", "--bootstrap-method", "krippendorff",
+                  "--format", "methods").stdout
+    assert "Krippendorff's (2013b) bootstrap" in methods and "Hayes and Krippendorff" in methods
+    table = run(study, "agreement", "--bootstrap", "200", "--bootstrap-method", "krippendorff").stdout
+    assert "pair bootstrap, as in KALPHA" in table
+    bad = run(study, "agreement", "--bootstrap", "20", "--bootstrap-method", "pairs")
+    assert bad.exit_code == 1 and "unknown --bootstrap-method" in bad.output
+    bad = run(study, "agreement", "--bootstrap", "20", "--bootstrap-method", "krippendorff", "--cluster", "turn")
+    assert bad.exit_code == 1 and "--cluster belongs to the cluster bootstrap" in bad.output
 
 
 def test_simulate_coders_command(sqlite_project, tmp_path):
@@ -144,7 +195,8 @@ def test_simulate_coders_command(sqlite_project, tmp_path):
 RAW4RATERS_CSV = "r1,r2,r3,r4\n1,1,,1\n2,2,3,2\n3,3,3,3\n3,3,3,3\n2,2,2,2\n1,2,3,4\n4,4,4,4\n1,1,2,1\n" \
                  "2,2,2,2\n,5,5,5\n,,1,1\n,,3,\n"
 RAW4RATERS_PUBLISHED = {"percent_agreement": 0.8181818, "gwet_ac1": 0.77544, "fleiss_kappa": 0.76117,
-                        "scott_pi": 0.76117, "brennan_prediger": 0.77273, "krippendorff_alpha": 0.74342}
+                        "scott_pi": 0.76117, "brennan_prediger": 0.77273, "krippendorff_alpha": 0.74342,
+                        "conger_kappa": 0.76282}  # conger.kappa.raw(cac.raw4raters): pa .8181818, pe .2334252
 
 
 @pytest.mark.parametrize("measure", sorted(RAW4RATERS_PUBLISHED))

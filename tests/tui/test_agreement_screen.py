@@ -247,7 +247,7 @@ async def test_the_lead_chooses_which_coders_to_compare(coded):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_agreement(pilot)
         assert screen.result.report.coders == ["alice", "bob", "carol"]
-        assert screen.result.report.kappa_name == "fleiss_kappa"
+        assert screen.result.report.kappa_name == "conger_kappa"
         await pilot.press("c")  # everyone is ticked; untick carol (the third) and compare
         await settle(pilot)
         await pilot.press("down", "down", "space", "enter")

@@ -13,6 +13,8 @@ from cotag.reliability.measures import (
     REASON_TOO_FEW_UNITS,
     binary_counts,
     binary_measures,
+    coder_marginals,
+    conger_kappa,
     pooled_alpha,
 )
 from cotag.reliability.report import _code_row, bootstrap_table, build_report
@@ -70,11 +72,14 @@ def same_result(fast, slow, *, alpha=False):
 def assert_fast_equals_general(x):
     n_coders = x.shape[1]
     kappa_name = "cohen_kappa" if n_coders == 2 else "fleiss_kappa"
-    b = binary_measures(binary_counts(x))
+    counts = binary_counts(x)
+    assert all(np.array_equal(a, b) for a, b in zip(counts.marginals, coder_marginals(x)))
+    b = binary_measures(counts, coder_marginals(x))
     for k in range(x.shape[0]):
         slow = _code_row(f"k{k}", x[k], kappa_name)
         same_result(b.alpha[k], slow.alpha)
         same_result(b.kappa[k], slow.kappa)
+        same_result(b.conger[k], conger_kappa(x[k]))
         same_result(b.ac1[k], slow.ac1)
         same_result(b.percent[k], slow.percent)
         assert b.tables[k] == slow.counts
@@ -85,10 +90,19 @@ def assert_fast_equals_general(x):
             assert b.prevalence[k] == pytest.approx(slow.prevalence, abs=1e-15)
         if b.alpha[k].value is not None:
             assert abs(b.alpha[k].value - package_alpha(x[k])) <= 1e-12
-    same_result(b.pooled, pooled_alpha(x))
-    if b.pooled.value is not None:
+    same_result(b.pooled_all, pooled_alpha(x))
+    if b.pooled_all.value is not None:
         flat = x.transpose(1, 0, 2).reshape(n_coders, -1)
-        assert abs(b.pooled.value - package_alpha(flat)) <= 1e-12
+        assert abs(b.pooled_all.value - package_alpha(flat)) <= 1e-12
+    # the headline pooled alpha: the codes whose alpha is undefined for want of variation are left out
+    varies = np.array([r is None for r in b.without_variation])
+    for k, reason in enumerate(b.without_variation):
+        assert (reason is None) == ((x[k][:, (~np.isnan(x[k])).sum(axis=0) >= 2] == 1).any()
+                                    and (x[k][:, (~np.isnan(x[k])).sum(axis=0) >= 2] == 0).any())
+    if varies.any():
+        same_result(b.pooled, pooled_alpha(x[varies]))
+    else:
+        assert b.pooled.value is None and "no code varies" in b.pooled.undefined_reason
     return b
 
 
@@ -136,15 +150,17 @@ def test_report_uses_fast_path_and_matches_general_path():
         v = report.views[view]
         sub = x[:, :, mask]
         for k, row in enumerate(v.rows):
-            slow = _code_row(row.code, sub[k], "fleiss_kappa")
+            slow = _code_row(row.code, sub[k], "conger_kappa")
             same_result(row.alpha, slow.alpha)
             same_result(row.kappa, slow.kappa)
             assert row.counts == slow.counts
-        same_result(v.pooled, pooled_alpha(sub))
+        same_result(v.pooled_all, pooled_alpha(sub))
+        same_result(v.pooled, pooled_alpha(sub[[0, 1, 3, 4]]))  # code 2 never applied: left out
+        assert v.excluded == [(v.rows[2].code, "never applied")]
         cis, pooled_ci = bootstrap_table(sub, make_unitised(x).turn_cluster[mask], 100, 3)
         assert [None if c is None else (c.lo, c.hi) for c in cis] == \
                [None if r.ci is None else (r.ci.lo, r.ci.hi) for r in v.rows]
-        assert (pooled_ci.lo, pooled_ci.hi) == (v.pooled_ci.lo, v.pooled_ci.hi)
+        assert (pooled_ci.lo, pooled_ci.hi) == (v.pooled_all_ci.lo, v.pooled_all_ci.hi)
 
 
 def test_non_binary_stack_falls_back_to_general_measures():

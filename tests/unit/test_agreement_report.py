@@ -12,6 +12,7 @@ import pytest
 from cotag.reliability.bootstrap import bootstrap_alpha
 from cotag.reliability.measures import (
     cohen_kappa,
+    conger_kappa,
     fleiss_kappa,
     krippendorff_alpha,
     pooled_alpha,
@@ -61,12 +62,23 @@ def test_per_code_rows_match_the_measures():
     assert v.pooled.value != pytest.approx(v.mean_alpha, abs=1e-6)
 
 
-def test_three_coders_use_fleiss_and_pairwise_counts():
+def test_three_coders_use_conger_with_fleiss_beside_and_pairwise_counts():
     x = random_stack(n_coders=3, missing=0.2)
     r = build_report(make_unitised(x))
     row = r.views["all"].rows[0]
-    assert r.kappa_name == "fleiss_kappa"
-    assert row.kappa.value == pytest.approx(fleiss_kappa(x[0]).value)
+    assert r.kappa_name == "conger_kappa"
+    assert row.kappa.value == pytest.approx(conger_kappa(x[0]).value, abs=1e-12)
+    assert row.fleiss.value == pytest.approx(fleiss_kappa(x[0]).value, abs=1e-12)
+    assert row.kappa.value != pytest.approx(row.fleiss.value, abs=1e-9)  # the coders' marginals differ
+    coded = r.views["coded"].rows[0]
+    mask = (np.nan_to_num(x) == 1).any(axis=(0, 1))
+    assert coded.kappa.value == pytest.approx(conger_kappa(x[0][:, mask]).value, abs=1e-12)
+    out = json.loads(render(r, "json"))
+    assert out["kappa"] == "conger_kappa"
+    assert out["views"]["all"]["codes"][0]["conger_kappa"] == pytest.approx(row.kappa.value)
+    assert out["views"]["all"]["codes"][0]["fleiss_kappa"] == pytest.approx(row.fleiss.value)
+    methods = render(r, "methods")
+    assert "Conger 1980" in methods and "Fleiss" not in methods and "Cohen" not in methods
     both_rated = sum(int((~np.isnan(x[0, i]) & ~np.isnan(x[0, j])).sum()) for i, j in ((0, 1), (0, 2), (1, 2)))
     t = row.counts
     assert t.both + t.only_a + t.only_b + t.neither == both_rated
@@ -137,7 +149,7 @@ def test_renderings_carry_rule_and_numbers():
     assert rule in table.replace("\n", "") or "rule: unit: sentence" in table
     assert "below .667" in table
     rows = list(csv.DictReader(io.StringIO(render(r, "csv"))))
-    assert len(rows) == 2 * (4 + 2)
+    assert len(rows) == 2 * (4 + 3)  # codes, pooled (headline), pooled over all codes, mean of codes
     assert rows[0]["rule"] == rule and rows[0]["code"] == "wages"
     assert float(rows[0]["alpha"]) == pytest.approx(r.views["all"].rows[0].alpha.value)
     data = json.loads(render(r, "json"))
@@ -148,7 +160,7 @@ def test_renderings_carry_rule_and_numbers():
     methods = render(r, "methods")
     assert "ann (1 document) and ben (1 document)" in methods
     assert "sentence as the unit" in methods and "at least 1 character" in methods
-    assert "Pooled over all" in methods and "95% intervals" in methods
+    assert "Pooled over all" in methods and "95% intervals" in methods and "every code varied" in methods
     below = r.below_threshold()
     assert below and all(code in methods for code in below) and "fell below" in methods
     with pytest.raises(ValueError):

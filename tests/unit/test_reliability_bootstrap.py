@@ -194,3 +194,63 @@ def test_too_many_values_for_a_non_nominal_bootstrap_is_refused(monkeypatch):
 def test_all_missing_is_undefined(level):
     r = bootstrap_alpha(np.full((2, 5), nan), n=10, level=level)
     assert r.estimate is None and r.undefined_reason == "fewer than 2 pairable units"
+
+
+# --------------------------------------------------------------------------- Krippendorff's (2013b) bootstrap
+
+
+def test_hayes_krippendorff_2007_kalpha_interval():
+    # AGREEMENT-NOTES: KALPHA gave about [.715, .801] on these data (ordinal); with 20,000 replicates the
+    # Monte Carlo error of a 2.5% quantile is about .002, so .006 is a tolerance a random procedure meets.
+    # M = min(25 x 14 nonzero cells, round(159 pairable values x (5 - 1) / 2)) = 318 pairs per replicate.
+    r = bootstrap_alpha(HAYES_KRIPPENDORFF_2007, n=20000, seed=3, level="ordinal", method="krippendorff")
+    assert round(r.estimate, 4) == 0.7598
+    assert r.method == "krippendorff" and r.n_pairs == 318
+    assert r.ci[0] == pytest.approx(0.715, abs=0.006)
+    assert r.ci[1] == pytest.approx(0.801, abs=0.006)
+    assert r.summary["mean"] == pytest.approx(r.estimate, abs=0.002)  # centred on alpha
+    cluster = bootstrap_alpha(HAYES_KRIPPENDORFF_2007, n=4000, seed=3, level="ordinal")
+    assert (r.ci[1] - r.ci[0]) < 0.5 * (cluster.ci[1] - cluster.ci[0])  # much narrower here, as reported
+
+
+def test_kalpha_pairs_follow_krippendorffs_rule():
+    from cotag.reliability.bootstrap import kalpha_pairs
+    from cotag.reliability.measures import coincidence_matrix
+
+    _, o = coincidence_matrix(HAYES_KRIPPENDORFF_2007)
+    assert int((o > 0).sum()) == 14 and o.sum() == pytest.approx(159)
+    assert kalpha_pairs(o, 5) == 318
+    assert kalpha_pairs(np.array([[10.0, 2.0], [2.0, 6.0]]), 2) == 10  # n (m - 1) / 2 = 20 / 2 is the smaller
+    assert kalpha_pairs(np.array([[500.0, 20.0], [20.0, 60.0]]), 2) == 100  # 25 x 4 cells
+
+
+def test_kalpha_is_seeded_and_centred_on_alpha_for_a_binary_code():
+    # For a binary code the pairs drawn off the diagonal are Binomial(M, 2 o_01 / n), so the replicate
+    # mean is alpha exactly in expectation: 1 - M (2 o_01 / n) / (M D_e) = 1 - D_o / D_e.
+    x = coded(20, n_coders=2, n_units=400, agree=0.8, missing=0.0)
+    a = bootstrap_alpha(x, n=5000, seed=8, method="krippendorff")
+    b = bootstrap_alpha(x, n=5000, seed=8, method="krippendorff")
+    assert np.array_equal(a.replicates, b.replicates) and a.ci == b.ci
+    assert a.n_pairs == 100 and a.n_undefined == 0
+    assert a.summary["mean"] == pytest.approx(a.estimate, abs=4 * a.summary["sd"] / np.sqrt(5000))
+    assert not np.array_equal(bootstrap_alpha(x, n=5000, seed=9, method="krippendorff").replicates, a.replicates)
+
+
+def test_kalpha_scores_one_value_draws_zero_and_floors_at_minus_one():
+    # one coder applied the code once, the other never: o_11 = 0, so a replicate that drew only (0, 0)
+    # pairs has no variation; KALPHA scores it 0 (cotag counts it as undefined too)
+    x = np.zeros((2, 6))
+    x[0, 0] = 1.0
+    r = bootstrap_alpha(x, n=2000, seed=1, method="krippendorff")
+    assert r.n_pairs == 6  # min(25 x 3 nonzero cells, 12 pairable values x (2 - 1) / 2)
+    assert r.n_undefined > 0 and (r.replicates == 0.0).sum() >= r.n_undefined and not np.isnan(r.replicates).any()
+    assert r.replicates.min() >= -1.0 and (r.replicates == -1.0).any()
+    assert r.ci[0] <= r.estimate <= r.ci[1] and r.note is None
+
+
+def test_kalpha_refuses_clusters_and_unknown_methods():
+    with pytest.raises(ValueError, match="resamples pairs"):
+        bootstrap_alpha(coded(1), method="krippendorff", clusters=np.arange(300))
+    with pytest.raises(ValueError, match="unknown bootstrap method"):
+        bootstrap_alpha(coded(1), method="pairs")
+    assert bootstrap_alpha(np.zeros((2, 10)), n=10, method="krippendorff").undefined_reason == REASON_NO_VARIATION

@@ -184,3 +184,31 @@ def test_spans_header_must_have_all_columns(tmp_path):
     p = write(tmp_path, "s.csv", "coder,start,end\ni,1,2\n")
     with pytest.raises(CalculatorError, match="lacks column"):
         read_spans_csv(p)
+
+
+def test_bootstrap_gives_an_interval_instead_of_being_ignored(tmp_path):
+    from cotag.reliability.bootstrap import bootstrap_alpha
+
+    path = write(tmp_path, "k.csv", K2011_CSV)
+    out = calculate_matrix(path, "krippendorff_alpha", "interval", bootstrap=500, seed=2)
+    _, data = read_matrix_csv(path, "interval")
+    ref = bootstrap_alpha(data, n=500, seed=2, level="interval")
+    boot = out["bootstrap"]
+    assert boot["ci"] == pytest.approx(list(ref.ci)) and boot["method"] == "cluster"
+    assert boot["units_resampled"] == 11 and boot["undefined_replicates"] == ref.n_undefined
+    assert boot["interval"] == "percentile" and boot["replicates"] == 500 and boot["seed"] == 2
+    assert any("fewer than 20" in w for w in boot["warnings"])
+    kalpha = calculate_matrix(path, "krippendorff_alpha", "interval", bootstrap=500, seed=2,
+                              bootstrap_method="krippendorff")["bootstrap"]
+    assert kalpha["method"] == "krippendorff" and kalpha["pairs_per_replicate"] > 0
+    assert kalpha["units_resampled"] is None
+    conger = calculate_matrix(path, "conger_kappa", bootstrap=300, seed=2)
+    kappa = conger["bootstrap"]
+    assert kappa["ci"][0] < conger["value"] <= kappa["ci"][1] and kappa["units_resampled"] == 12
+    assert calculate_matrix(path, "conger_kappa", bootstrap=300, seed=2)["bootstrap"] == kappa  # seeded
+    assert "bootstrap" not in calculate_matrix(path, "conger_kappa")
+    with pytest.raises(CalculatorError, match="krippendorff_alpha only"):
+        calculate_matrix(path, "fleiss_kappa", bootstrap=10, bootstrap_method="krippendorff")
+    with pytest.raises(CalculatorError, match="replicates"):
+        calculate_matrix(path, "fleiss_kappa", bootstrap=-1)
+    json.dumps(out)

@@ -22,6 +22,7 @@ from cotag.reliability.measures import (
     cohen_kappa,
     coincidence_matrix,
     compute,
+    conger_kappa,
     fleiss_kappa,
     gwet_ac1,
     krippendorff_alpha,
@@ -177,6 +178,46 @@ def test_gwet_raw4raters_with_missing_ratings():
     assert fk.extra["p_e"] == pytest.approx(0.2387153, abs=5e-8)
     assert round(brennan_prediger(RAW4RATERS).value, 5) == 0.77273
     assert round(krippendorff_alpha(RAW4RATERS).value, 5) == 0.74342
+
+
+# Gwet's irrCAC raw5observers (Gwet 2014, after p. 125): 15 units x 5 observers, values 0-3, missing ratings.
+# fmt: off
+RAW5OBSERVERS = np.array([
+    [1, 1, 2, nan, 0, 0, 1, 1, 2, 2, nan, 0, 1, 3, 1],
+    [1, 1, 3, 0, 0, 0, 0, nan, 2, 1, 1, 0, 2, 3, 1],
+    [2, 0, 3, 0, 0, 0, 2, 2, 2, 1, 0, 0, 2, 2, 1],
+    [nan, 1, 3, nan, nan, nan, nan, 0, nan, 1, 0, 0, 2, 2, nan],
+    [2, nan, nan, 0, 0, 0, 1, nan, 2, nan, nan, nan, nan, 3, 1],
+])
+# fmt: on
+
+
+def test_conger_kappa_reproduces_gwets_published_values():
+    # irrCAC README, conger.kappa.raw(cac.raw4raters): pa .8181818, pe .2334252, kappa .76282
+    r = conger_kappa(RAW4RATERS)
+    assert r.value == pytest.approx(0.76282, abs=5e-6)
+    assert r.extra["p_o"] == pytest.approx(0.8181818, abs=5e-8)
+    assert r.extra["p_e"] == pytest.approx(0.2334252, abs=5e-8)
+    assert r.n_units == 11 and r.n_coders == 4
+    # irrCAC (afergadis port, its test_conger.py, 3 digits): raw5observers pa .616, pe .276, kappa .469
+    r = conger_kappa(RAW5OBSERVERS)
+    assert (round(r.extra["p_o"], 3), round(r.extra["p_e"], 3), round(r.value, 3)) == (0.616, 0.276, 0.469)
+    assert compute("conger_kappa", RAW4RATERS).value == pytest.approx(0.76282, abs=5e-6)
+
+
+def test_conger_kappa_is_cohens_for_two_coders_with_complete_data():
+    # Conger (1980) generalises Cohen's kappa: with 2 coders and no missing rating they coincide
+    for seed in range(5):
+        x = random_ratings(seed, 2, 80, 3)
+        assert conger_kappa(x).value == pytest.approx(cohen_kappa(x).value, abs=1e-12)
+    assert conger_kappa(COHEN_1960).value == pytest.approx(0.492, abs=5e-4)
+
+
+def test_conger_differs_from_fleiss_when_coders_marginals_differ():
+    x = np.array([[1, 1, 1, 1, 0, 0, 1, 1], [0, 0, 1, 1, 0, 0, 0, 0], [1, 0, 1, 1, 0, 0, 1, 0]], dtype=float)
+    c, f = conger_kappa(x), fleiss_kappa(x)
+    assert c.extra["p_o"] == f.extra["p_o"] and c.extra["p_e"] < f.extra["p_e"] and c.value > f.value
+    assert conger_kappa(np.zeros((3, 5))).undefined_reason == REASON_NO_VARIATION
 
 
 def test_gwet_cont3x3abstractors_two_raters():

@@ -18,8 +18,9 @@ def _as_tuple(value: str | None) -> tuple[str, ...] | None:
 
 
 def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, level: str,
-                continuum: tuple[int, int] | None, fmt: str) -> None:
-    """ReCal-style mode: a CSV file in, one coefficient out (JSON, or a one-line summary)."""
+                continuum: tuple[int, int] | None, fmt: str, bootstrap: int = 0, seed: int = 20240607,
+                bootstrap_method: str = "cluster") -> None:
+    """ReCal-style mode: a CSV file in, one coefficient out (JSON by default, or a short summary)."""
     from cotag.reliability.calculator import calculate_matrix, calculate_spans
 
     if matrix is not None and spans is not None:
@@ -30,14 +31,17 @@ def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, le
         if continuum is not None:
             fail("--continuum belongs to --spans")
         if measure is None:
-            fail("--matrix needs --measure NAME (krippendorff_alpha, cohen_kappa, fleiss_kappa, scott_pi, "
-                 "gwet_ac1, brennan_prediger, percent_agreement)")
-        result = calculate_matrix(matrix, measure, level)
+            fail("--matrix needs --measure NAME (krippendorff_alpha, cohen_kappa, fleiss_kappa, conger_kappa, "
+                 "scott_pi, gwet_ac1, brennan_prediger, percent_agreement)")
+        result = calculate_matrix(matrix, measure, level, bootstrap=bootstrap, seed=seed,
+                                  bootstrap_method=bootstrap_method)
     else:
         if continuum is None:
             fail("--spans needs --continuum START END")
         if measure not in (None, "unitized_alpha"):
             fail("--spans computes unitized_alpha; leave out --measure")
+        if bootstrap:
+            fail("--bootstrap applies to --matrix; unitized alpha (--spans) has no bootstrap interval")
         result = calculate_spans(spans, int(continuum[0]), int(continuum[1]))
     if fmt == "json":
         emit_json(result)
@@ -47,6 +51,15 @@ def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, le
     typer.echo(f"{result['measure']}: {shown}  ({result['n_units']} units, {result['n_coders']} coders)")
     for category, v in (result.get("per_category") or {}).items():
         typer.echo(f"  {category}: {v:.4f}" if v is not None else f"  {category}: undefined")
+    boot = result.get("bootstrap")
+    if boot:
+        ci = f"[{boot['ci'][0]:.4f}, {boot['ci'][1]:.4f}]" if boot["ci"] else "none"
+        footing = (f"{boot['units_resampled']} units resampled" if boot["method"] == "cluster"
+                   else f"Krippendorff 2013b pairs, {boot['pairs_per_replicate']} per replicate")
+        typer.echo(f"  95% percentile interval {ci} ({boot['method']} bootstrap: {boot['replicates']} replicates, "
+                   f"{footing}, {boot['undefined_replicates']} undefined, seed {boot['seed']})")
+        for line in ([boot["note"]] if boot["note"] else []) + boot["warnings"]:
+            typer.echo(f"  warning: {line}")
 
 
 def agreement(
@@ -67,7 +80,10 @@ def agreement(
     seed: int = typer.Option(20240607, "--seed", help="Bootstrap seed."),
     cluster: str | None = typer.Option(None, "--cluster", help="What the bootstrap resamples: unit, turn or "
                                           "document (default: unit for turns, turn otherwise)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json, md or methods."),
+    bootstrap_method: str = typer.Option("cluster", "--bootstrap-method", help="cluster (resample units, turns "
+                                         "or documents) or krippendorff (Krippendorff 2013b pairs, as KALPHA)."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table, csv, json, md or methods "
+                                   "(default: table; json in calculator mode)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     matrix: Path | None = typer.Option(None, "--matrix", help="Calculator: coders-in-columns CSV, one row per unit."),
     spans: Path | None = typer.Option(None, "--spans", help="Calculator: CSV with coder,start,end,category."),
@@ -79,19 +95,24 @@ def agreement(
     """Intercoder agreement per code: alpha, kappa, percent agreement, 2x2 counts, pooled alpha.
 
     With --matrix or --spans, a calculator on a CSV file (no project needed)."""
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+    if bootstrap_method not in ("cluster", "krippendorff"):
+        fail(f"unknown --bootstrap-method {bootstrap_method!r}; use cluster or krippendorff")
+    if bootstrap < 0:
+        fail("--bootstrap needs a number of replicates >= 0")
     if matrix is not None or spans is not None:
-        _calculator(matrix, spans, measure, level, continuum, fmt)
+        _calculator(matrix, spans, measure, level, continuum, fmt or "json", bootstrap, seed, bootstrap_method)
         return
+    fmt = fmt or "table"
     if measure is not None or continuum is not None:
         fail("--measure and --continuum need --matrix or --spans")
     if unit not in UNITS:
         fail(f"unknown unit {unit!r}; use {', '.join(UNITS)}")
     if cluster is not None and cluster not in ("unit", "turn", "document"):
         fail(f"unknown --cluster {cluster!r}; use unit, turn or document")
-    if bootstrap < 0:
-        fail("--bootstrap needs a number of replicates >= 0")
+    if cluster is not None and bootstrap_method == "krippendorff":
+        fail("--cluster belongs to the cluster bootstrap; the krippendorff bootstrap resamples pairs of values")
     if output is not None:
         from cotag.export.writers import check_writable
 
@@ -111,7 +132,7 @@ def agreement(
     # the same use case as the TUI agreement screen: read, unitise, report
     report = project_agreement(open_project(), selection, kind=unit, rule=rule,
                                include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
-                               cluster=cluster).report
+                               cluster=cluster, bootstrap_method=bootstrap_method).report
     text = render(report, fmt)
     if output is not None:
         try:

@@ -1,10 +1,22 @@
-"""Unit (cluster) bootstrap confidence intervals for Krippendorff's alpha, vectorised.
+"""Bootstrap confidence intervals for Krippendorff's alpha, vectorised; two methods.
 
-Alpha depends on the data only through the coincidence matrix, which is a sum of
-per-unit contributions.  So each unit's (or cluster's) contribution is computed once;
-a bootstrap replicate's coincidence matrix is then a weighted sum of them, with the
-weights given by how often each cluster was drawn.  All replicates together are one
-(replicates x clusters) count matrix times (clusters x features) contributions.
+"cluster" (the default): case resampling.  Alpha depends on the data only through the
+coincidence matrix, which is a sum of per-unit contributions.  So each unit's (or
+cluster's) contribution is computed once; a bootstrap replicate's coincidence matrix is
+then a weighted sum of them, with the weights given by how often each cluster was drawn.
+All replicates together are one (replicates x clusters) count matrix times (clusters x
+features) contributions.
+
+"krippendorff": Krippendorff's (2013b) algorithm behind Hayes & Krippendorff's (2007)
+KALPHA macro, offered for comparison with KALPHA output.  It resamples pairs of values
+from the observed coincidences: M = min(25 e, round(n (m - 1) / 2)) pairs per replicate
+(e nonzero cells of the coincidence matrix, n pairable values, m coders), each c-k cell
+drawn with probability o_ck / n (c = k) or 2 o_ck / n (c < k), and alpha_boot =
+1 - sum(delta^2 of the drawn pairs) / (M D_e) with D_e held at its observed value;
+values below -1 are set to -1.  A replicate that drew pairs of one value only has no
+variation: as KALPHA does (Krippendorff's correction for alpha = 1 - 0/0), it is scored 0
+and kept, and counted as undefined (KALPHA replaces the expected number of them; cotag knows
+exactly which they are).  All replicates are one multinomial draw.
 """
 
 from __future__ import annotations
@@ -20,6 +32,8 @@ from cotag.reliability.measures import (
     REASON_NO_VARIATION,
     REASON_TOO_FEW_UNITS,
     alpha_from_coincidences,
+    coincidence_matrix,
+    delta_squared,
     value_counts,
 )
 
@@ -29,6 +43,8 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (0.667, 0.800)
 _BLOCK_CELLS = 4_000_000
 _FEATURE_BYTES = 1024 * 1024 * 1024
 REASON_TOO_FEW_CLUSTERS = "fewer than 2 clusters with pairable units"
+#: the two bootstrap methods: case (unit or cluster) resampling, and Krippendorff's (2013b) pair resampling
+METHODS: tuple[str, ...] = ("cluster", "krippendorff")
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,9 @@ class BootstrapResult:
     replicates: all replicate values (np.nan where a replicate had no variation).
     summary: mean, sd, median, min and max of the defined replicates.
     n: replicates requested; n_undefined: replicates where alpha was undefined.
-    n_clusters: clusters (or units) resampled; method: "units" or "clusters".
+    n_clusters: clusters (or units) resampled; for "krippendorff", the pairable units.
+    method: "units" or "clusters" (case resampling) or "krippendorff" (pairs, Krippendorff 2013b).
+    n_pairs: for "krippendorff", the pairs M drawn per replicate (None otherwise).
     """
 
     estimate: float | None
@@ -57,6 +75,15 @@ class BootstrapResult:
     seed: int
     level: str
     method: str
+    n_pairs: int | None = None
+
+    @property
+    def note(self) -> str | None:
+        """Why the estimate lies outside its own interval, when it does (None otherwise)."""
+        if self.estimate is None or self.ci is None or self.summary is None:
+            return None
+        return outside_interval_note(self.estimate, self.ci[0], self.ci[1], self.summary["median"],
+                                     self.n_undefined, self.n, scored_zero=self.method == "krippendorff")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form without the replicate array."""
@@ -73,7 +100,24 @@ class BootstrapResult:
             "seed": self.seed,
             "level": self.level,
             "method": self.method,
+            "pairs_per_replicate": self.n_pairs,
+            "note": self.note,
         }
+
+
+def outside_interval_note(estimate: float, lo: float, hi: float, median: float, n_undefined: int,
+                          n: int, scored_zero: bool = False) -> str | None:
+    """The explanation printed when an estimate lies outside its own percentile interval (None if inside)."""
+    if lo - 1e-12 <= estimate <= hi + 1e-12:
+        return None
+    side = "below" if estimate < lo else "above"
+    why = (f"estimate {estimate:.3f} lies {side} its percentile interval [{lo:.3f}, {hi:.3f}]: the interval is "
+           f"the middle of the bootstrap distribution, which is skewed here (median {median:.3f}) and so not "
+           "centred on the estimate")
+    if n_undefined:
+        fate = "scored 0, as KALPHA does" if scored_zero else "left out"
+        why += f"; {n_undefined} of {n} replicates had no variation and were {fate}"
+    return why
 
 
 def _as_stack(data_stack: Any) -> np.ndarray:
@@ -175,6 +219,41 @@ def bootstrap_counts(n_clusters: int, n: int, seed: int = DEFAULT_SEED) -> np.nd
     return np.concatenate(list(_count_blocks(rng, n_clusters, n)), axis=0)
 
 
+def kalpha_pairs(o: np.ndarray, n_coders: int) -> int:
+    """Krippendorff's (2013b) M, the pairs drawn per replicate: min(25 e, round(n (m - 1) / 2)).
+
+    e counts the nonzero cells of the (full, symmetric) coincidence matrix, n is the number
+    of pairable values and m the number of coders, as in KALPHA and Stata's kalpha.
+    """
+    n = float(o.sum())
+    return int(min(25 * int((o > 1e-12).sum()), round(n * (n_coders - 1) / 2.0)))
+
+
+def kalpha_replicates(values: np.ndarray, o: np.ndarray, level: str, n_coders: int, n: int,
+                      rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+    """Krippendorff's (2013b) bootstrap of alpha from a coincidence matrix: (replicates, M, undefined).
+
+    Replicates that drew pairs of a single value (no variation) are scored 0, as in KALPHA;
+    `undefined` counts them.  Every replicate is a row of one multinomial draw over the
+    cells c <= k, so the work is O(n x V^2).
+    """
+    n_c = o.sum(axis=1)
+    total = float(n_c.sum())
+    d = delta_squared(values, n_c, level)
+    expected = float((np.outer(n_c, n_c) * d).sum()) / (total * (total - 1.0))
+    m = kalpha_pairs(o, n_coders)
+    lo, hi = np.tril_indices(values.size)
+    p = np.where(lo == hi, o[lo, hi], 2.0 * o[lo, hi]) / total
+    p = np.clip(p, 0.0, None)
+    p /= p.sum()
+    drawn = rng.multinomial(m, p, size=n)
+    reps = 1.0 - (drawn @ d[lo, hi]) / (m * expected)
+    reps = np.maximum(reps, -1.0)  # KALPHA's floor
+    one_value = (drawn[:, lo == hi] == m).any(axis=1)
+    reps[one_value] = 0.0
+    return reps, m, int(one_value.sum())
+
+
 def bootstrap_alpha(
     data_stack: Any,
     n: int = 2000,
@@ -183,6 +262,7 @@ def bootstrap_alpha(
     level: str = "nominal",
     ci_level: float = 0.95,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    method: str = "cluster",
 ) -> BootstrapResult:
     """Percentile bootstrap of Krippendorff's alpha by resampling units or clusters.
 
@@ -192,7 +272,13 @@ def bootstrap_alpha(
         whole clusters are resampled with replacement.  Default: each unit is a cluster.
     seed: numpy Generator seed; the same seed gives the same replicates.  None draws a
         fresh seed, which is reported in the result.
+    method: "cluster" (resample units or clusters) or "krippendorff" (Krippendorff's 2013b
+        pair resampling, for comparison with KALPHA; `clusters` must then be None).
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown bootstrap method {method!r}; use {' or '.join(METHODS)}")
+    if method == "krippendorff" and clusters is not None:
+        raise ValueError("the krippendorff bootstrap resamples pairs of values, not clusters; leave clusters out")
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement {level!r}; valid levels: {', '.join(LEVELS)}")
     if n < 1:
@@ -202,6 +288,8 @@ def bootstrap_alpha(
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     x = _as_stack(data_stack)
+    if method == "krippendorff":
+        return _kalpha_bootstrap(x, n, int(seed), level, ci_level, thresholds)
     cluster = _cluster_ids(clusters, x.shape[2])
     method = "units" if clusters is None else "clusters"
     values, feats = _features(x, cluster, level)
@@ -225,11 +313,47 @@ def bootstrap_alpha(
     reps = np.concatenate(
         [_alpha_from_features(values, counts @ feats, level) for counts in _count_blocks(rng, n_clusters, n)]
     )
+    return summarise_replicates(estimate, reps, n, n_clusters, int(seed), level, method, ci_level, thresholds)
+
+
+def _kalpha_bootstrap(x: np.ndarray, n: int, seed: int, level: str, ci_level: float,
+                      thresholds: Sequence[float]) -> BootstrapResult:
+    n_codes, n_coders, n_units = x.shape
+    flat = x.transpose(1, 0, 2).reshape(n_coders, n_codes * n_units)
+    pairable = int(((~np.isnan(flat)).sum(axis=0) >= 2).sum())
+    empty = np.full(n, np.nan)
+
+    def undefined(reason: str) -> BootstrapResult:
+        return BootstrapResult(None, reason, None, ci_level, None, empty, None, n, n, pairable, seed, level,
+                               "krippendorff")
+
+    if pairable < 2:
+        return undefined(REASON_TOO_FEW_UNITS)
+    values, o = coincidence_matrix(flat)
+    if level == "ratio" and values.size and values.min() < 0:
+        raise ValueError("the ratio level needs non-negative values; use interval for signed data")
+    estimate = alpha_from_coincidences(values, o, level)
+    if values.size < 2 or not np.isfinite(estimate):
+        return undefined(REASON_NO_VARIATION)
+    reps, pairs, one_value = kalpha_replicates(values, o, level, n_coders, n, np.random.default_rng(seed))
+    return summarise_replicates(float(estimate), reps, n, pairable, seed, level, "krippendorff", ci_level,
+                                thresholds, n_pairs=pairs, n_undefined=one_value)
+
+
+def summarise_replicates(estimate: float, reps: np.ndarray, n: int, n_clusters: int, seed: int, level: str,
+                         method: str, ci_level: float, thresholds: Sequence[float], n_pairs: int | None = None,
+                         n_undefined: int | None = None) -> BootstrapResult:
+    """Percentile interval, threshold shares and summary of the replicates (np.nan = undefined, left out).
+
+    n_undefined: for the krippendorff method, the replicates scored 0 for want of variation.
+    """
     defined = reps[np.isfinite(reps)]
-    n_undefined = int(n - defined.size)
+    if n_undefined is None:
+        n_undefined = int(n - defined.size)
     if defined.size == 0:
         return BootstrapResult(
-            estimate, None, None, ci_level, None, reps, None, n, n_undefined, n_clusters, int(seed), level, method
+            estimate, None, None, ci_level, None, reps, None, n, n_undefined, n_clusters, int(seed), level, method,
+            n_pairs,
         )
     tail = (1.0 - ci_level) / 2.0
     lo, hi = np.quantile(defined, [tail, 1.0 - tail])
@@ -255,7 +379,9 @@ def bootstrap_alpha(
         int(seed),
         level,
         method,
+        n_pairs,
     )
 
 
-__all__ = ["DEFAULT_SEED", "BootstrapResult", "bootstrap_alpha", "bootstrap_counts"]
+__all__ = ["DEFAULT_SEED", "METHODS", "BootstrapResult", "bootstrap_alpha", "bootstrap_counts", "kalpha_pairs",
+           "kalpha_replicates"]

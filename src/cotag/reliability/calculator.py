@@ -15,6 +15,14 @@ from typing import Any
 import numpy as np
 
 from cotag.errors import CotagError
+from cotag.reliability.bootstrap import (
+    DEFAULT_SEED,
+    DEFAULT_THRESHOLDS,
+    METHODS,
+    BootstrapResult,
+    summarise_replicates,
+    bootstrap_alpha,
+)
 from cotag.reliability.measures import LEVELS, MEASURES, compute
 from cotag.reliability.unitized import Span, unitized_alpha, unitized_alpha_per_category
 
@@ -178,13 +186,81 @@ def _read_spans(path: str | Path) -> list[tuple[int, Span]]:
     return spans
 
 
-def calculate_matrix(path: str | Path, measure: str, level: str = "nominal") -> dict[str, Any]:
-    """Compute one measure on a matrix CSV; returns a JSON-ready dict."""
+MIN_UNITS = 20
+MAX_UNDEFINED_SHARE = 0.05
+
+
+def _bootstrap_other(measure: str, data: np.ndarray, level: str, n: int, seed: int) -> BootstrapResult:
+    """Case-resampling percentile bootstrap of a kappa-type measure: whole units (columns) are redrawn.
+
+    Units nobody rated carry nothing and are dropped first; a replicate where the measure is
+    undefined (one value only) is counted, not averaged.  The calculator's files are small, so
+    each replicate simply recomputes the measure.
+    """
+    x = data[:, (~np.isnan(data)).any(axis=0)]
+    estimate = compute(measure, x, level=level).value
+    units = x.shape[1]
+    reps = np.full(n, np.nan)
+    if estimate is not None and units >= 2:
+        draws = np.random.default_rng(seed).integers(0, units, size=(n, units))
+        for b in range(n):
+            value = compute(measure, x[:, draws[b]], level=level).value
+            reps[b] = np.nan if value is None else value
+    if estimate is None:
+        return BootstrapResult(None, "the measure is undefined for these data", None, 0.95, None, reps, None, n, n,
+                               units, seed, level, "units")
+    return summarise_replicates(float(estimate), reps, n, units, seed, level, "units", 0.95, DEFAULT_THRESHOLDS)
+
+
+def _bootstrap_block(measure: str, data: np.ndarray, level: str, n: int, seed: int, method: str) -> dict[str, Any]:
+    if method not in METHODS:
+        raise CalculatorError(f"unknown bootstrap method {method!r}; use {' or '.join(METHODS)}")
+    if measure == "krippendorff_alpha":
+        r = bootstrap_alpha(data, n=n, seed=seed, level=level, method=method)
+    elif method == "krippendorff":
+        raise CalculatorError("the krippendorff bootstrap (Krippendorff 2013b) is defined for "
+                              "krippendorff_alpha only; use --bootstrap-method cluster")
+    else:
+        r = _bootstrap_other(measure, data, level, n, seed)
+    warnings = []
+    if r.method != "krippendorff" and r.n_clusters < MIN_UNITS:
+        warnings.append(f"only {r.n_clusters} units were resampled (fewer than {MIN_UNITS}): "
+                        "the interval rests on too few units to be trusted")
+    if r.n and r.n_undefined / r.n > MAX_UNDEFINED_SHARE and r.estimate is not None:
+        warnings.append(f"{r.n_undefined} of {r.n} replicates ({r.n_undefined / r.n:.0%}) had no variation and "
+                        "were left out; the interval describes the other replicates only")
+    return {
+        "method": "krippendorff" if r.method == "krippendorff" else "cluster",
+        "interval": "percentile",
+        "ci": list(r.ci) if r.ci is not None else None,
+        "ci_level": r.ci_level,
+        "replicates": r.n,
+        "undefined_replicates": r.n_undefined,
+        "units_resampled": r.n_clusters if r.method != "krippendorff" else None,
+        "pairs_per_replicate": r.n_pairs,
+        "p_below": {f"{k:.3f}": v for k, v in r.p_below.items()} if r.p_below is not None else None,
+        "seed": r.seed,
+        "note": r.note,
+        "warnings": warnings,
+    }
+
+
+def calculate_matrix(path: str | Path, measure: str, level: str = "nominal", *, bootstrap: int = 0,
+                     seed: int = DEFAULT_SEED, bootstrap_method: str = "cluster") -> dict[str, Any]:
+    """Compute one measure on a matrix CSV; returns a JSON-ready dict.
+
+    bootstrap: replicates for a percentile 95% interval (0 = none).  Alpha is bootstrapped by
+    resampling units ("cluster") or by Krippendorff's 2013b pair resampling ("krippendorff");
+    the other measures by resampling units.
+    """
     if measure not in MEASURES:
         raise CalculatorError(f"unknown measure {measure!r}; valid measures: {', '.join(MEASURES)}")
+    if bootstrap < 0:
+        raise CalculatorError(f"--bootstrap needs a number of replicates >= 0; got {bootstrap}")
     coders, data, labels = _read_matrix(path, level)
     try:
         result = compute(measure, data, level=level)
+        block = _bootstrap_block(measure, data, level, bootstrap, seed, bootstrap_method) if bootstrap else None
     except ValueError as exc:
         raise CalculatorError(f"{path}: {exc}") from None
     out: dict[str, Any] = {
@@ -198,6 +274,8 @@ def calculate_matrix(path: str | Path, measure: str, level: str = "nominal") -> 
     }
     if labels is not None:
         out["categories"] = labels
+    if block is not None:
+        out["bootstrap"] = block
     return out
 
 

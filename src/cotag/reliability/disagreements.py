@@ -31,7 +31,8 @@ class ProjectAgreement:
 
 def project_agreement(project: Any, selection: Selection = Selection(), *, kind: str = "sentence",
                       rule: OverlapRule | None = None, include_interviewer: bool = False, bootstrap: int = 0,
-                      seed: int | None = DEFAULT_SEED, cluster: str | None = None) -> ProjectAgreement:
+                      seed: int | None = DEFAULT_SEED, cluster: str | None = None,
+                      bootstrap_method: str = "cluster") -> ProjectAgreement:
     """Read the project's codings, unitise them and build the agreement report.
 
     Raises CotagError (from `load_unitised`) when fewer than two coders coded a common
@@ -39,7 +40,7 @@ def project_agreement(project: Any, selection: Selection = Selection(), *, kind:
     """
     with project.session() as session:
         data = load_unitised(session, selection, kind=kind, rule=rule, include_interviewer=include_interviewer)
-    report = build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster)
+    report = build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
     return ProjectAgreement(data, report)
 
 

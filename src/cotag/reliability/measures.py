@@ -377,6 +377,41 @@ def fleiss_kappa(data: Any, level: str = "nominal") -> MeasureResult:
     return _chance_corrected("fleiss_kappa", x, _fleiss_chance, min_coders=3)
 
 
+def _conger_chance(x: np.ndarray) -> Callable[[_MultiRater], float | None]:
+    """Conger's chance agreement from each coder's own category shares.
+
+    p_gk is coder g's share of category k among the units g rated (all of them, pairable or
+    not, as in Gwet's irrCAC `conger.kappa.raw`); p_e = sum_k (pbar_k^2 - s2_k / r), with
+    pbar_k and s2_k (variance, ddof 1) over the r coders who rated at least one unit.
+    """
+    values, _ = value_counts(x)
+
+    def chance(mr: _MultiRater) -> float | None:
+        rated = ~np.isnan(x)
+        n_rated = rated.sum(axis=1)
+        keep = n_rated > 0
+        r = int(keep.sum())
+        if r < 2 or values.size < 2:
+            return None
+        share = np.stack([(x[keep] == v).sum(axis=1) for v in values], axis=1) / n_rated[keep][:, None]
+        return float((share.mean(axis=0) ** 2 - share.var(axis=0, ddof=1) / r).sum())
+
+    return chance
+
+
+def conger_kappa(data: Any, level: str = "nominal") -> MeasureResult:
+    """Conger's (1980) kappa: Cohen's kappa for 2 or more fixed coders, in Gwet's (2014) form for missing ratings.
+
+    p_a as for Fleiss' kappa (mean over units with r_i >= 2 of sum_k n_ik (n_ik - 1) / (r_i (r_i - 1)));
+    p_e = sum_k (pbar_k^2 - s2_k / r), where p_gk is coder g's share of category k among the
+    units g rated, pbar_k and s2_k their mean and variance (ddof 1) over the r coders.
+    Unlike Fleiss' kappa, chance agreement uses each coder's own marginals, as Cohen's does.
+    """
+    _check_level(level, "conger_kappa")
+    x = as_reliability_data(data)
+    return _chance_corrected("conger_kappa", x, _conger_chance(x))
+
+
 def scott_pi(data: Any, level: str = "nominal") -> MeasureResult:
     """Scott's (1955) pi for 2 or more coders (multi-rater form = Fleiss' kappa, Gwet 2014).
 
@@ -477,6 +512,7 @@ MEASURES: Mapping[str, MeasureFunction] = {
     "krippendorff_alpha": krippendorff_alpha,
     "cohen_kappa": cohen_kappa,
     "fleiss_kappa": fleiss_kappa,
+    "conger_kappa": conger_kappa,
     "scott_pi": scott_pi,
     "gwet_ac1": gwet_ac1,
     "brennan_prediger": brennan_prediger,
@@ -521,13 +557,20 @@ class BinaryCounts:
     m: np.ndarray
     a_first: np.ndarray
     n_coders: int
+    # per code and coder (codes x coders): units the coder applied the code to / rated (see coder_marginals)
+    coder_ones: np.ndarray | None = None
+    coder_rated: np.ndarray | None = None
 
     @property
     def n_codes(self) -> int:
         return int(self.k.shape[0])
 
+    @property
+    def marginals(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if self.coder_ones is None else (self.coder_ones, self.coder_rated)
+
     def select(self, units: np.ndarray) -> BinaryCounts:
-        """The same counts restricted to some units (boolean mask or index array)."""
+        """The same counts restricted to some units (boolean mask or index array); coder marginals are not kept."""
         return BinaryCounts(self.k[:, units], self.m[:, units], self.a_first[:, units], self.n_coders)
 
 
@@ -556,6 +599,8 @@ def binary_counts(stack: Any) -> BinaryCounts:
     k = np.zeros((n_codes, n_units), dtype=np.int32)
     m = np.zeros((n_codes, n_units), dtype=np.int32)
     a_first = np.zeros((n_codes, n_units), dtype=np.int32)
+    ones = np.zeros((n_codes, n_coders), dtype=np.int64)
+    seen = np.zeros((n_codes, n_coders), dtype=np.int64)
     for j in range(n_coders):
         x = s[:, j, :]
         one = x == 1
@@ -566,7 +611,14 @@ def binary_counts(stack: Any) -> BinaryCounts:
         np.add(a_first, k, out=a_first, where=zero)  # k = coders before j who applied the code
         k += one
         m += rated
-    return BinaryCounts(k, m, a_first, n_coders)
+        ones[:, j] = one.sum(axis=1)
+        seen[:, j] = rated.sum(axis=1)
+    return BinaryCounts(k, m, a_first, n_coders, ones, seen)
+
+
+NEVER_APPLIED = "never applied"
+APPLIED_EVERYWHERE = "applied to every unit"
+ONLY_UNPAIRED = "applied only to units no other coder rated"
 
 
 @dataclass
@@ -580,7 +632,10 @@ class BinaryMeasures:
     prevalence: list[float | None]
     tables: list[BinaryTable]  # summed over coder pairs
     pairable: list[int]
-    pooled: MeasureResult  # nominal alpha over every (unit, code) decision
+    pooled: MeasureResult  # nominal alpha over every (unit, code) decision of the codes with variation
+    pooled_all: MeasureResult  # the same over every code, varying or not (descriptive)
+    without_variation: list[str | None]  # per code: why it has no variation, None when it varies
+    conger: list[MeasureResult] | None = None  # Conger's kappa (needs each coder's marginals)
 
 
 def _alpha_from_sums(n_units: int, n_coders: int, n0: float, n1: float, diag: float,
@@ -621,7 +676,54 @@ def _package_alpha(counts: BinaryCounts, code: int, by_sums: MeasureResult) -> M
                          {**by_sums.extra, "engine": PACKAGE_ENGINE})
 
 
-def binary_measures(counts: BinaryCounts) -> BinaryMeasures:
+def coder_marginals(stack: np.ndarray, units: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per code and coder: units the coder applied the code to, and units the coder rated (codes x coders).
+
+    Conger's kappa needs each coder's own share of 1s, which per-unit counts do not keep.
+    One coder at a time, so memory stays at one codes x units slice.
+    """
+    n_codes, n_coders, _ = stack.shape
+    ones = np.zeros((n_codes, n_coders), dtype=np.int64)
+    rated = np.zeros((n_codes, n_coders), dtype=np.int64)
+    for j in range(n_coders):
+        x = stack[:, j, :] if units is None else stack[:, j, units]
+        ones[:, j] = (x == 1).sum(axis=1)
+        rated[:, j] = (~np.isnan(x)).sum(axis=1)
+    return ones, rated
+
+
+def _binary_conger(p_a: float, npair: int, n_coders: int, ones: np.ndarray, rated: np.ndarray,
+                   q: int) -> MeasureResult:
+    """Conger's kappa of one binary code from its p_a and each coder's (ones, rated)."""
+    keep = rated > 0
+    r = int(keep.sum())
+    if q < 2 or r < 2:
+        return _undefined(REASON_NO_VARIATION, npair, n_coders, p_a=p_a, n_categories=q)
+    p1 = ones[keep] / rated[keep]
+    share = np.stack([1.0 - p1, p1], axis=1)
+    p_e = float((share.mean(axis=0) ** 2 - share.var(axis=0, ddof=1) / r).sum())
+    if p_e >= 1.0 - 1e-12:
+        return _undefined(REASON_NO_VARIATION, npair, n_coders, p_a=p_a, n_categories=q)
+    return MeasureResult(float((p_a - p_e) / (1.0 - p_e)), None, npair, n_coders,
+                         {"p_o": p_a, "p_e": p_e, "n_categories": q})
+
+
+NO_PAIRABLE = "no unit rated by two or more coders"
+
+
+def variation_reason(k_all: int, k_pair: int, z_pair: int) -> str | None:
+    """Why a binary code has no variation in the pairable data (None when it has)."""
+    if k_pair == 0 and z_pair == 0:
+        return NO_PAIRABLE
+    if k_pair == 0:
+        return NEVER_APPLIED if k_all == 0 else ONLY_UNPAIRED
+    if z_pair == 0:
+        return APPLIED_EVERYWHERE
+    return None
+
+
+def binary_measures(counts: BinaryCounts,
+                    marginals: tuple[np.ndarray, np.ndarray] | None = None) -> BinaryMeasures:
     """All per-code measures and pooled alpha from per-unit counts, vectorised over codes.
 
     Per code (sums over units u; m = m_u, k = k_u, z = m - k):
@@ -676,7 +778,7 @@ def binary_measures(counts: BinaryCounts) -> BinaryMeasures:
         n_both = ih[:, 2, :].sum(axis=1)
         ones_both = (ih[:, 2, :] * np.arange(side)).sum(axis=1)
 
-    alpha, kappa, ac1, percent, prev, tables = [], [], [], [], [], []
+    alpha, kappa, ac1, percent, prev, tables, conger = [], [], [], [], [], [], []
     for c in range(n_codes):
         npair = int(n_pair[c])
         alpha.append(_package_alpha(counts, c, _alpha_from_sums(
@@ -690,11 +792,14 @@ def binary_measures(counts: BinaryCounts) -> BinaryMeasures:
             few = _undefined(REASON_TOO_FEW_UNITS, npair, n_coders)
             percent.append(few)
             ac1.append(few)
+            conger.append(few)
             p_a = pi1 = None
         else:
             p_a = float(pa_u[c] / npair)
             pi1 = float(pi1_u[c] / n_rated[c])
             percent.append(MeasureResult(p_a, None, npair, n_coders, {"n_categories": q}))
+            if marginals is not None:
+                conger.append(_binary_conger(p_a, npair, n_coders, marginals[0][c], marginals[1][c], q))
             # AC1 with q = 2: p_e = pi_0 (1 - pi_0) + pi_1 (1 - pi_1) over the observed categories
             pis = [p for p, present in ((1.0 - pi1, z_all[c] > 0), (pi1, k_all[c] > 0)) if present]
             if q == 1:
@@ -726,6 +831,19 @@ def binary_measures(counts: BinaryCounts) -> BinaryMeasures:
                 else:
                     kappa.append(MeasureResult(float((p_a - p_e) / (1.0 - p_e)), None, npair, n_coders,
                                                {"p_o": p_a, "p_e": p_e, "n_categories": q}))
-    pooled = _alpha_from_sums(int(n_pair.sum()), n_coders, float(z_pair.sum()), float(k_pair.sum()),
-                              float(diag.sum()), int(m_pair.sum()), n_codes=n_codes)
-    return BinaryMeasures(alpha, kappa, ac1, percent, prev, tables, [int(v) for v in n_pair], pooled)
+    reasons = [variation_reason(int(k_all[c]), int(k_pair[c]), int(z_pair[c])) for c in range(n_codes)]
+    varies = np.array([r is None for r in reasons], dtype=bool)
+
+    def pooled_over(keep: np.ndarray) -> MeasureResult:
+        n_kept = int(keep.sum())
+        if n_kept == 0:
+            return _undefined("no code varies: every code was never applied or applied to every unit",
+                              0, n_coders, n_codes=0)
+        return _alpha_from_sums(int(n_pair[keep].sum()), n_coders, float(z_pair[keep].sum()),
+                                float(k_pair[keep].sum()), float(diag[keep].sum()), int(m_pair[keep].sum()),
+                                n_codes=n_kept)
+
+    pooled = pooled_over(varies)
+    pooled_all = pooled_over(np.ones(n_codes, dtype=bool))
+    return BinaryMeasures(alpha, kappa, ac1, percent, prev, tables, [int(v) for v in n_pair], pooled, pooled_all,
+                          reasons, conger if marginals is not None else None)

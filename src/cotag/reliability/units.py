@@ -135,6 +135,8 @@ class Unitised:
     frame_documents: list[str] = field(default_factory=list)
     # (coder, document, code, start, end) by name; filled for character units (u-alpha needs the spans)
     named_spans: list[tuple[str, str, str, int, int]] | None = None
+    # codes that are parents of other codes (themes): a theme nobody coded directly is named as such
+    parent_codes: list[str] = field(default_factory=list)
 
     @property
     def n_units(self) -> int:
@@ -428,6 +430,8 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     data = unitise(frame, Spans.from_rows(span_rows), coders=coder_names, codes=code_keys,
                    coded={c: sorted(d) for c, d in coded.items()}, kind=kind, rule=rule,
                    include_interviewer=include_interviewer)
+    parent_ids = {c.parent_id for c in all_codes.values() if c.parent_id is not None}
+    data.parent_codes = [k for k in code_keys if all_codes[k].id in parent_ids]
     if kind == "char":
         data.named_spans = [(coder_names[c], names[d], code_keys[k], s, e) for c, k, d, s, e in span_rows
                             if names[d] in data.coded[coder_names[c]]]

@@ -189,7 +189,7 @@ class AgreementScreen(Screen[None]):
         lines.append(f"{VIEW_TITLES[self.view]}: {v.denominator}\n", style="dim")
         lines.append(f"rule: {report.rule}", style="dim")
         header.update(lines)
-        kappa = "κ Cohen" if report.kappa_name == "cohen_kappa" else "κ Fleiss"
+        kappa = {"cohen_kappa": "κ Cohen", "conger_kappa": "κ Conger"}.get(report.kappa_name, "κ Fleiss")
         for label, key in (("code", "code"), ("alpha", "alpha"), (kappa, "kappa"), ("agree", "agree"),
                            ("prev", "prev"), ("n", "n"), ("disagree", "disagree"), ("note", "note")):
             table.add_column(label, key=key)
