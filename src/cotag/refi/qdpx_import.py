@@ -1285,4 +1285,6 @@ def import_qdpx(path: Path | str, *, project=None, into: Path | str | None = Non
         shutil.rmtree(building, ignore_errors=True)
         raise
     report.project = str(into)
+    if report.codebook_file:
+        report.codebook_file = report.codebook_file.replace(str(building), str(into))
     return report
