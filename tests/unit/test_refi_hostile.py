@@ -468,3 +468,50 @@ def test_plan_reading_needs_no_project(tmp_path):
     finally:
         package.close()
     assert [d.name for d in plan.documents] == ["board_2017", "second"]
+
+
+def test_journal_recovery_finishes_committed_imports_and_drops_the_rest(tmp_path, database_url, monkeypatch):
+    """What opening a project does with journals: committed -> in place; not committed -> dropped, unless its
+    import is still running; committed but the codebook edited since -> the edited file stays."""
+    from cotag.codebook import load_codebook
+    from cotag.project import open_project
+    from cotag.refi.qdc import CodebookJournal, recover_codebook_journal
+    from cotag.store.events import log_event
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    root = _project_with_codebook(tmp_path, database_url)
+    codebook = root / "codebook.yaml"
+    original = codebook.read_bytes()
+    newer = original.replace(b"Keep", b"Kept")
+    project = open_project(root)
+    try:
+        def journal(committed: bool, pid: int | None = None) -> Path:
+            entry = CodebookJournal(project)
+            if pid is not None:
+                parts = entry.token.split("-")
+                entry.token = "-".join([parts[0], parts[1], str(pid), parts[3]])
+            entry.journal = codebook.parent / f".codebook.yaml.pending-{entry.token}"
+            entry.journal.write_bytes(newer)
+            if committed:
+                with project.session() as s:
+                    log_event(s, kind="import.qdpx", payload=entry.payload)
+            return entry.journal
+
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout.strip()
+        uncommitted = journal(False, pid=int(dead))
+        running = journal(False, pid=os.getpid())
+        assert recover_codebook_journal(project) and not uncommitted.exists() and running.exists()
+        assert codebook.read_bytes() == original
+        running.unlink()
+        committed = journal(True)
+        assert any("completed" in line for line in recover_codebook_journal(project))
+        assert not committed.exists() and codebook.read_bytes() == newer
+        assert load_codebook(codebook).codes[0].name == "Kept"
+        # A committed journal written against an older codebook does not overwrite later edits.
+        stale = journal(True)
+        codebook.write_bytes(original)
+        assert any("kept as it is" in line for line in recover_codebook_journal(project))
+        assert not stale.exists() and codebook.read_bytes() == original
+    finally:
+        project.close()
