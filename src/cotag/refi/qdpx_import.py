@@ -247,8 +247,11 @@ class Package:
         """A file under ``root`` (both resolved: a symbolic link may not lead out), or None when absent."""
         if not os.path.lexists(candidate):
             return None
-        real_root = root.resolve()
-        resolved = candidate.resolve()
+        try:
+            real_root = root.resolve()
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError) as exc:  # a loop of symbolic links, a name the system refuses
+            raise _Refused(f"{reference}: cannot follow {candidate}: {exc}") from None
         if not resolved.is_relative_to(real_root):
             raise _Refused(f"{reference} leads to {resolved}, outside {real_root} (a symbolic link); refused")
         if not resolved.is_file():
@@ -320,7 +323,11 @@ class Package:
         candidates: list[Path] = []
         if scheme == "absolute" or name.startswith("/"):
             absolute = Path(name)
-            if absolute.is_absolute() and absolute.resolve().is_relative_to(self.sources.resolve()):
+            try:
+                inside = absolute.is_absolute() and absolute.resolve().is_relative_to(self.sources.resolve())
+            except (OSError, RuntimeError, ValueError):
+                inside = False
+            if inside:
                 candidates.append(absolute)
         else:
             relative = name.lstrip("/")
