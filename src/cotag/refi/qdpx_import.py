@@ -8,19 +8,23 @@ What real tools write and this module accepts (docs/refi-qda.md has the details)
 
 * namespaces ``urn:QDA-XML:project:1.0``, ``1:0``, ``0:4``, ``0:10`` or none;
 * ``project.qde``, ``Project.qde`` or ``<name>.qde`` at the zip root; ``sources/`` or ``Sources/``;
-* ``internal://``, ``relative://`` (against ``basePath``), ``absolute://`` and bare paths;
+* ``internal://`` and bare paths; ``relative://`` and ``absolute://`` when the archive holds
+  the file, or under the folder the user names (``--sources``): a project file is untrusted
+  and never reads a file outside itself on its own (:class:`Package`);
 * source files with a BOM and CRLF; offsets in code points or UTF-16 units, with or without
   CRLF counted as one (:mod:`cotag.refi.offsets` detects which and the report says so);
 * one selection with several codings, or one selection per code; hierarchy nested or
   flattened as ``A::B``.
 
-Codings keep their coder (``Coding@creatingUser``). Pictures, PDFs, audio, video, links that
+Codings keep their coder (``Coding@creatingUser``); into a project that has coders, the
+user says which coder each of the file's users is (:func:`_map_users`). Pictures, PDFs, audio, video, links that
 are not annotations, graphs and sets that are not document groups cannot be carried over;
 the report lists them with counts.
 
 Errors that stop an import: not a zip/qde, a qde that is not XML or not a project, a
 ``CodeRef`` to no code, a selection outside its text, a missing ``internal://`` file inside
-an archive, a source file that is not UTF-8, two codes with one GUID.
+an archive, a source file that is not UTF-8, two codes with one GUID, a file outside the
+project file, a DTD, a limit passed (``MAX_*`` below), a user without a coder.
 """
 
 from __future__ import annotations
