@@ -93,6 +93,13 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
                                                                      "qdc: a YAML codebook file to write."),
             offsets: Optional[str] = typer.Option(None, "--offsets", help="qdpx: how the file counts offsets "
                                                   "(cp, utf16, cp-lf, utf16-lf; default: detected)."),
+            sources: Optional[Path] = typer.Option(None, "--sources", help="qdpx: a folder the file's texts "
+                                                   "outside the archive may be read from (only files under it)."),
+            as_: List[str] = typer.Option([], "--as", metavar="FILE_USER=CODER", help="qdpx: the project's coder "
+                                          "for a user of the file (repeatable; needed for each user with work "
+                                          "when importing into a project that has coders)."),
+            lead: Optional[str] = typer.Option(None, "--lead", envvar="COTAG_LEAD", metavar="NAME",
+                                               help="qdpx: the lead allowing --as USER=consensus."),
             ) -> None:
     """Import transcripts (.txt, .md, .docx, .vtt, .srt): speaker turns and sentence units.
 
@@ -104,10 +111,13 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
     if len(paths) >= 2 and str(paths[0]) in refi.IMPORT_KINDS and not paths[0].exists():
         if group is not None:
             fail(f"--group is for transcripts, not for `cotag import {paths[0]}`")
-        refi.run_import(str(paths[0]), list(paths[1:]), into=into, offsets=offsets, as_json=as_json)
+        refi.run_import(str(paths[0]), list(paths[1:]), into=into, offsets=offsets, as_json=as_json,
+                        sources=sources, user_map=as_, lead=lead)
         return
     if into is not None or offsets is not None:
         fail("--into and --offsets belong to `cotag import qdpx FILE` / `cotag import qdc FILE`")
+    if sources is not None or as_:
+        fail("--sources and --as belong to `cotag import qdpx FILE`")
     from cotag import services
 
     project = open_project()

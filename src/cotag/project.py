@@ -111,6 +111,10 @@ def open_project(root: Path | str | None = None, *, explicit: str | Path | None 
         from cotag.store.database import ensure_schema
 
         ensure_schema(project.engine)
+        # An import killed between its commit and moving the new YAML codebook into place is finished now.
+        from cotag.refi.qdc import recover_codebook_journal
+
+        recover_codebook_journal(project)
     return project
 
 

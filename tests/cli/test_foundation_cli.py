@@ -286,7 +286,7 @@ DOCUMENTED = {
     ("codebook", "check"): "codebook.md",
     ("codebook", "load"): "codebook.md",
 }
-ELSEWHERE = {"--into", "--offsets"}  # `cotag import qdpx|qdc`: docs/refi-qda.md
+ELSEWHERE = {"--into", "--offsets", "--sources", "--as", "--lead"}  # `cotag import qdpx|qdc`: docs/refi-qda.md
 
 
 def test_every_foundation_command_and_option_is_documented():

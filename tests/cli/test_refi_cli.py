@@ -63,7 +63,11 @@ def test_import_qdpx_into_the_current_project(sqlite_project):
     assert result.exit_code == 0, result.output
     assert "offsets read as utf16" in result.stdout
     assert "namespace urn:QDA-XML:project:1:0" in result.stdout
+    # The project has coders now: the file's users need explicit coders.
     result = run("import", "qdpx", FIXTURES / "nvivo_style.qdpx", "--json", project=sqlite_project)
+    assert result.exit_code == 1 and "--as FILE_USER=CODER" in result.output
+    users = [arg for name in ("Ana", "Bek") for arg in ("--as", f"{name}={name}")]
+    result = run("import", "qdpx", FIXTURES / "nvivo_style.qdpx", "--json", *users, project=sqlite_project)
     data = json.loads(result.stdout)
     assert data["imported"]["codings"] == 0 and data["imported"]["codings_already_present"] == 8
 
@@ -152,7 +156,8 @@ def test_importing_an_export_back_into_its_project_adds_no_memo_twice(sqlite_pro
     with sqlite_project.session() as s:
         before = sorted(repr((m.coder, m.document, m.code, m.title, m.text)) for m in list_memos(s))
     for _ in range(2):
-        result = run("import", "qdpx", out, project=sqlite_project)
+        result = run("import", "qdpx", out, "--as", "alice=alice", "--as", "bob=bob", "--as", "consensus=consensus",
+                     "--lead", "bob", project=sqlite_project)
         assert result.exit_code == 0, result.output
         assert f"memos 0 ({len(before)} already there)" in result.stdout
     with sqlite_project.session() as s:

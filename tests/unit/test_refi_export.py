@@ -364,8 +364,10 @@ def test_demo_round_trip_two_coders_and_memos(project, fresh_project, tmp_path):
     before, after = snapshot(project), snapshot(fresh_project)
     for part in before:
         assert after[part] == before[part], part
-    # Re-importing the same file adds nothing.
-    again = import_qdpx(out, project=fresh_project)
+    # Re-importing the same file adds nothing (the project has coders now: each user is mapped by name, and
+    # the consensus only with a lead).
+    users = {"alice": "alice", "bob": "bob", "consensus": "consensus"}
+    again = import_qdpx(out, project=fresh_project, user_map=users, lead="lena")
     assert again.imported["codings"] == 0 and again.imported["documents_added"] == 0
     assert again.imported["codings_already_present"] == exported.codings
     assert snapshot(fresh_project)["codings"] == before["codings"]

@@ -70,6 +70,7 @@ def project_state(project) -> dict:
 def imported(path: Path, tmp_path: Path, **kw):
     from cotag.project import open_project
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     target = tmp_path / f"into-{path.stem}"
     report = import_qdpx(path, into=target, **kw)
     project = open_project(target)
@@ -381,7 +382,7 @@ def test_import_into_existing_project_reuses_and_renames(sqlite_project):
     first = import_qdpx(FIXTURES / "good_minimal.qdpx", project=sqlite_project)
     assert first.imported["documents_added"] == 1 and first.imported["codings"] == 1
     assert any("imported as 'doc-2'" in w for w in first.warnings)
-    second = import_qdpx(FIXTURES / "good_minimal.qdpx", project=sqlite_project)
+    second = import_qdpx(FIXTURES / "good_minimal.qdpx", project=sqlite_project, user_map={"ana": "ana"})
     assert second.imported["documents_added"] == 0 and second.imported["documents_reused"] == 1
     assert second.imported["codings"] == 0 and second.imported["codings_already_present"] == 1
     assert second.imported["codes_added"] == 0 and second.imported["codes_matched"] == 1
@@ -489,15 +490,22 @@ def test_relative_absolute_and_bare_paths_outside_an_archive(tmp_path):
         "bare": "bare.txt",
         "secret": f"absolute://{(elsewhere / 'secret.pem').as_posix()}",
     }, base_path=base.as_posix()))
-    report, state = imported(qde, tmp_path)
+    # Files outside the project file are read only from a folder the user names (--sources).
+    with pytest.raises(RefiError, match=r"TextSource 'rel': plainTextPath relative://texts/rel.txt is a file "
+                                        r"outside the project file(.|\n)*TextSource 'abs'"):
+        imported(qde, tmp_path)
+    report, state = imported(qde, tmp_path, sources=base)
     texts = {name: d.text for name, d in state["documents"].items()}
-    assert texts == {"rel": "text from relative://\n", "abs": "text from absolute://\n",
-                     "bare": "text beside the .qde, in Sources/\n"}
+    assert texts == {"rel": "text from relative://\n", "bare": "text beside the .qde, in Sources/\n"}
     assert sorted((c.document, texts[c.document][c.start:c.end]) for c in state["codings"]) == \
-        [("abs", "text"), ("bare", "text"), ("rel", "text")]
-    # Only .txt files are read from outside a project file: the other reference is reported, not read.
-    assert [line for line in report.not_carried if "secret" in line and "not in the file or beside it" in line]
-    assert report.found["text_sources"] == 4 and report.imported["documents_added"] == 3
+        [("bare", "text"), ("rel", "text")]
+    # Files outside --sources are not read, whatever their name: reported, not read.
+    assert [line for line in report.not_carried if "secret" in line and "not found under --sources" in line]
+    assert [line for line in report.not_carried if "abs.txt" in line and "not found under --sources" in line]
+    assert report.found["text_sources"] == 4 and report.imported["documents_added"] == 2
+    report, state = imported(qde, tmp_path / "again", sources=elsewhere)
+    assert state["documents"]["abs"].text == "text from absolute://\n"
+    assert "secret" in {d for d in state["documents"]}  # under --sources: read, whatever its suffix
 
 
 def test_relative_path_beside_a_qdpx(tmp_path):
@@ -506,7 +514,9 @@ def test_relative_path_beside_a_qdpx(tmp_path):
     path = tmp_path / "outside.qdpx"
     path.write_bytes(fx.zip_bytes({"project.qde": _path_project(tmp_path, {"outside": "relative://texts/outside.txt"},
                                                                 base_path="")}))
-    report, state = imported(path, tmp_path)
+    with pytest.raises(RefiError, match="outside the project file"):
+        imported(path, tmp_path)
+    report, state = imported(path, tmp_path, sources=tmp_path)
     assert state["documents"]["outside"].text == "text outside the archive\n"
     assert [(c.start, c.end) for c in state["codings"]] == [(0, 4)]
 

@@ -77,15 +77,33 @@ def _print_list(title: str, lines: list[str]) -> None:
             typer.echo(f"  - {line}")
 
 
+def parse_user_map(pairs: list[str]) -> dict[str, str]:
+    """``--as FILE_USER=CODER`` options as a mapping; a malformed or repeated one is an error."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            fail(f"--as {pair!r}: write FILE_USER=CODER (the user's name in the file, then a coder of this project)")
+        if old in mapping and mapping[old] != new:
+            fail(f"--as: user {old!r} is mapped twice ({mapping[old]!r} and {new!r})")
+        mapping[old] = new
+    return mapping
+
+
 def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: Optional[str],
-               as_json: bool) -> None:
-    """`cotag import qdpx FILE [--into DIR] [--offsets R]` and `cotag import qdc FILE [--into FILE.yaml]`."""
+               as_json: bool, sources: Optional[Path] = None, user_map: Optional[list[str]] = None,
+               lead: Optional[str] = None) -> None:
+    """`cotag import qdpx FILE [--into DIR] [--offsets R] [--sources DIR] [--as U=C ...] [--lead NAME]`
+    and `cotag import qdc FILE [--into FILE.yaml]`."""
     if len(files) != 1:
         fail(f"`cotag import {kind}` takes exactly one file (got {len(files)})")
     file = files[0]
     if kind == "qdc":
         if offsets is not None:
             fail("--offsets is for `cotag import qdpx`")
+        if sources is not None or user_map:
+            fail("--sources and --as are for `cotag import qdpx`")
         from cotag.refi.qdc import import_qdc
 
         report = import_qdc(file, project=None if into is not None else open_project(), into=into)
@@ -106,7 +124,8 @@ def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: O
 
     from cotag.refi.qdpx_import import import_qdpx
 
-    report = import_qdpx(file, project=None if into is not None else open_project(), into=into, offsets=offsets)
+    report = import_qdpx(file, project=None if into is not None else open_project(), into=into, offsets=offsets,
+                         sources=sources, user_map=parse_user_map(user_map or []), lead=lead)
     if as_json:
         emit_json(report.as_dict())
         return

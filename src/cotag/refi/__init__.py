@@ -16,7 +16,10 @@ The format, the offset rules and what each direction loses are in docs/refi-qda.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
+import sys
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -28,6 +31,7 @@ __all__ = [
     "NS_PROJECT",
     "PI_TARGET",
     "RefiError",
+    "crash_point",
     "format_datetime",
     "guid_key",
     "local_name",
@@ -42,6 +46,8 @@ NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 #: Target of the processing instruction that carries what REFI has no field for
 #: (codebook title and version); other tools skip processing instructions.
 PI_TARGET = "cotag"
+#: Environment variable naming a :func:`crash_point` to die at (tests of crash consistency).
+CRASH_ENV = "COTAG_TEST_CRASH_AT"
 
 # Namespaces real files use besides 1.0 (NVivo Mac writes "1:0", ATLAS.ti 23+ "0:4",
 # Transana's draft "0:10"); anything else under urn:QDA-XML is accepted with a warning.
@@ -97,17 +103,45 @@ def namespace_of(tag: str) -> str:
 
 
 def parse_xml(data: bytes, where: str):
-    """Parse XML without fetching anything and without expanding entities (the file is untrusted)."""
+    """Parse untrusted XML: no DTD, no entities, no network, no file reads.
+
+    REFI-QDA files never carry a document type declaration, so one is refused by name rather
+    than processed: a DTD is how XML pulls in local files or URLs (external entities) and
+    multiplies a small file into gigabytes (nested entities)."""
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=True, remove_blank_text=False)
     if not data.strip():
         raise RefiError(f"{where}: the file is empty, not XML")
     try:
-        return etree.fromstring(data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
         raise RefiError(f"{where}: not well-formed XML{line}: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    except (ValueError, LookupError) as exc:  # an unknown encoding declaration, a document lxml cannot take
+        raise RefiError(f"{where}: not readable XML: {exc}") from None
+    if root is None:
+        raise RefiError(f"{where}: not well-formed XML: no root element")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        shown = (docinfo.doctype or "<!DOCTYPE ...>")[:200]
+        raise RefiError(f"{where}: has a document type declaration ({shown}); REFI-QDA files have none, and cotag "
+                        f"reads no DTDs or entities from a file it is given: refused")
+    return root
+
+
+def crash_point(name: str) -> None:
+    """Die here as ``kill -9`` would when ``COTAG_TEST_CRASH_AT`` names this point (crash-consistency tests only).
+
+    Points: ``codebook-staged`` (the new YAML codebook is in its journal file, the database not yet
+    committed), ``committed`` (the database committed, the YAML not yet in place), ``into-built``
+    (an ``--into`` project is complete in its temporary folder, not yet renamed into place)."""
+    if os.environ.get(CRASH_ENV) == name:
+        sys.stdout.flush()
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)
 
 
 def xml_safe(text: str) -> str:

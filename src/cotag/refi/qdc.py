@@ -36,8 +36,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +79,13 @@ _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 # Pseudo-users tools add for themselves (ATLAS.ti 8.4 and 23+ share this GUID).
 TOOL_USER_GUIDS = {"c32a2bd5-537f-4838-8b17-df9efbafdf4b"}
+#: Deepest code hierarchy read from a file (real codebooks have fewer than ten levels; a deeper tree
+#: is a hostile file, and the YAML codebook could not be written or read back).
+MAX_CODE_DEPTH = 50
+#: Most codes read from one file (the largest real codebook we hold has 262).
+MAX_CODES = 100_000
+#: Largest .qdc read (a codebook of the largest size above is a few megabytes).
+MAX_QDC_BYTES = 64 * 2**20
 
 
 # ---------------------------------------------------------------- description layout
@@ -320,32 +326,38 @@ def read_code_tree(codes_element, *, origin: str, warnings: list[str], where: st
     when a code ``a`` exists, since dots are common in ordinary names.
     """
     codes: list[RefiCode] = []
-
-    def walk(element, parent_guid: str | None) -> None:
-        for child in element:
-            if local_name(child.tag) != "Code":
-                continue
-            guid = child.get("guid") or ""
-            name = child.get("name")
-            if name is None or not name.strip():
-                warnings.append(f"{where}: code {guid or '(no guid)'} has no name; called 'unnamed code'")
-                name = "unnamed code"
-            description = None
-            notes: list[str] = []
-            for sub in child:
-                tag = local_name(sub.tag)
-                if tag == "Description":
-                    description = sub.text or ""
-                elif tag == "NoteRef" and sub.get("targetGUID"):
-                    notes.append(sub.get("targetGUID"))
-            codable = (child.get("isCodable") or "true").strip().lower() not in ("false", "0")
-            code = RefiCode(guid=guid, name=name, parent_guid=parent_guid, codable=codable,
-                            colour=_normalise_colour(child.get("color"), f"{where}: code {name!r}", warnings),
-                            packed=unpack_description(description), note_guids=notes)
-            codes.append(code)
-            walk(child, guid)
-
-    walk(codes_element, None)
+    # Depth-first with an explicit stack, in document order: a hostile file can nest thousands
+    # of codes, which a recursive walk (and later the YAML codebook writer) cannot take.
+    stack: list[tuple[Any, str | None, int]] = [(element, None, 0)
+                                                for element in reversed(list(codes_element))]
+    while stack:
+        child, parent_guid, depth = stack.pop()
+        if local_name(child.tag) != "Code":
+            continue
+        if depth >= MAX_CODE_DEPTH:
+            raise RefiError(f"{where}: code {child.get('name')!r} is nested more than {MAX_CODE_DEPTH} levels deep "
+                            f"(MAX_CODE_DEPTH); cotag refuses deeper code trees")
+        if len(codes) >= MAX_CODES:
+            raise RefiError(f"{where}: more than {MAX_CODES} codes (MAX_CODES); cotag refuses larger codebooks")
+        guid = child.get("guid") or ""
+        name = child.get("name")
+        if name is None or not name.strip():
+            warnings.append(f"{where}: code {guid or '(no guid)'} has no name; called 'unnamed code'")
+            name = "unnamed code"
+        description = None
+        notes: list[str] = []
+        for sub in child:
+            tag = local_name(sub.tag)
+            if tag == "Description":
+                description = sub.text or ""
+            elif tag == "NoteRef" and sub.get("targetGUID"):
+                notes.append(sub.get("targetGUID"))
+        codable = (child.get("isCodable") or "true").strip().lower() not in ("false", "0")
+        code = RefiCode(guid=guid, name=name, parent_guid=parent_guid, codable=codable,
+                        colour=_normalise_colour(child.get("color"), f"{where}: code {name!r}", warnings),
+                        packed=unpack_description(description), note_guids=notes)
+        codes.append(code)
+        stack.extend((sub, guid, depth + 1) for sub in reversed(list(child)))
     _unflatten(codes, origin)
     return codes
 
@@ -543,11 +555,13 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
 
 
 def update_project_codebook(project, session, keys: Iterable[str], *, title: str | None = None,
-                            version: int = 0) -> str | None:
+                            version: int = 0, target: Path | None = None) -> str | None:
     """Write the given project codes into the project's YAML codebook (added or updated, never removed).
 
     ``title`` and ``version`` are used only when the file does not exist yet (a project made by an
     import): they are what the exporting project's codebook said. An existing file keeps its own.
+    With ``target`` the result goes there and the codebook file itself is left alone (the journal
+    :class:`CodebookJournal` moves it into place once the database has committed).
     Returns a line for the report, or None when the project names no codebook file.
     """
     from cotag.codebook import Codebook, load_codebook, save_codebook
@@ -571,31 +585,149 @@ def update_project_codebook(project, session, keys: Iterable[str], *, title: str
         if not wanted:
             return f"codebook file {path}: unchanged"
         codebook = Codebook(title=current.title, version=current.version, codes=_to_specs(_parents_first(wanted)))
+        if target is not None:
+            target.write_bytes(path.read_bytes())  # save_codebook updates a file in place: start from the current one
     else:
         # save_codebook writes version + 1 to a new file: start one lower so the version survives.
         codebook = Codebook(title=title or project.name, version=max(version - 1, 0), codes=_to_specs(fields))
-    saved = save_codebook(codebook, path)
+    saved = save_codebook(codebook, target if target is not None else path)
     return f"codebook file {path}: {len(codebook.codes)} code(s) written, now version {saved.version}"
 
 
-@contextmanager
-def codebook_file_restored_on_error(project) -> Iterator[None]:
-    """Put the project's YAML codebook back as it was if the block fails.
+# ---------------------------------------------------------------- the YAML codebook follows the database
 
-    An import writes new codes into that file inside its database transaction; if the
-    transaction then fails (or its commit does), the database is rolled back, and the file
-    must not keep codes the database does not have."""
-    path = project.codebook_path
-    before = path.read_bytes() if path is not None and path.is_file() else None
+_JOURNAL_MARK = ".pending-"
+_IMPORT_EVENTS = ("import.qdpx", "import.qdc")
+# A journal of an import running on another machine (a shared folder) is left alone this long.
+_FOREIGN_JOURNAL_SECONDS = 3600
+
+
+def _digest(data: bytes | None) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:12] if data is not None else "none"
+
+
+def _host() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+class CodebookJournal:
+    """The project's YAML codebook, changed only after the database has the same codes.
+
+    An import writes the new YAML to a journal file beside the codebook
+    (``.codebook.yaml.pending-<token>``) inside its transaction, records the token in the
+    import's event, and moves the journal onto the codebook once the transaction has
+    committed. A crash before the commit leaves the codebook as it was (the journal is
+    dropped on the next start); a crash after it leaves a journal whose token the database
+    holds, which :func:`recover_codebook_journal` puts in place on the next start.
+    """
+
+    def __init__(self, project):
+        import os
+        import uuid as _uuid
+
+        self.path: Path | None = project.codebook_path
+        self.journal: Path | None = None
+        base = self.path.read_bytes() if self.path is not None and self.path.is_file() else None
+        self.token = f"{_digest(base)}-{_host()}-{os.getpid()}-{_uuid.uuid4().hex[:8]}"
+
+    def stage(self, project, session, keys: Iterable[str], *, title: str | None = None,
+              version: int = 0) -> str | None:
+        """Write what the codebook file will hold into the journal (inside the transaction)."""
+        if self.path is None:
+            return None
+        self.journal = self.path.parent / f".{self.path.name}{_JOURNAL_MARK}{self.token}"
+        line = update_project_codebook(project, session, keys, title=title, version=version, target=self.journal)
+        if not self.journal.exists():  # nothing to change
+            self.journal = None
+        return line
+
+    @property
+    def payload(self) -> dict[str, str]:
+        """What the import's event records, so a restart knows the journal was committed."""
+        return {"codebook_journal": self.token} if self.journal is not None else {}
+
+    def publish(self) -> None:
+        """After the commit: the journal becomes the codebook file (atomically)."""
+        import os
+
+        if self.journal is None or self.path is None:
+            return
+        try:
+            os.replace(self.journal, self.path)
+        except FileNotFoundError:
+            pass  # another cotag process starting up has already put it in place
+        self.journal = None
+
+    def discard(self) -> None:
+        if self.journal is not None:
+            self.journal.unlink(missing_ok=True)
+            self.journal = None
+
+
+def _alive(pid: int) -> bool:
+    import os
+
     try:
-        yield
-    except BaseException:
-        if path is not None:
-            if before is not None:
-                path.write_bytes(before)
-            elif path.exists():
-                path.unlink()  # the import created it
-        raise
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def recover_codebook_journal(project) -> list[str]:
+    """Finish or drop what a killed import left beside the YAML codebook; lines saying what was done.
+
+    A journal whose token the database recorded was committed: it becomes the codebook file,
+    unless that file changed since the import began (then the file as it is now wins). A journal
+    the database never recorded is dropped, unless the import that wrote it is still running."""
+    import os
+    import time
+
+    path = project.codebook_path
+    if path is None or not path.parent.is_dir():
+        return []
+    prefix = f".{path.name}{_JOURNAL_MARK}"
+    journals = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+    if not journals:
+        return []
+    from sqlmodel import select
+
+    from cotag.store.models import Event
+
+    with project.session() as session:
+        events = session.exec(select(Event.payload).where(Event.kind.in_(_IMPORT_EVENTS))
+                              .order_by(Event.id.desc()).limit(500)).all()
+    committed = {e.get("codebook_journal") for e in events if isinstance(e, dict)}
+    done: list[str] = []
+    for journal in journals:
+        token = journal.name[len(prefix):]
+        parts = token.split("-")
+        if len(parts) != 4 or not parts[2].isdigit():
+            continue  # not ours
+        base, host, pid = parts[0], parts[1], int(parts[2])
+        if token in committed:
+            current = path.read_bytes() if path.is_file() else None
+            if _digest(current) == base:
+                os.replace(journal, path)
+                done.append(f"{path}: completed by a committed import that was interrupted")
+            else:
+                journal.unlink(missing_ok=True)
+                done.append(f"{path}: changed since an interrupted import; kept as it is")
+            continue
+        if host == _host() and _alive(pid):
+            continue
+        if host != _host() and time.time() - journal.stat().st_mtime < _FOREIGN_JOURNAL_SECONDS:
+            continue
+        journal.unlink(missing_ok=True)
+        done.append(f"{path}: left as it was by an import that was interrupted before it committed")
+    return done
 
 
 def _to_specs(fields: list[CodeFields]):
@@ -684,9 +816,14 @@ def read_qdc(path: Path | str) -> tuple[list[RefiCode], QdcReport]:
     path = Path(path)
     report = QdcReport(file=str(path))
     try:
-        data = path.read_bytes()
+        if not path.is_file():
+            raise RefiError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_QDC_BYTES + 1)
     except OSError as exc:
         raise RefiError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_QDC_BYTES:
+        raise RefiError(f"{path}: larger than {MAX_QDC_BYTES} bytes (MAX_QDC_BYTES), more than any codebook; refused")
     root = parse_xml(data, str(path))
     kind = local_name(root.tag)
     if kind == "Project":
@@ -803,13 +940,25 @@ def import_qdc(path: Path | str, *, project=None, into: Path | str | None = None
         raise RefiError("no project to import the codebook into (give --into FILE.yaml to write a YAML codebook)")
     from cotag.store.events import log_event
 
-    with codebook_file_restored_on_error(project), project.session() as session:
-        merge = merge_codes(session, codes, update=True)
-        report.added, report.updated, report.matched = merge.added, merge.updated, merge.matched
-        report.warnings.extend(merge.warnings)
-        line = update_project_codebook(project, session, merge.added + merge.updated)
-        report.codebook_file = line or ("the project names no codebook file ([codebook] path in cotag.toml): "
-                                        "the codes are in the database only")
-        log_event(session, kind="import.qdc", payload={"file": str(path), "added": len(merge.added),
-                                                       "updated": len(merge.updated), "matched": len(merge.matched)})
+    from cotag.refi import crash_point
+
+    recover_codebook_journal(project)
+    journal = CodebookJournal(project)
+    try:
+        with project.session() as session:
+            merge = merge_codes(session, codes, update=True)
+            report.added, report.updated, report.matched = merge.added, merge.updated, merge.matched
+            report.warnings.extend(merge.warnings)
+            line = journal.stage(project, session, merge.added + merge.updated)
+            report.codebook_file = line or ("the project names no codebook file ([codebook] path in cotag.toml): "
+                                            "the codes are in the database only")
+            log_event(session, kind="import.qdc", payload={"file": str(path), "added": len(merge.added),
+                                                           "updated": len(merge.updated),
+                                                           "matched": len(merge.matched), **journal.payload})
+            crash_point("codebook-staged")
+    except BaseException:
+        journal.discard()
+        raise
+    crash_point("committed")
+    journal.publish()
     return report

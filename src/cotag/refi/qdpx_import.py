@@ -8,25 +8,35 @@ What real tools write and this module accepts (docs/refi-qda.md has the details)
 
 * namespaces ``urn:QDA-XML:project:1.0``, ``1:0``, ``0:4``, ``0:10`` or none;
 * ``project.qde``, ``Project.qde`` or ``<name>.qde`` at the zip root; ``sources/`` or ``Sources/``;
-* ``internal://``, ``relative://`` (against ``basePath``), ``absolute://`` and bare paths;
+* ``internal://`` and bare paths; ``relative://`` and ``absolute://`` when the archive holds
+  the file, or under the folder the user names (``--sources``): a project file is untrusted
+  and never reads a file outside itself on its own (:class:`Package`);
 * source files with a BOM and CRLF; offsets in code points or UTF-16 units, with or without
   CRLF counted as one (:mod:`cotag.refi.offsets` detects which and the report says so);
 * one selection with several codings, or one selection per code; hierarchy nested or
   flattened as ``A::B``.
 
-Codings keep their coder (``Coding@creatingUser``). Pictures, PDFs, audio, video, links that
+Codings keep their coder (``Coding@creatingUser``); into a project that has coders, the
+user says which coder each of the file's users is (:func:`_map_users`). Pictures, PDFs, audio, video, links that
 are not annotations, graphs and sets that are not document groups cannot be carried over;
 the report lists them with counts.
 
 Errors that stop an import: not a zip/qde, a qde that is not XML or not a project, a
 ``CodeRef`` to no code, a selection outside its text, a missing ``internal://`` file inside
-an archive, a source file that is not UTF-8, two codes with one GUID.
+an archive, a source file that is not UTF-8, two codes with one GUID, a file outside the
+project file, a DTD, a limit passed (``MAX_*`` below), a user without a coder.
 """
 
 from __future__ import annotations
 
+import lzma
+import os
+import re
 import shutil
+import stat
+import struct
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +48,7 @@ from cotag.refi import (
     KNOWN_NAMESPACE_VERSIONS,
     NS_PROJECT,
     RefiError,
+    crash_point,
     guid_key,
     local_name,
     namespace_of,
@@ -66,6 +77,29 @@ FALLBACK_CODER = "refi-import"
 _MAX_ERRORS = 25
 _MAX_FILE = 2**31 - 1  # REFI-QDA's limit for one file in a .qdpx (spec section 8.5)
 
+# Limits on what one import reads, so that a small hostile file cannot take the machine's memory
+# (a 2 MB zip can unpack to gigabytes). Sizes are counted while unpacking, never taken from the zip's
+# own table, which can lie. docs/refi-qda.md lists them; each error names the file and the limit.
+#: Largest project.qde (unpacked); its XML tree takes several times this in memory.
+MAX_QDE_BYTES = 256 * 2**20
+#: Largest source or note text (unpacked); 64 MiB is some ten million words.
+MAX_SOURCE_BYTES = 64 * 2**20
+#: Everything read from one project file together (unpacked).
+MAX_TOTAL_BYTES = 1024 * 2**20
+#: Most entries in a .qdpx archive.
+MAX_ARCHIVE_ENTRIES = 100_000
+#: Most text sources and selections in one project file.
+MAX_TEXT_SOURCES = 100_000
+MAX_SELECTIONS = 5_000_000
+_CHUNK = 2**20
+# What reading a damaged or hostile zip member can raise besides BadZipFile.
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, OSError,
+                    RuntimeError, ValueError, NotImplementedError, struct.error)
+
+
+class _Refused(Exception):
+    """A reference to a file the import must not read; the caller adds which source it was."""
+
 
 # ---------------------------------------------------------------- report
 
@@ -91,13 +125,23 @@ class ImportReport:
 # ---------------------------------------------------------------- the package (zip or bare .qde)
 
 class Package:
-    """A .qdpx archive or a bare .qde with its folder: the XML and a way to find source files."""
+    """A .qdpx archive or a bare .qde with its folder: the XML and a way to find source files.
 
-    def __init__(self, path: Path):
+    Source and note texts come from inside the archive (for a bare .qde: its ``sources/``
+    folder). A reference to a file anywhere else (``absolute://``, ``relative://``, a path
+    with folders) is refused by name, unless ``sources`` names a folder the user trusts; then
+    only files under that folder are read: no ``..``, and no symbolic link leading out of it.
+    """
+
+    def __init__(self, path: Path, sources: Path | str | None = None):
         self.path = path
         self.archive: zipfile.ZipFile | None = None
         self.entries: dict[str, str] = {}  # lower-case name -> name in the zip
         self.qde_name = path.name
+        self.sources = Path(sources) if sources is not None else None
+        self.read_bytes = 0  # unpacked so far, against MAX_TOTAL_BYTES
+        if self.sources is not None and not self.sources.is_dir():
+            raise RefiError(f"--sources {self.sources}: no such folder")
         data = self._open()
         self.root = parse_xml(data, f"{path}: {self.qde_name}" if self.archive else str(path))
         kind = local_name(self.root.tag)
@@ -111,12 +155,19 @@ class Package:
         path = self.path
         if not path.is_file():
             raise RefiError(f"{path}: no such file")
-        if zipfile.is_zipfile(path):
+        try:
+            is_zip = zipfile.is_zipfile(path)
+        except _ZIP_READ_ERRORS:
+            is_zip = False
+        if is_zip:
             try:
                 self.archive = zipfile.ZipFile(path)
                 names = self.archive.namelist()
-            except (zipfile.BadZipFile, OSError) as exc:
+            except _ZIP_READ_ERRORS as exc:
                 raise RefiError(f"{path}: broken zip archive: {exc}") from None
+            if len(names) > MAX_ARCHIVE_ENTRIES:
+                raise RefiError(f"{path}: the archive holds {len(names)} entries, more than cotag reads "
+                                f"({MAX_ARCHIVE_ENTRIES}, MAX_ARCHIVE_ENTRIES)")
             self.entries = {name.lower(): name for name in names}
             qdes = [n for n in names if "/" not in n.rstrip("/") and n.lower().endswith(".qde")]
             if not qdes:
@@ -127,24 +178,60 @@ class Package:
                 raise RefiError(f"{path}: more than one .qde file at the zip root ({', '.join(qdes)}); "
                                 f"a .qdpx holds exactly one")
             self.qde_name = qdes[0]
-            size = self.archive.getinfo(self.qde_name).file_size
-            if size > _MAX_FILE:  # checked before unpacking, as for the sources: a small zip can unpack to gigabytes
-                raise RefiError(f"{path}: {self.qde_name} would unpack to {size} bytes, more than REFI-QDA allows "
-                                f"({_MAX_FILE})")
-            try:
-                return self.archive.read(self.qde_name)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-                raise RefiError(f"{path}: cannot read {self.qde_name} from the archive: {exc}") from None
+            return self._unpack(self.qde_name, MAX_QDE_BYTES, "MAX_QDE_BYTES")
         try:
-            data = path.read_bytes()
+            size = path.stat().st_size
+            if size > MAX_QDE_BYTES:
+                raise RefiError(f"{path}: {size} bytes, more than cotag reads as a project "
+                                f"({MAX_QDE_BYTES}, MAX_QDE_BYTES)")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_QDE_BYTES + 1)
         except OSError as exc:
             raise RefiError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if len(data) > MAX_QDE_BYTES:
+            raise RefiError(f"{path}: more than {MAX_QDE_BYTES} bytes (MAX_QDE_BYTES); refused")
+        self.read_bytes += len(data)
         if data.startswith(b"PK\x03\x04"):
             raise RefiError(f"{path}: damaged zip archive (its table of contents cannot be read); export the "
                             f".qdpx again")
         if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise RefiError(f"{path}: not a REFI-QDA project: neither a zip archive (.qdpx) nor XML (.qde)")
         return data
+
+    def _unpack(self, name: str, limit: int, limit_name: str) -> bytes:
+        """One member, unpacked in pieces and counted as it comes: the zip's stated size can lie."""
+        assert self.archive is not None
+        info = self.archive.getinfo(name)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise RefiError(f"{self.path}: {name} is a symbolic link, not a file stored in the archive; cotag reads "
+                            f"only what the archive holds: refused")
+        if info.file_size > _MAX_FILE:  # what the zip says, checked first: it costs nothing
+            raise RefiError(f"{self.path}: {name} would unpack to {info.file_size} bytes, more than REFI-QDA allows "
+                            f"({_MAX_FILE})")
+        if info.file_size > limit:
+            raise RefiError(f"{self.path}: {name} would unpack to {info.file_size} bytes, more than cotag reads "
+                            f"({limit}, {limit_name})")
+        pieces: list[bytes] = []
+        size = 0
+        try:
+            with self.archive.open(info) as stream:
+                while True:
+                    piece = stream.read(_CHUNK)
+                    if not piece:
+                        break
+                    size += len(piece)
+                    if size > limit:
+                        raise RefiError(f"{self.path}: {name} unpacks to more than {limit} bytes ({limit_name}); "
+                                        f"refused, and the rest was not unpacked")
+                    if self.read_bytes + size > MAX_TOTAL_BYTES:
+                        raise RefiError(f"{self.path}: the files read from the archive unpack to more than "
+                                        f"{MAX_TOTAL_BYTES} bytes together (MAX_TOTAL_BYTES), reached at {name}; "
+                                        f"refused")
+                    pieces.append(piece)
+        except _ZIP_READ_ERRORS as exc:
+            raise RefiError(f"{self.path}: cannot read {name} from the archive: {exc}") from None
+        self.read_bytes += size
+        return b"".join(pieces)
 
     @property
     def folder(self) -> Path:
@@ -156,68 +243,112 @@ class Package:
 
     def _zip_read(self, name: str) -> bytes | None:
         real = self.entries.get(name.lower())
-        if real is None or self.archive is None:
+        if real is None or self.archive is None or real.endswith("/"):
             return None
-        size = self.archive.getinfo(real).file_size
-        if size > _MAX_FILE:
-            raise RefiError(f"{self.path}: {real} would unpack to {size} bytes, more than REFI-QDA allows "
-                            f"({_MAX_FILE})")
-        try:
-            return self.archive.read(real)
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-            raise RefiError(f"{self.path}: cannot read {real} from the archive: {exc}") from None
+        return self._unpack(real, MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES")
 
-    def find(self, reference: str, base_path: str | None) -> tuple[bytes | None, str, bool]:
-        """(bytes or None, where it was looked for, internal?) for a plainTextPath-style reference."""
+    def _read_confined(self, candidate: Path, root: Path, reference: str) -> bytes | None:
+        """A file under ``root`` (both resolved: a symbolic link may not lead out), or None when absent."""
+        if not os.path.lexists(candidate):
+            return None
+        try:
+            real_root = root.resolve()
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError) as exc:  # a loop of symbolic links, a name the system refuses
+            raise _Refused(f"{reference}: cannot follow {candidate}: {exc}") from None
+        if not resolved.is_relative_to(real_root):
+            raise _Refused(f"{reference} leads to {resolved}, outside {real_root} (a symbolic link); refused")
+        if not resolved.is_file():
+            return None
+        try:
+            size = resolved.stat().st_size
+            if size > MAX_SOURCE_BYTES:
+                raise _Refused(f"{resolved} is {size} bytes, more than cotag reads as one text "
+                               f"({MAX_SOURCE_BYTES}, MAX_SOURCE_BYTES)")
+            with resolved.open("rb") as handle:
+                data = handle.read(MAX_SOURCE_BYTES + 1)
+        except OSError as exc:
+            raise _Refused(f"{resolved}: cannot read: {exc.strerror or exc}") from None
+        if len(data) > MAX_SOURCE_BYTES:
+            raise _Refused(f"{resolved}: more than {MAX_SOURCE_BYTES} bytes (MAX_SOURCE_BYTES)")
+        if self.read_bytes + len(data) > MAX_TOTAL_BYTES:
+            raise _Refused(f"the texts read together are more than {MAX_TOTAL_BYTES} bytes (MAX_TOTAL_BYTES), "
+                           f"reached at {resolved}")
+        self.read_bytes += len(data)
+        return data
+
+    def find(self, reference: str) -> tuple[bytes | None, str, bool]:
+        """(bytes or None, where it was looked for, internal?) for a plainTextPath-style reference.
+
+        Raises :class:`_Refused` for a reference to a file outside the project file that may not be read."""
         ref = reference.strip()
         scheme, sep, rest = ref.partition("://")
         if not sep:
             scheme, rest = "", ref
         scheme = scheme.lower()
         internal = scheme == "internal"
-        names = [rest, unquote(rest)]
-        tried: list[str] = []
+        names = list(dict.fromkeys([rest, unquote(rest)]))
+        # Inside the package, by file name only: sources/ (any case), then the archive's root.
         for name in names:
             leaf = PurePosixPath(name.replace("\\", "/")).name
-            if not leaf:
+            if not leaf or leaf in (".", ".."):
                 continue
-            # Inside the archive: sources/ (any case), then the root.
-            for candidate in (f"sources/{leaf}", leaf, name.lstrip("/")):
-                tried.append(candidate)
-                data = self._zip_read(candidate) if self.archive is not None else None
-                if data is not None:
-                    return data, candidate, internal
-            if self.archive is None and (internal or not scheme):
-                for folder in ("sources", "Sources", "."):
+            if self.archive is not None:
+                for candidate in (f"sources/{leaf}", leaf, name.lstrip("/")):
+                    data = self._zip_read(candidate)
+                    if data is not None:
+                        return data, candidate, internal
+            else:
+                for folder in ("sources", "Sources"):
                     candidate = self.folder / folder / leaf
-                    tried.append(str(candidate))
-                    if candidate.is_file():
-                        return candidate.read_bytes(), str(candidate), internal
-            if scheme in ("relative", "absolute") or (not scheme and self.archive is None):
-                data, where = self._external(scheme, name, base_path)
-                if data is not None:
-                    return data, where, internal
-        return None, ref, internal
+                    data = self._read_confined(candidate, self.folder, ref)
+                    if data is not None:
+                        return data, str(candidate), internal
+        posix = rest.replace("\\", "/")
+        outside = scheme in ("relative", "absolute") or (not scheme and ("/" in posix.strip("/") or
+                                                                          posix.startswith("/") or ":" in posix))
+        if not outside:
+            return None, ref, internal
+        if self.sources is None:
+            raise _Refused(f"{ref} is a file outside the project file, which cotag does not read; to read texts "
+                           f"from a folder you trust, pass --sources DIR (only files under DIR are read)")
+        for name in names:
+            data, where = self._external(scheme, name.replace("\\", "/"), ref)
+            if data is not None:
+                return data, where, internal
+        return None, f"{ref} (not found under --sources {self.sources})", internal
 
-    def _external(self, scheme: str, name: str, base_path: str | None) -> tuple[bytes | None, str]:
-        # Files outside the archive are read only when they are plain text: a project file must not
-        # be able to pull arbitrary local files (keys, configuration) into the database.
+    def _external(self, scheme: str, name: str, reference: str) -> tuple[bytes | None, str]:
+        # basePath names a folder on the machine that wrote the file: --sources stands in for it.
+        assert self.sources is not None
+        parts = PurePosixPath(name).parts
+        if ".." in parts:
+            raise _Refused(f"{reference}: a path with '..' is refused")
         candidates: list[Path] = []
-        if scheme == "absolute":
-            candidates += [Path(name), Path(name.lstrip("/"))]
+        if scheme == "absolute" or name.startswith("/"):
+            absolute = Path(name)
+            try:
+                inside = absolute.is_absolute() and absolute.resolve().is_relative_to(self.sources.resolve())
+            except (OSError, RuntimeError, ValueError):
+                inside = False
+            if inside:
+                candidates.append(absolute)
         else:
-            clean = name.lstrip("/")
-            if base_path:
-                candidates.append(Path(base_path) / clean)
-            candidates.append(self.folder / clean)
+            relative = name.lstrip("/")
+            if relative and ":" not in relative:
+                candidates.append(self.sources / relative)
+        leaf = PurePosixPath(name).name
+        if leaf and leaf not in (".", ".."):
+            candidates.append(self.sources / leaf)
         for candidate in candidates:
-            if candidate.suffix.lower() == ".txt" and candidate.is_file():
-                return candidate.read_bytes(), str(candidate)
+            data = self._read_confined(candidate, self.sources, reference)
+            if data is not None:
+                return data, str(candidate)
         return None, name
 
 
-def open_package(path: Path | str) -> Package:
-    return Package(Path(path))
+def open_package(path: Path | str, *, sources: Path | str | None = None) -> Package:
+    return Package(Path(path), sources=sources)
 
 
 # ---------------------------------------------------------------- the plan
@@ -282,7 +413,39 @@ class _Source:
     text: SourceText
     positions: PositionMap
     where: str
+    stored: tuple[str, Any]  # the text as stored, and where a position in source.text.text lands in it
     selections: list[tuple[Any, Selection]] = field(default_factory=list)
+
+
+def stored_text(text: str) -> tuple[str, Any]:
+    """``text`` as the transcript importer stores text, and a function moving positions into it.
+
+    The transcript importer's normalisation (:func:`cotag.corpus.formats._normalise`) drops NUL
+    and other control characters (PostgreSQL refuses NUL) and turns form feeds and Unicode line
+    separators into newlines. It works character by character here, so each selection can be
+    moved by what was dropped or widened before it."""
+    from bisect import bisect_left
+
+    from cotag.corpus.formats import _normalise
+
+    if _normalise(text) == text:
+        return text, lambda position: position
+    replaced = {ch: _normalise(ch) for ch in set(text)}
+    replaced = {ch: new for ch, new in replaced.items() if new != ch}
+    pattern = re.compile("[" + "".join(re.escape(ch) for ch in replaced) + "]")
+    starts: list[int] = []  # position of each changed character
+    shifts: list[int] = []  # total change in length up to and including it
+    shift = 0
+    for match in pattern.finditer(text):
+        shift += len(replaced[match.group()]) - 1
+        starts.append(match.start())
+        shifts.append(shift)
+
+    def moved(position: int) -> int:
+        before = bisect_left(starts, position)  # changed characters before the position
+        return position + (shifts[before - 1] if before else 0)
+
+    return pattern.sub(lambda m: replaced[m.group()], text), moved
 
 
 def _children(element, tag: str) -> list:
@@ -446,7 +609,6 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
         warnings.append(f"{folders} code(s) marked isCodable=\"false\" (folders) imported as ordinary parent codes")
 
     # -- notes (memos): text now, owner decided by whoever refers to them
-    base_path = root.get("basePath")
     notes: dict[str, dict[str, Any]] = {}
     notes_element = _child(root, "Notes")
     for element in _children(notes_element, "Note") if notes_element is not None else []:
@@ -455,12 +617,17 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
         if content is not None:
             text = _text_of(content)
         elif element.get("plainTextPath"):
-            data, where, _internal = package.find(element.get("plainTextPath"), base_path)
+            try:
+                data, where, _internal = package.find(element.get("plainTextPath"))
+            except _Refused as exc:
+                errors.append(f"note {element.get('name')!r}: plainTextPath {exc}")
+                data, where = None, None
             if data is None:
-                not_carried.append(f"note {element.get('name')!r}: its text file {where} is not in the file")
+                if where is not None:
+                    not_carried.append(f"note {element.get('name')!r}: its text file {where} is not in the file")
             else:
                 try:
-                    text = decode_source(data, where).text
+                    text = stored_text(decode_source(data, where).text)[0]
                 except RefiError as exc:
                     errors.append(str(exc))
         elif element.get("richTextPath"):
@@ -586,6 +753,9 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
         counts["text_sources"] += 1
         selections = _children(element, "PlainTextSelection")
         counts["selections"] += len(selections)
+        if counts["text_sources"] > MAX_TEXT_SOURCES or counts["selections"] > MAX_SELECTIONS:
+            raise RefiError(f"{path}: more than {MAX_TEXT_SOURCES} text sources (MAX_TEXT_SOURCES) or "
+                            f"{MAX_SELECTIONS} selections (MAX_SELECTIONS); cotag refuses a project this large")
         coded = sum(len(_children(s, "Coding")) for s in selections) + len(_children(element, "Coding"))
         counts["codings"] += coded
         content = _child(element, "PlainTextContent")
@@ -596,12 +766,16 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
             text = source_text(_text_of(content))
             where = f"{label} (PlainTextContent)"
         elif reference:
-            data, where, internal = package.find(reference, base_path)
+            try:
+                data, where, internal = package.find(reference)
+            except _Refused as exc:
+                errors.append(f"{label}: plainTextPath {exc}")
+                continue
             if data is None:
                 if internal and package.archive is not None:
                     errors.append(f"{label}: plainTextPath {reference} is not in the archive's sources/")
                 else:
-                    not_carried.append(f"{label}: its text {reference} is not in the file or beside it ({lost})")
+                    not_carried.append(f"{label}: its text {where} is not in the file or beside it ({lost})")
                 continue
             try:
                 text = decode_source(data, where)
@@ -613,11 +787,12 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
             not_carried.append(f"{label}: {'rich text only (' + rich + ')' if rich else 'no text'}, no plain text "
                                f"to anchor selections on ({lost})")
             continue
-        if not text.text.strip():
+        stored = stored_text(text.text)
+        if not stored[0].strip():
             not_carried.append(f"{label}: its text is empty ({lost})")
             continue
         source = _Source(element=element, guid=element.get("guid") or "", name=_document_name(element, reference,
-                         origin), text=text, positions=PositionMap(text), where=where)
+                         origin), text=text, positions=PositionMap(text), where=where, stored=stored)
         for selection in selections:
             try:
                 start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
@@ -670,7 +845,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
             value = _variable_value(holder, variables, warnings)
             if value is not None:
                 attributes[value[0]] = value[1]
-        document = PlannedDocument(guid=source.guid, name=name, text=source.text.text,
+        document = PlannedDocument(guid=source.guid, name=name, text=source.stored[0],
                                    source_path=f"{path}#{source.where}" if package.archive else source.where,
                                    attributes=attributes, group=group_of.get(guid_key(source.guid), ""))
         description = _text_of(_child(source.element, "Description")).strip()
@@ -680,6 +855,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
         for ref in _children(source.element, "NoteRef"):
             memo_from_note(ref.get("targetGUID"), document=source.guid)
         text = source.text.text
+        stored, moved = source.stored
         quoted = matched = boundaries = 0
         for element, selection in source.selections:
             span = anchor(source.positions, detection.reading, selection)
@@ -695,6 +871,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
             if name_attr and not name_attr.startswith("line:"):
                 quoted += 1
                 matched += quote_matches(name_attr, text[start:end])
+            start, end = moved(start), moved(end)
             comment_parts = [_text_of(_child(element, "Description")).strip()]
             comment_parts += [note_text(ref.get("targetGUID")) for ref in _children(element, "NoteRef")]
             comment_parts += [note_text(g) for g in link_notes.get(guid_key(element.get("guid")), [])]
@@ -704,7 +881,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
                 if comment:
                     memos.append(PlannedMemo(
                         user_guid=user_for(element.get("creatingUser"), source.element.get("creatingUser")),
-                        title=f"Comment at {start}-{end}", text=f"“{text[start:end]}”\n\n{comment}",
+                        title=f"Comment at {start}-{end}", text=f"“{stored[start:end]}”\n\n{comment}",
                         document_guid=source.guid, created_at=parse_datetime(element.get("creationDateTime"))))
                 else:
                     empty_selections += 1
@@ -732,7 +909,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
                 document.codings.append(PlannedCoding(
                     code_guid=target, user_guid=user_for(coding.get("creatingUser"),
                                                          source.element.get("creatingUser")) or default_user,
-                    start=0, end=len(text), memo=memo, created_at=parse_datetime(coding.get("creationDateTime"))))
+                    start=0, end=len(stored), memo=memo, created_at=parse_datetime(coding.get("creationDateTime"))))
         report.sources.append({"name": name, "selections": len(source.selections), "word_boundaries": boundaries,
                                "named_with_quote": quoted, "quote_matches": matched,
                                "crlf": len(source.text.crlf), "above_bmp": len(source.text.astral),
@@ -797,149 +974,284 @@ def _units_for(documents: list[PlannedDocument]) -> list[list]:
             for p, doc_spans in zip(parsed, spans)]
 
 
-def apply_plan(project, plan: ImportPlan) -> ImportReport:
-    """Write the plan in one transaction; any failure rolls everything back."""
+def _work_by_user(plan: ImportPlan) -> dict[str, Counter]:
+    """user key -> how many codings and memos the file attributes to them."""
+    work: dict[str, Counter] = defaultdict(Counter)
+    for document in plan.documents:
+        for coding in document.codings:
+            work[coding.user_guid or plan.default_user]["coding"] += 1
+    for memo in plan.memos:
+        work[memo.user_guid or plan.default_user]["memo"] += 1
+    return work
+
+
+def _map_users(session, plan: ImportPlan, user_map: dict[str, str], *, fresh: bool,
+               lead: str | None) -> dict[str, int]:
+    """user key -> coder id, by the user's explicit ``--as FILE_USER=CODER`` mapping.
+
+    Into an existing project nothing is matched by name: a user in the file called "ana" need
+    not be this project's ana, and a file must not be able to write the consensus coding. So
+    every user with work in the file needs a mapping, and a mapping onto the consensus coding
+    needs a lead (``--lead``). Users the file lists without any work are left out. A new
+    project made from the file (``--into``, or a project with no coders yet) takes its users as
+    they are, with their roles; a mapping there only renames."""
+    import shlex
+
+    from cotag.store.coders import consensus_coder, get_coder, get_or_create_coder, require_lead
+    from cotag.store.models import CONSENSUS_CODER, ROLE_CODER
+
+    names = {user.name for user in plan.users.values()}
+    unknown = [old for old in user_map if old not in names]
+    if unknown:
+        raise RefiError(f"{plan.report.file}: --as names no user of the file: {', '.join(map(repr, unknown))} "
+                        f"(its users: {', '.join(map(repr, sorted(names))) or 'none'})")
+    work = _work_by_user(plan)
+    coder_ids: dict[str, int] = {}
+    if fresh:
+        for key, user in plan.users.items():
+            name = user_map.get(user.name, user.name)
+            role = "consensus" if name == CONSENSUS_CODER else (ROLE_CODER if user.role == "consensus" else user.role)
+            coder_ids[key] = get_or_create_coder(session, name=name, role=role).id
+        return coder_ids
+    needed: dict[str, list[str]] = defaultdict(list)  # file user name -> keys
+    for key, user in plan.users.items():
+        if work.get(key):
+            needed[user.name].append(key)
+        elif user.name not in user_map:
+            plan.report.warnings.append(f"user {user.name!r} has no codings or memos in the file: not made a coder")
+    missing = [name for name in needed if name not in user_map]
+    if missing:
+        lines = []
+        for name in missing:
+            done = Counter()
+            for key in needed[name]:
+                done.update(work[key])
+            what = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(done.items()))
+            here = get_coder(session, name=name)
+            lines.append(f"  {name!r} ({what}): " + (f"this project has a {here.role} of that name; the file's "
+                                                      f"user need not be them" if here is not None
+                                                      else "no coder of that name here"))
+        example = " ".join("--as " + shlex.quote(f"{name}={name}") for name in missing[:3])
+        raise RefiError(f"{plan.report.file}: say which coder of this project each user of the file is; nothing was "
+                        f"imported. Users needing a mapping:\n" + "\n".join(lines) +
+                        f"\nPass --as FILE_USER=CODER once for each (repeatable), e.g. {example}. CODER is an "
+                        f"existing coder (the work becomes theirs) or a new name (a new coder). Mapping onto "
+                        f"{CONSENSUS_CODER!r} writes the consensus coding and needs --lead NAME.")
+    for name, keys in needed.items():
+        target = user_map[name].strip()
+        if target == CONSENSUS_CODER:
+            if not lead:
+                raise RefiError(f"{plan.report.file}: --as {name}={CONSENSUS_CODER} writes the consensus coding, "
+                                f"which only a lead may do: pass --lead NAME (or map {name!r} to another coder)")
+            require_lead(session, name=lead)
+            coder_id = consensus_coder(session).id
+        else:
+            coder = get_coder(session, name=target) if target else None
+            coder_id = (coder or get_or_create_coder(session, name=target, role=ROLE_CODER)).id
+        for key in keys:
+            coder_ids[key] = coder_id
+    return coder_ids
+
+
+def apply_plan(project, plan: ImportPlan, *, user_map: dict[str, str] | None = None, fresh: bool = False,
+               lead: str | None = None) -> ImportReport:
+    """Write the plan in one transaction; any failure rolls everything back.
+
+    The project's YAML codebook is changed only once the transaction has committed
+    (:class:`cotag.refi.qdc.CodebookJournal`)."""
+    from cotag.refi.qdc import CodebookJournal, recover_codebook_journal
+
+    report = plan.report
+    report.project = str(project.root)
+    imported = Counter()
+    recover_codebook_journal(project)
+    journal = CodebookJournal(project)
+    try:
+        with project.session() as session:
+            _write_plan(session, project, plan, report, imported, journal, user_map or {}, fresh, lead)
+            crash_point("codebook-staged")
+    except BaseException:
+        journal.discard()
+        raise
+    crash_point("committed")
+    journal.publish()
+    return report
+
+
+def _write_plan(session, project, plan: ImportPlan, report: ImportReport, imported: Counter, journal,
+                user_map: dict[str, str], fresh: bool, lead: str | None) -> None:
     from sqlmodel import select
 
     from cotag.corpus.importer import content_hash, count_words
-    from cotag.refi.qdc import codebook_file_restored_on_error, merge_codes, update_project_codebook
+    from cotag.refi.qdc import merge_codes
     from cotag.store import documents as doc_store
-    from cotag.store.coders import get_or_create_coder
     from cotag.store.codings import add_codings
     from cotag.store.events import log_event
     from cotag.store.memos import add_memo
     from cotag.store.models import Coding, Memo
 
-    report = plan.report
-    report.project = str(project.root)
-    imported = Counter()
-    with codebook_file_restored_on_error(project), project.session() as session:
-        coder_ids: dict[str, int] = {}
-        for key, user in plan.users.items():
-            coder = get_or_create_coder(session, name=user.name, role=user.role)
-            coder_ids[key] = coder.id
-        imported["coders"] = len({v for v in coder_ids.values()})
+    from cotag.store.models import Coder
 
-        merge = merge_codes(session, plan.codes, update=False)
-        report.warnings.extend(merge.warnings)
-        imported["codes_added"] = len(merge.added)
-        imported["codes_matched"] = len(merge.matched)
+    # A project without coders yet has nobody the file's users could be mistaken for: it takes them
+    # as a new project made with --into does.
+    fresh = fresh or session.exec(select(Coder.id).limit(1)).first() is None
+    coder_ids = _map_users(session, plan, user_map, fresh=fresh, lead=lead)
+    imported["coders"] = len({v for v in coder_ids.values()})
 
-        known_hashes = doc_store.documents_by_hash(session)
-        new_docs: list[PlannedDocument] = []
-        new_by_hash: dict[str, PlannedDocument] = {}
-        targets: dict[str, int] = {}  # source guid_key -> document id
-        aliases: dict[str, str] = {}  # source guid_key -> guid_key of a new source with the same text
-        reused: list[str] = []
-        for document in plan.documents:
-            digest = content_hash(document.text)
-            existing = doc_store.get_document(session, external_id=document.name)
-            if existing is not None and existing.content_hash == digest:
-                targets[guid_key(document.guid)] = existing.id
-                reused.append(document.name)
+    merge = merge_codes(session, plan.codes, update=False)
+    report.warnings.extend(merge.warnings)
+    imported["codes_added"] = len(merge.added)
+    imported["codes_matched"] = len(merge.matched)
+
+    known_hashes = doc_store.documents_by_hash(session)
+    new_docs: list[PlannedDocument] = []
+    new_by_hash: dict[str, PlannedDocument] = {}
+    targets: dict[str, int] = {}  # source guid_key -> document id
+    aliases: dict[str, str] = {}  # source guid_key -> guid_key of a new source with the same text
+    reused: list[str] = []
+    for document in plan.documents:
+        digest = content_hash(document.text)
+        existing = doc_store.get_document(session, external_id=document.name)
+        if existing is not None and existing.content_hash == digest:
+            targets[guid_key(document.guid)] = existing.id
+            reused.append(document.name)
+            continue
+        twin = new_by_hash.get(digest)
+        if twin is not None or digest in known_hashes:
+            if twin is not None:
+                aliases[guid_key(document.guid)] = guid_key(twin.guid)
+                other_name = twin.name
+            else:
+                other = doc_store.get_document(session, external_id=known_hashes[digest])
+                targets[guid_key(document.guid)] = other.id
+                other_name = other.external_id
+            report.warnings.append(f"source {document.name!r} has the same text as document {other_name!r}: "
+                                   f"its codings go there")
+            reused.append(document.name)
+            continue
+        if existing is not None:
+            base, n = document.name, 2
+            while doc_store.get_document(session, external_id=f"{base}-{n}") is not None:
+                n += 1
+            report.warnings.append(f"document {base!r} exists with a different text: this source is imported "
+                                   f"as {f'{base}-{n}'!r}")
+            document.name = f"{base}-{n}"
+        new_by_hash[digest] = document
+        new_docs.append(document)
+    for document, units in zip(new_docs, _units_for(new_docs)):
+        values = {"external_id": document.name, "group": document.group, "text": document.text,
+                  "attributes": document.attributes, "content_hash": content_hash(document.text),
+                  "source_path": document.source_path, "format": "qdpx", "words": count_words(document.text)}
+        row = doc_store.add_document(session, values=values, units=units)
+        targets[guid_key(document.guid)] = row.id
+        imported["units"] += len(units)
+    for alias, twin in aliases.items():
+        targets[alias] = targets[twin]
+    imported["documents_added"] = len(new_docs)
+    imported["documents_reused"] = len(reused)
+
+    rows: dict[tuple, dict[str, Any]] = {}
+    duplicates = 0
+    for document in plan.documents:
+        document_id = targets[guid_key(document.guid)]
+        for coding in document.codings:
+            code = merge.by_guid[guid_key(coding.code_guid)]
+            coder_id = coder_ids[coding.user_guid or plan.default_user]
+            key = (document_id, code.id, coder_id, coding.start, coding.end)
+            if key in rows:
+                duplicates += 1
+                if coding.memo and coding.memo not in rows[key]["memo"]:
+                    rows[key]["memo"] = (rows[key]["memo"] + "\n\n" + coding.memo).strip()
                 continue
-            twin = new_by_hash.get(digest)
-            if twin is not None or digest in known_hashes:
-                if twin is not None:
-                    aliases[guid_key(document.guid)] = guid_key(twin.guid)
-                    other_name = twin.name
-                else:
-                    other = doc_store.get_document(session, external_id=known_hashes[digest])
-                    targets[guid_key(document.guid)] = other.id
-                    other_name = other.external_id
-                report.warnings.append(f"source {document.name!r} has the same text as document {other_name!r}: "
-                                       f"its codings go there")
-                reused.append(document.name)
-                continue
-            if existing is not None:
-                base, n = document.name, 2
-                while doc_store.get_document(session, external_id=f"{base}-{n}") is not None:
-                    n += 1
-                report.warnings.append(f"document {base!r} exists with a different text: this source is imported "
-                                       f"as {f'{base}-{n}'!r}")
-                document.name = f"{base}-{n}"
-            new_by_hash[digest] = document
-            new_docs.append(document)
-        for document, units in zip(new_docs, _units_for(new_docs)):
-            values = {"external_id": document.name, "group": document.group, "text": document.text,
-                      "attributes": document.attributes, "content_hash": content_hash(document.text),
-                      "source_path": document.source_path, "format": "qdpx", "words": count_words(document.text)}
-            row = doc_store.add_document(session, values=values, units=units)
-            targets[guid_key(document.guid)] = row.id
-            imported["units"] += len(units)
-        for alias, twin in aliases.items():
-            targets[alias] = targets[twin]
-        imported["documents_added"] = len(new_docs)
-        imported["documents_reused"] = len(reused)
+            row = {"document_id": document_id, "code_id": code.id, "coder_id": coder_id, "start": coding.start,
+                   "end": coding.end, "memo": coding.memo}
+            if coding.created_at is not None:
+                row["created_at"] = coding.created_at
+            rows[key] = row
+    existing_keys = set()
+    reused_ids = {targets[guid_key(d.guid)] for d in plan.documents} - {targets[guid_key(d.guid)] for d in new_docs}
+    if reused_ids:
+        existing_keys = set(session.exec(
+            select(Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end)
+            .where(Coding.document_id.in_(list(reused_ids)), Coding.deleted_at.is_(None))).all())
+    fresh = [row for key, row in rows.items() if key not in existing_keys]
+    add_codings(session, rows=fresh)
+    imported["codings"] = len(fresh)
+    imported["codings_already_present"] = len(rows) - len(fresh)
+    if duplicates:
+        report.warnings.append(f"{duplicates} coding(s) repeated in the file (same span, code and coder) "
+                               f"imported once")
 
-        rows: dict[tuple, dict[str, Any]] = {}
-        duplicates = 0
-        for document in plan.documents:
-            document_id = targets[guid_key(document.guid)]
-            for coding in document.codings:
-                code = merge.by_guid[guid_key(coding.code_guid)]
-                coder_id = coder_ids[coding.user_guid or plan.default_user]
-                key = (document_id, code.id, coder_id, coding.start, coding.end)
-                if key in rows:
-                    duplicates += 1
-                    if coding.memo and coding.memo not in rows[key]["memo"]:
-                        rows[key]["memo"] = (rows[key]["memo"] + "\n\n" + coding.memo).strip()
-                    continue
-                row = {"document_id": document_id, "code_id": code.id, "coder_id": coder_id, "start": coding.start,
-                       "end": coding.end, "memo": coding.memo}
-                if coding.created_at is not None:
-                    row["created_at"] = coding.created_at
-                rows[key] = row
-        existing_keys = set()
-        reused_ids = {targets[guid_key(d.guid)] for d in plan.documents} - {targets[guid_key(d.guid)] for d in new_docs}
-        if reused_ids:
-            existing_keys = set(session.exec(
-                select(Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end)
-                .where(Coding.document_id.in_(list(reused_ids)), Coding.deleted_at.is_(None))).all())
-        fresh = [row for key, row in rows.items() if key not in existing_keys]
-        add_codings(session, rows=fresh)
-        imported["codings"] = len(fresh)
-        imported["codings_already_present"] = len(rows) - len(fresh)
-        if duplicates:
-            report.warnings.append(f"{duplicates} coding(s) repeated in the file (same span, code and coder) "
-                                   f"imported once")
+    # Memos already here (same coder, document, code, title and text) are not added again, so importing the
+    # same file twice, or a file exported from this project, adds no memo twice. Counted: two equal memos in
+    # the file and one here adds one.
+    held_memos = Counter(session.exec(select(Memo.coder_id, Memo.document_id, Memo.code_id, Memo.title,
+                                             Memo.text)).all())
+    imported["memos"] = 0
+    for memo in plan.memos:
+        coder_id = coder_ids[memo.user_guid or plan.default_user]
+        document_id = targets.get(guid_key(memo.document_guid)) if memo.document_guid else None
+        code_id = merge.by_guid[guid_key(memo.code_guid)].id if memo.code_guid else None
+        key = (coder_id, document_id, code_id, memo.title, memo.text)
+        if held_memos[key] > 0:
+            held_memos[key] -= 1
+            imported["memos_already_present"] += 1
+            continue
+        add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text, document_id=document_id,
+                 code_id=code_id, created_at=memo.created_at, updated_at=memo.updated_at)
+        imported["memos"] += 1
 
-        # Memos already here (same coder, document, code, title and text) are not added again, so importing the
-        # same file twice, or a file exported from this project, adds no memo twice. Counted: two equal memos in
-        # the file and one here adds one.
-        held_memos = Counter(session.exec(select(Memo.coder_id, Memo.document_id, Memo.code_id, Memo.title,
-                                                 Memo.text)).all())
-        imported["memos"] = 0
-        for memo in plan.memos:
-            coder_id = coder_ids[memo.user_guid or plan.default_user]
-            document_id = targets.get(guid_key(memo.document_guid)) if memo.document_guid else None
-            code_id = merge.by_guid[guid_key(memo.code_guid)].id if memo.code_guid else None
-            key = (coder_id, document_id, code_id, memo.title, memo.text)
-            if held_memos[key] > 0:
-                held_memos[key] -= 1
-                imported["memos_already_present"] += 1
-                continue
-            add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text, document_id=document_id,
-                     code_id=code_id, created_at=memo.created_at, updated_at=memo.updated_at)
-            imported["memos"] += 1
+    report.codebook_file = journal.stage(project, session, merge.added, title=plan.codebook_title,
+                                         version=plan.codebook_version)
+    if report.codebook_file is None and merge.added:
+        report.warnings.append("the project names no codebook file ([codebook] path in cotag.toml): the new "
+                               "codes are in the database only")
+    report.imported = dict(imported)
+    log_event(session, kind="import.qdpx", payload={"file": report.file, "origin": report.origin,
+                                                    "offsets": report.offsets.get("reading"), **report.imported,
+                                                    **journal.payload})
 
-        report.codebook_file = update_project_codebook(project, session, merge.added, title=plan.codebook_title,
-                                                       version=plan.codebook_version)
-        if report.codebook_file is None and merge.added:
-            report.warnings.append("the project names no codebook file ([codebook] path in cotag.toml): the new "
-                                   "codes are in the database only")
-        report.imported = dict(imported)
-        log_event(session, kind="import.qdpx", payload={"file": report.file, "origin": report.origin,
-                                                        "offsets": report.offsets.get("reading"), **report.imported})
-    return report
+
+_BUILDING = ".cotag-import-"
+
+
+def _clear_abandoned_builds(into: Path) -> None:
+    """Remove the temporary folders of earlier ``--into`` imports of ``into`` that were killed.
+
+    They hold a copy of someone's interviews: they should not linger. A folder whose import
+    is still running (its process is alive) is left alone."""
+    from cotag.refi.qdc import _alive
+
+    prefix = f".{into.name}{_BUILDING}"
+    try:
+        siblings = list(into.parent.iterdir())
+    except OSError:
+        return
+    for folder in siblings:
+        if not folder.name.startswith(prefix) or not folder.is_dir() or folder.is_symlink():
+            continue
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def import_qdpx(path: Path | str, *, project=None, into: Path | str | None = None,
-                offsets: str | None = None) -> ImportReport:
-    """Import into ``project``, or into a new project created at ``into``; all or nothing."""
+                offsets: str | None = None, sources: Path | str | None = None,
+                user_map: dict[str, str] | None = None, lead: str | None = None) -> ImportReport:
+    """Import into ``project``, or into a new project created at ``into``; all or nothing.
+
+    ``sources`` is a folder from which texts the file names outside itself may be read.
+    ``user_map`` maps the file's user names to this project's coders (required for every user
+    with work when importing into an existing project; see :func:`_map_users`); ``lead`` is the
+    lead allowing a mapping onto the consensus coding.
+
+    A new project is built in a temporary folder beside ``into`` and renamed into place when it
+    is complete, so an import that is killed leaves nothing at ``into`` and can simply be run again."""
+    import tempfile
+
     from cotag.project import CONFIG_NAME, init_project
 
-    package = open_package(path)
+    package = open_package(path, sources=sources)
     try:
         plan = plan_import(package, offsets=offsets)
     finally:
@@ -948,30 +1260,42 @@ def import_qdpx(path: Path | str, *, project=None, into: Path | str | None = Non
     if into is None:
         if project is None:
             raise RefiError("no project to import into (run inside a project, pass --project, or use --into DIR)")
-        return apply_plan(project, plan)
-    into = Path(into)
+        return apply_plan(project, plan, user_map=user_map, lead=lead)
+    into = Path(into).absolute()
     if (into / CONFIG_NAME).exists():
         raise RefiError(f"{into} is already a cotag project; import into it without --into")
     if into.exists() and (not into.is_dir() or any(into.iterdir())):
         raise RefiError(f"{into}: exists and is not an empty folder; --into needs a new or empty folder")
-    created_folder = not into.exists()
     name = plan.report.project_name or Path(path).stem
     try:
-        new_project = init_project(into, codebook="codebook.yaml", name=name)
+        into.parent.mkdir(parents=True, exist_ok=True)
+        _clear_abandoned_builds(into)
+        building = Path(tempfile.mkdtemp(prefix=f".{into.name}{_BUILDING}{os.getpid()}-", dir=into.parent))
     except OSError as exc:  # a folder that cannot be made (read-only place, missing drive): say so
-        if created_folder:
-            shutil.rmtree(into, ignore_errors=True)
-        raise RefiError(f"{into}: cannot create the project: {exc.strerror}") from None
+        raise RefiError(f"{into}: cannot create the project: {exc.strerror or exc}") from None
     try:
-        return apply_plan(new_project, plan)
+        try:
+            new_project = init_project(building, codebook="codebook.yaml", name=name)
+        except OSError as exc:
+            raise RefiError(f"{into}: cannot create the project: {exc.strerror}") from None
+        try:
+            report = apply_plan(new_project, plan, user_map=user_map, fresh=True, lead=lead)
+        finally:
+            new_project.close()
+        crash_point("into-built")
+        try:
+            os.replace(building, into)  # onto a missing or empty folder (POSIX rename replaces an empty one)
+        except OSError:
+            try:
+                into.rmdir()
+                os.replace(building, into)
+            except OSError as exc:
+                raise RefiError(f"{into}: cannot move the new project into place: {exc.strerror or exc}") from None
     except BaseException:
-        new_project.close()
         # Nothing half-imported: the project made for this import goes with it.
-        if created_folder:
-            shutil.rmtree(into, ignore_errors=True)
-        else:
-            for child in into.iterdir():
-                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+        shutil.rmtree(building, ignore_errors=True)
         raise
-    finally:
-        new_project.close()
+    report.project = str(into)
+    if report.codebook_file:
+        report.codebook_file = report.codebook_file.replace(str(building), str(into))
+    return report
