@@ -675,9 +675,7 @@ def _seconds(groups: tuple[str | None, ...]) -> float:
 
 
 def _clean_cue_text(text: str) -> str:
-    # An entity can spell a control character (&#x1b;), which the file's own bytes could not bring in.
-    text = html.unescape(_ASS_TAG.sub("", _TAG.sub("", text))).replace("\u200e", "").replace("\u200f", "")
-    return _CONTROL.sub("", text)
+    return html.unescape(_ASS_TAG.sub("", _TAG.sub("", text))).replace("\u200e", "").replace("\u200f", "")
 
 
 def _segments_from_lines(
