@@ -509,10 +509,10 @@ def _unreadable_values(root: Any, constructor: Any) -> list[tuple[Any, str]]:
                 found.append((node.start_mark, f"the YAML alias *{anchor} is used inside its own anchor &{anchor}: "
                                                "a value that contains itself (write the value out instead)"))
             continue
+        problem = _node_problem(node, constructor)
+        if problem:
+            found.append((node.start_mark, problem))
         if not children:
-            problem = _scalar_problem(node, constructor)
-            if problem:
-                found.append((node.start_mark, problem))
             expanded[ident] = 1
             continue
         open_.add(ident)
@@ -529,8 +529,22 @@ def _child_nodes(node: Any) -> list[Any]:
     return []
 
 
-def _scalar_problem(node: Any, constructor: Any) -> str | None:
-    if not isinstance(node, ScalarNode) or str(node.tag) not in _TYPED_SCALARS:
+# The node kind each standard tag needs: "!!set x" or "!!int [1]" makes ruamel fail without a line.
+_TAG_KINDS = {
+    **{f"tag:yaml.org,2002:{name}": ScalarNode
+       for name in ("str", "null", "bool", "int", "float", "timestamp", "binary", "merge", "value", "yaml")},
+    **{f"tag:yaml.org,2002:{name}": MappingNode for name in ("map", "set")},
+    **{f"tag:yaml.org,2002:{name}": SequenceNode for name in ("seq", "omap", "pairs")},
+}
+_KIND_NAMES = {ScalarNode: "a single value", MappingNode: "a mapping", SequenceNode: "a list"}
+
+
+def _node_problem(node: Any, constructor: Any) -> str | None:
+    tag = str(node.tag)
+    kind = _TAG_KINDS.get(tag)
+    if kind is not None and not isinstance(node, kind):
+        return f"!!{tag[18:]} must be {_KIND_NAMES[kind]}, not {_KIND_NAMES.get(type(node), 'this')}"
+    if not isinstance(node, ScalarNode) or tag not in _TYPED_SCALARS:
         return None
     written = str(node.value)
     shown = repr(written if len(written) <= 40 else written[:40] + "...")
@@ -630,6 +644,10 @@ class _Checker:
             return None, self.problems
         except YAMLError as error:
             self.problems.append(_syntax_problem(self.filename, error))
+            return None, self.problems
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
+            # Some YAML the checks above do not foresee, on which ruamel's reader fails without a line.
+            self.add(None, None, f"the YAML cannot be read ({type(error).__name__}: {error})")
             return None, self.problems
         if data is None:
             self.add(
