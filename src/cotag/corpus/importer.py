@@ -222,7 +222,7 @@ class _ImportRun:
         for n, path in enumerate(files, 1):
             try:
                 parsed.append(read_transcript(path))
-            except (TranscriptError, CotagError) as exc:
+            except CotagError as exc:  # a TranscriptError names the file itself
                 self.report.errors.append(str(exc) if isinstance(exc, TranscriptError) else f"{path}: {exc}")
             except OSError as exc:
                 self.report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
