@@ -134,13 +134,16 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
     if as_json:
         emit_json(report.as_dict())
     else:
-        typer.echo(f"imported {len(report.added)} new, {len(report.replaced)} replaced, "
-                   f"{len(report.updated)} with new attributes, {len(report.unchanged)} unchanged; "
-                   f"{report.units} units, {report.words} words")
+        # The problems first and the summary last, so a long list does not scroll the summary away.
         for line in report.refused:
             typer.echo(f"refused: {line}", err=True)
         for line in report.errors:
             typer.echo(f"error: {line}", err=True)
+        not_imported = (f"; {len(report.refused)} refused, {len(report.errors)} failed (listed above)"
+                        if not report.ok else "")
+        typer.echo(f"imported {len(report.added)} new, {len(report.replaced)} replaced, "
+                   f"{len(report.updated)} with new attributes, {len(report.unchanged)} unchanged; "
+                   f"{report.units} units, {report.words} words{not_imported}")
     if not report.ok:
         raise typer.Exit(1)
 

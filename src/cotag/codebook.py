@@ -30,7 +30,9 @@ from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
@@ -443,8 +445,125 @@ def _syntax_problem(filename: str, error: YAMLError) -> CodebookProblem:
     )
 
 
+#: Values a codebook file may hold, counting each repetition made by a YAML alias: a real codebook
+#: has some tens of thousands; "billion laughs" (aliases of aliases) would have billions.
+MAX_YAML_VALUES = 200_000
+
+#: Characters of a number in a codebook file. Python refuses to convert numbers of more than 4,300
+#: digits, and no version or key needs a hundred.
+MAX_NUMBER_DIGITS = 100
+
+# Values whose construction can fail on what the file says (a date that does not exist, "!!int ten").
+_TYPED_SCALARS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "timestamp", "binary"))
+
+
+class _UnreadableValues(MarkedYAMLError):
+    """Values the YAML reader cannot turn into data, each as (mark, message); found before constructing."""
+
+    def __init__(self, found: list[tuple[Any, str]]):
+        self.found = found
+        super().__init__(problem=found[0][1], problem_mark=found[0][0])
+
+
+class _CheckedConstructor(RoundTripConstructor):
+    """ruamel's round-trip reader, which first looks over the parsed document for what would crash
+    it (an impossible date, a number of thousands of digits) or make it lie (an alias inside its own
+    anchor reads as an empty value; an alias bomb expands to billions of values)."""
+
+    def get_single_data(self) -> Any:
+        node = self.composer.get_single_node()
+        if node is None:
+            return None
+        found = _unreadable_values(node, self)
+        if found:
+            raise _UnreadableValues(found)
+        return self.construct_document(node)
+
+
+def _unreadable_values(root: Any, constructor: Any) -> list[tuple[Any, str]]:
+    """Walk the node graph once (aliases are shared nodes, so this is linear in the file)."""
+    found: list[tuple[Any, str]] = []
+    expanded: dict[int, int] = {}  # node id -> values it stands for, aliases expanded
+    open_: set[int] = set()  # the nodes being walked: a child among them is an alias inside its anchor
+    reported: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    too_many = False
+    while stack:
+        node, leaving = stack.pop()
+        ident = id(node)
+        children = _child_nodes(node)
+        if leaving:
+            open_.discard(ident)
+            expanded[ident] = 1 + sum(expanded.get(id(child), 0) for child in children)
+            if expanded[ident] > MAX_YAML_VALUES and not too_many:
+                too_many = True
+                found.append((node.start_mark, f"YAML aliases here expand to {expanded[ident]:,} values, more than "
+                                               f"the {MAX_YAML_VALUES:,} a codebook may hold (an alias bomb?)"))
+            continue
+        if ident in expanded:
+            continue
+        if ident in open_:
+            if ident not in reported:
+                reported.add(ident)
+                anchor = getattr(node, "anchor", None) or "?"
+                found.append((node.start_mark, f"the YAML alias *{anchor} is used inside its own anchor &{anchor}: "
+                                               "a value that contains itself (write the value out instead)"))
+            continue
+        problem = _node_problem(node, constructor)
+        if problem:
+            found.append((node.start_mark, problem))
+        if not children:
+            expanded[ident] = 1
+            continue
+        open_.add(ident)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(children))
+    return found
+
+
+def _child_nodes(node: Any) -> list[Any]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+# The node kind each standard tag needs: "!!set x" or "!!int [1]" makes ruamel fail without a line.
+_TAG_KINDS = {
+    **{f"tag:yaml.org,2002:{name}": ScalarNode
+       for name in ("str", "null", "bool", "int", "float", "timestamp", "binary", "merge", "value", "yaml")},
+    **{f"tag:yaml.org,2002:{name}": MappingNode for name in ("map", "set")},
+    **{f"tag:yaml.org,2002:{name}": SequenceNode for name in ("seq", "omap", "pairs")},
+}
+_KIND_NAMES = {ScalarNode: "a single value", MappingNode: "a mapping", SequenceNode: "a list"}
+
+
+def _node_problem(node: Any, constructor: Any) -> str | None:
+    tag = str(node.tag)
+    kind = _TAG_KINDS.get(tag)
+    if kind is not None and not isinstance(node, kind):
+        return f"!!{tag[18:]} must be {_KIND_NAMES[kind]}, not {_KIND_NAMES.get(type(node), 'this')}"
+    if not isinstance(node, ScalarNode) or tag not in _TYPED_SCALARS:
+        return None
+    written = str(node.value)
+    shown = repr(written if len(written) <= 40 else written[:40] + "...")
+    if str(node.tag).endswith(":int") and len(written.replace("_", "")) > MAX_NUMBER_DIGITS:
+        return (f"a number of {len(written):,} digits is longer than the {MAX_NUMBER_DIGITS} allowed; "
+                "write it in quotes to keep it as text")
+    try:
+        constructor.construct_object(node, deep=True)
+    except YAMLError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
+        kind = "a real date or time" if str(node.tag).endswith(":timestamp") else f"a valid {str(node.tag)[18:]}"
+        return f"{shown} is not {kind} ({error}); write it in quotes to keep it as text"
+    return None
+
+
 def _rt_yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _CheckedConstructor
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -518,8 +637,17 @@ class _Checker:
     def run(self, text: str) -> tuple[Codebook | None, list[CodebookProblem]]:
         try:
             data = _load_text(text)
+        except _UnreadableValues as error:
+            for mark, message in error.found:
+                self.add(mark.line + 1, None, message)
+            self.problems.sort(key=lambda p: p.line or 0)
+            return None, self.problems
         except YAMLError as error:
             self.problems.append(_syntax_problem(self.filename, error))
+            return None, self.problems
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
+            # Some YAML the checks above do not foresee, on which ruamel's reader fails without a line.
+            self.add(None, None, f"the YAML cannot be read ({type(error).__name__}: {error})")
             return None, self.problems
         if data is None:
             self.add(

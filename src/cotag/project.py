@@ -118,8 +118,24 @@ def open_project(root: Path | str | None = None, *, explicit: str | Path | None 
     return project
 
 
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
 def _toml_str(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``value`` as a TOML basic string: any text, a newline or a quote in a folder name included."""
+    out = []
+    for ch in value:
+        if ch in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[ch])
+        elif ch < " " or ch == "\x7f":  # TOML allows no other control character as itself
+            out.append(f"\\u{ord(ch):04X}")
+        elif "\ud800" <= ch <= "\udfff":
+            # A byte that is not UTF-8 in a command-line argument or folder name: TOML (UTF-8) cannot hold it.
+            shown = value.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise CotagError(f"{shown}: not valid UTF-8 (a name in another encoding?); rename it")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def write_config(root: Path, *, name: str, database_url: str, codebook: str | None, folders: list[str],
@@ -154,8 +170,10 @@ def init_project(root: Path | str, *, database_url: str | None = None, codebook:
         raise CotagError(f"{root / CONFIG_NAME} already exists: this folder is already a cotag project")
     if root.exists() and not root.is_dir():
         raise CotagError(f"{root}: exists and is not a folder")
-    root.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{DEFAULT_DB_NAME}"
+    for value in (name or root.name, url, codebook or "", *(folders or [])):
+        _toml_str(value)  # refused before anything is created
+    root.mkdir(parents=True, exist_ok=True)
     write_config(root, name=name or root.name, database_url=url, codebook=codebook, folders=folders or [])
     try:
         return open_project(root)

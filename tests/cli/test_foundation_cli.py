@@ -349,3 +349,73 @@ def test_a_file_named_twice_is_imported_once(proj, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["added"] == ["T1"] and report["errors"] == []
+
+
+def test_import_of_a_hostile_batch_lists_each_bad_file_then_ends_with_the_summary(proj, tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "good.md").write_text(EXPERT, encoding="utf-8")
+    (folder / "date.md").write_text("---\nborn: 2018-13-45\n---\nR: x.\n", encoding="utf-8")
+    (folder / "nan.md").write_text("---\nscore: .nan\n---\nR: x.\n", encoding="utf-8")
+    (folder / "hour.vtt").write_text("WEBVTT\n\n" + "9" * 4400 + ":00:00.000 --> 00:00:01.000\nR: x.\n",
+                                     encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(proj), "import", str(folder)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"error: {folder / 'date.md'}:2: bad value in front matter: '2018-13-45' is not a real date or time "
+        "(month must be in 1..12); write it in quotes to keep it as text",
+        f"error: {folder / 'hour.vtt'}:3: malformed cue timing '{'9' * 60}...' "
+        "(expected '00:00:01.000 --> 00:00:04.000')",
+        f"error: {folder / 'nan.md'}:2: bad value in front matter: '.nan' is not a number an attribute can hold "
+        "(NaN or infinity cannot be stored); write it in quotes to keep it as text",
+    ]
+    assert result.stdout.splitlines()[-1] == ("imported 1 new, 0 replaced, 0 with new attributes, 0 unchanged; "
+                                              "6 units, 26 words; 0 refused, 3 failed (listed above)")
+    assert json.loads(cli("status", "--json", project=proj).output)["documents"] == {"expert": 1}
+
+
+def test_a_clean_import_summary_has_no_problem_counts(proj, tmp_path):
+    (tmp_path / "E900.md").write_text(EXPERT, encoding="utf-8")
+    result = cli("import", str(tmp_path / "E900.md"), project=proj)
+    assert result.exit_code == 0
+    assert result.stdout.strip().endswith("6 units, 26 words")
+
+
+@pytest.mark.parametrize("name", ['line\nbreak', 'say "hi"', "back\\slash", "tab\tand\rreturn", "bell\x07",
+                                  "Қазақ зерттеуі ✓"], ids=["newline", "quotes", "backslash", "tab-cr", "bell",
+                                                             "kazakh"])
+def test_init_writes_a_cotag_toml_that_reads_back_whatever_the_folder_is_called(tmp_path, monkeypatch, name):
+    import tomllib
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    root = tmp_path / name
+    result = cli("init", str(root), "--codebook", f"codebooks/{name}.yaml", "--transcripts", name)
+    assert result.exit_code == 0, result.output
+    config = tomllib.loads((root / "cotag.toml").read_text(encoding="utf-8"))
+    assert config["project"]["name"] == name
+    assert config["codebook"]["path"] == f"codebooks/{name}.yaml" and config["transcripts"]["folders"] == [name]
+    assert json.loads(cli("status", "--json", project=root).output)["project"] == name
+
+
+def test_init_refuses_a_name_that_is_not_utf8_and_creates_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    root = tmp_path / "bad\udcff"
+    result = cli("init", str(root))
+    assert result.exit_code == 1 and "not valid UTF-8" in result.output
+    assert not root.exists()
+
+
+def test_codebook_check_of_hostile_files_reports_file_and_line(tmp_path):
+    cases = {
+        "date.yaml": ("codebook: x\nversion: 2018-13-45\ncodes: []\n", 2, "is not a real date"),
+        "big.yaml": ("codebook: x\nversion: " + "9" * 5000 + "\ncodes: []\n", 2, "a number of 5,000 digits"),
+        "loop.yaml": ("codebook: x\nversion: 1\ncodes:\n  - key: a\n    name: A\n    children: &c "
+                      "[{key: b, name: B, children: *c}]\n", 6, "inside its own anchor"),
+    }
+    for name, (text, line, says) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = cli("codebook", "check", str(path))
+        assert result.exit_code == 1, (name, result.output)
+        assert f"{path}:{line}: " in result.output and says in result.output and "ok," not in result.output

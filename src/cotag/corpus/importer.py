@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Callable, Iterable
 from sqlmodel import Session
 
 from cotag.bulk import collector_paused
+from cotag.corpus import limits
 
 from cotag.errors import CotagError
 from cotag.store import documents as doc_store
@@ -94,6 +96,41 @@ def _label(value: object, name: str) -> str:
         raise ValueError(f"front matter '{name}' must be text such as {'E001' if name == 'id' else 'expert'}, "
                          f"not {kind} ({value!r})")
     return str(value).strip()
+
+
+def _check_storable(attributes: dict) -> None:
+    """Raise ValueError naming the attribute that neither back end could store as JSON.
+
+    The readers refuse such values with their line; this guards the database, where one bad
+    value would otherwise fail the whole import's transaction (PostgreSQL refuses NaN and NUL).
+    """
+    def walk(value: object, where: str) -> None:
+        if isinstance(value, str):
+            if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+                raise ValueError(f"front matter {where} holds a character the database cannot store "
+                                 "(NUL or a lone surrogate)")
+        elif isinstance(value, bool) or value is None:
+            pass
+        elif isinstance(value, int):
+            try:
+                str(value)
+            except ValueError:
+                raise ValueError(f"front matter {where} is a number too long to store; write it in quotes") from None
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError(f"front matter {where} is {value}, which cannot be stored; write it in quotes")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where} > {key!r}" if where else repr(key)
+                walk(key, name)
+                walk(item, name)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}[{index}]")
+        else:
+            raise ValueError(f"front matter {where} is {type(value).__name__}, which cannot be stored as JSON")
+
+    walk(attributes, "")
 
 
 def content_hash(text: str) -> str:
@@ -185,10 +222,15 @@ class _ImportRun:
         for n, path in enumerate(files, 1):
             try:
                 parsed.append(read_transcript(path))
-            except TranscriptError as exc:
-                self.report.errors.append(str(exc))
+            except CotagError as exc:  # a TranscriptError names the file itself
+                self.report.errors.append(str(exc) if isinstance(exc, TranscriptError) else f"{path}: {exc}")
             except OSError as exc:
                 self.report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a reader's bug costs that file, not the other files of the batch
+                self.report.errors.append(f"{path}: cannot be read ({type(exc).__name__}: {exc}); "
+                                          "please report this file to cotag's developers")
             step(n, f"read {path.name}")
         todo = self._select(parsed)
         self._store(todo)
@@ -205,6 +247,7 @@ class _ImportRun:
                 external_id = _label(meta.pop("id", None), "id") or transcript.path.stem
                 # --group wins over the front matter's group.
                 doc_group = self.group.strip() if self.group else _label(front_group, "group")
+                _check_storable({"id": external_id, "group": doc_group, **meta})
             except ValueError as exc:
                 report.errors.append(f"{transcript.path}: {exc}")
                 continue
@@ -254,6 +297,12 @@ class _ImportRun:
         new_documents: list[tuple[dict, list]] = []  # (values, units) of documents the project lacks
         for (transcript, external_id, doc_group, meta, digest, existing), spans in zip(
                 todo, sentence_spans([t for t, *_ in todo])):
+            if len(spans) > limits.MAX_UNITS_PER_DOCUMENT:
+                report.errors.append(
+                    f"{transcript.path}: {len(spans):,} sentence units, more than the "
+                    f"{limits.MAX_UNITS_PER_DOCUMENT:,} a document may have; split the transcript into several files")
+                del self.known_hashes[digest]  # not stored: a later copy of the text is no duplicate of it
+                continue
             speakers = [(turn.speaker, turn.is_interviewer) for turn in transcript.turns]
             # Plain tuples in UnitRow's field order: an import makes tens of thousands of them.
             units = [(i, start, end, turn, *speakers[turn]) for i, (turn, start, end) in enumerate(spans)]
