@@ -423,6 +423,9 @@ def _unknown_field_message(name: Any, allowed: Iterable[str]) -> str:
 
 
 def _syntax_problem(filename: str, error: YAMLError) -> CodebookProblem:
+    if isinstance(error, _UnreadableValues):  # not syntax: a value or an alias (saving an existing file)
+        mark, message = error.found[0]
+        return CodebookProblem(filename, mark.line + 1, None, message)
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "cannot parse"

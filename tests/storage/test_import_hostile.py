@@ -94,8 +94,8 @@ def test_a_document_over_the_unit_limit_is_refused_and_the_rest_stored(project, 
     (tmp_path / "short.txt").write_text("R: " + " ".join(f"Sentence {n}." for n in range(5)), encoding="utf-8")
     report = services.import_transcripts(project, paths=[tmp_path])
     assert report.added == ["short"] and report.units == 5
-    assert report.errors == [f"{tmp_path / 'long.txt'}: 6 sentence units, more than the 5 a document may have; "
-                             "split the transcript into several files"]
+    assert report.errors == [(f"{tmp_path / 'long.txt'}: 6 sentence units, more than the 5 a document may have; "
+                              "split the transcript into several files")]
     with project.session() as session:
         assert len(session.exec(select(Unit)).all()) == 5
     # Not stored, so the same text is no duplicate when imported again under another name.
@@ -118,6 +118,6 @@ def test_a_reader_bug_costs_its_file_only(project, tmp_path, monkeypatch):
         (tmp_path / f"{stem}.txt").write_text(f"R: The {stem} one.\n", encoding="utf-8")
     report = services.import_transcripts(project, paths=[tmp_path])
     assert report.added == ["fine"]
-    assert report.errors == [f"{tmp_path / 'trap.txt'}: cannot be read (RuntimeError: a bug in a reader); "
-                             "please report this file to cotag's developers"]
+    assert report.errors == [(f"{tmp_path / 'trap.txt'}: cannot be read (RuntimeError: a bug in a reader); "
+                              "please report this file to cotag's developers")]
     assert sorted(stored(project)) == ["fine"]

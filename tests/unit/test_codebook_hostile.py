@@ -92,3 +92,16 @@ def test_check_and_load_of_a_file_name_it(tmp_path):
     with pytest.raises(CodebookError) as info:
         load_codebook(path)
     assert f"{path}:2:" in str(info.value)
+
+
+def test_saving_over_a_file_with_an_impossible_date_is_refused_and_leaves_it_as_it_was(tmp_path):
+    from cotag.codebook import Codebook, save_codebook
+
+    path = tmp_path / "cb.yaml"
+    text = "codebook: x\nversion: 2018-13-45\ncodes: []\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        save_codebook(Codebook(title="x", version=1, codes=[]), path)
+    assert str(info.value) == (f"{path}:2: '2018-13-45' is not a real date or time (month must be in 1..12); "
+                               "write it in quotes to keep it as text")
+    assert path.read_text(encoding="utf-8") == text

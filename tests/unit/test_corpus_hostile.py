@@ -175,18 +175,27 @@ def test_a_docx_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypatch):
     assert "unpacks to more than 2 MiB" in str(e) and str(e).startswith(str(path))
 
 
-def test_a_docx_whose_zip_lies_about_its_sizes_is_refused_while_unpacking(tmp_path, monkeypatch):
+def test_a_docx_whose_zip_understates_a_part_is_refused(tmp_path, monkeypatch):
+    """A part that claims to unpack to 10 bytes: the claim passes the size check, but what unpacking
+    yields is counted (zipfile stops at the claimed size and the part's checksum fails)."""
     monkeypatch.setattr(limits, "MAX_DOCX_UNPACKED_BYTES", 2 * 1024 * 1024)
-    data = bytearray(docx_bytes(["R: Hello."], [("word/media/zeros.bin", bytes(3 * 1024 * 1024))]))
-    # Make every header claim the part unpacks to 10 bytes: the count comes from what unpacking yields.
-    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
-        info = z.getinfo("word/media/zeros.bin")
-    central = data.rfind(b"PK\x01\x02" + data[info.header_offset + 4: info.header_offset + 6])
-    for offset in (info.header_offset + 22, central + 24):
-        if data[offset: offset + 4] == (3 * 1024 * 1024).to_bytes(4, "little"):
-            data[offset: offset + 4] = (10).to_bytes(4, "little")
-    e = error_of(write(tmp_path, "liar.docx", bytes(data)))
-    assert "not a readable Word .docx file" in str(e) or "unpacks to more than" in str(e)
+    name = b"word/media/zeros.bin"
+    data = bytearray(docx_bytes(["R: Hello."], [(name.decode(), bytes(3 * 1024 * 1024))]))
+    real, claimed = (3 * 1024 * 1024).to_bytes(4, "little"), (10).to_bytes(4, "little")
+    patched = 0
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        at = data.find(signature)
+        while at != -1:
+            if data[at + name_at: at + name_at + len(name)] == name and data[at + size_at: at + size_at + 4] == real:
+                data[at + size_at: at + size_at + 4] = claimed
+                patched += 1
+            at = data.find(signature, at + 4)
+    assert patched == 2  # the local header and the central directory
+    path = write(tmp_path, "liar.docx", bytes(data))
+    with zipfile.ZipFile(path) as package:
+        assert package.getinfo(name.decode()).file_size == 10
+    e = error_of(path)
+    assert str(e).startswith(f"{path}: not a readable Word .docx file")
 
 
 def test_the_text_of_a_docx_is_held_to_the_transcript_limit(tmp_path, monkeypatch):
