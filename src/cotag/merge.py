@@ -330,11 +330,11 @@ def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = N
 
 
 def _lock(session) -> None:
-    # Two leads merging the same file at once must not both see "new" and both insert.
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
+    # Two leads merging the same file at once must not both see "new" and both insert: the second waits for the
+    # first to commit and then finds everything there (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
+    from cotag.store.database import begin_write
 
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('cotag.merge'))"))
+    begin_write(session, key="cotag.merge")
 
 
 def _apply(session, bundle: Bundle, report: MergeReport) -> None:
@@ -459,10 +459,12 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
             report.codings_updated += 1
         else:
             report.codings_unchanged += 1
-    if new_rows:
-        # The table's Core insert, not the ORM's bulk path: a full corpus is tens of thousands of rows.
-        session.execute(insert(Coding.__table__), new_rows)
-    report.codings_added = len(new_rows)
+    # The table's Core insert, not the ORM's bulk path: a full corpus is tens of thousands of rows. A live coding a
+    # coder's app wrote at this very moment (on PostgreSQL coders keep working during a merge) is already there.
+    from cotag.store.codings import insert_ignoring_duplicates
+
+    added = insert_ignoring_duplicates(session, Coding.__table__, new_rows, returning=Coding.__table__.c.id)
+    report.codings_added = len(added)
 
     for row in bundle.memos:
         ident = _memo_identity(row)

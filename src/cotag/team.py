@@ -13,12 +13,20 @@ from typing import Any
 from cotag.errors import CotagError
 
 # What every coder role may touch. Everything is readable except what the
-# policies hide (other coders' codings, progress, memos and events).
-CODER_WRITES = {"coding": "INSERT, UPDATE", "progress": "INSERT, UPDATE", "memo": "INSERT, UPDATE",
+# policies hide (other coders' codings, progress, memos and events). Updates are
+# granted per column: the columns the app changes, never a row's coder, document or
+# span (migration 0003's triggers refuse those to everyone as well).
+CODER_WRITES = {"coding": "INSERT, UPDATE (memo, deleted_at)",
+                "progress": "INSERT, UPDATE (status, cursor, updated_at)",
+                "memo": "INSERT, UPDATE (title, text, updated_at)",
                 "event": "INSERT"}
-# A lead also changes the codebook and rules on disagreements.
-LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE"}
-
+# A lead also changes the codebook (moving codings to another code) and rules on disagreements
+# (a new ruling supersedes the old one, which is otherwise never rewritten).
+LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE (superseded_at)",
+               "coding": "UPDATE (code_id)"}
+# Tables where a role's writes are re-granted from scratch each time (table-wide UPDATE from an older cotag,
+# or a lead's extra columns after a demotion, must not linger).
+REGRANTED = ("coding", "progress", "memo", "event", "code", "decision")
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -49,12 +57,13 @@ def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
     role, where = quote_ident(name), quote_ident(schema)
     sql = [f"GRANT USAGE ON SCHEMA {where} TO {role}",
            f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {role}",
-           f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {role}"]
-    writes = {**CODER_WRITES, **(LEAD_WRITES if lead else {})}
-    sql += [f"GRANT {what} ON {where}.{table} TO {role}" for table, what in writes.items()]
-    if not lead:
-        # A coder demoted from lead loses the lead's writes.
-        sql += [f"REVOKE INSERT, UPDATE ON {where}.{table} FROM {role}" for table in LEAD_WRITES]
+           # USAGE (nextval, to insert) but not SELECT: `SELECT last_value FROM coding_id_seq` would tell a coder
+           # how many codings everyone made. (What stays visible regardless is listed in docs/team.md.)
+           f"REVOKE SELECT ON ALL SEQUENCES IN SCHEMA {where} FROM {role}",
+           f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {where} TO {role}"]
+    sql += [f"REVOKE INSERT, UPDATE, DELETE ON {where}.{table} FROM {role}" for table in REGRANTED]
+    writes = [*CODER_WRITES.items(), *(LEAD_WRITES.items() if lead else [])]
+    sql += [f"GRANT {what} ON {where}.{table} TO {role}" for table, what in writes]
     return sql
 
 

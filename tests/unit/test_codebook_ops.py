@@ -172,10 +172,13 @@ def test_operations_on_a_merged_code_are_refused(project, ids):
 
 
 def test_merge_of_thousands_of_codings_is_set_based_and_fast(project, ids):
-    rows = [{"document_id": ids["doc"], "code_id": ids["pull-wages" if i % 2 else "jobs"],
-             "coder_id": ids["alice" if i % 3 else "bob"], "start": i % 15, "end": i % 15 + 1} for i in range(6000)]
+    # Distinct spans (the database keeps one live coding per coder, code and span); pairs of codes on one span.
     with project.session() as session:
-        coding_store.add_codings(session, rows=rows)
+        long_doc = make_document(session, "E002", [("Anna", ["word " * 700 + "end."])]).id
+    rows = [{"document_id": long_doc, "code_id": ids["pull-wages" if i % 2 else "jobs"],
+             "coder_id": ids["alice" if i % 3 else "bob"], "start": i // 2, "end": i // 2 + 1} for i in range(6000)]
+    with project.session() as session:
+        assert coding_store.add_codings(session, rows=rows) == 6000
     started = time.perf_counter()
     result = codebook_ops.run(project, "merge", source="pull-wages", target="jobs", lead="lena")
     assert time.perf_counter() - started < 1.0
