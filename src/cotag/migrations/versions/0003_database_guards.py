@@ -29,6 +29,8 @@ sequences (a coder could read `coding_id_seq.last_value`, everyone's total) and
 their table-wide UPDATE, replaced by UPDATE on the columns the app changes.
 The SQL is written out here, not imported, so this migration keeps meaning what it meant when it ran.
 """
+from datetime import datetime, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -50,7 +52,7 @@ def _deduplicate() -> None:
     count = bind.execute(sa.text(f"SELECT count(*) FROM coding WHERE {twins}")).scalar()
     if not count:
         return
-    now = bind.execute(sa.text("SELECT CURRENT_TIMESTAMP")).scalar()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC, as cotag stores every time
     bind.execute(sa.text(f"UPDATE coding SET deleted_at = :now WHERE {twins}"), {"now": now})
     event = sa.table("event", sa.column("at", sa.DateTime), sa.column("actor", sa.String),
                      sa.column("kind", sa.String), sa.column("payload", sa.JSON))
