@@ -171,24 +171,25 @@ def begin_write(session, *, command: str | None = None, key: str = "cotag.bulk-w
                 sess.info.pop("cotag.write_began", None)
 
 
-def commit_batch(session, *, seconds: float = BATCH_SECONDS, command: str | None = None) -> bool:
-    """In a long bulk write on SQLite, commit what is done when the write lock has been held `seconds`, so coders
-    waiting to save a coding get their turn, then take the lock again. True when it committed.
+def commit_batch(session, *, seconds: float | None = None, command: str | None = None) -> bool:
+    """Between the batches of a long bulk write on SQLite, commit what is done (at most every `seconds`), so a
+    coder waiting to save a coding gets the lock within about that long. True when it committed.
 
-    Only for writers that can resume (a rerun skips what is already stored): the work is no longer one
-    transaction. A no-op on PostgreSQL, where coders never wait for a bulk writer's rows.
+    Only for writers that can resume (a rerun skips what is already stored): on SQLite the work is then no
+    longer one transaction. A no-op on PostgreSQL, where coders never wait for a bulk writer's rows.
     """
     if session.get_bind().dialect.name != "sqlite":
         return False
-    began = session.info.get("cotag.write_began")
-    if began is None:
-        # The importer's session did not call begin_write: start timing at its first batch.
-        session.info["cotag.write_began"] = time.monotonic()
+    seconds = BATCH_SECONDS if seconds is None else seconds
+    last = session.info.get("cotag.write_began")
+    if last is not None and time.monotonic() - last < seconds:
         return False
-    if time.monotonic() - began < seconds:
-        return False
+    exclusive = session.info.get("cotag.writer_note") is not None
     session.commit()
-    begin_write(session, command=command)
+    if exclusive:
+        begin_write(session, command=command)  # the same writer goes on, still alone among bulk writers
+    else:
+        session.info["cotag.write_began"] = time.monotonic()
     return True
 
 
