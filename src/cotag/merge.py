@@ -306,8 +306,9 @@ def _match_codings(codings: list[dict[str, Any]], held: dict[tuple, list[HeldCod
 
 
 # On SQLite a merge writes at most about this many codings per transaction (whole documents at a time), so coders
-# saving codings meanwhile wait well under two seconds for the lock, not for the whole merge.
-BATCH_CODINGS = 4000
+# saving codings meanwhile wait well under two seconds for the lock (the merge stands back between batches), not
+# for the whole merge.
+BATCH_CODINGS = 5000
 COUNTS = ("codings_added", "codings_updated", "codings_unchanged", "memos_added", "memos_updated",
           "progress_updated", "events_added")
 
@@ -340,8 +341,12 @@ def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = N
         if not batched:
             _log_merge(session, report)
             return report
+    from cotag.store.database import yield_lock
+
     parts = _batches(bundle)
     for index, part in enumerate(parts):
+        if index:
+            yield_lock()  # a coder waiting to save a coding gets the lock between batches
         with project.session() as session:
             _lock(session)
             done = MergeReport(source=bundle.source)

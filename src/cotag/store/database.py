@@ -29,6 +29,14 @@ ENV_LOCK_TIMEOUT = "COTAG_LOCK_TIMEOUT"
 WRITER_NOTE_SUFFIX = "-writer"
 # A long bulk write on SQLite commits at least this often (seconds), so that coders never wait much longer.
 BATCH_SECONDS = 1.5
+# SQLite's lock is not fair: a waiting writer's busy handler retries after sleeps of up to 100 ms, so a bulk writer
+# that took the lock straight back after each commit would keep a coder waiting through batch after batch.
+# Between batches it stands back a little longer than one retry.
+YIELD_SECONDS = 0.12
+
+
+def yield_lock() -> None:
+    time.sleep(YIELD_SECONDS)
 
 
 class DatabaseBusy(CotagError):
@@ -187,6 +195,7 @@ def commit_batch(session, *, seconds: float | None = None, command: str | None =
     exclusive = session.info.get("cotag.writer_note") is not None
     session.commit()
     if exclusive:
+        yield_lock()
         begin_write(session, command=command)  # the same writer goes on, still alone among bulk writers
     else:
         session.info["cotag.write_began"] = time.monotonic()
