@@ -143,17 +143,26 @@ def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
 
 # SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
 INSUFFICIENT_PRIVILEGE = "42501"
+# SQLSTATE 23514, check_violation: a span outside its text, a retired code (migration 0003).
+CHECK_VIOLATION = "23514"
+# What migration 0003's SQLite triggers say when they refuse a write.
+GUARD_MESSAGES = ("coding span refused", "a coding keeps", "a progress row keeps", "a memo keeps",
+                  "a decision is never rewritten")
 
 
 def database_refusal(exc: BaseException) -> str | None:
-    """A user's message when PostgreSQL refused this role the change (not a crash); None for any other error."""
+    """A user's message when the database refused the change (not a crash); None for any other error."""
     orig = getattr(exc, "orig", None)
-    if getattr(orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
-        return None
-    reason = str(orig).splitlines()[0] if str(orig) else "permission denied"
-    return (f"the database refused this: {reason}. On a shared database a coder's role writes only their own "
-            "codings, memos and progress, and only a lead's role changes the codebook and rules on "
-            "disagreements; imports, codebook loads and merges run as the database owner (see docs/team.md)")
+    state = getattr(orig, "sqlstate", None)
+    reason = str(orig).splitlines()[0] if orig is not None and str(orig) else "permission denied"
+    if state == INSUFFICIENT_PRIVILEGE:
+        return (f"the database refused this: {reason}. On a shared database a coder's role writes only their own "
+                "codings, memos and progress, and only a lead's role changes the codebook and rules on "
+                "disagreements; imports, codebook loads and merges run as the database owner (see docs/team.md)")
+    if state == CHECK_VIOLATION or (orig is not None and any(m in reason for m in GUARD_MESSAGES)):
+        return (f"the database refused this: {reason}; nothing of this change was saved (what the database "
+                "enforces is listed in docs/team.md)")
+    return None
 
 
 def team_status(project) -> list[dict[str, Any]]:

@@ -47,8 +47,12 @@ def test_the_database_refuses_a_span_outside_its_text(filled, start, end):
     insert = text('INSERT INTO coding (document_id, code_id, coder_id, start, "end", memo, created_at) '
                   "VALUES (:doc, :pull, :anna, :start, :end, '', CURRENT_TIMESTAMP)")
     end = ids["length"] + 1 if end == "past the text" else end
-    with pytest.raises(DBAPIError), project.engine.begin() as conn:
+    with pytest.raises(DBAPIError) as refused, project.engine.begin() as conn:
         conn.execute(insert, {**ids, "start": start, "end": end})
+    # The command line says so in one line, no traceback.
+    from cotag.team import database_refusal
+
+    assert (database_refusal(refused.value) or "").startswith("the database refused this: ")
     with project.engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM coding")).scalar() == 1
         conn.execute(insert, {**ids, "start": 0, "end": ids["length"]})  # the whole text is a span

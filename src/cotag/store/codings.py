@@ -40,6 +40,7 @@ def insert_ignoring_duplicates(session: Session, table, rows: list[dict], *, ret
     """
     if not rows:
         return []
+    session.flush()  # pending ORM changes first (a coding soft-deleted just before must not count as live)
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
