@@ -57,10 +57,10 @@ def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
     role, where = quote_ident(name), quote_ident(schema)
     sql = [f"GRANT USAGE ON SCHEMA {where} TO {role}",
            f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {role}",
-           # USAGE (nextval, to insert) but not SELECT: `SELECT last_value FROM coding_id_seq` would tell a coder
-           # how many codings everyone made. (What stays visible regardless is listed in docs/team.md.)
-           f"REVOKE SELECT ON ALL SEQUENCES IN SCHEMA {where} FROM {role}",
-           f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {where} TO {role}"]
+           # Nothing on the sequences: ids come from the owner's functions (migration 0003), and with SELECT or
+           # even USAGE a sequence's last value, how many codings everyone made, is readable. (What stays
+           # visible regardless is listed in docs/team.md.)
+           f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {where} FROM {role}"]
     sql += [f"REVOKE INSERT, UPDATE, DELETE ON {where}.{table} FROM {role}" for table in REGRANTED]
     writes = [*CODER_WRITES.items(), *(LEAD_WRITES.items() if lead else [])]
     sql += [f"GRANT {what} ON {where}.{table} TO {role}" for table, what in writes]

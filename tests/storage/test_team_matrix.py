@@ -100,6 +100,10 @@ CELLS = [
     Cell("coder", "make oneself a lead", "UPDATE coder SET role = 'lead' WHERE id = :me"),
     Cell("coder", "add a coder", "INSERT INTO coder (name, role, created_at) VALUES ('x' || :my_name, 'coder', now())"),
     Cell("coding_id_seq", "read the sequence (everyone's total)", "SELECT last_value FROM coding_id_seq"),
+    Cell("coding_id_seq", "read it through pg_sequences",
+         "SELECT last_value FROM pg_sequences WHERE sequencename = 'coding_id_seq' AND last_value IS NOT NULL"),
+    Cell("coding_id_seq", "read it through pg_sequence_last_value()",
+         "SELECT pg_sequence_last_value('coding_id_seq'::regclass)"),
     Cell("pg_stat_user_tables", "read the coding table's row statistics",
          "SELECT n_live_tup, n_tup_ins FROM pg_stat_user_tables WHERE relname = 'coding'"),
     Cell("pg_class", "read the coding table's estimated row count",
@@ -236,6 +240,8 @@ def test_docs_table_is_what_the_server_enforces(matrix):
         ("progress", "give a progress row to another coder"): dict.fromkeys(ROLES, REFUSED),
         ("memo", "give a memo to another coder"): dict.fromkeys(ROLES, REFUSED),
         ("coding_id_seq", "read the sequence (everyone's total)"): {"coder": REFUSED, "lead": REFUSED},
+        ("coding_id_seq", "read it through pg_sequences"): {"coder": HIDDEN, "lead": HIDDEN},
+        ("coding_id_seq", "read it through pg_sequence_last_value()"): {"coder": REFUSED, "lead": REFUSED},
     }
     for key, wanted in must.items():
         assert {r: outcome[key][r] for r in wanted} == wanted, key

@@ -24,9 +24,11 @@ What the database itself now refuses, whoever writes (the app, a script, raw SQL
   any way but moving it to another code or removing it (what codebook merges,
   splits and recodes do).
 
-Roles made by `cotag team add-coder` before this revision lose SELECT on the
-sequences (a coder could read `coding_id_seq.last_value`, everyone's total) and
-their table-wide UPDATE, replaced by UPDATE on the columns the app changes.
+On PostgreSQL the ids of the tables roles insert into come from functions that
+run as the owner, and roles made by `cotag team add-coder` before this revision
+lose every privilege on the sequences (a coder could read a sequence's last
+value, everyone's total, with SELECT or even USAGE alone) and their table-wide
+UPDATE, replaced by UPDATE on the columns the app changes.
 The SQL is written out here, not imported, so this migration keeps meaning what it meant when it ran.
 """
 from datetime import datetime, timezone
@@ -174,6 +176,23 @@ PG_TRIGGERS = [
     "CREATE TRIGGER cotag_decision_fixed BEFORE UPDATE ON decision FOR EACH ROW EXECUTE FUNCTION cotag_decision_fixed()",
 ]
 
+# Tables coders' and leads' roles insert into. Their ids come from a function that runs as the owner, so the roles
+# need no privilege on the sequences at all: with USAGE alone, pg_sequences and pg_sequence_last_value() show a
+# sequence's last value, i.e. how many codings everyone made.
+ROLE_INSERTS = ("coding", "progress", "memo", "event", "decision", "code")
+
+
+def _id_functions() -> list[str]:
+    sql = []
+    for table in ROLE_INSERTS:
+        sql += [
+            f"CREATE FUNCTION cotag_next_{table}_id() RETURNS integer LANGUAGE sql SECURITY DEFINER "
+            f"SET search_path FROM CURRENT AS $$ SELECT nextval('{table}_id_seq')::integer $$",
+            f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT cotag_next_{table}_id()",
+        ]
+    return sql
+
+
 # Existing coder roles: what `cotag team add-coder` now grants (cotag/team.py), applied to roles made before.
 PG_REGRANT = """DO $$
 DECLARE
@@ -182,7 +201,7 @@ DECLARE
 BEGIN
     FOR r IN SELECT c.name, c.role FROM coder c JOIN pg_roles p ON p.rolname = c.name WHERE c.role IN ('coder', 'lead')
     LOOP
-        EXECUTE format('REVOKE SELECT ON ALL SEQUENCES IN SCHEMA %I FROM %I', current_schema(), r.name);
+        EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', current_schema(), r.name);
         EXECUTE format('REVOKE UPDATE ON coding, progress, memo, decision FROM %I', r.name);
         EXECUTE format('GRANT UPDATE (memo, deleted_at) ON coding TO %I', r.name);
         EXECUTE format('GRANT UPDATE (status, cursor, updated_at) ON progress TO %I', r.name);
@@ -203,7 +222,7 @@ def _postgres_upgrade() -> None:
     bad = bind.execute(sa.text('SELECT count(*) FROM coding WHERE NOT (start >= 0 AND "end" > start)')).scalar()
     if not bad:
         op.execute("ALTER TABLE coding VALIDATE CONSTRAINT ck_coding_span")
-    for statement in (*PG_FUNCTIONS, *PG_TRIGGERS):
+    for statement in (*PG_FUNCTIONS, *PG_TRIGGERS, *_id_functions()):
         op.execute(statement)
     op.execute(PG_REGRANT)
 
@@ -226,6 +245,9 @@ def downgrade() -> None:
         for trigger, table in (("cotag_coding_guard", "coding"), ("cotag_progress_fixed", "progress"),
                                ("cotag_memo_fixed", "memo"), ("cotag_decision_fixed", "decision")):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        for table in ROLE_INSERTS:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq'::regclass)")
+            op.execute(f"DROP FUNCTION IF EXISTS cotag_next_{table}_id()")
         for function in ("cotag_coding_guard", "cotag_owner_fixed", "cotag_decision_fixed"):
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
         op.execute("ALTER TABLE coding DROP CONSTRAINT IF EXISTS ck_coding_span")
