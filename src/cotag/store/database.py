@@ -24,7 +24,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # How long a SQLite write waits for another writer's lock before it fails (seconds).
 DEFAULT_LOCK_TIMEOUT = 30.0
 ENV_LOCK_TIMEOUT = "COTAG_LOCK_TIMEOUT"
-# The note a long SQLite writer (import, merge, codings import) leaves beside the database file while it holds
+# The note a long SQLite writer (merge, codings import) leaves beside the database file while it holds
 # the write lock, so a coder whose write has to wait is told who holds it.
 WRITER_NOTE_SUFFIX = "-writer"
 # A long bulk write on SQLite commits at least this often (seconds), so that coders never wait much longer.
