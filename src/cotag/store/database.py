@@ -163,8 +163,11 @@ def begin_write(session, *, command: str | None = None, key: str = "cotag.bulk-w
     if path is None:
         return
     note = writer_note_path(path)
-    note.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
-                                "command": command or current_command()}), encoding="utf-8")
+    try:
+        note.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
+                                    "command": command or current_command()}), encoding="utf-8")
+    except OSError:
+        pass  # only a courtesy to whoever waits; the lock itself is held
     session.info["cotag.writer_note"] = note
     session.info["cotag.write_began"] = time.monotonic()
     if not session.info.get("cotag.note_listener"):
