@@ -186,3 +186,44 @@ def test_upgrading_a_database_with_duplicate_codings_keeps_the_oldest(database_u
         assert payload["codings_removed"] == 2
     finally:
         project.close()
+
+
+# ---------------------------------------------------------------- moving codings keeps one live copy
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# (coder, code, start) of live codings; every span is start..start+2 in one document.
+CODINGS = st.sets(st.tuples(st.sampled_from(["anna", "ben"]), st.sampled_from(["push", "pull", "gone"]),
+                            st.integers(0, 6)), max_size=30)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(codings=CODINGS, chosen=st.sets(st.integers(0, 40)))
+def test_moving_codings_to_another_code_leaves_one_live_copy_of_each(project, codings, chosen):
+    """A codebook merge (all of a code's codings) or split (some of them) onto a code the coder already used on the
+    same span: the database would refuse two live copies; the newer of each pair is removed instead, and every
+    coding moved is still there, live or removed, on the new code."""
+    from sqlmodel import select
+
+    from cotag.store.models import Code, Coding, Document
+
+    with project.session() as session:
+        session.execute(Coding.__table__.delete())  # each example starts from no codings
+        document = session.exec(select(Document.id)).first() or make_document(session, "E001", SENTENCES).id
+        codes = dict(session.exec(select(Code.key, Code.id)).all()) or {
+            k: c.id for k, c in make_codes(session, [("push", "Push"), ("pull", "Pull"), ("gone", "Gone")]).items()}
+        coders = {n: get_or_create_coder(session, name=n).id for n in ("anna", "ben")}
+        coding_store.add_codings(session, rows=[
+            {"document_id": document, "code_id": codes[k], "coder_id": coders[c], "start": s, "end": s + 2}
+            for c, k, s in sorted(codings)])
+        ids = [i for (i,) in session.execute(text("SELECT id FROM coding ORDER BY id")).all()]
+        moving = None if not chosen else [ids[i % len(ids)] for i in chosen] if ids else []
+        source = session.execute(text("SELECT id FROM coding WHERE code_id = :g"), {"g": codes["gone"]}).scalars()
+        expected = set(source) if moving is None else set(source) & set(moving)
+        moved, removed = coding_store.move_codings(session, from_code_id=codes["gone"], to_code_id=codes["pull"],
+                                                   coding_ids=moving)
+    assert moved == len(expected)
+    live = rows(project, 'SELECT coder_id, code_id, start FROM coding WHERE deleted_at IS NULL')
+    assert len(live) == len(set(live)) == len(codings) - removed
+    assert {i for (i,) in rows(project, f"SELECT id FROM coding WHERE code_id = {codes['pull']}")} >= expected
