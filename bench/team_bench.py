@@ -16,6 +16,8 @@ copied three times; transcripts/reference.csv loaded as coder_a's coding in one
 copy and as coder_b's in another; both merged into the third, then merged again
 (the idempotent no-op). The same again into a PostgreSQL project holding the
 demo's corpus and codebook (unless --skip-postgres). Prints seconds per merge.
+On SQLite a coder keeps coding (CodingSession.apply in a process of its own) while coder_b's merge runs: prints the longest a coding waited,
+which the merge's batches keep to about two seconds.
 """
 
 from __future__ import annotations
@@ -221,14 +223,18 @@ def bench_merge(demo_dir: Path, postgres: str | None = None) -> None:
             pg_project, drop = postgres_copy(demo_db, postgres, tmp)
             targets.append(("PostgreSQL", pg_project, drop))
         results = []
+        waits: list[float] = []
         for name, target, drop in targets:
             timings = []
             try:
                 for label, source in (("coder_a", tmp / "coder_a"), ("coder_b", tmp / "coder_b"),
                                       ("coder_a again", tmp / "coder_a")):
+                    coder = CoderAlongside(tmp / "lead") if name == "SQLite" and label == "coder_b" else None
                     t0 = time.perf_counter()
                     report = merge(target, source)
                     timings.append((label, time.perf_counter() - t0, report.codings_added, report.codings_unchanged))
+                    if coder is not None:
+                        waits = coder.stop()
             finally:
                 if drop is not None:
                     drop()
@@ -239,9 +245,57 @@ def bench_merge(demo_dir: Path, postgres: str | None = None) -> None:
         print(f"merge into {name} (demo corpus, {n_a} + {n_b} codings from reference.csv, each from a project folder):")
         for label, seconds, added, unchanged in timings:
             print(f"  merge {label:<14} {seconds:6.2f} s  ({added} added, {unchanged} already there)")
+    if waits:
+        print(f"a coder coding during the SQLite merge of coder_b: {len(waits)} codings, longest wait "
+              f"{max(waits):.2f} s, median {statistics.median(waits) * 1000:.0f} ms")
+
+
+class CoderAlongside:
+    """A coder in their own process applying codings one by one (the app's path) while a merge runs in this one;
+    reports how long each coding waited."""
+
+    def __init__(self, folder: Path):
+        self.proc = subprocess.Popen([sys.executable, __file__, "--alongside", str(folder)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def stop(self) -> list[float]:
+        out, _ = self.proc.communicate("stop\n", timeout=120)
+        return [float(x) for x in out.split()]
+
+
+def alongside(folder: str) -> None:
+    import threading
+
+    from sqlmodel import select
+
+    from cotag.coding import CodingSession
+    from cotag.project import open_project
+    from cotag.store.models import Code, Document
+
+    project = open_project(Path(folder))
+    with project.session() as session:
+        document_id = session.exec(select(Document.id)).first()
+        key = session.exec(select(Code.key).where(Code.status == "active")).first()
+    coding = CodingSession(project, coder="bench_alongside")
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+    print("ready", flush=True)
+    waits, start = [], 0
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        coding.apply(document_id=document_id, code=key, start=start, end=start + 1)
+        waits.append(time.perf_counter() - t0)
+        start += 1
+        time.sleep(0.05)
+    print(" ".join(f"{w:.4f}" for w in waits), flush=True)
+    project.close()
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--alongside":
+        alongside(sys.argv[2])
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         url, coder, document_id, seconds = sys.argv[2:6]
         worker(url, coder, int(document_id), float(seconds))

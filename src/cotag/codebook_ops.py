@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, exists, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import update
 from sqlmodel import select
 
 from cotag.errors import CotagError, NotFound
@@ -30,7 +29,6 @@ from cotag.store.models import (
     Code,
     Coder,
     Coding,
-    utcnow,
 )
 
 RENAME = "codebook.rename"
@@ -137,8 +135,9 @@ def merge(session, *, source: str, target: str, lead: str) -> dict[str, Any]:
                          f"or merge {target!r} into {source!r}")
     if dst.status != STATUS_ACTIVE:
         raise CotagError(f"cannot merge into {target!r}: it is {dst.status}")
-    moved = coding_store.reassign_code(session, from_code_id=src.id, to_code_id=dst.id)
-    duplicates = _drop_duplicates(session, code_id=dst.id)
+    # Twins (a coder with both codes on one span) lose their newer copy before the move: the database
+    # refuses two live copies of one coding.
+    moved, duplicates = coding_store.move_codings(session, from_code_id=src.id, to_code_id=dst.id)
     children = [c for c in list_codes(session) if c.parent_id == src.id]
     if children:
         session.execute(update(Code).where(Code.parent_id == src.id).values(parent_id=dst.id))
@@ -149,18 +148,6 @@ def merge(session, *, source: str, target: str, lead: str) -> dict[str, Any]:
                "children_moved": [c.key for c in children]}
     log_event(session, kind=MERGE, actor=lead_row.name, payload=payload)
     return payload
-
-
-def _drop_duplicates(session, *, code_id: int) -> int:
-    twin = aliased(Coding)
-    stmt = (update(Coding)
-            .where(Coding.code_id == code_id, Coding.deleted_at.is_(None),
-                   exists().where(and_(twin.code_id == code_id, twin.deleted_at.is_(None), twin.id < Coding.id,
-                                       twin.document_id == Coding.document_id, twin.coder_id == Coding.coder_id,
-                                       twin.start == Coding.start, twin.end == Coding.end)))
-            .values(deleted_at=utcnow())
-            .execution_options(synchronize_session=False))
-    return session.execute(stmt).rowcount or 0
 
 
 def split(session, *, source: str, codings: Iterable[int], lead: str, target: str | None = None,

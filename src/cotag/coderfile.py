@@ -50,6 +50,8 @@ class Bundle:
     memos: list[dict[str, Any]] = field(default_factory=list)
     progress: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # One batch of a larger merge: the document hashes it covers (None for memos on no document); None: all.
+    only: set | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "project": self.project,

@@ -536,6 +536,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     """
     from cotag.store import codings as coding_store
     from cotag.store import coders as coder_store
+    from cotag.store.database import begin_write
     from cotag.store.events import log_event
     from cotag.store.models import CONSENSUS_CODER
 
@@ -563,6 +564,8 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     report = CodingsImport(path=str(path), rows=len(records))
     errors: list[str] = []
     with project.session() as session:
+        # One import at a time: a second run of the same file waits, then finds every row already present.
+        begin_write(session)
         lead_row = coder_store.require_lead(session, name=lead) if lead else None
         documents: dict[str, Any] = {}
         codes: dict[str, Any] = {}

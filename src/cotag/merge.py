@@ -305,39 +305,108 @@ def _match_codings(codings: list[dict[str, Any]], held: dict[tuple, list[HeldCod
     return matches
 
 
+# On SQLite a merge writes at most about this many codings per transaction (whole documents at a time), so coders
+# saving codings meanwhile wait well under two seconds for the lock (the merge stands back between batches), not
+# for the whole merge.
+BATCH_CODINGS = 5000
+COUNTS = ("codings_added", "codings_updated", "codings_unchanged", "memos_added", "memos_updated",
+          "progress_updated", "events_added")
+
+
 def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = None,
           dry_run: bool = False) -> MergeReport:
-    """Bring the source's coders' work into `project` in one transaction; raises MergeRefused on any mismatch."""
+    """Bring the source's coders' work into `project`; raises MergeRefused on any mismatch, having written nothing.
+
+    PostgreSQL: one transaction. SQLite: everything is checked first, then written a batch of whole documents per
+    transaction (see BATCH_CODINGS); each batch re-reads what is here under the write lock, so a merge stopped
+    part-way, or another merge running at the same moment, leaves every coding exactly once, and merging the
+    same source again completes it.
+    """
     bundle = source if isinstance(source, Bundle) else load_source(source, target=project)
     mapping = parse_renames(list(renames or []), bundle)
     _rename(bundle, mapping)
     report = MergeReport(source=bundle.source, coders=sorted(bundle.coders), renamed=mapping, dry_run=dry_run)
+    batched = project.engine.dialect.name == "sqlite" and not dry_run
     with project.session() as session:
-        _lock(session)
-        _apply(session, bundle, report)
+        if batched:
+            _apply(session, bundle, report, write=False)  # every refusal before the first write
+        else:
+            _lock(session)
+            _apply(session, bundle, report)
         if report.refused:
             raise MergeRefused(refusal_message(report), report)
         if dry_run:
             session.rollback()
-        elif report.changed:
-            from cotag.store.events import log_event
+            return report
+        if not batched:
+            _log_merge(session, report)
+            return report
+    from cotag.store.database import yield_lock
 
-            log_event(session, kind=MERGE_EVENT, payload={
-                k: v for k, v in report.as_dict().items()
-                if k in ("source", "coders", "renamed", "codings_added", "codings_updated", "memos_added",
-                         "memos_updated", "progress_updated", "events_added")})
+    parts = _batches(bundle)
+    for index, part in enumerate(parts):
+        if index:
+            yield_lock()  # a coder waiting to save a coding gets the lock between batches
+        with project.session() as session:
+            _lock(session)
+            done = MergeReport(source=bundle.source)
+            _apply(session, part, done)
+            if done.refused:  # only if this project changed under the merge since the check
+                raise MergeRefused(refusal_message(done), done)
+            for name in COUNTS:
+                setattr(report, name, getattr(report, name) + getattr(done, name))
+            if index == len(parts) - 1:
+                _log_merge(session, report)
     return report
 
 
+def _log_merge(session, report: MergeReport) -> None:
+    if report.changed:
+        from cotag.store.events import log_event
+
+        log_event(session, kind=MERGE_EVENT, payload={
+            k: v for k, v in report.as_dict().items()
+            if k in ("source", "coders", "renamed", *COUNTS) and k != "codings_unchanged"})
+
+
+def _batches(bundle: Bundle) -> list[Bundle]:
+    """The bundle cut into parts of whole documents (codings, memos, progress), about BATCH_CODINGS codings each;
+    the last part holds memos on no document and the events."""
+    by_document: dict[str, int] = Counter(row["document"] for row in bundle.codings)
+    for row in (*bundle.memos, *bundle.progress):
+        if row["document"]:
+            by_document.setdefault(row["document"], 0)
+    groups: list[set[str]] = [set()]
+    size = 0
+    for document, count in sorted(by_document.items()):
+        if size and size + count > BATCH_CODINGS:
+            groups.append(set())
+            size = 0
+        groups[-1].add(document)
+        size += count
+
+    def part(documents: set[str], *, last: bool) -> Bundle:
+        return Bundle(source=bundle.source, project=bundle.project, documents=bundle.documents, codes=bundle.codes,
+                      coders=bundle.coders,
+                      codings=[r for r in bundle.codings if r["document"] in documents],
+                      memos=[r for r in bundle.memos if (r["document"] in documents) or (last and not r["document"])],
+                      progress=[r for r in bundle.progress if r["document"] in documents],
+                      events=bundle.events if last else [], only=documents | ({None} if last else set()))
+
+    return [part(documents, last=index == len(groups) - 1) for index, documents in enumerate(groups)]
+
+
 def _lock(session) -> None:
-    # Two leads merging the same file at once must not both see "new" and both insert.
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
+    # Two leads merging the same file at once must not both see "new" and both insert: the second waits for the
+    # first to commit and then finds everything there (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
+    from cotag.store.database import begin_write
 
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('cotag.merge'))"))
+    begin_write(session, key="cotag.merge")
 
 
-def _apply(session, bundle: Bundle, report: MergeReport) -> None:
+def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
+    """Compare and (with `write`) bring in; a bundle with `only` set compares against this project's rows of those
+    documents (hashes; None: memos on no document) alone, being one batch of a larger merge."""
     from sqlalchemy import insert, update
     from sqlmodel import select
 
@@ -388,13 +457,19 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
         query = (select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
                         Coding.created_at, Coding.deleted_at, Coding.memo)
                  .where(Coding.coder_id.in_(list(by_id))).order_by(Coding.id))
+        memo_query = select(Memo).where(Memo.coder_id.in_(list(by_id)))
+        if bundle.only is not None:
+            in_batch = [doc_ids[h] for h in bundle.only if h in doc_ids]
+            query = query.where(Coding.document_id.in_(in_batch))
+            memo_query = memo_query.where(Memo.document_id.in_(in_batch) | (Memo.document_id.is_(None)
+                                                                            if None in bundle.only else False))
         for cid, document_id, code_id, coder_id, start, end, created, deleted, memo in session.exec(query):
             key = current.get(keys[code_id], keys[code_id])
             ident = (hashes[document_id], key, by_id[coder_id], start, end, stamp(created))
             held.setdefault(ident, []).append(HeldCoding(cid, deleted, memo, ident))
         held_memos = {(by_id[m.coder_id], hashes.get(m.document_id),
                        current.get(keys.get(m.code_id), keys.get(m.code_id)), stamp(m.created_at)): m
-                      for m in session.exec(select(Memo).where(Memo.coder_id.in_(list(by_id))))}
+                      for m in session.exec(memo_query)}
     else:
         held_memos = {}
 
@@ -413,7 +488,7 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
             report.clashes.append(
                 f"coder {name!r} exists in both projects with different work ({ours} coding(s) or memo(s) only "
                 f"here, {theirs} only in {bundle.source}); rename the incoming coder with --as {name}=NEWNAME")
-    if report.clashes:
+    if report.clashes or not write:
         return
 
     coder_ids = {}
@@ -459,10 +534,12 @@ def _apply(session, bundle: Bundle, report: MergeReport) -> None:
             report.codings_updated += 1
         else:
             report.codings_unchanged += 1
-    if new_rows:
-        # The table's Core insert, not the ORM's bulk path: a full corpus is tens of thousands of rows.
-        session.execute(insert(Coding.__table__), new_rows)
-    report.codings_added = len(new_rows)
+    # The table's Core insert, not the ORM's bulk path: a full corpus is tens of thousands of rows. A live coding a
+    # coder's app wrote at this very moment (on PostgreSQL coders keep working during a merge) is already there.
+    from cotag.store.codings import insert_ignoring_duplicates
+
+    added = insert_ignoring_duplicates(session, Coding.__table__, new_rows, returning=Coding.__table__.c.id)
+    report.codings_added = len(added)
 
     for row in bundle.memos:
         ident = _memo_identity(row)

@@ -42,7 +42,8 @@ class Project:
         if self._engine is None:
             from cotag.store.database import make_engine
 
-            self._engine = make_engine(self.database_url)
+            self._engine = make_engine(self.database_url,
+                                       lock_timeout_seconds=self.config.get("database", {}).get("lock_timeout"))
         return self._engine
 
     @contextmanager

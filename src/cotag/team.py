@@ -13,12 +13,20 @@ from typing import Any
 from cotag.errors import CotagError
 
 # What every coder role may touch. Everything is readable except what the
-# policies hide (other coders' codings, progress, memos and events).
-CODER_WRITES = {"coding": "INSERT, UPDATE", "progress": "INSERT, UPDATE", "memo": "INSERT, UPDATE",
+# policies hide (other coders' codings, progress, memos and events). Updates are
+# granted per column: the columns the app changes, never a row's coder, document or
+# span (migration 0003's triggers refuse those to everyone as well).
+CODER_WRITES = {"coding": "INSERT, UPDATE (memo, deleted_at)",
+                "progress": "INSERT, UPDATE (status, cursor, updated_at)",
+                "memo": "INSERT, UPDATE (title, text, updated_at)",
                 "event": "INSERT"}
-# A lead also changes the codebook and rules on disagreements.
-LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE"}
-
+# A lead also changes the codebook (moving codings to another code) and rules on disagreements
+# (a new ruling supersedes the old one, which is otherwise never rewritten).
+LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE (superseded_at)",
+               "coding": "UPDATE (code_id)"}
+# Tables where a role's writes are re-granted from scratch each time (table-wide UPDATE from an older cotag,
+# or a lead's extra columns after a demotion, must not linger).
+REGRANTED = ("coding", "progress", "memo", "event", "code", "decision")
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -49,12 +57,13 @@ def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
     role, where = quote_ident(name), quote_ident(schema)
     sql = [f"GRANT USAGE ON SCHEMA {where} TO {role}",
            f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {role}",
-           f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {role}"]
-    writes = {**CODER_WRITES, **(LEAD_WRITES if lead else {})}
-    sql += [f"GRANT {what} ON {where}.{table} TO {role}" for table, what in writes.items()]
-    if not lead:
-        # A coder demoted from lead loses the lead's writes.
-        sql += [f"REVOKE INSERT, UPDATE ON {where}.{table} FROM {role}" for table in LEAD_WRITES]
+           # Nothing on the sequences: ids come from the owner's functions (migration 0003), and with SELECT or
+           # even USAGE a sequence's last value, how many codings everyone made, is readable. (What stays
+           # visible regardless is listed in docs/team.md.)
+           f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {where} FROM {role}"]
+    sql += [f"REVOKE INSERT, UPDATE, DELETE ON {where}.{table} FROM {role}" for table in REGRANTED]
+    writes = [*CODER_WRITES.items(), *(LEAD_WRITES.items() if lead else [])]
+    sql += [f"GRANT {what} ON {where}.{table} TO {role}" for table, what in writes]
     return sql
 
 
@@ -134,17 +143,26 @@ def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
 
 # SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
 INSUFFICIENT_PRIVILEGE = "42501"
+# SQLSTATE 23514, check_violation: a span outside its text, a retired code (migration 0003).
+CHECK_VIOLATION = "23514"
+# What migration 0003's SQLite triggers say when they refuse a write.
+GUARD_MESSAGES = ("coding span refused", "a coding keeps", "a progress row keeps", "a memo keeps",
+                  "a decision is never rewritten")
 
 
 def database_refusal(exc: BaseException) -> str | None:
-    """A user's message when PostgreSQL refused this role the change (not a crash); None for any other error."""
+    """A user's message when the database refused the change (not a crash); None for any other error."""
     orig = getattr(exc, "orig", None)
-    if getattr(orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
-        return None
-    reason = str(orig).splitlines()[0] if str(orig) else "permission denied"
-    return (f"the database refused this: {reason}. On a shared database a coder's role writes only their own "
-            "codings, memos and progress, and only a lead's role changes the codebook and rules on "
-            "disagreements; imports, codebook loads and merges run as the database owner (see docs/team.md)")
+    state = getattr(orig, "sqlstate", None)
+    reason = str(orig).splitlines()[0] if orig is not None and str(orig) else "permission denied"
+    if state == INSUFFICIENT_PRIVILEGE:
+        return (f"the database refused this: {reason}. On a shared database a coder's role writes only their own "
+                "codings, memos and progress, and only a lead's role changes the codebook and rules on "
+                "disagreements; imports, codebook loads and merges run as the database owner (see docs/team.md)")
+    if state == CHECK_VIOLATION or (orig is not None and any(m in reason for m in GUARD_MESSAGES)):
+        return (f"the database refused this: {reason}; nothing of this change was saved (what the database "
+                "enforces is listed in docs/team.md)")
+    return None
 
 
 def team_status(project) -> list[dict[str, Any]]:

@@ -408,3 +408,26 @@ def test_coding_recoded_by_the_lead_still_takes_the_coders_removal(projects):
     report = merge(lead, anna.root)
     assert (report.clashes, report.codings_added, report.codings_updated) == ([], 0, 1)
     assert snapshot(lead) == snapshot(anna)
+
+
+def test_a_merge_written_in_batches_ends_as_one_would(projects, monkeypatch):
+    """On SQLite a long merge commits a few documents at a time (coders wait for one batch, not the merge): the
+    result, the counts and the single merge event are those of one transaction, and a rerun adds nothing."""
+    import cotag.merge as merging
+
+    lead, anna, ben = projects
+    monkeypatch.setattr(merging, "BATCH_CODINGS", 1)
+    assert len(merging._batches(merging.load_source(anna.root))) == 2  # E001 (2 codings, memo, progress), E002
+    code(anna, "anna", "E002", "push", 45, 58)
+    with anna.session() as session:
+        log_event(session, kind="memo", actor="anna", payload={})
+    first = merge(lead, anna.root)
+    assert (first.codings_added, first.memos_added, first.progress_updated) == (4, 1, 1)
+    assert first.events_added == 5
+    second = merge(lead, ben.root)
+    assert snapshot(lead) == sorted(snapshot(anna) + snapshot(ben))
+    again = merge(lead, anna.root)
+    assert (again.codings_added, again.codings_unchanged, again.memos_added, again.events_added) == (0, 4, 0, 0)
+    with lead.session() as session:
+        merges = [e.payload for e in list_events(session) if e.kind == "merge"]
+    assert [m["codings_added"] for m in merges] == [4, second.codings_added]

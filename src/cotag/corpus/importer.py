@@ -177,7 +177,8 @@ def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | 
                  actor: str = "", progress: ProgressCallback | None = None) -> ImportReport:
     """Import every transcript under paths. A bad file is reported and skipped; the rest still imports.
 
-    Everything happens in the caller's session, so one import is one transaction.
+    Everything happens in the caller's session: one transaction on PostgreSQL; on SQLite committed after each
+    chunk of files, so coders saving codings meanwhile never wait long (a rerun skips what is stored).
     """
     with collector_paused():
         return _import_paths(session, paths=paths, group=group, actor=actor, progress=progress)
@@ -185,6 +186,8 @@ def import_paths(session: Session, *, paths: Iterable[Path | str], group: str | 
 
 def _import_paths(session: Session, *, paths: Iterable[Path | str], group: str | None,
                   actor: str, progress: ProgressCallback | None) -> ImportReport:
+    from cotag.store.database import commit_batch
+
     report = ImportReport()
     files, problems = collect_files(paths)
     report.errors.extend(problems)
@@ -199,6 +202,7 @@ def _import_paths(session: Session, *, paths: Iterable[Path | str], group: str |
                 progress(2 * _first + n, total * 2, what)
 
         run.import_files(chunk, step)
+        commit_batch(session)
     if progress:
         progress(total * 2, total * 2, "done")
     return report

@@ -38,9 +38,13 @@ def get_or_create_coder(session: Session, *, name: str, role: str = ROLE_CODER) 
         raise CotagError(f"{CONSENSUS_CODER!r} is reserved for the consensus coding; choose another coder name")
     coder = get_coder(session, name=name)
     if coder is None:
-        coder = Coder(name=name, role=role)
-        session.add(coder)
-        session.flush()
+        # Not add-then-flush: another process (a second import, a coder's first session) may create the same
+        # coder at this moment; the unique name makes one insert win and the other find it.
+        from cotag.store.codings import insert_ignoring_duplicates
+        from cotag.store.models import utcnow
+
+        insert_ignoring_duplicates(session, Coder.__table__, [{"name": name, "role": role, "created_at": utcnow()}])
+        coder = get_coder(session, name=name)
     return coder
 
 

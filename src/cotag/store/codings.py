@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import and_, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from cotag.errors import CotagError
 from cotag.store.models import Code, Coder, Coding, Document, utcnow
 
 
@@ -29,21 +31,54 @@ class CodingRow:
     created_at: datetime
 
 
+def insert_ignoring_duplicates(session: Session, table, rows: list[dict], *, returning=None):
+    """INSERT ... ON CONFLICT DO NOTHING on either back end: a row a unique index already holds is skipped.
+
+    Concurrent writers (two merges, two imports, two copies of the app) rely on this rather than on looking
+    first: between the look and the insert another process may have written the same row.
+    With `returning`, the inserted rows' values of that column (skipped rows give nothing).
+    """
+    if not rows:
+        return []
+    session.flush()  # pending ORM changes first (a coding soft-deleted just before must not count as live)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(table).on_conflict_do_nothing()
+    if returning is None:
+        session.execute(stmt, rows)
+        return []
+    return list(session.execute(stmt.returning(returning), rows).scalars())
+
+
+class DuplicateCoding(CotagError):
+    """The same coder already has this code live on this span (perhaps written a moment ago by another process)."""
+
+
 def add_coding(session: Session, *, document_id: int, code_id: int, coder_id: int, start: int, end: int,
                memo: str = "") -> Coding:
-    coding = Coding(document_id=document_id, code_id=code_id, coder_id=coder_id, start=start, end=end, memo=memo)
-    session.add(coding)
-    session.flush()
-    return coding
+    """One new live coding; DuplicateCoding when the coder already has it (the database's unique index decides)."""
+    row = {"document_id": document_id, "code_id": code_id, "coder_id": coder_id, "start": start, "end": end,
+           "memo": memo, "created_at": utcnow(), "deleted_at": None}
+    ids = insert_ignoring_duplicates(session, Coding.__table__, [row], returning=Coding.__table__.c.id)
+    if not ids:
+        raise DuplicateCoding(f"this coding is already there (document {document_id}, code {code_id}, "
+                              f"span {start}–{end})")
+    return session.get(Coding, ids[0])
 
 
 def add_codings(session: Session, *, rows: list[dict]) -> int:
-    """Bulk insert (imports, simulations, merges): rows with document_id, code_id, coder_id, start, end[, memo]."""
+    """Bulk insert (imports, simulations, merges): rows with document_id, code_id, coder_id, start, end[, memo].
+
+    A live coding already stored (the same coder, code and span) is skipped, not an error: returns how many
+    were added, so a second run of the same import, or two at once, add each coding exactly once.
+    """
     if not rows:
         return 0
     now = utcnow()
-    session.execute(insert(Coding), [{"memo": "", "created_at": now, "deleted_at": None, **row} for row in rows])
-    return len(rows)
+    full = [{"memo": "", "created_at": now, "deleted_at": None, **row} for row in rows]
+    return len(insert_ignoring_duplicates(session, Coding.__table__, full, returning=Coding.__table__.c.id))
 
 
 def get_coding(session: Session, *, coding_id: int) -> Coding | None:
@@ -104,12 +139,37 @@ def count_live(session: Session, *, coder_id: int | None = None) -> int:
 
 
 def reassign_code(session: Session, *, from_code_id: int, to_code_id: int, coding_ids: Iterable[int] | None = None) -> int:
-    """Move codings to another code in one statement (merge, split, recode)."""
-    stmt = update(Coding).where(Coding.code_id == from_code_id, Coding.deleted_at.is_(None))
-    if coding_ids is not None:
-        stmt = stmt.where(Coding.id.in_(list(coding_ids)))
+    """Move codings to another code in one statement (merge, split, recode); how many moved."""
+    return move_codings(session, from_code_id=from_code_id, to_code_id=to_code_id, coding_ids=coding_ids)[0]
+
+
+def move_codings(session: Session, *, from_code_id: int, to_code_id: int,
+                 coding_ids: Iterable[int] | None = None) -> tuple[int, int]:
+    """Move live codings to another code; (moved, twins removed).
+
+    Where the coder already has the target code live on the same span, the two would be one coding twice,
+    which the database refuses (uq_coding_live): the newer of the pair is soft-deleted first, set-based.
+    """
+    ids = None if coding_ids is None else list(coding_ids)
+    moving = aliased(Coding)
+    target = aliased(Coding)
+    pairs = (select(moving.id, target.id)
+             .join(target, and_(target.document_id == moving.document_id, target.coder_id == moving.coder_id,
+                                target.start == moving.start, target.end == moving.end))
+             .where(moving.code_id == from_code_id, moving.deleted_at.is_(None),
+                    target.code_id == to_code_id, target.deleted_at.is_(None)))
+    if ids is not None:
+        pairs = pairs.where(moving.id.in_(ids))
+    newer = [max(pair) for pair in session.exec(pairs).all()]
+    now = utcnow()
+    if newer:
+        session.execute(update(Coding).where(Coding.id.in_(newer)).values(deleted_at=now))
+    stmt = update(Coding).where(Coding.code_id == from_code_id,
+                                (Coding.deleted_at.is_(None)) | (Coding.id.in_(newer or [-1])))
+    if ids is not None:
+        stmt = stmt.where(Coding.id.in_(ids))
     result = session.execute(stmt.values(code_id=to_code_id))
-    return result.rowcount or 0
+    return result.rowcount or 0, len(newer)
 
 
 @dataclass(frozen=True)

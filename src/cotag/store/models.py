@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -90,6 +90,13 @@ class Coding(SQLModel, table=True):
     __table_args__ = (
         Index("ix_coding_document_coder", "document_id", "coder_id"),
         Index("ix_coding_code", "code_id"),
+        # One live coding per coder, code and span: enforced by the database (migration 0003), so two writers
+        # at once cannot both insert it. Removed (soft-deleted) codings may repeat: they are the history.
+        Index("uq_coding_live", "document_id", "coder_id", "code_id", "start", "end", unique=True,
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+        # On PostgreSQL a CHECK; on SQLite, which cannot add one to an existing table, triggers (migration 0003)
+        # check the same and that the span ends within its document's text.
+        CheckConstraint('start >= 0 AND "end" > start', name="ck_coding_span"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
