@@ -21,7 +21,6 @@ import datetime as _dt
 import difflib
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import StringIO
@@ -38,6 +37,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from ruamel.yaml.tokens import CommentToken
 
 from cotag.errors import CotagError
+from cotag.files import write_atomically
 from cotag.keys import RESERVED_KEYS
 
 __all__ = [
@@ -1719,30 +1719,6 @@ def _fresh_text(codebook: Codebook, version: int) -> str:
     return "\n".join(result) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    mode = None
-    if path.exists():
-        mode = path.stat().st_mode & 0o7777
-    fd, temp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=directory
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp_name, mode)
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        raise
-
-
 def save_codebook(
     codebook: Codebook,
     path: str | os.PathLike[str],
@@ -1788,6 +1764,6 @@ def save_codebook(
     saved, problems = parse_codebook_text(new_text, f"{filename} (not saved)")
     if problems or saved is None:
         raise CodebookError(problems)
-    _write_atomically(path, new_text)
+    write_atomically(path, new_text)  # keeps the file's mode: a team's shared codebook stays readable
     saved.path = path
     return saved

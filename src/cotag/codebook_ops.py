@@ -7,9 +7,7 @@ the number of codings, and is logged as an Event a methods section can cite.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -314,6 +312,7 @@ def save(session, *, path: Path | str, lead: str, title: str | None = None) -> d
     renamed code would be written twice, under its old and its new key.
     """
     from cotag.codebook import load_codebook, save_codebook
+    from cotag.files import replace_atomically
 
     lead_row = require_lead(session, name=lead)
     path = Path(path)
@@ -327,15 +326,15 @@ def save(session, *, path: Path | str, lead: str, title: str | None = None) -> d
     if renamed:
         # Rename in a sibling file, save through it, then swap it in: the original is untouched if saving fails.
         text = _rewrite_keys(path.read_text(encoding="utf-8"), renamed)
-        fd, tmp = tempfile.mkstemp(prefix=".cotag-", suffix=".yaml", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            saved = save_codebook(book, tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        saved_as: list = []
+
+        def write(temp: Path) -> None:
+            temp.write_text(text, encoding="utf-8")
+            saved_as.append(save_codebook(book, temp))
+
+        replace_atomically(path, write)  # keeps the file's mode, as save_codebook does
+        saved = saved_as[0]
+        saved.path = path
     else:
         saved = save_codebook(book, path)
     payload = {"path": str(path), "version": saved.version, "codes": len(saved.codes), "renamed_keys": renamed}

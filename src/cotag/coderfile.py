@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cotag.errors import CotagError
+from cotag.files import write_atomically
 
 FORMAT = "cotag-coder-file"
 VERSION = 1
@@ -114,14 +115,11 @@ def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]
         _check_can_see(session, coder)
         bundle = read_bundle(session, source=str(project.root), project=project.name, coders=[coder])
     data = json.dumps(bundle.as_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    tmp = path.with_name(path.name + ".part")
+    # No name, mtime=0: the same work gives the same bytes, so a re-sent file is recognisably the same.
+    packed = gzip.compress(data, mtime=0)
     try:
-        # No name, mtime=0: the same work gives the same bytes, so a re-sent file is recognisably the same.
-        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
-            fh.write(data)
-        tmp.replace(path)  # a half-written file never sits under the real name
+        write_atomically(path, packed)  # a half-written file never sits under the real name
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CotagError(f"{path}: cannot write: {exc.strerror}") from None
     return {"path": str(path), "coder": coder, "codings": len(bundle.codings), "memos": len(bundle.memos),
             "progress": len(bundle.progress), "events": len(bundle.events), "bytes": path.stat().st_size}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Union
@@ -123,17 +122,13 @@ def check_writable(path: Path) -> None:
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write beside the target and rename, so a failure never leaves half a file where a good one was."""
+    from cotag.files import replace_atomically
+
     check_writable(path)
-    # Not mkstemp: its 0600 mode would outlive the rename; a fresh name gets the user's usual permissions.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        replace_atomically(path, write)
     except OSError as exc:
         raise CotagError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def render(exportable: Exportable, fmt: str) -> str | bytes:

@@ -24,8 +24,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import tempfile
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cotag.files import replace_atomically
 from cotag.refi import (
     NS_PROJECT,
     PI_TARGET,
@@ -88,39 +87,20 @@ def quote_name(quoted: str) -> str:
     return quoted[: QUOTE_LIMIT - 1] + "…"
 
 
-def _temporary_beside(path: Path) -> tuple[int, str]:
-    """A temporary file in the export's folder; a folder that is missing or not writable is a clean error."""
+def _replace(path: Path, write) -> None:
+    """cotag's one atomic write (the file's mode kept), with a missing or unwritable folder a clean error."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise RefiError(f"{directory}: no such folder")
     try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        replace_atomically(path, write)
     except OSError as exc:
-        raise RefiError(f"{path}: cannot write: {exc.strerror}") from None
-
-
-def _finish(temp: str, path: Path) -> None:
-    """Give the file the mode an ordinary new file gets (mkstemp makes it owner-only) and put it in place."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(temp, 0o666 & ~mask)
-    os.replace(temp, path)
+        raise RefiError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` only once the whole file is written (a failed export leaves no half file)."""
-    path = Path(path)
-    fd, temp = _temporary_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        _finish(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise RefiError(f"{path}: cannot write: {exc.strerror}") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    _replace(Path(path), lambda temp: temp.write_bytes(data))
 
 
 def _variable_type(values: list[Any]) -> tuple[str, bool]:
@@ -408,20 +388,14 @@ def _moved(offset: int, positions, had_bom: bool) -> int:
 
 
 def _write_zip(path: Path, qde: bytes, files: dict[str, bytes]) -> None:
-    fd, temp = _temporary_beside(path)
-    os.close(fd)
-    try:
-        stamp = datetime.now().timetuple()[:6]
+    stamp = datetime.now().timetuple()[:6]
+
+    def write(temp: Path) -> None:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in [("project.qde", qde), *sorted(files.items())]:
                 info = zipfile.ZipInfo(name, date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, data)
-        _finish(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise RefiError(f"{path}: cannot write: {exc.strerror}") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+
+    _replace(path, write)
