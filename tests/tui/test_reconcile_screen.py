@@ -9,13 +9,11 @@ from cotag.store import codings as coding_store
 from cotag.store.coders import get_or_create_coder
 from cotag.store.documents import list_units
 from cotag.store.models import Coding, Decision, Event
-from cotag.tui.screens.reconcile import (
-    LogScreen,
-    ReconcileInput,
-    ReconcileScreen,
-    make_reconcile_app,
-    parse_edit,
-)
+from cotag.errors import CotagError
+from cotag.tui.app import Reconcile, make_app
+from cotag.tui.modals.prompt import TextPrompt
+from cotag.tui.screens.reconcile import ReconcileScreen, parse_edit
+from cotag.tui.screens.tables import LogScreen
 from tests.factories import make_codes, make_document
 
 SIZE = (120, 36)
@@ -43,6 +41,11 @@ def disputed(sqlite_project):
 async def settle(pilot) -> None:
     await pilot.app.settle()
     await pilot.pause()
+
+
+def make_reconcile_app(project, *, lead: str, coders: list[str]):
+    """What `cotag reconcile --lead NAME --coders A,B` opens: the app, on the reconcile screen."""
+    return make_app(project, coder=lead, lead=True, reconcile=Reconcile(coders=coders))
 
 
 def decisions(project):
@@ -84,7 +87,7 @@ async def test_rule_resume_and_revisit(disputed):
         assert "ruled 0/3" in static_text(app, "#rc-progress")
         await pilot.press("n")
         await settle(pilot)
-        assert isinstance(app.screen, ReconcileInput)
+        assert isinstance(app.screen, TextPrompt)
         await pilot.press(*"clear", "enter")
         await settle(pilot)
         await pilot.press("a")
@@ -121,7 +124,7 @@ async def test_edit_ruling_and_stale_disagreement(disputed):
         rc = screen(app)
         await pilot.press("e")
         await settle(pilot)
-        field = app.screen.query_one("#rc-input")
+        field = app.screen.query_one("#prompt-input")
         start, end = units[0]
         field.value = f"{start}:{end - 1} jobs"
         await pilot.press("enter")
@@ -142,12 +145,8 @@ async def test_edit_ruling_and_stale_disagreement(disputed):
 
 async def test_a_coder_cannot_open_the_reconcile_screen(disputed):
     project, _ = disputed
-    app = make_reconcile_app(project, lead="bob", coders=["alice", "bob"])
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        assert "not a lead" in screen(app).message
-        await pilot.press("a")
-        await settle(pilot)
+    with pytest.raises(CotagError, match="not a lead"):
+        make_reconcile_app(project, lead="bob", coders=["alice", "bob"])
     assert decisions(project) == [] and consensus(project) == []
 
 
