@@ -73,6 +73,7 @@ class CotagApp(App[None]):
         self._index: CorpusIndex | None = None
         self._transcript_screen = None  # the TranscriptScreen kept for reuse (see open_document)
         self._index_lock = threading.Lock()
+        self._stopped = False
         self.sub_title = f"{session.actor}{' (lead)' if session.lead else ''}"
 
     def on_mount(self) -> None:
@@ -104,9 +105,12 @@ class CotagApp(App[None]):
 
     def on_unmount(self) -> None:
         self.writer.stop()
-        if getattr(self, "_gc_threshold", None) is not None:  # mounted: put the collector back as it was
-            gc.set_threshold(*self._gc_threshold)
-            gc.unfreeze()
+        # Under the index's lock: an index built in a worker as the app stops must not freeze again after this.
+        with self._index_lock:
+            self._stopped = True
+            if getattr(self, "_gc_threshold", None) is not None:  # mounted: put the collector back as it was
+                gc.set_threshold(*self._gc_threshold)
+                gc.unfreeze()
 
     # ------------------------------------------------------------ shared services for the screens
 
@@ -145,7 +149,8 @@ class CotagApp(App[None]):
         with self._index_lock:
             if self._index is None:
                 self._index = CorpusIndex.build(self.project)
-                gc.freeze()  # the index lives as long as the app: out of every collection from now on
+                if not self._stopped:
+                    gc.freeze()  # the index lives as long as the app: out of every collection from now on
             return self._index
 
     def other_coders(self, document_id: int) -> list[CoderInfo]:

@@ -68,7 +68,7 @@ def row_cells(row: CodeRow, disagreements: int) -> list[Text]:
 
 class AgreementScreen(Screen[None]):
     BINDINGS = bindings_for(AGREEMENT)
-    KEY_CONTEXTS = (AGREEMENT,)  # what help (?) lists first
+    KEY_CONTEXTS = (AGREEMENT,)  # what help (?) lists first and the palette offers
 
     class Computed(Message):
         def __init__(self, result: ProjectAgreement | None, counts: dict[str, int], error: str | None,

@@ -53,7 +53,7 @@ class AnalysisScreen(Screen[None]):
     """Three tabs over one load of the project; every figure comes from cotag.export, none is computed here."""
 
     BINDINGS = bindings_for(ANALYSIS)
-    KEY_CONTEXTS = (ANALYSIS,)  # what help (?) lists first
+    KEY_CONTEXTS = (ANALYSIS,)  # what help (?) lists first and the palette offers
 
     class Ready(Message):
         """A full load is done (or failed: `error`); `generation` says which request it answers."""

@@ -54,7 +54,7 @@ class CodebookScreen(Screen[None]):
     """Codes on the left; the highlighted code's definition and its codings (tick some to split) on the right."""
 
     BINDINGS = bindings_for(CODEBOOK)
-    KEY_CONTEXTS = (CODEBOOK,)  # what help (?) lists first
+    KEY_CONTEXTS = (CODEBOOK,)  # what help (?) lists first and the palette offers
 
     class Loaded(Message):
         """The codebook as the database has it, with live codings per code; after an operation, what it did."""

@@ -43,7 +43,7 @@ class ReconcileScreen(Screen[None]):
     """Disagreements on the left; both readings, the passage and the code's rules on the right."""
 
     BINDINGS = bindings_for(RECONCILE)
-    KEY_CONTEXTS = (RECONCILE,)  # what help (?) lists first
+    KEY_CONTEXTS = (RECONCILE,)  # what help (?) lists first and the palette offers
 
     class Loaded(Message):
         def __init__(self, workspace: reconcile.Workspace | None, error: str | None, focus_id: str | None) -> None:

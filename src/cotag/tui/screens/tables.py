@@ -25,7 +25,7 @@ class TableScreen(Screen[None]):
     """
 
     BINDINGS = bindings_for(TABLE)
-    KEY_CONTEXTS = (TABLE,)  # what help (?) lists first
+    KEY_CONTEXTS = (TABLE,)  # what help (?) lists first and the palette offers
     TITLE_TEXT = ""
     TABLE_ID = ""
     COLUMNS: tuple[str, ...] = ()
