@@ -150,6 +150,8 @@ KEYMAP: list[KeySpec] = [
     # A control key, so no code shortcut is taken from the codebook. A coder analyses only their own coding.
     KeySpec("analysis", "ctrl+t", "analysis: themes by group, co-occurrence, quotes", APP),
     KeySpec("command_palette", "ctrl+p", "command palette", APP),
+    # The lead's screens and analysis. A footer label (the fifth field) only for the keys a footer of
+    # 80 columns has room for; `?` lists them all.
     # The reconcile screen: rule on each disagreement between two coders.
     KeySpec("keep_a", "a", "keep coder A's reading", RECONCILE, "keep A"),
     KeySpec("keep_b", "b", "keep coder B's reading", RECONCILE, "keep B"),
@@ -157,14 +159,14 @@ KEYMAP: list[KeySpec] = [
     KeySpec("keep_none", "0", "keep neither reading", RECONCILE, "neither"),
     KeySpec("edit_ruling", "e", "rule with an edited span or code", RECONCILE, "edit"),
     KeySpec("note", "n", "note for the next ruling", RECONCILE, "note"),
-    KeySpec("next_open", "]", "next open disagreement", RECONCILE, "next open"),
+    KeySpec("next_open", "]", "next open disagreement", RECONCILE),
     KeySpec("previous_open", "[", "previous open disagreement", RECONCILE),
-    KeySpec("reconcile_log", "L", "audit log", RECONCILE, "log"),
-    KeySpec("reconcile_codebook", "C", "codebook screen", RECONCILE, "codebook"),
-    KeySpec("agreed", "A", "review the agreed spans", RECONCILE, "agreed"),
+    KeySpec("reconcile_log", "L", "audit log", RECONCILE),
+    KeySpec("reconcile_codebook", "C", "codebook screen", RECONCILE),
+    KeySpec("agreed", "A", "review the agreed spans", RECONCILE),
     # The codebook screen: a lead changes the codes every coder uses.
     KeySpec("rename", "r", "rename the code", CODEBOOK, "rename"),
-    KeySpec("rekey", "K", "give the code a new key", CODEBOOK, "key"),
+    KeySpec("rekey", "K", "give the code a new key", CODEBOOK),
     KeySpec("move", "m", "move the code under another", CODEBOOK, "move"),
     KeySpec("move_top", "T", "move the code to the top level", CODEBOOK),
     KeySpec("merge", "M", "merge the code into another", CODEBOOK, "merge"),
@@ -172,23 +174,23 @@ KEYMAP: list[KeySpec] = [
     KeySpec("recode", "c", "recode the highlighted coding", CODEBOOK, "recode"),
     KeySpec("retire", "x", "retire the code", CODEBOOK, "retire"),
     KeySpec("save", "w", "write the codebook file", CODEBOOK, "save"),
-    KeySpec("codebook_log", "L", "the codebook's audit log", CODEBOOK, "log"),
-    KeySpec("close", "escape", "close", CODEBOOK, "back"),
+    KeySpec("codebook_log", "L", "the codebook's audit log", CODEBOOK),
+    KeySpec("close", "escape", "close", CODEBOOK),
     # The agreement screen.
     KeySpec("cycle_unit", "t", "sentence or speaker-turn units", AGREEMENT, "unit"),
     KeySpec("toggle_view", "v", "all units or coded-only units", AGREEMENT, "view"),
     KeySpec("choose_coders", "c", "choose the coders to compare", AGREEMENT, "coders"),
     KeySpec("close", "escape", "close", AGREEMENT, "back"),
     # The analysis screen.
-    KeySpec("themes_tab", "1", "themes by group", ANALYSIS, "themes"),
-    KeySpec("cooccurrence_tab", "2", "code co-occurrence", ANALYSIS, "co-occur"),
-    KeySpec("quotes_tab", "3", "quotes per code", ANALYSIS, "quotes"),
+    KeySpec("themes_tab", "1", "themes by group", ANALYSIS),
+    KeySpec("cooccurrence_tab", "2", "code co-occurrence", ANALYSIS),
+    KeySpec("quotes_tab", "3", "quotes per code", ANALYSIS),
     KeySpec("next_attribute", "a", "compare by the next attribute", ANALYSIS, "by"),
     KeySpec("toggle_within", "w", "co-occurrence within units or documents", ANALYSIS, "unit/doc"),
     KeySpec("next_coding", "o", "another coding (a coder's, the consensus)", ANALYSIS, "coding"),
     KeySpec("next_widen", "s", "quotes as coded, widened to the sentence or turn", ANALYSIS, "span"),
     KeySpec("export", "e", "export what is on show", ANALYSIS, "export"),
-    KeySpec("reload", "r", "read the project again", ANALYSIS, "reload"),
+    KeySpec("reload", "r", "read the project again", ANALYSIS),
     KeySpec("close", "escape", "close", ANALYSIS, "back"),
     # The audit log and the agreed spans.
     KeySpec("close", "escape", "close", TABLE, "back"),

@@ -23,7 +23,8 @@ from cotag.tui.modals.confirm import Confirm
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.screens.codebook_edit import CodebookScreen, parse_split_target
 from cotag.tui.screens.reconcile import ReconcileScreen
-from cotag.tui.screens.tables import AgreedScreen, LogScreen
+from cotag.tui.screens.agreed import AgreedScreen
+from cotag.tui.screens.log import LogScreen
 from tests.factories import make_codes, make_document
 
 SIZE = (130, 40)

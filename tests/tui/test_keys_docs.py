@@ -25,7 +25,9 @@ def _screens_and_dialogs():
     from cotag.tui.screens.help import HelpScreen
     from cotag.tui.screens.library import LibraryScreen
     from cotag.tui.screens.reconcile import ReconcileScreen
-    from cotag.tui.screens.tables import AgreedScreen, LogScreen, TableScreen
+    from cotag.tui.screens.agreed import AgreedScreen
+    from cotag.tui.screens.log import LogScreen
+    from cotag.tui.screens.table import TableScreen
     from cotag.tui.screens.transcript import TranscriptScreen
 
     return (CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,

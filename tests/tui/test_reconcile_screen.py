@@ -13,7 +13,7 @@ from cotag.errors import CotagError
 from cotag.tui.app import Reconcile, make_app
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.screens.reconcile import ReconcileScreen, parse_edit
-from cotag.tui.screens.tables import LogScreen
+from cotag.tui.screens.log import LogScreen
 from tests.factories import make_codes, make_document
 
 SIZE = (120, 36)

@@ -133,6 +133,16 @@ def fixed_clock(project) -> None:
             session.add(event)
 
 
+async def steady(pilot) -> None:
+    """A text cursor that does not blink: a slow run would otherwise catch it in the other phase."""
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
+    await settle(pilot)
+
+
 def steps(*presses: str, before=None):
     """A run_before: settle, optionally do something, press the keys one at a time (settling), settle."""
     async def run(pilot):
@@ -142,6 +152,7 @@ def steps(*presses: str, before=None):
         for key in presses:
             await pilot.press(key)
             await settle(pilot)
+        await steady(pilot)
 
     return run
 
@@ -232,6 +243,12 @@ def test_snapshot_agreed_spans(team, snap_compare, size):
 
 @SIZES
 def test_snapshot_audit_log(team, snap_compare, size):
+    alice = CodingSession(team.project, coder="alice")
+    unit = team.units[5]
+    alice.apply(document_id=team.e001, code="network", start=unit.start, end=unit.end, memo="family ties")
+    coding = next(m for m in alice.marks(document_id=team.e001) if m.memo == "family ties")
+    alice.set_memo(coding_id=coding.id, memo="family ties, and the weekly call")
+    alice.mark_done(document_id=team.e001, done=False)
     assert snap_compare(lead_app(team), terminal_size=size,
                         run_before=steps("ctrl+l", before=lambda pilot: fixed_clock(team.project)))
 
@@ -268,6 +285,6 @@ def test_snapshot_analysis_export(team, snap_compare, size):
         await steps("ctrl+t", "e")(pilot)
         # The suggested path is under the test's temporary project: a fixed one instead.
         pilot.app.screen.query_one("#an-export-path").value = "exports/codes-by-group.xlsx"
-        await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(lead_app(team), terminal_size=size, run_before=run)

@@ -154,10 +154,9 @@ class CotagApp(App[None]):
             return self._index
 
     def other_coders(self, document_id: int) -> list[CoderInfo]:
+        """Every coder but this one, with their codings in the document (a query: call it from a worker)."""
         owner = self.coding_session.owner_id
-        found = coding.coders(self.project, document_id=document_id)
-        self.coder_names.update({c.id: c.name for c in found})
-        return [c for c in found if c.id != owner]
+        return [c for c in coding.coders(self.project, document_id=document_id) if c.id != owner]
 
     def on_write_failed(self, message: WriteFailed) -> None:
         self.notify(message.error, severity="error", timeout=6)
@@ -286,7 +285,7 @@ class CotagApp(App[None]):
             self.push_screen(CodebookScreen())
 
     def action_audit_log(self) -> None:
-        from cotag.tui.screens.tables import LogScreen
+        from cotag.tui.screens.log import LogScreen
 
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())

@@ -28,6 +28,7 @@ from cotag.reliability.report import THRESHOLD, CodeRow
 from cotag.reliability.units import Selection
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.agreement_coders import AgreementCoders
+from cotag.tui.text import clip_words
 
 # The unit kinds offered here; character units are left to the CLI (one row per character
 # run is a long list, and unitising every character of the corpus takes a while).
@@ -49,7 +50,8 @@ def pct(value: float | None) -> str:
 
 def note(row: CodeRow) -> str:
     if row.alpha.value is None:
-        return row.alpha.undefined_reason or "undefined"
+        # "no variation: only one value occurs in the pairable data": the part before the colon fits a cell.
+        return (row.alpha.undefined_reason or "undefined").split(":")[0]
     return f"below {THRESHOLD_TEXT}" if row.below else ""
 
 
@@ -107,7 +109,8 @@ class AgreementScreen(Screen[None]):
         yield DataTable(id="ag-codes", cursor_type="row", zebra_stripes=True)
         yield Static("", id="ag-units-title", classes="screen-header")
         yield DataTable(id="ag-units", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#ag-units", DataTable).add_columns("document", "unit", "applied by", "not applied by", "text")
@@ -165,28 +168,9 @@ class AgreementScreen(Screen[None]):
             header.update(Text(f"agreement: {self.error or 'nothing to show'}", style="bold red"))
             self._show_units(None, [])
             return
+        self._show_header()
         report = self.result.report
         v = report.views[self.view]
-        coders = ", ".join(f"{c} ({len(report.coded[c])} docs)" for c in report.coders)
-        pooled = fmt(v.pooled.value) if v.pooled.value is not None else f"undefined ({v.pooled.undefined_reason})"
-        below = report.below_threshold(self.view)
-        # Four short lines, each cut at the screen's edge rather than wrapped, so the table keeps
-        # the room on an 80x24 terminal; the codes below threshold are highlighted in the table.
-        lines = Text(no_wrap=True, overflow="ellipsis")
-        lines.append(f"{report.kind} units · {len(report.documents)} documents coded by two or more · "
-                     f"coders: {coders}\n")
-        if below:
-            lines.append(f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}", style=BELOW_STYLE)
-        else:
-            lines.append(f"no code with a defined alpha below {THRESHOLD_TEXT}")
-        lines.append(f" · pooled alpha {pooled} (mean per-code {fmt(v.mean_alpha)}) over {v.pooled.n_units} "
-                     f"(unit, code) decisions")
-        if below:
-            lines.append(f" · below: {', '.join(below)}", style=BELOW_STYLE)
-        lines.append("\n")
-        lines.append(f"{VIEW_TITLES[self.view]}: {v.denominator}\n", style="dim")
-        lines.append(f"rule: {report.rule}", style="dim")
-        header.update(lines)
         kappa = "κ Cohen" if report.kappa_name == "cohen_kappa" else "κ Fleiss"
         for label, key in (("code", "code"), ("alpha", "alpha"), (kappa, "kappa"), ("agree", "agree"),
                            ("prev", "prev"), ("n", "n"), ("disagree", "disagree"), ("note", "note")):
@@ -195,6 +179,39 @@ class AgreementScreen(Screen[None]):
             table.add_row(*row_cells(row, self.counts.get(row.code, 0)), key=row.code)
         if keep is not None and keep in [r.code for r in v.rows]:
             table.move_cursor(row=[r.code for r in v.rows].index(keep))
+
+    def _show_header(self) -> None:
+        """Four lines, the key facts first, each cut between words at the screen's edge rather than wrapped,
+        so the tables keep the room on an 80x24 terminal; the codes below threshold are red in the table too."""
+        if self.result is None:
+            return
+        report = self.result.report
+        v = report.views[self.view]
+        width = max(self.app.size.width - 2, 40)
+        coders = " vs ".join(f"{c} ({len(report.coded[c])} docs)" for c in report.coders)
+        pooled = fmt(v.pooled.value) if v.pooled.value is not None else f"undefined ({v.pooled.undefined_reason})"
+        below = report.below_threshold(self.view)
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        lines.append(clip_words(f"{coders} · {report.kind} units · {len(report.documents)} documents coded by "
+                                f"two or more", width) + "\n")
+        if below:
+            count = f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}"
+            lines.append(count, style=BELOW_STYLE)
+            lines.append(" · pooled alpha ")
+        else:
+            count = f"no code with a defined alpha below {THRESHOLD_TEXT}"
+            lines.append(f"{count} · pooled alpha ")
+        summary = f"{pooled} (mean per-code {fmt(v.mean_alpha)}) over {v.pooled.n_units} (unit, code) decisions"
+        room = width - len(count) - len(" · pooled alpha ")
+        if below:
+            summary += f" · below: {', '.join(below)}"
+        lines.append(clip_words(summary, room) + "\n")
+        lines.append(clip_words(f"{VIEW_TITLES[self.view]}: {v.denominator}", width) + "\n", style="dim")
+        lines.append(clip_words(f"rule: {report.rule}", width), style="dim")
+        self.query_one("#ag-header", Static).update(lines)
+
+    def on_resize(self) -> None:
+        self._show_header()
 
     def _drill_current(self) -> None:
         table = self.query_one("#ag-codes", DataTable)

@@ -112,7 +112,8 @@ class AnalysisScreen(Screen[None]):
                         yield Static("", id="an-quote-head")
                         yield OptionList(id="an-quote-list")
         yield Static("", id="an-message", classes="screen-status")
-        yield Footer()
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._start_load()

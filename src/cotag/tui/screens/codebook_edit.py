@@ -29,6 +29,7 @@ from cotag.tui.codebook import Codebook, CodeEntry
 from cotag.tui.modals.code_picker import CodePicker
 from cotag.tui.modals.confirm import Confirm
 from cotag.tui.modals.prompt import TextPrompt
+from cotag.tui.text import clip_words
 from cotag.tui.widgets.codebook_panel import code_definition, code_label
 from cotag.tui.writer import WriteFailed
 
@@ -90,7 +91,8 @@ class CodebookScreen(Screen[None]):
                 yield Static("", id="cbe-detail")
                 yield SelectionList[int](id="cbe-codings")
         yield Static("", id="cbe-status", classes="screen-status")
-        yield Footer()
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#cbe-codings").border_title = "Codings (space ticks codings to split)"
@@ -110,7 +112,8 @@ class CodebookScreen(Screen[None]):
         self.shown = list(message.codebook.entries)
         options = self.query_one("#cbe-codes", OptionList)
         options.clear_options()
-        options.add_options([Option(self._label(e), id=e.key) for e in self.shown])
+        room = options.size.width - 4 if options.size.width else 40  # less the border and padding
+        options.add_options([Option(self._label(e, room), id=e.key) for e in self.shown])
         key = message.focus_key or (previous.key if previous is not None else None)
         index = next((i for i, e in enumerate(self.shown) if e.key == key), 0)
         active = sum(e.active for e in self.shown)
@@ -127,10 +130,15 @@ class CodebookScreen(Screen[None]):
             self.app.codebook_edited()
         self._status()
 
-    def _label(self, entry: CodeEntry) -> Text:
-        label = Text("  " * entry.depth, no_wrap=True, overflow="ellipsis")
+    def _label(self, entry: CodeEntry, room: int) -> Text:
+        """'■ Wages  wages · 3': name, key and live codings; the key left out where the list is too narrow."""
+        label = Text("  " * entry.depth)
         label.append_text(code_label(entry, with_shortcut=False))
-        label.append(f"  {entry.key} · {self.counts.get(entry.id, 0)}", style="dim")
+        count = f" · {self.counts.get(entry.id, 0)}"
+        if label.cell_len + len(entry.key) + len(count) + 2 <= room:
+            label.append(f"  {entry.key}{count}", style="dim")
+        else:
+            label.append(count, style="dim")
         return label
 
     @property
@@ -166,17 +174,22 @@ class CodebookScreen(Screen[None]):
         self.codings, self.codings_total = message.lines, message.total
         widget = self.query_one("#cbe-codings", SelectionList)
         widget.clear_options()
-        widget.add_options([(self._coding_prompt(line), line.id) for line in message.lines])
+        # The list's width less its border, padding and tick box: each excerpt ends between words.
+        room = max(widget.size.width - 10, 30)
+        widget.add_options([(self._coding_prompt(line, room), line.id) for line in message.lines])
         more = f" (first {len(message.lines)} of {message.total})" if message.total > len(message.lines) else ""
         widget.border_title = f"{message.total} coding(s){more} · space ticks codings to split"
 
     @staticmethod
-    def _coding_prompt(line: codebook_ops.CodingLine) -> Text:
-        text = Text()
-        text.append(f"#{line.id} {line.document} {line.coder} {line.start}:{line.end}  ", style="dim")
-        text.append(line.excerpt[:70] + ("…" if len(line.excerpt) > 70 else ""))
-        if line.memo:
-            text.append(f"  memo: {line.memo[:30]}", style="italic")
+    def _coding_prompt(line: codebook_ops.CodingLine, room: int) -> Text:
+        where = f"#{line.id} {line.document} {line.coder} {line.start}:{line.end}  "
+        excerpt = clip_words(line.excerpt, max(room - len(where) - (16 if line.memo else 0), 12))
+        text = Text(no_wrap=True)
+        text.append(where, style="dim")
+        text.append(excerpt)
+        left = room - len(where) - len(excerpt) - len("  memo: ")
+        if line.memo and left >= 4:  # the memo, if a few words of it fit; the rest is in the transcript
+            text.append(f"  memo: {clip_words(line.memo, left)}", style="italic")
         return text
 
     def _status(self) -> None:
@@ -334,7 +347,7 @@ class CodebookScreen(Screen[None]):
                                                         f"(version {r['version']})"))
 
     def action_codebook_log(self) -> None:
-        from cotag.tui.screens.tables import LogScreen
+        from cotag.tui.screens.log import LogScreen
 
         self.app.push_screen(LogScreen(kind="codebook"))
 

@@ -86,7 +86,8 @@ class ReconcileScreen(Screen[None]):
                 yield Static("", id="rc-context")
                 yield Static("", id="rc-definition")
         yield Static("", id="rc-status", classes="screen-status")
-        yield Footer()
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._codebook_seen = self.app.codebook_edits
@@ -340,12 +341,12 @@ class ReconcileScreen(Screen[None]):
     # ------------------------------------------------------------ the lead's other views
 
     def action_reconcile_log(self) -> None:
-        from cotag.tui.screens.tables import LogScreen
+        from cotag.tui.screens.log import LogScreen
 
         self.app.push_screen(LogScreen())
 
     def action_agreed(self) -> None:
-        from cotag.tui.screens.tables import AgreedScreen
+        from cotag.tui.screens.agreed import AgreedScreen
 
         if self.workspace is None:
             return
