@@ -195,3 +195,45 @@ async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):
         assert "memo on wages “scope”: Only pay, not benefits." in a
         assert "memo on E001: Anna talks about money throughout." in b
         assert "not this one" not in a + b
+
+
+async def test_rulings_typed_quickly_are_committed_in_order_one_per_disagreement(disputed):
+    """No key waits for the database: `a` then `0` at once rule the first and the next open disagreement."""
+    project, units = disputed
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "0", "2")
+        await settle(pilot)
+        rc = screen(app)
+        assert [d.ruling for d in rc.items] == ["a", "none", "both"]
+        assert "ruled 3/3" in static_text(app, "#rc-progress")
+    assert decisions(project) == [("a", "", True), ("none", "", True), ("both", "", True)]
+    with project.session() as session:
+        kept = [(e.payload.get("ruling"), e.actor) for e in session.exec(select(Event).order_by(Event.id))
+                if e.kind == "reconcile.decide"]
+    assert kept == [("a", "lena"), ("none", "lena"), ("both", "lena")]
+    # jobs (bob's alone) kept by neither; both wages rulings keep alice's reading.
+    assert sorted(consensus(project)) == sorted([("homeland", *units[4]), ("wages", *units[0]), ("wages", *units[2])])
+
+
+def test_cotag_reconcile_opens_the_one_app_on_the_reconcile_screen(disputed, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cotag.cli import app as cli
+    from cotag.tui.app import CotagApp
+
+    project, _ = disputed
+    opened = {}
+
+    def fake_run(self, *args, **kwargs):
+        opened.update(actor=self.coding_session.actor, lead=self.lead, reconcile=self.reconcile)
+
+    monkeypatch.setattr(CotagApp, "run", fake_run)
+    result = CliRunner().invoke(cli, ["--project", str(project.root), "reconcile", "--lead", "lena",
+                                      "--coders", "alice,bob", "--document", "E001"])
+    assert result.exit_code == 0, result.output
+    assert opened == {"actor": "lena", "lead": True, "reconcile": Reconcile(coders=["alice", "bob"],
+                                                                            documents=["E001"])}
+    refused = CliRunner().invoke(cli, ["--project", str(project.root), "reconcile", "--lead", "bob"])
+    assert refused.exit_code == 1 and "not a lead" in refused.output and opened["actor"] == "lena"
