@@ -1,9 +1,10 @@
-"""The coder's reserved keys, as plain data.
+"""Every key of the app, as plain data.
 
-This module is the single source of truth for the keys the coding screen
-binds itself.  The TUI builds its bindings from :data:`KEYMAP`, the help
-screen lists it, and the codebook checker refuses a code ``shortcut`` that
-is one of :data:`RESERVED_KEYS`.  It imports nothing from the TUI toolkit.
+This module is the single source of truth for the keys the TUI binds, screen
+by screen (a *context*).  The TUI builds its bindings from :data:`KEYMAP`, the
+help screen and docs/keys.md list it, and the codebook checker refuses a code
+``shortcut`` that is one of :data:`RESERVED_KEYS` (the single-character keys
+of the coding screen).  It imports nothing from the TUI toolkit.
 
 Key names follow the usual terminal spelling: a single printable character
 stands for itself (``"G"`` is shift+g), and named keys are written
@@ -22,17 +23,27 @@ import unicodedata
 from typing import NamedTuple
 
 __all__ = [
+    "AGREEMENT",
+    "ANALYSIS",
     "APP",
+    "CODEBOOK",
     "CODER",
+    "CODING_CONTEXTS",
+    "CONFIRM",
     "CONTEXTS",
+    "DIALOG",
+    "HELP",
     "KEYMAP",
     "LEAD",
+    "RECONCILE",
     "RESERVED_KEYS",
+    "TABLE",
     "WORD_MODE",
     "KeySpec",
     "binding_key",
     "is_reserved",
     "keys_for",
+    "markdown_table",
 ]
 
 #: Everywhere in the application.
@@ -44,22 +55,47 @@ WORD_MODE = "word mode"
 #: The coding screen, for a lead coder only.
 LEAD = "lead"
 
-CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
+#: The lead's reconcile screen (`cotag reconcile --lead NAME`).
+RECONCILE = "reconcile"
+#: The lead's codebook screen (ctrl+e).
+CODEBOOK = "codebook"
+#: The lead's agreement screen (ctrl+a).
+AGREEMENT = "agreement"
+#: The analysis screen (ctrl+t).
+ANALYSIS = "analysis"
+#: The read-only tables: the audit log and the agreed spans.
+TABLE = "table"
+#: The help screen.
+HELP = "help"
+#: Every dialog (code picker, memo, search, a one-line prompt, ...).
+DIALOG = "dialog"
+#: A yes-or-no question.
+CONFIRM = "confirm"
+
+#: The contexts whose keys are live while a coder codes a transcript: a code
+#: shortcut must not be one of their single-character keys.  The other screens
+#: apply no code shortcut, so their keys (reconcile's `a`, analysis's `1`) leave
+#: those characters free for the codebook.
+CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
+CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
+                                               CONFIRM)
 
 
 class KeySpec(NamedTuple):
     """One reserved key.
 
-    ``id`` names the action (shared by alternative keys for the same action),
-    ``key`` is the key as typed, ``description`` is what it does (shown in
-    help and in error messages), ``context`` is where it applies (one of
-    :data:`CONTEXTS`).
+    ``id`` names the action (shared by alternative keys for the same action;
+    the screen's method is ``action_<id>``), ``key`` is the key as typed,
+    ``description`` is what it does (shown in help and in error messages),
+    ``context`` is where it applies (one of :data:`CONTEXTS`), ``footer`` is
+    the short label under which the footer shows it (empty: not in the footer).
     """
 
     id: str
     key: str
     description: str
     context: str
+    footer: str = ""
 
 
 KEYMAP: list[KeySpec] = [
@@ -74,7 +110,7 @@ KEYMAP: list[KeySpec] = [
     KeySpec("bottom", "G", "bottom", CODER),
     KeySpec("next_uncoded", "n", "next uncoded unit", CODER),
     # Word mode: select part of a unit.
-    KeySpec("word_mode", "w", "word mode", CODER),
+    KeySpec("word_mode", "w", "word mode", CODER, "words"),
     KeySpec("previous_word", "h", "previous word (word mode)", WORD_MODE),
     KeySpec("previous_word", "left", "previous word (word mode)", WORD_MODE),
     KeySpec("next_word", "l", "next word (word mode)", WORD_MODE),
@@ -87,11 +123,11 @@ KEYMAP: list[KeySpec] = [
     ),
     # Selection and coding.
     KeySpec("clear_selection", "escape", "clear selection", CODER),
-    KeySpec("open", "enter", "open", CODER),
-    KeySpec("code_picker", "c", "code picker", CODER),
-    KeySpec("memo", "m", "memo on coding", CODER),
+    KeySpec("open", "enter", "open", CODER, "open"),
+    KeySpec("code_picker", "c", "code picker", CODER, "code"),
+    KeySpec("memo", "m", "memo on coding", CODER, "memo"),
     KeySpec("remove_code", "x", "remove code from selection", CODER),
-    KeySpec("undo", "u", "undo", CODER),
+    KeySpec("undo", "u", "undo", CODER, "undo"),
     KeySpec("redo", "ctrl+r", "redo", CODER),
     # Documents.
     KeySpec("document_done", "d", "mark document done", CODER),
@@ -105,22 +141,80 @@ KEYMAP: list[KeySpec] = [
     KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
     KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
     # Everywhere.
-    KeySpec("search", "/", "corpus search", APP),
+    KeySpec("search", "/", "corpus search", APP, "search"),
     KeySpec("library_filter", "f", "library filter", APP),
-    KeySpec("help", "?", "help", APP),
-    KeySpec("quit", "q", "quit", APP),
+    KeySpec("help", "?", "help", APP, "help"),
+    KeySpec("quit", "q", "quit", APP, "quit"),
     KeySpec("back", "b", "back to library", APP),
     KeySpec("switch_panel", "tab", "switch panel", APP),
     # A control key, so no code shortcut is taken from the codebook. A coder analyses only their own coding.
     KeySpec("analysis", "ctrl+t", "analysis: themes by group, co-occurrence, quotes", APP),
     KeySpec("command_palette", "ctrl+p", "command palette", APP),
+    # The lead's screens and analysis. A footer label (the fifth field) only for the keys a footer of
+    # 80 columns has room for; `?` lists them all.
+    # The reconcile screen: rule on each disagreement between two coders.
+    KeySpec("keep_a", "a", "keep coder A's reading", RECONCILE, "keep A"),
+    KeySpec("keep_b", "b", "keep coder B's reading", RECONCILE, "keep B"),
+    KeySpec("keep_both", "2", "keep both readings", RECONCILE, "both"),
+    KeySpec("keep_none", "0", "keep neither reading", RECONCILE, "neither"),
+    KeySpec("edit_ruling", "e", "rule with an edited span or code", RECONCILE, "edit"),
+    KeySpec("note", "n", "note for the next ruling", RECONCILE, "note"),
+    KeySpec("next_open", "]", "next open disagreement", RECONCILE),
+    KeySpec("previous_open", "[", "previous open disagreement", RECONCILE),
+    KeySpec("reconcile_log", "L", "audit log", RECONCILE),
+    KeySpec("reconcile_codebook", "C", "codebook screen", RECONCILE),
+    KeySpec("agreed", "A", "review the agreed spans", RECONCILE),
+    # The codebook screen: a lead changes the codes every coder uses.
+    KeySpec("rename", "r", "rename the code", CODEBOOK, "rename"),
+    KeySpec("rekey", "K", "give the code a new key", CODEBOOK),
+    KeySpec("move", "m", "move the code under another", CODEBOOK, "move"),
+    KeySpec("move_top", "T", "move the code to the top level", CODEBOOK),
+    KeySpec("merge", "M", "merge the code into another", CODEBOOK, "merge"),
+    KeySpec("split", "s", "move the ticked codings to another code", CODEBOOK, "split"),
+    KeySpec("recode", "c", "recode the highlighted coding", CODEBOOK, "recode"),
+    KeySpec("retire", "x", "retire the code", CODEBOOK, "retire"),
+    KeySpec("save", "w", "write the codebook file", CODEBOOK, "save"),
+    KeySpec("codebook_log", "L", "the codebook's audit log", CODEBOOK),
+    KeySpec("close", "escape", "close", CODEBOOK),
+    # The agreement screen.
+    KeySpec("cycle_unit", "t", "sentence or speaker-turn units", AGREEMENT, "unit"),
+    KeySpec("toggle_view", "v", "all units or coded-only units", AGREEMENT, "view"),
+    KeySpec("choose_coders", "c", "choose the coders to compare", AGREEMENT, "coders"),
+    KeySpec("close", "escape", "close", AGREEMENT, "back"),
+    # The analysis screen.
+    KeySpec("themes_tab", "1", "themes by group", ANALYSIS),
+    KeySpec("cooccurrence_tab", "2", "code co-occurrence", ANALYSIS),
+    KeySpec("quotes_tab", "3", "quotes per code", ANALYSIS),
+    KeySpec("next_attribute", "a", "compare by the next attribute", ANALYSIS, "by"),
+    KeySpec("toggle_within", "w", "co-occurrence within units or documents", ANALYSIS, "unit/doc"),
+    KeySpec("next_coding", "o", "another coding (a coder's, the consensus)", ANALYSIS, "coding"),
+    KeySpec("next_widen", "s", "quotes as coded, widened to the sentence or turn", ANALYSIS, "span"),
+    KeySpec("export", "e", "export what is on show", ANALYSIS, "export"),
+    KeySpec("reload", "r", "read the project again", ANALYSIS),
+    KeySpec("close", "escape", "close", ANALYSIS, "back"),
+    # The audit log and the agreed spans.
+    KeySpec("close", "escape", "close", TABLE, "back"),
+    KeySpec("close", "q", "close", TABLE),
+    # Help.
+    KeySpec("close", "escape", "close", HELP, "close"),
+    KeySpec("close", "?", "close", HELP),
+    # Dialogs.
+    KeySpec("cancel", "escape", "cancel", DIALOG),
+    KeySpec("submit", "ctrl+s", "save, show or compare (dialogs with several fields)", DIALOG),
+    KeySpec("next_option", "down", "next option", DIALOG),
+    KeySpec("previous_option", "up", "previous option", DIALOG),
+    KeySpec("compare", "enter", "compare the ticked coders (agreement)", DIALOG),
+    KeySpec("yes", "y", "yes", CONFIRM, "yes"),
+    KeySpec("yes", "enter", "yes", CONFIRM),
+    KeySpec("no", "n", "no", CONFIRM, "no"),
+    KeySpec("no", "escape", "no", CONFIRM),
 ]
 
 
 def _single_character_keys(keymap: list[KeySpec]) -> dict[str, str]:
     reserved: dict[str, str] = {}
     for spec in keymap:
-        if len(spec.key) != 1:
+        if len(spec.key) != 1 or spec.context not in CODING_CONTEXTS:
             continue
         if spec.key in reserved and spec.description not in reserved[spec.key]:
             reserved[spec.key] = f"{reserved[spec.key]}; {spec.description}"
@@ -129,7 +223,7 @@ def _single_character_keys(keymap: list[KeySpec]) -> dict[str, str]:
     return reserved
 
 
-#: Single-character keys the coder binds -> what they do.  A code shortcut
+#: Single-character keys the coding screen binds -> what they do.  A code shortcut
 #: may be any other printable, non-space character: digits, the remaining
 #: letters, upper-case letters other than ``G``, most punctuation.
 RESERVED_KEYS: dict[str, str] = _single_character_keys(KEYMAP)
@@ -140,9 +234,9 @@ def is_reserved(character: str) -> bool:
     return character in RESERVED_KEYS
 
 
-def keys_for(action_id: str) -> list[str]:
-    """All keys bound to the action ``action_id``, in keymap order."""
-    return [spec.key for spec in KEYMAP if spec.id == action_id]
+def keys_for(action_id: str, context: str | None = None) -> list[str]:
+    """All keys bound to the action ``action_id`` (in ``context``, if given), in keymap order."""
+    return [spec.key for spec in KEYMAP if spec.id == action_id and context in (None, spec.context)]
 
 
 _NAME_REPLACEMENTS: dict[str, str] = {
@@ -169,3 +263,13 @@ def binding_key(key: str) -> str:
     except ValueError:
         return key
     return _NAME_REPLACEMENTS.get(name, name)
+
+
+def markdown_table(context: str) -> str:
+    """The keys of one context as docs/keys.md shows them (a test keeps the page equal to this)."""
+    rows = ["| key | action id | what it does |", "|---|---|---|"]
+    for spec in KEYMAP:
+        if spec.context == context:
+            key = spec.key.replace("|", "\\|")  # a pipe would end the table cell
+            rows.append(f"| `{key}` | `{spec.id}` | {spec.description} |")
+    return "\n".join(rows) + "\n"

@@ -166,7 +166,7 @@ def test_reconcile_screen_needs_a_lead(study):
 def test_every_lead_command_and_screen_key_is_documented():
     import typer.main
 
-    from cotag.tui.screens.reconcile import RECONCILE_KEYS
+    from cotag.keys import CODEBOOK, KEYMAP, RECONCILE
 
     text = (REPO / "docs" / "reconcile.md").read_text(encoding="utf-8")
     group = typer.main.get_command(app)
@@ -176,14 +176,13 @@ def test_every_lead_command_and_screen_key_is_documented():
         assert f"`cotag codebook {name}" in text, name
     assert "`cotag log [--since ISO-DATE] [--coder NAME] [--kind PREFIX]" in text
     assert "`cotag reconcile --lead NAME [--coders A,B] [--document ID]`" in text
-    shown = {"right_square_bracket": "]", "left_square_bracket": "["}
-    for key, _, _, _ in RECONCILE_KEYS:
-        assert f"`{shown.get(key, key)}`" in text, key
-    from cotag.tui.screens.codebook_edit import CODEBOOK_KEYS
-
+    for spec in KEYMAP:
+        if spec.context == RECONCILE:
+            assert f"`{spec.key}`" in text, spec
     section = text[text.index("### The codebook screen"):text.index("### Writing back to the file")]
-    for key, _, _, _ in CODEBOOK_KEYS:
-        assert f"| `{key}` |" in section, key
+    for spec in KEYMAP:
+        if spec.context == CODEBOOK:
+            assert f"| `{spec.key}` |" in section, spec
 
 
 def test_a_plain_coder_cannot_make_themselves_lead(study, tmp_path):

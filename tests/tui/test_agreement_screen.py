@@ -273,3 +273,91 @@ def _pair_rows(project):
     result = project_agreement(project, Selection(coders=("alice", "bob")), kind="sentence")
     counts = disagreement_counts(result.data)
     return [(r, counts[r.code]) for r in result.report.views["all"].rows]
+
+
+def _add_carol(study, units) -> None:
+    """A third coder who coded a little and marked E001 done."""
+    with study.project.session() as session:
+        carol = get_or_create_coder(session, name="carol").id
+        wages = session.exec(select(Code).where(Code.key == "wages")).one().id
+        unit = units["E001"][5]
+        coding_store.add_coding(session, document_id=study.e001, code_id=wages, coder_id=carol,
+                                start=unit.start, end=unit.end)
+        progress_store.touch(session, coder_id=carol, document_id=study.e001, status=PROGRESS_DONE)
+
+
+def _remembered(project) -> list[tuple]:
+    """(actor, coders) of every remembered choice, as the audit trail holds them."""
+    from cotag.services import AGREEMENT_CODERS_EVENT
+    from cotag.store.models import Event
+
+    with project.session() as session:
+        return [(e.actor, e.payload["coders"]) for e in
+                session.exec(select(Event).where(Event.kind == AGREEMENT_CODERS_EVENT).order_by(Event.id))]
+
+
+async def test_the_chosen_coders_are_remembered_for_the_next_session(coded):
+    study, units, _ = coded
+    _add_carol(study, units)
+    app = make_app(study.project, coder="lena", lead=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agreement(pilot)
+        assert screen.result.report.coders == ["alice", "bob", "carol"]
+        await pilot.press("c")  # everyone compared is ticked; untick carol (the third) and compare
+        await settle(pilot)
+        await pilot.press("down", "down", "space", "enter")
+        await settle(pilot)
+        assert agreement_screen(app).result.report.coders == ["alice", "bob"]
+        await pilot.press("q")
+        await settle(pilot)
+    assert app.return_code == 0
+    assert _remembered(study.project) == [("lena", ["alice", "bob"])]
+    app = make_app(study.project, coder="lena", lead=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agreement(pilot)
+        assert screen.coders == ("alice", "bob")
+        assert screen.result.report.coders == ["alice", "bob"]
+        assert screen.result.report.kappa_name == "cohen_kappa"
+        assert [texts(r)[:7] for r in cells(app, "#ag-codes")] == [
+            [r.code, fmt(r.alpha.value), fmt(r.kappa.value), pct(r.percent.value), pct(r.prevalence),
+             str(r.pairable), str(n)] for r, n in _pair_rows(study.project)]
+        # Nothing ticked: back to the default (carol in again), remembered too.
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("space", "down", "space", "enter")
+        await settle(pilot)
+        assert agreement_screen(app).coders is None
+        assert agreement_screen(app).result.report.coders == ["alice", "bob", "carol"]
+    assert _remembered(study.project) == [("lena", ["alice", "bob"]), ("lena", [])]
+
+
+async def test_the_leads_own_coding_does_not_join_the_default_comparison(coded):
+    """lena (the lead) codes E001 and marks both documents done, as a lead often does: still alice and bob."""
+    study, units, _ = coded
+    with study.project.session() as session:
+        lena = get_or_create_coder(session, name="lena", role="lead").id
+        wages = session.exec(select(Code).where(Code.key == "wages")).one().id
+        for index in (1, 2, 3):
+            unit = units["E001"][index]
+            coding_store.add_coding(session, document_id=study.e001, code_id=wages, coder_id=lena,
+                                    start=unit.start, end=unit.end)
+        for doc_id in (study.e001, study.g002):
+            progress_store.touch(session, coder_id=lena, document_id=doc_id, status=PROGRESS_DONE)
+    app = make_app(study.project, coder="lena", lead=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_agreement(pilot)
+        assert screen.coders is None
+        assert screen.result.report.coders == ["alice", "bob"]
+        assert screen.result.report.kappa_name == "cohen_kappa"
+        assert [texts(r)[:7] for r in cells(app, "#ag-codes")] == [
+            [r.code, fmt(r.alpha.value), fmt(r.kappa.value), pct(r.percent.value), pct(r.prevalence),
+             str(r.pairable), str(n)] for r, n in _pair_rows(study.project)]
+        # The `c` dialog offers lena (a lead may be compared on purpose) but does not tick her.
+        await pilot.press("c")
+        await settle(pilot)
+        choices = app.screen.query_one("#agreement-coders")
+        assert "lena" in [choices.get_option_at_index(i).value for i in range(choices.option_count)]
+        assert sorted(choices.selected) == ["alice", "bob"]
+        await pilot.press("escape")
+        await settle(pilot)
+    assert _remembered(study.project) == []

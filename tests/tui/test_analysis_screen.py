@@ -14,7 +14,8 @@ from cotag.export.scope import Scope
 from cotag.store.coders import get_or_create_coder
 from cotag.store.codings import add_coding
 from cotag.tui.app import make_app
-from cotag.tui.screens.analysis import AnalysisScreen, ExportDialog, cell_label
+from cotag.tui.modals.export import ExportDialog
+from cotag.tui.screens.analysis import AnalysisScreen, cell_label
 
 SIZE = (120, 40)
 E001 = [("Interviewer", ["Why do people leave?"]),

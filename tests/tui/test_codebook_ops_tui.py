@@ -18,8 +18,13 @@ from cotag.store.documents import list_units
 from cotag.store.models import Code, Coding, Event
 from cotag.tui.app import make_app
 from cotag.tui.modals.code_picker import CodePicker
-from cotag.tui.screens.codebook_edit import CodebookScreen, Confirm, parse_split_target
-from cotag.tui.screens.reconcile import AgreedScreen, LogScreen, ReconcileInput, ReconcileScreen, make_reconcile_app
+from cotag.tui.app import Reconcile
+from cotag.tui.modals.confirm import Confirm
+from cotag.tui.modals.prompt import TextPrompt
+from cotag.tui.screens.codebook_edit import CodebookScreen, parse_split_target
+from cotag.tui.screens.reconcile import ReconcileScreen
+from cotag.tui.screens.agreed import AgreedScreen
+from cotag.tui.screens.log import LogScreen
 from tests.factories import make_codes, make_document
 
 SIZE = (130, 40)
@@ -54,7 +59,7 @@ def team(sqlite_project):
 async def settle(pilot) -> None:
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.settle()  # both apps' own wait: the coding app's writer worker never completes
+        await pilot.app.settle()  # the app's own wait: its writer worker never completes
     await pilot.pause()
 
 
@@ -113,7 +118,7 @@ async def answer(pilot, text: str) -> None:
 
 
 def lead_app(project):
-    return make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    return make_app(project, coder="lena", lead=True, reconcile=Reconcile(coders=["alice", "bob"]))
 
 
 async def test_rename_and_new_key(team):
@@ -123,7 +128,7 @@ async def test_rename_and_new_key(team):
         assert "Wages definition" in str(screen.query_one("#cbe-detail").render())
         await pilot.press("r")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, ReconcileInput)
+        assert isinstance(pilot.app.screen, TextPrompt)
         await answer(pilot, "Pay at home")
         assert code_row(project, "wages").name == "Pay at home"
         await pilot.press("K")
@@ -147,7 +152,7 @@ async def test_rename_to_an_existing_key_is_refused_and_changes_nothing(team):
         await answer(pilot, "jobs")
         assert "already exists" in screen.message
         assert state(project) == before
-        assert isinstance(pilot.app.screen, CodebookScreen) and not screen.busy
+        assert isinstance(pilot.app.screen, CodebookScreen) and pilot.app.writer.pending == 0
 
 
 async def test_move_under_a_parent_and_to_the_top(team):
@@ -341,7 +346,7 @@ async def test_reconcile_screen_compares_afresh_after_a_merge(team):
         assert pilot.app.screen is rc
         # bob's jobs coding is now wages: the disagreements follow the merged codebook.
         assert all(d.code != "jobs" for d in rc.workspace.disagreements)
-        assert not rc.busy
+        assert all(d.code != "jobs" for d in rc.items)  # and so does the list on screen
         del screen
 
 
@@ -401,11 +406,11 @@ async def test_a_coder_has_neither_the_codebook_screen_nor_the_log(study):
 
 async def test_a_coder_cannot_change_the_codebook_from_the_screen(team):
     project, _ = team
-    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    app = make_app(project, coder="alice")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # Even if the screen were reached with a coder's name, the core refuses and nothing changes.
-        screen = CodebookScreen(project, lead="alice")
+        # Even if the screen were reached in a coder's app, the core refuses and nothing changes.
+        screen = CodebookScreen()
         await app.push_screen(screen)
         await settle(pilot)
         await highlight(pilot, screen, "jobs")

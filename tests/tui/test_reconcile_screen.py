@@ -9,13 +9,11 @@ from cotag.store import codings as coding_store
 from cotag.store.coders import get_or_create_coder
 from cotag.store.documents import list_units
 from cotag.store.models import Coding, Decision, Event
-from cotag.tui.screens.reconcile import (
-    LogScreen,
-    ReconcileInput,
-    ReconcileScreen,
-    make_reconcile_app,
-    parse_edit,
-)
+from cotag.errors import CotagError
+from cotag.tui.app import Reconcile, make_app
+from cotag.tui.modals.prompt import TextPrompt
+from cotag.tui.screens.reconcile import ReconcileScreen, parse_edit
+from cotag.tui.screens.log import LogScreen
 from tests.factories import make_codes, make_document
 
 SIZE = (120, 36)
@@ -43,6 +41,11 @@ def disputed(sqlite_project):
 async def settle(pilot) -> None:
     await pilot.app.settle()
     await pilot.pause()
+
+
+def make_reconcile_app(project, *, lead: str, coders: list[str]):
+    """What `cotag reconcile --lead NAME --coders A,B` opens: the app, on the reconcile screen."""
+    return make_app(project, coder=lead, lead=True, reconcile=Reconcile(coders=coders))
 
 
 def decisions(project):
@@ -84,7 +87,7 @@ async def test_rule_resume_and_revisit(disputed):
         assert "ruled 0/3" in static_text(app, "#rc-progress")
         await pilot.press("n")
         await settle(pilot)
-        assert isinstance(app.screen, ReconcileInput)
+        assert isinstance(app.screen, TextPrompt)
         await pilot.press(*"clear", "enter")
         await settle(pilot)
         await pilot.press("a")
@@ -121,7 +124,7 @@ async def test_edit_ruling_and_stale_disagreement(disputed):
         rc = screen(app)
         await pilot.press("e")
         await settle(pilot)
-        field = app.screen.query_one("#rc-input")
+        field = app.screen.query_one("#prompt-input")
         start, end = units[0]
         field.value = f"{start}:{end - 1} jobs"
         await pilot.press("enter")
@@ -142,12 +145,8 @@ async def test_edit_ruling_and_stale_disagreement(disputed):
 
 async def test_a_coder_cannot_open_the_reconcile_screen(disputed):
     project, _ = disputed
-    app = make_reconcile_app(project, lead="bob", coders=["alice", "bob"])
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        assert "not a lead" in screen(app).message
-        await pilot.press("a")
-        await settle(pilot)
+    with pytest.raises(CotagError, match="not a lead"):
+        make_reconcile_app(project, lead="bob", coders=["alice", "bob"])
     assert decisions(project) == [] and consensus(project) == []
 
 
@@ -196,3 +195,45 @@ async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):
         assert "memo on wages “scope”: Only pay, not benefits." in a
         assert "memo on E001: Anna talks about money throughout." in b
         assert "not this one" not in a + b
+
+
+async def test_rulings_typed_quickly_are_committed_in_order_one_per_disagreement(disputed):
+    """No key waits for the database: `a` then `0` at once rule the first and the next open disagreement."""
+    project, units = disputed
+    app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "0", "2")
+        await settle(pilot)
+        rc = screen(app)
+        assert [d.ruling for d in rc.items] == ["a", "none", "both"]
+        assert "ruled 3/3" in static_text(app, "#rc-progress")
+    assert decisions(project) == [("a", "", True), ("none", "", True), ("both", "", True)]
+    with project.session() as session:
+        kept = [(e.payload.get("ruling"), e.actor) for e in session.exec(select(Event).order_by(Event.id))
+                if e.kind == "reconcile.decide"]
+    assert kept == [("a", "lena"), ("none", "lena"), ("both", "lena")]
+    # jobs (bob's alone) kept by neither; both wages rulings keep alice's reading.
+    assert sorted(consensus(project)) == sorted([("homeland", *units[4]), ("wages", *units[0]), ("wages", *units[2])])
+
+
+def test_cotag_reconcile_opens_the_one_app_on_the_reconcile_screen(disputed, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cotag.cli import app as cli
+    from cotag.tui.app import CotagApp
+
+    project, _ = disputed
+    opened = {}
+
+    def fake_run(self, *args, **kwargs):
+        opened.update(actor=self.coding_session.actor, lead=self.lead, reconcile=self.reconcile)
+
+    monkeypatch.setattr(CotagApp, "run", fake_run)
+    result = CliRunner().invoke(cli, ["--project", str(project.root), "reconcile", "--lead", "lena",
+                                      "--coders", "alice,bob", "--document", "E001"])
+    assert result.exit_code == 0, result.output
+    assert opened == {"actor": "lena", "lead": True, "reconcile": Reconcile(coders=["alice", "bob"],
+                                                                            documents=["E001"])}
+    refused = CliRunner().invoke(cli, ["--project", str(project.root), "reconcile", "--lead", "bob"])
+    assert refused.exit_code == 1 and "not a lead" in refused.output and opened["actor"] == "lena"

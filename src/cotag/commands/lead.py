@@ -40,9 +40,10 @@ def reconcile_main(ctx: typer.Context,
         return
     if not lead:
         fail("open the reconcile screen with --lead NAME (or use `cotag reconcile list|decide|progress`)")
-    from cotag.tui.screens.reconcile import run_reconcile
+    from cotag.tui.app import Reconcile, make_app
 
-    run_reconcile(open_project(), lead=lead, coders=_pair(coders), documents=split_names(document))
+    make_app(open_project(), coder=lead, lead=True,
+             reconcile=Reconcile(coders=_pair(coders), documents=split_names(document))).run()
 
 
 @reconcile_app.command("list")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+from dataclasses import dataclass
 
-from textual import events
+from textual import events, work
 from textual.app import App
+from textual.message import Message
 
 from cotag import coding
 from cotag.coding import CoderInfo, CodingSession
@@ -27,6 +29,22 @@ CODEBOOK_POLL = 3.0  # seconds
 LEAD_TOOLS = {"codebook_edit", "audit_log", "agreement"}  # KEYMAP action ids only a lead may run
 
 
+@dataclass(frozen=True)
+class Reconcile:
+    """The app opened on the reconcile screen (`cotag reconcile --lead NAME`): whose codings, which documents."""
+
+    coders: list[str] | None = None
+    documents: list[str] | None = None
+
+
+class CodebookRead(Message):
+    """The codebook as the database now has it; `quiet` when the change is this lead's own."""
+
+    def __init__(self, codebook: Codebook, quiet: bool) -> None:
+        super().__init__()
+        self.codebook, self.quiet = codebook, quiet
+
+
 class CotagApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "cotag"
@@ -34,8 +52,12 @@ class CotagApp(App[None]):
     COMMANDS = App.COMMANDS | {CotagCommands}
 
     def __init__(self, project, *, session: CodingSession, document_id: int | None = None, unit: int | None = None,
-                 resume: bool = True) -> None:
+                 resume: bool = True, reconcile: Reconcile | None = None) -> None:
         super().__init__()
+        self.reconcile = reconcile
+        # How many codebook changes this app has made (the codebook screen): a screen that depends on the
+        # codes (the reconcile screen) compares its count when it comes back to the top.
+        self.codebook_edits = 0
         self.project = project
         self.coding_session = session
         self.lead = session.lead
@@ -44,13 +66,14 @@ class CotagApp(App[None]):
         self.library_order: list[int] = []
         self.coder_names: dict[int, str] = {c.id: c.name for c in coding.coders(project)}
         self._start = (document_id, unit)
-        if document_id is None and resume:
+        if document_id is None and resume and reconcile is None:
             point = session.resume_point()
             if point is not None:
                 self._start = point
         self._index: CorpusIndex | None = None
         self._transcript_screen = None  # the TranscriptScreen kept for reuse (see open_document)
         self._index_lock = threading.Lock()
+        self._stopped = False
         self.sub_title = f"{session.actor}{' (lead)' if session.lead else ''}"
 
     def on_mount(self) -> None:
@@ -66,7 +89,11 @@ class CotagApp(App[None]):
         self.writer.start()
         self.push_screen(LibraryScreen())
         document_id, unit = self._start
-        if document_id is not None:
+        if self.reconcile is not None:
+            from cotag.tui.screens.reconcile import ReconcileScreen
+
+            self.push_screen(ReconcileScreen(coders=self.reconcile.coders, documents=self.reconcile.documents))
+        elif document_id is not None:
             self.open_document(document_id, unit=unit)
         # The corpus index takes most of a second on the full corpus: build it once the first
         # screen is up, so the first search and the library's text filter answer at once.
@@ -78,9 +105,12 @@ class CotagApp(App[None]):
 
     def on_unmount(self) -> None:
         self.writer.stop()
-        if getattr(self, "_gc_threshold", None) is not None:  # mounted: put the collector back as it was
-            gc.set_threshold(*self._gc_threshold)
-            gc.unfreeze()
+        # Under the index's lock: an index built in a worker as the app stops must not freeze again after this.
+        with self._index_lock:
+            self._stopped = True
+            if getattr(self, "_gc_threshold", None) is not None:  # mounted: put the collector back as it was
+                gc.set_threshold(*self._gc_threshold)
+                gc.unfreeze()
 
     # ------------------------------------------------------------ shared services for the screens
 
@@ -119,34 +149,45 @@ class CotagApp(App[None]):
         with self._index_lock:
             if self._index is None:
                 self._index = CorpusIndex.build(self.project)
-                gc.freeze()  # the index lives as long as the app: out of every collection from now on
+                if not self._stopped:
+                    gc.freeze()  # the index lives as long as the app: out of every collection from now on
             return self._index
 
     def other_coders(self, document_id: int) -> list[CoderInfo]:
+        """Every coder but this one, with their codings in the document (a query: call it from a worker)."""
         owner = self.coding_session.owner_id
-        found = coding.coders(self.project, document_id=document_id)
-        self.coder_names.update({c.id: c.name for c in found})
-        return [c for c in found if c.id != owner]
+        return [c for c in coding.coders(self.project, document_id=document_id) if c.id != owner]
 
     def on_write_failed(self, message: WriteFailed) -> None:
         self.notify(message.error, severity="error", timeout=6)
 
     # ------------------------------------------------------------ a lead's codebook changes, made elsewhere
 
-    def check_codebook(self) -> None:
+    def check_codebook(self, *, quiet: bool = False) -> None:
         """Read the codebook again (in a worker); if a lead changed it, show the new one without a restart.
 
         Runs every CODEBOOK_POLL seconds and after a refused write (a code retired a moment ago is then
         gone from the panel before the coder tries it twice). The coding itself never relies on this:
         CodingSession.apply checks the code's status in the database in the same transaction.
         """
-        self.run_worker(self._read_codebook, thread=True, group="codebook-poll", exclusive=True,
-                        exit_on_error=False)
+        self._read_codebook(quiet)
 
-    def _read_codebook(self) -> None:
-        fresh = Codebook.from_codes(coding.codebook(self.project, include_retired=True))
-        if fresh.entries != self.codebook.entries:
-            self.call_from_thread(self.codebook_changed, fresh)
+    @work(thread=True, group="codebook-poll", exclusive=True, exit_on_error=False)
+    def _read_codebook(self, quiet: bool) -> None:
+        self.post_message(CodebookRead(Codebook.from_codes(coding.codebook(self.project, include_retired=True)), quiet))
+
+    def on_codebook_read(self, message: CodebookRead) -> None:
+        if message.codebook.entries == self.codebook.entries:
+            return
+        if message.quiet:
+            self.show_codebook(message.codebook)  # the lead's own change: no note needed
+        else:
+            self.codebook_changed(message.codebook)
+
+    def codebook_edited(self) -> None:
+        """The codebook screen changed the codebook: every panel, picker and shortcut follows at once."""
+        self.codebook_edits += 1
+        self.check_codebook(quiet=True)
 
     def show_codebook(self, fresh: Codebook) -> None:
         """Put `fresh` in every panel and reload the open transcript (a merge or recode moves codings)."""
@@ -204,7 +245,7 @@ class CotagApp(App[None]):
         from cotag.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(getattr(self.screen, "KEY_CONTEXTS", None)))
 
     def action_back(self) -> None:
         from cotag.tui.screens.library import LibraryScreen
@@ -238,17 +279,16 @@ class CotagApp(App[None]):
         return True
 
     def action_codebook_edit(self) -> None:
-        from cotag.tui.screens.codebook_edit import CodebookScreen, refresh_app_codebook
+        from cotag.tui.screens.codebook_edit import CodebookScreen
 
         if not isinstance(self.screen, CodebookScreen):
-            self.push_screen(CodebookScreen(self.project, lead=self.coding_session.actor,
-                                            on_change=lambda: refresh_app_codebook(self)))
+            self.push_screen(CodebookScreen())
 
     def action_audit_log(self) -> None:
-        from cotag.tui.screens.reconcile import LogScreen
+        from cotag.tui.screens.log import LogScreen
 
         if not isinstance(self.screen, LogScreen):
-            self.push_screen(LogScreen(self.project))
+            self.push_screen(LogScreen())
 
     def action_agreement(self) -> None:
         from cotag.tui.screens.agreement import AgreementScreen
@@ -277,8 +317,11 @@ class CotagApp(App[None]):
 
 
 def make_app(project, *, coder: str, lead: bool = False, document: str | None = None, unit: int | None = None,
-             owner: str | None = None, resume: bool = True) -> CotagApp:
-    """The coding app for `coder` (created on first use), optionally opening `document` (external id) at `unit`."""
+             owner: str | None = None, resume: bool = True, reconcile: Reconcile | None = None) -> CotagApp:
+    """The app for `coder` (created on first use), optionally opening `document` (external id) at `unit`.
+
+    With `reconcile`, the lead `coder` starts on the reconcile screen (the library is one screen down).
+    """
     from cotag.store.documents import require_document
 
     session = CodingSession(project, coder=coder, lead=lead, owner=owner)
@@ -286,4 +329,4 @@ def make_app(project, *, coder: str, lead: bool = False, document: str | None = 
     if document is not None:
         with project.session() as db:
             document_id = require_document(db, external_id=document).id
-    return CotagApp(project, session=session, document_id=document_id, unit=unit, resume=resume)
+    return CotagApp(project, session=session, document_id=document_id, unit=unit, resume=resume, reconcile=reconcile)

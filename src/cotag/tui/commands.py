@@ -7,19 +7,22 @@ from typing import Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from cotag.keys import KEYMAP
-from cotag.tui.screens.help import key_label
+from cotag.keys import APP, KEYMAP
+from cotag.tui.screens.help import CODING_HELP, key_label
 
 
 class CotagCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable]]:
         screen, app = self.screen, self.app
+        # The screen's own keys and the app's: the same id may mean another thing on another screen.
+        contexts = (*getattr(screen, "KEY_CONTEXTS", CODING_HELP), APP)
+        specs = [spec for spec in KEYMAP if spec.context in contexts]
         seen: set[str] = set()
-        for spec in KEYMAP:
+        for spec in specs:
             if spec.id in seen or spec.id == "command_palette":
                 continue
             seen.add(spec.id)
-            keys = "  ".join(key_label(s.key) for s in KEYMAP if s.id == spec.id)
+            keys = "  ".join(key_label(s.key) for s in specs if s.id == spec.id)
             for target in (screen, app):
                 if hasattr(target, f"action_{spec.id}") and target.check_action(spec.id, ()) is not False:
                     yield spec.description.capitalize(), f"key: {keys}", partial(target.run_action, spec.id)

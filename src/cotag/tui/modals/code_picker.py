@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from cotag.keys import DIALOG
+from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import CodeEntry, Codebook
 from cotag.tui.widgets.codebook_panel import code_label
 
 CUTOFF = 55.0
+
+
+def step_options(options: OptionList, step: int) -> None:
+    """Move a dialog's list while the focus stays in its text field."""
+    if options.option_count:
+        current = options.highlighted or 0
+        options.highlighted = min(max(current + step, 0), options.option_count - 1)
 
 
 def rank_codes(entries: list[CodeEntry], query: str) -> list[CodeEntry]:
@@ -44,11 +52,7 @@ def rank_codes(entries: list[CodeEntry], query: str) -> list[CodeEntry]:
 class CodePicker(ModalScreen[str | None]):
     """Returns the chosen code's key, or None when cancelled."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "cancel", id="picker.cancel"),
-        Binding("down", "cursor(1)", "next", show=False, id="picker.down"),
-        Binding("up", "cursor(-1)", "previous", show=False, id="picker.up"),
-    ]
+    BINDINGS = bindings_for(DIALOG, only={"cancel", "next_option", "previous_option"})
 
     def __init__(self, codebook: Codebook, *, title: str = "Apply a code", keys: list[str] | None = None,
                  subtitle: str = "") -> None:
@@ -102,11 +106,11 @@ class CodePicker(ModalScreen[str | None]):
         event.stop()
         self.dismiss(event.option.id)
 
-    def action_cursor(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = min(max(current + step, 0), options.option_count - 1)
+    def action_next_option(self) -> None:
+        step_options(self.query_one(OptionList), 1)
+
+    def action_previous_option(self) -> None:
+        step_options(self.query_one(OptionList), -1)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet, SelectionList
 
 from cotag.coding import CoderInfo
+from cotag.keys import DIALOG
+from cotag.tui.bindings import bindings_for
 from cotag.tui.widgets.transcript_view import OVERLAY_INLINE, OVERLAY_SIDE
 
 
 class CoderChooser(ModalScreen[tuple[list[int], str] | None]):
     """Returns (coder ids, overlay mode), or None when cancelled. The codings shown stay read-only."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "cancel", id="coders.cancel"),
-        Binding("ctrl+s", "show", "show", id="coders.show"),
-    ]
+    BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})
 
     def __init__(self, coders: list[CoderInfo], *, chosen: list[int], mode: str) -> None:
         super().__init__()
@@ -45,11 +43,11 @@ class CoderChooser(ModalScreen[tuple[list[int], str] | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "coders-show":
-            self.action_show()
+            self.action_submit()
         else:
             self.action_cancel()
 
-    def action_show(self) -> None:
+    def action_submit(self) -> None:
         chosen = list(self.query_one(SelectionList).selected) if self.coders else []
         mode = OVERLAY_INLINE if self.query_one("#mode-overlay", RadioButton).value else OVERLAY_SIDE
         self.dismiss((chosen, mode))

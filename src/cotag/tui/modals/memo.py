@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
+
+from cotag.keys import DIALOG
+from cotag.tui.bindings import bindings_for
 
 
 class MemoEditor(ModalScreen[str | None]):
     """Returns the new memo text (possibly empty, which clears it), or None when cancelled."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "cancel", id="memo.cancel"),
-        Binding("ctrl+s", "save", "save", id="memo.save"),
-    ]
+    BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})
 
     def __init__(self, memo: str, *, title: str, quote: str) -> None:
         super().__init__()
@@ -42,11 +41,11 @@ class MemoEditor(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "memo-save":
-            self.action_save()
+            self.action_submit()
         else:
             self.action_cancel()
 
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_cancel(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -13,7 +12,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from cotag.keys import DIALOG
 from cotag.search import SearchHit, SearchResult
+from cotag.tui.bindings import bindings_for
+from cotag.tui.modals.code_picker import step_options
 
 DEBOUNCE = 0.15  # seconds of no typing before searching: one pass per pause, not per key
 LIMIT = 200
@@ -22,11 +24,7 @@ LIMIT = 200
 class SearchModal(ModalScreen[SearchHit | None]):
     """Returns the chosen hit, or None when cancelled."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "cancel", id="search.cancel"),
-        Binding("down", "cursor(1)", "next", show=False, id="search.down"),
-        Binding("up", "cursor(-1)", "previous", show=False, id="search.up"),
-    ]
+    BINDINGS = bindings_for(DIALOG, only={"cancel", "next_option", "previous_option"})
 
     class Results(Message):
         def __init__(self, query: str, result: SearchResult, units: int) -> None:
@@ -111,11 +109,11 @@ class SearchModal(ModalScreen[SearchHit | None]):
         prompt.append_text(line)
         return prompt
 
-    def action_cursor(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = min(max(current + step, 0), options.option_count - 1)
+    def action_next_option(self) -> None:
+        step_options(self.query_one(OptionList), 1)
+
+    def action_previous_option(self) -> None:
+        step_options(self.query_one(OptionList), -1)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,14 +7,13 @@ units where the coders part ways; enter on a unit opens the transcript there.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, SelectionList, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
 
 from cotag.errors import CotagError
 from cotag.reliability.disagreements import (
@@ -24,29 +23,17 @@ from cotag.reliability.disagreements import (
     project_agreement,
     project_disagreements,
 )
+from cotag.keys import AGREEMENT
 from cotag.reliability.report import THRESHOLD, CodeRow
 from cotag.reliability.units import Selection
+from cotag.tui.bindings import bindings_for
+from cotag.tui.modals.agreement_coders import AgreementCoders
+from cotag.tui.text import clip_words
 
 # The unit kinds offered here; character units are left to the CLI (one row per character
 # run is a long list, and unitising every character of the corpus takes a while).
 UNIT_CYCLE = ("sentence", "turn")
 VIEW_TITLES = {"all": "all units", "coded": "coded-only"}
-
-# Key -> (action, footer label, binding id).  Ids make keys remappable and let tests find them.
-AGREEMENT_KEYS = [
-    ("escape", "close", "close", "agreement.close"),
-    ("t", "cycle_unit", "unit", "agreement.unit"),
-    ("v", "toggle_view", "view", "agreement.view"),
-    ("c", "choose_coders", "coders", "agreement.coders"),
-]
-
-SCREEN_CSS = """
-AgreementScreen { layout: vertical; }
-#ag-header { height: auto; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
-#ag-codes { height: 1fr; }
-#ag-units-title { height: 1; padding: 0 1; background: $boost; }
-#ag-units { height: 1fr; }
-"""
 
 BELOW_STYLE = "bold red"
 THRESHOLD_TEXT = f"{THRESHOLD:.3f}".lstrip("0")  # ".667", as methods sections write it
@@ -63,7 +50,8 @@ def pct(value: float | None) -> str:
 
 def note(row: CodeRow) -> str:
     if row.alpha.value is None:
-        return row.alpha.undefined_reason or "undefined"
+        # "no variation: only one value occurs in the pairable data": the part before the colon fits a cell.
+        return (row.alpha.undefined_reason or "undefined").split(":")[0]
     return f"below {THRESHOLD_TEXT}" if row.below else ""
 
 
@@ -81,19 +69,26 @@ def row_cells(row: CodeRow, disagreements: int) -> list[Text]:
 
 
 class AgreementScreen(Screen[None]):
-    DEFAULT_CSS = SCREEN_CSS
-    BINDINGS = [Binding(key, action, label, id=binding_id) for key, action, label, binding_id in AGREEMENT_KEYS]
+    BINDINGS = bindings_for(AGREEMENT)
+    KEY_CONTEXTS = (AGREEMENT,)  # what help (?) lists first and the palette offers
 
     class Computed(Message):
         def __init__(self, result: ProjectAgreement | None, counts: dict[str, int], error: str | None,
-                     kind: str) -> None:
+                     kind: str, coders: tuple[str, ...] | None) -> None:
             super().__init__()
-            self.result, self.counts, self.error, self.kind = result, counts, error, kind
+            self.result, self.counts, self.error, self.kind, self.coders = result, counts, error, kind, coders
 
     class Drilled(Message):
-        def __init__(self, code: str, kind: str, items: list[UnitDisagreement]) -> None:
+        def __init__(self, code: str, kind: str, items: list[UnitDisagreement], error: str | None = None) -> None:
             super().__init__()
-            self.code, self.kind, self.items = code, kind, items
+            self.code, self.kind, self.items, self.error = code, kind, items, error
+
+    class CodersRead(Message):
+        """Everyone who could be compared (every coder but the consensus), for the `c` dialog."""
+
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names
 
     def __init__(self, *, kind: str = "sentence", view: str = "all") -> None:
         super().__init__()
@@ -110,48 +105,54 @@ class AgreementScreen(Screen[None]):
         self._choice_read = False
 
     def compose(self) -> ComposeResult:
-        yield Static("computing agreement…", id="ag-header")
+        yield Static("computing agreement…", id="ag-header", classes="screen-header")
         yield DataTable(id="ag-codes", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="ag-units-title")
+        yield Static("", id="ag-units-title", classes="screen-header")
         yield DataTable(id="ag-units", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#ag-units", DataTable).add_columns("document", "unit", "applied by", "not applied by", "text")
-        self._compute(self.kind)
+        self._start_compute()
 
     # ------------------------------------------------------------ workers (never touch widgets)
 
+    def _start_compute(self) -> None:
+        self._compute(self.kind, self.coders, not self._choice_read)
+
     @work(thread=True, exclusive=True, group="agreement", exit_on_error=False)
-    def _compute(self, kind: str) -> None:
+    def _compute(self, kind: str, coders: tuple[str, ...] | None, read_choice: bool) -> None:
         from cotag.services import agreement_coders
 
         try:
-            if not self._choice_read:
-                self.coders, self._choice_read = agreement_coders(self.app.project), True
-            result = project_agreement(self.app.project, Selection(coders=self.coders), kind=kind)
+            if read_choice:
+                coders = agreement_coders(self.app.project)
+            result = project_agreement(self.app.project, Selection(coders=coders), kind=kind)
         except CotagError as exc:  # e.g. fewer than two coders: said on the screen
-            self.post_message(self.Computed(None, {}, str(exc), kind))
+            self.post_message(self.Computed(None, {}, str(exc), kind, coders))
             return
         except Exception as exc:  # noqa: BLE001 - a failed report must not take the coding app down
-            self.post_message(self.Computed(None, {}, f"could not compute agreement: {exc!r}", kind))
+            self.post_message(self.Computed(None, {}, f"could not compute agreement: {exc!r}", kind, coders))
             return
-        self.post_message(self.Computed(result, disagreement_counts(result.data), None, kind))
+        self.post_message(self.Computed(result, disagreement_counts(result.data), None, kind, coders))
 
     @work(thread=True, exclusive=True, group="agreement-drill", exit_on_error=False)
     def _drill(self, result: ProjectAgreement, code: str) -> None:
         try:
             items = project_disagreements(self.app.project, result.data, code)
         except Exception as exc:  # noqa: BLE001 - as above: report it, keep the app
-            self.app.call_from_thread(self.notify, f"could not list the disagreements: {exc!r}", severity="error")
+            self.post_message(self.Drilled(code, result.data.kind, [], f"could not list the disagreements: {exc!r}"))
             return
         self.post_message(self.Drilled(code, result.data.kind, items))
 
     # ------------------------------------------------------------ showing
 
     def on_agreement_screen_computed(self, message: Computed) -> None:
-        if message.kind != self.kind:
-            return  # a result for a unit kind the lead has since switched away from
+        if message.kind != self.kind or (self._choice_read and message.coders != self.coders):
+            return  # a result for a unit kind or coders the lead has since switched away from
+        if not self._choice_read:
+            self.coders, self._choice_read = message.coders, True
         self.result, self.counts, self.error = message.result, message.counts, message.error
         self._show_table()
         if self.result is not None and self.result.data.codes:
@@ -167,28 +168,9 @@ class AgreementScreen(Screen[None]):
             header.update(Text(f"agreement: {self.error or 'nothing to show'}", style="bold red"))
             self._show_units(None, [])
             return
+        self._show_header()
         report = self.result.report
         v = report.views[self.view]
-        coders = ", ".join(f"{c} ({len(report.coded[c])} docs)" for c in report.coders)
-        pooled = fmt(v.pooled.value) if v.pooled.value is not None else f"undefined ({v.pooled.undefined_reason})"
-        below = report.below_threshold(self.view)
-        # Four short lines, each cut at the screen's edge rather than wrapped, so the table keeps
-        # the room on an 80x24 terminal; the codes below threshold are highlighted in the table.
-        lines = Text(no_wrap=True, overflow="ellipsis")
-        lines.append(f"{report.kind} units · {len(report.documents)} documents coded by two or more · "
-                     f"coders: {coders}\n")
-        if below:
-            lines.append(f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}", style=BELOW_STYLE)
-        else:
-            lines.append(f"no code with a defined alpha below {THRESHOLD_TEXT}")
-        lines.append(f" · pooled alpha {pooled} (mean per-code {fmt(v.mean_alpha)}) over {v.pooled.n_units} "
-                     f"(unit, code) decisions")
-        if below:
-            lines.append(f" · below: {', '.join(below)}", style=BELOW_STYLE)
-        lines.append("\n")
-        lines.append(f"{VIEW_TITLES[self.view]}: {v.denominator}\n", style="dim")
-        lines.append(f"rule: {report.rule}", style="dim")
-        header.update(lines)
         kappa = {"cohen_kappa": "κ Cohen", "conger_kappa": "κ Conger"}.get(report.kappa_name, "κ Fleiss")
         for label, key in (("code", "code"), ("alpha", "alpha"), (kappa, "kappa"), ("agree", "agree"),
                            ("prev", "prev"), ("n", "n"), ("disagree", "disagree"), ("note", "note")):
@@ -197,6 +179,39 @@ class AgreementScreen(Screen[None]):
             table.add_row(*row_cells(row, self.counts.get(row.code, 0)), key=row.code)
         if keep is not None and keep in [r.code for r in v.rows]:
             table.move_cursor(row=[r.code for r in v.rows].index(keep))
+
+    def _show_header(self) -> None:
+        """Four lines, the key facts first, each cut between words at the screen's edge rather than wrapped,
+        so the tables keep the room on an 80x24 terminal; the codes below threshold are red in the table too."""
+        if self.result is None:
+            return
+        report = self.result.report
+        v = report.views[self.view]
+        width = max(self.app.size.width - 2, 40)
+        coders = " vs ".join(f"{c} ({len(report.coded[c])} docs)" for c in report.coders)
+        pooled = fmt(v.pooled.value) if v.pooled.value is not None else f"undefined ({v.pooled.undefined_reason})"
+        below = report.below_threshold(self.view)
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        lines.append(clip_words(f"{coders} · {report.kind} units · {len(report.documents)} documents coded by "
+                                f"two or more", width) + "\n")
+        if below:
+            count = f"{len(below)} code{'s' if len(below) != 1 else ''} below {THRESHOLD_TEXT}"
+            lines.append(count, style=BELOW_STYLE)
+            lines.append(" · pooled alpha ")
+        else:
+            count = f"no code with a defined alpha below {THRESHOLD_TEXT}"
+            lines.append(f"{count} · pooled alpha ")
+        summary = f"{pooled} (mean per-code {fmt(v.mean_alpha)}) over {v.pooled.n_units} (unit, code) decisions"
+        room = width - len(count) - len(" · pooled alpha ")
+        if below:
+            summary += f" · below: {', '.join(below)}"
+        lines.append(clip_words(summary, room) + "\n")
+        lines.append(clip_words(f"{VIEW_TITLES[self.view]}: {v.denominator}", width) + "\n", style="dim")
+        lines.append(clip_words(f"rule: {report.rule}", width), style="dim")
+        self.query_one("#ag-header", Static).update(lines)
+
+    def on_resize(self) -> None:
+        self._show_header()
 
     def _drill_current(self) -> None:
         table = self.query_one("#ag-codes", DataTable)
@@ -210,6 +225,10 @@ class AgreementScreen(Screen[None]):
 
     def on_agreement_screen_drilled(self, message: Drilled) -> None:
         if message.code != self.code or message.kind != self.kind:
+            return
+        if message.error is not None:
+            self.query_one("#ag-units-title", Static).update(Text(message.error, style="bold red"))
+            self.notify(escape(message.error), severity="error")
             return
         self._show_units(message.code, message.items)
 
@@ -263,32 +282,42 @@ class AgreementScreen(Screen[None]):
         self.query_one("#ag-header", Static).update(Text(f"computing agreement over {self.kind} units…", style="dim"))
         self.query_one("#ag-codes", DataTable).clear(columns=True)
         self._show_units(None, [])
-        self._compute(self.kind)
+        self._start_compute()
 
     def action_choose_coders(self) -> None:
-        """Compare a chosen pair (or set) of coders instead of everyone who coded."""
+        """Compare a chosen pair (or set) of coders instead of the default (every coder, no lead)."""
+        self._read_coders()
+
+    @work(thread=True, exclusive=True, group="agreement-coders", exit_on_error=False)
+    def _read_coders(self) -> None:
         from cotag.store.coders import list_coders
         from cotag.store.models import CONSENSUS_CODER
 
         with self.app.project.session() as session:
-            names = [c.name for c in list_coders(session) if c.name != CONSENSUS_CODER]
-        current = set(self.coders) if self.coders is not None else \
-            set(self.result.report.coders if self.result is not None else names)
+            self.post_message(self.CodersRead([c.name for c in list_coders(session) if c.name != CONSENSUS_CODER]))
+
+    def on_agreement_screen_coders_read(self, message: CodersRead) -> None:
+        if self.coders is not None:
+            current = set(self.coders)
+        else:
+            current = set(self.result.report.coders) if self.result is not None else set()
 
         def chosen(picked: list[str] | None) -> None:
             if picked is None:
                 return
-            self.coders = tuple(sorted(picked)) if picked else None  # nothing ticked: everyone again
+            self.coders = tuple(sorted(picked)) if picked else None  # nothing ticked: the default again
+            self._choice_read = True
             self._remember(self.coders)
             self._recompute()
 
-        self.app.push_screen(AgreementCoders(names, current), chosen)
+        self.app.push_screen(AgreementCoders(message.names, current), chosen)
 
-    @work(thread=True, group="agreement-remember", exit_on_error=False)
     def _remember(self, coders: tuple[str, ...] | None) -> None:
+        """For the project, in the audit trail: the next time (or on another machine) it compares these again."""
         from cotag.services import remember_agreement_coders
 
-        remember_agreement_coders(self.app.project, coders=coders, actor=self.app.coding_session.actor)
+        project, actor = self.app.project, self.app.coding_session.actor
+        self.app.writer.submit(lambda: remember_agreement_coders(project, coders=coders, actor=actor), target=self)
 
     def action_toggle_view(self) -> None:
         if self.result is None:
@@ -296,35 +325,3 @@ class AgreementScreen(Screen[None]):
         self.view = "coded" if self.view == "all" else "all"
         self._show_table(keep=self.code)
 
-
-class AgreementCoders(ModalScreen[list[str] | None]):
-    """Tick the coders to compare; None when cancelled, [] for everyone who coded."""
-
-    DEFAULT_CSS = """
-    AgreementCoders { align: center middle; }
-    AgreementCoders > Vertical { width: 60; max-width: 95%; height: auto; max-height: 90%;
-                                 border: thick $primary; background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="agreement_coders.cancel"),
-                Binding("enter", "done", "compare", id="agreement_coders.done", priority=True)]
-
-    def __init__(self, names: list[str], chosen: set[str]) -> None:
-        super().__init__()
-        self.names, self.chosen = names, chosen
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Compare these coders (two or more)")
-            yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.names],
-                                     id="agreement-coders")
-            yield Label("space tick · enter compare · esc cancel", classes="dialog-hint")
-
-    def action_done(self) -> None:
-        picked = list(self.query_one(SelectionList).selected)
-        if len(picked) == 1:
-            self.notify("tick two coders or more (or none for everyone)", severity="warning")
-            return
-        self.dismiss(picked)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -6,18 +6,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from cotag.errors import CotagError
 from cotag.export.analysis import Analysis, CodingChoice, coding_choices, default_export_path, export_view
 from cotag.export.quotes import WIDEN
+from cotag.keys import ANALYSIS
+from cotag.tui.bindings import bindings_for
+from cotag.tui.modals.export import ExportDialog
 
 # The chart compares at most this many attribute values (the largest); the table below it lists them all.
 CHART_SERIES = 6
@@ -28,43 +33,13 @@ SERIES_COLOURS = [(97, 175, 239), (229, 192, 123), (152, 195, 121), (224, 108, 1
                   (86, 182, 194)]
 # Column keys are prefixed: a code or an attribute value may itself be called "code".
 LABEL_COLUMN = "label"
-TABS = ("an-prevalence", "an-cooccurrence", "an-quotes")
-
-# Key -> (action, footer label, binding id). Ids make the keys remappable; docs/exports.md lists them.
-ANALYSIS_KEYS = [
-    ("1", "tab('an-prevalence')", "themes", "analysis.prevalence"),
-    ("2", "tab('an-cooccurrence')", "co-occur", "analysis.cooccurrence"),
-    ("3", "tab('an-quotes')", "quotes", "analysis.quotes"),
-    ("a", "next_attribute", "by", "analysis.next_attribute"),
-    ("w", "toggle_within", "unit/doc", "analysis.toggle_within"),
-    ("o", "next_coding", "coding", "analysis.next_coding"),
-    ("s", "next_widen", "span/sentence", "analysis.next_widen"),
-    ("e", "export", "export", "analysis.export"),
-    ("r", "reload", "reload", "analysis.reload"),
-    ("escape", "close", "back", "analysis.close"),
-]
-
-CSS = """
-AnalysisScreen #an-status { height: 1; padding: 0 1; background: $boost; }
-AnalysisScreen #an-message { height: 1; padding: 0 1; background: $panel; }
-AnalysisScreen TabbedContent { height: 1fr; }
-AnalysisScreen TabPane { padding: 0; }
-AnalysisScreen #an-legend { height: auto; max-height: 2; padding: 0 1; }
-AnalysisScreen #an-chart { height: 3fr; min-height: 10; }
-AnalysisScreen #an-prevalence-table { height: 2fr; min-height: 4; }
-AnalysisScreen #an-pairs { height: auto; max-height: 4; padding: 0 1; }
-AnalysisScreen #an-cooccurrence-table { height: 1fr; }
-AnalysisScreen #an-codes { width: 34; height: 1fr; }
-AnalysisScreen #an-quote-side { width: 1fr; height: 1fr; }
-AnalysisScreen #an-quote-head { height: 1; padding: 0 1; }
-AnalysisScreen #an-quote-list { height: 1fr; }
-"""
-
 
 @dataclass
 class Loaded:
     """What a load worker hands back: plain data, built off the UI thread."""
 
+    choices: list[CodingChoice]
+    choice: int
     analysis: Analysis
     by: str
     prevalence: list[dict[str, Any]]
@@ -74,41 +49,30 @@ class Loaded:
     codes: list[Any]
 
 
-class ExportDialog(ModalScreen[str | None]):
-    """Ask where to write the table on show; the suffix picks the format. None when cancelled."""
-
-    DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="analysis.export_cancel")]
-
-    def __init__(self, title: str, path: Path) -> None:
-        super().__init__()
-        self.title_text, self.path = title, path
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text)
-            yield Input(str(self.path), id="an-export-path")
-            yield Label(".csv .xlsx .md or .docx (the suffix picks the format); enter to write, esc to cancel")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class AnalysisScreen(Screen[None]):
     """Three tabs over one load of the project; every figure comes from cotag.export, none is computed here."""
 
-    DEFAULT_CSS = CSS
-    BINDINGS = [Binding(key, action, label, id=binding_id) for key, action, label, binding_id in ANALYSIS_KEYS]
+    BINDINGS = bindings_for(ANALYSIS)
+    KEY_CONTEXTS = (ANALYSIS,)  # what help (?) lists first and the palette offers
+
+    class Ready(Message):
+        """A full load is done (or failed: `error`); `generation` says which request it answers."""
+
+        def __init__(self, generation: int, loaded: Loaded | None, error: str | None = None) -> None:
+            super().__init__()
+            self.generation, self.loaded, self.error = generation, loaded, error
+
+    class Recomputed(Message):
+        """One view computed again from the analysis on show: by an attribute, within, or widened quotes."""
+
+        def __init__(self, analysis: Analysis, what: str, value: Any, error: str | None = None) -> None:
+            super().__init__()
+            self.analysis, self.what, self.value, self.error = analysis, what, value, error
+
+    class Exported(Message):
+        def __init__(self, what: str, summary: dict[str, Any] | None, error: str | None = None) -> None:
+            super().__init__()
+            self.what, self.summary, self.error = what, summary, error
 
     def __init__(self, project, *, viewer: str | None = None, lead: bool = True, by: str = "group",
                  within: str = "unit") -> None:
@@ -128,10 +92,11 @@ class AnalysisScreen(Screen[None]):
         self.code: str | None = None  # the quote browser's code
         self.quotes: list[Any] = []
         self.last_export: dict[str, Any] | None = None
-        self.busy = False
+        # Each full load asked for gets a number; an answer to an older one is dropped.
+        self.generation = 0
 
     def compose(self) -> ComposeResult:
-        yield Static("loading…", id="an-status")
+        yield Static("loading…", id="an-status", classes="screen-header")
         with TabbedContent(initial="an-prevalence"):
             with TabPane("Themes", id="an-prevalence"):
                 yield Static("", id="an-legend")
@@ -146,8 +111,9 @@ class AnalysisScreen(Screen[None]):
                     with Vertical(id="an-quote-side"):
                         yield Static("", id="an-quote-head")
                         yield OptionList(id="an-quote-list")
-        yield Static("", id="an-message")
-        yield Footer()
+        yield Static("", id="an-message", classes="screen-status")
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._start_load()
@@ -159,45 +125,86 @@ class AnalysisScreen(Screen[None]):
 
     def _start_load(self, wanted: str | None = None) -> None:
         """Load in a worker; `wanted` is the label of the coding to show (None: the default)."""
-        self.busy = True
+        self.generation += 1
         self.query_one("#an-status", Static).update("loading…")
-        by, within, widen = self.by, self.within, self.widen
+        self._load(self.generation, wanted, self.by, self.within, self.widen)
 
-        def work() -> None:
-            try:
-                # Asked again on every load: a consensus or a new coder may have appeared since.
-                choices = coding_choices(self.project, viewer=self.viewer, lead=self.lead)
-                labels = [c.label for c in choices]
-                choice = labels.index(wanted) if wanted in labels else 0
-                scope = choices[choice].scope
-                analysis = Analysis.load(self.project, scope, widen=widen)
-                comparisons = analysis.comparisons()
-                chosen = by if by in comparisons else (comparisons[0] if comparisons else by)
-                loaded = Loaded(analysis=analysis, by=chosen, prevalence=analysis.prevalence(chosen),
-                                table=analysis.prevalence_table(chosen), within=within,
-                                cooccurrence=analysis.cooccurrence(within), codes=analysis.codes())
-                analysis.quote_table().quotes  # the browser's rows, built here rather than on first highlight
-            except Exception as exc:  # noqa: BLE001 - any failure must reach the screen, not leave it loading
-                self.app.call_from_thread(self._failed, failure(exc))
-                return
-            self.app.call_from_thread(self._loaded, choices, choice, loaded)
+    @work(thread=True, exclusive=True, group="analysis-load", exit_on_error=False)
+    def _load(self, generation: int, wanted: str | None, by: str, within: str, widen: str) -> None:
+        try:
+            # Asked again on every load: a consensus or a new coder may have appeared since.
+            choices = coding_choices(self.project, viewer=self.viewer, lead=self.lead)
+            labels = [c.label for c in choices]
+            choice = labels.index(wanted) if wanted in labels else 0
+            analysis = Analysis.load(self.project, choices[choice].scope, widen=widen)
+            comparisons = analysis.comparisons()
+            chosen = by if by in comparisons else (comparisons[0] if comparisons else by)
+            loaded = Loaded(choices=choices, choice=choice, analysis=analysis, by=chosen,
+                            prevalence=analysis.prevalence(chosen), table=analysis.prevalence_table(chosen),
+                            within=within, cooccurrence=analysis.cooccurrence(within), codes=analysis.codes())
+            analysis.quote_table().quotes  # the browser's rows, built here rather than on first highlight
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the screen, not leave it loading
+            self.post_message(self.Ready(generation, None, failure(exc)))
+            return
+        self.post_message(self.Ready(generation, loaded))
 
-        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
-
-    def _failed(self, message: str) -> None:
-        self.busy = False
-        self.query_one("#an-message", Static).update(Text(message, style="bold red"))
-        self.notify(message, severity="error", timeout=6)
-
-    def _loaded(self, choices: list[CodingChoice], choice: int, loaded: Loaded) -> None:
-        self.busy = False
-        self.choices, self.choice = choices, choice
+    def on_analysis_screen_ready(self, message: Ready) -> None:
+        if message.generation != self.generation:
+            return
+        if message.loaded is None:
+            self._failed(message.error or "")
+            return
+        loaded = message.loaded
+        self.choices, self.choice = loaded.choices, loaded.choice
         self.analysis = loaded.analysis
         self.by, self.within = loaded.by, loaded.within
         self._show_status()
         self._show_prevalence(loaded.prevalence, loaded.table)
         self._show_cooccurrence(loaded.cooccurrence)
         self._show_codes(loaded.codes)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#an-message", Static).update(Text(message, style="bold red"))
+        self.notify(escape(message), severity="error", timeout=6)
+
+    @work(thread=True, exclusive=True, group="analysis-view", exit_on_error=False)
+    def _recompute(self, analysis: Analysis, what: str, value: str) -> None:
+        """by: prevalence for another attribute; within: co-occurrence; widen: the quotes widened."""
+        try:
+            if what == "by":
+                result: Any = (analysis.prevalence(value), analysis.prevalence_table(value))
+            elif what == "within":
+                result = analysis.cooccurrence(value)
+            else:
+                widened = analysis.widened(value)
+                widened.quote_table().quotes  # builds the quote table off the UI thread
+                result = (widened, widened.codes())
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Recomputed(analysis, what, value, failure(exc)))
+            return
+        self.post_message(self.Recomputed(analysis, what, (value, result)))
+
+    def on_analysis_screen_recomputed(self, message: Recomputed) -> None:
+        if message.analysis is not self.analysis:
+            return  # the coding or the project was loaded again since
+        if message.error is not None:
+            self._failed(message.error)
+            return
+        value, result = message.value
+        if message.what == "by":
+            self.by = value
+            self._show_status()
+            self._show_prevalence(*result)
+        elif message.what == "within":
+            self.within = value
+            self._show_status()
+            self._show_cooccurrence(result)
+        else:
+            analysis, codes = result
+            self.analysis, self.widen = analysis, analysis.widen
+            self._show_status()
+            self.code, code = None, self.code
+            self._show_codes(codes, keep=code)
 
     def _show_status(self) -> None:
         analysis = self.analysis
@@ -262,31 +269,13 @@ class AnalysisScreen(Screen[None]):
             data.add_row(label, *[Text(cell_label(c), justify="right") for c in row["cells"]], key=row["code"])
 
     def action_next_attribute(self) -> None:
-        if self.analysis is None or self.busy:
+        if self.analysis is None:
             return
         comparisons = self.analysis.comparisons()
         if not comparisons:
             return
         at = comparisons.index(self.by) if self.by in comparisons else -1
-        by = comparisons[(at + 1) % len(comparisons)]
-        analysis = self.analysis
-        self.busy = True
-
-        def work() -> None:
-            try:
-                prevalence, table = analysis.prevalence(by), analysis.prevalence_table(by)
-            except Exception as exc:  # noqa: BLE001
-                self.app.call_from_thread(self._failed, failure(exc))
-                return
-            self.app.call_from_thread(self._by_changed, by, prevalence, table)
-
-        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
-
-    def _by_changed(self, by: str, prevalence: list[dict[str, Any]], table: list[dict[str, Any]]) -> None:
-        self.busy = False
-        self.by = by
-        self._show_status()
-        self._show_prevalence(prevalence, table)
+        self._recompute(self.analysis, "by", comparisons[(at + 1) % len(comparisons)])
 
     # ------------------------------------------------------------ co-occurrence
 
@@ -307,27 +296,8 @@ class AnalysisScreen(Screen[None]):
             data.add_row(Text(name), *[Text(str(int(counts[k])), justify="right") for k in keys], key=key)
 
     def action_toggle_within(self) -> None:
-        if self.analysis is None or self.busy:
-            return
-        within = "document" if self.within == "unit" else "unit"
-        analysis = self.analysis
-        self.busy = True
-
-        def work() -> None:
-            try:
-                matrix = analysis.cooccurrence(within)
-            except Exception as exc:  # noqa: BLE001
-                self.app.call_from_thread(self._failed, failure(exc))
-                return
-            self.app.call_from_thread(self._within_changed, within, matrix)
-
-        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
-
-    def _within_changed(self, within: str, matrix) -> None:
-        self.busy = False
-        self.within = within
-        self._show_status()
-        self._show_cooccurrence(matrix)
+        if self.analysis is not None:
+            self._recompute(self.analysis, "within", "document" if self.within == "unit" else "unit")
 
     # ------------------------------------------------------------ quotes per code
 
@@ -375,51 +345,32 @@ class AnalysisScreen(Screen[None]):
         listing.add_options(options)
 
     def action_next_widen(self) -> None:
-        if self.analysis is None or self.busy:
-            return
-        widen = WIDEN[(WIDEN.index(self.widen) + 1) % len(WIDEN)]
-        analysis = self.analysis
-        self.busy = True
-
-        def work() -> None:
-            try:
-                widened = analysis.widened(widen)
-                codes = widened.codes()  # builds the quote table off the UI thread
-                widened.quote_table().quotes
-            except Exception as exc:  # noqa: BLE001
-                self.app.call_from_thread(self._failed, failure(exc))
-                return
-            self.app.call_from_thread(self._widen_changed, widened, codes)
-
-        self.run_worker(work, thread=True, group="analysis", exclusive=True, exit_on_error=False)
-
-    def _widen_changed(self, analysis: Analysis, codes: list[Any]) -> None:
-        self.busy = False
-        self.analysis, self.widen = analysis, analysis.widen
-        self._show_status()
-        self.code, code = None, self.code
-        self.codes = codes
-        self._show_codes(codes, keep=code)
+        if self.analysis is not None:
+            self._recompute(self.analysis, "widen", WIDEN[(WIDEN.index(self.widen) + 1) % len(WIDEN)])
 
     # ------------------------------------------------------------ coding, tabs, reload
 
     def action_next_coding(self) -> None:
-        if len(self.choices) < 2 or self.busy:
-            if self.choices and len(self.choices) < 2:
-                self.notify(f"only one coding to show: {self.choices[0].label}", timeout=3)
+        if len(self.choices) < 2:
+            if self.choices:
+                self.notify(escape(f"only one coding to show: {self.choices[0].label}"), timeout=3)
             return
         self._start_load(self.choices[(self.choice + 1) % len(self.choices)].label)
 
     def action_reload(self) -> None:
-        if not self.busy:
-            self._start_load(self.choices[self.choice].label if self.choices else None)
+        self._start_load(self.choices[self.choice].label if self.choices else None)
 
-    def action_tab(self, tab: str) -> None:
-        if tab in TABS:
-            self.query_one(TabbedContent).active = tab
+    def action_themes_tab(self) -> None:
+        self.query_one(TabbedContent).active = "an-prevalence"
+
+    def action_cooccurrence_tab(self) -> None:
+        self.query_one(TabbedContent).active = "an-cooccurrence"
+
+    def action_quotes_tab(self) -> None:
+        self.query_one(TabbedContent).active = "an-quotes"
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
     # ------------------------------------------------------------ export
 
@@ -446,30 +397,31 @@ class AnalysisScreen(Screen[None]):
         suggested = default_export_path(self.project, kind, **options)
 
         def chosen(value: str | None) -> None:
-            if not value:
-                return
-            self.query_one("#an-message", Static).update(Text(f"writing {what}…"))
-
-            def work() -> None:
-                try:
-                    summary = export_view(self.project, Path(value), kind=kind, scope=scope, widen=widen,
-                                          **options)
-                except Exception as exc:  # noqa: BLE001 - a failed export is said on the screen
-                    self.app.call_from_thread(self._failed, failure(exc))
-                    return
-                self.app.call_from_thread(self._exported, what, summary)
-
-            self.run_worker(work, thread=True, group="analysis-export", exit_on_error=False)
+            if value:
+                self.query_one("#an-message", Static).update(Text(f"writing {what}…"))
+                self._export(Path(value), what, kind, scope, widen, options)
 
         self.app.push_screen(ExportDialog(f"Export {what} (coding: {self.analysis.coding_label})", suggested),
                              chosen)
 
-    def _exported(self, what: str, summary: dict[str, Any]) -> None:
-        self.last_export = summary
+    @work(thread=True, group="analysis-export", exit_on_error=False)
+    def _export(self, path: Path, what: str, kind: str, scope, widen: str, options: dict[str, Any]) -> None:
+        try:
+            summary = export_view(self.project, path, kind=kind, scope=scope, widen=widen, **options)
+        except Exception as exc:  # noqa: BLE001 - a failed export is said on the screen
+            self.post_message(self.Exported(what, None, failure(exc)))
+            return
+        self.post_message(self.Exported(what, summary))
+
+    def on_analysis_screen_exported(self, message: Exported) -> None:
+        if message.summary is None:
+            self._failed(message.error or "")
+            return
+        summary = self.last_export = message.summary
         count = f"{summary['quotes']} quotes" if "quotes" in summary else f"{summary['codes']} codes"
-        message = f"wrote {what} ({count}, {summary['format']}) to {summary['path']}"
-        self.query_one("#an-message", Static).update(Text(message))
-        self.notify(message, timeout=6)
+        text = f"wrote {message.what} ({count}, {summary['format']}) to {summary['path']}"
+        self.query_one("#an-message", Static).update(Text(text))
+        self.notify(escape(text), timeout=6)
 
 
 def failure(exc: Exception) -> str:

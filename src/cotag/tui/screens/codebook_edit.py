@@ -1,8 +1,9 @@
 """The codebook screen: a lead renames, moves, merges, splits, recodes and retires codes, and saves the file.
 
 Every operation is cotag.codebook_ops, the same core `cotag codebook ...` calls:
-the screen only gathers the lead's choices, runs the operation in a worker and
-shows the result, or the core's error (a refused operation changes nothing).
+the screen only gathers the lead's choices and hands the operation to the app's
+writer (one transaction each, in the order asked); the result, or the core's
+error (a refused operation changes nothing), comes back as a message.
 """
 
 from __future__ import annotations
@@ -10,72 +11,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from rich.markup import escape
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, OptionList, SelectionList, Static
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from cotag import codebook_ops
 from cotag.errors import CotagError
+from cotag.keys import CODEBOOK
+from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook, CodeEntry
 from cotag.tui.modals.code_picker import CodePicker
-from cotag.tui.screens.reconcile import LogScreen, ReconcileInput
+from cotag.tui.modals.confirm import Confirm
+from cotag.tui.modals.prompt import TextPrompt
+from cotag.tui.text import clip_words
 from cotag.tui.widgets.codebook_panel import code_definition, code_label
-
-# Key -> (action, footer label, binding id). Ids make keys remappable and let the docs test find them.
-CODEBOOK_KEYS = [
-    ("r", "rename", "rename", "codebook.rename"),
-    ("K", "rekey", "new key", "codebook.rekey"),
-    ("m", "move", "move under", "codebook.move"),
-    ("T", "move_top", "to top", "codebook.move_top"),
-    ("M", "merge", "merge into", "codebook.merge"),
-    ("s", "split", "split", "codebook.split"),
-    ("c", "recode", "recode", "codebook.recode"),
-    ("x", "retire", "retire", "codebook.retire"),
-    ("w", "save", "save file", "codebook.save"),
-    ("L", "log", "log", "codebook.log"),
-    ("escape", "close", "back", "codebook.close"),
-]
+from cotag.tui.writer import WriteFailed
 
 SHOWN_CODINGS = 1000  # a code with more codings lists the first ones; the count says how many there are
-
-CSS = """
-#cbe-header { height: 1; padding: 0 1; background: $boost; }
-#cbe-body { height: 1fr; }
-#cbe-codes { width: 46; height: 1fr; }
-#cbe-side { width: 1fr; height: 1fr; }
-#cbe-detail { height: auto; max-height: 12; padding: 0 1; border: round $secondary; }
-#cbe-codings { height: 1fr; }
-#cbe-status { height: 1; padding: 0 1; }
-"""
-
-
-class Confirm(ModalScreen[bool]):
-    """Yes or no before an operation that cannot be undone from here (merge, retire)."""
-
-    DEFAULT_CSS = """
-    Confirm { align: center middle; }
-    Confirm > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    """
-    BINDINGS = [Binding("y", "answer(True)", "yes", id="confirm.yes"),
-                Binding("enter", "answer(True)", "yes", show=False, id="confirm.enter"),
-                Binding("n", "answer(False)", "no", id="confirm.no"),
-                Binding("escape", "answer(False)", "no", show=False, id="confirm.cancel")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question)
-            yield Label("y / enter: yes · n / esc: no")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 def parse_split_target(text: str, known: set[str]) -> dict[str, str]:
@@ -96,67 +54,91 @@ def parse_split_target(text: str, known: set[str]) -> dict[str, str]:
 class CodebookScreen(Screen[None]):
     """Codes on the left; the highlighted code's definition and its codings (tick some to split) on the right."""
 
-    DEFAULT_CSS = CSS
-    BINDINGS = [Binding(key, action, label, id=binding_id) for key, action, label, binding_id in CODEBOOK_KEYS]
+    BINDINGS = bindings_for(CODEBOOK)
+    KEY_CONTEXTS = (CODEBOOK,)  # what help (?) lists first and the palette offers
 
-    def __init__(self, project, *, lead: str, on_change: Callable[[], None] | None = None,
-                 save_path: Path | None = None) -> None:
+    class Loaded(Message):
+        """The codebook as the database has it, with live codings per code; after an operation, what it did."""
+
+        def __init__(self, codebook: Codebook, counts: dict[int, int], focus_key: str | None, done: str = "") -> None:
+            super().__init__()
+            self.codebook, self.counts, self.focus_key, self.done = codebook, counts, focus_key, done
+
+    class CodingsLoaded(Message):
+        def __init__(self, key: str, lines: list[codebook_ops.CodingLine], total: int) -> None:
+            super().__init__()
+            self.key, self.lines, self.total = key, lines, total
+
+    def __init__(self, *, save_path: Path | None = None) -> None:
         super().__init__()
-        self.project = project
-        self.lead = lead
-        self.on_change = on_change
         self.save_path = save_path
         self.codebook = Codebook()
         self.counts: dict[int, int] = {}
         self.shown: list[CodeEntry] = []
         self.codings: list[codebook_ops.CodingLine] = []
         self.codings_total = 0
-        self.busy = False
         self.message = ""
 
+    @property
+    def lead(self) -> str:
+        return self.app.coding_session.actor
+
     def compose(self) -> ComposeResult:
-        yield Static("Codebook · loading…", id="cbe-header")
+        yield Static("Codebook · loading…", id="cbe-header", classes="screen-header")
         with Horizontal(id="cbe-body"):
             yield OptionList(id="cbe-codes")
             with Vertical(id="cbe-side"):
                 yield Static("", id="cbe-detail")
                 yield SelectionList[int](id="cbe-codings")
-        yield Static("", id="cbe-status")
-        yield Footer()
+        yield Static("", id="cbe-status", classes="screen-status")
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#cbe-codings").border_title = "Codings (space ticks codings to split)"
-        self.run_worker(lambda: self._reload(None), thread=True, group="codebook", exit_on_error=False)
+        self._load()
 
-    # ------------------------------------------------------------ loading (workers never touch widgets)
+    # ------------------------------------------------------------ loading
 
-    def _reload(self, focus_key: str | None) -> None:
-        codes, counts = codebook_ops.overview(self.project)
-        self.app.call_from_thread(self._loaded, Codebook.from_codes(codes), counts, focus_key)
+    @work(thread=True, exclusive=True, group="codebook-load", exit_on_error=False)
+    def _load(self) -> None:
+        codes, counts = codebook_ops.overview(self.app.project)
+        self.post_message(self.Loaded(Codebook.from_codes(codes), counts, None))
 
-    def _loaded(self, codebook: Codebook, counts: dict[int, int], focus_key: str | None) -> None:
+    def on_codebook_screen_loaded(self, message: Loaded) -> None:
         previous = self.current
-        self.codebook, self.counts = codebook, counts
+        self.codebook, self.counts = message.codebook, message.counts
         # Merged codes stay in the list, marked, so the lead sees where their codings went.
-        self.shown = list(codebook.entries)
+        self.shown = list(message.codebook.entries)
         options = self.query_one("#cbe-codes", OptionList)
         options.clear_options()
-        options.add_options([Option(self._label(e), id=e.key) for e in self.shown])
-        key = focus_key or (previous.key if previous is not None else None)
+        room = options.size.width - 4 if options.size.width else 40  # less the border and padding
+        options.add_options([Option(self._label(e, room), id=e.key) for e in self.shown])
+        key = message.focus_key or (previous.key if previous is not None else None)
         index = next((i for i, e in enumerate(self.shown) if e.key == key), 0)
         active = sum(e.active for e in self.shown)
-        self.query_one("#cbe-header", Static).update(
-            f"Codebook · {self.lead} (lead) · {active} active code(s), {len(self.shown) - active} retired or merged")
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append(f"Codebook · {self.lead} (lead) · {active} active, {len(self.shown) - active} retired or merged")
+        self.query_one("#cbe-header", Static).update(header)
         if self.shown:
             options.highlighted = index
             self._show(self.shown[index])
         options.focus()
+        if message.done:
+            self.message = message.done
+            self.notify(escape(message.done), timeout=4)
+            self.app.codebook_edited()
         self._status()
 
-    def _label(self, entry: CodeEntry) -> Text:
+    def _label(self, entry: CodeEntry, room: int) -> Text:
+        """'■ Wages  wages · 3': name, key and live codings; the key left out where the list is too narrow."""
         label = Text("  " * entry.depth)
         label.append_text(code_label(entry, with_shortcut=False))
-        label.append(f"  {entry.key} · {self.counts.get(entry.id, 0)}", style="dim")
+        count = f" · {self.counts.get(entry.id, 0)}"
+        if label.cell_len + len(entry.key) + len(count) + 2 <= room:
+            label.append(f"  {entry.key}{count}", style="dim")
+        else:
+            label.append(count, style="dim")
         return label
 
     @property
@@ -178,83 +160,72 @@ class CodebookScreen(Screen[None]):
         self.query_one("#cbe-detail", Static).update(detail)
         self.query_one("#cbe-codings", SelectionList).clear_options()
         self.codings, self.codings_total = [], 0
-        key = entry.key
-        self.run_worker(lambda: self._load_codings(key), thread=True, group="codings", exclusive=True,
-                        exit_on_error=False)
+        self._load_codings(entry.key)
 
+    @work(thread=True, exclusive=True, group="codebook-codings", exit_on_error=False)
     def _load_codings(self, key: str) -> None:
-        lines, total = codebook_ops.codings_of(self.project, key=key, limit=SHOWN_CODINGS)
-        self.app.call_from_thread(self._codings_loaded, key, lines, total)
+        lines, total = codebook_ops.codings_of(self.app.project, key=key, limit=SHOWN_CODINGS)
+        self.post_message(self.CodingsLoaded(key, lines, total))
 
-    def _codings_loaded(self, key: str, lines: list, total: int) -> None:
+    def on_codebook_screen_codings_loaded(self, message: CodingsLoaded) -> None:
         current = self.current
-        if current is None or current.key != key:
+        if current is None or current.key != message.key:
             return  # the lead moved on while this was loading
-        self.codings, self.codings_total = lines, total
+        self.codings, self.codings_total = message.lines, message.total
         widget = self.query_one("#cbe-codings", SelectionList)
         widget.clear_options()
-        widget.add_options([(self._coding_prompt(line), line.id) for line in lines])
-        more = f" (first {len(lines)} of {total})" if total > len(lines) else ""
-        widget.border_title = f"{total} coding(s){more} · space ticks codings to split"
+        # The list's width less its border, padding and tick box: each excerpt ends between words.
+        room = max(widget.size.width - 10, 30)
+        widget.add_options([(self._coding_prompt(line, room), line.id) for line in message.lines])
+        more = f" (first {len(message.lines)} of {message.total})" if message.total > len(message.lines) else ""
+        widget.border_title = f"{message.total} coding(s){more} · space ticks codings to split"
 
     @staticmethod
-    def _coding_prompt(line: codebook_ops.CodingLine) -> Text:
-        text = Text()
-        text.append(f"#{line.id} {line.document} {line.coder} {line.start}:{line.end}  ", style="dim")
-        text.append(line.excerpt[:70] + ("…" if len(line.excerpt) > 70 else ""))
-        if line.memo:
-            text.append(f"  memo: {line.memo[:30]}", style="italic")
+    def _coding_prompt(line: codebook_ops.CodingLine, room: int) -> Text:
+        where = f"#{line.id} {line.document} {line.coder} {line.start}:{line.end}  "
+        excerpt = clip_words(line.excerpt, max(room - len(where) - (16 if line.memo else 0), 12))
+        text = Text(no_wrap=True)
+        text.append(where, style="dim")
+        text.append(excerpt)
+        left = room - len(where) - len(excerpt) - len("  memo: ")
+        if line.memo and left >= 4:  # the memo, if a few words of it fit; the rest is in the transcript
+            text.append(f"  memo: {clip_words(line.memo, left)}", style="italic")
         return text
 
-    def _status(self, line: str = "") -> None:
-        if line:
-            self.message = line
-        self.query_one("#cbe-status", Static).update(self.message)
+    def _status(self) -> None:
+        self.query_one("#cbe-status", Static).update(Text(self.message, no_wrap=True, overflow="ellipsis"))
 
     # ------------------------------------------------------------ running an operation
 
     def _run(self, operation: str, *, focus_key: str | None, done: Callable[[dict[str, Any]], str],
              **kwargs: Any) -> None:
-        """Run one codebook operation in a worker; on success reload and say what happened, else show why not."""
-        if self.busy:
-            return
-        self.busy = True
+        """Queue one codebook operation on the writer; the codebook comes back read afresh, or the refusal."""
+        project, lead = self.app.project, self.lead
 
-        def work() -> None:
-            try:
-                result = codebook_ops.run(self.project, operation, lead=self.lead, **kwargs)
-            except CotagError as exc:
-                self.app.call_from_thread(self._failed, str(exc))
-                return
-            except Exception as exc:  # a database error: say so, never leave the screen busy for good
-                self.app.call_from_thread(self._failed, f"{operation} failed: {exc.__class__.__name__}: {exc}")
-                return
-            codes, counts = codebook_ops.overview(self.project)
-            self.app.call_from_thread(self._succeeded, done(result), Codebook.from_codes(codes), counts, focus_key)
+        def job() -> tuple[str, Codebook, dict[int, int]]:
+            result = codebook_ops.run(project, operation, lead=lead, **kwargs)
+            codes, counts = codebook_ops.overview(project)
+            return done(result), Codebook.from_codes(codes), counts
 
-        self.run_worker(work, thread=True, group="codebook", exit_on_error=False)
+        self.app.writer.submit(job, target=self,
+                               reply=lambda r: self.Loaded(r[1], r[2], focus_key, done=r[0]))
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        message.stop()
+        self._failed(message.error)
 
     def _failed(self, message: str) -> None:
-        self.busy = False
-        self._status("")
-        self.query_one("#cbe-status", Static).update(Text(message, style="bold red"))
         self.message = message
-        self.notify(message, severity="error", timeout=6)
-
-    def _succeeded(self, message: str, codebook: Codebook, counts: dict[int, int], focus_key: str | None) -> None:
-        self.busy = False
-        self.message = message
-        self._loaded(codebook, counts, focus_key)
-        self.notify(message, timeout=4)
-        if self.on_change is not None:
-            self.on_change()
+        self.query_one("#cbe-status", Static).update(Text(message, style="bold red", no_wrap=True,
+                                                          overflow="ellipsis"))
+        self.notify(escape(message), severity="error", timeout=6)
 
     def _ask(self, title: str, hint: str, value: str, then: Callable[[str], None]) -> None:
         def chosen(answer: str | None) -> None:
             if answer:
                 then(answer)
 
-        self.app.push_screen(ReconcileInput(title, hint, value), chosen)
+        self.app.push_screen(TextPrompt(title, hint, value), chosen)
 
     def _pick(self, title: str, keys: list[str], then: Callable[[str], None]) -> None:
         def chosen(key: str | None) -> None:
@@ -273,7 +244,7 @@ class CodebookScreen(Screen[None]):
     def _others(self, entry: CodeEntry) -> list[str]:
         return [e.key for e in self.codebook.active if e.key != entry.key]
 
-    # ------------------------------------------------------------ actions (ids in CODEBOOK_KEYS)
+    # ------------------------------------------------------------ actions (ids from cotag.keys.KEYMAP)
 
     def action_rename(self) -> None:
         entry = self.current
@@ -368,34 +339,18 @@ class CodebookScreen(Screen[None]):
                                         done=lambda r: f"retired {entry.key} ({r['codings_kept']} coding(s) kept)"))
 
     def action_save(self) -> None:
-        default = self.save_path or self.project.codebook_path
+        default = self.save_path or self.app.project.codebook_path
         self._ask("Write the codebook to (YAML)", "comments and order are kept, the version goes up; esc to cancel",
                   str(default) if default else "",
                   lambda path: self._run("save", path=Path(path).expanduser(), focus_key=None,
                                          done=lambda r: f"saved {r['codes']} codes to {r['path']} "
                                                         f"(version {r['version']})"))
 
-    def action_log(self) -> None:
-        self.app.push_screen(LogScreen(self.project, kind="codebook"))
+    def action_codebook_log(self) -> None:
+        from cotag.tui.screens.log import LogScreen
+
+        self.app.push_screen(LogScreen(kind="codebook"))
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
-
-def refresh_app_codebook(app) -> None:
-    """After a codebook change in the coding app: the new codes in every panel, the open transcript reloaded.
-
-    Codes are read in a worker (a PostgreSQL round trip); widgets are updated back on the app's thread.
-    """
-    from cotag import coding
-
-    def fetch() -> None:
-        codes = coding.codebook(app.project, include_retired=True)
-        app.call_from_thread(_apply_codebook, app, Codebook.from_codes(codes))
-
-    app.run_worker(fetch, thread=True, group="codebook-refresh", exit_on_error=False)
-
-
-def _apply_codebook(app, codebook: Codebook) -> None:
-    # The lead's own change: shown at once, without the note the poll gives for changes made elsewhere.
-    app.show_codebook(codebook)

@@ -1,4 +1,5 @@
-"""Help: every key of the key map, the codebook's shortcuts, and where the command palette is."""
+"""Help: the keys of the screen it was opened from and of the whole app (from the key map), the codebook's
+shortcuts when coding, and where the command palette is."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cotag.keys import APP, CODER, KEYMAP, LEAD, WORD_MODE
+from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DIALOG, HELP, KEYMAP, LEAD,
+                        RECONCILE, TABLE, WORD_MODE)
+from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
 
 CONTEXT_TITLES = {CODER: "Coding a transcript", WORD_MODE: "Word mode (w): select part of a sentence",
-                  LEAD: "Lead coder (cotag code --lead)", APP: "Everywhere"}
+                  LEAD: "Lead coder (cotag code --lead)", APP: "Everywhere",
+                  RECONCILE: "Reconciling (cotag reconcile --lead)", CODEBOOK: "The codebook screen (lead)",
+                  AGREEMENT: "Intercoder agreement (lead)", ANALYSIS: "Analysis", TABLE: "Audit log, agreed spans",
+                  HELP: "Help", DIALOG: "Dialogs", CONFIRM: "Yes or no"}
+# The library and the transcript screen: the coder's keys.
+CODING_HELP = (CODER, WORD_MODE, LEAD)
 
 # How a key is written for people: "shift+down" -> "shift+↓".
 _ARROWS = {"down": "↓", "up": "↑", "left": "←", "right": "→"}
@@ -31,9 +38,10 @@ DETAILS = {"open": "open: a document (library), a code (codebook panel: apply), 
            "switch_panel": "switch panel: transcript, codes on the selection, codebook"}
 
 
-def help_tables(codebook: Codebook, *, width: int = 80) -> RenderableType:
+def help_tables(codebook: Codebook, *, contexts: tuple[str, ...] = CODING_HELP, width: int = 80) -> RenderableType:
+    """The keys of `contexts` and of the whole app; the code shortcuts where codes are applied."""
     parts = []
-    for context in (CODER, WORD_MODE, LEAD, APP):
+    for context in (*contexts, APP):
         table = Table(title=CONTEXT_TITLES[context], title_justify="left", title_style="bold", show_header=False,
                       box=None, padding=(0, 2, 0, 1), expand=False)
         table.add_column("keys", style="bold", no_wrap=True, min_width=12)
@@ -45,6 +53,22 @@ def help_tables(codebook: Codebook, *, width: int = 80) -> RenderableType:
         for spec_id, (keys, description) in by_id.items():
             table.add_row("  ".join(keys), DETAILS.get(spec_id, description))
         parts.append(table)
+    if CODER in contexts:
+        parts.append(_shortcuts(codebook))
+    note = Text("Every action is also in the command palette (ctrl+p). Changes are saved as you make them; "
+                "there is no save key.", style="dim")
+    if width >= 110 and len(parts) > 2:
+        # Wide terminal: two columns, so the whole key map fits on one screen.
+        grid = Table.grid(padding=(0, 4))
+        grid.add_column()
+        grid.add_column()
+        left, right = parts[:2], parts[2:]
+        grid.add_row(Group(*_spaced(left)), Group(*_spaced(right)))
+        return Group(grid, Text(""), note)
+    return Group(*_spaced(parts), Text(""), note)
+
+
+def _shortcuts(codebook: Codebook) -> Table:
     codes = Table(title="Code shortcuts (from the codebook): apply, or remove if already on the selection",
                   title_justify="left", title_style="bold", show_header=False, box=None, padding=(0, 2, 0, 1))
     codes.add_column("key", style="bold", no_wrap=True, min_width=12)
@@ -54,18 +78,7 @@ def help_tables(codebook: Codebook, *, width: int = 80) -> RenderableType:
         codes.add_row(entry.shortcut, Text.assemble(("■ ", entry.colour), entry.name, (f"  {entry.key}", "dim")))
     if not shortcuts:
         codes.add_row("", Text("no code has a shortcut: use c (code picker)", style="dim italic"))
-    parts.append(codes)
-    note = Text("Every action is also in the command palette (ctrl+p). Changes are saved as you make them; "
-                "there is no save key.", style="dim")
-    if width >= 110:
-        # Wide terminal: two columns, so the whole key map fits on one screen.
-        grid = Table.grid(padding=(0, 4))
-        grid.add_column()
-        grid.add_column()
-        left, right = parts[:2], parts[2:]
-        grid.add_row(Group(*_spaced(left)), Group(*_spaced(right)))
-        return Group(grid, Text(""), note)
-    return Group(*_spaced(parts), Text(""), note)
+    return codes
 
 
 def _spaced(parts: list) -> list:
@@ -77,16 +90,22 @@ def _spaced(parts: list) -> list:
     return spaced
 
 
-class HelpScreen(Screen):
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "close", id="help.close"),
-        Binding("question_mark", "app.pop_screen", "close", show=False, id="help.close_question"),
-    ]
+class HelpScreen(Screen[None]):
+    BINDINGS = bindings_for(HELP)
+    KEY_CONTEXTS = (HELP,)
+
+    def __init__(self, contexts: tuple[str, ...] | None = None) -> None:
+        super().__init__()
+        self.contexts = contexts or CODING_HELP
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_tables(self.app.codebook, width=self.app.size.width), id="help-text")
+            yield Static(help_tables(self.app.codebook, contexts=self.contexts, width=self.app.size.width),
+                         id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

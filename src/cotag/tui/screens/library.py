@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
@@ -14,7 +13,8 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from cotag import coding
 from cotag.coding import LibraryRow
-from cotag.keys import CODER, KEYMAP, binding_key
+from cotag.keys import CODER
+from cotag.tui.bindings import bindings_for
 
 TEXT_FILTER_DELAY = 0.25  # seconds: search what was said once the coder pauses typing
 MIN_TEXT_FILTER = 3
@@ -43,8 +43,7 @@ def _chosen(value):
 
 class LibraryScreen(Screen):
     # Enter opens the highlighted document (the "open" action of the key map).
-    BINDINGS = [Binding(binding_key(spec.key), spec.id, spec.description, id=spec.id)
-                for spec in KEYMAP if spec.id == "open" and spec.context == CODER]
+    BINDINGS = bindings_for(CODER, only={"open"})
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     class Loaded(Message):

@@ -52,6 +52,13 @@ class TranscriptScreen(Screen):
             self.unit = unit
             self.others = others
 
+    class OthersFound(Message):
+        """The other coders of a document, for the overlay (`then` = "cycle") or the chooser ("choose")."""
+
+        def __init__(self, document_id: int, coders: list, then: str) -> None:
+            super().__init__()
+            self.document_id, self.coders, self.then = document_id, coders, then
+
     class OthersLoaded(Message):
         def __init__(self, document_id: int, marks: list) -> None:
             super().__init__()
@@ -481,21 +488,40 @@ class TranscriptScreen(Screen):
             self.app.notify("No more documents that way.", timeout=2)
 
     def action_toggle_overlay(self) -> None:
-        if not self.other_ids:
-            self.other_ids = [c.id for c in self.app.other_coders(self.document_id) if c.codings]
-            if not self.other_ids:
-                self.app.notify("No other coder has codings in this document.", timeout=3)
-                return
-        self._set_overlay(OVERLAY_MODES[(OVERLAY_MODES.index(self.overlay) + 1) % len(OVERLAY_MODES)])
+        if self.other_ids:
+            self._cycle_overlay()
+        else:
+            # Whose codings to show is read first (a worker); each press is one step, taken when it answers.
+            self._find_others(self.document_id, "cycle")
 
     def action_choose_coder(self) -> None:
-        def chosen(result) -> None:
-            if result is not None:
-                self.other_ids = list(result[0])
-                self._set_overlay(result[1] if self.other_ids else OVERLAY_OFF)
+        self._find_others(self.document_id, "choose")
 
-        self.app.push_screen(CoderChooser(self.app.other_coders(self.document_id), chosen=self.other_ids,
-                                          mode=self.overlay), chosen)
+    @work(thread=True, group="others-find")
+    def _find_others(self, document_id: int, then: str) -> None:
+        self.post_message(self.OthersFound(document_id, self.app.other_coders(document_id), then))
+
+    def on_transcript_screen_others_found(self, message: OthersFound) -> None:
+        if message.document_id != self.document_id:
+            return
+        self.app.coder_names.update({c.id: c.name for c in message.coders})
+        if message.then == "choose":
+            def chosen(result) -> None:
+                if result is not None:
+                    self.other_ids = list(result[0])
+                    self._set_overlay(result[1] if self.other_ids else OVERLAY_OFF)
+
+            self.app.push_screen(CoderChooser(message.coders, chosen=self.other_ids, mode=self.overlay), chosen)
+            return
+        if not self.other_ids:
+            self.other_ids = [c.id for c in message.coders if c.codings]
+        if not self.other_ids:
+            self.app.notify("No other coder has codings in this document.", timeout=3)
+            return
+        self._cycle_overlay()
+
+    def _cycle_overlay(self) -> None:
+        self._set_overlay(OVERLAY_MODES[(OVERLAY_MODES.index(self.overlay) + 1) % len(OVERLAY_MODES)])
 
     def _set_overlay(self, mode: str) -> None:
         self.overlay = mode

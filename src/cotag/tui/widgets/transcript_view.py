@@ -63,22 +63,7 @@ class TranscriptView(Widget, can_focus=True):
         "transcript-view--thumb",
         "transcript-view--side",
         "transcript-view--empty",
-    }
-
-    DEFAULT_CSS = """
-    TranscriptView { background: $surface; color: $foreground; }
-    TranscriptView > .transcript-view--cursor { background: $accent 18%; }
-    TranscriptView:focus > .transcript-view--cursor { background: $accent 30%; }
-    TranscriptView > .transcript-view--selection { background: $accent 14%; }
-    TranscriptView > .transcript-view--gutter { color: $accent; text-style: bold; }
-    TranscriptView > .transcript-view--speaker { color: $primary; text-style: bold; }
-    TranscriptView > .transcript-view--interviewer { color: $text-muted; text-style: italic; }
-    TranscriptView > .transcript-view--word { background: $accent; color: $text; text-style: bold; }
-    TranscriptView > .transcript-view--scrollbar { color: $panel; }
-    TranscriptView > .transcript-view--thumb { color: $accent; }
-    TranscriptView > .transcript-view--side { color: $text-muted; }
-    TranscriptView > .transcript-view--empty { color: $text-muted; text-style: italic; }
-    """
+    }  # styled in app.tcss
 
     class SelectionChanged(Message):
         """The cursor or the selection moved."""

@@ -1,0 +1,32 @@
+"""Yes or no, before an operation that cannot be undone from where it is asked (merge, retire)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from cotag.keys import CONFIRM
+from cotag.tui.bindings import bindings_for
+
+
+class Confirm(ModalScreen[bool]):
+    """Returns True for yes."""
+
+    BINDINGS = bindings_for(CONFIRM)
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="confirm"):
+            yield Label(self.question, classes="dialog-subtitle")
+            yield Label("y / enter: yes · n / esc: no", classes="dialog-hint")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,92 @@
+"""A read-only table loaded in a worker: the shape the audit log and the agreed-span review share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.cells import cell_len
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from cotag.keys import TABLE
+from cotag.tui.bindings import bindings_for
+from cotag.tui.text import clip_words
+
+
+def fit_last_column(columns: tuple[str, ...], rows: list[tuple], width: int) -> list[tuple]:
+    """The last (free-text) column cut between words, so every row ends on screen rather than mid-word at its edge."""
+    if not rows:
+        return rows
+    # Each column is as wide as its widest cell, plus a cell's padding of one column either side.
+    used = sum(max(cell_len(columns[i]), *(cell_len(str(row[i])) for row in rows)) + 2
+               for i in range(len(columns) - 1))
+    room = max(20, width - used - 3)  # the last cell's padding and the scroll bar
+    return [(*row[:-1], clip_words(str(row[-1]), room)) for row in rows]
+
+
+class TableScreen(Screen[None]):
+    """A table loaded in a worker.
+
+    A subclass names its title, table id and columns, reads its rows in `fetch`
+    (worker thread) and turns them into table rows and a header line in `show`.
+    """
+
+    BINDINGS = bindings_for(TABLE)
+    KEY_CONTEXTS = (TABLE,)  # what help (?) lists first and the palette offers
+    TITLE_TEXT = ""
+    TABLE_ID = ""
+    COLUMNS: tuple[str, ...] = ()
+    CURSOR_ON_LAST = False
+
+    class Loaded(Message):
+        def __init__(self, rows: list[dict[str, Any]] | None, error: str | None = None) -> None:
+            super().__init__()
+            self.rows, self.error = rows, error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.TITLE_TEXT} · loading…", id="table-header", classes="screen-header")
+        yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="table-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            rows = self.fetch()
+        except Exception as exc:  # noqa: BLE001 - said on the screen; the app keeps running
+            self.post_message(self.Loaded(None, f"{self.TITLE_TEXT}: {exc}"))
+            return
+        self.post_message(self.Loaded(rows))
+
+    def on_table_screen_loaded(self, message: Loaded) -> None:
+        header = self.query_one("#table-header", Static)
+        if message.rows is None:
+            header.update(message.error or "")
+            return
+        self.rows = message.rows
+        table = self.query_one(DataTable)
+        # One bulk call: these tables run to thousands of rows.
+        table_rows, title = self.show(message.rows)
+        table_rows = fit_last_column(self.COLUMNS, table_rows, self.app.size.width)
+        # Each column as wide as its widest cell, set here: the table's own measuring waits for an idle
+        # moment, and a busy app would draw the first rows cut to the headers' widths.
+        for i, column in enumerate(self.COLUMNS):
+            table.add_column(column, width=max([cell_len(column)] + [cell_len(str(row[i])) for row in table_rows]))
+        table.add_rows(table_rows)
+        header.update(f"{title} · esc back")
+        if self.CURSOR_ON_LAST and self.rows:
+            table.move_cursor(row=len(self.rows) - 1)
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
