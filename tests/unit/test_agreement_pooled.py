@@ -17,8 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_agreement_report import make_unitised, random_stack
 
-from cotag.reliability.measures import APPLIED_EVERYWHERE, NEVER_APPLIED, NO_PAIRABLE, pooled_alpha
-from cotag.reliability.report import PARENT_WITHOUT_CODINGS, _interval, build_report, render
+from cotag.reliability.measures import (
+    APPLIED_EVERYWHERE,
+    NEVER_APPLIED,
+    NO_PAIRABLE,
+    pooled_alpha,
+)
+from cotag.reliability.report import (
+    PARENT_WITHOUT_CODINGS,
+    _interval,
+    build_report,
+    render,
+)
 
 nan = np.nan
 

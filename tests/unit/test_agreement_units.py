@@ -205,3 +205,22 @@ def test_load_include_unfinished_and_selection(project):
             load_unitised(s, Selection(codes=("nope",)))
         with pytest.raises(CotagError, match="at least two coders"):
             load_unitised(s, Selection(documents=("D2",), coders=None, include_unfinished=False, groups=("expert",)))
+
+
+def test_a_parent_theme_nobody_coded_is_named_as_such_in_the_pooled_exclusions(project):
+    from sqlmodel import select
+
+    from cotag.reliability.disagreements import project_agreement
+    from cotag.store.models import Code
+
+    build_agreement_study(project)
+    with project.session() as s:
+        economy = make_codes(s, [("economy", "Economy")])["economy"]
+        s.exec(select(Code).where(Code.key == "wages")).one().parent_id = economy.id
+    with project.session() as s:
+        u = load_unitised(s, Selection(coders=("ann", "ben")))
+    assert u.parent_codes == ["economy"] and "economy" in u.codes
+    report = project_agreement(project, Selection(coders=("ann", "ben"))).report
+    excluded = dict(report.views["all"].excluded)
+    assert excluded["economy"] == "parent theme with no codings of its own"
+    assert "wages" not in excluded  # a sub-code's codings are its own, never its parent's

@@ -20,8 +20,8 @@ from cotag.reliability.bootstrap import (
     DEFAULT_THRESHOLDS,
     METHODS,
     BootstrapResult,
-    summarise_replicates,
     bootstrap_alpha,
+    summarise_replicates,
 )
 from cotag.reliability.measures import LEVELS, MEASURES, compute
 from cotag.reliability.unitized import Span, unitized_alpha, unitized_alpha_per_category

@@ -680,15 +680,21 @@ def coder_marginals(stack: np.ndarray, units: np.ndarray | None = None) -> tuple
     """Per code and coder: units the coder applied the code to, and units the coder rated (codes x coders).
 
     Conger's kappa needs each coder's own share of 1s, which per-unit counts do not keep.
-    One coder at a time, so memory stays at one codes x units slice.
+    `units` is a boolean mask.  One coder at a time, on boolean temporaries: the float
+    stack is never copied (a masked copy of a large stack costs seconds).
     """
     n_codes, n_coders, _ = stack.shape
     ones = np.zeros((n_codes, n_coders), dtype=np.int64)
     rated = np.zeros((n_codes, n_coders), dtype=np.int64)
     for j in range(n_coders):
-        x = stack[:, j, :] if units is None else stack[:, j, units]
-        ones[:, j] = (x == 1).sum(axis=1)
-        rated[:, j] = (~np.isnan(x)).sum(axis=1)
+        x = stack[:, j, :]
+        one = x == 1
+        seen = ~np.isnan(x)
+        if units is not None:
+            one &= units
+            seen &= units
+        ones[:, j] = np.count_nonzero(one, axis=1)
+        rated[:, j] = np.count_nonzero(seen, axis=1)
     return ones, rated
 
 
