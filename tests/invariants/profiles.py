@@ -1,0 +1,19 @@
+"""Hypothesis profiles for the invariant suite (a plain module: tests/conftest.py registers them early enough
+for `--hypothesis-profile=deep` to work from any folder, and tests/invariants/conftest.py imports it too)."""
+
+from hypothesis import HealthCheck, settings
+
+# What `make test` runs: a few whole studies per law, the same ones every run (CI is reproducible).
+settings.register_profile(
+    "invariants", max_examples=4, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+# Long runs: `pytest tests/invariants --hypothesis-profile=deep` (random seeds, many more studies).
+settings.register_profile(
+    "deep", max_examples=300, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def study_settings():
+    """The invariants profile unless a profile was chosen on the command line (deep, or any other)."""
+    current = settings.get_current_profile_name()
+    return settings.get_profile("invariants" if current == "default" else current)
