@@ -249,9 +249,8 @@ def build_study(project, study: Study, *, workdir: Path, coders: tuple[str, ...]
         for document in study.documents:
             make_document(session, document.external_id, document.turns, group=document.group,
                           attributes=dict(document.attributes))
-        make_codes(session, [spec for spec in CODEBOOK])
-        if unused_codes:
-            make_codes(session, [spec for spec in UNUSED_CODES])
+        # Unused codes, one of them a sub-code, in the same codebook (make_codes resolves parents within one call).
+        make_codes(session, list(CODEBOOK) + (list(UNUSED_CODES) if unused_codes else []))
         coder_store.get_or_create_coder(session, name=LEAD, role="lead")
     _apply_codings(project, [c for c in study.before if c.coder in who], workdir / "before.csv", keys=lambda k: k)
     for old, new in study.renames:
