@@ -98,6 +98,10 @@ class Study:
                 key = new
         return key
 
+    def without_codebook_changes(self) -> "Study":
+        """The study as a coder's copy sees it: made before the lead renamed or merged any code."""
+        return replace(self, renames=(), merges=())
+
     def with_document_order(self, order: list[int]) -> "Study":
         return replace(self, documents=tuple(self.documents[i] for i in order))
 
