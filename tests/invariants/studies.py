@@ -360,6 +360,21 @@ def duplicate_live_codings(project) -> list[tuple]:
         return list(session.exec(query).all())
 
 
+def consensus_documents(project) -> set[str]:
+    """The documents the consensus quote table covers; none when the export refuses (no consensus coding yet)."""
+    from cotag.errors import CotagError
+    from cotag.export.quotes import collect_quotes
+    from cotag.export.scope import Scope
+
+    with project.session() as session:
+        try:
+            quotes = collect_quotes(session, Scope(consensus=True))
+        except CotagError as exc:
+            assert "no consensus coding yet" in str(exc), exc
+            return set()
+    return set(quotes.data["document"])
+
+
 def memo_rows(project) -> list[tuple]:
     from cotag.store.memos import list_memos
 

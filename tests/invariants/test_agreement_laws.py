@@ -52,7 +52,7 @@ def _codes_now(study) -> set[str]:
     return {study.key_now(key) for key, _, _ in CODEBOOK}
 
 
-@given(study=studies(max_documents=12))
+@given(study=studies(max_documents=8))
 @study_settings()
 def test_a_pairs_agreement_ignores_other_coders_unused_codes_and_order(backend, study):
     a, b = study.pair
@@ -74,7 +74,7 @@ def test_a_pairs_agreement_ignores_other_coders_unused_codes_and_order(backend, 
 
 
 @XFAIL_POOLED
-@given(study=studies(max_documents=12))
+@given(study=studies(max_documents=8))
 @study_settings(shrink=False)
 def test_the_headline_pooled_alpha_ignores_unused_codes(backend, study):
     a, b = study.pair
@@ -87,7 +87,7 @@ def test_the_headline_pooled_alpha_ignores_unused_codes(backend, study):
 
 
 @XFAIL_DEFAULT
-@given(study=studies(max_documents=12))
+@given(study=studies(max_documents=8))
 @study_settings(shrink=False)
 def test_the_default_comparison_leaves_out_the_lead(backend, study):
     without = backend.project("without-lead")
