@@ -76,6 +76,7 @@ def test_every_agreed_span_reaches_the_consensus_and_rulings_add_up(backend, stu
     a, b = study.pair
     coders = f"{a},{b}"
     _cli(project, "reconcile", "agreed", "--lead", LEAD, "--coders", coders)
+    assert "added 0 agreed span(s)" in _cli(project, "reconcile", "agreed", "--lead", LEAD, "--coders", coders)
 
     rows = live_codings(project)
     identical = _identical(rows, a, b)
