@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, settings
 
 # What `make test` runs: a few whole studies per law, the same ones every run (CI is reproducible).
 settings.register_profile(
-    "invariants", max_examples=4, deadline=None, derandomize=True, database=None, print_blob=True,
+    "invariants", max_examples=3, deadline=None, derandomize=True, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 # Long runs: `pytest tests/invariants --hypothesis-profile=deep` (random seeds, many more studies).
 settings.register_profile(

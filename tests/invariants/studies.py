@@ -272,27 +272,38 @@ def build_study(project, study: Study, *, workdir: Path, coders: tuple[str, ...]
         _mark_done(project, [("zoe", c.document) for c in study.third])
 
 
+# A coder's first few codings with memos and documents marked done go through CodingSession, one committed
+# transaction each as on the coder's screen; the rest in one transaction each (`cotag codings import`, and the
+# progress rows mark_done writes), which keeps a 30-interview study fast on PostgreSQL.
+BY_HAND = 2
+
+
 def _apply_codings(project, codings: list[CodingSpec], path: Path, *, keys) -> None:
-    """Memo-less codings through `cotag codings import` (one transaction); codings with memos as a coder applies them."""
+    """Codings through `cotag codings import` (one transaction), a coder's first codings with memos by hand."""
     from cotag.coding import CodingSession, import_codings
     from cotag.errors import CotagError
     from cotag.store.documents import require_document
 
     seen: set[tuple] = set()
     bulk, by_hand = [], []
+    memos_by = dict.fromkeys((c.coder for c in codings), 0)
     for c in codings:
         key = keys(c.code)
         ident = (c.coder, c.document, key, c.start, c.end)
         if ident in seen:  # a merged code can make two of a coder's readings one
             continue
         seen.add(ident)
-        (by_hand if c.memo else bulk).append((c, key))
+        if c.memo and memos_by[c.coder] < BY_HAND:
+            memos_by[c.coder] += 1
+            by_hand.append((c, key))
+        else:
+            bulk.append((c, key))
     if bulk:
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["document", "coder", "code", "start", "end"])
+            writer.writerow(["document", "coder", "code", "start", "end", "memo"])
             for c, key in bulk:
-                writer.writerow([c.document, c.coder, key, c.start, c.end])
+                writer.writerow([c.document, c.coder, key, c.start, c.end, c.memo])
         import_codings(project, path=path, lead=LEAD)
     if by_hand:
         with project.session() as session:
@@ -308,18 +319,30 @@ def _apply_codings(project, codings: list[CodingSpec], path: Path, *, keys) -> N
 
 
 def _mark_done(project, pairs: list[tuple[str, str]]) -> None:
-    from cotag.coding import CodingSession
+    from cotag.coding import DONE, CodingSession
+    from cotag.store import coders as coder_store
+    from cotag.store import progress as progress_store
     from cotag.store.documents import require_document
+    from cotag.store.events import log_event
+    from cotag.store.models import PROGRESS_DONE
 
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return
     with project.session() as session:
         ids = {d: require_document(session, external_id=d).id for _, d in pairs}
+    rest = []
     for coder, group in itertools.groupby(sorted(pairs), key=lambda p: p[0]):
+        group = list(group)
         work = CodingSession(project, coder=coder, lead=coder == LEAD)
-        for _, document in group:
+        for _, document in group[:BY_HAND]:
             work.mark_done(document_id=ids[document])
+        rest += group[BY_HAND:]
+    with project.session() as session:
+        for coder, document in rest:  # what CodingSession.mark_done writes, in one transaction
+            who = coder_store.require_coder(session, name=coder)
+            progress_store.touch(session, coder_id=who.id, document_id=ids[document], status=PROGRESS_DONE)
+            log_event(session, kind=DONE, actor=coder, payload={"document": document, "coder": coder})
 
 
 def _add_memos(project, memos: list[tuple[str, str, str]]) -> None:
