@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from invariants import profiles  # noqa: F401  (registers the invariants and deep profiles)
 
 
@@ -30,7 +29,6 @@ class Backend:
         if self.kind == "sqlite":
             return None  # the project's own cotag.db
         import psycopg
-
         from dbsupport import POSTGRES_URL
 
         schema = "inv_" + uuid.uuid4().hex[:12]
@@ -53,7 +51,6 @@ class Backend:
             project.close()
         if self.schemas:
             import psycopg
-
             from dbsupport import POSTGRES_URL
 
             with psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://"),

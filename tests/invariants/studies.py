@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -410,16 +410,3 @@ def attribute_rows(project) -> list[tuple]:
 
     return sorted((d["id"], d["group"], tuple(sorted((k, str(v)) for k, v in d["attributes"].items())))
                   for d in documents_table(project))
-
-
-@dataclass
-class Workspace:
-    """Folders for one hypothesis example (tmp_path is per test, examples need their own)."""
-
-    root: Path
-    counter: itertools.count = field(default_factory=itertools.count)
-
-    def fresh(self, name: str) -> Path:
-        path = self.root / f"{name}-{next(self.counter)}"
-        path.mkdir(parents=True)
-        return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-
 from invariants.profiles import study_settings
 from invariants.studies import CODEBOOK, LEAD, build_study, studies
 
@@ -66,7 +65,8 @@ def test_a_pairs_agreement_ignores_other_coders_unused_codes_and_order(backend, 
 
     pair = _agreement(alone, (a, b))
     keys = _codes_now(study)
-    assert _rows(_agreement(crowded, (a, b)), keys) == _rows(pair, keys), "a third coder, the lead or unused codes moved it"
+    assert _rows(_agreement(crowded, (a, b)), keys) == _rows(pair, keys), \
+        "a third coder, the lead or unused codes moved it"
     assert _agreement(reordered, (a, b)) == pair, "document order moved it"
     assert _rows(_agreement(alone, (b, a)), symmetric=True) == _rows(pair, symmetric=True), "coder order moved it"
     if "refused" not in pair:

@@ -6,11 +6,19 @@ from collections import defaultdict
 
 from hypothesis import example, given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
-
 from invariants.profiles import study_settings
-from invariants.studies import (LEAD, consensus_documents, CodingSpec, DocumentSpec, Study, build_study, duplicate_live_codings,
-                                live_codings, studies)
+from invariants.studies import (
+    LEAD,
+    CodingSpec,
+    DocumentSpec,
+    Study,
+    build_study,
+    consensus_documents,
+    duplicate_live_codings,
+    live_codings,
+    studies,
+)
+from typer.testing import CliRunner
 
 # The review's repro (issue #12, defect 1): I01 agreement + disagreement, I02 only a disagreement, I03 complete
 # agreement. Before the fix, `reconcile agreed` skipped every document after one with no agreed span.
@@ -30,7 +38,8 @@ REVIEW_STUDY = Study(
 # Shrunk from a generated study: both coders coded two neighbouring sentences as two excerpts (there, a code
 # merged into another made them one code). The agreed spans were joined into one consensus coding over the
 # space between the sentences, text neither coder coded, and one quote where each coder had two.
-_SPLIT = DocumentSpec("I01", "graduate", (("gender", "woman"),), (("R1", ("Work was scarce here.", "My sister lived there.")),))
+_SPLIT = DocumentSpec("I01", "graduate", (("gender", "woman"),),
+                      (("R1", ("Work was scarce here.", "My sister lived there.")),))
 # 'R1: Work was scarce here. My sister lived there.\n': units 4-25 and 26-48
 SEPARATE_EXCERPTS_STUDY = Study(
     documents=(_SPLIT,), coders=("ana", "ben"),

@@ -6,10 +6,17 @@ from collections import Counter, defaultdict
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from invariants.profiles import study_settings
-from invariants.studies import (LEAD, consensus_documents, attribute_rows, build_study, duplicate_live_codings, live_codings, memo_rows,
-                                studies)
+from invariants.studies import (
+    LEAD,
+    attribute_rows,
+    build_study,
+    consensus_documents,
+    duplicate_live_codings,
+    live_codings,
+    memo_rows,
+    studies,
+)
 
 BY = ("group", "gender", "place", "occupation", "age_band")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from invariants.profiles import study_settings
 from invariants.studies import build_study, duplicate_live_codings, live_codings, memo_rows, studies
 

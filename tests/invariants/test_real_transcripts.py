@@ -7,10 +7,17 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from invariants.profiles import study_settings
-from invariants.studies import (consensus_documents, CODEBOOK, LEAD, CodingSpec, _apply_codings, _mark_done, duplicate_live_codings,
-                                live_codings)
+from invariants.studies import (
+    CODEBOOK,
+    LEAD,
+    CodingSpec,
+    _apply_codings,
+    _mark_done,
+    consensus_documents,
+    duplicate_live_codings,
+    live_codings,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = [REPO / "transcripts" / "experts" / f"E00{i}.md" for i in (1, 2, 3)] + \
@@ -39,12 +46,13 @@ def readings_on(draw, units: list[dict], text: str) -> list[tuple[str, int, int]
 @given(data=st.data())
 @study_settings(examples=2)
 def test_laws_hold_on_imported_transcripts(backend, data):
+    from factories import make_codes
+
     from cotag import reconcile
     from cotag.reliability.disagreements import project_agreement
     from cotag.reliability.units import Selection
     from cotag.services import document_turns, import_transcripts
     from cotag.store.documents import require_document
-    from factories import make_codes
 
     project = backend.project("real")
     files = data.draw(st.lists(st.sampled_from(FILES), min_size=2, max_size=4, unique=True), label="transcripts")
