@@ -44,7 +44,8 @@ def _rows(report: dict, keys: set[str] | None = None, *, symmetric: bool = False
 def _pooled(report: dict) -> dict:
     if "refused" in report:
         return report
-    return {view: (data["pooled_alpha"], data["pooled_decisions"]) for view, data in report["views"].items()}
+    # The headline figure only: how many (unit, code) decisions it rests on may name the codes it left out.
+    return {view: data["pooled_alpha"] for view, data in report["views"].items()}
 
 
 def _codes_now(study) -> set[str]:
