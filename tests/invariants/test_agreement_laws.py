@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from invariants.profiles import study_settings
 from invariants.studies import CODEBOOK, LEAD, build_study, studies
-
-XFAIL_POOLED = pytest.mark.xfail(strict=False, reason="needs the headline pooled alpha over codes with variation "
-                                                      "(pooled_alpha / pooled_alpha_all_codes) from issue #12, merging")
-XFAIL_DEFAULT = pytest.mark.xfail(strict=False, reason="needs default coders = every coder who is not a lead "
-                                                       "from issue #12, merging")
 
 
 def _agreement(project, coders: tuple[str, ...] | None):
@@ -74,9 +68,8 @@ def test_a_pairs_agreement_ignores_other_coders_unused_codes_and_order(backend, 
         assert pair["coders"] == [a, b]
 
 
-@XFAIL_POOLED
 @given(study=studies(max_documents=8))
-@study_settings(shrink=False)
+@study_settings()
 def test_the_headline_pooled_alpha_ignores_unused_codes(backend, study):
     a, b = study.pair
     plain = backend.project("plain")
@@ -87,9 +80,8 @@ def test_the_headline_pooled_alpha_ignores_unused_codes(backend, study):
     assert _pooled(_agreement(padded, (a, b))) == _pooled(_agreement(plain, (a, b)))
 
 
-@XFAIL_DEFAULT
 @given(study=studies(max_documents=8))
-@study_settings(shrink=False)
+@study_settings()
 def test_the_default_comparison_leaves_out_the_lead(backend, study):
     without = backend.project("without-lead")
     build_study(without, study, workdir=backend.folder("csv"))
