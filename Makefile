@@ -22,8 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-check: test
-	$(PY) bench/import_bench.py --quick
+# What CI runs: lint (ruff), the layering contracts (import-linter), then the whole test suite.
+check: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench demo_corpus
+	$(VENV)/bin/lint-imports
+	$(MAKE) test
 
 bench: $(STAMP)
 	$(PY) bench/import_bench.py
