@@ -196,12 +196,13 @@ def collect_quotes(session: Session, scope: Scope = Scope(), *, attribution: Att
 
 def build_quotes(selection: Selection, *, attribution: Attribution | None = None, widen: str = "span",
                  config: dict | None = None, attribution_overrides: Iterable[str] = (),
-                 pseudonyms: "Pseudonymiser | None" = None, coarsening: "Coarsening | None" = None) -> QuoteTable:
+                 pseudonyms: "Pseudonymiser | None" = None,
+                 coarsening: "dict[str, Coarsening] | None" = None) -> QuoteTable:
     """The quote table of a selection loaded with texts and units (resolve(..., with_text=True, with_units=True)).
 
     With `pseudonyms`, every text the table prints reads through the pseudonym layer: a quote is the span of the
     pseudonymised document that covers the coded words (start and end stay the stored offsets). With
-    `coarsening`, attributions and attribute columns print the coarsened attributes.
+    `coarsening` (document id -> its Coarsening), attributions and attribute columns print the coarsened attributes.
     """
     import numpy as np
 
@@ -256,6 +257,7 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
         attributions: dict[tuple[int, str], str] = {}
         layered: dict[int, Any] = {}
         shown_attributes: dict[int, dict[str, Any]] = {}
+        coarsened: dict[int, Any] = {}
         data: dict[str, list[Any]] = {name: [] for name in FIELDS}
         code_ids = codings.code_id.tolist()
         doc_ids = codings.document_id.tolist()
@@ -264,12 +266,12 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
             if code_id not in paths:
                 paths[code_id] = tree.path(code_id)
             if doc_id not in shown_attributes:
-                attributes = coarsening.apply(document.attributes) if coarsening else document.attributes
-                shown_attributes[doc_id] = pseudonyms(attributes) if pseudonyms else attributes
+                own = coarsening.get(document.external_id) if coarsening else None
+                coarsened[doc_id] = own.apply(document.attributes) if own else document.attributes
+                shown_attributes[doc_id] = pseudonyms(coarsened[doc_id]) if pseudonyms else coarsened[doc_id]
             if (doc_id, speaker) not in attributions:
-                rendered = attribution.render(
-                    group=document.group, attributes=coarsening.apply(document.attributes) if coarsening
-                    else document.attributes, document=document.external_id, speaker=speaker)
+                rendered = attribution.render(group=document.group, attributes=coarsened[doc_id],
+                                              document=document.external_id, speaker=speaker)
                 attributions[(doc_id, speaker)] = pseudonyms(rendered) if pseudonyms else rendered
             data["path"].append(paths[code_id])
             if pseudonyms:
@@ -341,10 +343,10 @@ def private_quotes(project: "Project", session: Session, scope: Scope = Scope(),
             disclosure.corpus_respondents(session), quoted, attribution, min_k,
             order=disclosure.coarsen_order(project.config), sectors=disclosure.sector_map(project.config))
         privacy["min_k"] = min_k
-        privacy["coarsened"] = coarsening.describe()
-        privacy["lowest_k"] = min((ks[d][1] for d in quoted if d in ks), default=None)
+        privacy["coarsened"] = disclosure.describe_coarsening(coarsening)
+        privacy["lowest_k"] = min((k for _, k in ks.values()), default=None)
         notes.append(f"Attributions coarsened so that each is shared by at least {min_k} respondents of the corpus: "
-                     f"{'; '.join(coarsening.describe()) or 'nothing needed coarsening'}.")
+                     f"{'; '.join(privacy['coarsened']) or 'nothing needed coarsening'}.")
     table = build_quotes(selection, attribution=attribution, widen=widen, pseudonyms=pseudonyms,
                          coarsening=coarsening)
     table.notes = notes

@@ -150,38 +150,60 @@ def k_values(respondents: list[Respondent], attribution: Attribution,
 
 
 def choose_coarsening(respondents: list[Respondent], quoted: Iterable[str], attribution: Attribution,
-                      min_k: int, *, order: Iterable[str] = DEFAULT_ORDER,
-                      sectors: Mapping[str, str] | None = None) -> tuple[Coarsening, dict[str, tuple[str, int]]]:
-    """The least coarsening, stepping through `order`, after which every quoted respondent has k >= min_k.
+                      min_k: int, *, order: Iterable[str] = DEFAULT_ORDER, sectors: Mapping[str, str] | None = None
+                      ) -> tuple[dict[str, Coarsening], dict[str, tuple[str, int]]]:
+    """Per quoted respondent, the least coarsening, stepping through `order`, that makes its k at least min_k.
 
-    First each attribute in order goes one step coarser (age to bands, place to region, occupation to sector);
-    then each is left out in the same order, then any other attribute the templates print.
+    The steps: each attribute in order goes one step coarser (age to bands, place to region, occupation to
+    sector); then each is left out in the same order, then any other attribute the templates print. A respondent
+    stops at the first step where its printed attribution is shared by min_k respondents of the corpus, counted
+    with everyone coarsened the same way (who else could have printed these words). Returns the coarsening and
+    (attribution, k) of each quoted respondent.
     """
     if min_k < 1:
         raise CotagError(f"--min-k {min_k}: give a number of respondents, 1 or more")
     if min_k > len(respondents):
         raise CotagError(f"--min-k {min_k}: the corpus has only {len(respondents)} respondents")
-    quoted = set(quoted)
     order = list(dict.fromkeys(order))
-    others = sorted(attribution.placeholders - set(order) - {"id", "group", "speaker"})
-    steps = [(a, COARSE) for a in order if a in COARSER] + [(a, DROPPED) for a in order + others]
-    coarsening = Coarsening(sectors=dict(sectors if sectors is not None else _shipped_sectors()))
+    printed_names = attribution.placeholders
+    others = sorted(printed_names - set(order) - {"id", "group", "speaker"})
+    steps = [(a, COARSE) for a in order if a in COARSER and a in printed_names]
+    steps += [(a, DROPPED) for a in order + others if a in printed_names]
+    sectors = dict(sectors if sectors is not None else _shipped_sectors())
+    # Everyone follows the same steps, so the corpus is rendered once per step, not once per respondent.
+    stages: list[tuple[Coarsening, dict[str, tuple[str, int]]]] = []
 
-    def enough(ks: dict[str, tuple[str, int]]) -> bool:
-        return all(ks[d][1] >= min_k for d in quoted if d in ks)
+    def stage(n: int) -> tuple[Coarsening, dict[str, tuple[str, int]]]:
+        while len(stages) <= n:
+            levels = {}
+            for attribute, level in steps[:len(stages)]:
+                levels[attribute] = level
+            coarsening = Coarsening(levels=levels, sectors=sectors)
+            stages.append((coarsening, k_values(respondents, attribution, coarsening)))
+        return stages[n]
 
-    ks = k_values(respondents, attribution, coarsening)
-    for attribute, level in steps:
-        if enough(ks):
-            break
-        if attribute not in attribution.placeholders:
-            continue  # the attribution never prints it: coarsening it changes nothing
-        coarsening.levels[attribute] = level
-        ks = k_values(respondents, attribution, coarsening)
-    if not enough(ks):
-        raise CotagError(f"--min-k {min_k}: even with every attribute left out, some quoted respondents' attributions "
-                         f"are shared by fewer than {min_k} (the template prints {{id}} or {{speaker}}?)")
-    return coarsening, ks
+    chosen: dict[str, Coarsening] = {}
+    result: dict[str, tuple[str, int]] = {}
+    for document in sorted(set(quoted)):
+        for n in range(len(steps) + 1):
+            coarsening, ks = stage(n)
+            if document not in ks:
+                break  # not a document of the corpus
+            if ks[document][1] >= min_k or n == len(steps):
+                chosen[document], result[document] = coarsening, ks[document]
+                break
+        if document in result and result[document][1] < min_k:
+            raise CotagError(f"--min-k {min_k}: even with every attribute left out, {document}'s attribution is "
+                             f"shared by {result[document][1]} (does the template print {{id}} or {{speaker}}?)")
+    return chosen, result
+
+
+def describe_coarsening(chosen: Mapping[str, Coarsening]) -> list[str]:
+    """What an export coarsened, with how many respondents: "age to 10-year bands (12 respondents)"."""
+    counts: Counter[str] = Counter()
+    for coarsening in chosen.values():
+        counts.update(coarsening.describe())
+    return [f"{what} ({n} respondent{'s' if n != 1 else ''})" for what, n in counts.items()]
 
 
 def disclosure_report(session, *, config: Mapping[str, Any] | None = None, attributes: Iterable[str] | None = None,

@@ -276,12 +276,14 @@ def _word_pattern(entry: Entry) -> str:
     inflect = entry.kind in ("person", "place", "organisation")
     if inflect and _CYRILLIC.search(last) and len(last) >= 4:
         stem = last[:-1] if last[-1].lower() in _STEM_VOWELS else last
-        endings = "|".join(re.escape(e) for e in _CYRILLIC_ENDINGS)
-        escaped[-1] = f"{re.escape(stem)}(?:{endings})?"
+        endings = "|".join(re.escape(e) for e in sorted({*_CYRILLIC_ENDINGS, last[len(stem):]} - {""},
+                                                        key=len, reverse=True))
+        # The bare stem is another word ("Дан" is not "Дана"): an ending is required where one was cut off.
+        escaped[-1] = f"{re.escape(stem)}(?:{endings}){'' if stem != last else '?'}"
     elif entry.kind == "person" and last.isalpha() and len(last) >= 3:
         stem = last[:-1] if len(last) >= 4 and last[-1].lower() in "aeiouy" else last
         endings = sorted({*_LATIN_PERSON_ENDINGS, last[len(stem):]} - {""}, key=len, reverse=True)
-        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(endings)})?"
+        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(endings)}){'' if stem != last else '?'}"
     return r"\s+".join(escaped)
 
 
@@ -440,6 +442,8 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
         item = found.get(key)
         if item is None:
             item = found[key] = Found(real, kind, source)
+        elif item.kind == "other" and kind != "other":  # a spaCy entity says more than a capital letter
+            item.kind, item.source = kind, source
         item.count += times
         if document not in item.documents:
             item.documents.append(document)
