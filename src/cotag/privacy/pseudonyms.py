@@ -341,6 +341,7 @@ class Gazetteer:
 
     city_region: dict[str, str]  # casefolded name or variant -> region
     names: dict[str, tuple[str, str]]  # casefolded name or variant -> (canonical name, kind)
+    spellings: dict[str, str]  # casefolded name or variant -> as the gazetteer writes it
 
     def region_of(self, place: str) -> str | None:
         return self.city_region.get(_key(place))
@@ -351,6 +352,7 @@ def gazetteer() -> Gazetteer:
     data = yaml.safe_load(resources.files("cotag.privacy").joinpath("gazetteer.yaml").read_text(encoding="utf-8"))
     city_region: dict[str, str] = {}
     names: dict[str, tuple[str, str]] = {}
+    spellings: dict[str, str] = {}
     for city, info in data["cities"].items():
         for name in [city, *info.get("variants", [])]:
             city_region[_key(name)] = info["region"]
@@ -365,7 +367,14 @@ def gazetteer() -> Gazetteer:
     for group in data.get("institutions", []):
         for name in group:
             names[_key(name)] = (group[0], "organisation")
-    return Gazetteer(city_region=city_region, names=names)
+    for group in [*data["cities"].items(), *data["regions"].items()]:
+        name, rest = group
+        for spelling in [name, *(rest.get("variants", []) if isinstance(rest, dict) else rest)]:
+            spellings[_key(spelling)] = spelling
+    for group in [*data.get("places", []), *data.get("institutions", [])]:
+        for spelling in group:
+            spellings[_key(spelling)] = spelling
+    return Gazetteer(city_region=city_region, names=names, spellings=spellings)
 
 
 # ---------------------------------------------------------------- suggestions
@@ -471,7 +480,8 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
             if not surface[0].isupper():  # "oral exam" is not the city of Oral
                 continue
             canonical, kind = gaz.names[_key(surface)]
-            note(surface, kind, "gazetteer", doc.document)
+            # "AKTAU" and "Aktau" are one proposal, written as the gazetteer writes it.
+            note(gaz.spellings[_key(surface)], kind, "gazetteer", doc.document)
         for match in _CAPITALISED.finditer(doc.text):
             words = match.group(0).split()
             sentence_initial = bool(_SENTENCE_START.search(doc.text[max(0, match.start() - 3):match.start()]))
@@ -490,7 +500,7 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
                 words = words[:-1]
             if not words:
                 continue
-            phrase = " ".join(words)
+            phrase = re.sub(r"['’]s$", "", " ".join(words))  # "Dauren's" is Dauren
             if _key(phrase) in gaz.names or all(w.lower() in lower_words for w in words):
                 continue
             note(phrase, "other", "capitalised", doc.document)
