@@ -68,8 +68,8 @@ def add_pseudonyms(project) -> None:
 
 
 def every_text(path: Path) -> str:
-    """All the text a file holds, unzipped for xlsx and docx."""
-    if path.suffix in (".xlsx", ".docx"):
+    """All the text a file holds, unzipped for xlsx, docx and qdpx."""
+    if path.suffix in (".xlsx", ".docx", ".qdpx"):
         with zipfile.ZipFile(path) as archive:
             return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
     return path.read_text(encoding="utf-8")
@@ -209,6 +209,37 @@ def test_member_check_writes_one_respondents_quotes(project, tmp_path):
     assert bad.exit_code == 1 and "written as .md, .docx or .txt" in bad.output
     missing = run(project, "export", "member-check", "E999", str(tmp_path / "x.md"))
     assert missing.exit_code == 1 and "no document 'E999'" in missing.output
+
+
+def test_qdpx_with_pseudonymise_moves_each_coding_onto_the_pseudonymised_words(project, tmp_path):
+    from lxml import etree
+
+    from cotag.store.memos import add_memo
+
+    build(project)
+    with project.session() as session:
+        from cotag.store.coders import get_or_create_coder
+        from cotag.store.documents import get_document
+
+        add_memo(session, coder_id=get_or_create_coder(session, name="alice").id, title="About Dauren",
+                 text="Dauren works at KazMunayGas.", document_id=get_document(session, external_id="E001").id)
+    add_pseudonyms(project)
+    out = tmp_path / "p.qdpx"
+    result = run(project, "export", "qdpx", str(out), "--pseudonymise")
+    assert result.exit_code == 0, result.output
+    leaked = [real for real in REAL if real.casefold() in every_text(out).casefold()]
+    assert leaked == []
+    with zipfile.ZipFile(out) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+        ns = {"q": root.nsmap[None]}
+        quoted = set()
+        for source in root.iterfind(".//q:TextSource", ns):
+            text = archive.read("sources/" + source.get("plainTextPath").split("//")[1]).decode("utf-8")
+            for selection in source.iterfind("q:PlainTextSelection", ns):
+                quoted.add(text[int(selection.get("startPosition")):int(selection.get("endPosition"))])
+    assert "I work at [company 1] in [city A], like [person 1]" in quoted
+    assert "In [city A] pay is low, [person 2]'s brother left." in quoted
+    assert "A teacher cannot live on this salary." in quoted
 
 
 @pytest.mark.slow

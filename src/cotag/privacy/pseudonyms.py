@@ -550,3 +550,29 @@ def load_pipeline(name: str | None) -> tuple[Any | None, str]:
     except OSError as exc:
         raise CotagError(f"spaCy model {name!r} cannot be loaded ({exc}); install it or leave out --spacy-model")\
             from None
+
+
+def pseudonymise_export(project, documents: list, codings: list, memos: list) -> tuple[list, list, list]:
+    """Copies of what a project export writes, read through the pseudonym layer (the stored rows are untouched).
+
+    Documents get the pseudonymised text and attribute values; each coding moves to the span of the
+    pseudonymised text covering the same words; memos and coding memos are pseudonymised. Refuses an empty table,
+    so an export meant to be safe is never silently written with the real names.
+    """
+    import dataclasses
+
+    table = load_table(project)
+    layer = table.pseudonymiser()
+    if not layer:
+        raise CotagError(f"--pseudonymise: {table.path} has no pseudonyms yet "
+                         f"(`cotag pseudonyms suggest`, then accept or add)")
+    layered = {d.external_id: layer.apply(d.text) for d in documents}
+    new_documents = [d.model_copy(update={"text": layered[d.external_id].text, "attributes": layer(d.attributes or {})})
+                     for d in documents]
+    new_codings = []
+    for row in codings:
+        start, end = layered[row.document].map_span(row.start, row.end) if row.document in layered \
+            else (row.start, row.end)
+        new_codings.append(dataclasses.replace(row, start=start, end=end, memo=layer(row.memo or "")))
+    new_memos = [dataclasses.replace(m, title=layer(m.title or ""), text=layer(m.text or "")) for m in memos]
+    return new_documents, new_codings, new_memos
