@@ -26,12 +26,14 @@ FILE_NAME = "pseudonyms.yaml"
 # "Иванова", "Ивановым"; Kazakh adds "Алматыда", "Алматыдан", "Астанаға". A Cyrillic entry matches its stem
 # (the word less a final vowel, й or ь) followed by one of these. Longest first: the regex takes the first that fits.
 _CYRILLIC_ENDINGS = sorted({
+    # Russian
     "а", "я", "ы", "и", "у", "ю", "е", "о", "ь", "й", "ой", "ей", "ою", "ею", "ом", "ем", "ым", "им", "ов", "ев",
     "ах", "ях", "ам", "ям", "ами", "ями", "ий", "ый", "ая", "яя", "ое", "ее", "ую", "юю", "ых", "их", "ого", "его",
-    "ому", "ему", "ыми", "ими", "ой", "на", "не",
+    "ому", "ему", "ыми", "ими", "на", "не",
+    # Kazakh
     "да", "де", "та", "те", "дан", "ден", "тан", "тен", "нан", "нен", "ға", "ге", "қа", "ке", "ның", "нің", "дың",
     "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті", "ын", "ін", "н", "мен", "бен", "пен", "дағы", "дегі",
-    "тағы", "тегі", "ға", "ға"}, key=len, reverse=True)
+    "тағы", "тегі"}, key=len, reverse=True)
 # A Latin-script name transliterated from Russian declines too ("Marat" -> "Marata", "Maratom"; "Ivanov" ->
 # "Ivanova"); English adds the plural. The possessive ("Marat's") needs nothing: the name ends at the apostrophe.
 _LATIN_PERSON_ENDINGS = sorted({"ovoy", "ovym", "ovu", "ova", "oy", "oj", "oi", "om", "ym", "ov", "a", "u", "e", "y",
@@ -462,8 +464,8 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
     for doc in docs:
         lower_words.update(w for w in _TOKEN.findall(doc.text) if w.islower())
 
-    gazetteer_regex = Pseudonymiser([Entry(name, "-", "other") for name in
-                                     {v for v in gaz.names}])  # whole-word, case-insensitive search of every name
+    # Every gazetteer spelling as a whole-word, case-insensitive search.
+    gazetteer_regex = Pseudonymiser([Entry(name, "-", "other") for name in gaz.names])
     for doc in docs:
         for key, value in doc.attributes.items():
             if not isinstance(value, str) or not value.strip():
@@ -479,7 +481,7 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
             surface = doc.text[start:end]
             if not surface[0].isupper():  # "oral exam" is not the city of Oral
                 continue
-            canonical, kind = gaz.names[_key(surface)]
+            kind = gaz.names[_key(surface)][1]
             # "AKTAU" and "Aktau" are one proposal, written as the gazetteer writes it.
             note(gaz.spellings[_key(surface)], kind, "gazetteer", doc.document)
         for match in _CAPITALISED.finditer(doc.text):
@@ -505,15 +507,18 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
                 continue
             note(phrase, "other", "capitalised", doc.document)
         if nlp is not None:
-            for ent in nlp(doc.text).ents:
-                kind = SPACY_KINDS.get(ent.label_, "other")
-                if kind is not None:
-                    note(ent.text, kind, f"spaCy {ent.label_}", doc.document)
+            # Paragraph by paragraph: a whole transcript may pass spaCy's length limit, and entities do not span
+            # paragraphs.
+            paragraphs = (p for p in re.split(r"\n\s*\n", doc.text) if p.strip())
+            for parsed in (nlp.pipe(paragraphs) if hasattr(nlp, "pipe") else map(nlp, paragraphs)):
+                for ent in parsed.ents:
+                    kind = SPACY_KINDS.get(ent.label_, "other")
+                    if kind is not None:
+                        note(ent.text, kind, f"spaCy {ent.label_}", doc.document)
     # The gazetteer and spaCy know better than a capitalised word what a string is.
     for item in found.values():
         if _key(item.real) in gaz.names:
-            canonical, kind = gaz.names[_key(item.real)]
-            item.kind, item.source = kind, "gazetteer"
+            item.kind, item.source = gaz.names[_key(item.real)][1], "gazetteer"
     return _with_pseudonyms(sorted(found.values(), key=lambda f: (KINDS.index(f.kind), -f.count, f.real.casefold())))
 
 
