@@ -202,7 +202,20 @@ def test_member_check_writes_one_respondents_quotes(project, tmp_path):
         assert "Old people still say Shevchenko." in content
         assert "A teacher cannot live" not in content  # another respondent's words
         assert "(female, 38, civil servant, Aktau)" in content
+    # Two coders on one passage: the respondent reads it once, without coder names.
+    with project.session() as session:
+        from cotag.store.documents import get_document
+        document = get_document(session, external_id="E001")
+        phrase = "Old people still say Shevchenko."
+        start = document.text.index(phrase)
+        bob = get_or_create_coder(session, name="bob")
+        from cotag.store.codes import get_code
+        add_coding(session, document_id=document.id, code_id=get_code(session, key="corruption").id,
+                   coder_id=bob.id, start=start, end=start + len(phrase))
+    assert run(project, "export", "member-check", "E001", str(tmp_path / "E001.txt"), "--widen", "span",
+               "--all-coders").exit_code == 0
     txt = (tmp_path / "E001.txt").read_text(encoding="utf-8")
+    assert txt.count("Old people still say Shevchenko.") == 1 and "bob" not in txt and "alice" not in txt
     assert txt.startswith("Your interview (E001): the passages we quote\n")
     assert re.search(r"“Old people still say Shevchenko\.”\n    — \(female, 38, civil servant, Aktau\)", txt)
     bad = run(project, "export", "member-check", "E001", str(tmp_path / "E001.csv"))

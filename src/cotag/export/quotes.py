@@ -409,7 +409,17 @@ def export_member_check(project: "Project", document: str, path: Path, *, scope:
             raise CotagError(f"no document {document!r} in the project")
         table, privacy = private_quotes(project, session, narrowed, widen=widen,
                                         attribution_overrides=attribution_overrides, pseudonymise=pseudonymise)
-    table.title = f"Your interview ({document}): the passages we quote"
+    # The respondent reads each passage once per code, whoever coded it: coders' duplicates and names go.
+    keep, seen = [], set()
+    for i, passage in enumerate(zip(table.data["code"], table.data["text"])):
+        if passage not in seen:
+            seen.add(passage)
+            keep.append(i)
+    columns = {name: list(values) for name, values in table.data.items()}
+    data = {name: [values[i] for i in keep] for name, values in columns.items()}
+    data["coder"] = [""] * len(keep)
+    table = QuoteTable(data=data, attribute_keys=table.attribute_keys, coding_label=table.coding_label,
+                       title=f"Your interview ({document}): the passages we quote", notes=table.notes)
     if suffix == "txt":
         target = Path(path)
         tmp = target.with_name(target.name + ".tmp")

@@ -150,9 +150,9 @@ class PseudonymTable:
             raise CotagError(f"{real!r} already has the pseudonym {existing.pseudonym!r} "
                              f"(`cotag pseudonyms add --replace` to change it)")
         # A pseudonym that contains a real string would be replaced again, or leak it: refuse both.
-        for other in self.entries + [Entry(real, pseudonym, kind)]:
-            if Pseudonymiser([other]).find(pseudonym):
-                raise CotagError(f"pseudonym {pseudonym!r} contains the real string {other.real!r}; choose another")
+        leaks = Pseudonymiser(self.entries + [Entry(real, pseudonym, kind)]).find(pseudonym)
+        if leaks:
+            raise CotagError(f"pseudonym {pseudonym!r} contains the real string {leaks[0][2].real!r}; choose another")
         if existing is not None:
             existing.pseudonym, existing.kind = pseudonym, kind
             entry = existing
