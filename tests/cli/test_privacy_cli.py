@@ -151,6 +151,8 @@ def test_disclosure_lists_respondents_below_k(project):
     below = {row["document"]: row for row in report["below"]}
     assert set(below) == {"E001", "E004", "E005"}  # E002 and E003 are both (male, Almaty)
     assert below["E001"]["attribution"] == "(female, Aktau)" and below["E001"]["k"] == 1
+    typo = run(project, "disclosure", "--attributes", "gender,pace")
+    assert typo.exit_code == 1 and "unknown attribute {pace}" in typo.output
     text = run(project, "disclosure", "--k", "2")
     assert "5 of 5 respondents have an attribution shared by fewer than 2" in text.stdout
 

@@ -53,6 +53,29 @@ def test_every_character_outside_a_replacement_maps_to_itself(tokens, data):
     assert layered.map_start(a) <= layered.map_start(b)
 
 
+def _variants(word: str) -> st.SearchStrategy[str]:
+    """A real string as transcripts write it: any letter case, possessive, Russian endings of a Cyrillic name."""
+    endings = ["", "'s", "’s"] + (["а", "у", "ым", "е", "ой"] if word == "Иванов" else [])
+    return st.tuples(st.lists(st.booleans(), min_size=len(word), max_size=len(word)), st.sampled_from(endings)).map(
+        lambda t: "".join(c.upper() if up else c.lower() for c, up in zip(word, t[0])) + t[1])
+
+
+REAL_WORDS = ["Aigerim", "Aktau", "Иванов", "KazMunayGas"]
+LAYER = Pseudonymiser([Entry("Aigerim", "[person 1]", "person"), Entry("Aktau", "[place 1]", "place"),
+                       Entry("Иванов", "[person 2]", "person"), Entry("KazMunayGas", "[company]", "organisation")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PLAIN + [",", ".", "\n", "(", ")", "«", "»"]),
+                          st.sampled_from(REAL_WORDS).flatmap(_variants)), max_size=25),
+       st.sampled_from([" ", "\n", " \n "]))
+def test_no_real_string_survives_the_layer_in_any_case(tokens, glue):
+    out = LAYER.apply(glue.join(tokens)).text.casefold()
+    for real in REAL_WORDS:
+        stem = real.casefold()[:-2] if real == "Иванов" else real.casefold()
+        assert stem not in out
+
+
 def test_a_span_ending_inside_a_name_covers_the_whole_pseudonym():
     layered = Pseudonymiser(ENTRIES).apply("I met Aigerim Bekova in Aktau.")
     assert layered.span(0, 9) == "I met [person 1]"  # "I met Aig" takes no half name

@@ -213,6 +213,8 @@ def disclosure_report(session, *, config: Mapping[str, Any] | None = None, attri
         raise CotagError(f"--k {k}: give a number of respondents, 1 or more")
     respondents = corpus_respondents(session)
     attribution = attribution_for(attributes, config, {r.group for r in respondents})
+    # A misspelt attribute would print nothing for anyone, and everyone would look safe.
+    attribution.check(attributes={name for r in respondents for name in r.attributes})
     ks = k_values(respondents, attribution)
     rows = [{"document": r.document, "group": r.group, "attribution": ks[r.document][0], "k": ks[r.document][1]}
             for r in sorted(respondents, key=lambda r: r.document)]
