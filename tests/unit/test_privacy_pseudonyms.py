@@ -121,8 +121,8 @@ def test_a_broken_table_file_names_itself(tmp_path):
 
 
 def test_proposals_keep_ids_and_a_rejected_one_is_not_offered_again(tmp_path):
-    docs = [SuggestInput("E001", "We met Dauren in Aktau and later left. Later Dauren went to Shevchenko.", {"name": "Saule Ali"},
-                         ["Interviewer", "Respondent", "Zhanna"])]
+    text = "We met Dauren in Aktau and later left. Later Dauren went to Shevchenko."
+    docs = [SuggestInput("E001", text, {"name": "Saule Ali"}, ["Interviewer", "Respondent", "Zhanna"])]
     table = PseudonymTable.load(tmp_path / "pseudonyms.yaml")
     first = table.merge(suggest(docs))
     found = {p.real: p for p in first}
@@ -188,3 +188,11 @@ def test_a_spacy_pipelines_entities_become_proposals():
     assert (found["gulnara"].kind, found["gulnara"].source) == ("person", "spaCy PERSON")
     assert found["akimat"].kind == "organisation"
     assert found["Zhanatas"].kind == "place"
+
+
+def test_the_longest_entry_wins_and_leading_punctuation_is_no_obstacle():
+    layer = Pseudonymiser([Entry("Almaty", "[city]", "place"), Entry("Almaty Region", "[region]", "place"),
+                           Entry("«Bolashak»", "[programme]", "organisation"),
+                           Entry("L.N. Gumilyov", "[uni]", "other")])
+    assert layer.apply("Almaty Region, not Almaty; «Bolashak» at L.N. Gumilyov.").text == \
+        "[region], not [city]; «[programme] at [uni]."

@@ -289,24 +289,54 @@ def _word_pattern(entry: Entry) -> str:
     return r"\s+".join(escaped)
 
 
+_WORD_START = re.compile(r"(?<!\w)\w")
+
+
+def _prefix(real: str) -> str:
+    """The index key of a string: its first two letters, or one when its first word is one letter long."""
+    first = real.split()[0]
+    return (first[:2] if len(first) >= 2 else first[:1]).lower()
+
+
 class Pseudonymiser:
     """Replaces every entry's real string (case-insensitive, whole words, inflected forms) by its pseudonym."""
 
     def __init__(self, entries: Iterable[Entry]):
-        self.entries = [e for e in entries if e.real.strip()]
-        # Longest first, so "Almaty Region" wins over "Almaty" where both fit.
-        ordered = sorted(range(len(self.entries)), key=lambda i: -len(self.entries[i].real))
-        alternatives = [f"(?P<e{i}>{_word_pattern(self.entries[i])})" for i in ordered]
-        self._regex = (re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-                       if alternatives else None)
+        self.entries = [e for e in entries if re.search(r"\w", e.real)]
+        # One alternation of every entry is slow (each position of a transcript tries them all): entries are
+        # indexed by how their first word begins, and only the few that begin so are tried at a word's start.
+        self._by_prefix: dict[str, list[tuple[re.Pattern, Entry]]] = {}
+        for entry in self.entries:
+            matchable = Entry(re.sub(r"^\W+", "", entry.real), entry.pseudonym, entry.kind)
+            pattern = re.compile(_word_pattern(matchable) + r"(?!\w)", re.IGNORECASE)
+            self._by_prefix.setdefault(_prefix(matchable.real), []).append((pattern, entry))
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
     def find(self, text: str) -> list[tuple[int, int, Entry]]:
-        if self._regex is None or not text:
-            return []
-        return [(m.start(), m.end(), self.entries[int(m.lastgroup[1:])]) for m in self._regex.finditer(text)]
+        """Every occurrence, left to right, as (start, end, entry); where several fit, the longest."""
+        found: list[tuple[int, int, Entry]] = []
+        if not self.entries or not text:
+            return found
+        by_prefix = self._by_prefix
+        position = 0
+        while True:
+            word = _WORD_START.search(text, position)
+            if word is None:
+                return found
+            start = word.start()
+            best: tuple[int, int, Entry] | None = None
+            for key in {text[start:start + 2].lower(), text[start].lower()}:
+                for pattern, entry in by_prefix.get(key, ()):
+                    match = pattern.match(text, start)
+                    if match and (best is None or match.end() > best[1]):
+                        best = (start, match.end(), entry)
+            if best is not None:
+                found.append(best)
+                position = best[1]
+            else:
+                position = start + 1
 
     def apply(self, text: str) -> Layered:
         parts: list[str] = []
@@ -325,7 +355,7 @@ class Pseudonymiser:
     def __call__(self, value: Any) -> Any:
         """Pseudonymise a value of any shape an export writes (text, lists, mappings); other values pass through."""
         if isinstance(value, str):
-            return self.apply(value).text if self._regex is not None else value
+            return self.apply(value).text if self.entries else value
         if isinstance(value, list):
             return [self(v) for v in value]
         if isinstance(value, tuple):
