@@ -111,3 +111,13 @@ def test_the_demo_corpus_has_unique_attributions_and_min_k_removes_them():
     # The k printed is the true count of the corpus under that respondent's coarsening.
     again = k_values(respondents, ATTRIBUTION, chosen["E001"])
     assert again["E001"] == after["E001"]
+
+
+def test_the_privacy_core_does_not_import_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys, cotag.privacy.pseudonyms, cotag.privacy.disclosure, cotag.commands.privacy\n"
+            "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
