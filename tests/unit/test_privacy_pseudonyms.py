@@ -140,6 +140,10 @@ def test_proposals_keep_ids_and_a_rejected_one_is_not_offered_again(tmp_path):
     assert table.find("aktau").pseudonym == found["Aktau"].pseudonym
     with pytest.raises(CotagError, match="no proposal 'p999'"):
         table.accept(["p999"])
+    # A form an entry already replaces is not proposed.
+    table.add("Aigerim Bekova", "[person 1]", "person")
+    inflected = [SuggestInput("E002", "I asked Aigerim Bekovoy and Nurlan.", {}, [])]
+    assert [p.real for p in table.merge(suggest(inflected))] == ["Nurlan"]
 
 
 def test_gazetteer_maps_cities_and_their_other_names_to_regions():

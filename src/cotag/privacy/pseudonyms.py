@@ -189,13 +189,15 @@ class PseudonymTable:
     def merge(self, found: Iterable["Found"]) -> list[Proposal]:
         """Add what suggest found and is neither an entry nor already proposed (rejected ones stay rejected)."""
         known = {_key(e.real) for e in self.entries}
+        layer = self.pseudonymiser()
         by_key = {_key(p.real): p for p in self.proposals}
         numbers = [int(p.id[1:]) for p in self.proposals if re.fullmatch(r"p\d+", p.id)]
         next_id = max(numbers, default=0) + 1
         added: list[Proposal] = []
         for item in found:
             key = _key(item.real)
-            if key in known:
+            # Already an entry, or a form an entry replaces whole ("Bekovoy" once "Bekova" is in the table).
+            if key in known or any(s == 0 and e == len(item.real) for s, e, _ in layer.find(item.real)):
                 continue
             if key in by_key:
                 by_key[key].count, by_key[key].documents = item.count, item.documents
