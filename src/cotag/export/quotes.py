@@ -268,7 +268,8 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
             if doc_id not in shown_attributes:
                 own = coarsening.get(document.external_id) if coarsening else None
                 coarsened[doc_id] = own.apply(document.attributes) if own else document.attributes
-                shown_attributes[doc_id] = pseudonyms(coarsened[doc_id]) if pseudonyms else coarsened[doc_id]
+                shown_attributes[doc_id] = (pseudonyms.attributes(coarsened[doc_id]) if pseudonyms
+                                            else coarsened[doc_id])
             if (doc_id, speaker) not in attributions:
                 rendered = attribution.render(group=document.group, attributes=coarsened[doc_id],
                                               document=document.external_id, speaker=speaker)

@@ -354,6 +354,17 @@ class Pseudonymiser:
         parts.append(text[at:])
         return Layered(text, "".join(parts), replacements)
 
+    def attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A respondent's attributes for an export: values pseudonymised, and a name attribute (name, surname,
+        interviewer, ...) the table does not cover withheld, since it is a name whatever the table says."""
+        out = {}
+        for key, value in values.items():
+            shown = self(value)
+            if key.casefold() in PERSON_ATTRIBUTES and isinstance(value, str) and value.strip() and shown == value:
+                shown = "[name withheld]"
+            out[key] = shown
+        return out
+
     def __call__(self, value: Any) -> Any:
         """Pseudonymise a value of any shape an export writes (text, lists, mappings); other values pass through."""
         if isinstance(value, str):
@@ -604,7 +615,8 @@ def pseudonymise_export(project, documents: list, codings: list, memos: list) ->
         raise CotagError(f"--pseudonymise: {table.path} has no pseudonyms yet "
                          f"(`cotag pseudonyms suggest`, then accept or add)")
     layered = {d.external_id: layer.apply(d.text) for d in documents}
-    new_documents = [d.model_copy(update={"text": layered[d.external_id].text, "attributes": layer(d.attributes or {})})
+    new_documents = [d.model_copy(update={"text": layered[d.external_id].text,
+                                          "attributes": layer.attributes(d.attributes or {})})
                      for d in documents]
     new_codings = []
     for row in codings:
