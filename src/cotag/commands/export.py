@@ -25,6 +25,8 @@ GroupOption = typer.Option(None, "--group", "-g", help="Only these groups (comma
 DocumentsOption = typer.Option(None, "--documents", help="Only these document ids (comma-separated).")
 WhereOption = typer.Option([], "--where", help="attribute=value (repeatable; the same attribute twice means either).")
 JsonOption = typer.Option(False, "--json", help="Print a JSON summary.")
+PseudonymiseOption = typer.Option(False, "--pseudonymise", help="Print every text through the pseudonym table "
+                                                                 "(pseudonyms.yaml; see docs/privacy.md).")
 
 
 def _scope(codes, coder, consensus, all_coders, group, documents, where):
@@ -64,16 +66,41 @@ def quotes(output: Optional[Path] = OutputArgument,
                [], "--attribution",
                help='Template for every group, e.g. "({gender}, {age}, {place})", or group="..." for one '
                     "(repeatable). See docs/exports.md."),
+           pseudonymise: bool = PseudonymiseOption,
+           min_k: Optional[int] = typer.Option(None, "--min-k", help="Coarsen attributions until each quoted "
+                                                                      "respondent's is shared by at least K "
+                                                                      "respondents (docs/privacy.md)."),
            as_json: bool = JsonOption) -> None:
     """Themed quote table: every coded excerpt with code path, attribution, respondent and position."""
     from cotag.export.quotes import export_quotes
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
     summary, text = export_quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
-                                  attribution_overrides=attribution)
+                                  attribution_overrides=attribution, pseudonymise=pseudonymise, min_k=min_k)
     _finish(summary, text, as_json,
             f"{summary['quotes']} quotes from {summary['respondents']} respondents "
             f"(codes: {summary['codes']}, themes: {summary['themes']})")
+    if "coarsened" in summary and not as_json:
+        typer.echo(f"coarsened for k >= {summary['min_k']}: {'; '.join(summary['coarsened']) or 'nothing'}",
+                   err=text is not None)
+
+
+@export_app.command("member-check")
+def member_check(document: str = typer.Argument(..., help="The respondent's document id."),
+                 output: Path = typer.Argument(..., help="File to write: .md, .docx or .txt."),
+                 coder: List[str] = CoderOption,
+                 consensus: bool = ConsensusOption,
+                 all_coders: bool = AllCodersOption,
+                 widen: str = typer.Option("sentence", "--widen", help="span, sentence or turn."),
+                 pseudonymise: bool = PseudonymiseOption,
+                 as_json: bool = JsonOption) -> None:
+    """One respondent's quotes under every code, with their attribution, to send back to that respondent."""
+    from cotag.export.quotes import export_member_check
+
+    scope = _scope(None, coder, consensus, all_coders, None, None, [])
+    summary = export_member_check(open_project(), document, output, scope=scope, widen=widen,
+                                  pseudonymise=pseudonymise)
+    _finish(summary, None, as_json, f"{summary['quotes']} quotes of {document} (codes: {summary['codes']})")
 
 
 @export_app.command("matrix")

@@ -20,11 +20,14 @@ def export_qdpx_command(file: Path = typer.Argument(..., help="The .qdpx file to
                         coders: Optional[str] = typer.Option(
                             None, "--coders", help="Only these coders' codings and memos (comma-separated; "
                                                    "default: every coder, the consensus as its own user)."),
+                        pseudonymise: bool = typer.Option(False, "--pseudonymise",
+                                                          help="Texts, attributes and memos through the pseudonym "
+                                                               "table (docs/privacy.md)."),
                         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
     """REFI-QDA project for ATLAS.ti, MAXQDA, NVivo, QualCoder: documents, codebook, coders, codings, memos."""
     from cotag.refi.qdpx_export import export_qdpx
 
-    report = export_qdpx(open_project(), file, coders=split_names(coders))
+    report = export_qdpx(open_project(), file, coders=split_names(coders), pseudonymise=pseudonymise)
     if as_json:
         emit_json(report.as_dict())
         return

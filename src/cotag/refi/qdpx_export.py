@@ -138,7 +138,8 @@ def _value_element(parent, type_name: str, as_json: bool, value: Any, ns: str) -
         etree.SubElement(parent, f"{{{ns}}}TextValue").text = xml_safe(str(value))
 
 
-def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -> ExportReport:
+def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None,
+                pseudonymise: bool = False) -> ExportReport:
     """Write the project (or only the named coders' codings and memos) to ``path``."""
     from lxml import etree
 
@@ -169,6 +170,10 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
         documents = list_documents(session)
         codings = list_codings(session, coders=coders)
         memos = list_memos(session, coders=coders)
+    if pseudonymise:  # texts, offsets, attributes and memos through the pseudonym layer (docs/privacy.md)
+        from cotag.privacy.pseudonyms import pseudonymise_export
+
+        documents, codings, memos = pseudonymise_export(project, documents, codings, memos)
 
     if not codes:
         raise RefiError("the project has no codes; load a codebook first (`cotag codebook load`)")
