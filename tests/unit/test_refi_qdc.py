@@ -177,7 +177,7 @@ def test_atlas_style_codebook_namespace_sets_and_colours(tmp_path):
     assert by_name["Low wages"].colour == "#aabbcc"
     assert by_name["Low wages"].parent_key == "push-factors"
     assert by_name["Pull factors"].colour == "#00ff00"
-    assert by_name["Категория"].key == "code"  # no ASCII to make a key from
+    assert by_name["Категория"].key == "kategoriia"  # Cyrillic transliterated (ICAO 9303)
 
 
 @pytest.mark.parametrize("content, message", [
