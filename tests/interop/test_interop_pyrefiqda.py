@@ -16,10 +16,6 @@ from __future__ import annotations
 import re
 import zipfile
 
-import pytest
-
-pytest.importorskip("pyrefiqda", reason="pyrefiqda is not installed")
-
 LOWER_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
