@@ -8,13 +8,16 @@ What goes where (docs/refi-qda.md has the full table and what is lost):
   (layout in :mod:`cotag.refi.qdc`);
 * coders -> ``User`` (the consensus coding is the user "consensus");
 * codings -> one ``PlainTextSelection`` per (span, coder), its name the quoted text, with
-  one ``Coding`` per code, ``creatingUser`` the coder; a coding's memo is a ``Note``
-  referenced from the ``Coding``;
-* memos -> ``Note`` with ``NoteRef`` from the document, the code, or the project;
-* document attributes -> ``Variable`` + one ``Case`` per document; groups -> ``Set``.
+  one ``Coding`` per code (or one selection per code), ``creatingUser`` the coder; a
+  coding's memo is the selection's ``Description`` and a ``Note`` referenced from the ``Coding``;
+* memos -> ``Note`` (text inline and in ``sources/<GUID>.txt``) with ``NoteRef`` from the
+  document, the code, or the project;
+* document attributes -> typed ``Variable`` + ``VariableValue`` in each ``TextSource`` and
+  in one ``Case`` per document; groups -> ``Set``.
 
-GUIDs are uuid5 of the project's name and each object's identity, so exporting the same
-project twice gives the same GUIDs. Every export is checked against the Project XSD and
+GUIDs are lower case: those another tool gave the documents, codes, coders and memos
+(:mod:`cotag.refi.identity`), else uuid5 of the project's name and each object's identity,
+so exporting the same project twice gives the same GUIDs. Every export is checked against the Project XSD and
 :func:`cotag.refi.validate.semantic_problems` before the file is written; a failing
 export writes nothing.
 """
