@@ -7,7 +7,9 @@ Modules:
 * :mod:`cotag.refi.qdc` reads and writes codebooks, and packs our code fields into
   the single ``Description`` REFI has;
 * :mod:`cotag.refi.offsets` decides how a file's selection offsets are counted;
-* :mod:`cotag.refi.validate` checks XML against the schemas and the rules they leave out.
+* :mod:`cotag.refi.validate` checks XML against the schemas and the rules they leave out;
+* :mod:`cotag.refi.identity` keeps the GUIDs other tools gave imported objects, for export;
+* :mod:`cotag.refi.taguette` writes a codebook as the CSV Taguette imports.
 
 This module holds what they share: namespaces, GUIDs, safe XML parsing.
 The format, the offset rules and what each direction loses are in docs/refi-qda.md.

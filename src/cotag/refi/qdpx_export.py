@@ -56,6 +56,7 @@ __all__ = [
     "ExportReport",
     "export_qdpx",
     "quote_name",
+    "variable_type",
     "write_atomically",
 ]
 
