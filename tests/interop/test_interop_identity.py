@@ -74,11 +74,9 @@ def test_atlas_note_guids_stay_on_their_memos(refi_samples, project, tmp_path):
                                                     if "::" not in name}
 
 
-def test_memo_guids_do_not_swap_through_a_second_project(project, tmp_path):
+def test_memo_guids_do_not_swap_through_a_second_project(study, tmp_path):
     """A cotag file imported into another project and exported again keeps each memo's GUID on that memo
     (its memo numbers in the new database differ, which moved GUIDs between memos before)."""
-    from conftest import build_study
-
     from cotag.project import init_project
     from cotag.refi.qdpx_export import export_qdpx
     from cotag.refi.qdpx_import import import_qdpx
@@ -90,9 +88,8 @@ def test_memo_guids_do_not_swap_through_a_second_project(project, tmp_path):
         writer = get_or_create_coder(s, name="zed")
         for n in range(3):
             add_memo(s, coder_id=writer.id, text=f"unrelated {n}", title=f"Unrelated {n}")
-    study = build_study(project)
     first = tmp_path / "first.qdpx"
-    export_qdpx(project, first)
+    export_qdpx(study.project, first)
     import_qdpx(first, project=other, user_map={"alice": "alice", "bob": "bob", "consensus": "their-consensus"})
     second = tmp_path / "second.qdpx"
     export_qdpx(other, second)
