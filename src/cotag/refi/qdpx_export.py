@@ -377,8 +377,6 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None,
         if positions is not None or had_bom:
             report.warnings.append(f"{document.external_id}: stored text has a BOM or CR line endings; written "
                                    f"as LF without BOM and its offsets moved to match")
-
-
         if len(text.encode("utf-16-le")) != 2 * len(text):  # characters above U+FFFF take two units
             astral_docs.append(document.external_id)
         file_name = f"{guid}.txt"
@@ -405,7 +403,7 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None,
                     selection.set("creationDateTime", format_datetime(first))
                 # QualCoder and ATLAS.ti read a coding's memo from the selection's Description; cotag
                 # reads the Coding's NoteRef and skips a Description that only repeats those notes.
-                memo_texts = list(dict.fromkeys(r.memo for r in rows if r.memo))
+                memo_texts = list(dict.fromkeys(r.memo.strip() for r in rows if r.memo.strip()))
                 if memo_texts:
                     etree.SubElement(selection, q("Description")).text = xml_safe("\n\n".join(memo_texts))
                 report.selections += 1
