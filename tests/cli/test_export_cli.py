@@ -55,7 +55,7 @@ def test_quotes_every_format_by_suffix(study, tmp_path):
         result = run(project, "quotes", str(tmp_path / f"q.{suffix}"), "--group", "expert")
         assert result.exit_code == 0, result.output
     assert {r["group"] for r in read_csv(tmp_path / "q.csv")} == {"expert"}
-    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames == ["Push factors", "Retention factors"]
+    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames == ["Push factors", "Retention factors", "Read me"]
     assert "> — (male, 45, teacher) · E002 · alice" in (tmp_path / "q.md").read_text(encoding="utf-8")
     styles = {p.style.name for p in docx.Document(tmp_path / "q.docx").paragraphs}
     assert {"Quote", "Attribution", "Heading 1", "Heading 2"} <= styles

@@ -289,9 +289,12 @@ def quote_summary(table: QuoteTable, path: Path | None, fmt: str) -> dict[str, A
 
 
 def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
-                  widen: str = "span", attribution_overrides: Iterable[str] = ()
+                  widen: str = "span", attribution_overrides: Iterable[str] = (), excel: bool = False
                   ) -> tuple[dict[str, Any], str | None]:
-    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text."""
+    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text.
+
+    excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
+    """
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
         writers.check_writable(path)
@@ -301,5 +304,7 @@ def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = No
         table = collect_quotes(session, scope, widen=widen, config=project.config,
                                attribution_overrides=attribution_overrides)
     with bulk():
-        text = writers.write(table, path, fmt)
+        text = writers.write(table, path, fmt, excel=excel,
+                             about=writers.About("Themed quotes", table.coding_label, scope,
+                                                 notes=(f"quotes widened to: {widen}",)))
     return quote_summary(table, path, fmt), text
