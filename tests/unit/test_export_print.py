@@ -87,11 +87,12 @@ def section_and_table(content: bytes):
 def test_wide_word_table_turns_landscape_and_fits():
     from docx.enum.section import WD_ORIENT
 
-    document, section, table = section_and_table(docx_bytes([Table(wide_grid())]))
+    document, section, table = section_and_table(docx_bytes([Table(wide_grid(12))]))
+    assert len(document.tables) == 1  # twelve columns fit one landscape page
     assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
     text_width = (section.page_width - section.left_margin - section.right_margin) // 635  # twips
     widths = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.findall(f"{W}gridCol")]
-    assert len(widths) == 16 and sum(widths) <= text_width
+    assert len(widths) == 12 and sum(widths) <= text_width
     assert widths[0] > widths[1]  # the code column gets the room its names need, not an equal share
     assert min(widths) > 0.4 * 1440  # wider than the 0.4 in every column had on a portrait page
     header = table.rows[0]._tr
@@ -122,3 +123,25 @@ def test_widths_shrink_towards_words_then_scale():
     assert sum(table_widths(grid, 3000)) <= 3000
     tiny = table_widths(Grid([f"c{i}" for i in range(50)], [["longwordhere"] for _ in range(50)]), 5000)
     assert len(tiny) == 50 and sum(tiny) <= 5000 and min(tiny) >= 1
+
+
+def test_table_too_wide_for_any_page_splits_into_column_bands():
+    """36 value columns cannot be read on one landscape page: bands of columns, each with the code column."""
+    import io
+
+    import docx
+
+    grid = wide_grid(37)
+    document = docx.Document(io.BytesIO(docx_bytes([Table(grid)])))
+    section = document.sections[0]
+    text_width = (section.page_width - section.left_margin - section.right_margin) // 635
+    assert len(document.tables) > 1
+    seen = []
+    for table in document.tables:
+        header = [c.text for c in table.rows[0].cells]
+        assert header[0] == "code"
+        assert [r.cells[0].text for r in table.rows[1:]] == ["· Wages and income", "Corruption"]
+        seen.extend(header[1:])
+        widths = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.findall(f"{W}gridCol")]
+        assert sum(widths) <= text_width and min(widths) >= 5 * 115  # no column squeezed below its words
+    assert seen == grid.columns[1:]  # every column once, in order

@@ -8,6 +8,7 @@ back end (no display needed): `cotag --help` and every other command stay as fas
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,23 +103,39 @@ def figure(chart: FrequencyChart | CooccurrenceChart) -> "Figure":
     return _cooccurrence_figure(plt, chart)
 
 
+def _colours(plt, count: int) -> list:
+    """Distinct colours for count series: tab10, tab20, then evenly along a perceptual map."""
+    if count <= 10:
+        return [plt.get_cmap("tab10")(i) for i in range(count)]
+    if count <= 20:
+        return [plt.get_cmap("tab20")(i) for i in range(count)]
+    return [plt.get_cmap("viridis")(i / (count - 1)) for i in range(count)]
+
+
 def _frequency_figure(plt, chart: FrequencyChart) -> "Figure":
     import numpy as np
 
     themes, series = len(chart.themes), max(len(chart.values), 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * themes * min(series, 4) + 2), 4.5), layout="constrained")
+    # Wide enough for every bar to be seen, tall enough for the legend beside the plot (one line per value).
+    width_in = min(max(6.0, 0.5 * themes * min(series, 6) + 3), 16.0)
+    height_in = max(4.5, 0.22 * len(chart.values) + 1.5)
+    fig, ax = plt.subplots(figsize=(width_in, height_in), layout="constrained")
     width = 0.8 / series
     positions = np.arange(themes)
-    for i, value in enumerate(chart.values):
+    for i, (value, colour) in enumerate(zip(chart.values, _colours(plt, len(chart.values)))):
         offset = (i - (series - 1) / 2) * width
-        ax.bar(positions + offset, chart.percent[value], width, label=f"{value} (n={chart.n[value]})")
-    ax.set_xticks(positions, chart.names, rotation=30 if themes > 4 else 0, ha="right" if themes > 4 else "center")
+        ax.bar(positions + offset, chart.percent[value], width, label=f"{value} (n={chart.n[value]})", color=colour)
+    # Long theme names wrap under their bars; many themes tilt as well, so neighbours never overlap.
+    tilt = themes > 8
+    labels = [name if tilt else textwrap.fill(name, 16) for name in chart.names]
+    ax.set_xticks(positions, labels, rotation=30 if tilt else 0, ha="right" if tilt else "center")
     ax.set_ylabel("% of respondents")
     top = max((v for values in chart.percent.values() for v in values), default=0.0)
     ax.set_ylim(0, max(5.0, min(100.0, top * 1.15)))
     ax.set_title(f"{chart.title}\ncoding: {chart.coding}")
     if chart.values:
-        ax.legend(title=chart.by, frameon=False)
+        ax.legend(title=chart.by, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize="small" if len(chart.values) > 12 else "medium")
     else:
         ax.text(0.5, 0.5, "No coded themes in this coding yet", ha="center", transform=ax.transAxes)
     ax.spines[["top", "right"]].set_visible(False)
@@ -132,10 +149,13 @@ def _cooccurrence_figure(plt, chart: CooccurrenceChart) -> "Figure":
     side = max(4.0, 0.45 * size + 2.5)
     fig, ax = plt.subplots(figsize=(side + 1, side), layout="constrained")
     counts = np.array(chart.counts, dtype=float).reshape(size, size)
-    image = ax.imshow(counts, cmap="Blues", vmin=0)
+    # The scale follows the pairs (off the diagonal): the diagonal, each code alone, would wash them out.
+    pairs = counts[~np.eye(size, dtype=bool)] if size > 1 else counts.ravel()
+    vmax = pairs.max() if pairs.size and pairs.max() > 0 else max(counts.max() if size else 1, 1)
+    image = ax.imshow(counts, cmap="Blues", vmin=0, vmax=vmax)
     ax.set_xticks(range(size), chart.names, rotation=45, ha="right")
     ax.set_yticks(range(size), chart.names)
-    top = counts.max() if size else 0
+    top = vmax
     if size <= 30:  # numbers in the cells while they stay legible
         for i in range(size):
             for j in range(size):
@@ -143,7 +163,8 @@ def _cooccurrence_figure(plt, chart: CooccurrenceChart) -> "Figure":
                         color="white" if top and counts[i, j] > top / 2 else "black")
     from matplotlib.ticker import MaxNLocator
 
-    bar = fig.colorbar(image, ax=ax, label=f"{chart.within}s with both codes")
+    bar = fig.colorbar(image, ax=ax, label=f"{chart.within}s with both codes (diagonal: with the code)",
+                       shrink=0.8)
     bar.locator = MaxNLocator(integer=True)  # counts: no 1.25 of a unit
     bar.update_ticks()
     ax.set_title(f"{chart.title}\ncoding: {chart.coding}")

@@ -176,8 +176,7 @@ def _agreement(project: "Project", selection: Selection, keys: list[str], bootst
     interval = (f"95% percentile interval from {report.bootstrap} bootstrap replicates ({report.bootstrap_method}, "
                 f"seed {report.seed})" if report.bootstrap else "no interval")
     note = (f"Krippendorff's alpha (nominal, each code a 0/1 variable) over {report.kind} units, {view.denominator}, "
-            f"coders {', '.join(report.coders)}, {len(report.documents)} documents coded by at least two; "
-            f"{interval}.")
+            f"coders {', '.join(report.coders)}; {interval}.")
     return found, note
 
 

@@ -790,7 +790,34 @@ def _landscape(section: str) -> tuple[str, int]:
     return section, long_ - 2 * LANDSCAPE_MARGIN
 
 
+def column_bands(grid: Grid, available: int) -> list[Grid]:
+    """The table as it fits the page: whole, or in bands of columns, each repeating the first (label) column.
+
+    A matrix by an attribute with dozens of values cannot fit one page at any readable width; squeezed into
+    one table every column would be a few characters wide. Each band holds as many columns as fit at their
+    minimum width (longest word).
+    """
+    if len(grid.columns) < 3:
+        return [grid]
+    needs = [_column_needs(h, [cell_text(v) for v in column[:500]])[1] for h, column in zip(grid.columns, grid.data)]
+    if sum(needs) <= available:
+        return [grid]
+    bands: list[list[int]] = [[]]
+    used = needs[0]
+    for index in range(1, len(grid.columns)):
+        if bands[-1] and used + needs[index] > available:
+            bands.append([])
+            used = needs[0]
+        bands[-1].append(index)
+        used += needs[index]
+    return [Grid([grid.columns[0], *[grid.columns[i] for i in band]],
+                 [grid.data[0], *[grid.data[i] for i in band]]) for band in bands]
+
+
 def _docx_table(grid: Grid, style_id: str, width: int) -> str:
+    bands = column_bands(grid, width)
+    if len(bands) > 1:
+        return "".join(_docx_table(band, style_id, width) for band in bands)
     ncols = max(len(grid.columns), 1)
     widths = table_widths(grid, width) if grid.columns else [width]
 
