@@ -356,8 +356,11 @@ def private_quotes(project: "Project", session: Session, scope: Scope = Scope(),
 
 def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
                   widen: str = "span", attribution_overrides: Iterable[str] = (), pseudonymise: bool = False,
-                  min_k: int | None = None) -> tuple[dict[str, Any], str | None]:
-    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text."""
+                  min_k: int | None = None, excel: bool = False) -> tuple[dict[str, Any], str | None]:
+    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text.
+
+    excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
+    """
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
         writers.check_writable(path)
@@ -373,7 +376,9 @@ def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = No
             table = collect_quotes(session, scope, widen=widen, config=project.config,
                                    attribution_overrides=attribution_overrides)
     with bulk():
-        text = writers.write(table, path, fmt)
+        text = writers.write(table, path, fmt, excel=excel,
+                             about=writers.About("Themed quotes", table.coding_label, scope,
+                                                 notes=(f"quotes widened to: {widen}", *table.notes)))
     return {**quote_summary(table, path, fmt), **privacy}, text
 
 
@@ -422,10 +427,9 @@ def export_member_check(project: "Project", document: str, path: Path, *, scope:
     table = QuoteTable(data=data, attribute_keys=table.attribute_keys, coding_label=table.coding_label,
                        title=f"Your interview ({document}): the passages we quote", notes=table.notes)
     if suffix == "txt":
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(plain_text(table), encoding="utf-8")
-        tmp.replace(target)
+        from cotag.files import write_atomically
+
+        write_atomically(Path(path), plain_text(table))
     else:
         with bulk():
             writers.write(table, Path(path), suffix)
