@@ -136,10 +136,14 @@ class CodebookAppendix:
     # ---------------------------------------------------------------- Taguette's CSV
 
     def table(self) -> writers.Grid:
-        """Taguette's codebook layout: the dotted tag path and its description, nothing else."""
+        """Taguette's codebook layout: the dotted tag path and its description (with the rules a coder needs,
+        as `cotag.refi.taguette` writes it for a YAML codebook), nothing else."""
+        from cotag.refi.taguette import describe
+
         tags = [TAGUETTE_SEPARATOR.join(part.replace(TAGUETTE_SEPARATOR, " ").strip() for part in c.path)
                 for c in self.codes]
-        return writers.Grid(list(TAGUETTE_COLUMNS), [tags, [c.definition for c in self.codes]])
+        return writers.Grid(list(TAGUETTE_COLUMNS),
+                            [tags, [describe(c.definition, c.include, c.exclude, c.examples) for c in self.codes]])
 
 
 def _agreement(project: "Project", selection: Selection, keys: list[str], bootstrap: int

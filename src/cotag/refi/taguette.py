@@ -9,13 +9,11 @@ Taguette shows them, with dots: ``barriers.cost``. So the file has two columns, 
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["taguette_rows", "write_taguette_codebook"]
+__all__ = ["describe", "taguette_rows", "write_taguette_codebook"]
 
 HEADER = ("tag", "description")
 
@@ -31,13 +29,17 @@ def _fields(codebook_or_codes: Any) -> list:
     return codebook_to_fields(SimpleNamespace(codes=codes))  # the codes of a loaded YAML codebook
 
 
-def _description(code) -> str:
+def describe(description: str, include, exclude, examples) -> str:
     """The description and the rules a coder needs, in plain lines (Taguette has one text field)."""
-    parts = [code.description.strip()] if code.description.strip() else []
-    for label, items in (("Include", code.include), ("Exclude", code.exclude), ("Examples", code.examples)):
+    parts = [description.strip()] if description.strip() else []
+    for label, items in (("Include", include), ("Exclude", exclude), ("Examples", examples)):
         if items:
             parts.append(f"{label}: " + "; ".join(item.strip() for item in items))
     return "\n".join(parts)
+
+
+def _description(code) -> str:
+    return describe(code.description, code.include, code.exclude, code.examples)
 
 
 def taguette_rows(codebook_or_codes: Any) -> list[tuple[str, str]]:
@@ -59,12 +61,10 @@ def write_taguette_codebook(codebook_or_codes: Any, path: Path | str) -> int:
 
     ``codebook_or_codes`` is a loaded YAML codebook (:func:`cotag.codebook.load_codebook`), its
     list of codes, or the :class:`cotag.refi.qdc.CodeFields` of a project (``fields_from_db``)."""
+    from cotag.export.writers import BOM, csv_rows
     from cotag.refi.qdpx_export import write_atomically
 
     rows = taguette_rows(codebook_or_codes)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    write_atomically(Path(path), buffer.getvalue().encode("utf-8-sig"))
+    # cotag's one CSV writer: a description starting with = + - @ is never run as a formula by a spreadsheet
+    write_atomically(Path(path), (BOM + csv_rows([HEADER, *rows])).encode("utf-8"))
     return len(rows)
