@@ -198,7 +198,11 @@ class Suggester:
             return units, np.zeros((len(units), len(self.modelled))), None
         x, own = document_features(self.vocab, self._patterns, doc.texts, units)
         z = np.asarray(x @ self.coef.T) + self.intercept
-        return units, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), own
+        prob = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        # a unit with no word the suggester has seen would be scored by its neighbours and the intercept
+        # alone: nothing in the unit itself to point to, so no suggestion
+        prob[np.diff(own.indptr) == 0] = 0.0
+        return units, prob, own
 
     def decide(self, probabilities: np.ndarray, decision: float = DECISION) -> np.ndarray:
         """Boolean units x modelled codes: the codes suggested (at most MAX_PER_UNIT per unit, the likeliest)."""
