@@ -170,7 +170,7 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
 def evaluate(against: str = typer.Option("consensus", "--against", help="Whose codings are the truth: consensus "
                                          "or a coder's name."),
              threshold: float | None = typer.Option(None, "--threshold", help="Alpha a code needs before it may be "
-                                                    "suggested (default: cotag.toml [suggest] threshold, else 0.667)."),
+                                                    "suggested (default: cotag.toml \\[suggest] threshold, else 0.667)."),
              folds: int = typer.Option(5, "--folds", help="Cross-validation folds (by document)."),
              include_coders: bool = IncludeCoders, coders: str | None = CodersOption,
              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
