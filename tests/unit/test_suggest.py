@@ -249,3 +249,18 @@ def test_blind_default_learns_from_the_consensus_only(project):
     model = Suggester.train(blind)
     assert model.meta["sources"] == ["consensus"] and model.meta["include_coders"] is False
     assert model.meta["documents"] == 1
+
+
+def test_suggest_modules_import_neither_textual_nor_scikit_learn():
+    """`cotag --help` and suggesting stay fast: scikit-learn is loaded only to train or evaluate."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import importlib, json, sys\n"
+              "for name in ['cotag.cli', 'cotag.commands.suggest', 'cotag.suggest.data', 'cotag.suggest.features',"
+              " 'cotag.suggest.model', 'cotag.suggest.evaluate']:\n"
+              "    importlib.import_module(name)\n"
+              "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sklearn'))))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []

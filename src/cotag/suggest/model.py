@@ -119,11 +119,11 @@ class Suggester:
                 owns.append((doc, rows, own_doc))
             x_doc, _ = features[doc.document]
             y = np.zeros((len(rows), n_codes))
+            position = {u: r for r, u in enumerate(rows)}
             for key, units in lab.units.items():
                 if key in index:
-                    position = {u: r for r, u in enumerate(rows)}
                     for u in units:
-                        if u in position:
+                        if u in position:  # a span on an interviewer sentence teaches nothing here
                             y[position[u], index[key]] = 1.0
             blocks.append(x_doc)
             y_rows.append(y)
