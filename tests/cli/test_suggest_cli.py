@@ -65,6 +65,11 @@ def test_train_saves_the_model_with_its_footing(study):
     assert data["documents"] == 4 and data["samples"] == 32
     assert "garden" in data["modelled"] and len(data["training_hash"]) == 16
     assert (study.root / ".cotag" / "suggester.npz").is_file()
+    assert data["codebook_version"] is None  # this project has no codebook file
+    from cotag.suggest.model import Suggester
+
+    saved = Suggester.load(study.root / ".cotag" / "suggester.npz").meta
+    assert saved["training_hash"] == data["training_hash"] and saved["sources"] == ["consensus"]
     result = run(study, "suggest", "train", "--include-coders", "--json")
     data = json.loads(result.stdout)
     assert data["sources"] == ["consensus", "ann"] and data["documents"] == 6

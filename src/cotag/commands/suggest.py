@@ -72,13 +72,14 @@ def train(include_coders: bool = IncludeCoders, coders: str | None = CodersOptio
     project = open_project()
     data = _training(project, include_coders, coders)
     model = Suggester.train(data)
+    # the version number a researcher knows the codebook by (the hash beside it catches edits made without one)
+    model.meta["codebook_version"] = _codebook_version(project)
     path = project.root / MODEL_FILE
     try:
         model.save(path)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
-    meta = {**model.meta, "path": str(path), "codebook_version": _codebook_version(project),
-            "modelled": model.modelled,
+    meta = {**model.meta, "path": str(path), "modelled": model.modelled,
             "not_modelled": [c.key for c in data.codes if c.key not in model.modelled]}
     if as_json:
         emit_json(meta)
@@ -147,8 +148,8 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
     suggestions = model.suggest(doc, codes=codes)
     if as_json:
         emit_json({"document": doc.document, "codes": codes, "basis": basis, "notes": notes,
-                   "trained": {k: model.meta[k] for k in ("trained_at", "sources", "include_coders",
-                                                          "training_hash")},
+                   "trained": {k: model.meta.get(k) for k in ("trained_at", "sources", "include_coders",
+                                                              "training_hash", "codebook_version")},
                    "suggestions": [{**s.to_dict(), "text": doc.texts[s.unit]} for s in suggestions]})
         return
     for note in notes:
