@@ -70,8 +70,8 @@ def main() -> None:
         return f"{v:6.3f}" if v is not None else "   n/a"
 
     print(f"\n{'code':<24}{'suggester':>10}{'keywords':>10}{'prevalence':>12}")
-    for code in rows:
-        r, b = rows[code], brows[code]
+    for code, r in rows.items():
+        b = brows[code]
         prev = f"{r.prevalence:.3f}" if r.prevalence is not None else "n/a"
         print(f"{code:<24}{f(r.alpha.value):>10}{f(b.alpha.value):>10}{prev:>12}"
               + ("" if r.alpha.value is None or r.alpha.value >= 0.667 else "   below .667"))

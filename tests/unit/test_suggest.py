@@ -12,8 +12,21 @@ from hypothesis import strategies as st
 from cotag.errors import CotagError
 from cotag.reliability.measures import krippendorff_alpha
 from cotag.reliability.report import build_report
-from cotag.suggest.data import CodeInfo, DocumentUnits, Labels, TrainingData, read_training, units_for_spans
-from cotag.suggest.evaluate import SUGGESTER, as_coders, cross_validate, document_folds, unit_spans
+from cotag.suggest.data import (
+    CodeInfo,
+    DocumentUnits,
+    Labels,
+    TrainingData,
+    read_training,
+    units_for_spans,
+)
+from cotag.suggest.evaluate import (
+    SUGGESTER,
+    as_coders,
+    cross_validate,
+    document_folds,
+    unit_spans,
+)
 from cotag.suggest.model import Suggester, keyword_baseline
 
 WHO = ["my grandmother", "our neighbour", "my father", "the old man next door", "my aunt"]
@@ -225,8 +238,8 @@ def build_store(project):
         rows = []
         for doc, coder in zip(docs, (cons, ann, ben)):
             unit = list_units(s, document_id=doc.id)[1]
-            rows.append(dict(document_id=doc.id, code_id=made["garden"].id, coder_id=coder.id,
-                             start=unit.start, end=unit.end))
+            rows.append({"document_id": doc.id, "code_id": made["garden"].id, "coder_id": coder.id,
+                             "start": unit.start, "end": unit.end})
         codings.add_codings(s, rows=rows)
         progress.touch(s, coder_id=ann.id, document_id=docs[1].id, status=PROGRESS_DONE)
     return project

@@ -12,6 +12,7 @@ neighbours are the units just before and after in the document, interviewer ques
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -30,7 +31,7 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Words and neighbouring word pairs."""
     w = words(text)
-    return w + [f"{a} {b}" for a, b in zip(w, w[1:])]
+    return w + [f"{a} {b}" for a, b in itertools.pairwise(w)]
 
 
 class Vocabulary:

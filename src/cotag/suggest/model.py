@@ -28,7 +28,13 @@ import numpy as np
 
 from cotag.errors import CotagError
 from cotag.suggest.data import CodeInfo, DocumentUnits, TrainingData, codebook_hash
-from cotag.suggest.features import Vocabulary, document_features, keyword_pattern, matched_keywords, text_features
+from cotag.suggest.features import (
+    Vocabulary,
+    document_features,
+    keyword_pattern,
+    matched_keywords,
+    text_features,
+)
 
 MODEL_FILE = Path(".cotag") / "suggester.npz"
 FORMAT = 1
@@ -106,7 +112,7 @@ class Suggester:
         book = _codebook_samples(codes)
         vocab = Vocabulary.fit([t for d in used_docs for t in by_doc[d].texts] + [t for _, t, _ in book])
         patterns = [keyword_pattern(c.keywords) for c in codes]
-        blocks, owns, y_rows, w_rows, refs = [], [], [], [], []
+        blocks, owns, y_rows, w_rows = [], [], [], []
         features: dict[str, tuple[Any, Any]] = {}
         for lab in data.labels:
             doc = by_doc[lab.document]
@@ -115,7 +121,7 @@ class Suggester:
                 continue
             if doc.document not in features:
                 features[doc.document] = document_features(vocab, patterns, doc.texts, rows)
-                x_doc, own_doc = features[doc.document]
+                own_doc = features[doc.document][1]
                 owns.append((doc, rows, own_doc))
             x_doc, _ = features[doc.document]
             y = np.zeros((len(rows), n_codes))
