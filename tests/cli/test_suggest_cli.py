@@ -51,7 +51,7 @@ def study(sqlite_project):
             for i in garden:
                 u = units[i + 1]
                 rows.append({"document_id": doc.id, "code_id": made["garden"].id, "coder_id": coder.id,
-                                 "start": u.start, "end": u.end})
+                             "start": u.start, "end": u.end})
             progress.touch(s, coder_id=coder.id, document_id=doc.id, status=PROGRESS_DONE)
         codings.add_codings(s, rows=rows)
     return project

@@ -239,7 +239,7 @@ def build_store(project):
         for doc, coder in zip(docs, (cons, ann, ben)):
             unit = list_units(s, document_id=doc.id)[1]
             rows.append({"document_id": doc.id, "code_id": made["garden"].id, "coder_id": coder.id,
-                             "start": unit.start, "end": unit.end})
+                         "start": unit.start, "end": unit.end})
         codings.add_codings(s, rows=rows)
         progress.touch(s, coder_id=ann.id, document_id=docs[1].id, status=PROGRESS_DONE)
     return project
