@@ -165,9 +165,11 @@ def test_taguette_csv_layout(project, tmp_path):
     assert header == ["tag", "description"]
     assert sum(name in header for name in ("tag", "name", "path")) == 1
     tags = {r[0]: r[1] for r in rows[1:]}
-    assert tags["Push factors.Wages and income.Low pay"] == "Low pay definition"
-    assert tags["Push factors.Wages and income"] == "Pay compared with abroad."
-    assert tags["Retention factors.Family ties"] == "'=staying for relatives"  # neutralised, like every CSV
+    # the description carries the rules a coder needs, as cotag.refi.taguette writes them for a YAML codebook
+    assert tags["Push factors.Wages and income.Low pay"].startswith("Low pay definition\n")
+    assert "Examples: " in tags["Push factors.Wages and income.Low pay"]
+    assert tags["Push factors.Wages and income"].startswith("Pay compared with abroad.\nInclude: ")
+    assert tags["Retention factors.Family ties"].startswith("'=staying for relatives\n")  # neutralised, like every CSV
     assert len(rows) == 1 + 7
 
 
