@@ -165,7 +165,9 @@ class Alignment:
         if not same_words:
             status = CARRY_CHANGED
         else:
-            status = CARRY_KEPT if (new_start, new_end) == (start, end) else CARRY_MOVED
+            # Kept means the very same characters at the same offsets; the same words re-spaced have moved.
+            same_text = (new_start, new_end) == (start, end) and self.old[start:end] == self.new[new_start:new_end]
+            status = CARRY_KEPT if same_text else CARRY_MOVED
         return Carried(status, new_start, new_end)
 
     def _snap(self, start: int, end: int, new_start: int, new_end: int) -> tuple[int, int]:
