@@ -12,12 +12,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from rapidfuzz.distance import Indel
 
 from cotag.store.models import CARRY_CHANGED, CARRY_KEPT, CARRY_MOVED, CARRY_ORPHANED
 
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# A word with the punctuation and spaces after it, or punctuation on its own: the spaces never decide what matches
+# (a re-wrapped line or a doubled space is not an edit of the words), and a full stop belongs to its word, so the
+# "." of "here." is never paired with the "." of a sentence inserted after it. Leading spaces are a token alone.
+_TOKEN = re.compile(r"\w+[^\w\s]*\s*|[^\w\s]+\s*|\s+", re.UNICODE)
 _WORDS = re.compile(r"\w+", re.UNICODE)
 # A differing stretch longer than this (characters, either side) is not refined letter by letter: it is a
 # rewritten passage, and a letter-level match inside it would pair unrelated words.
@@ -28,6 +32,10 @@ SMALL_MATCH = 3
 
 def words_of(text: str) -> list[str]:
     return _WORDS.findall(text)
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _is_word_char(ch: str) -> bool:
@@ -59,16 +67,20 @@ class Carried:
 
 
 def _tokens(text: str) -> tuple[list[str], list[int]]:
-    pieces, starts = [], []
-    for match in _TOKEN.finditer(text):
-        pieces.append(match.group())
-        starts.append(match.start())
-    starts.append(len(text))
+    pieces = _TOKEN.findall(text)
+    starts = [0, *accumulate(map(len, pieces))]
     return pieces, starts
 
 
 def _opcodes(a, b) -> list[tuple[str, int, int, int, int]]:
     return [(op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end) for op in Indel.opcodes(a, b)]
+
+
+def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes between two token lists, computed on strings with one character per distinct token (rapidfuzz is
+    several times faster on a string than on a list of Python strings)."""
+    ids = {token: chr(0x100 + n) for n, token in enumerate(set(a).union(b))}
+    return _opcodes("".join(map(ids.__getitem__, a)), "".join(map(ids.__getitem__, b)))
 
 
 class Alignment:
@@ -102,16 +114,46 @@ class Alignment:
         a_mid, b_mid = old[head:len(old) - tail], new[head:len(new) - tail]
         a_tokens, a_starts = _tokens(a_mid)
         b_tokens, b_starts = _tokens(b_mid)
-        for tag, i1, i2, j1, j2 in _opcodes(a_tokens, b_tokens):
+        pending: list[int] = []  # the differing stretch being gathered: [a1, a2, b1, b2]
+
+        def flush() -> None:
+            # Indel's opcodes are deletions and insertions, never replacements: a changed word is one of each,
+            # gathered here into one stretch and then compared letter by letter.
+            if not pending:
+                return
+            a1, a2, b1, b2 = pending
+            pending.clear()
+            if a1 == a2 or b1 == b2 or max(a2 - a1, b2 - b1) > REFINE_LIMIT:
+                raw.append((False, a1, a2, b1, b2))
+                return
+            for tag2, k1, k2, l1, l2 in _opcodes(old[a1:a2], new[b1:b2]):
+                raw.append((tag2 == "equal", a1 + k1, a1 + k2, b1 + l1, b1 + l2))
+
+        for tag, i1, i2, j1, j2 in _token_opcodes([t.rstrip() or t for t in a_tokens],
+                                                  [t.rstrip() or t for t in b_tokens]):
             a1, a2 = head + a_starts[i1], head + a_starts[i2]
             b1, b2 = head + b_starts[j1], head + b_starts[j2]
-            if tag == "equal":
+            if tag != "equal":
+                if pending:
+                    pending[1], pending[3] = a2, b2
+                else:
+                    pending.extend((a1, a2, b1, b2))
+                continue
+            flush()
+            if old[a1:a2] == new[b1:b2]:
                 raw.append((True, a1, a2, b1, b2))
-            elif a1 == a2 or b1 == b2 or max(a2 - a1, b2 - b1) > REFINE_LIMIT:
-                raw.append((False, a1, a2, b1, b2))
-            else:
-                for tag2, k1, k2, l1, l2 in _opcodes(old[a1:a2], new[b1:b2]):
-                    raw.append((tag2 == "equal", a1 + k1, a1 + k2, b1 + l1, b1 + l2))
+                continue
+            # The same words; the spaces after each may differ (a line re-wrapped), which is a small edit.
+            for k in range(i2 - i1):
+                ta, tb = a_tokens[i1 + k], b_tokens[j1 + k]
+                pa, pb = head + a_starts[i1 + k], head + b_starts[j1 + k]
+                if ta == tb:
+                    raw.append((True, pa, pa + len(ta), pb, pb + len(tb)))
+                    continue
+                core = len(ta.rstrip()) or len(ta)
+                raw.append((True, pa, pa + core, pb, pb + core))
+                raw.append((False, pa + core, pa + len(ta), pb + core, pb + len(tb)))
+        flush()
         if tail:
             raw.append((True, len(old) - tail, len(old), len(new) - tail, len(new)))
         # A tiny match between two edits (a space, a comma, two letters) is chance, not the same words: it joins
@@ -161,8 +203,9 @@ class Alignment:
         new_start, new_end = self._snap(start, end, new_start, new_end)
         if new_end <= new_start:
             return Carried(CARRY_ORPHANED, None, None)
-        same_words = words_of(self.old[start:end]) == words_of(self.new[new_start:new_end])
-        if not same_words:
+        # Unflagged only when it is the very same text, whatever the spacing; an edited word or punctuation mark
+        # inside it, or a span that lost or gained a character at an end, is for the lead to look at.
+        if _squeezed(self.old[start:end]) != _squeezed(self.new[new_start:new_end]):
             status = CARRY_CHANGED
         else:
             # Kept means the very same characters at the same offsets; the same words re-spaced have moved.

@@ -55,7 +55,7 @@ def _quote(text: str) -> str:
 
 @dataclass
 class CodingPlan:
-    coding: Coding
+    coding: Any  # a row of the coding table (id, document_id, coder_id, code_id, start, end, memo, created_at)
     carried: Carried
     coder: str
     code: str
@@ -181,8 +181,12 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
                         old_units=old_units)
     coders = dict(session.exec(select(Coder.id, Coder.name)).all())
     codes = dict(session.exec(select(Code.id, Code.key)).all())
-    live = list(session.exec(select(Coding).where(Coding.document_id == document.id, Coding.deleted_at.is_(None))
-                             .order_by(Coding.start, Coding.end, Coding.id)))
+    # Plain rows, not ORM objects: a long transcript has thousands of codings, and nothing here changes one in place.
+    live = session.connection().execute(
+        select(Coding.id, Coding.document_id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end, Coding.memo,
+               Coding.created_at)
+        .where(Coding.document_id == document.id, Coding.deleted_at.is_(None))
+        .order_by(Coding.start, Coding.end, Coding.id)).all()
     plan.codings = [CodingPlan(c, alignment.carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
                     for c in live]
     plan.memos = len(session.exec(select(Memo.id).where(Memo.document_id == document.id)).all())
@@ -282,8 +286,10 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
     # Rows whose span changes (or whose words are gone) give way first: the live-coding index holds one per span.
     leaving = [p.coding.id for p in plan.codings
                if p.carried.start is None or (p.carried.start, p.carried.end) != (p.coding.start, p.coding.end)]
+    run = session.connection().execute
     for first in range(0, len(leaving), 500):
-        session.execute(update(Coding).where(Coding.id.in_(leaving[first:first + 500])).values(deleted_at=now))
+        run(update(Coding).where(Coding.id.in_(leaving[first:first + 500])).values(deleted_at=now))
+    leaving = set(leaving)
     taken: dict[tuple, int] = {}
     for p in plan.codings:
         if p.coding.id not in leaving:
@@ -296,22 +302,25 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
         key = (p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)
         if key in taken:
             # Two codings of one coder and code that the revision brings onto one span are one coding now.
-            p.new_id = taken[key]
             p.carried = Carried(CARRY_CHANGED, p.carried.start, p.carried.end)
             continue
         taken[key] = -1
         inserts.append(p)
     if inserts:
-        table = Coding.__table__
-        rows = [{"document_id": document.id, "code_id": p.coding.code_id, "coder_id": p.coding.coder_id,
-                 "start": p.carried.start, "end": p.carried.end, "memo": p.coding.memo,
-                 "created_at": p.coding.created_at, "deleted_at": None} for p in inserts]
-        result = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        for p, (new_id,) in zip(inserts, result):
-            p.new_id = new_id
-            taken[(p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)] = new_id
-    for p in plan.codings:  # the second of two that became one points at the one that was written
-        if p.new_id == -1:
+        from cotag.store.codings import insert_ignoring_duplicates
+
+        # No RETURNING: SQLite would then insert row by row to keep their order. The live-coding index makes
+        # (coder, code, span) name one live row, so the new ids are read back by that.
+        insert_ignoring_duplicates(session, Coding.__table__, [
+            {"document_id": document.id, "code_id": p.coding.code_id, "coder_id": p.coding.coder_id,
+             "start": p.carried.start, "end": p.carried.end, "memo": p.coding.memo,
+             "created_at": p.coding.created_at, "deleted_at": None} for p in inserts])
+        ids = {tuple(row[1:]): row[0] for row in run(
+            select(Coding.id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end)
+            .where(Coding.document_id == document.id, Coding.deleted_at.is_(None)))}
+        taken = {key: ids[key] if value == -1 else value for key, value in taken.items()}
+    for p in plan.codings:
+        if p.new_id is None and p.carried.start is not None:
             p.new_id = taken[(p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)]
     carried_rulings = []
     for dp in plan.decisions:
