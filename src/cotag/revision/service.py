@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from cotag.errors import CotagError, NotFound
 from cotag.revision.align import STATUSES, Alignment, Carried, align
+from cotag.store import revisions as revision_store
 from cotag.store.models import (
     CARRY_CHANGED,
     CARRY_KEPT,
@@ -272,7 +273,6 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
 # ---------------------------------------------------------------- writing
 
 def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
-    from sqlalchemy import insert
 
     from cotag.store import documents as doc_store
     from cotag.store.events import log_event
@@ -337,7 +337,7 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
         dp.new_id = new.id
         carried_rulings.append({"from": decision.disagreement, "to": dp.new_disagreement, "coders": list(dp.coders)})
     _move_cursors(session, plan)
-    number = 1 + max(session.exec(select(Revision.number).where(Revision.document_id == document.id)).all() or [0])
+    number = revision_store.next_number(session, document_id=document.id)
     summary = plan.summary()
     summary["codings"] = {s: 0 for s in STATUSES}
     for p in plan.codings:
@@ -363,10 +363,7 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
                       "new_start": dp.new_start, "new_end": dp.new_end,
                       "old_words": old_text[dp.old_region[0]:dp.old_region[1]] if dp.old_region else "",
                       "new_words": dp.reason if dp.status in (CARRY_CHANGED, CARRY_ORPHANED) else ""})
-    if items:
-        session.execute(insert(RevisionItem.__table__), [
-            {"revision_id": revision.id, "number": n, "review": "", "reviewed_by": "", "reviewed_at": None, **row}
-            for n, row in enumerate(items, 1)])
+    revision_store.add_items(session, revision_id=revision.id, rows=items)
     log_event(session, kind=REVISE, actor=actor, payload={
         "document": document.external_id, "revision": revision.id, "number": number, "path": str(plan.path),
         "old_hash": old_hash, "new_hash": plan.new_hash, **summary, "rulings_carried": carried_rulings})
@@ -461,10 +458,8 @@ def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
 
 
 def _flagged_items(session: Session, revision: Revision) -> list[dict[str, Any]]:
-    return [_item_dict(item) for item in session.exec(
-        select(RevisionItem).where(RevisionItem.revision_id == revision.id,
-                                   RevisionItem.status.in_([CARRY_CHANGED, CARRY_ORPHANED]))
-        .order_by(RevisionItem.number))]
+    flagged = revision_store.items_of(session, revision_ids=[revision.id], flagged_only=True)
+    return [_item_dict(item) for item in flagged.get(revision.id, [])]
 
 
 def _item_dict(item: RevisionItem) -> dict[str, Any]:
@@ -494,18 +489,10 @@ def _revision_dict(revision: Revision, external_id: str, *, items: Sequence[Revi
 def list_revisions(project, *, revision_id: int | None = None) -> list[dict[str, Any]]:
     """Every revision, newest first, with its diff summary and flagged items; or one revision."""
     with project.session() as session:
-        query = select(Revision, Document.external_id).join(Document, Document.id == Revision.document_id)
-        if revision_id is not None:
-            query = query.where(Revision.id == revision_id)
-        rows = session.exec(query.order_by(Revision.id.desc())).all()
+        rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
         if revision_id is not None and not rows:
             raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
-        items: dict[int, list[RevisionItem]] = defaultdict(list)
-        ids = [r.id for r, _ in rows]
-        for first in range(0, len(ids), 500):
-            for item in session.exec(select(RevisionItem).where(RevisionItem.revision_id.in_(ids[first:first + 500]))
-                                     .order_by(RevisionItem.number)):
-                items[item.revision_id].append(item)
+        items = revision_store.items_of(session, revision_ids=[r.id for r, _ in rows])
         return [_revision_dict(r, ext, items=items.get(r.id, [])) for r, ext in rows]
 
 
@@ -517,8 +504,7 @@ def _latest_standing(session: Session, revision_id: int) -> tuple[Revision, Docu
     if revision.undone_at is not None:
         raise CotagError(f"revision {revision_id} of {document.external_id} was undone on "
                          f"{revision.undone_at.isoformat(timespec='seconds')} by {revision.undone_by or 'the owner'}")
-    later = session.exec(select(Revision.id).where(Revision.document_id == document.id, Revision.id > revision.id,
-                                                   Revision.undone_at.is_(None))).first()
+    later = revision_store.later_standing(session, revision=revision)
     if later is not None:
         raise CotagError(f"revision {revision_id} of {document.external_id} is not its latest: revision {later} "
                          "came after it (undo that one first)")
@@ -636,8 +622,7 @@ def review(project, *, revision_id: int, item_number: int, action: str, lead: st
     with project.session() as session:
         lead_row = require_lead(session, name=lead)
         revision, document = _latest_standing(session, revision_id)
-        item = session.exec(select(RevisionItem).where(RevisionItem.revision_id == revision.id,
-                                                       RevisionItem.number == item_number)).first()
+        item = revision_store.item(session, revision_id=revision.id, number=item_number)
         if item is None:
             raise NotFound(f"revision {revision_id} has no item {item_number} (see `cotag revisions {revision_id}`)")
         if item.status not in (CARRY_CHANGED, CARRY_ORPHANED):
