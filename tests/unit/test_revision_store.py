@@ -8,7 +8,7 @@ from sqlmodel import select
 from cotag import services
 from cotag.errors import CotagError
 from cotag.revision import service as revision
-from cotag.store.models import Coder, Coding, Decision, Document, Event, Revision, RevisionItem, Unit
+from cotag.store.models import Coding, Document, Event, Revision, RevisionItem, Unit
 
 OLD = """---
 id: E1
