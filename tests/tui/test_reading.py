@@ -73,3 +73,38 @@ async def test_page_keys_home_end_and_g_move_through_a_long_transcript(study):
         await pilot.press("g")
         await pilot.pause()
         assert transcript.cursor == 0
+
+
+def widget_lines(widget) -> list[str]:
+    return ["".join(segment.text for segment in widget.render_line(y)) for y in range(widget.size.height)]
+
+
+async def test_the_coder_chooser_shows_ticks_as_x_not_only_colour(study):
+    from cotag.coding import CodingSession
+    from cotag.tui.widgets.ticks import TickList
+    from cotag.tui.widgets.transcript_view import OVERLAY_SIDE
+
+    for name in ("bob", "carl"):
+        CodingSession(study.project, coder=name).apply(document_id=study.e001, code="wages",
+                                                       start=study.units[1].start, end=study.units[1].end)
+    app = make_app(study.project, coder="lena", lead=True, document="E001")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        chooser = app.screen.query_one(TickList)
+        lines = [line.strip() for line in widget_lines(chooser) if line.strip()]
+        assert [line[:3] for line in lines] == ["[ ]", "[ ]"]
+        app.screen.set_focus(chooser)
+        await pilot.press("down", "space")  # tick the second coder listed
+        await pilot.pause()
+        lines = [line.strip() for line in widget_lines(chooser) if line.strip()]
+        ticked = [line.split()[1] for line in lines if line.startswith("[x]")]
+        assert len(ticked) == 1 and [line[:3] for line in lines].count("[ ]") == 1
+        radios = " ".join(str(radio.render()) for radio in app.screen.query("Choice"))
+        assert "(*) side by side" in radios and "( ) overlaid" in radios
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        chosen = next(c.id for c in app.other_coders(study.e001) if c.name == ticked[0])
+        assert app.screen.query_one(TranscriptView).overlay == OVERLAY_SIDE
+        assert {m.coder_id for m in app.screen.query_one(TranscriptView).marks_at(1, others=True)} == {chosen}
