@@ -20,3 +20,10 @@ def test_reconcile_list_shows_the_words_each_coder_coded_and_units_from_1(study)
     rows = json.loads(ok(project, "reconcile", "list", "--coders", "alice,bob", "--json").stdout)
     assert rows[0]["units"] == [1, 1] and rows[0]["a"][0]["text"] == "The pay was low."
     assert rows[1]["units"] == [2, 2] and rows[1]["b"][0]["text"] == "Jobs were scarce."
+
+
+def test_documents_show_json_numbers_units_from_1_beside_the_stored_index(study):  # noqa: F811
+    project, units, _ = study
+    turns = json.loads(ok(project, "documents", "show", "E001", "--json").stdout)["turns"]
+    listed = [(u["index"], u["number"], u["start"]) for turn in turns for u in turn["units"]]
+    assert listed == [(i, i + 1, start) for i, (start, _) in enumerate(units)]

@@ -226,7 +226,7 @@ async def test_search_then_enter_jumps_to_the_unit(study):
         # The hit is listed with its document, unit and the words around it.
         hits = app.screen.query_one(OptionList)
         assert hits.option_count == 1
-        assert str(hits.get_option_at_index(0).prompt).split()[:3] == ["E001", "2", "My"]
+        assert str(hits.get_option_at_index(0).prompt).split()[:3] == ["E001", "3", "My"]  # units from 1
         assert "1 unit in 1 document" in str(app.screen.query_one("#search-status", Label).content)
         await pilot.press("enter")
         await settle(pilot)
