@@ -108,3 +108,70 @@ async def test_the_coder_chooser_shows_ticks_as_x_not_only_colour(study):
         chosen = next(c.id for c in app.other_coders(study.e001) if c.name == ticked[0])
         assert app.screen.query_one(TranscriptView).overlay == OVERLAY_SIDE
         assert {m.coder_id for m in app.screen.query_one(TranscriptView).marks_at(1, others=True)} == {chosen}
+
+
+LONG_NAME = "Corruption and the rule of law in public hospitals"
+
+
+async def test_at_80x24_long_code_names_are_shortened_at_a_word(study):
+    from cotag.tui.widgets.codebook_panel import CodebookTree
+
+    with study.project.session() as session:
+        code = session.exec(select(Code).where(Code.key == "corruption")).one()
+        code.name = LONG_NAME
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(CodebookTree)
+        line = next(text for text in widget_lines(tree) if "Corruption" in text).rstrip()
+        shown = line[line.index("Corruption"):]
+        assert shown.endswith("…") and shown != LONG_NAME
+        # Whole words only: what is shown is the name's first words, then the ellipsis.
+        words = shown[:-1].split()
+        assert words == LONG_NAME.split()[:len(words)]
+
+
+async def test_at_80x24_no_footer_hint_is_cut(study):
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(study.project, coder="lena", lead=True, document="E001")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for keys in ((), ("ctrl+t",), ("escape", "ctrl+e")):
+            await pilot.press(*keys)
+            await settle(pilot)
+            shown = [key for key in app.screen.query(FooterKey) if key.region.width]
+            assert shown, app.screen
+            for key in shown:
+                # A hint is on screen whole or not at all.
+                assert key.region.right <= 80, (type(app.screen).__name__, key.description, key.region)
+
+
+async def test_the_cooccurrence_matrix_scrolls_both_ways_at_80x24(study):
+    from textual.widgets import DataTable
+
+    from factories import make_codes
+
+    with study.project.session() as session:
+        make_codes(session, [(f"theme-{n:02d}", f"Theme number {n}") for n in range(24)])
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#an-cooccurrence-table", DataTable)
+        assert len(table.columns) > 20 and table.row_count > 20
+        assert table.virtual_size.width > table.size.width and table.virtual_size.height > table.size.height
+        table.focus()
+        await pilot.press(*["right"] * 20, *["down"] * 20)
+        await settle(pilot)
+        assert table.scroll_x > 0 and table.scroll_y > 0
+        # The cell under the cursor is on screen: its column header and row label are in view.
+        assert table.cursor_coordinate.column == 20 and table.cursor_coordinate.row == 20
+        header = "".join(s.text for s in table.render_line(0))
+        assert "theme-" in header
+        # Scrolled sideways, each row still starts with its code's name.
+        body = ["".join(s.text for s in table.render_line(y)).strip() for y in range(1, table.size.height)]
+        assert all(line[:1].isalpha() or line.startswith("·") for line in body if line), body

@@ -104,7 +104,8 @@ class AnalysisScreen(Screen[None]):
                 yield DataTable(id="an-prevalence-table", zebra_stripes=True, cursor_type="row")
             with TabPane("Co-occurrence", id="an-cooccurrence"):
                 yield Static("", id="an-pairs")
-                yield DataTable(id="an-cooccurrence-table", zebra_stripes=True, cursor_type="cell")
+                # The code column stays put while the matrix scrolls sideways: a count is read against its code.
+                yield DataTable(id="an-cooccurrence-table", zebra_stripes=True, cursor_type="cell", fixed_columns=1)
             with TabPane("Quotes", id="an-quotes"):
                 with Horizontal():
                     yield OptionList(id="an-codes")
