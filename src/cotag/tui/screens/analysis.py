@@ -23,6 +23,7 @@ from cotag.export.quotes import WIDEN
 from cotag.keys import ANALYSIS
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.export import ExportDialog
+from cotag.tui.text import clip_words
 
 # The chart compares at most this many attribute values (the largest); the table below it lists them all.
 CHART_SERIES = 6
@@ -238,7 +239,7 @@ class AnalysisScreen(Screen[None]):
         if themes and self.chart_series:
             # Upright bars: a terminal has more columns than rows, and each theme gets a group of bars.
             room = max(8, (self.size.width - 10) // max(len(themes), 1) - 2)
-            labels = [name if len(name) <= room else name[:room - 1] + "…" for name in themes.values()]
+            labels = [clip_words(name, room) for name in themes.values()]  # shortened at a word
             series = [[round(100 * share.get((code, value), 0.0), 1) for code in themes]
                       for value in self.chart_series]
             colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(series))]
