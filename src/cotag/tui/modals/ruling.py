@@ -21,7 +21,7 @@ class RulingEditor(ModalScreen[tuple[tuple[int, int], str] | None]):
     the whole region) and moves by words with the word-mode keys: h/l move, shift extends.
     """
 
-    BINDINGS = [*bindings_for(WORD_MODE), *bindings_for(DIALOG, only={"cancel", "rule_words", "choose_code"})]
+    BINDINGS = [*bindings_for(WORD_MODE), *bindings_for(DIALOG, only={"cancel", "submit", "compare", "choose_code"})]
 
     def __init__(self, *, text: str, region: tuple[int, int], start: tuple[int, int] | None, code: str,
                  codebook: Codebook, title: str) -> None:
@@ -95,7 +95,11 @@ class RulingEditor(ModalScreen[tuple[tuple[int, int], str] | None]):
 
         self.app.push_screen(CodePicker(self.codebook, title="The code that stands"), chosen)
 
-    def action_rule_words(self) -> None:
+    def action_compare(self) -> None:
+        """Enter: the dialogs' confirm key (it compares coders in the agreement's chooser)."""
+        self.action_submit()
+
+    def action_submit(self) -> None:
         self.dismiss((self.span, self.code))
 
     def action_cancel(self) -> None:
