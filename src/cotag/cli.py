@@ -59,12 +59,18 @@ def init(directory: Path = typer.Argument(Path("."), help="Folder for the projec
          codebook: Optional[str] = typer.Option(None, help="Codebook YAML file, relative to the project folder."),
          transcripts: List[str] = typer.Option([], "--transcripts", help="Transcript folder (repeatable)."),
          ) -> None:
-    """Create a project: cotag.toml and its database."""
-    from cotag.project import init_project
+    """Create a project: cotag.toml, its database, and a starter codebook.yaml unless --codebook is given."""
+    from cotag.project import STARTER_CODEBOOK_NAME, init_project
     from cotag.store.database import redact
 
-    project = init_project(directory, database_url=db, codebook=codebook, folders=list(transcripts))
+    starter_existed = codebook is None and (directory / STARTER_CODEBOOK_NAME).exists()
+    project = init_project(directory, database_url=db, codebook=codebook, folders=list(transcripts),
+                           starter_codebook=True)
     typer.echo(f"created project {project.name!r} in {project.root} (database {redact(project.database_url)})")
+    if codebook is None:
+        typer.echo(f"codebook {STARTER_CODEBOOK_NAME}: " + (
+            "the one already in the folder" if starter_existed else
+            "a starter example to replace with your codes (cotag codebook check codebook.yaml)"))
 
 
 @app.command()

@@ -531,7 +531,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     """Add codings from a CSV table; every row is checked first and a file with any bad row adds nothing.
 
     Columns: document, coder, code, then start,end (character offsets) or unit
-    or unit_start,unit_end (unit indices), and an optional memo. Coders are
+    or unit_start,unit_end (unit numbers, from 1), and an optional memo. Coders are
     created on first use; rows for the consensus coder need `lead`.
     """
     from cotag.store import codings as coding_store
@@ -684,8 +684,13 @@ def _import_span(record: dict[str, str], document: dict, problems: list[str]) ->
         return None
     if first is None or last is None:
         return None
-    if first not in units or last not in units or first > last:
-        problems.append(f"unit {first}" + (f"–{last}" if last != first else "")
-                        + f" is not in the document (units 0–{len(units) - 1}, first ≤ last)")
+    # People number units from 1 (the transcript screen, exports); Unit.index counts from 0.
+    if first == 0 or last == 0:
+        problems.append("unit 0: units are numbered from 1 (the first sentence is unit 1; changed in this "
+                        "version, when units were numbered from 0)")
         return None
-    return units[first][0], units[last][1]
+    if first - 1 not in units or last - 1 not in units or first > last:
+        problems.append(f"unit {first}" + (f"–{last}" if last != first else "")
+                        + f" is not in the document (units 1–{len(units)}, first ≤ last)")
+        return None
+    return units[first - 1][0], units[last - 1][1]

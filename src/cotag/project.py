@@ -163,9 +163,54 @@ def write_config(root: Path, *, name: str, database_url: str, codebook: str | No
     return path
 
 
+#: The codebook `cotag init` writes when given none, so the README's next step
+#: (`cotag codebook check codebook.yaml`) has a file to check and a format to copy.
+STARTER_CODEBOOK_NAME = "codebook.yaml"
+STARTER_CODEBOOK = """\
+# A starter codebook written by `cotag init`: replace these codes with your own.
+# The format is described in docs/codebook.md. Check the file with
+#   cotag codebook check codebook.yaml
+# and load it into the project (coders then see the codes) with
+#   cotag codebook load
+# Comments (from # to the end of a line) are kept when cotag saves the file.
+codebook: My study       # the codebook's title
+version: 0               # cotag raises this by one each time it saves the file
+
+codes:
+  # A code with children: coders may apply the parent or a child.
+  - key: push            # the code's identity: lower-case letters, digits, - and _; never change it
+    name: Reasons to leave   # the label coders see; rename freely
+    description: Why the speaker left, in their own words.
+    colour: "#d9534f"    # quote a hex colour: an unquoted # starts a comment
+    children:
+      - key: wages
+        name: Wages and income
+        shortcut: "1"    # one key that applies the code on the coding screen
+        include: talks about their own or a relative's pay
+        exclude: [pensions]
+        examples: ["I earned two hundred dollars a month, it was nothing."]
+        keywords: [salary, pay, income]   # words that find the code in the code picker
+      - key: safety
+        name: Safety
+        shortcut: "2"
+  - key: pull
+    name: Reasons to go somewhere
+    colour: teal
+    children:
+      - key: family
+        name: Family abroad
+        shortcut: "3"
+"""
+
+
 def init_project(root: Path | str, *, database_url: str | None = None, codebook: str | None = None,
-                 folders: list[str] | None = None, name: str | None = None) -> Project:
-    """Create cotag.toml and the database schema (through the migrations)."""
+                 folders: list[str] | None = None, name: str | None = None,
+                 starter_codebook: bool = False) -> Project:
+    """Create cotag.toml and the database schema (through the migrations).
+
+    With `starter_codebook` and no `codebook`, the project's codebook is codebook.yaml in the
+    folder: a starter example is written there unless the folder has one already (it is kept).
+    """
     root = Path(root).resolve()
     if (root / CONFIG_NAME).exists():
         raise CotagError(f"{root / CONFIG_NAME} already exists: this folder is already a cotag project")
@@ -175,10 +220,18 @@ def init_project(root: Path | str, *, database_url: str | None = None, codebook:
     for value in (name or root.name, url, codebook or "", *(folders or [])):
         _toml_str(value)  # refused before anything is created
     root.mkdir(parents=True, exist_ok=True)
+    starter = None
+    if starter_codebook and codebook is None:
+        codebook = STARTER_CODEBOOK_NAME
+        if not (root / codebook).exists():
+            starter = root / codebook
     write_config(root, name=name or root.name, database_url=url, codebook=codebook, folders=folders or [])
     try:
-        return open_project(root)
+        project = open_project(root)
     except Exception:
         # A project whose database cannot be created is no project: leave no half-made config behind.
         (root / CONFIG_NAME).unlink(missing_ok=True)
         raise
+    if starter is not None:
+        starter.write_text(STARTER_CODEBOOK, encoding="utf-8")
+    return project

@@ -25,15 +25,16 @@ Interval = tuple[int, int]
 
 @dataclass(frozen=True)
 class Span:
-    """One coder's coding as the lead sees it: where it is, its id and its memo."""
+    """One coder's coding as the lead sees it: where it is, its id, its memo and (once read) the words coded."""
 
     coding: int
     start: int
     end: int
     memo: str
+    text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"coding": self.coding, "start": self.start, "end": self.end, "memo": self.memo}
+        return {"coding": self.coding, "start": self.start, "end": self.end, "text": self.text, "memo": self.memo}
 
 
 @dataclass
@@ -66,7 +67,9 @@ class Disagreement:
         return _short_hash(repr((self.a_cover, self.b_cover)))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "document": self.document, "code": self.code, "units": [self.first_unit, self.last_unit],
+        # Units numbered from 1, as people count sentences; Unit.index in the database stays 0-based.
+        return {"id": self.id, "document": self.document, "code": self.code,
+                "units": [self.first_unit + 1, self.last_unit + 1],
                 "start": self.start, "end": self.end, "coders": list(self.coders),
                 "a": [s.as_dict() for s in self.a], "b": [s.as_dict() for s in self.b],
                 "status": self.status, "ruling": self.ruling, "note": self.note, "lead": self.lead}
@@ -526,9 +529,24 @@ def agreed_review(project, *, coders: Sequence[str] | None = None,
 
 def list_disagreements(project, *, coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
                        status: str | None = None) -> list[dict[str, Any]]:
+    from dataclasses import replace
+
+    from sqlmodel import select
+
+    from cotag.store.models import Document
+
     with project.session() as session:
-        found = compare(session, coders=coders, documents=documents, agreed=False).disagreements
-    return [d.as_dict() for d in found if status is None or d.status == status]
+        found = [d for d in compare(session, coders=coders, documents=documents, agreed=False).disagreements
+                 if status is None or d.status == status]
+        wanted = {d.document_id for d in found}
+        texts = dict(session.exec(select(Document.id, Document.text).where(Document.id.in_(wanted))).all()) \
+            if wanted else {}
+    for d in found:
+        # The words each coder coded, spaces and line breaks folded: what the lead reads to rule.
+        text = texts.get(d.document_id, "")
+        d.a = [replace(s, text=" ".join(text[s.start:s.end].split())) for s in d.a]
+        d.b = [replace(s, text=" ".join(text[s.start:s.end].split())) for s in d.b]
+    return [d.as_dict() for d in found]
 
 
 def rule(project, **kwargs) -> dict[str, Any]:

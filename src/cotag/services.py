@@ -109,7 +109,9 @@ def document_turns(project: Project, *, external_id: str) -> dict[str, Any]:
             if not turns or turns[-1]["turn"] != unit.turn:
                 turns.append({"turn": unit.turn, "speaker": unit.speaker, "interviewer": unit.is_interviewer,
                               "units": []})
-            turns[-1]["units"].append({"index": unit.index, "start": unit.start, "end": unit.end,
+            # `number` is what people read (units from 1, as on screen); `index` is the stored, 0-based one.
+            turns[-1]["units"].append({"index": unit.index, "number": unit.index + 1, "start": unit.start,
+                                       "end": unit.end,
                                        "text": document.text[unit.start:unit.end]})
         for turn in turns:
             # The turn as written (line breaks inside it kept), from its first unit to its last.

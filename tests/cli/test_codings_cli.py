@@ -75,9 +75,9 @@ def test_import_offsets_units_and_unit_ranges(study, tmp_path):
     project, _, units = study
     path = write(tmp_path, "document,coder,code,start,end,unit,unit_start,unit_end,memo\n"
                            f"E001,alice,wages,{units[1].start},{units[1].start + 8},,,,low pay\n"
-                           "E001,bob,network,,,2,,,\n"
-                           "E001,bob,wages,,,,1,3,\"long, with comma\"\n"
-                           "E001,bob,network,,,2,,,\n")  # the same row twice is added once
+                           "E001,bob,network,,,3,,,\n"  # units are numbered from 1: units[2] is unit 3
+                           "E001,bob,wages,,,,2,4,\"long, with comma\"\n"
+                           "E001,bob,network,,,3,,,\n")  # the same row twice is added once
     result = run(project, "codings", "import", str(path))
     assert result.exit_code == 0, result.output
     assert "imported 3 coding(s) from 4 row(s); 1 already present" in result.stdout
@@ -101,14 +101,16 @@ def test_import_reports_every_bad_row_by_line_and_adds_nothing(study, tmp_path):
                            "E001,,wages,,,1\n"  # line 7: no coder
                            "E001,alice,wages,,,99\n"  # line 8: no such unit
                            "E001,alice,wages,x,5,\n"  # line 9: not a number
-                           "E001,alice,wages,,,\n")  # line 10: no position
+                           "E001,alice,wages,,,\n"  # line 10: no position
+                           "E001,alice,wages,,,0\n")  # line 11: units are numbered from 1
     result = run(project, "codings", "import", str(path))
     assert result.exit_code == 1
     err = result.stderr
-    assert "8 bad row(s) of 9, nothing imported" in err
+    assert "9 bad row(s) of 10, nothing imported" in err
     for line, words in [(3, "no document 'X999'"), (4, "no code with key 'nope'"), (5, "code 'old' (Old) is retired"),
                         (6, "span 9–3 is not inside"), (7, "coder is empty"), (8, "unit 99 is not in the document"),
-                        (9, "start 'x' is not a whole number"), (10, "no position")]:
+                        (9, "start 'x' is not a whole number"), (10, "no position"),
+                        (11, "unit 0: units are numbered from 1")]:
         assert f"line {line}: {words}" in err, (line, err)
     assert "line 2:" not in err
     assert rows(project) == []
@@ -124,7 +126,7 @@ def test_import_needs_the_columns(study, tmp_path):
 
 def test_consensus_rows_need_a_lead(study, tmp_path):
     project, _, units = study
-    path = write(tmp_path, "document,coder,code,unit\nE001,consensus,wages,1\n")
+    path = write(tmp_path, "document,coder,code,unit\nE001,consensus,wages,2\n")
     refused = run(project, "codings", "import", str(path))
     assert refused.exit_code == 1 and "line 2: rows for the 'consensus' coder need --lead NAME" in refused.stderr
     assert rows(project) == []

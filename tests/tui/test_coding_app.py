@@ -226,7 +226,7 @@ async def test_search_then_enter_jumps_to_the_unit(study):
         # The hit is listed with its document, unit and the words around it.
         hits = app.screen.query_one(OptionList)
         assert hits.option_count == 1
-        assert str(hits.get_option_at_index(0).prompt).split()[:3] == ["E001", "2", "My"]
+        assert str(hits.get_option_at_index(0).prompt).split()[:3] == ["E001", "3", "My"]  # units from 1
         assert "1 unit in 1 document" in str(app.screen.query_one("#search-status", Label).content)
         await pilot.press("enter")
         await settle(pilot)
@@ -608,7 +608,7 @@ async def test_a_long_memo_shows_cut_with_an_ellipsis(study):
         await settle(pilot)
         assert [row[5] for row in live(study.project)] == [memo]
         prompt = str(app.screen.query_one(UnitCodes).get_option_at_index(0).prompt)
-        assert memo[:59] + "…" in prompt
+        assert "pay as a push factor, but she also hints at the clinic's…" in prompt  # cut at a word
 
 
 async def test_done_pressed_twice_quickly_reopens(study, monkeypatch):

@@ -18,6 +18,7 @@ def _screens_and_dialogs():
     from cotag.tui.modals.export import ExportDialog
     from cotag.tui.modals.memo import MemoEditor
     from cotag.tui.modals.prompt import TextPrompt
+    from cotag.tui.modals.ruling import RulingEditor
     from cotag.tui.modals.search import SearchModal
     from cotag.tui.screens.agreement import AgreementScreen
     from cotag.tui.screens.analysis import AnalysisScreen
@@ -32,7 +33,7 @@ def _screens_and_dialogs():
 
     return (CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
             AnalysisScreen, TableScreen, LogScreen, AgreedScreen, CodePicker, CoderChooser, Confirm, ExportDialog,
-            MemoEditor, TextPrompt, SearchModal, AgreementCoders)
+            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor)
 
 
 def test_every_keymap_key_is_documented():

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from cotag.errors import CotagError
 from cotag.store import codings as coding_store
 from cotag.store.coders import get_or_create_coder
 from cotag.store.documents import list_units
 from cotag.store.models import Coding, Decision, Event
-from cotag.errors import CotagError
 from cotag.tui.app import Reconcile, make_app
 from cotag.tui.modals.prompt import TextPrompt
-from cotag.tui.screens.reconcile import ReconcileScreen, parse_edit
+from cotag.tui.modals.ruling import RulingEditor
 from cotag.tui.screens.log import LogScreen
+from cotag.tui.screens.reconcile import ReconcileScreen
 from tests.factories import make_codes, make_document
 
 SIZE = (120, 36)
@@ -83,6 +84,12 @@ async def test_rule_resume_and_revisit(disputed):
         assert consensus(project) == [("homeland", *units[4])]
         # Both readings, the memo and the code's rules are on screen.
         assert "pay is low" in static_text(app, "#rc-a") and "did not apply" in static_text(app, "#rc-b")
+        # The words alice coded, not their offsets; units numbered from 1 in the list and the passage.
+        start, end = units[0]
+        assert "“The pay was low.”" in static_text(app, "#rc-a") and f"{start}:{end}" not in static_text(app, "#rc-a")
+        assert "E001 · wages · unit 1\n" in static_text(app, "#rc-context")
+        listed = app.screen.query_one("#rc-list")
+        assert str(listed.get_option_at_index(0).prompt).split()[1:] == ["E001", "wages", "u1"]
         assert "include: include wages" in static_text(app, "#rc-definition")
         assert "ruled 0/3" in static_text(app, "#rc-progress")
         await pilot.press("n")
@@ -124,12 +131,22 @@ async def test_edit_ruling_and_stale_disagreement(disputed):
         rc = screen(app)
         await pilot.press("e")
         await settle(pilot)
-        field = app.screen.query_one("#prompt-input")
-        start, end = units[0]
-        field.value = f"{start}:{end - 1} jobs"
+        assert isinstance(app.screen, RulingEditor)
+        # The words of alice's reading are selected, as on the coding screen; one word less, and another code.
+        passage = str(app.screen.query_one("#ruling-passage").render())
+        assert "The pay was low." in passage
+        await pilot.press("shift+left")
+        await pilot.pause()
+        assert "code: Wages (wages)" in str(app.screen.query_one("#ruling-code").render())
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"jobs", "enter")
+        await settle(pilot)
+        assert "code: Jobs (jobs)" in str(app.screen.query_one("#ruling-code").render())
         await pilot.press("enter")
         await settle(pilot)
-        assert ("jobs", start, end - 1) in consensus(project)
+        start, end = units[0]
+        assert ("jobs", start, start + len("The pay was")) in consensus(project)
         assert decisions(project) == [("edit", "", True)]
         # A coder changes their codings under the lead's eyes: the ruling is refused, nothing written.
         stale = rc.current
@@ -165,12 +182,6 @@ async def test_log_view_lists_events(disputed):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ReconcileScreen)
-
-
-def test_parse_edit():
-    assert parse_edit("10:20 jobs") == ((10, 20), "jobs")
-    assert parse_edit("jobs") == (None, "jobs")
-    assert parse_edit("10:20") == ((10, 20), None)
 
 
 async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):

@@ -112,7 +112,7 @@ def test_csv_rows_carry_path_attribution_attributes_and_position(project, tmp_pa
     assert wages["attribution"] == EXPERT_FEMALE
     assert (wages["gender"], wages["age"], wages["place"], wages["group"]) == ("female", "38", "Almaty", "expert")
     assert wages["speaker"] == "Respondent" and wages["coder"] == "alice"
-    assert wages["unit"] == "2"  # unit 0 is the interviewer's question, 1 "Salaries are low here."
+    assert wages["unit"] == "3"  # units from 1: 1 is the interviewer's question, 2 "Salaries are low here."
     start, end = int(wages["start"]), int(wages["end"])
     lowpay = next(r for r in rows if r["code"] == "lowpay" and r["document"] == "E001")
     assert (lowpay["theme"], lowpay["sub-theme"], lowpay["sub-theme 2"]) == ("Push factors", "Wages and income",

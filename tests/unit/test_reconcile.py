@@ -82,8 +82,9 @@ def test_one_coder_only_and_different_spans_are_disagreements(setup):
     add(project, ids, "alice", "homeland", *units[6])
     add(project, ids, "bob", "homeland", units[6][0], units[6][0] + 6)
     rows = listing(project)
-    assert [(r["code"], r["units"], r["status"]) for r in rows] == [("wages", [1, 1], "open"),
-                                                                   ("homeland", [6, 6], "open")]
+    # Units numbered from 1 for the lead: units[1] is unit 2.
+    assert [(r["code"], r["units"], r["status"]) for r in rows] == [("wages", [2, 2], "open"),
+                                                                   ("homeland", [7, 7], "open")]
     wages, home = rows
     assert wages["a"][0]["memo"] == "pay" and wages["b"] == []
     assert home["b"][0]["end"] == units[6][0] + 6
@@ -95,7 +96,7 @@ def test_consecutive_units_in_one_turn_form_one_disagreement(setup):
     add(project, ids, "alice", "jobs", units[1][0], units[3][1])
     add(project, ids, "alice", "jobs", *units[6])  # another turn: a separate disagreement
     rows = listing(project)
-    assert [r["units"] for r in rows] == [[1, 3], [6, 6]]
+    assert [r["units"] for r in rows] == [[2, 4], [7, 7]]  # numbered from 1
     assert rows[0]["start"] == units[1][0] and rows[0]["end"] == units[3][1]
 
 

@@ -58,7 +58,8 @@ def codings_list(coder: Optional[str] = typer.Option(None, "--coder", help="Only
 
 @codings_app.command("import")
 def codings_import(file: Path = typer.Argument(..., metavar="FILE.csv", help="Columns: document, coder, code, "
-                                               "then start,end (offsets) or unit or unit_start,unit_end; memo optional."),
+                                               "then start,end (offsets) or unit or unit_start,unit_end (numbered from 1); "
+                                               "memo optional."),
                    lead: Optional[str] = typer.Option(None, "--lead", metavar="NAME",
                                                       help="The lead importing rows for the consensus coder."),
                    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),

@@ -73,11 +73,22 @@ def reconcile_list(coders: Optional[str] = CodersOption, document: Optional[str]
         emit_json(rows)
         return
     for row in rows:
-        spans = {side: ", ".join(f"{s['start']}:{s['end']}" for s in row[side]) or "—" for side in ("a", "b")}
+        # The words each coder coded, not offsets: the lead rules on what was said.
         ruling = f"{row['status']} ({row['ruling']})" if row["ruling"] else row["status"]
-        typer.echo(f"{row['id']}  {row['document']}  {row['code']:<22} units {row['units'][0]}-{row['units'][1]}  "
-                   f"{row['coders'][0]}: {spans['a']}  {row['coders'][1]}: {spans['b']}  {ruling}")
+        first, last = row["units"]
+        units = f"unit {first}" if first == last else f"units {first}-{last}"
+        typer.echo(f"{row['id']}  {row['document']}  {row['code']}  {units}  {ruling}")
+        for side, coder in zip(("a", "b"), row["coders"]):
+            said = "; ".join(f"\u201c{_clip(s['text'])}\u201d" for s in row[side]) or "(did not apply this code here)"
+            typer.echo(f"    {coder}: {said}")
     typer.echo(f"{len(rows)} disagreement(s)")
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """A long reading cut at a word, so the list stays a list."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 @reconcile_app.command("decide")

@@ -292,7 +292,8 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
         data["memo"] = pseudonyms(list(codings.memo)) if pseudonyms else codings.memo
         data["start"] = codings.start.tolist()
         data["end"] = codings.end.tolist()
-        data["unit"] = [None if u < 0 else u for u in unit_index]
+        # Numbered from 1 for the people who read the table (Unit.index is 0-based).
+        data["unit"] = [None if u < 0 else u + 1 for u in unit_index]
     return QuoteTable(data=data, attribute_keys=selection.attribute_keys(), coding_label=selection.coding_label)
 
 

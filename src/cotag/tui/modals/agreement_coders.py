@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label
 
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
+from cotag.tui.widgets.ticks import TickList
 
 
 class AgreementCoders(ModalScreen[list[str] | None]):
@@ -24,18 +25,18 @@ class AgreementCoders(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="agreement-coders"):
             yield Label("Compare these coders (two or more)", classes="dialog-title")
-            yield SelectionList[str](*[(name, name, name in self.chosen) for name in self.names],
+            yield TickList[str](*[(name, name, name in self.chosen) for name in self.names],
                                      id="agreement-coders")
             yield Label("space tick · enter compare · esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        self.query_one(TickList).focus()
 
     def action_compare(self) -> None:
         self.action_submit()
 
     def action_submit(self) -> None:
-        picked = list(self.query_one(SelectionList).selected)
+        picked = list(self.query_one(TickList).selected)
         if len(picked) == 1:
             self.notify("tick two coders or more (or none for the default)", severity="warning")
             return

@@ -25,28 +25,38 @@ def step_options(options: OptionList, step: int) -> None:
 
 
 def rank_codes(entries: list[CodeEntry], query: str) -> list[CodeEntry]:
-    """Codes best matching `query` first; all of them in codebook order for an empty query."""
+    """Codes best matching `query` first; all of them in codebook order for an empty query.
+
+    What was typed found in a code's name (or key) ranks above what was found only in one of its
+    keywords, however close the keyword: a coder types the name they remember, and a keyword is
+    there to find a code whose name they do not. Fuzzy matches (typos) come after exact ones.
+    """
     from rapidfuzz import fuzz
     from rapidfuzz.utils import default_process
 
     query = query.strip()
     if not query:
         return list(entries)
-    scored: list[tuple[float, int, CodeEntry]] = []
+    typed = default_process(query)
+    scored: list[tuple[int, float, int, CodeEntry]] = []
     for order, entry in enumerate(entries):
+        name_score = max(fuzz.WRatio(query, entry.name, processor=default_process),
+                         fuzz.WRatio(query, entry.key, processor=default_process))
+        keyword_score = max((fuzz.partial_ratio(query, word, processor=default_process) * 0.95
+                             for word in entry.keywords), default=0.0)
         if entry.shortcut and query == entry.shortcut:
-            score = 101.0  # typing the shortcut itself picks that code
+            tier = 0  # typing the shortcut itself picks that code
+        elif typed and (typed in default_process(entry.name) or typed in default_process(entry.key)):
+            tier = 1
+        elif typed and any(typed in default_process(word) for word in entry.keywords):
+            tier = 2
         else:
-            score = max(
-                fuzz.WRatio(query, entry.name, processor=default_process),
-                fuzz.WRatio(query, entry.key, processor=default_process),
-                max((fuzz.partial_ratio(query, word, processor=default_process) * 0.95
-                     for word in entry.keywords), default=0.0),
-            )
-        if score >= CUTOFF:
-            scored.append((score, order, entry))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [entry for _, _, entry in scored]
+            tier = 3
+        score = max(name_score, keyword_score)
+        if tier <= 2 or score >= CUTOFF:
+            scored.append((tier, score, order, entry))
+    scored.sort(key=lambda item: (item[0], -item[1], item[2]))
+    return [entry for *_, entry in scored]
 
 
 class CodePicker(ModalScreen[str | None]):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, RadioButton, RadioSet, SelectionList
+from textual.widgets import Button, Label, RadioButton, RadioSet
 
 from cotag.coding import CoderInfo
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
+from cotag.tui.widgets.ticks import Choice, TickList
 from cotag.tui.widgets.transcript_view import OVERLAY_INLINE, OVERLAY_SIDE
 
 
@@ -28,13 +29,13 @@ class CoderChooser(ModalScreen[tuple[list[int], str] | None]):
         with Vertical(id="dialog", classes="coders"):
             yield Label("Show other coders' codings (read-only)", classes="dialog-title")
             if self.coders:
-                yield SelectionList[int](*[(f"{c.name}  ({c.codings} in this document, {c.role})", c.id,
+                yield TickList[int](*[(f"{c.name}  ({c.codings} in this document, {c.role})", c.id,
                                             c.id in self.chosen) for c in self.coders], id="coders-list")
             else:
                 yield Label("No other coder has codings in this project yet.", classes="dialog-subtitle")
             with RadioSet(id="coders-mode"):
-                yield RadioButton("side by side", value=self.mode == OVERLAY_SIDE, id="mode-side")
-                yield RadioButton("overlaid", value=self.mode == OVERLAY_INLINE, id="mode-overlay")
+                yield Choice("side by side", value=self.mode == OVERLAY_SIDE, id="mode-side")
+                yield Choice("overlaid", value=self.mode == OVERLAY_INLINE, id="mode-overlay")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Show", variant="primary", compact=True, id="coders-show")
                 yield Button("Cancel", compact=True, id="coders-cancel")
@@ -48,7 +49,7 @@ class CoderChooser(ModalScreen[tuple[list[int], str] | None]):
             self.action_cancel()
 
     def action_submit(self) -> None:
-        chosen = list(self.query_one(SelectionList).selected) if self.coders else []
+        chosen = list(self.query_one(TickList).selected) if self.coders else []
         mode = OVERLAY_INLINE if self.query_one("#mode-overlay", RadioButton).value else OVERLAY_SIDE
         self.dismiss((chosen, mode))
 

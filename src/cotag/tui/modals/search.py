@@ -103,7 +103,7 @@ class SearchModal(ModalScreen[SearchHit | None]):
         snippet, start, end = hit.context(width)
         prompt = Text(no_wrap=True, overflow="ellipsis")
         prompt.append(f"{hit.document:<6}", style="bold")
-        prompt.append(f"{hit.unit:>5} ", style="dim")
+        prompt.append(f"{hit.unit + 1:>5} ", style="dim")  # numbered from 1, as on the transcript screen
         line = Text(snippet)
         line.stylize("bold reverse", start, end)
         prompt.append_text(line)

@@ -23,6 +23,7 @@ from cotag.export.quotes import WIDEN
 from cotag.keys import ANALYSIS
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.export import ExportDialog
+from cotag.tui.text import clip_words
 
 # The chart compares at most this many attribute values (the largest); the table below it lists them all.
 CHART_SERIES = 6
@@ -104,7 +105,8 @@ class AnalysisScreen(Screen[None]):
                 yield DataTable(id="an-prevalence-table", zebra_stripes=True, cursor_type="row")
             with TabPane("Co-occurrence", id="an-cooccurrence"):
                 yield Static("", id="an-pairs")
-                yield DataTable(id="an-cooccurrence-table", zebra_stripes=True, cursor_type="cell")
+                # The code column stays put while the matrix scrolls sideways: a count is read against its code.
+                yield DataTable(id="an-cooccurrence-table", zebra_stripes=True, cursor_type="cell", fixed_columns=1)
             with TabPane("Quotes", id="an-quotes"):
                 with Horizontal():
                     yield OptionList(id="an-codes")
@@ -237,7 +239,7 @@ class AnalysisScreen(Screen[None]):
         if themes and self.chart_series:
             # Upright bars: a terminal has more columns than rows, and each theme gets a group of bars.
             room = max(8, (self.size.width - 10) // max(len(themes), 1) - 2)
-            labels = [name if len(name) <= room else name[:room - 1] + "…" for name in themes.values()]
+            labels = [clip_words(name, room) for name in themes.values()]  # shortened at a word
             series = [[round(100 * share.get((code, value), 0.0), 1) for code in themes]
                       for value in self.chart_series]
             colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(series))]

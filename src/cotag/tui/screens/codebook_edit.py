@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, SelectionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cotag import codebook_ops
@@ -31,6 +31,7 @@ from cotag.tui.modals.confirm import Confirm
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.text import clip_words
 from cotag.tui.widgets.codebook_panel import code_definition, code_label
+from cotag.tui.widgets.ticks import TickList
 from cotag.tui.writer import WriteFailed
 
 SHOWN_CODINGS = 1000  # a code with more codings lists the first ones; the count says how many there are
@@ -89,7 +90,7 @@ class CodebookScreen(Screen[None]):
             yield OptionList(id="cbe-codes")
             with Vertical(id="cbe-side"):
                 yield Static("", id="cbe-detail")
-                yield SelectionList[int](id="cbe-codings")
+                yield TickList[int](id="cbe-codings")
         yield Static("", id="cbe-status", classes="screen-status")
         # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
         yield Footer(compact=True, show_command_palette=False)
@@ -158,7 +159,7 @@ class CodebookScreen(Screen[None]):
         detail = code_definition(self.codebook, entry)
         detail.append(f"\n{self.counts.get(entry.id, 0)} live coding(s), all coders", style="dim")
         self.query_one("#cbe-detail", Static).update(detail)
-        self.query_one("#cbe-codings", SelectionList).clear_options()
+        self.query_one("#cbe-codings", TickList).clear_options()
         self.codings, self.codings_total = [], 0
         self._load_codings(entry.key)
 
@@ -172,7 +173,7 @@ class CodebookScreen(Screen[None]):
         if current is None or current.key != message.key:
             return  # the lead moved on while this was loading
         self.codings, self.codings_total = message.lines, message.total
-        widget = self.query_one("#cbe-codings", SelectionList)
+        widget = self.query_one("#cbe-codings", TickList)
         widget.clear_options()
         # The list's width less its border, padding and tick box: each excerpt ends between words.
         room = max(widget.size.width - 10, 30)
@@ -296,7 +297,7 @@ class CodebookScreen(Screen[None]):
         entry = self.current
         if entry is None:
             return
-        widget = self.query_one("#cbe-codings", SelectionList)
+        widget = self.query_one("#cbe-codings", TickList)
         ids = list(widget.selected)
         if not ids:
             self._failed("tick the codings to move first (space in the codings list), then press s")
@@ -319,7 +320,7 @@ class CodebookScreen(Screen[None]):
 
     def action_recode(self) -> None:
         entry = self.current
-        widget = self.query_one("#cbe-codings", SelectionList)
+        widget = self.query_one("#cbe-codings", TickList)
         index = widget.highlighted
         if entry is None or index is None or not (0 <= index < len(self.codings)):
             self._failed("highlight one coding in the codings list (tab to it), then press c")

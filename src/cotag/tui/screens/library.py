@@ -15,6 +15,7 @@ from cotag import coding
 from cotag.coding import LibraryRow
 from cotag.keys import CODER
 from cotag.tui.bindings import bindings_for
+from cotag.tui.text import clip_words
 
 TEXT_FILTER_DELAY = 0.25  # seconds: search what was said once the coder pauses typing
 MIN_TEXT_FILTER = 3
@@ -146,7 +147,7 @@ class LibraryScreen(Screen):
         for row in self.shown_rows:
             attrs = ", ".join(str(v) for k, v in row.attributes.items() if v not in (None, "") and k != "synthetic")
             limit = 60 if wide else 26
-            attrs = attrs if len(attrs) <= limit else attrs[:limit - 1] + "…"
+            attrs = clip_words(attrs, limit)
             status = Text("✓ done", style="bold green") if row.done else Text("started", style="yellow") \
                 if row.started else Text("")
             table.add_row(Text(row.external_id, style="bold"), row.group, Text(attrs, style="dim"),

@@ -23,20 +23,8 @@ from cotag.errors import CotagError
 from cotag.keys import RECONCILE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.prompt import TextPrompt
+from cotag.tui.modals.ruling import RulingEditor
 from cotag.tui.writer import WriteFailed
-
-
-def parse_edit(text: str) -> tuple[tuple[int, int] | None, str | None]:
-    """'120:188 wages', '120:188' or 'wages' -> (span, code key)."""
-    span, code = None, None
-    for token in text.split():
-        if ":" in token:
-            span = reconcile.parse_span(token)
-        else:
-            code = token
-    if span is None and code is None:
-        raise CotagError("give a span START:END, a code key, or both")
-    return span, code
 
 
 class ReconcileScreen(Screen[None]):
@@ -142,7 +130,8 @@ class ReconcileScreen(Screen[None]):
 
     def _label(self, d: reconcile.Disagreement) -> Text:
         mark = "…" if self._pending(d) else "✓" if d.status == reconcile.DECIDED else "•"
-        units = f"u{d.first_unit}" + (f"–{d.last_unit}" if d.last_unit != d.first_unit else "")
+        # Units numbered from 1 here as everywhere people read them (Unit.index is 0-based).
+        units = f"u{d.first_unit + 1}" + (f"–{d.last_unit + 1}" if d.last_unit != d.first_unit else "")
         ruling = f" [{d.ruling}]" if d.ruling else ""
         return Text(f"{mark} {d.document} {d.code} {units}{ruling}", no_wrap=True, overflow="ellipsis")
 
@@ -167,7 +156,9 @@ class ReconcileScreen(Screen[None]):
         workspace = self.workspace
         before, region, after = workspace.context(d)
         context = Text()
-        context.append(f"{d.document} · {d.code} · units {d.first_unit}–{d.last_unit}\n", style="bold")
+        units = f"unit {d.first_unit + 1}" if d.first_unit == d.last_unit else \
+            f"units {d.first_unit + 1}–{d.last_unit + 1}"
+        context.append(f"{d.document} · {d.code} · {units}\n", style="bold")
         context.append(before, style="dim")
         context.append(region, style="reverse")
         context.append(after, style="dim")
@@ -179,8 +170,8 @@ class ReconcileScreen(Screen[None]):
             if not spans:
                 body.append("(did not apply this code here)", style="italic dim")
             for span in spans:
-                body.append(f"{span.start}:{span.end} ", style="dim")
-                body.append(" ".join(text[span.start:span.end].split()) + "\n")
+                # The words the coder coded, as a quotation: the lead rules on what was said, not offsets.
+                body.append("“" + " ".join(text[span.start:span.end].split()) + "”\n")
                 if span.memo:
                     body.append(f"memo: {span.memo}\n", style="italic")
             # The coder's own memos on this code or this document, written apart from any coding.
@@ -249,19 +240,17 @@ class ReconcileScreen(Screen[None]):
         if d is None:
             return
 
-        def chosen(value: str | None) -> None:
-            if not value:
-                return
-            try:
-                span, code = parse_edit(value)
-            except CotagError as exc:
-                self._failed(str(exc))
-                return
-            self._rule("edit", span=span, code=code)
+        def chosen(value: tuple[tuple[int, int], str] | None) -> None:
+            if value is not None:
+                span, code = value
+                self._rule("edit", span=span, code=code)
 
-        self.app.push_screen(TextPrompt(f"Edit the ruling on {d.code} in {d.document}",
-                                        "START:END and/or a code key, e.g. '120:188 wages' · enter rule · esc cancel",
-                                        f"{d.start}:{d.end} {d.code}"), chosen)
+        # Words selected as on the coding screen, starting from coder A's reading (or B's).
+        reading = (d.a or d.b or [None])[0]
+        self.app.push_screen(RulingEditor(
+            text=self.workspace.texts.get(d.document_id, ""), region=(d.start, d.end),
+            start=(reading.start, reading.end) if reading is not None else None, code=d.code,
+            codebook=self.app.codebook, title=f"Edit the ruling on {d.code} in {d.document}"), chosen)
 
     def action_note(self) -> None:
         def chosen(value: str | None) -> None:

@@ -371,6 +371,12 @@ class TranscriptScreen(Screen):
     def action_extend_up(self) -> None:
         self.query_one(TranscriptView).move(-1, extend=True)
 
+    def action_page_down(self) -> None:
+        self.query_one(TranscriptView).page(1)
+
+    def action_page_up(self) -> None:
+        self.query_one(TranscriptView).page(-1)
+
     def action_top(self) -> None:
         self.query_one(TranscriptView).go_to(0)
 

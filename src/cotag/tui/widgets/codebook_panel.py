@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, Tree
 
-from cotag.tui.codebook import CodeEntry, Codebook
+from cotag.tui.codebook import Codebook, CodeEntry
+from cotag.tui.text import clip_words
 
 
 def code_label(entry: CodeEntry, *, with_shortcut: bool = True) -> Text:
@@ -71,6 +75,25 @@ class CodebookTree(Tree[CodeEntry]):
         super().__init__("codebook", **kwargs)
         self.show_root = False
         self.guide_depth = 2
+
+    def render_label(self, node, base_style, style) -> Text:
+        """The code's label, its name shortened at a word (with '…') when the panel is too narrow for it."""
+        text = super().render_label(node, base_style, style)
+        entry, width = node.data, self.scrollable_content_region.width
+        if entry is None or width <= 0:
+            return text
+        depth, above = 0, node.parent
+        while above is not None:
+            depth, above = depth + 1, above.parent
+        room = width - self.guide_depth * depth - 1  # the guides to the left, a cell of margin
+        if text.cell_len <= room:
+            return text
+        label = node._label
+        prefix = text[:len(text.plain) - len(label.plain)]
+        fixed = text.cell_len - cell_len(entry.name)  # swatch, shortcut, status: kept whole
+        short = code_label(replace(entry, name=clip_words(entry.name, max(room - fixed, 1))))
+        short.stylize(style)
+        return Text.assemble(prefix, short)
 
     def set_codebook(self, codebook: Codebook) -> None:
         self.clear()

@@ -206,6 +206,19 @@ class TranscriptView(Widget, can_focus=True):
         self._reset_words()
         self._changed()
 
+    def page(self, direction: int) -> None:
+        """Move the cursor by as many units as fill the view (at least one), like a reader turning a page."""
+        if not self.units:
+            return
+        height = self.size.height or 20
+        position, used = self.cursor, 0
+        while 0 <= position + direction < len(self.units):
+            used += self._height(position + direction)
+            if used > height and position != self.cursor:
+                break
+            position += direction
+        self.move(position - self.cursor)
+
     def go_to(self, position: int, *, center: bool = True) -> None:
         if not self.units:
             self._invalidate()

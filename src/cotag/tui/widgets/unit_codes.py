@@ -9,6 +9,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from cotag.tui.codebook import Codebook
+from cotag.tui.text import clip_words
 
 
 class UnitCodes(OptionList):
@@ -56,4 +57,4 @@ class UnitCodes(OptionList):
 
 def _cut(text: str, limit: int = 60) -> str:
     """At most `limit` characters, with an ellipsis when cut: a memo must not look shorter than it is."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return clip_words(text, limit)
