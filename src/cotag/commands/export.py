@@ -23,7 +23,8 @@ ConsensusOption = typer.Option(False, "--consensus", help="The consensus coding 
 AllCodersOption = typer.Option(False, "--all-coders", help="Every coder's codings (the consensus left out).")
 GroupOption = typer.Option(None, "--group", "-g", help="Only these groups (comma-separated).")
 DocumentsOption = typer.Option(None, "--documents", help="Only these document ids (comma-separated).")
-WhereOption = typer.Option([], "--where", help="attribute=value (repeatable; the same attribute twice means either).")
+WhereOption = typer.Option([], "--where", help="attribute=value, !=, <, >, <=, >=, a range age=30..39 or a list "
+                                                  "place=Almaty,Astana (repeatable; see docs/exports.md).")
 JsonOption = typer.Option(False, "--json", help="Print a JSON summary.")
 
 
