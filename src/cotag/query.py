@@ -332,7 +332,9 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     for document in sorted(selection.documents, key=lambda d: d.external_id):
         if document.id not in covered:
             continue  # nobody has coded it: NOT would call all of it a finding
-        rows = np.flatnonzero(units.document_id == document.id)
+        # Units are ordered by document: its rows are one slice.
+        rows = np.arange(np.searchsorted(units.document_id, document.id, side="left"),
+                         np.searchsorted(units.document_id, document.id, side="right"))
         unit_starts = units.start[rows].tolist()
         unit_ends = units.end[rows].tolist()
         speakers = [units.speaker[i] for i in rows.tolist()]
