@@ -57,3 +57,16 @@ def test_query_where_and_txt(study):
 def test_clean_errors(study, args, message):
     result = run(study, *args)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_matrix_cell_quotes(study, tmp_path):
+    out = tmp_path / "cell.csv"
+    result = run(study, "export", "matrix", "--by", "gender", "--cell", "wages:male", "--coder", "alice", str(out))
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 quotes from 2 respondents behind the cell wages:male (by gender)" in result.stdout
+    with out.open(newline="", encoding="utf-8") as fh:
+        assert sorted(r["document"] for r in csv.DictReader(fh)) == ["E002", "G001"]
+    bad = run(study, "export", "matrix", "--cell", "wages:male")
+    assert bad.exit_code == 1 and "--cell CODE:VALUE goes with --by" in bad.output
+    unknown = run(study, "export", "matrix", "--by", "gender", "--cell", "wagez:male")
+    assert unknown.exit_code == 1 and "--cell 'wagez:male': no code with key 'wagez'" in unknown.output

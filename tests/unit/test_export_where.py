@@ -85,3 +85,27 @@ def test_quotes_and_matrix_use_it(study):
     assert summary["respondents"] == 2  # E001 (38) and G001 (33)
     matrix, _ = export_matrix(study, None, fmt="csv", scope=Scope(where=("age>40",)), by="group")
     assert matrix["columns"] == ["expert"]  # E002 (45) only
+
+
+def test_quotes_behind_a_matrix_cell(study):
+    from cotag.export.cell import export_cell_quotes
+    from cotag.export.matrix import export_matrix
+
+    scope = Scope(coders=("alice",))
+    _, matrix = export_matrix(study, None, fmt="csv", scope=scope, by="gender")
+    # alice: wages (with lowpay rolled up) in E001 (female), E002 and G001 (male).
+    wages_row = next(line for line in matrix.splitlines() if line.startswith("wages,"))
+    summary, text = export_cell_quotes(study, None, cell="wages:male", by="gender", fmt="csv", scope=scope)
+    assert summary["respondents"] == 2 and summary["quotes"] == 2
+    assert {"E002", "G001"} <= set(text.replace(",", " ").split())
+    assert "E001" not in text
+    assert wages_row  # the matrix has the row the cell comes from
+    no_rollup, _ = export_cell_quotes(study, None, cell="wages:male", by="gender", fmt="csv", scope=scope,
+                                      rollup=False)
+    assert no_rollup["quotes"] == 1  # G001's wages; E002's is lowpay
+    total, _ = export_cell_quotes(study, None, cell="wages:total", by="gender", fmt="csv", scope=scope)
+    assert total["quotes"] == 3
+    with pytest.raises(CotagError, match="no column 'other' in the matrix by gender"):
+        export_cell_quotes(study, None, cell="wages:other", by="gender", fmt="csv", scope=scope)
+    with pytest.raises(CotagError, match="write CODE:VALUE"):
+        export_cell_quotes(study, None, cell="wages", by="gender", fmt="csv", scope=scope)

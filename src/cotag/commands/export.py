@@ -97,11 +97,25 @@ def matrix(output: Optional[Path] = OutputArgument,
            group: Optional[str] = GroupOption,
            documents: Optional[str] = DocumentsOption,
            where: List[str] = WhereOption,
+           cell: Optional[str] = typer.Option(None, "--cell", metavar="CODE:VALUE",
+                                              help="With --by: instead of the matrix, the quotes behind this cell "
+                                                   "(VALUE as the column heads it, or total)."),
            as_json: bool = JsonOption) -> None:
     """Per code and attribute value: respondents who mention it, their share, coded excerpts; or co-occurrence."""
     from cotag.export.matrix import export_matrix
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    if cell is not None:
+        from cotag.commands.common import fail
+        from cotag.export.cell import export_cell_quotes
+
+        if by is None or cooccurrence is not None:
+            fail("--cell CODE:VALUE goes with --by ATTRIBUTE")
+        summary, text = export_cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
+                                           age_bands=age_bands, rollup=True if rollup is None else rollup)
+        _finish(summary, text, as_json, f"{summary['quotes']} quotes from {summary['respondents']} respondents "
+                                        f"behind the cell {cell} (by {by})")
+        return
     summary, text = export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
                                   age_bands=age_bands, rollup=rollup)
     what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by
