@@ -323,7 +323,6 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     by_doc: dict[int, list[int]] = {}
     for i, doc_id in enumerate(codings.document_id.tolist()):
         by_doc.setdefault(doc_id, []).append(i)
-    key_of_code = {cid: key for key, ids in subtree.items() for cid in ids}
     code_ids = codings.code_id.tolist()
     starts, ends = codings.start.tolist(), codings.end.tolist()
     label = render(expr)
