@@ -9,6 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 from dbsupport import POSTGRES_URL, REQUIRE_POSTGRES
+# The invariant suite's hypothesis profiles, registered before the plugin reads --hypothesis-profile.
+import invariants.profiles  # noqa: E402,F401
 
 _pg_state: dict[str, str | None] = {}
 

@@ -269,8 +269,18 @@ def read_sheet(path: Path) -> list[list[str]]:
         book.close()
 
 
+def _unescaped(text: str) -> str:
+    """A cell as typed before CSV export guarded it against formula injection ('=x written for =x)."""
+    from cotag.export import writers
+
+    if text.startswith("'") and writers.csv_safe(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def import_attributes(session: Session, path: Path, *, dry_run: bool = False, actor: str = "") -> AttributeImport:
     """Set documents' attributes from a sheet: every cell is checked before anything changes."""
+    from cotag.export import writers
     from cotag.store.events import log_event
 
     rows = read_sheet(path)
@@ -332,8 +342,9 @@ def import_attributes(session: Session, path: Path, *, dry_run: bool = False, ac
                                     "with --group, not from this sheet")
                 continue
             old = current.get(name)
-            if text == cell_text(old):
+            if text in (cell_text(old), writers.csv_safe(cell_text(old))):
                 continue  # as exported: unchanged, whatever the type
+            text = _unescaped(text)
             try:
                 new = None if not text else _parse(text, kinds[name])
                 _storable(new)

@@ -74,6 +74,9 @@ class MergeReport:
     unused_unmatched_documents: list[str] = field(default_factory=list)
     unused_unmatched_codes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # Codings made on a text since revised (`cotag revise`): carried to the current text, or not (words edited).
+    codings_carried: int = 0
+    codings_not_carried: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -423,6 +426,11 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
         if row["code"] and current.get(row["code"], row["code"]) != row["code"]:
             report.codes_followed[row["code"]] = current[row["code"]]
             row["code"] = current[row["code"]]
+    from cotag.revision.chain import carry_bundle
+
+    carried, lost = carry_bundle(session, bundle)
+    report.codings_carried += carried
+    report.codings_not_carried += lost
 
     used_docs = {r["document"] for r in (*bundle.codings, *bundle.progress)} | \
                 {r["document"] for r in bundle.memos if r["document"]}

@@ -160,6 +160,15 @@ def _coverage(units: Sequence[tuple], starts: list[int], codings: Iterable[tuple
     return cover
 
 
+def _runs_through(a_codings: Sequence[tuple], b_codings: Sequence[tuple], code_id: int, end: int, start: int) -> bool:
+    """Whether a coder's coding of the code spans the gap from one sentence's end to the next one's start.
+
+    Two codings that each stop at a sentence boundary are two excerpts: joining them would put text
+    neither coder coded (the space between the sentences) into the consensus and count one quote for two.
+    """
+    return any(c[1] == code_id and c[2] < start and c[3] > end for c in (*a_codings, *b_codings))
+
+
 def _by_code(codings: Sequence[tuple]) -> dict[int, list[tuple]]:
     grouped: dict[int, list[tuple]] = defaultdict(list)
     for row in codings:
@@ -223,7 +232,8 @@ def compare_document(*, document: str, document_id: int, units: Sequence[tuple],
                 last = agreed_spans[-1] if agreed_spans else None
                 # Join across a sentence boundary of the same turn only when the coders' spans run on through it.
                 if (last is not None and position > 0 and last.code_id == code_id and start == unit[1]
-                        and last.end == units[position - 1][2] and units[position - 1][3] == unit[3]):
+                        and last.end == units[position - 1][2] and units[position - 1][3] == unit[3]
+                        and _runs_through(a_codings, b_codings, code_id, last.end, start)):
                     agreed_spans[-1] = AgreedSpan(document, document_id, last.code, code_id, last.start, end)
                 else:
                     agreed_spans.append(AgreedSpan(document, document_id, codes[code_id], code_id, start, end))

@@ -55,7 +55,7 @@ def test_quotes_every_format_by_suffix(study, tmp_path):
         result = run(project, "quotes", str(tmp_path / f"q.{suffix}"), "--group", "expert")
         assert result.exit_code == 0, result.output
     assert {r["group"] for r in read_csv(tmp_path / "q.csv")} == {"expert"}
-    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames == ["Push factors", "Retention factors"]
+    assert openpyxl.load_workbook(tmp_path / "q.xlsx").sheetnames == ["Push factors", "Retention factors", "Read me"]
     assert "> — (male, 45, teacher) · E002 · alice" in (tmp_path / "q.md").read_text(encoding="utf-8")
     styles = {p.style.name for p in docx.Document(tmp_path / "q.docx").paragraphs}
     assert {"Quote", "Attribution", "Heading 1", "Heading 2"} <= styles
@@ -211,3 +211,67 @@ def test_tables_choices_and_skipped_attributes(study, tmp_path):
     result = run(project, "tables", str(tmp_path / "w"), "--quote-formats", "none", "--matrix-formats", "csv")
     assert result.exit_code == 0 and "no document has degree_country" in result.stdout
     assert not (tmp_path / "w" / "matrix-by-degree_country.csv").exists()
+
+
+# ---------------------------------------------------------------- paper-ready outputs
+
+def test_codebook_formats_by_suffix_and_stdout(study, tmp_path):
+    import docx
+    import openpyxl
+
+    project, _ = study
+    for name in ("cb.docx", "cb.md", "cb.xlsx", "cb.csv"):
+        result = run(project, "codebook", str(tmp_path / name), "--bootstrap", "0")
+        assert result.exit_code == 0, result.output
+        assert f"wrote the codebook (7 codes) to {tmp_path / name}" in result.stdout
+    assert docx.Document(str(tmp_path / "cb.docx")).paragraphs[0].text == "Codebook"
+    assert openpyxl.load_workbook(tmp_path / "cb.xlsx").sheetnames == ["Codebook", "Read me"]
+    assert (tmp_path / "cb.csv").read_text(encoding="utf-8").splitlines()[0] == "tag,description"
+    shown = run(project, "codebook", "--no-agreement", "--coder", "alice")
+    assert shown.exit_code == 0 and shown.stdout.startswith("# Codebook")
+    assert "Frequencies count the alice coding" in shown.stdout
+    csv_out = run(project, "codebook", "--format", "csv", "--excel")
+    assert csv_out.exit_code == 0 and csv_out.stdout.startswith("\ufefftag,description")
+
+
+def test_codebook_json_summary_and_errors(study, tmp_path):
+    project, _ = study
+    result = run(project, "codebook", str(tmp_path / "cb.md"), "--bootstrap", "0", "--json")
+    summary = json.loads(result.stdout)
+    assert summary["codes"] == 7 and summary["agreement"].startswith("not computed")
+    bad = run(project, "codebook", str(tmp_path / "cb.pdf"))
+    assert bad.exit_code != 0 and "error:" in bad.output and "Traceback" not in bad.output
+
+
+def test_excel_flag_on_quotes_and_matrix(study, tmp_path):
+    project, _ = study
+    assert run(project, "quotes", str(tmp_path / "q.csv"), "--excel").exit_code == 0
+    assert (tmp_path / "q.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert run(project, "matrix", str(tmp_path / "m.csv"), "--by", "group").exit_code == 0
+    assert not (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert run(project, "tables", str(tmp_path / "all"), "--quote-formats", "csv", "--matrix-formats", "none",
+               "--cooccurrence", "none", "--excel").exit_code == 0
+    assert (tmp_path / "all" / "quotes.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_chart_command(study, tmp_path):
+    project, _ = study
+    out = tmp_path / "themes.svg"
+    result = run(project, "chart", str(out), "--by", "gender")
+    assert result.exit_code == 0, result.output
+    assert f"wrote the frequency chart to {out} (svg; coding: all coders)" in result.stdout
+    assert "<svg" in out.read_text(encoding="utf-8")
+    png = tmp_path / "co.png"
+    result = run(project, "chart", str(png), "--kind", "cooccurrence", "--within", "document", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["within"] == "document"
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    bad = run(project, "chart", str(tmp_path / "c.png"), "--kind", "pie")
+    assert bad.exit_code != 0 and "error: --kind: unknown chart 'pie'" in bad.output
+
+
+def test_cli_start_does_not_import_matplotlib():
+    import subprocess
+
+    code = "import sys, cotag.cli; cotag.cli.app; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -194,3 +194,25 @@ def test_import_into_a_place_that_cannot_be_written_is_a_clean_error(sqlite_proj
         assert result.exit_code == 1 and result.exception.__class__ is SystemExit, result.output
         assert f"error: {blocker}" in result.stderr and "Traceback" not in result.output
     assert blocker.read_text() == "not a folder"
+
+
+def test_export_codebook_csv_for_taguette_and_one_code_per_selection(sqlite_project, tmp_path, monkeypatch):
+    import csv
+
+    build_small(sqlite_project)
+    out = tmp_path / "codes.csv"
+    result = run("export", "codebook-csv", out, project=sqlite_project)
+    assert result.exit_code == 0, result.output
+    assert "3 tags for Taguette" in result.stdout
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["tag", "description"] and [r[0] for r in rows[1:]] == ["Push", "Push.Wages", "Pull"]
+    monkeypatch.chdir(tmp_path)
+    result = run("export", "codebook-csv", "yaml.csv", "--codebook", REPO / "codebooks" / "migration.yaml", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["tags"] > 10
+
+    # alice coded one span with two codes: one selection holds both, or (for first-coding-only readers) one each.
+    for flag, selections in (([], 3), (["--one-code-per-selection"], 4)):
+        result = run("export", "qdpx", tmp_path / "s.qdpx", *flag, "--json", project=sqlite_project)
+        assert result.exit_code == 0, result.output
+        assert (json.loads(result.stdout)["selections"], json.loads(result.stdout)["codings"]) == (selections, 4)

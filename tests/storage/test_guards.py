@@ -127,7 +127,7 @@ def test_a_coder_role_meeting_an_old_schema_is_told_the_lead_must_upgrade(postgr
             conn.execute(text("DROP INDEX uq_coding_live"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
         monkeypatch.setenv("COTAG_DATABASE_URL", url)
-        with pytest.raises(CotagError, match=rf"schema revision 0002 .* needs 0003; only the database owner can "
+        with pytest.raises(CotagError, match=rf"schema revision 0002 .* needs 0004; only the database owner can "
                                              rf"upgrade it, and {name} is not the owner.*Ask the lead"):
             open_project(project.root)
         engine = make_engine(postgres_url)

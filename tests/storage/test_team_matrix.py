@@ -13,7 +13,6 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from factories import make_codes, make_document

@@ -227,7 +227,7 @@ async def test_export_matrix_from_the_themes_tab_writes_the_xlsx(study):
         path = study.root / "exports" / "matrix-by-group.xlsx"
         assert screen.last_export["path"] == str(path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Respondents", "Share", "Excerpts"]
+    assert book.sheetnames == ["Respondents", "Share", "Excerpts", "Read me"]
     sheet = book["Respondents"]
     header = [c.value for c in sheet[1]]
     assert header[-3:] == ["expert (n=2)", "graduate (n=2)", "total (n=4)"]

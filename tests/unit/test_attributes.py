@@ -81,6 +81,10 @@ def test_export_one_row_per_document(corpus, tmp_path):
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_round_trip_changes_nothing(corpus, tmp_path, suffix):
     project, _ = corpus
+    with project.session() as session:  # values CSV export guards against formula injection ('+7 ...)
+        document = session.exec(select(Document).where(Document.external_id == "E002")).one()
+        document.attributes = {**document.attributes, "phone": "+7 701 555", "note": "=not a formula", "n": -3}
+        session.add(document)
     out = tmp_path / f"people.{suffix}"
     before = attributes(project)
     with project.session() as session:
@@ -116,6 +120,9 @@ def test_dry_run_changes_nothing(corpus, tmp_path):
     sheet = write_csv(tmp_path / "s.csv", [["id", "age"], ["E001", "40"]])
     report = run_import(project, sheet, dry_run=True)
     assert [(c.document, c.new) for c in report.changes] == [("E001", 40)]
+    # A cell written with export's guard against formulas reads as the value typed.
+    guarded = write_csv(tmp_path / "g.csv", [["id", "note"], ["E001", "'=1+1"]])
+    assert [c.new for c in run_import(project, guarded, dry_run=True).changes] == ["=1+1"]
     assert attributes(project) == before and events(project) == []
 
 

@@ -184,7 +184,7 @@ def test_xlsx_matrix(sqlite_project, tmp_path):
     out = tmp_path / "m.xlsx"
     export_matrix(sqlite_project, out, by="gender")
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Respondents", "Share", "Excerpts"]
+    assert book.sheetnames == ["Respondents", "Share", "Excerpts", "Read me"]
     share = book["Share"]
     header = [c.value for c in share[1]]
     assert header[-3:] == ["female (n=2)", "male (n=2)", "total (n=4)"]

@@ -251,7 +251,7 @@ def test_xlsx_one_sheet_per_theme_wrapped_frozen(sqlite_project, tmp_path):
     out = tmp_path / "quotes.xlsx"
     export_quotes(sqlite_project, out)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Push factors", "Retention factors"]
+    assert book.sheetnames == ["Push factors", "Retention factors", "Read me"]
     sheet = book["Push factors"]
     header = [c.value for c in sheet[1]]
     assert sheet.freeze_panes == "A2"
@@ -283,7 +283,7 @@ def test_xlsx_sheet_names_are_valid_for_excel(sqlite_project, tmp_path):
     out = tmp_path / "quotes.xlsx"
     export_quotes(sqlite_project, out)
     names = openpyxl.load_workbook(out).sheetnames
-    assert len(names) == 2 and len({n.casefold() for n in names}) == 2
+    assert len(names) == 3 and len({n.casefold() for n in names}) == 3 and names[-1] == "Read me"
     for name in names:
         assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
 

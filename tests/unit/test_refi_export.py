@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from hypothesis import given
+from hypothesis import strategies as st
 from factories import make_codes, make_document
 
 from cotag.refi import RefiError
@@ -198,7 +200,7 @@ def test_stable_guid_is_uuid5():
 
     space = project_namespace("demo")
     for parts in (("coder", "alice"), ("coding", "E001", "wages", "bob", 10, 20), ("document", "Zoë 🙂")):
-        expected = str(uuid.uuid5(space, "\x1f".join(map(str, parts)))).upper()
+        expected = str(uuid.uuid5(space, "\x1f".join(map(str, parts))))  # lower case, as NVivo and QualCoder write them
         assert stable_guid(space, *parts) == expected
 
 
@@ -409,3 +411,36 @@ def test_yaml_codebook_title_and_version_survive_a_qdpx_round_trip(tmp_path, mon
                 c.shortcut, c.status)
 
     assert [spec(c) for c in again.codes] == [spec(c) for c in original.codes]
+
+
+# ---------------------------------------------------------------- attribute types across documents
+
+_attribute_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
+    st.dates().map(lambda d: d.isoformat()), st.integers(-10**6, 10**6).map(str), st.sampled_from(["true", "false"]),
+    st.decimals(places=2, allow_nan=False, allow_infinity=False).map(str),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=8))
+
+
+@given(st.lists(_attribute_values, min_size=1, max_size=8))
+def test_attribute_types_chosen_across_documents_round_trip(values):
+    """Whatever one attribute holds across documents, the type chosen for it is one every value fits (the
+    schema accepts each value element) and cotag reads every value back exactly."""
+    from lxml import etree
+
+    from cotag.refi.qdpx_export import _value_element, variable_type
+    from cotag.refi.qdpx_import import _TEXT_KEPT, _variable_value
+
+    type_name, as_json = variable_type(values)
+    kept_as_text = type_name != "Text" and any(isinstance(v, str) for v in values)
+    variables = {"aaaaaaaa-0000-4000-8000-000000000001": ("a", _TEXT_KEPT if kept_as_text else type_name, as_json)}
+    ns = "urn:QDA-XML:project:1.0"
+    expected_tag = {"Boolean": "BooleanValue", "Integer": "IntegerValue", "Float": "FloatValue",
+                    "Date": "DateValue", "Text": "TextValue"}[type_name]
+    for value in values:
+        holder = etree.Element(f"{{{ns}}}VariableValue")
+        etree.SubElement(holder, f"{{{ns}}}VariableRef", targetGUID="aaaaaaaa-0000-4000-8000-000000000001")
+        _value_element(holder, type_name, as_json, value, ns)
+        written = [etree.QName(e).localname for e in holder][1:]
+        assert written == ([] if value is None and not as_json else [expected_tag])
+        assert _variable_value(holder, variables, []) == ("a", value)

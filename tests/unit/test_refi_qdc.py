@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import xmlschema
 
 from cotag.codebook import Codebook, CodeSpec, load_codebook, save_codebook
@@ -177,7 +179,7 @@ def test_atlas_style_codebook_namespace_sets_and_colours(tmp_path):
     assert by_name["Low wages"].colour == "#aabbcc"
     assert by_name["Low wages"].parent_key == "push-factors"
     assert by_name["Pull factors"].colour == "#00ff00"
-    assert by_name["Категория"].key == "code"  # no ASCII to make a key from
+    assert by_name["Категория"].key == "kategoriia"  # Cyrillic transliterated (ICAO 9303)
 
 
 @pytest.mark.parametrize("content, message", [
@@ -244,3 +246,49 @@ def test_import_qdc_updates_the_projects_yaml_codebook(tmp_path, monkeypatch, re
         assert [c.key for c in loaded.codes] == ["keep", "barriers", "cost", "time", "support", "emotions"]
     finally:
         project.close()
+
+
+# ---------------------------------------------------------------- keys from Cyrillic names
+
+@pytest.mark.parametrize("name, key", [
+    ("Заработная плата", "zarabotnaia-plata"),
+    ("Щедрость и счастье", "shchedrost-i-schaste"),
+    ("Ёлка, подъезд", "elka-podieezd"),
+    ("Қазақстандағы жалақы", "qazaqstandagy-zhalaqy"),
+    ("Әке-шешем, ұлым, үй, һәм, іні, өмір, ең", "ake-sheshem-ulym-ui-ham-ini-omir-en"),
+    ("ЖАЛАҚЫ Low wages", "zhalaqy-low-wages"),
+])
+def test_cyrillic_names_give_readable_keys(name, key):
+    from cotag.refi.qdc import slugify
+
+    assert slugify(name) == key
+
+
+def _refi_code(name: str, guid: int):
+    from cotag.refi.qdc import Packed, RefiCode
+
+    return RefiCode(guid=f"00000000-0000-4000-8000-{guid:012d}", name=name, parent_guid=None, codable=True,
+                    colour=None, packed=Packed())
+
+
+RUSSIAN_AND_KAZAKH = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі"
+
+
+@given(st.lists(st.text(alphabet=RUSSIAN_AND_KAZAKH + RUSSIAN_AND_KAZAKH.upper() + " -", min_size=1, max_size=20),
+                min_size=1, max_size=25))
+def test_keys_from_cyrillic_are_valid_unique_and_deterministic(names):
+    from cotag.codebook import _KEY_RE
+    from cotag.refi.qdc import CYRILLIC_TO_LATIN, assign_keys
+
+    codes = [_refi_code(name, i) for i, name in enumerate(names)]
+    again = [_refi_code(name, i) for i, name in enumerate(names)]
+    assign_keys(codes)
+    assign_keys(again)
+    keys = [c.key for c in codes]
+    assert keys == [c.key for c in again]
+    assert len(set(keys)) == len(keys)
+    assert all(_KEY_RE.match(k) and k.isascii() for k in keys)
+    for code in codes:
+        # Every letter has a Latin spelling (ь alone has none): a name with a letter other than ь gets a real key.
+        if any(CYRILLIC_TO_LATIN[ch.lower()] for ch in code.name if ch.lower() in CYRILLIC_TO_LATIN):
+            assert not code.key.startswith("code")

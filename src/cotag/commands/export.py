@@ -1,4 +1,4 @@
-"""`cotag export quotes|matrix`: themed quote tables and matrices as CSV, Excel, Markdown or Word."""
+"""`cotag export quotes|matrix|tables|codebook|chart`: tables, the codebook appendix and charts for papers."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ DocumentsOption = typer.Option(None, "--documents", help="Only these document id
 WhereOption = typer.Option([], "--where", help="attribute=value, !=, <, >, <=, >=, a range age=30..39 or a list "
                                                   "place=Almaty,Astana (repeatable; see docs/exports.md).")
 JsonOption = typer.Option(False, "--json", help="Print a JSON summary.")
+PseudonymiseOption = typer.Option(False, "--pseudonymise", help="Print every text through the pseudonym table "
+                                                                 "(pseudonyms.yaml; see docs/privacy.md).")
+ExcelOption = typer.Option(False, "--excel", help="CSV for Excel: UTF-8 with a byte-order mark, so Excel reads "
+                                                  "accents and Cyrillic correctly.")
 
 
 def _scope(codes, coder, consensus, all_coders, group, documents, where):
@@ -65,16 +69,43 @@ def quotes(output: Optional[Path] = OutputArgument,
                [], "--attribution",
                help='Template for every group, e.g. "({gender}, {age}, {place})", or group="..." for one '
                     "(repeatable). See docs/exports.md."),
+           pseudonymise: bool = PseudonymiseOption,
+           min_k: Optional[int] = typer.Option(None, "--min-k", help="Coarsen attributions until each quoted "
+                                                                      "respondent's is shared by at least K "
+                                                                      "respondents (docs/privacy.md)."),
+           excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Themed quote table: every coded excerpt with code path, attribution, respondent and position."""
     from cotag.export.quotes import export_quotes
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
     summary, text = export_quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
-                                  attribution_overrides=attribution)
+                                  attribution_overrides=attribution, pseudonymise=pseudonymise, min_k=min_k,
+                                  excel=excel)
     _finish(summary, text, as_json,
             f"{summary['quotes']} quotes from {summary['respondents']} respondents "
             f"(codes: {summary['codes']}, themes: {summary['themes']})")
+    if "coarsened" in summary and not as_json:
+        typer.echo(f"coarsened for k >= {summary['min_k']}: {'; '.join(summary['coarsened']) or 'nothing'}",
+                   err=text is not None)
+
+
+@export_app.command("member-check")
+def member_check(document: str = typer.Argument(..., help="The respondent's document id."),
+                 output: Path = typer.Argument(..., help="File to write: .md, .docx or .txt."),
+                 coder: List[str] = CoderOption,
+                 consensus: bool = ConsensusOption,
+                 all_coders: bool = AllCodersOption,
+                 widen: str = typer.Option("sentence", "--widen", help="span, sentence or turn."),
+                 pseudonymise: bool = PseudonymiseOption,
+                 as_json: bool = JsonOption) -> None:
+    """One respondent's quotes under every code, with their attribution, to send back to that respondent."""
+    from cotag.export.quotes import export_member_check
+
+    scope = _scope(None, coder, consensus, all_coders, None, None, [])
+    summary = export_member_check(open_project(), document, output, scope=scope, widen=widen,
+                                  pseudonymise=pseudonymise)
+    _finish(summary, None, as_json, f"{summary['quotes']} quotes of {document} (codes: {summary['codes']})")
 
 
 @export_app.command("matrix")
@@ -100,6 +131,7 @@ def matrix(output: Optional[Path] = OutputArgument,
            cell: Optional[str] = typer.Option(None, "--cell", metavar="CODE:VALUE",
                                               help="With --by: instead of the matrix, the quotes behind this cell "
                                                    "(VALUE as the column heads it, or total)."),
+           excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Per code and attribute value: respondents who mention it, their share, coded excerpts; or co-occurrence."""
     from cotag.export.matrix import export_matrix
@@ -117,7 +149,7 @@ def matrix(output: Optional[Path] = OutputArgument,
                                         f"behind the cell {cell} (by {by})")
         return
     summary, text = export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
-                                  age_bands=age_bands, rollup=rollup)
+                                  age_bands=age_bands, rollup=rollup, excel=excel)
     what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by
             else f"co-occurrence within {cooccurrence}s (codes: {summary['codes']})")
     _finish(summary, text, as_json, what)
@@ -150,6 +182,7 @@ def tables(directory: Path = typer.Argument(..., help="Folder for the files (cre
            group: Optional[str] = GroupOption,
            documents: Optional[str] = DocumentsOption,
            where: List[str] = WhereOption,
+           excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Every table at once: the quote table and the matrices, from one read of the project."""
     from cotag.export.bundle import export_tables
@@ -158,7 +191,7 @@ def tables(directory: Path = typer.Argument(..., help="Folder for the files (cre
     bundle = export_tables(open_project(), directory, scope=scope, quote_formats=_names(quote_formats),
                            matrix_formats=_names(matrix_formats), by=split_names(by),
                            cooccurrence=_names(cooccurrence), widen=widen, attribution_overrides=attribution,
-                           age_bands=age_bands)
+                           age_bands=age_bands, excel=excel)
     if as_json:
         emit_json({"coding": bundle.coding, "files": bundle.files, "skipped": bundle.skipped})
         return
@@ -167,6 +200,69 @@ def tables(directory: Path = typer.Argument(..., help="Folder for the files (cre
         typer.echo(f"  {item['path']}")
     if bundle.skipped:
         typer.echo(f"no document has {', '.join(bundle.skipped)}: no matrix by {' or '.join(bundle.skipped)}")
+
+
+@export_app.command("codebook")
+def codebook(output: Optional[Path] = typer.Argument(None, metavar="[OUTPUT]",
+                                                     help="File to write; the suffix picks the format (.docx .md "
+                                                          ".xlsx .csv). Omit for Markdown (or --format csv) on "
+                                                          "standard output."),
+             fmt: Optional[str] = typer.Option(None, "--format", "-f",
+                                               help="docx, md, xlsx, or csv (Taguette's codebook layout: tag, "
+                                                    "description)."),
+             rollup: bool = typer.Option(True, "--rollup/--no-rollup",
+                                         help="Count sub-codes' codings in their parent's frequencies."),
+             bootstrap: int = typer.Option(1000, "--bootstrap",
+                                           help="Bootstrap replicates for alpha's 95% interval (0: no interval)."),
+             agreement: bool = typer.Option(True, "--agreement/--no-agreement",
+                                            help="Compute each code's alpha between the coders."),
+             codes: Optional[str] = CodesOption,
+             coder: List[str] = CoderOption,
+             consensus: bool = ConsensusOption,
+             all_coders: bool = AllCodersOption,
+             group: Optional[str] = GroupOption,
+             documents: Optional[str] = DocumentsOption,
+             where: List[str] = WhereOption,
+             excel: bool = ExcelOption,
+             as_json: bool = JsonOption) -> None:
+    """Codebook appendix: definitions, rules, examples, frequencies per group and each code's alpha."""
+    from cotag.export.codebook_appendix import export_codebook
+
+    scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    if output is None and fmt is None:
+        fmt = "md"
+    summary, text = export_codebook(open_project(), output, fmt=fmt, scope=scope, rollup=rollup,
+                                    bootstrap=bootstrap, agreement=agreement, excel=excel)
+    _finish(summary, text, as_json, f"the codebook ({summary['codes']} codes)")
+
+
+@export_app.command("chart")
+def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
+                                        help="Image to write; the suffix picks the format (.png .svg)."),
+          kind: str = typer.Option("frequency", "--kind",
+                                   help="frequency (share of respondents per theme and attribute value) or "
+                                        "cooccurrence (code x code)."),
+          by: str = typer.Option("group", "--by", help="Attribute for the frequency chart's bars."),
+          within: str = typer.Option("unit", "--within", help="Co-occurrence within a unit or a document."),
+          fmt: Optional[str] = typer.Option(None, "--format", "-f", help="png or svg (default: from the suffix)."),
+          codes: Optional[str] = CodesOption,
+          coder: List[str] = CoderOption,
+          consensus: bool = ConsensusOption,
+          all_coders: bool = AllCodersOption,
+          group: Optional[str] = GroupOption,
+          documents: Optional[str] = DocumentsOption,
+          where: List[str] = WhereOption,
+          as_json: bool = JsonOption) -> None:
+    """The analysis screen's charts as images for a paper: theme frequency by group, or co-occurrence."""
+    from cotag.export.charts import export_chart
+
+    scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    summary = export_chart(open_project(), output, kind=kind, by=by, within=within, fmt=fmt, scope=scope)
+    if as_json:
+        emit_json(summary)
+    else:
+        typer.echo(f"wrote the {summary['kind']} chart to {summary['path']} ({summary['format']}; "
+                   f"coding: {summary['coding']})")
 
 
 def register(app: typer.Typer) -> None:

@@ -20,11 +20,19 @@ def export_qdpx_command(file: Path = typer.Argument(..., help="The .qdpx file to
                         coders: Optional[str] = typer.Option(
                             None, "--coders", help="Only these coders' codings and memos (comma-separated; "
                                                    "default: every coder, the consensus as its own user)."),
+                        pseudonymise: bool = typer.Option(False, "--pseudonymise",
+                                                          help="Texts, attributes and memos through the pseudonym "
+                                                               "table (docs/privacy.md)."),
+                        one_code_per_selection: bool = typer.Option(
+                            False, "--one-code-per-selection",
+                            help="A selection per code, the span repeated (as NVivo writes), for readers that keep "
+                                 "only the first coding of a selection."),
                         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
     """REFI-QDA project for ATLAS.ti, MAXQDA, NVivo, QualCoder: documents, codebook, coders, codings, memos."""
     from cotag.refi.qdpx_export import export_qdpx
 
-    report = export_qdpx(open_project(), file, coders=split_names(coders))
+    report = export_qdpx(open_project(), file, coders=split_names(coders), pseudonymise=pseudonymise,
+                         one_code_per_selection=one_code_per_selection)
     if as_json:
         emit_json(report.as_dict())
         return
@@ -68,6 +76,30 @@ def export_qdc_command(file: Path = typer.Argument(..., help="The .qdc file to w
         emit_json(summary)
         return
     typer.echo(f"wrote {file}: {summary['codes']} codes (codebook {summary['title']!r}, version {summary['version']})")
+
+
+def export_codebook_csv_command(file: Path = typer.Argument(..., help="The .csv file to write."),
+                               codebook: Optional[Path] = typer.Option(
+                                   None, "--codebook", help="Convert this YAML codebook instead of the project's "
+                                                            "codes (no project needed)."),
+                               as_json: bool = typer.Option(False, "--json", help="Print a JSON summary.")) -> None:
+    """The codebook as the CSV Taguette imports (tag, description; sub-tags as parent.child)."""
+    from cotag.refi.taguette import write_taguette_codebook
+
+    if codebook is not None:
+        from cotag.codebook import load_codebook
+
+        tags = write_taguette_codebook(load_codebook(codebook), file)
+    else:
+        from cotag.refi.qdc import fields_from_db
+
+        with open_project().session() as session:
+            fields = fields_from_db(session)
+        tags = write_taguette_codebook(fields, file)
+    if as_json:
+        emit_json({"file": str(file), "tags": tags, "format": "taguette-csv"})
+        return
+    typer.echo(f"wrote {file}: {tags} tags for Taguette (Import codebook)")
 
 
 def _print_list(title: str, lines: list[str]) -> None:
@@ -154,3 +186,5 @@ def register(app: typer.Typer) -> None:
 
     export_app.command("qdpx")(export_qdpx_command)
     export_app.command("qdc")(export_qdc_command)
+    # Meant to become `cotag export codebook --format csv` once the codebook appendix command exists.
+    export_app.command("codebook-csv")(export_codebook_csv_command)

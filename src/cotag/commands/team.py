@@ -45,6 +45,10 @@ def merge_command(other: Path = OtherArgument,
         typer.echo("note: codes renamed or merged here since: "
                    + ", ".join(f"{old} -> {new}" for old, new in sorted(report.codes_followed.items()))
                    + "; their codings were brought in under the current code", err=True)
+    if report.codings_carried or report.codings_not_carried:
+        typer.echo(f"note: {report.codings_carried} coding(s) made on a text revised since were carried to its "
+                   f"current text; {len(report.codings_not_carried)} could not be (their words were edited or "
+                   "deleted)" + "".join(f"\n  {line}" for line in report.codings_not_carried[:12]), err=True)
     if report.unused_unmatched_documents:
         typer.echo(f"note: {len(report.unused_unmatched_documents)} uncoded document(s) there are not here: "
                    + ", ".join(report.unused_unmatched_documents[:12]), err=True)

@@ -292,7 +292,8 @@ class _ImportRun:
                     report.refused.append(
                         f"{transcript.path}: document {external_id} has changed since it was imported and has "
                         f"{coded} coding(s); refusing to replace it (offsets would no longer point at the coded "
-                        f"text). Import the new version under another id, or remove its codings first.")
+                        f"text). Use `cotag revise {transcript.path}` to carry the codings and rulings onto the new "
+                        f"text (`--dry-run` shows what would move first), or import it under another id.")
                     continue
             self.known_hashes[digest] = external_id
             todo.append((transcript, external_id, doc_group, meta, digest, existing))
@@ -314,11 +315,7 @@ class _ImportRun:
                     f"{limits.MAX_UNITS_PER_DOCUMENT:,} a document may have; split the transcript into several files")
                 del self.known_hashes[digest]  # not stored: a later copy of the text is no duplicate of it
                 continue
-            speakers = [(turn.speaker, turn.is_interviewer) for turn in transcript.turns]
-            # Plain tuples in UnitRow's field order: an import makes tens of thousands of them.
-            units = [(i, start, end, turn, *speakers[turn]) for i, (turn, start, end) in enumerate(spans)]
-            # Speaker labels are not the respondent's words.
-            words = count_words_in(transcript.text, ((t.start, t.end) for t in transcript.turns))
+            units, words = units_and_words(transcript, spans)
             values = {"external_id": external_id, "group": doc_group, "text": transcript.text, "attributes": meta,
                       "content_hash": digest, "source_path": os.path.abspath(transcript.path),
                       "format": transcript.format, "words": words}
@@ -336,6 +333,16 @@ class _ImportRun:
         ids = doc_store.add_documents(session, rows=[values for values, _ in new_documents])
         doc_store.insert_units_of(session, batches=[(id_, units) for id_, (_, units) in zip(ids, new_documents)])
         log_events(session, rows=events)
+
+
+def units_and_words(transcript, spans: list[tuple[int, int, int]]) -> tuple[list[tuple], int]:
+    """A transcript's units (UnitRow tuples) from its sentence spans, and its words (import and revise)."""
+    speakers = [(turn.speaker, turn.is_interviewer) for turn in transcript.turns]
+    # Plain tuples in UnitRow's field order: an import makes tens of thousands of them.
+    units = [(i, start, end, turn, *speakers[turn]) for i, (turn, start, end) in enumerate(spans)]
+    # Speaker labels are not the respondent's words.
+    words = count_words_in(transcript.text, ((t.start, t.end) for t in transcript.turns))
+    return units, words
 
 
 def require_ok(report: ImportReport) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from cotag.errors import CotagError
 from cotag.export import writers
 from cotag.export.matrix import (WITHIN, build_attribute_matrix, build_cooccurrence, configured_age_bands,
-                                 known_attributes)
+                                 known_attributes, matrix_about)
 from cotag.export.quotes import build_quotes, check_widen, quote_summary
 from cotag.export.scope import Scope, bulk, resolve
 
@@ -44,7 +44,8 @@ def _formats(names: Iterable[str], allowed: tuple[str, ...], option: str) -> lis
 def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope(),
                   quote_formats: Iterable[str] = QUOTE_FORMATS, matrix_formats: Iterable[str] = MATRIX_FORMATS,
                   by: Iterable[str] | None = None, cooccurrence: Iterable[str] = WITHIN, widen: str = "span",
-                  attribution_overrides: Iterable[str] = (), age_bands: str | None = None) -> Bundle:
+                  attribution_overrides: Iterable[str] = (), age_bands: str | None = None,
+                  excel: bool = False) -> Bundle:
     """quotes.<fmt>, matrix-by-<attribute>.<fmt> and cooccurrence-<unit|document>.<fmt> in directory.
 
     by=None means the study's usual comparisons, leaving out attributes no document has; attributes named
@@ -80,7 +81,12 @@ def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope()
 
     def save(result: Any, name: str, fmt: str, summary: dict[str, Any]) -> None:
         path = directory / f"{name}.{fmt}"
-        writers.write(result, path, fmt)
+        if name == "quotes":
+            about = writers.About("Themed quotes", selection.coding_label, scope, documents=len(selection.documents),
+                                  notes=(f"quotes widened to: {widen}",))
+        else:
+            about = matrix_about(result, scope, documents=len(selection.documents))
+        writers.write(result, path, fmt, about=about, excel=excel)
         bundle.files.append({**summary, "path": str(path), "format": fmt})
 
     with bulk():

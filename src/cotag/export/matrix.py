@@ -440,6 +440,19 @@ def build_cooccurrence(selection: Selection, *, within: str, rollup: bool = Fals
 
 # ---------------------------------------------------------------- project-level entry points
 
+def matrix_about(result: "AttributeMatrix | CooccurrenceMatrix", scope: Scope, documents: int | None = None
+                 ) -> writers.About:
+    """The workbook's read-me for a matrix: what it counts, whose coding, which scope."""
+    if isinstance(result, AttributeMatrix):
+        what = f"Codes by {result.by}: respondents, share, excerpts"
+        notes = ["a code's row includes its sub-codes' codings" if result.rollup else "each code's own codings",
+                 "share: of the column's respondents whose interviews this coding covers"]
+    else:
+        what = f"Code co-occurrence within {result.within}s"
+        notes = ["a code includes its sub-codes' codings" if result.rollup else "each code's own codings"]
+    return writers.About(what, result.coding_label, scope, documents=documents, notes=tuple(notes))
+
+
 def theme_prevalence(project: "Project", *, by: str = "group", scope: Scope = Scope(), depth: int | None = 1,
                      age_bands: str | None = None) -> list[dict[str, Any]]:
     """The analysis screen's bar chart: share of respondents per theme (tree depth 1) and attribute value."""
@@ -450,8 +463,11 @@ def theme_prevalence(project: "Project", *, by: str = "group", scope: Scope = Sc
 
 def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
                   by: str | None = None, within: str | None = None, age_bands: str | None = None,
-                  rollup: bool | None = None) -> tuple[dict[str, Any], str | None]:
-    """Write a code x attribute matrix (--by) or a co-occurrence table (--cooccurrence)."""
+                  rollup: bool | None = None, excel: bool = False) -> tuple[dict[str, Any], str | None]:
+    """Write a code x attribute matrix (--by) or a co-occurrence table (--cooccurrence).
+
+    excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
+    """
     if (by is None) == (within is None):
         raise CotagError("choose either --by ATTRIBUTE (code x attribute matrix) or --cooccurrence unit|document")
     fmt = writers.resolve_format(path, fmt)
@@ -467,7 +483,7 @@ def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = No
         else:
             result = cooccurrence(session, scope, within=within, rollup=bool(rollup))
             summary = {"kind": "cooccurrence", "within": within}
-    text = writers.write(result, path, fmt)
+    text = writers.write(result, path, fmt, excel=excel, about=matrix_about(result, scope))
     summary.update({"path": str(path) if path else None, "format": fmt, "codes": len(result.rows.ids),
                     "coding": result.coding_label})
     return summary, text

@@ -17,6 +17,8 @@ from cotag.export.scope import Scope, Selection, bulk, resolve
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cotag.privacy.disclosure import Coarsening
+    from cotag.privacy.pseudonyms import Pseudonymiser
     from cotag.project import Project
 
 WIDEN = ("span", "sentence", "turn")
@@ -69,6 +71,7 @@ class QuoteTable:
     attribute_keys: list[str]
     coding_label: str
     title: str = "Themed quotes"
+    notes: list[str] = field(default_factory=list)  # what privacy did to the table (pseudonyms, coarsening)
     _grid: Any = field(default=None, repr=False)  # built once, shared by the CSV and Excel writers
     _blocks: Any = field(default=None, repr=False)  # built once, shared by the Markdown and Word writers
 
@@ -139,7 +142,8 @@ class QuoteTable:
     def _make_blocks(self) -> list[writers.Block]:
         d = self.data
         several_coders = len(set(d["coder"])) > 1
-        blocks: list[writers.Block] = [writers.Heading(self.title, 1), writers.Paragraph(self.summary_line())]
+        blocks: list[writers.Block] = [writers.Heading(self.title, 1), writers.Paragraph(self.summary_line()),
+                                       *(writers.Paragraph(note) for note in self.notes)]
         theme = code = None
         sources = (map("{} · {}".format, d["document"], d["coder"]) if several_coders else d["document"])
         for key, path, text, attribution, source in zip(d["code"], d["path"], d["text"], d["attribution"], sources):
@@ -191,8 +195,15 @@ def collect_quotes(session: Session, scope: Scope = Scope(), *, attribution: Att
 
 
 def build_quotes(selection: Selection, *, attribution: Attribution | None = None, widen: str = "span",
-                 config: dict | None = None, attribution_overrides: Iterable[str] = ()) -> QuoteTable:
-    """The quote table of a selection loaded with texts and units (resolve(..., with_text=True, with_units=True))."""
+                 config: dict | None = None, attribution_overrides: Iterable[str] = (),
+                 pseudonyms: "Pseudonymiser | None" = None,
+                 coarsening: "dict[str, Coarsening] | None" = None) -> QuoteTable:
+    """The quote table of a selection loaded with texts and units (resolve(..., with_text=True, with_units=True)).
+
+    With `pseudonyms`, every text the table prints reads through the pseudonym layer: a quote is the span of the
+    pseudonymised document that covers the coded words (start and end stay the stored offsets). With
+    `coarsening` (document id -> its Coarsening), attributions and attribute columns print the coarsened attributes.
+    """
     import numpy as np
 
     check_widen(widen)
@@ -244,6 +255,9 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
         code_name = {cid: tree.codes[cid].name for cid in tree.codes}
         paths: dict[int, tuple[str, ...]] = {}
         attributions: dict[tuple[int, str], str] = {}
+        layered: dict[int, Any] = {}
+        shown_attributes: dict[int, dict[str, Any]] = {}
+        coarsened: dict[int, Any] = {}
         data: dict[str, list[Any]] = {name: [] for name in FIELDS}
         code_ids = codings.code_id.tolist()
         doc_ids = codings.document_id.tolist()
@@ -251,21 +265,31 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
             document = documents[doc_id]
             if code_id not in paths:
                 paths[code_id] = tree.path(code_id)
+            if doc_id not in shown_attributes:
+                own = coarsening.get(document.external_id) if coarsening else None
+                coarsened[doc_id] = own.apply(document.attributes) if own else document.attributes
+                shown_attributes[doc_id] = (pseudonyms.attributes(coarsened[doc_id]) if pseudonyms
+                                            else coarsened[doc_id])
             if (doc_id, speaker) not in attributions:
-                attributions[(doc_id, speaker)] = attribution.render(
-                    group=document.group, attributes=document.attributes, document=document.external_id,
-                    speaker=speaker)
+                rendered = attribution.render(group=document.group, attributes=coarsened[doc_id],
+                                              document=document.external_id, speaker=speaker)
+                attributions[(doc_id, speaker)] = pseudonyms(rendered) if pseudonyms else rendered
             data["path"].append(paths[code_id])
-            data["text"].append(_clean(document.text[start:end]))
+            if pseudonyms:
+                if doc_id not in layered:
+                    layered[doc_id] = pseudonyms.apply(document.text)
+                data["text"].append(_clean(layered[doc_id].span(start, end)))
+            else:
+                data["text"].append(_clean(document.text[start:end]))
             data["attribution"].append(attributions[(doc_id, speaker)])
             data["document"].append(document.external_id)
             data["group"].append(document.group)
-            data["attributes"].append(document.attributes)
+            data["attributes"].append(shown_attributes[doc_id])
         data["code"] = [code_key[c] for c in code_ids]
         data["code_name"] = [code_name[c] for c in code_ids]
-        data["speaker"] = speakers
+        data["speaker"] = pseudonyms(speakers) if pseudonyms else speakers
         data["coder"] = codings.coder
-        data["memo"] = codings.memo
+        data["memo"] = pseudonyms(list(codings.memo)) if pseudonyms else codings.memo
         data["start"] = codings.start.tolist()
         data["end"] = codings.end.tolist()
         data["unit"] = [None if u < 0 else u for u in unit_index]
@@ -288,18 +312,125 @@ def quote_summary(table: QuoteTable, path: Path | None, fmt: str) -> dict[str, A
             "themes": len(set(table.themes)), "coding": table.coding_label}
 
 
+def private_quotes(project: "Project", session: Session, scope: Scope = Scope(), *, widen: str = "span",
+                   attribution_overrides: Iterable[str] = (), pseudonymise: bool = False,
+                   min_k: int | None = None) -> tuple[QuoteTable, dict[str, Any]]:
+    """The quote table with the project's pseudonyms applied and attributions coarsened to `min_k`, and what was done.
+
+    k counts respondents over the whole corpus, not only those quoted: a reader may know who took part.
+    """
+    from cotag.privacy import disclosure
+    from cotag.privacy.pseudonyms import load_table
+
+    check_widen(widen)
+    selection = resolve(session, scope, with_text=True, with_units=True)
+    attribution = build_attribution(config=project.config, overrides=attribution_overrides,
+                                    groups={d.group for d in selection.documents})
+    pseudonyms = coarsening = None
+    privacy: dict[str, Any] = {}
+    notes: list[str] = []
+    if pseudonymise:
+        table_file = load_table(project)
+        pseudonyms = table_file.pseudonymiser()
+        if not pseudonyms:
+            raise CotagError(f"--pseudonymise: {table_file.path} has no pseudonyms yet "
+                             f"(`cotag pseudonyms suggest`, then accept or add)")
+        privacy["pseudonymised"] = len(table_file.entries)
+        notes.append(f"Names, places and organisations are pseudonymised ({len(table_file.entries)} pseudonyms).")
+    if min_k is not None:
+        documents = selection.documents_by_id
+        quoted = {documents[d].external_id for d in set(selection.codings.document_id.tolist()) if d in documents}
+        coarsening, ks = disclosure.choose_coarsening(
+            disclosure.corpus_respondents(session), quoted, attribution, min_k,
+            order=disclosure.coarsen_order(project.config), sectors=disclosure.sector_map(project.config))
+        privacy["min_k"] = min_k
+        privacy["coarsened"] = disclosure.describe_coarsening(coarsening)
+        privacy["lowest_k"] = min((k for _, k in ks.values()), default=None)
+        notes.append(f"Attributions coarsened so that each is shared by at least {min_k} respondents of the corpus: "
+                     f"{'; '.join(privacy['coarsened']) or 'nothing needed coarsening'}.")
+    table = build_quotes(selection, attribution=attribution, widen=widen, pseudonyms=pseudonyms,
+                         coarsening=coarsening)
+    table.notes = notes
+    return table, privacy
+
+
 def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
-                  widen: str = "span", attribution_overrides: Iterable[str] = ()
-                  ) -> tuple[dict[str, Any], str | None]:
-    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text."""
+                  widen: str = "span", attribution_overrides: Iterable[str] = (), pseudonymise: bool = False,
+                  min_k: int | None = None, excel: bool = False) -> tuple[dict[str, Any], str | None]:
+    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text.
+
+    excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
+    """
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
         writers.check_writable(path)
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. quotes.{fmt})")
+    privacy: dict[str, Any] = {}
     with project.session() as session:
-        table = collect_quotes(session, scope, widen=widen, config=project.config,
-                               attribution_overrides=attribution_overrides)
+        if pseudonymise or min_k is not None:
+            table, privacy = private_quotes(project, session, scope, widen=widen,
+                                            attribution_overrides=attribution_overrides, pseudonymise=pseudonymise,
+                                            min_k=min_k)
+        else:
+            table = collect_quotes(session, scope, widen=widen, config=project.config,
+                                   attribution_overrides=attribution_overrides)
     with bulk():
-        text = writers.write(table, path, fmt)
-    return quote_summary(table, path, fmt), text
+        text = writers.write(table, path, fmt, excel=excel,
+                             about=writers.About("Themed quotes", table.coding_label, scope,
+                                                 notes=(f"quotes widened to: {widen}", *table.notes)))
+    return {**quote_summary(table, path, fmt), **privacy}, text
+
+
+MEMBER_CHECK_FORMATS = ("md", "docx", "txt")
+
+
+def plain_text(table: QuoteTable) -> str:
+    """The quote table as plain text: headings, then each quote and its attribution (for a respondent's e-mail)."""
+    lines: list[str] = []
+    for block in table.blocks():
+        if isinstance(block, writers.Heading):
+            lines += ["", block.text, "=" * len(block.text) if block.level == 1 else "-" * len(block.text)]
+        elif isinstance(block, writers.Paragraph):
+            lines += ["", block.text]
+        elif isinstance(block, writers.Quote):
+            lines += ["", f"\u201c{block.text}\u201d", f"    \u2014 {block.attribution}".rstrip(" \u2014")]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def export_member_check(project: "Project", document: str, path: Path, *, scope: Scope = Scope(),
+                        widen: str = "sentence", pseudonymise: bool = False, attribution_overrides: Iterable[str] = ()
+                        ) -> dict[str, Any]:
+    """One respondent's quotes, every code, with their attribution, to send back to that respondent (md, docx, txt)."""
+    from cotag.store.documents import get_document
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in MEMBER_CHECK_FORMATS:
+        raise CotagError(f"{path}: a member check is written as .md, .docx or .txt, not {suffix or 'no suffix'!r}")
+    writers.check_writable(Path(path))
+    narrowed = Scope(codes=None, coders=scope.coders, consensus=scope.consensus, all_coders=scope.all_coders,
+                     documents=(document,))
+    with project.session() as session:
+        if get_document(session, external_id=document) is None:
+            raise CotagError(f"no document {document!r} in the project")
+        table, privacy = private_quotes(project, session, narrowed, widen=widen,
+                                        attribution_overrides=attribution_overrides, pseudonymise=pseudonymise)
+    # The respondent reads each passage once per code, whoever coded it: coders' duplicates and names go.
+    keep, seen = [], set()
+    for i, passage in enumerate(zip(table.data["code"], table.data["text"])):
+        if passage not in seen:
+            seen.add(passage)
+            keep.append(i)
+    columns = {name: list(values) for name, values in table.data.items()}
+    data = {name: [values[i] for i in keep] for name, values in columns.items()}
+    data["coder"] = [""] * len(keep)
+    table = QuoteTable(data=data, attribute_keys=table.attribute_keys, coding_label=table.coding_label,
+                       title=f"Your interview ({document}): the passages we quote", notes=table.notes)
+    if suffix == "txt":
+        from cotag.files import write_atomically
+
+        write_atomically(Path(path), plain_text(table))
+    else:
+        with bulk():
+            writers.write(table, Path(path), suffix)
+    return {**quote_summary(table, Path(path), suffix), "document": document, **privacy}

@@ -131,26 +131,71 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise CotagError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def render(exportable: Exportable, fmt: str) -> str | bytes:
-    """The file's content in fmt."""
+@dataclass
+class About:
+    """What a file holds, for the "Read me" sheet every workbook carries: which coding, what scope, when.
+
+    scope: a cotag.export.scope.Scope (read by attribute, so this module needs no store import).
+    """
+
+    what: str
+    coding: str = ""
+    scope: Any = None
+    documents: int | None = None  # documents in scope, when known
+    notes: tuple[str, ...] = ()
+
+    def rows(self) -> list[tuple[str, str]]:
+        from datetime import datetime, timezone
+
+        from cotag import __version__
+
+        scope = self.scope
+        listed = lambda names, every: ", ".join(names) if names else every  # noqa: E731
+        rows = [("export", self.what), ("coding", self.coding or "(not applicable)")]
+        if scope is not None:
+            rows += [("codes", listed(scope.codes, "every active code, and any code with codings")),
+                     ("groups", listed(scope.groups, "every group")),
+                     ("documents", listed(scope.documents, "every document")
+                      + (f" ({self.documents} in scope)" if self.documents is not None else "")),
+                     ("filters", listed(scope.where, "none"))]
+        rows += [(f"note {i}" if len(self.notes) > 1 else "note", note) for i, note in enumerate(self.notes, 1)]
+        rows += [("written", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+                 ("by", f"cotag {__version__}")]
+        return rows
+
+    def sheet(self) -> "Sheet":
+        rows = self.rows()
+        return Sheet("Read me", Grid(["item", "value"], [[r[0] for r in rows], [r[1] for r in rows]]),
+                     wrap=("value",))
+
+
+def render(exportable: Exportable, fmt: str, *, about: About | None = None, excel: bool = False) -> str | bytes:
+    """The file's content in fmt; excel: CSV starts with a byte-order mark, so Excel reads it as UTF-8."""
     if fmt == "csv":
-        return csv_text(exportable.table())
+        return (BOM if excel else "") + csv_text(exportable.table())
     if fmt == "md":
         return markdown_text(exportable.blocks())
     if fmt == "xlsx":
-        return xlsx_bytes(exportable.sheets())
+        return xlsx_bytes(exportable.sheets(), about=about)
     return docx_bytes(exportable.blocks())
 
 
-def write(exportable: Exportable, path: Path | None, fmt: str) -> str | None:
+def write(exportable: Exportable, path: Path | None, fmt: str, *, about: About | None = None,
+          excel: bool = False) -> str | None:
     """Write to path in fmt; with no path, return the text (CSV or Markdown) for stdout."""
     if path is None:
         if fmt in BINARY_FORMATS:
             raise CotagError(f"{fmt} output needs a file name (e.g. quotes.{fmt})")
-        content = render(exportable, fmt)
+        content = render(exportable, fmt, about=about, excel=excel)
         assert isinstance(content, str)
         return content
-    content = render(exportable, fmt)
+    content = render(exportable, fmt, about=about, excel=excel)
+    save_content(path, content)
+    return None
+
+
+def save_content(path: Path, content: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to path, atomically."""
 
     def save(target: Path) -> None:
         if isinstance(content, bytes):
@@ -161,7 +206,6 @@ def write(exportable: Exportable, path: Path | None, fmt: str) -> str | None:
                 fh.write(content)
 
     _atomic(path, save)
-    return None
 
 
 # ---------------------------------------------------------------- cells
@@ -203,12 +247,31 @@ def _encode_columns(grid: Grid, encode: Callable[[Any, int], str]) -> list[list[
 
 # ---------------------------------------------------------------- CSV
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula (OWASP "CSV injection"):
+# a memo "=SUM(A1)" or "=HYPERLINK(...)" would come alive in LibreOffice or Excel.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A bare number such as -0.12 or +3 is data a spreadsheet reads as a number, never a formula: left as written.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+BOM = "\ufeff"
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @, tab or CR gets a leading '.
+
+    OWASP's advice for CSV injection. Numbers (and text that is only a number) stay as they are, so a
+    negative alpha is still a number when the file is opened.
+    """
+    if isinstance(value, str) and value and value[0] in FORMULA_TRIGGERS and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _csv_field(value: Any, _position: int = 0) -> str:
     # The csv module's QUOTE_MINIMAL rules; written by hand so that repeated values are encoded once.
     if is_missing(value):
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        value = str(value)
+        value = csv_safe(str(value))
         if '"' in value or "," in value or "\n" in value or "\r" in value:
             return '"' + value.replace('"', '""') + '"'
         return value
@@ -216,10 +279,24 @@ def _csv_field(value: Any, _position: int = 0) -> str:
 
 
 def csv_text(grid: Grid) -> str:
-    """UTF-8 CSV with a header row: what pandas, R and LibreOffice read by default (Excel users get .xlsx)."""
+    """UTF-8 CSV with a header row: what pandas, R and LibreOffice read by default (Excel users get .xlsx).
+
+    Every CSV cotag writes goes through here or csv_rows, so every one is safe from formula injection.
+    """
     lines = [",".join(_csv_field(c) for c in grid.columns)]
     lines.extend(map(",".join, zip(*_encode_columns(grid, _csv_field))))
     return "\r\n".join(lines) + "\r\n"
+
+
+def csv_rows(rows: Iterable[Iterable[Any]], *, lineterminator: str = "\r\n") -> str:
+    """Rows (a header first) as CSV text, each text cell made safe (csv_safe): for writers that build rows."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer.writerows([csv_safe(cell) for cell in row] for row in rows)
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- Excel
@@ -360,6 +437,15 @@ def _xlsx_cell(style: int, strings: _SharedStrings) -> Callable[[Any, int], str]
     return encode
 
 
+# Portrait Letter or A4 with Excel's default margins holds about this many characters of column width.
+PORTRAIT_WIDTH = 90
+
+
+def is_wide_sheet(widths: Iterable[float]) -> bool:
+    """More columns than a portrait page holds at a readable size: print it landscape."""
+    return sum(widths) > PORTRAIT_WIDTH
+
+
 def _sheet_xml(sheet: Sheet, strings: _SharedStrings, *, selected: bool) -> tuple[str, str]:
     """The worksheet part and its used range."""
     grid = sheet.grid
@@ -369,8 +455,12 @@ def _sheet_xml(sheet: Sheet, strings: _SharedStrings, *, selected: bool) -> tupl
     styles = [_WRAP if h in wrapped else _PERCENT if h in percent else _TOP for h in headers]
     encoders = [_xlsx_cell(style, strings) for style in styles]
     used = f"A1:{column_letter(ncols)}{nrows + 1}" if ncols else "A1"
+    # Widths from a sample: the longest of thousands of rows changes nothing a reader sees.
+    widths = [_column_width(header, (cell_text(v) for v in values[:500]), header in wrapped)
+              for header, values in zip(headers, grid.data)]
+    # Printed, every sheet fits the page's width (as many pages down as it needs); wide ones turn landscape.
     out: list[str] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {_XLSX_NS}>",
-                      f'<dimension ref="{used}"/>']
+                      '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>', f'<dimension ref="{used}"/>']
     x, y = _split_cell(sheet.freeze)
     tab = ' tabSelected="1"' if selected else ""
     if x > 1 or y > 1:
@@ -384,9 +474,7 @@ def _sheet_xml(sheet: Sheet, strings: _SharedStrings, *, selected: bool) -> tupl
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     if ncols:
         out.append("<cols>")
-        for i, (header, values) in enumerate(zip(headers, grid.data), start=1):
-            # Widths from a sample: the longest of thousands of rows changes nothing a reader sees.
-            width = _column_width(header, (cell_text(v) for v in values[:500]), header in wrapped)
+        for i, width in enumerate(widths, start=1):
             out.append(f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>')
         out.append("</cols>")
     out.append('<sheetData><row r="1">')
@@ -397,7 +485,10 @@ def _sheet_xml(sheet: Sheet, strings: _SharedStrings, *, selected: bool) -> tupl
     out.append("</sheetData>")
     if ncols:
         out.append(f'<autoFilter ref="{used}"/>')
+    out.append('<printOptions gridLines="1"/>')
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    orientation = "landscape" if is_wide_sheet(widths) else "portrait"
+    out.append(f'<pageSetup orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>')
     out.append("</worksheet>")
     return "".join(out), used
 
@@ -406,12 +497,13 @@ def _xml_attr(value: str) -> str:
     return _xml_text(value).replace('"', "&quot;")
 
 
-def xlsx_bytes(sheets: list[Sheet]) -> bytes:
+def xlsx_bytes(sheets: list[Sheet], *, about: About | None = None) -> bytes:
+    """A workbook of sheets and, last, a "Read me" sheet saying what it holds (coding, scope, date)."""
     import io
     import zipfile
 
     buffer = io.BytesIO()
-    sheets = sheets or [Sheet("Sheet", Grid([], []))]
+    sheets = [*(sheets or [Sheet("Sheet", Grid([], []))]), (about or About("cotag export")).sheet()]
     taken: set[str] = set()
     names = [sheet_name(s.name, taken) for s in sheets]
     n = len(sheets)
@@ -476,6 +568,9 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
                 quoted = name.replace("'", "''")
                 filters.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i - 1}" hidden="1">'
                                f"{_xml_text(chr(39) + quoted + chr(39))}!{absolute}</definedName>")
+                # Print titles: the header row repeats at the top of every printed page.
+                filters.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i - 1}">'
+                               f"{_xml_text(chr(39) + quoted + chr(39))}!$1:$1</definedName>")
         workbook = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f"<workbook {_XLSX_NS}><bookViews><workbookView/></bookViews><sheets>"
@@ -592,6 +687,14 @@ def docx_bytes(blocks: list[Block]) -> bytes:
     import zipfile
 
     package, style, width = _docx_template()
+    source = zipfile.ZipFile(io.BytesIO(package))
+    xml = source.read(_DOCX_BODY).decode("utf-8")
+    at = xml.rfind("<w:sectPr")
+    if at < 0:
+        raise CotagError("python-docx's template has no section properties; cannot place the body")
+    section = xml[at:]
+    if any(isinstance(b, Table) and is_wide_table(b.grid, width) for b in blocks):
+        section, width = _landscape(section)
     body: list[str] = []
     tails: dict[str, str] = {}
 
@@ -620,12 +723,7 @@ def docx_bytes(blocks: list[Block]) -> bytes:
             body.append(paragraph("Normal", block.text))
         elif isinstance(block, Table):
             body.append(_docx_table(block.grid, style["Table Grid"], width))
-    source = zipfile.ZipFile(io.BytesIO(package))
-    xml = source.read(_DOCX_BODY).decode("utf-8")
-    at = xml.rfind("<w:sectPr")
-    if at < 0:
-        raise CotagError("python-docx's template has no section properties; cannot place the body")
-    xml = xml[:at] + "".join(body) + xml[at:]
+    xml = xml[:at] + "".join(body) + section
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for item in source.infolist():
@@ -634,21 +732,106 @@ def docx_bytes(blocks: list[Block]) -> bytes:
     return buffer.getvalue()
 
 
-def _docx_table(grid: Grid, style_id: str, width: int) -> str:
-    ncols = max(len(grid.columns), 1)
-    column = width // ncols
+# Calibri 11 pt averages about 0.08 in a character; a cell's left and right margins add 0.15 in.
+_TWIPS_PER_CHAR = 115
+_CELL_PADDING = 216
+_WRAP_AT = 40  # characters: longer text wraps inside its column rather than widening it
+_WORD_AT = 16  # the longest word a column keeps whole when space is short
+LANDSCAPE_MARGIN = 1080  # 0.75 in: a landscape page gives the table the room it was turned for
 
-    def cell(text: str, bold: bool = False) -> str:
+
+def _column_needs(header: str, values: Iterable[str]) -> tuple[int, int]:
+    """(natural, minimum) width of a column in twips: its longest line up to _WRAP_AT, its longest word."""
+    longest = word = 0
+    for text in (header, *values):
+        for line in text.splitlines() or [""]:
+            longest = max(longest, len(line))
+            word = max(word, max((len(w) for w in line.split()), default=0))
+    natural = min(max(longest, 3), _WRAP_AT) * _TWIPS_PER_CHAR + _CELL_PADDING
+    minimum = min(max(word, 3), _WORD_AT) * _TWIPS_PER_CHAR + _CELL_PADDING
+    return natural, min(minimum, natural)
+
+
+def table_widths(grid: Grid, available: int) -> list[int]:
+    """Column widths (twips) fitted to content: natural widths when they fit, else shrunk towards each
+    column's longest word, else scaled down evenly (a table wider than any page still fits its width)."""
+    needs = [_column_needs(h, [cell_text(v) for v in column[:500]]) for h, column in zip(grid.columns, grid.data)]
+    if not needs:
+        return [available]
+    natural = [n for n, _ in needs]
+    minimum = [m for _, m in needs]
+    if sum(natural) <= available:
+        return natural
+    if sum(minimum) <= available:
+        spare = (available - sum(minimum)) / max(sum(natural) - sum(minimum), 1)
+        return [int(m + (n - m) * spare) for n, m in needs]
+    return [max(int(m * available / sum(minimum)), 1) for m in minimum]
+
+
+def is_wide_table(grid: Grid, portrait_width: int) -> bool:
+    """Wider than a portrait page at natural widths: the document turns landscape."""
+    return sum(table_widths(grid, 10 ** 9)) > portrait_width
+
+
+def _landscape(section: str) -> tuple[str, int]:
+    """The section properties turned landscape with narrower side margins, and the new text width."""
+    match = re.search(r'<w:pgSz w:w="(\d+)" w:h="(\d+)"[^>]*/>', section)
+    if match is None:
+        raise CotagError("python-docx's template has no page size; cannot turn the page")
+    short, long_ = sorted((int(match.group(1)), int(match.group(2))))
+    section = section.replace(match.group(0), f'<w:pgSz w:w="{long_}" w:h="{short}" w:orient="landscape"/>')
+    section = re.sub(r'w:right="\d+"', f'w:right="{LANDSCAPE_MARGIN}"', section, count=1)
+    section = re.sub(r'w:left="\d+"', f'w:left="{LANDSCAPE_MARGIN}"', section, count=1)
+    return section, long_ - 2 * LANDSCAPE_MARGIN
+
+
+def column_bands(grid: Grid, available: int) -> list[Grid]:
+    """The table as it fits the page: whole, or in bands of columns, each repeating the first (label) column.
+
+    A matrix by an attribute with dozens of values cannot fit one page at any readable width; squeezed into
+    one table every column would be a few characters wide. Each band holds as many columns as fit at their
+    minimum width (longest word).
+    """
+    if len(grid.columns) < 3:
+        return [grid]
+    needs = [_column_needs(h, [cell_text(v) for v in column[:500]])[1] for h, column in zip(grid.columns, grid.data)]
+    if sum(needs) <= available:
+        return [grid]
+    bands: list[list[int]] = [[]]
+    used = needs[0]
+    for index in range(1, len(grid.columns)):
+        if bands[-1] and used + needs[index] > available:
+            bands.append([])
+            used = needs[0]
+        bands[-1].append(index)
+        used += needs[index]
+    return [Grid([grid.columns[0], *[grid.columns[i] for i in band]],
+                 [grid.data[0], *[grid.data[i] for i in band]]) for band in bands]
+
+
+def _docx_table(grid: Grid, style_id: str, width: int) -> str:
+    bands = column_bands(grid, width)
+    if len(bands) > 1:
+        return "".join(_docx_table(band, style_id, width) for band in bands)
+    ncols = max(len(grid.columns), 1)
+    widths = table_widths(grid, width) if grid.columns else [width]
+
+    def cell(text: str, column: int, bold: bool = False) -> str:
         run_props = "<w:rPr><w:b/></w:rPr>" if bold else ""
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr><w:p><w:r>{run_props}'
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{widths[column]}" w:type="dxa"/></w:tcPr><w:p><w:r>{run_props}'
                 f'<w:t xml:space="preserve">{_xml_text(text)}</w:t></w:r></w:p></w:tc>')
 
-    rows = ["<w:tr>" + "".join(cell(h, bold=True) for h in grid.columns) + "</w:tr>"]
-    rows.extend("<w:tr>" + "".join(cell(cell_text(v)) for v in row) + "</w:tr>" for row in zip(*grid.data))
-    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="{style_id}"/><w:tblW w:w="0" w:type="auto"/>'
+    # tblHeader: Word repeats the header row at the top of every page the table runs onto.
+    rows = ['<w:tr><w:trPr><w:tblHeader/></w:trPr>'
+            + "".join(cell(h, i, bold=True) for i, h in enumerate(grid.columns)) + "</w:tr>"]
+    rows.extend("<w:tr>" + "".join(cell(cell_text(v), i) for i, v in enumerate(row)) + "</w:tr>"
+                for row in zip(*grid.data))
+    # A fixed layout: Word keeps the widths given instead of re-measuring (and squeezing) every column.
+    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="{style_id}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+            f'<w:tblLayout w:type="fixed"/>'
             f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
             f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>'
-            + "".join(f'<w:gridCol w:w="{column}"/>' for _ in range(ncols))
+            + "".join(f'<w:gridCol w:w="{widths[i]}"/>' for i in range(ncols))
             + "</w:tblGrid>" + "".join(rows) + "</w:tbl>"
             # Word needs a paragraph between a table and what follows (two tables would otherwise merge).
             + "<w:p/>")

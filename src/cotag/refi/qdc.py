@@ -251,11 +251,15 @@ def colour_attribute(colour: str | None) -> str | None:
 
 
 def build_code_elements(parent_element, codes: list[CodeFields], *, namespace: uuid.UUID, ns: str,
-                        note_refs: dict[str, list[str]] | None = None) -> dict[str, str]:
-    """Nested <Code> elements under ``parent_element``; returns key -> GUID."""
+                        note_refs: dict[str, list[str]] | None = None,
+                        keep_guids: dict[str, str] | None = None) -> dict[str, str]:
+    """Nested <Code> elements under ``parent_element``; returns key -> GUID.
+
+    ``keep_guids`` (key -> GUID) are GUIDs another tool gave the codes, written again."""
     from lxml import etree
 
-    guids = {code.key: stable_guid(namespace, "code", code.key) for code in codes}
+    guids = {code.key: (keep_guids or {}).get(code.key) or stable_guid(namespace, "code", code.key)
+             for code in codes}
     elements: dict[str, Any] = {}
     for code in codes:
         owner = elements.get(code.parent, parent_element) if code.parent else parent_element
@@ -293,8 +297,27 @@ class RefiCode:
         return self.packed.description
 
 
+# Cyrillic to Latin for keys. Russian follows ICAO Doc 9303 (the Russian passport scheme since
+# 2014: ж zh, х kh, ц ts, щ shch, ы y, ю iu, я ia, ъ ie, ь dropped); Kazakh's own letters follow the
+# 2021 Kazakh Latin alphabet with its diacritics dropped (ә a, ғ g, қ q, ң n, ө o, ұ u, ү u, һ h,
+# і i); Ukrainian and Belarusian є ie, ї i, ґ g, ў u. Upper case maps as lower case (keys are lower case).
+CYRILLIC_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "ie", "ы": "y",
+    "ь": "", "э": "e", "ю": "iu", "я": "ia",
+    "ә": "a", "ғ": "g", "қ": "q", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
+    "є": "ie", "ї": "i", "ґ": "g", "ў": "u",
+}
+_CYRILLIC_TABLE = str.maketrans({**CYRILLIC_TO_LATIN, **{k.upper(): v for k, v in CYRILLIC_TO_LATIN.items()}})
+
+
 def slugify(text: str) -> str:
-    """A key from a name: ASCII lower case, digits, '-' (accents dropped, other scripts give '')."""
+    """A key from a name: ASCII lower case, digits, '-'.
+
+    Accents are dropped and Cyrillic (Russian, Kazakh) is transliterated (``CYRILLIC_TO_LATIN``),
+    so "Заработная плата" is ``zarabotnaia-plata``; other scripts give ''."""
+    text = text.translate(_CYRILLIC_TABLE)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9_]+", "-", ascii_text.lower()).strip("-_")
     return slug[:60].strip("-_")

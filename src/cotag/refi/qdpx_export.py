@@ -8,13 +8,16 @@ What goes where (docs/refi-qda.md has the full table and what is lost):
   (layout in :mod:`cotag.refi.qdc`);
 * coders -> ``User`` (the consensus coding is the user "consensus");
 * codings -> one ``PlainTextSelection`` per (span, coder), its name the quoted text, with
-  one ``Coding`` per code, ``creatingUser`` the coder; a coding's memo is a ``Note``
-  referenced from the ``Coding``;
-* memos -> ``Note`` with ``NoteRef`` from the document, the code, or the project;
-* document attributes -> ``Variable`` + one ``Case`` per document; groups -> ``Set``.
+  one ``Coding`` per code (or one selection per code), ``creatingUser`` the coder; a
+  coding's memo is the selection's ``Description`` and a ``Note`` referenced from the ``Coding``;
+* memos -> ``Note`` (text inline and in ``sources/<GUID>.txt``) with ``NoteRef`` from the
+  document, the code, or the project;
+* document attributes -> typed ``Variable`` + ``VariableValue`` in each ``TextSource`` and
+  in one ``Case`` per document; groups -> ``Set``.
 
-GUIDs are uuid5 of the project's name and each object's identity, so exporting the same
-project twice gives the same GUIDs. Every export is checked against the Project XSD and
+GUIDs are lower case: those another tool gave the documents, codes, coders and memos
+(:mod:`cotag.refi.identity`), else uuid5 of the project's name and each object's identity,
+so exporting the same project twice gives the same GUIDs. Every export is checked against the Project XSD and
 :func:`cotag.refi.validate.semantic_problems` before the file is written; a failing
 export writes nothing.
 """
@@ -24,10 +27,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,6 +55,7 @@ __all__ = [
     "ExportReport",
     "export_qdpx",
     "quote_name",
+    "variable_type",
     "write_atomically",
 ]
 
@@ -103,8 +108,42 @@ def write_atomically(path: Path, data: bytes) -> None:
     _replace(Path(path), lambda temp: temp.write_bytes(data))
 
 
-def _variable_type(values: list[Any]) -> tuple[str, bool]:
-    """(typeOfVariable, as_json) for one attribute across documents; JSON whenever a type would be lost."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _written_float(value: float) -> str:
+    # xsd:decimal has no exponent; repr() round-trips through Decimal exactly.
+    return format(Decimal(repr(value)), "f")
+
+
+def _text_kind(value: str) -> str | None:
+    """What a string attribute holds, when it is written exactly as REFI writes that type."""
+    if value in ("true", "false"):
+        return "Boolean"
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)", value):
+        return "Integer"
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", value):
+        try:
+            if _written_float(float(value)) == value:
+                return "Float"
+        except ValueError:
+            return None
+        return None
+    if _ISO_DATE.match(value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return None
+        return "Date"
+    return None
+
+
+def variable_type(values: list[Any]) -> tuple[str, bool]:
+    """(typeOfVariable, as_json) for one attribute across documents; JSON whenever a type would be lost.
+
+    Text that every document writes as a date (2023-05-01), a whole number, a decimal or
+    true/false gets that type, so other tools can sort and filter it (QualCoder, NVivo); an
+    integer attribute with a decimal value somewhere is Float."""
     present = [v for v in values if v is not None]
     if not present:
         return "Text", False
@@ -112,9 +151,16 @@ def _variable_type(values: list[Any]) -> tuple[str, bool]:
         return "Boolean", False
     if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
         return "Integer", False
-    if all(isinstance(v, float) and math.isfinite(v) for v in present):
-        return "Float", False
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in present):
+        if all(isinstance(v, float) for v in present):
+            return "Float", False
+        return "Text", True  # 3 and 3.0 would come back alike
     if all(isinstance(v, str) for v in present):
+        kinds = {_text_kind(v) for v in present}
+        if kinds == {"Integer", "Float"}:
+            return "Float", False
+        if len(kinds) == 1 and None not in kinds:
+            return kinds.pop(), False
         return "Text", False
     return "Text", True
 
@@ -127,20 +173,31 @@ def _value_element(parent, type_name: str, as_json: bool, value: Any, ns: str) -
         return
     if value is None:
         return  # a VariableValue with no value element: the attribute is present and empty (None)
-    if type_name == "Boolean":
+    if isinstance(value, str) and type_name != "Text":
+        # A typed text attribute: written as it is, which is already the type's lexical form.
+        etree.SubElement(parent, f"{{{ns}}}{type_name}Value").text = value
+    elif type_name == "Boolean":
         etree.SubElement(parent, f"{{{ns}}}BooleanValue").text = "true" if value else "false"
     elif type_name == "Integer":
         etree.SubElement(parent, f"{{{ns}}}IntegerValue").text = str(value)
     elif type_name == "Float":
-        # xsd:decimal has no exponent; repr() round-trips through Decimal exactly.
-        etree.SubElement(parent, f"{{{ns}}}FloatValue").text = format(Decimal(repr(value)), "f")
+        etree.SubElement(parent, f"{{{ns}}}FloatValue").text = _written_float(value)
     else:
         etree.SubElement(parent, f"{{{ns}}}TextValue").text = xml_safe(str(value))
 
 
-def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -> ExportReport:
-    """Write the project (or only the named coders' codings and memos) to ``path``."""
+def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None,
+                pseudonymise: bool = False, one_code_per_selection: bool = False) -> ExportReport:
+    """Write the project (or only the named coders' codings and memos) to ``path``.
+
+    ``one_code_per_selection`` writes a selection per code (the span repeated, as NVivo does)
+    for readers that keep only the first coding of a selection; ``pseudonymise`` writes texts,
+    offsets, attributes and memos through the pseudonym layer (docs/privacy.md)."""
     from lxml import etree
+    from sqlmodel import select
+
+    from cotag.refi.identity import load_identity
+    from cotag.store.models import Code
 
     from cotag import __version__
     from cotag.refi.offsets import normalise_for_export
@@ -169,11 +226,29 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
         documents = list_documents(session)
         codings = list_codings(session, coders=coders)
         memos = list_memos(session, coders=coders)
+        identity = load_identity(session)
+        code_ids = dict(session.exec(select(Code.key, Code.id)).all())
+    if pseudonymise:  # texts, offsets, attributes and memos through the pseudonym layer (docs/privacy.md)
+        from cotag.privacy.pseudonyms import pseudonymise_export
+
+        documents, codings, memos = pseudonymise_export(project, documents, codings, memos)
 
     if not codes:
         raise RefiError("the project has no codes; load a codebook first (`cotag codebook load`)")
-    user_guid = {c.name: stable_guid(space, "coder", c.name) for c in chosen}
-    doc_guid = {d.external_id: stable_guid(space, "document", d.external_id) for d in documents}
+    # GUIDs another tool gave these objects are written again (NVivo matches by GUID); one that
+    # would be written twice (two imports naming the same GUID) falls back to our own.
+    taken: set[str] = set()
+
+    def kept_or_stable(kind: str, row_id: int | None, *identity_parts: Any) -> str:
+        guid = identity.guid(kind, row_id)
+        if guid is None or guid in taken:
+            guid = stable_guid(space, *identity_parts)
+        taken.add(guid)
+        return guid
+
+    user_guid = {c.name: kept_or_stable("coders", c.id, "coder", c.name) for c in chosen}
+    doc_guid = {d.external_id: kept_or_stable("documents", d.id, "document", d.external_id) for d in documents}
+    code_keep = {key: kept_or_stable("codes", code_ids.get(key), "code", key) for key in (c.key for c in codes)}
 
     root = etree.Element(q("Project"), nsmap={None: ns}, name=xml_safe(project.name),
                          origin=f"cotag {__version__}", modifiedDateTime=format_datetime(datetime.now(timezone.utc)))
@@ -190,9 +265,14 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
     doc_notes: dict[str, list[str]] = defaultdict(list)
     project_notes: list[str] = []
 
+    files: dict[str, bytes] = {}
+
     def make_note(guid: str, title: str, text: str, coder: str, created: datetime | None,
                   modified: datetime | None) -> None:
-        note = etree.Element(q("Note"), guid=guid, name=xml_safe(title))
+        # The text both inline and as a file: QualCoder reads journals only from plainTextPath,
+        # others (and the spec's examples) from PlainTextContent. The schema allows both.
+        files[f"sources/{guid}.txt"] = xml_safe(text).encode("utf-8")
+        note = etree.Element(q("Note"), guid=guid, name=xml_safe(title), plainTextPath=f"internal://{guid}.txt")
         if coder in user_guid:
             note.set("creatingUser", user_guid[coder])
         if created is not None:
@@ -203,7 +283,7 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
         notes.append(note)
 
     for memo in memos:
-        guid = stable_guid(space, "memo", memo.id)
+        guid = kept_or_stable("memos", memo.id, "memo", memo.id)
         make_note(guid, memo.title, memo.text, memo.coder, memo.created_at, memo.updated_at)
         if memo.code:
             code_notes[memo.code].append(guid)
@@ -214,7 +294,7 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
 
     codebook = etree.SubElement(root, q("CodeBook"))
     code_guid = build_code_elements(etree.SubElement(codebook, q("Codes")), codes, namespace=space, ns=ns,
-                                    note_refs=code_notes)
+                                    note_refs=code_notes, keep_guids=code_keep)
     report.codes = len(codes)
 
     # Attributes -> Variables (one per attribute name) and one Case per document.
@@ -224,17 +304,20 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
             if name not in attribute_names:
                 attribute_names.append(name)
     variable_info: dict[str, tuple[str, bool, str]] = {}
+    text_attributes: list[str] = []  # typed for other tools, text in cotag: the importer turns them back
     if attribute_names:
         variables = etree.SubElement(root, q("Variables"))
         for name in attribute_names:
-            type_name, as_json = _variable_type([(d.attributes or {}).get(name) for d in documents
-                                                 if name in (d.attributes or {})])
+            type_name, as_json = variable_type([(d.attributes or {}).get(name) for d in documents
+                                                if name in (d.attributes or {})])
             guid = stable_guid(space, "variable", name)
             variable = etree.SubElement(variables, q("Variable"), guid=guid, name=xml_safe(name),
                                         typeOfVariable=type_name)
             if as_json:
                 etree.SubElement(variable, q("Description")).text = JSON_VARIABLE
             variable_info[name] = (type_name, as_json, guid)
+            if type_name != "Text" and any(isinstance((d.attributes or {}).get(name), str) for d in documents):
+                text_attributes.append(name)
         report.variables = len(attribute_names)
         cases = etree.SubElement(root, q("Cases"))
         for document in documents:
@@ -271,7 +354,6 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
                                f"written once")
 
     sources = etree.SubElement(root, q("Sources"))
-    files: dict[str, bytes] = {}
     lengths: dict[str, int] = {}
     astral_docs: list[str] = []
     for document in documents:
@@ -280,8 +362,6 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
         if positions is not None or had_bom:
             report.warnings.append(f"{document.external_id}: stored text has a BOM or CR line endings; written "
                                    f"as LF without BOM and its offsets moved to match")
-
-
         if len(text.encode("utf-16-le")) != 2 * len(text):  # characters above U+FFFF take two units
             astral_docs.append(document.external_id)
         file_name = f"{guid}.txt"
@@ -289,35 +369,52 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
         lengths[guid_key(guid)] = len(text)
         source = etree.SubElement(sources, q("TextSource"), guid=guid, name=xml_safe(document.external_id),
                                   plainTextPath=f"internal://{file_name}")
-        if document.imported_at is not None:
-            source.set("creationDateTime", format_datetime(document.imported_at))
+        created = identity.document_created.get(document.id) or document.imported_at
+        if created is not None:
+            source.set("creationDateTime", format_datetime(created))
         for (start, end, coder), by_code in sorted(by_document.get(document.external_id, {}).items()):
             new_start, new_end = _moved(start, positions, had_bom), _moved(end, positions, had_bom)
-            selection = etree.SubElement(
-                source, q("PlainTextSelection"),
-                guid=stable_guid(space, "selection", document.external_id, coder, start, end),
-                name=xml_safe(quote_name(text[new_start:new_end])), startPosition=str(new_start),
-                endPosition=str(new_end), creatingUser=user_guid[coder])
-            first = min((r.created_at for r in by_code.values() if r.created_at), default=None)
-            if first is not None:
-                selection.set("creationDateTime", format_datetime(first))
-            report.selections += 1
-            for code_key in sorted(by_code):
-                row = by_code[code_key]
-                coding = etree.SubElement(selection, q("Coding"),
-                                          guid=stable_guid(space, "coding", document.external_id, code_key, coder,
-                                                           start, end),
-                                          creatingUser=user_guid[coder])
-                if row.created_at is not None:
-                    coding.set("creationDateTime", format_datetime(row.created_at))
-                etree.SubElement(coding, q("CodeRef"), targetGUID=code_guid[code_key])
-                if row.memo:
-                    note_guid = stable_guid(space, "coding-memo", document.external_id, code_key, coder, start, end)
-                    make_note(note_guid, f"Memo on {code_key} ({coder})", row.memo, coder, row.created_at, None)
-                    etree.SubElement(coding, q("NoteRef"), targetGUID=note_guid)
-                report.codings += 1
+            keys = sorted(by_code)
+            for group_keys in ([[k] for k in keys] if one_code_per_selection and len(keys) > 1 else [keys]):
+                parts = ("selection", document.external_id, coder, start, end) + \
+                    ((group_keys[0],) if one_code_per_selection and len(keys) > 1 else ())
+                selection = etree.SubElement(
+                    source, q("PlainTextSelection"), guid=stable_guid(space, *parts),
+                    name=xml_safe(quote_name(text[new_start:new_end])), startPosition=str(new_start),
+                    endPosition=str(new_end), creatingUser=user_guid[coder])
+                rows = [by_code[k] for k in group_keys]
+                first = min((r.created_at for r in rows if r.created_at), default=None)
+                if first is not None:
+                    selection.set("creationDateTime", format_datetime(first))
+                # QualCoder and ATLAS.ti read a coding's memo from the selection's Description; cotag
+                # reads the Coding's NoteRef and skips a Description that only repeats those notes.
+                memo_texts = list(dict.fromkeys(r.memo.strip() for r in rows if r.memo.strip()))
+                if memo_texts:
+                    etree.SubElement(selection, q("Description")).text = xml_safe("\n\n".join(memo_texts))
+                report.selections += 1
+                for code_key, row in zip(group_keys, rows):
+                    coding = etree.SubElement(selection, q("Coding"),
+                                              guid=stable_guid(space, "coding", document.external_id, code_key,
+                                                               coder, start, end),
+                                              creatingUser=user_guid[coder])
+                    if row.created_at is not None:
+                        coding.set("creationDateTime", format_datetime(row.created_at))
+                    etree.SubElement(coding, q("CodeRef"), targetGUID=code_guid[code_key])
+                    if row.memo:
+                        note_guid = stable_guid(space, "coding-memo", document.external_id, code_key, coder, start,
+                                                end)
+                        make_note(note_guid, f"Memo on {code_key} ({coder})", row.memo, coder, row.created_at,
+                                  None)
+                        etree.SubElement(coding, q("NoteRef"), targetGUID=note_guid)
+                    report.codings += 1
         for note_guid in doc_notes.get(document.external_id, []):
             etree.SubElement(source, q("NoteRef"), targetGUID=note_guid)
+        # Also on the source itself (as MAXQDA writes them): QualCoder ignores a Case's SourceRef.
+        for name, value in (document.attributes or {}).items():
+            type_name, as_json, guid = variable_info[name]
+            holder = etree.SubElement(source, q("VariableValue"))
+            etree.SubElement(holder, q("VariableRef"), targetGUID=guid)
+            _value_element(holder, type_name, as_json, value, ns)
     report.documents = len(documents)
     if not len(sources):
         root.remove(sources)
@@ -350,14 +447,19 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None) -
     # Roles and the YAML codebook's title and version have no place in REFI-QDA; the processing
     # instruction carries them for cotag's importer (other tools skip it).
     meta: dict[str, Any] = {"roles": {c.name: c.role for c in chosen}}
+    if text_attributes:
+        meta["text_attributes"] = text_attributes
     meta.update(_codebook_title(project, report))
     root.addprevious(etree.PI(PI_TARGET, xml_safe(json.dumps(meta, ensure_ascii=False, sort_keys=True)
                                                   .replace("?>", "?\\u003e"))))
     data = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8", pretty_print=True)
     problems = validate_project_tree(root)
+    # A Note carries its text twice on purpose (see make_note); the XSD's comment asks for one of
+    # the two, the schema itself allows both, and the two are the same text.
     problems += [str(p) for p in semantic_problems(
         root, has_file=lambda value: f"sources/{value.split('://', 1)[1]}" in files,
-        text_length=lambda element: lengths.get(guid_key(element.get("guid"))))]
+        text_length=lambda element: lengths.get(guid_key(element.get("guid"))))
+        if not (p.kind == "text-content" and p.message.startswith("<Note "))]
     if problems:
         raise RefiError("the export does not validate, nothing was written:\n" + "\n".join(problems[:20]))
     _write_zip(path, data, files)

@@ -372,6 +372,7 @@ class PlannedDocument:
     attributes: dict[str, Any] = field(default_factory=dict)
     group: str = ""
     codings: list[PlannedCoding] = field(default_factory=list)
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -383,6 +384,7 @@ class PlannedMemo:
     code_guid: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    guid: str | None = None  # the Note's GUID, written again on export
 
 
 @dataclass
@@ -478,6 +480,9 @@ def _document_name(element, reference: str, origin: str) -> str:
     return name
 
 
+_TEXT_KEPT = "cotag:text"
+
+
 def _variable_value(holder, variables: dict[str, tuple[str, str, bool]], warnings: list[str]) -> tuple[str, Any] | None:
     import json
 
@@ -494,6 +499,8 @@ def _variable_value(holder, variables: dict[str, tuple[str, str, bool]], warning
         if tag == "VariableRef":
             continue
         text = element.text or ""
+        if _type == _TEXT_KEPT:
+            return name, text
         if as_json and tag == "TextValue":
             try:
                 return name, json.loads(text)
@@ -639,7 +646,9 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
             "title": element.get("name") or "", "text": text,
             "user": user_for(element.get("creatingUser")),
             "created": parse_datetime(element.get("creationDateTime")),
-            "modified": parse_datetime(element.get("modifiedDateTime")), "used": False}
+            "modified": parse_datetime(element.get("modifiedDateTime")), "used": False,
+            # QualCoder writes a text annotation as a Note holding the annotated span.
+            "spans": [s for s in _children(element, "PlainTextSelection")]}
 
     def note_text(guid: str | None) -> str:
         note = notes.get(guid_key(guid))
@@ -659,7 +668,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
         memo = memo_of_note.get(guid_key(guid))
         if memo is None:
             memo = PlannedMemo(user_guid=note["user"], title=note["title"], text=note["text"],
-                               created_at=note["created"], updated_at=note["modified"])
+                               created_at=note["created"], updated_at=note["modified"], guid=guid)
             memo_of_note[guid_key(guid)] = memo
             memos.append(memo)
         # A memo has at most one document and one code; a note shared more widely keeps the first of each.
@@ -690,11 +699,15 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
 
     # -- variables and cases
     variables: dict[str, tuple[str, str, bool]] = {}
+    # Attributes cotag keeps as text but exported typed (dates, numbers): read back as text.
+    text_attributes = {n for n in (meta.get("text_attributes") or []) if isinstance(n, str)}
     variables_element = _child(root, "Variables")
     for element in _children(variables_element, "Variable") if variables_element is not None else []:
         as_json = _text_of(_child(element, "Description")).strip() == JSON_VARIABLE
-        variables[guid_key(element.get("guid"))] = (element.get("name") or "", element.get("typeOfVariable") or "Text",
-                                                    as_json)
+        type_name = element.get("typeOfVariable") or "Text"
+        if (element.get("name") or "") in text_attributes:
+            type_name = _TEXT_KEPT
+        variables[guid_key(element.get("guid"))] = (element.get("name") or "", type_name, as_json)
     case_attributes: dict[str, dict[str, Any]] = defaultdict(dict)
     cases_element = _child(root, "Cases")
     case_refs = 0
@@ -829,6 +842,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
 
     # -- documents, selections, codings
     documents: list[PlannedDocument] = []
+    annotations = 0
     names_taken: Counter = Counter()
     empty_selections = 0
     for source in text_sources:
@@ -847,15 +861,26 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
                 attributes[value[0]] = value[1]
         document = PlannedDocument(guid=source.guid, name=name, text=source.stored[0],
                                    source_path=f"{path}#{source.where}" if package.archive else source.where,
-                                   attributes=attributes, group=group_of.get(guid_key(source.guid), ""))
+                                   attributes=attributes, group=group_of.get(guid_key(source.guid), ""),
+                                   created_at=parse_datetime(source.element.get("creationDateTime")))
         description = _text_of(_child(source.element, "Description")).strip()
         if description:
             memos.append(PlannedMemo(user_guid=user_for(source.element.get("creatingUser")),
                                      title="Source description", text=description, document_guid=source.guid))
-        for ref in _children(source.element, "NoteRef"):
-            memo_from_note(ref.get("targetGUID"), document=source.guid)
         text = source.text.text
         stored, moved = source.stored
+        for ref in _children(source.element, "NoteRef"):
+            note = notes.get(guid_key(ref.get("targetGUID")))
+            if note is not None and note["spans"]:
+                annotations += 1
+                for span_element in note["spans"]:
+                    memo = _annotation_memo(note, span_element, source, detection.reading, errors)
+                    if memo is not None:
+                        memo.document_guid = source.guid
+                        memos.append(memo)
+                note["used"] = True
+                continue
+            memo_from_note(ref.get("targetGUID"), document=source.guid)
         quoted = matched = boundaries = 0
         for element, selection in source.selections:
             span = anchor(source.positions, detection.reading, selection)
@@ -872,7 +897,13 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
                 quoted += 1
                 matched += quote_matches(name_attr, text[start:end])
             start, end = moved(start), moved(end)
-            comment_parts = [_text_of(_child(element, "Description")).strip()]
+            description = _text_of(_child(element, "Description")).strip()
+            # cotag (for QualCoder) writes its codings' memos into the Description as well: not twice.
+            own_notes = [notes[guid_key(r.get("targetGUID"))]["text"] for c in _children(element, "Coding")
+                         for r in _children(c, "NoteRef") if guid_key(r.get("targetGUID")) in notes]
+            if description and description == "\n\n".join(dict.fromkeys(n.strip() for n in own_notes if n.strip())):
+                description = ""
+            comment_parts = [description]
             comment_parts += [note_text(ref.get("targetGUID")) for ref in _children(element, "NoteRef")]
             comment_parts += [note_text(g) for g in link_notes.get(guid_key(element.get("guid")), [])]
             comment = "\n\n".join(p for p in comment_parts if p)
@@ -918,6 +949,7 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
             warnings.append(f"{name}: {quoted - matched} of {quoted} selection name(s) differ from the selected "
                             f"text (a name can be a title rather than the quote)")
         documents.append(document)
+    report.found["annotations"] = annotations
     if empty_selections:
         warnings.append(f"{empty_selections} selection(s) with no coding and no comment: nothing to import")
     rich = sum(1 for s in text_sources if s.element.get("richTextPath"))
@@ -948,6 +980,11 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
         default_user = FALLBACK_CODER
         warnings.append(f"some codings or memos name no user: they are attributed to coder {FALLBACK_CODER!r}")
     for key in list(users):
+        if users[key].name == "default" and key not in referenced and key != default_user:
+            # QualCoder lists its placeholder coder "default" whether or not anyone coded as it.
+            warnings.append("user 'default' (QualCoder's placeholder coder) has no work: not made a coder")
+            del users[key]
+            continue
         if key in TOOL_USER_GUIDS and key not in referenced:
             warnings.append(f"user {users[key].name!r} is the exporting tool's own pseudo-user with no work: "
                             f"not made a coder")
@@ -955,6 +992,28 @@ def plan_import(package: Package, *, offsets: str | None = None) -> ImportPlan:
     return ImportPlan(report=report, users=users, default_user=default_user, codes=codes, documents=documents,
                       codebook_title=codebook_title, codebook_version=codebook_version,
                       memos=memos)
+
+
+def _annotation_memo(note: dict[str, Any], span_element, source: _Source, reading: str,
+                     errors: list[str]) -> PlannedMemo | None:
+    """A QualCoder text annotation (a Note holding a span of the source) as a memo on that span."""
+    try:
+        selection = Selection(int(span_element.get("startPosition")), int(span_element.get("endPosition")), None)
+    except (TypeError, ValueError):
+        errors.append(f"note {note['title']!r}: annotation span {span_element.get('guid')} has positions that are "
+                      f"not whole numbers")
+        return None
+    span = anchor(source.positions, reading, selection)
+    if span is None:
+        errors.append(f"note {note['title']!r}: annotation [{selection.start}, {selection.end}) is outside the text "
+                      f"of {_describe(source.element)}")
+        return None
+    stored, moved = source.stored
+    start, end = moved(span[0]), moved(span[1])
+    # A memo has no span of its own: the title names it and the text quotes it, as comments do.
+    return PlannedMemo(user_guid=note["user"], title=note["title"] or f"Annotation at {start}-{end}",
+                       text=f"“{stored[start:end]}”\n\n{note['text']}", created_at=note["created"] or note["modified"],
+                       updated_at=note["modified"])
 
 
 # ---------------------------------------------------------------- writing
@@ -1083,6 +1142,7 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
     from sqlmodel import select
 
     from cotag.corpus.importer import content_hash, count_words
+    from cotag.refi.identity import record_identity
     from cotag.refi.qdc import merge_codes
     from cotag.store import documents as doc_store
     from cotag.store.codings import add_codings
@@ -1095,6 +1155,7 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
     # A project without coders yet has nobody the file's users could be mistaken for: it takes them
     # as a new project made with --into does.
     fresh = fresh or session.exec(select(Coder.id).limit(1)).first() is None
+    fresh_coders = fresh
     coder_ids = _map_users(session, plan, user_map, fresh=fresh, lead=lead)
     imported["coders"] = len({v for v in coder_ids.values()})
 
@@ -1185,6 +1246,14 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
     # Memos already here (same coder, document, code, title and text) are not added again, so importing the
     # same file twice, or a file exported from this project, adds no memo twice. Counted: two equal memos in
     # the file and one here adds one.
+    identity: dict[str, dict[int, str | None]] = {
+        "documents": {targets[guid_key(d.guid)]: d.guid for d in new_docs},
+        "codes": {merge.by_guid[guid_key(c.guid)].id: c.guid for c in plan.codes
+                  if not c.synthetic and guid_key(c.guid) in merge.by_guid},
+        # A user mapped onto an existing coder (or several users onto one) does not rename that coder's GUID.
+        "coders": {coder_id: plan.users[key].guid for key, coder_id in coder_ids.items()
+                   if key in plan.users and fresh_coders and list(coder_ids.values()).count(coder_id) == 1},
+        "memos": {}}
     held_memos = Counter(session.exec(select(Memo.coder_id, Memo.document_id, Memo.code_id, Memo.title,
                                              Memo.text)).all())
     imported["memos"] = 0
@@ -1197,10 +1266,14 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
             held_memos[key] -= 1
             imported["memos_already_present"] += 1
             continue
-        add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text, document_id=document_id,
-                 code_id=code_id, created_at=memo.created_at, updated_at=memo.updated_at)
+        row = add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text, document_id=document_id,
+                       code_id=code_id, created_at=memo.created_at, updated_at=memo.updated_at)
         imported["memos"] += 1
+        if memo.guid:
+            identity["memos"][row.id] = memo.guid
 
+    record_identity(session, file=report.file, guids=identity,
+                    document_created={targets[guid_key(d.guid)]: d.created_at for d in new_docs})
     report.codebook_file = journal.stage(project, session, merge.added, title=plan.codebook_title,
                                          version=plan.codebook_version)
     if report.codebook_file is None and merge.added:

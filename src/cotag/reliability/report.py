@@ -20,7 +20,6 @@ Renderings: table (rich), csv, json, md, and a methods paragraph.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import zlib
@@ -834,9 +833,17 @@ def _csv_ci(ci: Interval | None) -> list[Any]:
             ci.n_undefined, ci.note or ""]
 
 
+class _SafeRows(list):
+    """Collects rows for cotag.export.writers.csv_rows, which neutralises formula-like cells."""
+
+    def writerow(self, row: list[Any]) -> None:
+        self.append(row)
+
+
 def render_csv(report: AgreementReport) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    from cotag.export.writers import csv_rows
+
+    w = _SafeRows()
     # character units: the unitized alpha per code (the "all" view) and overall (its pooled row)
     unitized = report.u_alpha is not None or report.u_alpha_reason is not None
     fleiss = report.kappa_name == "conger_kappa"
@@ -869,7 +876,7 @@ def render_csv(report: AgreementReport) -> str:
         w.writerow([view, v.denominator, "(mean of codes)", v.mean_alpha, *_csv_ci(None), v.mean_kappa]
                    + ([""] if fleiss else []) + ["", "", "", "", "", "", "", "", "", report.kind, report.rule]
                    + ([None] if unitized else []))
-    return buf.getvalue()
+    return csv_rows(w, lineterminator="\n")
 
 
 def render_md(report: AgreementReport) -> str:

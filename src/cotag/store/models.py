@@ -160,3 +160,57 @@ class Event(SQLModel, table=True):
     actor: str = ""  # coder name, or "" for the system
     kind: str = Field(index=True)  # import, code.apply, code.remove, memo, decision, codebook.*, ...
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# What became of a coding or ruling when its document's text was revised (cotag.revision).
+CARRY_KEPT = "kept"  # the same words at the same offsets
+CARRY_MOVED = "moved"  # the same words at new offsets
+CARRY_CHANGED = "changed"  # its words were edited: carried to the best span, flagged for the lead
+CARRY_ORPHANED = "orphaned"  # its words were deleted: the original is kept (removed from view), flagged
+
+
+class Revision(SQLModel, table=True):
+    """A new version of a coded document's text; the previous text and units stay here, so it can be undone."""
+
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_revision_document_number"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: int  # 1 for a document's first revision
+    old_text: str = Field(sa_column=Column(Text, nullable=False))
+    old_hash: str
+    new_hash: str
+    # What undo puts back besides the text: units as (index, start, end, turn, speaker, is_interviewer) and the
+    # document's other fields the new file replaced (words, source_path, format, attributes, group).
+    old_units: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    old_document: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    actor: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    undone_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    undone_by: str = ""
+
+
+class RevisionItem(SQLModel, table=True):
+    """One coding or ruling a revision carried: the old row, the row that replaced it (if any), and its class."""
+
+    __table_args__ = (UniqueConstraint("revision_id", "number", name="uq_revision_item_number"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="revision.id", index=True)
+    number: int  # 1, 2, ... within the revision: what the lead names when reviewing
+    kind: str  # coding | decision
+    status: str  # kept | moved | changed | orphaned
+    old_id: int  # coding.id or decision.id before the revision
+    new_id: Optional[int] = None  # the row standing for it after (the same id when nothing had to change)
+    coder: str = ""  # coder name (coding) or lead name (decision)
+    code: str = ""  # code key
+    old_start: Optional[int] = None
+    old_end: Optional[int] = None
+    new_start: Optional[int] = None
+    new_end: Optional[int] = None
+    old_words: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    new_words: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    review: str = ""  # "" (not reviewed) | accepted | removed | respanned
+    reviewed_by: str = ""
+    reviewed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)

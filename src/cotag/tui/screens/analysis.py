@@ -142,7 +142,7 @@ class AnalysisScreen(Screen[None]):
             loaded = Loaded(choices=choices, choice=choice, analysis=analysis, by=chosen,
                             prevalence=analysis.prevalence(chosen), table=analysis.prevalence_table(chosen),
                             within=within, cooccurrence=analysis.cooccurrence(within), codes=analysis.codes())
-            analysis.quote_table().quotes  # the browser's rows, built here rather than on first highlight
+            analysis.quote_table().quotes  # noqa: B018 - the browser's rows, built here rather than on first highlight
         except Exception as exc:  # noqa: BLE001 - any failure must reach the screen, not leave it loading
             self.post_message(self.Ready(generation, None, failure(exc)))
             return
@@ -177,7 +177,7 @@ class AnalysisScreen(Screen[None]):
                 result = analysis.cooccurrence(value)
             else:
                 widened = analysis.widened(value)
-                widened.quote_table().quotes  # builds the quote table off the UI thread
+                widened.quote_table().quotes  # noqa: B018 - builds the quote table off the UI thread
                 result = (widened, widened.codes())
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Recomputed(analysis, what, value, failure(exc)))

@@ -1,0 +1,180 @@
+"""`cotag pseudonyms ...` and `cotag disclosure`: the pseudonym table and the k-anonymity check of attributions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from cotag.commands.common import emit_json, open_project, split_names
+
+pseudonyms_app = typer.Typer(no_args_is_help=True,
+                             help="The pseudonym table (pseudonyms.yaml beside cotag.toml): suggest, accept, apply.")
+JsonOption = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _suggest_inputs(project):
+    from sqlmodel import select
+
+    from cotag.privacy.pseudonyms import SuggestInput
+    from cotag.store.models import Document, Unit
+
+    with project.session() as session:
+        speakers: dict[int, set[str]] = {}
+        for doc_id, speaker in session.exec(select(Unit.document_id, Unit.speaker).distinct()).all():
+            speakers.setdefault(doc_id, set()).add(speaker or "")
+        documents = session.exec(select(Document).order_by(Document.external_id)).all()
+        return [SuggestInput(d.external_id, d.text, d.attributes or {}, speakers.get(d.id, ())) for d in documents]
+
+
+@pseudonyms_app.command("suggest")
+def suggest(spacy_model: Optional[str] = typer.Option(None, "--spacy-model",
+                                                      help="spaCy pipeline for entities (default: an installed "
+                                                           "model, if any; none is required)."),
+            no_spacy: bool = typer.Option(False, "--no-spacy", help="Do not look for a spaCy model."),
+            as_json: bool = JsonOption) -> None:
+    """Find names, places and organisations in the corpus and list them as proposals with ids."""
+    from cotag.privacy.pseudonyms import load_pipeline, load_table, suggest as find
+
+    project = open_project()
+    nlp, how = (None, "spaCy not used (--no-spacy)") if no_spacy else load_pipeline(spacy_model)
+    table = load_table(project)
+    found = find(_suggest_inputs(project), nlp=nlp)
+    added = table.merge(found)
+    table.save()
+    open_ = [p for p in table.proposals if p.status == "open"]
+    if as_json:
+        emit_json({"added": len(added), "open": [vars(p) for p in open_], "spacy": how, "file": str(table.path)})
+        return
+    typer.echo(f"{len(added)} new proposals, {len(open_)} open ({how}); saved in {table.path}")
+    _print_proposals(open_)
+    if open_:
+        typer.echo("accept with `cotag pseudonyms accept ID...`, reject with `cotag pseudonyms reject ID...`")
+
+
+def _print_proposals(proposals) -> None:
+    for p in proposals:
+        where = ", ".join(p.documents[:3]) + (f" +{len(p.documents) - 3}" if len(p.documents) > 3 else "")
+        typer.echo(f"  {p.id:>5}  {p.kind:<12} {p.real!r} -> {p.pseudonym}  ({p.source}; {p.count}x in {where})")
+
+
+@pseudonyms_app.command("list")
+def list_(rejected: bool = typer.Option(False, "--rejected", help="Also list rejected proposals."),
+          as_json: bool = JsonOption) -> None:
+    """The pseudonyms in use and the open proposals."""
+    from cotag.privacy.pseudonyms import load_table
+
+    table = load_table(open_project())
+    shown = [p for p in table.proposals if p.status == "open" or rejected]
+    if as_json:
+        emit_json({"entries": [vars(e) for e in table.entries], "proposals": [vars(p) for p in shown]})
+        return
+    typer.echo(f"{len(table.entries)} pseudonyms ({table.path})")
+    for e in table.entries:
+        typer.echo(f"  {e.kind:<12} {e.real!r} -> {e.pseudonym}")
+    typer.echo(f"{len(shown)} proposals")
+    _print_proposals(shown)
+
+
+@pseudonyms_app.command("add")
+def add(real: str = typer.Argument(..., help="The real string, as the transcripts write it."),
+        pseudonym: str = typer.Argument(..., help="What exports print instead."),
+        kind: str = typer.Option("other", "--kind", "-k", help="person, place, organisation or other."),
+        replace: bool = typer.Option(False, "--replace", help="Change the pseudonym of a string already listed.")
+        ) -> None:
+    """Add a pseudonym by hand."""
+    from cotag.privacy.pseudonyms import load_table
+
+    table = load_table(open_project())
+    entry = table.add(real, pseudonym, kind, replace=replace)
+    table.save()
+    typer.echo(f"{entry.real!r} -> {entry.pseudonym} ({entry.kind})")
+
+
+@pseudonyms_app.command("accept")
+def accept(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...)."),
+           pseudonym: Optional[str] = typer.Option(None, "--as", help="Use this pseudonym instead of the suggested.")
+           ) -> None:
+    """Accept proposals: each becomes a pseudonym."""
+    from cotag.privacy.pseudonyms import load_table
+
+    table = load_table(open_project())
+    entries = table.accept([i for item in ids for i in split_names(item) or []], pseudonym=pseudonym)
+    table.save()
+    for e in entries:
+        typer.echo(f"accepted {e.real!r} -> {e.pseudonym} ({e.kind})")
+
+
+@pseudonyms_app.command("reject")
+def reject(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...).")) -> None:
+    """Reject proposals: they stay listed as rejected and suggest does not offer them again."""
+    from cotag.privacy.pseudonyms import load_table
+
+    table = load_table(open_project())
+    rejected = table.reject([i for item in ids for i in split_names(item) or []])
+    table.save()
+    typer.echo(f"rejected {', '.join(repr(p.real) for p in rejected)}")
+
+
+@pseudonyms_app.command("remove")
+def remove(real: str = typer.Argument(..., help="The real string whose pseudonym goes.")) -> None:
+    """Remove a pseudonym from the table."""
+    from cotag.privacy.pseudonyms import load_table
+
+    table = load_table(open_project())
+    entry = table.remove(real)
+    table.save()
+    typer.echo(f"removed {entry.real!r} -> {entry.pseudonym}")
+
+
+@pseudonyms_app.command("apply")
+def apply(document: str = typer.Argument(..., help="Document id."),
+          output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead.")) -> None:
+    """Print a document's text as exports show it, pseudonymised (the stored text is not changed)."""
+    from cotag.errors import CotagError
+    from cotag.privacy.pseudonyms import load_table
+    from cotag.store.documents import get_document
+
+    project = open_project()
+    layer = load_table(project).pseudonymiser()
+    with project.session() as session:
+        doc = get_document(session, external_id=document)
+        if doc is None:
+            raise CotagError(f"no document {document!r} in the project")
+        text = layer.apply(doc.text).text
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote the pseudonymised text of {document} to {output}")
+
+
+def disclosure(attributes: Optional[str] = typer.Option(None, "--attributes",
+                                                        help="Attributes a quote prints, comma-separated (default: "
+                                                             "the project's attribution templates)."),
+               k: int = typer.Option(3, "--k", help="Threshold: list respondents shared by fewer than k."),
+               show_all: bool = typer.Option(False, "--all", help="List every respondent, not only those below k."),
+               as_json: bool = JsonOption) -> None:
+    """For every respondent, how many respondents share the attribution a quote would print (k)."""
+    from cotag.privacy.disclosure import disclosure_report
+
+    project = open_project()
+    with project.session() as session:
+        report = disclosure_report(session, config=project.config, attributes=split_names(attributes), k=k)
+    if not show_all:
+        report.pop("all")
+    if as_json:
+        emit_json(report)
+        return
+    typer.echo(f"{len(report['below'])} of {report['respondents']} respondents have an attribution shared by fewer "
+               f"than {k} respondents ({report['unique']} unique)")
+    for row in (report["all"] if show_all else report["below"]):
+        typer.echo(f"  k={row['k']:<3} {row['document']:<10} {row['attribution']}")
+    if report["below"]:
+        typer.echo("`cotag export quotes --min-k K` coarsens attributions until every quoted respondent has k >= K")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pseudonyms_app, name="pseudonyms")
+    app.command("disclosure")(disclosure)

@@ -1,0 +1,78 @@
+"""Work made against a document's text before a revision (a coder's file from last week) carried to its current text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from cotag.revision.align import align
+from cotag.store.models import Document, Revision
+
+
+def revision_chains(session: Session, hashes: set[str]) -> dict[str, tuple[list[tuple[str, str]], str]]:
+    """content hash of an earlier text -> ([(old text, new text), ...] up to the current text, the current hash).
+
+    Only hashes that are no current document's and that a standing (not undone) revision replaced."""
+    current = {h: (i, t) for i, h, t in session.exec(select(Document.id, Document.content_hash, Document.text))}
+    wanted = [h for h in hashes if h and h not in current]
+    if not wanted:
+        return {}
+    revisions = list(session.exec(select(Revision).where(Revision.undone_at.is_(None)).order_by(Revision.id)))
+    by_old = {r.old_hash: r for r in revisions}
+    chains: dict[str, list[tuple[str, str]]] = {}
+    for start in wanted:
+        steps, h, seen = [], start, set()
+        while h in by_old and h not in seen:
+            seen.add(h)
+            revision = by_old[h]
+            steps.append(revision)
+            h = revision.new_hash
+        if not steps or h not in current:
+            continue
+        texts = [r.old_text for r in steps] + [current[h][1]]
+        chains[start] = ([(texts[k], texts[k + 1]) for k in range(len(steps))], h)
+    return chains
+
+
+def carry_bundle(session: Session, bundle: Any) -> tuple[int, list[str]]:
+    """Rewrite a merge bundle's rows on revised documents: the current hash, spans carried through each revision.
+
+    Returns (codings carried, codings that could not be: their words were deleted, or edited, since). Those are
+    left out of the merge and named; everything else merges as if made on the current text.
+    """
+    used = {r["document"] for r in (*bundle.codings, *bundle.progress)} | {r["document"] for r in bundle.memos}
+    chains = revision_chains(session, used)
+    if not chains:
+        return 0, []
+    alignments = {h: [align(old, new) for old, new in steps] for h, (steps, _) in chains.items()}
+    target = {h: current for h, (_, current) in chains.items()}
+    carried, lost, kept_rows = 0, [], []
+    for row in bundle.codings:
+        h = row["document"]
+        if h not in chains:
+            kept_rows.append(row)
+            continue
+        start, end, ok = row["start"], row["end"], True
+        for alignment in alignments[h]:
+            moved = alignment.carry(start, end)
+            if moved.flagged:
+                ok = False
+                break
+            start, end = moved.start, moved.end
+        if not ok:
+            lost.append(f"{bundle.documents.get(h, h[:12])} {row['start']}–{row['end']} ({row['code']}, "
+                        f"{row['coder']}): its words were edited or deleted by a revision")
+            continue
+        kept_rows.append({**row, "document": target[h], "start": start, "end": end})
+        carried += 1
+    bundle.codings[:] = kept_rows
+    for row in (*bundle.progress, *bundle.memos):
+        if row["document"] in target:
+            row["document"] = target[row["document"]]
+    for h in chains:
+        if h in bundle.documents:
+            bundle.documents.setdefault(target[h], bundle.documents[h])
+    if bundle.only is not None:
+        bundle.only = {target.get(h, h) for h in bundle.only}
+    return carried, lost
