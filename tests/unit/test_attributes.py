@@ -162,3 +162,16 @@ def test_sheet_values_survive_reimport_of_a_changed_transcript(corpus, tmp_path)
     # A re-import of the same text with the same front matter changes nothing either.
     again = services.import_transcripts(project, paths=[folder])
     assert again.unchanged == ["E001", "E002"]
+
+
+def test_sheet_values_survive_revise_of_a_coded_transcript(project, tmp_path):
+    from test_revision_store import NEW, _setup, _write
+
+    from cotag.revision import service as revision
+
+    _, path = _setup(project, tmp_path)
+    sheet = write_csv(tmp_path / "s.csv", [["id", "age"], ["E1", "51"]])
+    run_import(project, sheet)
+    _write(tmp_path, NEW)
+    assert revision.revise_paths(project, paths=[path])["revised"]
+    assert attributes(project)["E1"] == {"age": 51}
