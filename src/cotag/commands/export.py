@@ -23,7 +23,8 @@ ConsensusOption = typer.Option(False, "--consensus", help="The consensus coding 
 AllCodersOption = typer.Option(False, "--all-coders", help="Every coder's codings (the consensus left out).")
 GroupOption = typer.Option(None, "--group", "-g", help="Only these groups (comma-separated).")
 DocumentsOption = typer.Option(None, "--documents", help="Only these document ids (comma-separated).")
-WhereOption = typer.Option([], "--where", help="attribute=value (repeatable; the same attribute twice means either).")
+WhereOption = typer.Option([], "--where", help="attribute=value, !=, <, >, <=, >=, a range age=30..39 or a list "
+                                                  "place=Almaty,Astana (repeatable; see docs/exports.md).")
 JsonOption = typer.Option(False, "--json", help="Print a JSON summary.")
 PseudonymiseOption = typer.Option(False, "--pseudonymise", help="Print every text through the pseudonym table "
                                                                  "(pseudonyms.yaml; see docs/privacy.md).")
@@ -127,12 +128,26 @@ def matrix(output: Optional[Path] = OutputArgument,
            group: Optional[str] = GroupOption,
            documents: Optional[str] = DocumentsOption,
            where: List[str] = WhereOption,
+           cell: Optional[str] = typer.Option(None, "--cell", metavar="CODE:VALUE",
+                                              help="With --by: instead of the matrix, the quotes behind this cell "
+                                                   "(VALUE as the column heads it, or total)."),
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Per code and attribute value: respondents who mention it, their share, coded excerpts; or co-occurrence."""
     from cotag.export.matrix import export_matrix
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
+    if cell is not None:
+        from cotag.commands.common import fail
+        from cotag.export.cell import export_cell_quotes
+
+        if by is None or cooccurrence is not None:
+            fail("--cell CODE:VALUE goes with --by ATTRIBUTE")
+        summary, text = export_cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
+                                           age_bands=age_bands, rollup=True if rollup is None else rollup)
+        _finish(summary, text, as_json, f"{summary['quotes']} quotes from {summary['respondents']} respondents "
+                                        f"behind the cell {cell} (by {by})")
+        return
     summary, text = export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
                                   age_bands=age_bands, rollup=rollup, excel=excel)
     what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by

@@ -192,8 +192,10 @@ def _import_paths(session: Session, *, paths: Iterable[Path | str], group: str |
     files, problems = collect_files(paths)
     report.errors.extend(problems)
     total = len(files)
+    from cotag.attributes import sheet_attributes
+
     run = _ImportRun(session=session, report=report, group=group, actor=actor,
-                   known_hashes=doc_store.documents_by_hash(session))
+                   known_hashes=doc_store.documents_by_hash(session), sheet=sheet_attributes(session))
     for first in range(0, total, CHUNK_FILES):
         chunk = files[first : first + CHUNK_FILES]
 
@@ -218,6 +220,8 @@ class _ImportRun:
     actor: str
     known_hashes: dict[str, str]  # content hash -> external id, in the project or imported in this run
     seen_ids: dict[str, Path] = field(default_factory=dict)  # external id -> file, in this run
+    # Attributes set from a spreadsheet (`cotag attributes import`), per document id: they outlive front matter.
+    sheet: dict[str, dict] = field(default_factory=dict)
 
     def import_files(self, files: list[Path], step: Callable[[int, str], None]) -> None:
         from cotag.corpus.formats import TranscriptError, read_transcript
@@ -242,6 +246,8 @@ class _ImportRun:
 
     def _select(self, parsed: list) -> list[tuple]:
         """The transcripts to store, as (transcript, id, group, attributes, hash, existing document or None)."""
+        from cotag.attributes import keep_sheet_attributes
+
         report, session = self.report, self.session
         identified = []
         for transcript in parsed:
@@ -255,7 +261,8 @@ class _ImportRun:
             except ValueError as exc:
                 report.errors.append(f"{transcript.path}: {exc}")
                 continue
-            identified.append((transcript, external_id, doc_group, meta))
+            identified.append((transcript, external_id, doc_group,
+                               keep_sheet_attributes(meta, self.sheet.get(external_id))))
         known = doc_store.documents_by_external_id(session, external_ids=[i for _, i, *_ in identified])
         todo = []
         for transcript, external_id, doc_group, meta in identified:

@@ -249,16 +249,6 @@ def document_value(document: Respondent, name: str) -> Any:
     return (document.attributes or {}).get(name)
 
 
-def _parse_where(items: Iterable[str]) -> dict[str, set[str]]:
-    wanted: dict[str, set[str]] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise CotagError(f"--where {item!r}: write attribute=value, e.g. --where gender=female")
-        wanted.setdefault(name.strip(), set()).add(value.strip().casefold())
-    return wanted
-
-
 def load_tree(session: Session) -> CodeTree:
     return CodeTree.from_codes(list(session.exec(select(Code))))
 
@@ -337,29 +327,11 @@ def select_documents(session: Session, scope: Scope, *, with_text: bool = False
             if external_id not in all_ids:
                 raise CotagError(f"--documents: no document with id {external_id!r} (see `cotag documents list`)")
         documents = [d for d in documents if d.external_id in set(scope.documents)]
-    wanted = _parse_where(scope.where)
-    if wanted:
-        known = set(every_key) | set(BUILTIN_ATTRIBUTES)
-        for name in wanted:
-            if name not in known:
-                raise CotagError(f"--where: unknown attribute {name!r} (attributes: {', '.join(sorted(known))})")
-        for name, values in wanted.items():  # a value no respondent has is a typo, not an empty table
-            present = {v for v in (format_value(document_value(d, name)) for d in everyone) if v is not None}
-            folded = {v.casefold() for v in present}
-            for value in sorted(values - folded):
-                raw = next((v.strip() for n, _, v in (w.partition("=") for w in scope.where)
-                            if n.strip() == name and v.strip().casefold() == value), value)
-                shown = sorted(present, key=str.casefold)
-                listed = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
-                raise CotagError(f"--where: no document has {name}={raw!r} ({name} values: {listed or 'none'})")
+    from cotag.export.where import build_filter
 
-        def matches(document: Respondent) -> bool:
-            for name, values in wanted.items():
-                value = format_value(document_value(document, name))
-                if value is None or value.casefold() not in values:
-                    return False
-            return True
-
+    matches = build_filter(scope.where, known=set(every_key) | set(BUILTIN_ATTRIBUTES), value_of=document_value,
+                           text_of=format_value, everyone=everyone)
+    if matches is not None:
         documents = [d for d in documents if matches(d)]
     return documents, every_key
 

@@ -177,6 +177,10 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
     values = {"text": transcript.text, "content_hash": content_hash(transcript.text), "words": words,
               "source_path": str(Path(transcript.path).resolve()), "format": transcript.format,
               "attributes": meta, "group": group or document.group}
+    from cotag.attributes import keep_sheet_attributes, sheet_attributes
+
+    # Attributes set from a spreadsheet outlive the front matter here too, as in `cotag import`.
+    values["attributes"] = keep_sheet_attributes(meta, sheet_attributes(session).get(document.external_id))
     plan = DocumentPlan(document=document, path=Path(transcript.path), new_text=transcript.text,
                         new_hash=values["content_hash"], new_units=units, new_values=values, alignment=alignment,
                         old_units=old_units)

@@ -1,0 +1,72 @@
+"""`cotag query` and `cotag queries` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cotag.cli import app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from test_export_quotes import EXPERT_FEMALE, build_study  # noqa: E402
+
+
+@pytest.fixture
+def study(sqlite_project):
+    build_study(sqlite_project)
+    return sqlite_project
+
+
+def run(project, *args: str):
+    return CliRunner().invoke(app, ["--project", str(project.root), *args])
+
+
+def test_query_to_file_save_and_rerun(study, tmp_path):
+    out = tmp_path / "near.csv"
+    result = run(study, "query", "wages NEAR/1 corruption", str(out), "--coder", "alice", "--save", "near")
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 passages from 1 respondents for (wages NEAR/1 corruption)" in result.stdout
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["quote"], r["attribution"], r["coder"]) for r in rows] == [
+        ("earns five times more", EXPERT_FEMALE, "alice"), ("Corruption is everywhere.", EXPERT_FEMALE, "alice")]
+    listed = run(study, "queries")
+    assert listed.exit_code == 0 and "near: wages NEAR/1 corruption   [--coder alice]" in listed.stdout
+    again = run(study, "query", "--saved", "near", "--format", "md")
+    assert again.exit_code == 0, again.output
+    assert "> earns five times more" in again.stdout and "# Query: (wages NEAR/1 corruption)" in again.stdout
+
+
+def test_query_where_and_txt(study):
+    result = run(study, "query", "lowpay OR family", "--all-coders", "--where", "age>=40", "--format", "txt")
+    assert result.exit_code == 0, result.output
+    assert '"A teacher cannot live on this salary."' in result.stdout
+    assert "My family keeps me here." not in result.stdout  # G002 has no age
+
+
+@pytest.mark.parametrize("args, message", [
+    (["query", "wages AND (family"], "at position 18"),
+    (["query", "wages AND wagez"], "no code with key 'wagez'"),
+    (["query", "--saved", "nope"], "no saved query 'nope'"),
+    (["query", "wages", "--where", "age=>3"], "unknown operator '=>'"),
+])
+def test_clean_errors(study, args, message):
+    result = run(study, *args)
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_matrix_cell_quotes(study, tmp_path):
+    out = tmp_path / "cell.csv"
+    result = run(study, "export", "matrix", "--by", "gender", "--cell", "wages:male", "--coder", "alice", str(out))
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 quotes from 2 respondents behind the cell wages:male (by gender)" in result.stdout
+    with out.open(newline="", encoding="utf-8") as fh:
+        assert sorted(r["document"] for r in csv.DictReader(fh)) == ["E002", "G001"]
+    bad = run(study, "export", "matrix", "--cell", "wages:male")
+    assert bad.exit_code == 1 and "--cell CODE:VALUE goes with --by" in bad.output
+    unknown = run(study, "export", "matrix", "--by", "gender", "--cell", "wagez:male")
+    assert unknown.exit_code == 1 and "--cell 'wagez:male': no code with key 'wagez'" in unknown.output
