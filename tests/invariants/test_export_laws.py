@@ -107,7 +107,12 @@ def test_a_qdpx_round_trip_keeps_codings_memos_and_attributes(backend, study):
     assert memo_rows(fresh) == memo_rows(project)
     assert attribute_rows(fresh) == attribute_rows(project)
     assert duplicate_live_codings(fresh) == []
-    # Importing the same file again adds nothing (its codings and memos are already there).
-    import_qdpx(path, project=fresh)
+    # Importing the same file again, each user mapped onto the coder of that name (a project with coders
+    # needs the mapping said out loud, issue #13), adds nothing: its codings and memos are already there.
+    from cotag.store.coders import list_coders
+
+    with fresh.session() as session:
+        names = [c.name for c in list_coders(session)]
+    import_qdpx(path, project=fresh, user_map={n: n for n in names}, lead=LEAD)
     assert live_codings(fresh) == live_codings(project)
     assert memo_rows(fresh) == memo_rows(project)
