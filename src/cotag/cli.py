@@ -260,7 +260,8 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
 
 
 # Command groups that live in cotag.commands.<name>; each module has register(app).
-COMMAND_MODULES: tuple[str, ...] = ("export", "coding", "refi", "team", "lead", "agreement", "privacy")
+COMMAND_MODULES: tuple[str, ...] = ("export", "coding", "refi", "team", "lead", "agreement", "privacy",
+                                     "process")
 
 
 def _register_commands() -> None:

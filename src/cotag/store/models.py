@@ -160,3 +160,19 @@ class Event(SQLModel, table=True):
     actor: str = ""  # coder name, or "" for the system
     kind: str = Field(index=True)  # import, code.apply, code.remove, memo, decision, codebook.*, ...
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Assignment(SQLModel, table=True):
+    """A lead's plan: this coder codes this document (in a round). Replaced rows stay, with removed_at set."""
+
+    __table_args__ = (Index("ix_assignment_document", "document_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    coder_id: int = Field(foreign_key="coder.id", index=True)
+    round_name: str = Field(default="")
+    # In the overlap sample every listed coder codes: where agreement is measured.
+    overlap: bool = False
+    assigned_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    removed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)

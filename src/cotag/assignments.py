@@ -1,0 +1,216 @@
+"""Who codes which document: a balanced, seeded plan with a stratified overlap sample every coder codes.
+
+The plan itself is pure (no database): `plan_assignments` takes the documents in scope and the coders and
+returns, per document, the coders who code it. Workload is balanced by document count: every coder codes the
+whole overlap sample, and the other documents are dealt out so that no two coders' counts differ by more than
+one. `assign` and `reassign` store a plan (cotag.store.assignments) and log it in the audit trail.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from cotag.errors import CotagError
+
+ASSIGN = "assign.plan"
+REASSIGN = "assign.reassign"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A document in scope: its id and its stratum (the value of --stratify, '' without one)."""
+
+    document: str
+    stratum: str = ""
+
+
+@dataclass
+class Plan:
+    coders: list[str]
+    overlap: float
+    seed: int
+    # document id -> the coders who code it (every listed coder for the overlap sample).
+    documents: dict[str, list[str]] = field(default_factory=dict)
+    overlap_documents: set[str] = field(default_factory=set)
+    strata: dict[str, list[str]] = field(default_factory=dict)
+
+    def workload(self) -> dict[str, int]:
+        counts = {coder: 0 for coder in self.coders}
+        for coders in self.documents.values():
+            for coder in coders:
+                counts[coder] += 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"coders": self.coders, "overlap": self.overlap, "seed": self.seed,
+                "documents": [{"document": d, "coders": c, "overlap": d in self.overlap_documents}
+                              for d, c in sorted(self.documents.items())],
+                "workload": self.workload(),
+                "overlap_per_stratum": {s: sum(d in self.overlap_documents for d in docs)
+                                        for s, docs in sorted(self.strata.items())}}
+
+
+def overlap_size(stratum_size: int, overlap: float) -> int:
+    """How many of a stratum's documents every coder codes: its share rounded half up, at least one.
+
+    Rounding per stratum (not overall) keeps every stratum within half a document of its share, except that a
+    small stratum whose share rounds to zero still gets one: agreement on it is measured at all.
+    """
+    if overlap <= 0 or stratum_size == 0:
+        return 0
+    return min(stratum_size, max(1, math.floor(overlap * stratum_size + 0.5)))
+
+
+def check_coders(coders: Iterable[str]) -> list[str]:
+    names = [c.strip() for c in coders if c and c.strip()]
+    if not names:
+        raise CotagError("--coders needs at least one coder's name")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise CotagError(f"--coders names {', '.join(duplicates)} more than once")
+    if "consensus" in names:
+        raise CotagError("'consensus' is the lead's consensus coding, not a coder to assign documents to")
+    return names
+
+
+def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, overlap: float = 0.0,
+                     seed: int = 0) -> Plan:
+    """The same documents, coders, overlap and seed always give the same plan, whatever the input order."""
+    names = check_coders(coders)
+    if not 0 <= overlap <= 1 or math.isnan(overlap):
+        raise CotagError(f"--overlap {overlap} is not a share between 0 and 1 (0.2 = a fifth of the documents)")
+    by_document: dict[str, str] = {}
+    for candidate in candidates:
+        by_document[candidate.document] = candidate.stratum or ""
+    rng = random.Random(seed)
+    strata: dict[str, list[str]] = {}
+    for document in sorted(by_document):
+        strata.setdefault(by_document[document], []).append(document)
+    plan = Plan(coders=names, overlap=overlap, seed=seed, strata=strata)
+    for stratum in sorted(strata):
+        members = strata[stratum]
+        plan.overlap_documents.update(rng.sample(members, overlap_size(len(members), overlap)))
+    for document in sorted(plan.overlap_documents):
+        plan.documents[document] = list(names)
+    singles = [d for d in sorted(by_document) if d not in plan.overlap_documents]
+    rng.shuffle(singles)
+    # Dealt round the table from a seeded starting order: the counts differ by at most one.
+    order = list(names)
+    rng.shuffle(order)
+    for index, document in enumerate(singles):
+        plan.documents[document] = [order[index % len(order)]]
+    return plan
+
+
+# ---------------------------------------------------------------- stored plans
+
+def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str]) -> list[Candidate]:
+    from sqlmodel import select
+
+    from cotag.store.models import Document
+
+    query = select(Document.external_id, Document.group, Document.attributes)
+    if group is not None:
+        query = query.where(Document.group == group)
+    rows = {external_id: (grp, attrs or {}) for external_id, grp, attrs in session.exec(query)}
+    if documents is not None:
+        missing = [d for d in documents if d not in rows]
+        if missing:
+            raise CotagError(f"no document {', '.join(map(repr, missing))}"
+                             + (f" in group {group!r}" if group is not None else "")
+                             + " (see `cotag documents list`)")
+        rows = {d: rows[d] for d in documents}
+    if not rows:
+        raise CotagError("no documents in scope to assign" + (f" (group {group!r})" if group is not None else ""))
+
+    def stratum(grp: str, attrs: dict) -> str:
+        if stratify is None:
+            return ""
+        if stratify == "group":
+            return grp or ""
+        value = attrs.get(stratify)
+        return "" if value is None else str(value)
+
+    if stratify not in (None, "group") and not any(stratify in attrs for _, attrs in rows.values()):
+        raise CotagError(f"--stratify {stratify!r}: no document in scope has that attribute "
+                         "(use 'group' or an attribute shown by `cotag documents list --json`)")
+    return [Candidate(d, stratum(grp, attrs)) for d, (grp, attrs) in rows.items()]
+
+
+def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: Optional[str] = None,
+           documents: Optional[list[str]] = None, group: Optional[str] = None, round_name: str = "",
+           seed: int = 0, dry_run: bool = False) -> dict[str, Any]:
+    """Plan and (unless dry_run) store the assignments; earlier live assignments of these documents in the same
+    round are replaced, the replaced ones kept as history."""
+    from cotag.store import assignments as store
+    from cotag.store.coders import get_or_create_coder, require_lead
+    from cotag.store.events import log_event
+
+    with project.session() as session:
+        require_lead(session, name=lead)
+        plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
+                                overlap=overlap, seed=seed)
+        result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
+        if dry_run:
+            session.rollback()
+            return result
+        ids = {name: get_or_create_coder(session, name=name).id for name in plan.coders}
+        replaced = store.replace(session, plan={d: [ids[c] for c in cs] for d, cs in plan.documents.items()},
+                                 overlap=plan.overlap_documents, round_name=round_name, lead=lead)
+        log_event(session, kind=ASSIGN, actor=lead,
+                  payload={"coders": plan.coders, "overlap": overlap, "stratify": stratify, "seed": seed,
+                           "round": round_name, "documents": len(plan.documents),
+                           "overlap_documents": sorted(plan.overlap_documents), "replaced": replaced})
+        result["replaced"] = replaced
+    return result
+
+
+def reassign(project, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
+    """Give one document to other coders (the lead's correction), keeping whether it is in the overlap sample."""
+    from cotag.store import assignments as store
+    from cotag.store.coders import get_or_create_coder, require_lead
+    from cotag.store.events import log_event
+
+    names = check_coders(coders)
+    with project.session() as session:
+        require_lead(session, name=lead)
+        current = store.live_for_document(session, document=document, round_name=round_name)
+        if not current:
+            raise CotagError(f"document {document!r} has no assignment"
+                             + (f" in round {round_name!r}" if round_name is not None else "")
+                             + ": plan it with `cotag assign`")
+        rounds = sorted({row["round"] for row in current})
+        if len(rounds) > 1:
+            raise CotagError(f"document {document!r} is assigned in rounds {', '.join(map(repr, rounds))}: "
+                             "name one with --round")
+        before = sorted({row["coder"] for row in current})
+        is_overlap = any(row["overlap"] for row in current)
+        ids = [get_or_create_coder(session, name=name).id for name in names]
+        store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
+                      round_name=rounds[0], lead=lead)
+        log_event(session, kind=REASSIGN, actor=lead,
+                  payload={"document": document, "round": rounds[0], "from": before, "to": names})
+    return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap}
+
+
+def list_assignments(project, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:
+    """One row per document and round: its coders and whether it is in the overlap sample."""
+    from cotag.store import assignments as store
+
+    with project.session() as session:
+        rows = store.live(session, round_name=round_name)
+    if coder is not None:
+        theirs = {(row["round"], row["document"]) for row in rows if row["coder"] == coder}
+        rows = [row for row in rows if (row["round"], row["document"]) in theirs]
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        entry = table.setdefault((row["round"], row["document"]),
+                                 {"document": row["document"], "round": row["round"], "coders": [], "overlap": False})
+        entry["coders"].append(row["coder"])
+        entry["overlap"] = entry["overlap"] or row["overlap"]
+    for entry in table.values():
+        entry["coders"].sort()
+    return [table[key] for key in sorted(table)]

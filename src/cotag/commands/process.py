@@ -1,0 +1,83 @@
+"""The team's process: `cotag assign` (plan who codes what, or reassign one document), `cotag assignments`
+and `cotag progress`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from cotag.commands.common import emit_json, fail, open_project, split_names
+
+JsonOption = typer.Option(False, "--json", help="Print JSON.")
+RoundOption = typer.Option(None, "--round", metavar="NAME", help="The round (a named batch of assignments).")
+
+
+def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="The coders to share the documents."),
+           lead: str = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                                    help="The lead making the plan (env COTAG_LEAD)."),
+           overlap: float = typer.Option(0.0, "--overlap", help="Share of the documents every coder codes "
+                                                                "(0.2 = a fifth), sampled per stratum."),
+           stratify: Optional[str] = typer.Option(None, "--stratify", metavar="ATTR",
+                                                  help="Sample the overlap per value of this attribute "
+                                                       "(or 'group')."),
+           documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
+                                                   help="Only these documents (default: all, or --group)."),
+           document: Optional[str] = typer.Option(None, "--document", "-d", metavar="ID",
+                                                  help="Reassign this one document to --coders."),
+           group: Optional[str] = typer.Option(None, "--group", "-g", help="Only the documents of this group."),
+           round_name: Optional[str] = RoundOption,
+           seed: int = typer.Option(0, "--seed", help="The same seed gives the same plan."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; store nothing."),
+           as_json: bool = JsonOption) -> None:
+    """Plan who codes which document: each gets one coder, workloads balanced; the overlap sample gets all."""
+    from cotag import assignments
+
+    names = split_names(coders) or []
+    project = open_project()
+    if document is not None:
+        if documents is not None or group is not None or stratify is not None or overlap or dry_run:
+            fail("--document reassigns one document: it takes only --coders, --lead and --round")
+        result = assignments.reassign(project, document=document, coders=names, lead=lead, round_name=round_name)
+        if as_json:
+            emit_json(result)
+            return
+        typer.echo(f"{result['document']}: {', '.join(result['from'])} -> {', '.join(result['to'])}"
+                   f"{' (overlap sample)' if result['overlap'] else ''}")
+        return
+    result = assignments.assign(project, coders=names, lead=lead, overlap=overlap, stratify=stratify,
+                                documents=split_names(documents), group=group, round_name=round_name or "",
+                                seed=seed, dry_run=dry_run)
+    if as_json:
+        emit_json(result)
+        return
+    for row in result["documents"]:
+        typer.echo(f"{row['document']}  {', '.join(row['coders'])}{'  (overlap)' if row['overlap'] else ''}")
+    load = ", ".join(f"{coder} {count}" for coder, count in result["workload"].items())
+    overlap_count = sum(row["overlap"] for row in result["documents"])
+    verb = "would assign" if dry_run else "assigned"
+    typer.echo(f"{verb} {len(result['documents'])} document(s), {overlap_count} in the overlap sample; "
+               f"documents per coder: {load}")
+    if result.get("replaced"):
+        typer.echo(f"replaced {result['replaced']} earlier assignment(s) (kept in the history)")
+
+
+def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metavar="NAME",
+                                                         help="Only the documents this coder codes."),
+                     round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
+    """Every assigned document: its coders, round, and whether it is in the overlap sample."""
+    from cotag import assignments
+
+    rows = assignments.list_assignments(open_project(), coder=coder, round_name=round_name)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['document']}  {', '.join(row['coders'])}  round {row['round'] or '-'}  "
+                   f"overlap {'yes' if row['overlap'] else 'no'}")
+    typer.echo(f"{len(rows)} assigned document(s)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assign")(assign)
+    app.command("assignments")(assignments_list)
