@@ -214,3 +214,71 @@ def list_assignments(project, *, coder: Optional[str] = None, round_name: Option
     for entry in table.values():
         entry["coders"].sort()
     return [table[key] for key in sorted(table)]
+
+
+# ---------------------------------------------------------------- progress
+
+def _overlap_agreement(project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:
+    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why."""
+    from cotag.reliability.disagreements import project_agreement
+    from cotag.reliability.units import Selection
+
+    out: dict[str, Any] = {"documents": documents, "coders": coders, "alpha": None, "codes": {}, "reason": None}
+    if not documents:
+        out["reason"] = "no overlap sample (plan one with `cotag assign --overlap`)"
+        return out
+    if len(coders) < 2:
+        out["reason"] = ("fewer than two coders on the overlap sample"
+                         + (" that this role may see (a coder sees only their own assignments)" if coders else ""))
+        return out
+    try:
+        # Codings so far count: a document a coder has started is in, not only those marked done.
+        result = project_agreement(project, Selection(coders=tuple(coders), documents=tuple(documents),
+                                                      include_unfinished=True))
+    except CotagError as exc:
+        out["reason"] = str(exc)
+        return out
+    view = result.report.views["all"]
+    out["alpha"] = view.pooled.value
+    out["reason"] = view.pooled.undefined_reason
+    out["codes"] = {row.code: row.alpha.value for row in view.rows}
+    return out
+
+
+def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
+    """Per assigned coder: documents assigned, started (any live coding), done (marked done), codings in them;
+    and alpha so far on the overlap sample. On PostgreSQL a coder's role counts only what it may see: its own."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from cotag.store import assignments as store
+    from cotag.store.models import PROGRESS_DONE, Coder, Coding, Progress
+
+    with project.session() as session:
+        rows = store.live(session, round_name=round_name)
+        document_ids = sorted({row["document_id"] for row in rows})
+        names = dict(session.execute(select(Coder.id, Coder.name)).all())
+        codings: dict[tuple[str, int], int] = {}
+        done: set[tuple[str, int]] = set()
+        if document_ids:
+            for coder_id, document_id, count in session.execute(
+                    select(Coding.coder_id, Coding.document_id, func.count())
+                    .where(Coding.deleted_at.is_(None), Coding.document_id.in_(document_ids))
+                    .group_by(Coding.coder_id, Coding.document_id)).all():
+                codings[(names.get(coder_id, ""), document_id)] = count
+            for coder_id, document_id in session.execute(
+                    select(Progress.coder_id, Progress.document_id)
+                    .where(Progress.status == PROGRESS_DONE, Progress.document_id.in_(document_ids))).all():
+                done.add((names.get(coder_id, ""), document_id))
+    coders: dict[str, dict[str, int]] = {}
+    for row in rows:
+        entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})
+        key = (row["coder"], row["document_id"])
+        entry["assigned"] += 1
+        entry["started"] += key in codings
+        entry["done"] += key in done
+        entry["codings"] += codings.get(key, 0)
+    overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
+    overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
+    return {"round": round_name, "coders": [{"coder": c, **coders[c]} for c in sorted(coders)],
+            "overlap": _overlap_agreement(project, coders=overlap_coders, documents=overlap_documents)}

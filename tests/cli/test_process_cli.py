@@ -66,3 +66,18 @@ def test_bad_input_is_one_clean_error(corpus, args, message):
     assert message in result.output and "Traceback" not in result.output
     with corpus.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM assignment")).scalar() == 0
+
+
+def test_progress_table_and_json(corpus):
+    assert run(corpus, "progress").output.startswith("no assignments")
+    assert run(corpus, "assign", "--coders", "anna,ben", "--round", "r1", "--lead", "lena").exit_code == 0
+    table = run(corpus, "progress", "--round", "r1")
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings"]
+    assert [line.split()[:2] for line in lines[1:3]] == [["anna", "5"], ["ben", "4"]] or \
+        [line.split()[:2] for line in lines[1:3]] == [["anna", "4"], ["ben", "5"]]
+    assert "not computable: no overlap sample" in table.output
+    data = json.loads(run(corpus, "progress", "--json").output)
+    assert sum(row["assigned"] for row in data["coders"]) == 9
+    assert data["overlap"]["alpha"] is None

@@ -139,3 +139,72 @@ def test_postgres_coder_cannot_assign(team):
         with as_role["anna"].engine.begin() as conn:
             conn.execute(text("UPDATE assignment SET removed_at = now()"))
     assert len(_live(project)) == 6
+
+
+# ---------------------------------------------------------------- progress
+
+def _code_unit(project, coder: str, document: str, unit: int, *, done: bool = False) -> None:
+    from sqlmodel import select
+
+    from cotag.store import codings as coding_store
+    from cotag.store import progress as progress_store
+    from cotag.store.coders import get_or_create_coder
+    from cotag.store.models import Code, Document, Unit
+
+    with project.session() as session:
+        who = get_or_create_coder(session, name=coder)
+        doc = session.exec(select(Document).where(Document.external_id == document)).one()
+        span = session.exec(select(Unit).where(Unit.document_id == doc.id, Unit.index == unit)).one()
+        code = session.exec(select(Code).where(Code.key == "push")).one()
+        coding_store.add_coding(session, document_id=doc.id, code_id=code.id, coder_id=who.id,
+                                start=span.start, end=span.end)
+        if done:
+            progress_store.touch(session, coder_id=who.id, document_id=doc.id, status="done")
+
+
+def _codes(project) -> None:
+    from factories import make_codes
+
+    with project.session() as session:
+        make_codes(session, [("push", "Push")])
+
+
+def test_progress_counts_per_coder_and_alpha_on_the_overlap(project):
+    _documents(project, 4)
+    _codes(project)
+    assignments.assign(project, coders=["anna", "ben"], lead="lena", overlap=1.0)
+    _code_unit(project, "anna", "E000", 0, done=True)
+    _code_unit(project, "anna", "E001", 1)
+    _code_unit(project, "ben", "E000", 0)
+    data = assignments.progress(project)
+    assert data["coders"] == [{"coder": "anna", "assigned": 4, "started": 2, "done": 1, "codings": 2},
+                              {"coder": "ben", "assigned": 4, "started": 1, "done": 0, "codings": 1}]
+    overlap = data["overlap"]
+    assert overlap["coders"] == ["anna", "ben"] and len(overlap["documents"]) == 4
+    # Both coded E000's first unit and nothing else in it (anna's E001 has no partner yet): full agreement.
+    assert overlap["alpha"] == pytest.approx(1.0) and overlap["reason"] is None
+
+
+def test_progress_says_why_alpha_is_not_computable(project):
+    _documents(project, 2)
+    assignments.assign(project, coders=["anna", "ben"], lead="lena")
+    assert "no overlap sample" in assignments.progress(project)["overlap"]["reason"]
+    assignments.assign(project, coders=["anna", "ben"], lead="lena", overlap=1.0, round_name="r2")
+    reason = assignments.progress(project, round_name="r2")["overlap"]["reason"]
+    assert reason and "coded no document" in reason
+
+
+@pytest.mark.postgres
+def test_postgres_coder_sees_only_their_own_progress(team):
+    project, names, as_role = team
+    _codes(project)
+    assignments.assign(project, coders=[names["anna"], names["ben"]], lead=names["lena"], overlap=1.0)
+    _code_unit(project, names["anna"], "E000", 0)
+    _code_unit(project, names["ben"], "E000", 0)
+    mine = assignments.progress(as_role["anna"])
+    assert [row["coder"] for row in mine["coders"]] == [names["anna"]]
+    assert mine["coders"][0]["codings"] == 1
+    assert mine["overlap"]["alpha"] is None and "may see" in mine["overlap"]["reason"]
+    lead = assignments.progress(as_role["lena"])
+    assert [row["coder"] for row in lead["coders"]] == sorted([names["anna"], names["ben"]])
+    assert lead["overlap"]["alpha"] == pytest.approx(1.0)

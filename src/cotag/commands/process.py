@@ -78,6 +78,30 @@ def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metava
     typer.echo(f"{len(rows)} assigned document(s)")
 
 
+def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
+    """Per coder: documents assigned, started, done, codings; and alpha so far on the overlap sample."""
+    from cotag import assignments
+
+    data = assignments.progress(open_project(), round_name=round_name)
+    if as_json:
+        emit_json(data)
+        return
+    if not data["coders"]:
+        typer.echo("no assignments" + (f" in round {round_name!r}" if round_name else "")
+                   + " (plan them with `cotag assign`)")
+        return
+    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8}")
+    for row in data["coders"]:
+        typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8}")
+    overlap = data["overlap"]
+    if overlap["alpha"] is not None:
+        typer.echo(f"alpha so far on the overlap sample ({len(overlap['documents'])} document(s), "
+                   f"{', '.join(overlap['coders'])}): {overlap['alpha']:.3f}")
+    else:
+        typer.echo(f"alpha on the overlap sample: not computable: {overlap['reason']}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("assign")(assign)
     app.command("assignments")(assignments_list)
+    app.command("progress")(progress)
