@@ -149,6 +149,10 @@ def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, strat
     from cotag.store.coders import get_or_create_coder, require_lead
     from cotag.store.events import log_event
 
+    if round_name:
+        started = round_for_planning(project, round_name)
+        if started and started["documents"] and documents is None and group is None:
+            documents = started["documents"]
     with project.session() as session:
         require_lead(session, name=lead)
         plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
@@ -282,3 +286,146 @@ def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
     overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
     return {"round": round_name, "coders": [{"coder": c, **coders[c]} for c in sorted(coders)],
             "overlap": _overlap_agreement(project, coders=overlap_coders, documents=overlap_documents)}
+
+
+# ---------------------------------------------------------------- rounds
+
+ROUND_START = "round.start"
+ROUND_CLOSE = "round.close"
+
+
+def _get_round(session, name: str):
+    from sqlmodel import select
+
+    from cotag.store.models import Round
+
+    return session.exec(select(Round).where(Round.name == name)).first()
+
+
+def start_round(project, *, name: str, lead: str, documents: Optional[list[str]] = None) -> dict[str, Any]:
+    """Open a named round now; its documents are those named here and those `cotag assign --round` gives it."""
+    from sqlmodel import select
+
+    from cotag.store.coders import require_lead
+    from cotag.store.events import log_event
+    from cotag.store.models import Document, Round
+
+    name = (name or "").strip()
+    if not name:
+        raise CotagError("a round needs a name")
+    with project.session() as session:
+        require_lead(session, name=lead)
+        existing = _get_round(session, name)
+        if existing is not None:
+            raise CotagError(f"round {name!r} was already started ({existing.started_at:%Y-%m-%d %H:%M} UTC"
+                             + (f", closed {existing.closed_at:%Y-%m-%d %H:%M}" if existing.closed_at else "")
+                             + "): choose another name")
+        documents = list(dict.fromkeys(documents or []))
+        if documents:
+            known = set(session.exec(select(Document.external_id).where(Document.external_id.in_(documents))))
+            missing = [d for d in documents if d not in known]
+            if missing:
+                raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
+        row = Round(name=name, documents=documents, started_by=lead)
+        session.add(row)
+        session.flush()
+        log_event(session, kind=ROUND_START, actor=lead, payload={"round": name, "documents": documents})
+        return _round_dict(row)
+
+
+def close_round(project, *, name: str, lead: str) -> dict[str, Any]:
+    from cotag.store.coders import require_lead
+    from cotag.store.events import log_event
+    from cotag.store.models import utcnow
+
+    with project.session() as session:
+        require_lead(session, name=lead)
+        row = _get_round(session, name)
+        if row is None:
+            raise CotagError(f"no round {name!r} (start it with `cotag round start {name}`)")
+        if row.closed_at is not None:
+            raise CotagError(f"round {name!r} was already closed at {row.closed_at:%Y-%m-%d %H:%M} UTC")
+        row.closed_at = utcnow()
+        row.closed_by = lead
+        session.add(row)
+        session.flush()
+        log_event(session, kind=ROUND_CLOSE, actor=lead, payload={"round": name})
+        return _round_dict(row)
+
+
+def _round_dict(row) -> dict[str, Any]:
+    return {"round": row.name, "documents": list(row.documents or []), "started_at": row.started_at,
+            "started_by": row.started_by, "closed_at": row.closed_at, "closed_by": row.closed_by or None}
+
+
+def rounds(project) -> list[dict[str, Any]]:
+    """Every round in the order it started, with its documents: those named at the start and those assigned in it."""
+    from sqlmodel import select
+
+    from cotag.store import assignments as store
+    from cotag.store.models import Round
+
+    with project.session() as session:
+        rows = list(session.exec(select(Round).order_by(Round.started_at, Round.id)))
+        assigned = store.live(session)
+    out = []
+    for row in rows:
+        entry = _round_dict(row)
+        entry["documents"] = sorted(set(entry["documents"]) | {a["document"] for a in assigned if a["round"] == row.name})
+        out.append(entry)
+    return out
+
+
+def round_for_planning(project, name: str) -> Optional[dict[str, Any]]:
+    """The round `cotag assign --round NAME` plans into: refused when closed; None when never started."""
+    with project.session() as session:
+        row = _get_round(session, name)
+        if row is None:
+            return None
+        if row.closed_at is not None:
+            raise CotagError(f"round {name!r} was closed at {row.closed_at:%Y-%m-%d %H:%M} UTC: start a new round "
+                             "to assign more documents")
+        return _round_dict(row)
+
+
+def agreement_by_round(project, selection, **options) -> dict[str, Any]:
+    """The agreement report per round (its documents, within the selection's), and each code's drift: the change
+    of its alpha from one round to the next where both are defined."""
+    from dataclasses import replace
+
+    from cotag.reliability.disagreements import project_agreement
+
+    blocks = []
+    for entry in rounds(project):
+        documents = entry["documents"]
+        if selection.documents is not None:
+            documents = [d for d in documents if d in selection.documents]
+        block = {**entry, "documents": documents, "report": None, "reason": None}
+        if not documents:
+            block["reason"] = "no documents in this round" + (" within --documents" if selection.documents else "")
+        else:
+            try:
+                block["report"] = project_agreement(project, replace(selection, documents=tuple(documents)),
+                                                    **options).report
+            except CotagError as exc:
+                block["reason"] = str(exc)
+        blocks.append(block)
+    if not blocks:
+        raise CotagError("no rounds yet: start one with `cotag round start NAME`")
+    return {"rounds": blocks, "drift": drift(blocks)}
+
+
+def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """code -> [{from, to, change}] between consecutive rounds (None when either alpha is undefined)."""
+    alphas = [{row.code: row.alpha.value for row in b["report"].views["all"].rows} if b["report"] else {}
+              for b in blocks]
+    codes = sorted({code for per_round in alphas for code in per_round})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for code in codes:
+        steps = []
+        for (a, b), (before, after) in zip(zip(blocks, blocks[1:]), zip(alphas, alphas[1:])):
+            x, y = before.get(code), after.get(code)
+            steps.append({"from": a["round"], "to": b["round"],
+                          "change": None if x is None or y is None else y - x})
+        out[code] = steps
+    return out

@@ -81,3 +81,23 @@ def test_progress_table_and_json(corpus):
     data = json.loads(run(corpus, "progress", "--json").output)
     assert sum(row["assigned"] for row in data["coders"]) == 9
     assert data["overlap"]["alpha"] is None
+
+
+def test_rounds_and_agreement_by_round(corpus):
+    started = run(corpus, "round", "start", "pilot", "--documents", "E000,E001", "--lead", "lena")
+    assert started.exit_code == 0 and "started round 'pilot'" in started.output
+    assert run(corpus, "assign", "--coders", "anna,ben", "--round", "pilot", "--overlap", "1",
+               "--lead", "lena").exit_code == 0
+    assert run(corpus, "round", "close", "pilot", "--lead", "lena").exit_code == 0
+    refused = run(corpus, "assign", "--coders", "anna", "--round", "pilot", "--lead", "lena")
+    assert refused.exit_code == 1 and "'pilot' was closed" in refused.output
+    listed = json.loads(run(corpus, "round", "list", "--json").output)
+    assert [(r["round"], r["documents"]) for r in listed] == [("pilot", ["E000", "E001"])]
+    # Nobody has coded yet: the round's block says why there is no report, in every format asked for.
+    table = run(corpus, "agreement", "--by-round")
+    assert table.exit_code == 0, table.output
+    assert "== round pilot" in table.output and "not computable" in table.output
+    data = json.loads(run(corpus, "agreement", "--by-round", "--format", "json").output)
+    assert data["rounds"][0]["round"] == "pilot" and data["rounds"][0]["report"] is None
+    bad = run(corpus, "agreement", "--by-round", "--format", "csv")
+    assert bad.exit_code == 1 and "--by-round prints table, md or json" in bad.output

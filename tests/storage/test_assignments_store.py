@@ -208,3 +208,64 @@ def test_postgres_coder_sees_only_their_own_progress(team):
     lead = assignments.progress(as_role["lena"])
     assert [row["coder"] for row in lead["coders"]] == sorted([names["anna"], names["ben"]])
     assert lead["overlap"]["alpha"] == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- rounds
+
+def test_rounds_start_close_and_scope_the_plan(project):
+    _documents(project, 6)
+    started = assignments.start_round(project, name="pilot", lead="lena", documents=["E000", "E001"])
+    assert started["closed_at"] is None
+    # With no --documents, a plan in a round that named its documents covers exactly those.
+    assignments.assign(project, coders=["anna", "ben"], lead="lena", round_name="pilot", overlap=1.0)
+    assert {r[0] for r in _live(project)} == {"E000", "E001"}
+    with pytest.raises(CotagError, match="'pilot' was already started"):
+        assignments.start_round(project, name="pilot", lead="lena")
+    assignments.close_round(project, name="pilot", lead="lena")
+    with pytest.raises(CotagError, match="'pilot' was closed"):
+        assignments.assign(project, coders=["anna"], lead="lena", round_name="pilot")
+    with pytest.raises(CotagError, match="already closed"):
+        assignments.close_round(project, name="pilot", lead="lena")
+    with pytest.raises(CotagError, match="no round 'main'"):
+        assignments.close_round(project, name="main", lead="lena")
+    with pytest.raises(CotagError, match="'E404'"):
+        assignments.start_round(project, name="main", lead="lena", documents=["E404"])
+    assignments.start_round(project, name="main", lead="lena")
+    assignments.assign(project, coders=["anna"], lead="lena", round_name="main", documents=["E002", "E003"])
+    listed = assignments.rounds(project)
+    assert [(r["round"], r["documents"], r["closed_at"] is not None) for r in listed] == [
+        ("pilot", ["E000", "E001"], True), ("main", ["E002", "E003"], False)]
+    with project.engine.connect() as conn:
+        kinds = [k for (k,) in conn.execute(text("SELECT kind FROM event WHERE kind LIKE 'round.%' ORDER BY id"))]
+        stored = conn.execute(text("SELECT name, closed_by FROM coding_round ORDER BY id")).all()
+    assert kinds == ["round.start", "round.close", "round.start"]
+    assert [tuple(r) for r in stored] == [("pilot", "lena"), ("main", "")]
+
+
+def test_agreement_by_round_and_drift(project):
+    from cotag.reliability.units import Selection
+
+    _documents(project, 4)
+    _codes(project)
+    assignments.start_round(project, name="r1", lead="lena", documents=["E000", "E001"])
+    assignments.assign(project, coders=["anna", "ben"], lead="lena", round_name="r1", overlap=1.0)
+    assignments.close_round(project, name="r1", lead="lena")
+    assignments.start_round(project, name="r2", lead="lena", documents=["E002", "E003"])
+    assignments.assign(project, coders=["anna", "ben"], lead="lena", round_name="r2", overlap=1.0)
+    # Round 1: they agree on E000's first unit. Round 2: in E002 anna also codes a unit ben does not.
+    _code_unit(project, "anna", "E000", 0)
+    _code_unit(project, "ben", "E000", 0)
+    _code_unit(project, "anna", "E002", 0)
+    _code_unit(project, "ben", "E002", 0)
+    _code_unit(project, "anna", "E002", 1)
+    data = assignments.agreement_by_round(project, Selection(include_unfinished=True))
+    alpha = {b["round"]: b["report"].views["all"].rows[0].alpha.value for b in data["rounds"]}
+    assert alpha["r1"] == pytest.approx(1.0) and alpha["r2"] < 1.0
+    assert data["drift"]["push"] == [{"from": "r1", "to": "r2", "change": pytest.approx(alpha["r2"] - 1.0)}]
+
+
+def test_agreement_by_round_needs_a_round(project):
+    from cotag.reliability.units import Selection
+
+    with pytest.raises(CotagError, match="no rounds yet"):
+        assignments.agreement_by_round(project, Selection())

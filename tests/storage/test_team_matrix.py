@@ -102,6 +102,11 @@ CELLS = [
     Cell("assignment", "give an assignment to another coder",
          "UPDATE assignment SET coder_id = :third WHERE coder_id = :other"),
     Cell("assignment", "delete an assignment", "DELETE FROM assignment WHERE coder_id = :other"),
+    Cell("coding_round", "read the rounds", "SELECT * FROM coding_round"),
+    Cell("coding_round", "start a round", "INSERT INTO coding_round (name, documents, started_at, started_by, "
+                                          "closed_by) VALUES ('r2' || :my_name, '[]', now(), :my_name, '')"),
+    Cell("coding_round", "close a round", "UPDATE coding_round SET closed_at = now(), closed_by = :my_name"),
+    Cell("coding_round", "rename a round", "UPDATE coding_round SET name = 'x'"),
     Cell("code", "add or change a code", "UPDATE code SET name = 'Push!' WHERE id = :push"),
     Cell("code", "delete a code", "DELETE FROM code WHERE id = :unused"),
     Cell("document, unit", "change a transcript", "UPDATE document SET text = 'x' WHERE id = :doc"),
@@ -155,6 +160,8 @@ class Matrix:
                              {"n": self.names[short]})
                 conn.execute(text("INSERT INTO assignment (document_id, coder_id, round_name, overlap, assigned_by, "
                                   "created_at) VALUES (:doc, :c, '', true, '', now())"), {**self.params, "c": ids[short]})
+            conn.execute(text("INSERT INTO coding_round (name, documents, started_at, started_by, closed_by) "
+                              "VALUES ('r1', '[]', now(), '', '')"))
             conn.execute(text("INSERT INTO decision (disagreement, document_id, code_id, lead_id, ruling, note, "
                               "created_at) VALUES ('d1', :doc, :push, :lead, 'a', '', now())"),
                          {**self.params, "lead": ids["max"]})
@@ -254,6 +261,8 @@ def test_docs_table_is_what_the_server_enforces(matrix):
         ("assignment", "replace an assignment (mark it removed)"): {"coder": REFUSED, "lead": ALLOWED},
         ("assignment", "give an assignment to another coder"): dict.fromkeys(ROLES, REFUSED),
         ("assignment", "delete an assignment"): {"coder": REFUSED, "lead": REFUSED},
+        ("coding_round", "start a round"): {"coder": REFUSED, "lead": ALLOWED},
+        ("coding_round", "close a round"): {"coder": REFUSED, "lead": ALLOWED},
         ("coding_id_seq", "read the sequence (everyone's total)"): {"coder": REFUSED, "lead": REFUSED},
         ("coding_id_seq", "read it through pg_sequences"): {"coder": HIDDEN, "lead": HIDDEN},
         ("coding_id_seq", "read it through pg_sequence_last_value()"): {"coder": REFUSED, "lead": REFUSED},

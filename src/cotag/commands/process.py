@@ -101,7 +101,89 @@ def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption
         typer.echo(f"alpha on the overlap sample: not computable: {overlap['reason']}")
 
 
+round_app = typer.Typer(no_args_is_help=True, help="Named rounds of coding with a start and an end (lead).")
+LeadOption = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                          help="The lead (env COTAG_LEAD).")
+
+
+@round_app.command("start")
+def round_start(name: str = typer.Argument(..., metavar="NAME"),
+                documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
+                                                        help="The round's documents (`cotag assign --round NAME` "
+                                                             "then plans these)."),
+                lead: str = LeadOption, as_json: bool = JsonOption) -> None:
+    """Start a named round now."""
+    from cotag import assignments
+
+    row = assignments.start_round(open_project(), name=name, lead=lead, documents=split_names(documents))
+    if as_json:
+        emit_json(row)
+        return
+    typer.echo(f"started round {row['round']!r} at {row['started_at']:%Y-%m-%d %H:%M} UTC"
+               + (f" with {len(row['documents'])} document(s)" if row["documents"] else ""))
+
+
+@round_app.command("close")
+def round_close(name: str = typer.Argument(..., metavar="NAME"), lead: str = LeadOption,
+                as_json: bool = JsonOption) -> None:
+    """Close a round now: no more assignments in it."""
+    from cotag import assignments
+
+    row = assignments.close_round(open_project(), name=name, lead=lead)
+    if as_json:
+        emit_json(row)
+        return
+    typer.echo(f"closed round {row['round']!r} at {row['closed_at']:%Y-%m-%d %H:%M} UTC")
+
+
+@round_app.command("list")
+def round_list(as_json: bool = JsonOption) -> None:
+    """Every round: start, end, documents."""
+    from cotag import assignments
+
+    rows = assignments.rounds(open_project())
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        end = f"{row['closed_at']:%Y-%m-%d %H:%M}" if row["closed_at"] else "open"
+        typer.echo(f"{row['round']:<16} {row['started_at']:%Y-%m-%d %H:%M} - {end}  {len(row['documents'])} document(s)")
+    typer.echo(f"{len(rows)} round(s)")
+
+
+def print_by_round(project, selection, fmt: str, **options) -> str:
+    """`cotag agreement --by-round`: one report per round, then each code's drift between consecutive rounds."""
+    import json
+
+    from cotag import assignments
+    from cotag.reliability.report import render
+
+    data = assignments.agreement_by_round(project, selection, **options)
+    if fmt == "json":
+        return json.dumps({"rounds": [{k: v for k, v in b.items() if k != "report"}
+                                      | {"report": b["report"].to_dict() if b["report"] else None}
+                                      for b in data["rounds"]], "drift": data["drift"]},
+                          ensure_ascii=False, indent=2, default=str) + "\n"
+    if fmt not in ("table", "md"):
+        fail(f"--by-round prints table, md or json, not {fmt!r}")
+    parts = []
+    for block in data["rounds"]:
+        end = f"{block['closed_at']:%Y-%m-%d %H:%M}" if block["closed_at"] else "open"
+        parts.append(f"== round {block['round']} ({block['started_at']:%Y-%m-%d %H:%M} - {end}, "
+                     f"{len(block['documents'])} document(s)) ==\n")
+        parts.append(render(block["report"], fmt) if block["report"] else f"not computable: {block['reason']}\n")
+        parts.append("\n")
+    if len(data["rounds"]) > 1:
+        parts.append("== drift: change of each code's alpha between consecutive rounds ==\n")
+        for code, steps in data["drift"].items():
+            shown = "  ".join(f"{s['from']}->{s['to']} " + (f"{s['change']:+.3f}" if s["change"] is not None
+                                                              else "n/a") for s in steps)
+            parts.append(f"{code:<24} {shown}\n")
+    return "".join(parts)
+
+
 def register(app: typer.Typer) -> None:
     app.command("assign")(assign)
     app.command("assignments")(assignments_list)
     app.command("progress")(progress)
+    app.add_typer(round_app, name="round")

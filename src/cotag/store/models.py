@@ -176,3 +176,18 @@ class Assignment(SQLModel, table=True):
     assigned_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
     removed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+
+
+class Round(SQLModel, table=True):
+    """A named batch of coding with a start and an end: its documents are those assigned in it (and any named
+    when it started)."""
+
+    __tablename__ = "coding_round"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    started_by: str = ""
+    closed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    closed_by: str = ""

@@ -1,4 +1,4 @@
-"""assignments: who codes which document, the overlap sample, and who may see it
+"""assignments and rounds: who codes which document, the overlap sample, named rounds, and who may see them
 
 Revision ID: 0006
 Revises: 0003
@@ -13,6 +13,9 @@ them removed (and then only the removal time; a trigger keeps every other
 column). Coder roles made before this revision get SELECT on the table, leads
 also INSERT and UPDATE (removed_at); ids come from a function that runs as the
 owner, as for the tables of 0003.
+A table `coding_round` (name, documents, started_at/by, closed_at/by): every
+role reads it; on PostgreSQL only a lead starts a round (inserts) or closes it
+(updates closed_at and closed_by).
 The SQL is written out here, not imported, so this migration keeps meaning what it meant when it ran.
 """
 from alembic import op
@@ -44,6 +47,13 @@ BEGIN
 END $$""",
     "CREATE TRIGGER cotag_assignment_fixed BEFORE UPDATE ON assignment FOR EACH ROW "
     "EXECUTE FUNCTION cotag_assignment_fixed()",
+    "ALTER TABLE coding_round ENABLE ROW LEVEL SECURITY",
+    "CREATE POLICY cotag_read ON coding_round FOR SELECT USING (true)",
+    f"CREATE POLICY cotag_insert ON coding_round FOR INSERT WITH CHECK ({IS_LEAD})",
+    f"CREATE POLICY cotag_update ON coding_round FOR UPDATE USING ({IS_LEAD}) WITH CHECK ({IS_LEAD})",
+    "CREATE FUNCTION cotag_next_coding_round_id() RETURNS integer LANGUAGE sql SECURITY DEFINER "
+    "SET search_path FROM CURRENT AS $$ SELECT nextval('coding_round_id_seq')::integer $$",
+    "ALTER TABLE coding_round ALTER COLUMN id SET DEFAULT cotag_next_coding_round_id()",
     "CREATE FUNCTION cotag_next_assignment_id() RETURNS integer LANGUAGE sql SECURITY DEFINER "
     "SET search_path FROM CURRENT AS $$ SELECT nextval('assignment_id_seq')::integer $$",
     "ALTER TABLE assignment ALTER COLUMN id SET DEFAULT cotag_next_assignment_id()",
@@ -53,9 +63,10 @@ DECLARE
 BEGIN
     FOR r IN SELECT c.name, c.role FROM coder c JOIN pg_roles p ON p.rolname = c.name WHERE c.role IN ('coder', 'lead')
     LOOP
-        EXECUTE format('GRANT SELECT ON assignment TO %I', r.name);
+        EXECUTE format('GRANT SELECT ON assignment, coding_round TO %I', r.name);
         IF r.role = 'lead' THEN
             EXECUTE format('GRANT INSERT, UPDATE (removed_at) ON assignment TO %I', r.name);
+            EXECUTE format('GRANT INSERT, UPDATE (closed_at, closed_by) ON coding_round TO %I', r.name);
         END IF;
     END LOOP;
 END $$""",
@@ -85,6 +96,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_assignment_coder_id', 'assignment', ['coder_id'])
+    op.create_table(
+        'coding_round',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(), nullable=False),
+        sa.Column('documents', sa.JSON(), nullable=False),
+        sa.Column('started_at', sa.DateTime(), nullable=False),
+        sa.Column('started_by', sa.String(), nullable=False),
+        sa.Column('closed_at', sa.DateTime(), nullable=True),
+        sa.Column('closed_by', sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('name'),
+    )
     op.create_index('ix_assignment_document', 'assignment', ['document_id'])
     if op.get_bind().dialect.name == "postgresql":
         for statement in PG_STATEMENTS:
@@ -99,8 +122,11 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS cotag_assignment_fixed()")
         op.execute("ALTER TABLE assignment ALTER COLUMN id DROP DEFAULT")
         op.execute("DROP FUNCTION IF EXISTS cotag_next_assignment_id()")
+        op.execute("ALTER TABLE coding_round ALTER COLUMN id DROP DEFAULT")
+        op.execute("DROP FUNCTION IF EXISTS cotag_next_coding_round_id()")
     else:
         op.execute("DROP TRIGGER IF EXISTS cotag_assignment_fixed")
     op.drop_index('ix_assignment_document', table_name='assignment')
     op.drop_index('ix_assignment_coder_id', table_name='assignment')
     op.drop_table('assignment')
+    op.drop_table('coding_round')
