@@ -64,6 +64,27 @@ def overlap_size(stratum_size: int, overlap: float) -> int:
     return min(stratum_size, max(1, math.floor(overlap * stratum_size + 0.5)))
 
 
+def _coder_ids(project, session, names: list[str]) -> dict[str, int]:
+    """The coders' ids, created on first use. On PostgreSQL a lead's role may not add coder rows (the owner adds
+    each coder's login role with `cotag team add-coder`): name who is missing instead of a database refusal."""
+    from sqlalchemy.exc import DBAPIError
+
+    from cotag.store.coders import get_coder, get_or_create_coder
+
+    ids = {}
+    for name in names:
+        coder = get_coder(session, name=name)
+        if coder is None:
+            try:
+                with session.begin_nested():
+                    coder = get_or_create_coder(session, name=name)
+            except DBAPIError:
+                raise CotagError(f"no coder {name!r} on this database, and this role may not add one: the owner "
+                                 "adds each coder with `cotag team add-coder NAME` (docs/team.md)") from None
+        ids[name] = coder.id
+    return ids
+
+
 def check_coders(coders: Iterable[str]) -> list[str]:
     names = [c.strip() for c in coders if c and c.strip()]
     if not names:
@@ -146,7 +167,7 @@ def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, strat
     """Plan and (unless dry_run) store the assignments; earlier live assignments of these documents in the same
     round are replaced, the replaced ones kept as history."""
     from cotag.store import assignments as store
-    from cotag.store.coders import get_or_create_coder, require_lead
+    from cotag.store.coders import require_lead
     from cotag.store.events import log_event
 
     if round_name:
@@ -161,7 +182,7 @@ def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, strat
         if dry_run:
             session.rollback()
             return result
-        ids = {name: get_or_create_coder(session, name=name).id for name in plan.coders}
+        ids = _coder_ids(project, session, plan.coders)
         replaced = store.replace(session, plan={d: [ids[c] for c in cs] for d, cs in plan.documents.items()},
                                  overlap=plan.overlap_documents, round_name=round_name, lead=lead)
         log_event(session, kind=ASSIGN, actor=lead,
@@ -175,7 +196,7 @@ def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, strat
 def reassign(project, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
     """Give one document to other coders (the lead's correction), keeping whether it is in the overlap sample."""
     from cotag.store import assignments as store
-    from cotag.store.coders import get_or_create_coder, require_lead
+    from cotag.store.coders import require_lead
     from cotag.store.events import log_event
 
     names = check_coders(coders)
@@ -192,7 +213,7 @@ def reassign(project, *, document: str, coders: list[str], lead: str, round_name
                              "name one with --round")
         before = sorted({row["coder"] for row in current})
         is_overlap = any(row["overlap"] for row in current)
-        ids = [get_or_create_coder(session, name=name).id for name in names]
+        ids = list(_coder_ids(project, session, names).values())
         store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
                       round_name=rounds[0], lead=lead)
         log_event(session, kind=REASSIGN, actor=lead,

@@ -269,3 +269,11 @@ def test_agreement_by_round_needs_a_round(project):
 
     with pytest.raises(CotagError, match="no rounds yet"):
         assignments.agreement_by_round(project, Selection())
+
+
+@pytest.mark.postgres
+def test_postgres_names_a_coder_without_a_role(team):
+    project, names, as_role = team
+    with pytest.raises(CotagError, match="no coder 'nobody_here'.*cotag team add-coder"):
+        assignments.assign(as_role["lena"], coders=[names["anna"], "nobody_here"], lead=names["lena"])
+    assert _live(project) == []
