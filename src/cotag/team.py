@@ -23,10 +23,12 @@ CODER_WRITES = {"coding": "INSERT, UPDATE (memo, deleted_at)",
 # A lead also changes the codebook (moving codings to another code) and rules on disagreements
 # (a new ruling supersedes the old one, which is otherwise never rewritten).
 LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE (superseded_at)",
-               "coding": "UPDATE (code_id)"}
+               "coding": "UPDATE (code_id)",
+               # Assignments (migration 0005): a coder reads their own; a lead plans and replaces them.
+               "assignment": "INSERT, UPDATE (removed_at)", "coding_round": "INSERT, UPDATE (closed_at, closed_by)"}
 # Tables where a role's writes are re-granted from scratch each time (table-wide UPDATE from an older cotag,
 # or a lead's extra columns after a demotion, must not linger).
-REGRANTED = ("coding", "progress", "memo", "event", "code", "decision")
+REGRANTED = ("coding", "progress", "memo", "event", "code", "decision", "assignment", "coding_round")
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

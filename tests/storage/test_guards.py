@@ -110,12 +110,12 @@ def test_cotag_tables_without_a_schema_revision_are_refused_by_name(database_url
         conn.execute(text("DELETE FROM alembic_version" if version == "empty" else "DROP TABLE alembic_version"))
     project.close()
     wanted = "an empty alembic_version table" if version == "empty" else "no alembic_version table"
-    with pytest.raises(CotagError, match=rf"holds cotag's tables \(code, coder, coding.*\) but {wanted}"):
+    with pytest.raises(CotagError, match=rf"holds cotag's tables \(.*code, coder, coding.*\) but {wanted}"):
         open_project(tmp_path / "made")
 
 
 def test_a_coder_role_meeting_an_old_schema_is_told_the_lead_must_upgrade(postgres_url, tmp_path, monkeypatch):
-    from cotag.store.database import make_engine
+    from cotag.store.database import SCHEMA_HEAD, make_engine
     from cotag.team import add_coder, drop_coder_role
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
@@ -127,7 +127,7 @@ def test_a_coder_role_meeting_an_old_schema_is_told_the_lead_must_upgrade(postgr
             conn.execute(text("DROP INDEX uq_coding_live"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
         monkeypatch.setenv("COTAG_DATABASE_URL", url)
-        with pytest.raises(CotagError, match=rf"schema revision 0002 .* needs 0004; only the database owner can "
+        with pytest.raises(CotagError, match=rf"schema revision 0002 .* needs {SCHEMA_HEAD}; only the database owner can "
                                              rf"upgrade it, and {name} is not the owner.*Ask the lead"):
             open_project(project.root)
         engine = make_engine(postgres_url)

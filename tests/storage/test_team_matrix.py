@@ -93,6 +93,20 @@ CELLS = [
     Cell("decision", "supersede a ruling", "UPDATE decision SET superseded_at = now() WHERE disagreement = 'd1'"),
     Cell("decision", "change a ruling's lead", "UPDATE decision SET lead_id = :me WHERE disagreement = 'd1'"),
     Cell("decision", "rewrite a ruling", "UPDATE decision SET ruling = 'b' WHERE disagreement = 'd1'"),
+    Cell("assignment", "read one's own assignments", "SELECT * FROM assignment WHERE coder_id = :me"),
+    Cell("assignment", "read another coder's assignments", "SELECT * FROM assignment WHERE coder_id = :other"),
+    Cell("assignment", "assign a document", "INSERT INTO assignment (document_id, coder_id, round_name, overlap, "
+                                            "assigned_by, created_at) VALUES (:doc, :third, 'r', false, '', now())"),
+    Cell("assignment", "replace an assignment (mark it removed)",
+         "UPDATE assignment SET removed_at = now() WHERE coder_id = :other"),
+    Cell("assignment", "give an assignment to another coder",
+         "UPDATE assignment SET coder_id = :third WHERE coder_id = :other"),
+    Cell("assignment", "delete an assignment", "DELETE FROM assignment WHERE coder_id = :other"),
+    Cell("coding_round", "read the rounds", "SELECT * FROM coding_round"),
+    Cell("coding_round", "start a round", "INSERT INTO coding_round (name, documents, started_at, started_by, "
+                                          "closed_by) VALUES ('r2' || :my_name, '[]', now(), :my_name, '')"),
+    Cell("coding_round", "close a round", "UPDATE coding_round SET closed_at = now(), closed_by = :my_name"),
+    Cell("coding_round", "rename a round", "UPDATE coding_round SET name = 'x'"),
     Cell("code", "add or change a code", "UPDATE code SET name = 'Push!' WHERE id = :push"),
     Cell("code", "delete a code", "DELETE FROM code WHERE id = :unused"),
     Cell("document, unit", "change a transcript", "UPDATE document SET text = 'x' WHERE id = :doc"),
@@ -144,6 +158,10 @@ class Matrix:
                                   "VALUES (:c, 't', 'x', now(), now())"), {"c": ids[short]})
                 conn.execute(text("INSERT INTO event (at, actor, kind, payload) VALUES (now(), :n, 'x', '{}')"),
                              {"n": self.names[short]})
+                conn.execute(text("INSERT INTO assignment (document_id, coder_id, round_name, overlap, assigned_by, "
+                                  "created_at) VALUES (:doc, :c, '', true, '', now())"), {**self.params, "c": ids[short]})
+            conn.execute(text("INSERT INTO coding_round (name, documents, started_at, started_by, closed_by) "
+                              "VALUES ('r1', '[]', now(), '', '')"))
             conn.execute(text("INSERT INTO decision (disagreement, document_id, code_id, lead_id, ruling, note, "
                               "created_at) VALUES ('d1', :doc, :push, :lead, 'a', '', now())"),
                          {**self.params, "lead": ids["max"]})
@@ -238,6 +256,13 @@ def test_docs_table_is_what_the_server_enforces(matrix):
         ("decision", "change a ruling's lead"): dict.fromkeys(ROLES, REFUSED),
         ("progress", "give a progress row to another coder"): dict.fromkeys(ROLES, REFUSED),
         ("memo", "give a memo to another coder"): dict.fromkeys(ROLES, REFUSED),
+        ("assignment", "read another coder's assignments"): {"coder": HIDDEN, "lead": ALLOWED},
+        ("assignment", "assign a document"): {"coder": REFUSED, "lead": ALLOWED},
+        ("assignment", "replace an assignment (mark it removed)"): {"coder": REFUSED, "lead": ALLOWED},
+        ("assignment", "give an assignment to another coder"): dict.fromkeys(ROLES, REFUSED),
+        ("assignment", "delete an assignment"): {"coder": REFUSED, "lead": REFUSED},
+        ("coding_round", "start a round"): {"coder": REFUSED, "lead": ALLOWED},
+        ("coding_round", "close a round"): {"coder": REFUSED, "lead": ALLOWED},
         ("coding_id_seq", "read the sequence (everyone's total)"): {"coder": REFUSED, "lead": REFUSED},
         ("coding_id_seq", "read it through pg_sequences"): {"coder": HIDDEN, "lead": HIDDEN},
         ("coding_id_seq", "read it through pg_sequence_last_value()"): {"coder": REFUSED, "lead": REFUSED},

@@ -91,6 +91,8 @@ def agreement(
     level: str = typer.Option("nominal", "--level", help="Calculator: nominal, ordinal, interval or ratio."),
     continuum: tuple[int, int] | None = typer.Option(None, "--continuum", help="Calculator: START END of the "
                                                         "continuum for --spans."),
+    by_round: bool = typer.Option(False, "--by-round", help="One report per round (`cotag round`) and each "
+                                  "code's drift between consecutive rounds."),
 ) -> None:
     """Intercoder agreement per code: alpha, kappa, percent agreement, 2x2 counts, pooled alpha.
 
@@ -129,11 +131,17 @@ def agreement(
                           groups=_as_tuple(group), include_unfinished=include_unfinished)
     if selection.coders is not None and len(selection.coders) < 2:
         fail("--coders needs at least two coder names")
-    # the same use case as the TUI agreement screen: read, unitise, report
-    report = project_agreement(open_project(), selection, kind=unit, rule=rule,
-                               include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
-                               cluster=cluster, bootstrap_method=bootstrap_method).report
-    text = render(report, fmt)
+    if by_round:
+        from cotag.commands.process import print_by_round
+
+        text = print_by_round(open_project(), selection, fmt, kind=unit, rule=rule,
+                              include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
+                              cluster=cluster, bootstrap_method=bootstrap_method)
+    else:
+        # the same use case as the TUI agreement screen: read, unitise, report
+        text = render(project_agreement(open_project(), selection, kind=unit, rule=rule,
+                                        include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
+                                        cluster=cluster, bootstrap_method=bootstrap_method).report, fmt)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")

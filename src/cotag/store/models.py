@@ -214,3 +214,34 @@ class RevisionItem(SQLModel, table=True):
     review: str = ""  # "" (not reviewed) | accepted | removed | respanned
     reviewed_by: str = ""
     reviewed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+
+
+class Assignment(SQLModel, table=True):
+    """A lead's plan: this coder codes this document (in a round). Replaced rows stay, with removed_at set."""
+
+    __table_args__ = (Index("ix_assignment_document", "document_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    coder_id: int = Field(foreign_key="coder.id", index=True)
+    round_name: str = Field(default="")
+    # In the overlap sample every listed coder codes: where agreement is measured.
+    overlap: bool = False
+    assigned_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    removed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+
+
+class Round(SQLModel, table=True):
+    """A named batch of coding with a start and an end: its documents are those assigned in it (and any named
+    when it started)."""
+
+    __tablename__ = "coding_round"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    started_by: str = ""
+    closed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    closed_by: str = ""

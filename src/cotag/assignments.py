@@ -1,0 +1,452 @@
+"""Who codes which document: a balanced, seeded plan with a stratified overlap sample every coder codes.
+
+The plan itself is pure (no database): `plan_assignments` takes the documents in scope and the coders and
+returns, per document, the coders who code it. Workload is balanced by document count: every coder codes the
+whole overlap sample, and the other documents are dealt out so that no two coders' counts differ by more than
+one. `assign` and `reassign` store a plan (cotag.store.assignments) and log it in the audit trail.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from cotag.errors import CotagError
+
+ASSIGN = "assign.plan"
+REASSIGN = "assign.reassign"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A document in scope: its id and its stratum (the value of --stratify, '' without one)."""
+
+    document: str
+    stratum: str = ""
+
+
+@dataclass
+class Plan:
+    coders: list[str]
+    overlap: float
+    seed: int
+    # document id -> the coders who code it (every listed coder for the overlap sample).
+    documents: dict[str, list[str]] = field(default_factory=dict)
+    overlap_documents: set[str] = field(default_factory=set)
+    strata: dict[str, list[str]] = field(default_factory=dict)
+
+    def workload(self) -> dict[str, int]:
+        counts = {coder: 0 for coder in self.coders}
+        for coders in self.documents.values():
+            for coder in coders:
+                counts[coder] += 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"coders": self.coders, "overlap": self.overlap, "seed": self.seed,
+                "documents": [{"document": d, "coders": c, "overlap": d in self.overlap_documents}
+                              for d, c in sorted(self.documents.items())],
+                "workload": self.workload(),
+                "overlap_per_stratum": {s: sum(d in self.overlap_documents for d in docs)
+                                        for s, docs in sorted(self.strata.items())}}
+
+
+def overlap_size(stratum_size: int, overlap: float) -> int:
+    """How many of a stratum's documents every coder codes: its share rounded half up, at least one.
+
+    Rounding per stratum (not overall) keeps every stratum within half a document of its share, except that a
+    small stratum whose share rounds to zero still gets one: agreement on it is measured at all.
+    """
+    if overlap <= 0 or stratum_size == 0:
+        return 0
+    return min(stratum_size, max(1, math.floor(overlap * stratum_size + 0.5)))
+
+
+def _coder_ids(project, session, names: list[str]) -> dict[str, int]:
+    """The coders' ids, created on first use. On PostgreSQL a lead's role may not add coder rows (the owner adds
+    each coder's login role with `cotag team add-coder`): name who is missing instead of a database refusal."""
+    from sqlalchemy.exc import DBAPIError
+
+    from cotag.store.coders import get_coder, get_or_create_coder
+
+    ids = {}
+    for name in names:
+        coder = get_coder(session, name=name)
+        if coder is None:
+            try:
+                with session.begin_nested():
+                    coder = get_or_create_coder(session, name=name)
+            except DBAPIError:
+                raise CotagError(f"no coder {name!r} on this database, and this role may not add one: the owner "
+                                 "adds each coder with `cotag team add-coder NAME` (docs/team.md)") from None
+        ids[name] = coder.id
+    return ids
+
+
+def check_coders(coders: Iterable[str]) -> list[str]:
+    names = [c.strip() for c in coders if c and c.strip()]
+    if not names:
+        raise CotagError("--coders needs at least one coder's name")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise CotagError(f"--coders names {', '.join(duplicates)} more than once")
+    if "consensus" in names:
+        raise CotagError("'consensus' is the lead's consensus coding, not a coder to assign documents to")
+    return names
+
+
+def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, overlap: float = 0.0,
+                     seed: int = 0) -> Plan:
+    """The same documents, coders, overlap and seed always give the same plan, whatever the input order."""
+    names = check_coders(coders)
+    if not 0 <= overlap <= 1 or math.isnan(overlap):
+        raise CotagError(f"--overlap {overlap} is not a share between 0 and 1 (0.2 = a fifth of the documents)")
+    by_document: dict[str, str] = {}
+    for candidate in candidates:
+        by_document[candidate.document] = candidate.stratum or ""
+    rng = random.Random(seed)
+    strata: dict[str, list[str]] = {}
+    for document in sorted(by_document):
+        strata.setdefault(by_document[document], []).append(document)
+    plan = Plan(coders=names, overlap=overlap, seed=seed, strata=strata)
+    for stratum in sorted(strata):
+        members = strata[stratum]
+        plan.overlap_documents.update(rng.sample(members, overlap_size(len(members), overlap)))
+    for document in sorted(plan.overlap_documents):
+        plan.documents[document] = list(names)
+    singles = [d for d in sorted(by_document) if d not in plan.overlap_documents]
+    rng.shuffle(singles)
+    # Dealt round the table from a seeded starting order: the counts differ by at most one.
+    order = list(names)
+    rng.shuffle(order)
+    for index, document in enumerate(singles):
+        plan.documents[document] = [order[index % len(order)]]
+    return plan
+
+
+# ---------------------------------------------------------------- stored plans
+
+def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str]) -> list[Candidate]:
+    from sqlmodel import select
+
+    from cotag.store.models import Document
+
+    query = select(Document.external_id, Document.group, Document.attributes)
+    if group is not None:
+        query = query.where(Document.group == group)
+    rows = {external_id: (grp, attrs or {}) for external_id, grp, attrs in session.exec(query)}
+    if documents is not None:
+        missing = [d for d in documents if d not in rows]
+        if missing:
+            raise CotagError(f"no document {', '.join(map(repr, missing))}"
+                             + (f" in group {group!r}" if group is not None else "")
+                             + " (see `cotag documents list`)")
+        rows = {d: rows[d] for d in documents}
+    if not rows:
+        raise CotagError("no documents in scope to assign" + (f" (group {group!r})" if group is not None else ""))
+
+    def stratum(grp: str, attrs: dict) -> str:
+        if stratify is None:
+            return ""
+        if stratify == "group":
+            return grp or ""
+        value = attrs.get(stratify)
+        return "" if value is None else str(value)
+
+    if stratify not in (None, "group") and not any(stratify in attrs for _, attrs in rows.values()):
+        raise CotagError(f"--stratify {stratify!r}: no document in scope has that attribute "
+                         "(use 'group' or an attribute shown by `cotag documents list --json`)")
+    return [Candidate(d, stratum(grp, attrs)) for d, (grp, attrs) in rows.items()]
+
+
+def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: Optional[str] = None,
+           documents: Optional[list[str]] = None, group: Optional[str] = None, round_name: str = "",
+           seed: int = 0, dry_run: bool = False) -> dict[str, Any]:
+    """Plan and (unless dry_run) store the assignments; earlier live assignments of these documents in the same
+    round are replaced, the replaced ones kept as history."""
+    from cotag.store import assignments as store
+    from cotag.store.coders import require_lead
+    from cotag.store.events import log_event
+
+    if round_name:
+        started = round_for_planning(project, round_name)
+        if started and started["documents"] and documents is None and group is None:
+            documents = started["documents"]
+    with project.session() as session:
+        require_lead(session, name=lead)
+        plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
+                                overlap=overlap, seed=seed)
+        result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
+        if dry_run:
+            session.rollback()
+            return result
+        ids = _coder_ids(project, session, plan.coders)
+        replaced = store.replace(session, plan={d: [ids[c] for c in cs] for d, cs in plan.documents.items()},
+                                 overlap=plan.overlap_documents, round_name=round_name, lead=lead)
+        log_event(session, kind=ASSIGN, actor=lead,
+                  payload={"coders": plan.coders, "overlap": overlap, "stratify": stratify, "seed": seed,
+                           "round": round_name, "documents": len(plan.documents),
+                           "overlap_documents": sorted(plan.overlap_documents), "replaced": replaced})
+        result["replaced"] = replaced
+    return result
+
+
+def reassign(project, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
+    """Give one document to other coders (the lead's correction), keeping whether it is in the overlap sample."""
+    from cotag.store import assignments as store
+    from cotag.store.coders import require_lead
+    from cotag.store.events import log_event
+
+    names = check_coders(coders)
+    with project.session() as session:
+        require_lead(session, name=lead)
+        current = store.live_for_document(session, document=document, round_name=round_name)
+        if not current:
+            raise CotagError(f"document {document!r} has no assignment"
+                             + (f" in round {round_name!r}" if round_name is not None else "")
+                             + ": plan it with `cotag assign`")
+        rounds = sorted({row["round"] for row in current})
+        if len(rounds) > 1:
+            raise CotagError(f"document {document!r} is assigned in rounds {', '.join(map(repr, rounds))}: "
+                             "name one with --round")
+        before = sorted({row["coder"] for row in current})
+        is_overlap = any(row["overlap"] for row in current)
+        ids = list(_coder_ids(project, session, names).values())
+        store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
+                      round_name=rounds[0], lead=lead)
+        log_event(session, kind=REASSIGN, actor=lead,
+                  payload={"document": document, "round": rounds[0], "from": before, "to": names})
+    return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap}
+
+
+def list_assignments(project, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:
+    """One row per document and round: its coders and whether it is in the overlap sample."""
+    from cotag.store import assignments as store
+
+    with project.session() as session:
+        rows = store.live(session, round_name=round_name)
+    if coder is not None:
+        theirs = {(row["round"], row["document"]) for row in rows if row["coder"] == coder}
+        rows = [row for row in rows if (row["round"], row["document"]) in theirs]
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        entry = table.setdefault((row["round"], row["document"]),
+                                 {"document": row["document"], "round": row["round"], "coders": [], "overlap": False})
+        entry["coders"].append(row["coder"])
+        entry["overlap"] = entry["overlap"] or row["overlap"]
+    for entry in table.values():
+        entry["coders"].sort()
+    return [table[key] for key in sorted(table)]
+
+
+# ---------------------------------------------------------------- progress
+
+def _overlap_agreement(project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:
+    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why."""
+    from cotag.reliability.disagreements import project_agreement
+    from cotag.reliability.units import Selection
+
+    out: dict[str, Any] = {"documents": documents, "coders": coders, "alpha": None, "codes": {}, "reason": None}
+    if not documents:
+        out["reason"] = "no overlap sample (plan one with `cotag assign --overlap`)"
+        return out
+    if len(coders) < 2:
+        out["reason"] = ("fewer than two coders on the overlap sample"
+                         + (" that this role may see (a coder sees only their own assignments)" if coders else ""))
+        return out
+    try:
+        # Codings so far count: a document a coder has started is in, not only those marked done.
+        result = project_agreement(project, Selection(coders=tuple(coders), documents=tuple(documents),
+                                                      include_unfinished=True))
+    except CotagError as exc:
+        out["reason"] = str(exc)
+        return out
+    view = result.report.views["all"]
+    out["alpha"] = view.pooled.value
+    out["reason"] = view.pooled.undefined_reason
+    out["codes"] = {row.code: row.alpha.value for row in view.rows}
+    return out
+
+
+def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
+    """Per assigned coder: documents assigned, started (any live coding), done (marked done), codings in them;
+    and alpha so far on the overlap sample. On PostgreSQL a coder's role counts only what it may see: its own."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from cotag.store import assignments as store
+    from cotag.store.models import PROGRESS_DONE, Coder, Coding, Progress
+
+    with project.session() as session:
+        rows = store.live(session, round_name=round_name)
+        document_ids = sorted({row["document_id"] for row in rows})
+        names = dict(session.execute(select(Coder.id, Coder.name)).all())
+        codings: dict[tuple[str, int], int] = {}
+        done: set[tuple[str, int]] = set()
+        if document_ids:
+            for coder_id, document_id, count in session.execute(
+                    select(Coding.coder_id, Coding.document_id, func.count())
+                    .where(Coding.deleted_at.is_(None), Coding.document_id.in_(document_ids))
+                    .group_by(Coding.coder_id, Coding.document_id)).all():
+                codings[(names.get(coder_id, ""), document_id)] = count
+            for coder_id, document_id in session.execute(
+                    select(Progress.coder_id, Progress.document_id)
+                    .where(Progress.status == PROGRESS_DONE, Progress.document_id.in_(document_ids))).all():
+                done.add((names.get(coder_id, ""), document_id))
+    coders: dict[str, dict[str, int]] = {}
+    for row in rows:
+        entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})
+        key = (row["coder"], row["document_id"])
+        entry["assigned"] += 1
+        entry["started"] += key in codings
+        entry["done"] += key in done
+        entry["codings"] += codings.get(key, 0)
+    overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
+    overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
+    return {"round": round_name, "coders": [{"coder": c, **coders[c]} for c in sorted(coders)],
+            "overlap": _overlap_agreement(project, coders=overlap_coders, documents=overlap_documents)}
+
+
+# ---------------------------------------------------------------- rounds
+
+ROUND_START = "round.start"
+ROUND_CLOSE = "round.close"
+
+
+def _get_round(session, name: str):
+    from sqlmodel import select
+
+    from cotag.store.models import Round
+
+    return session.exec(select(Round).where(Round.name == name)).first()
+
+
+def start_round(project, *, name: str, lead: str, documents: Optional[list[str]] = None) -> dict[str, Any]:
+    """Open a named round now; its documents are those named here and those `cotag assign --round` gives it."""
+    from sqlmodel import select
+
+    from cotag.store.coders import require_lead
+    from cotag.store.events import log_event
+    from cotag.store.models import Document, Round
+
+    name = (name or "").strip()
+    if not name:
+        raise CotagError("a round needs a name")
+    with project.session() as session:
+        require_lead(session, name=lead)
+        existing = _get_round(session, name)
+        if existing is not None:
+            raise CotagError(f"round {name!r} was already started ({existing.started_at:%Y-%m-%d %H:%M} UTC"
+                             + (f", closed {existing.closed_at:%Y-%m-%d %H:%M}" if existing.closed_at else "")
+                             + "): choose another name")
+        documents = list(dict.fromkeys(documents or []))
+        if documents:
+            known = set(session.exec(select(Document.external_id).where(Document.external_id.in_(documents))))
+            missing = [d for d in documents if d not in known]
+            if missing:
+                raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
+        row = Round(name=name, documents=documents, started_by=lead)
+        session.add(row)
+        session.flush()
+        log_event(session, kind=ROUND_START, actor=lead, payload={"round": name, "documents": documents})
+        return _round_dict(row)
+
+
+def close_round(project, *, name: str, lead: str) -> dict[str, Any]:
+    from cotag.store.coders import require_lead
+    from cotag.store.events import log_event
+    from cotag.store.models import utcnow
+
+    with project.session() as session:
+        require_lead(session, name=lead)
+        row = _get_round(session, name)
+        if row is None:
+            raise CotagError(f"no round {name!r} (start it with `cotag round start {name}`)")
+        if row.closed_at is not None:
+            raise CotagError(f"round {name!r} was already closed at {row.closed_at:%Y-%m-%d %H:%M} UTC")
+        row.closed_at = utcnow()
+        row.closed_by = lead
+        session.add(row)
+        session.flush()
+        log_event(session, kind=ROUND_CLOSE, actor=lead, payload={"round": name})
+        return _round_dict(row)
+
+
+def _round_dict(row) -> dict[str, Any]:
+    return {"round": row.name, "documents": list(row.documents or []), "started_at": row.started_at,
+            "started_by": row.started_by, "closed_at": row.closed_at, "closed_by": row.closed_by or None}
+
+
+def rounds(project) -> list[dict[str, Any]]:
+    """Every round in the order it started, with its documents: those named at the start and those assigned in it."""
+    from sqlmodel import select
+
+    from cotag.store import assignments as store
+    from cotag.store.models import Round
+
+    with project.session() as session:
+        rows = list(session.exec(select(Round).order_by(Round.started_at, Round.id)))
+        assigned = store.live(session)
+    out = []
+    for row in rows:
+        entry = _round_dict(row)
+        entry["documents"] = sorted(set(entry["documents"]) | {a["document"] for a in assigned if a["round"] == row.name})
+        out.append(entry)
+    return out
+
+
+def round_for_planning(project, name: str) -> Optional[dict[str, Any]]:
+    """The round `cotag assign --round NAME` plans into: refused when closed; None when never started."""
+    with project.session() as session:
+        row = _get_round(session, name)
+        if row is None:
+            return None
+        if row.closed_at is not None:
+            raise CotagError(f"round {name!r} was closed at {row.closed_at:%Y-%m-%d %H:%M} UTC: start a new round "
+                             "to assign more documents")
+        return _round_dict(row)
+
+
+def agreement_by_round(project, selection, **options) -> dict[str, Any]:
+    """The agreement report per round (its documents, within the selection's), and each code's drift: the change
+    of its alpha from one round to the next where both are defined."""
+    from dataclasses import replace
+
+    from cotag.reliability.disagreements import project_agreement
+
+    blocks = []
+    for entry in rounds(project):
+        documents = entry["documents"]
+        if selection.documents is not None:
+            documents = [d for d in documents if d in selection.documents]
+        block = {**entry, "documents": documents, "report": None, "reason": None}
+        if not documents:
+            block["reason"] = "no documents in this round" + (" within --documents" if selection.documents else "")
+        else:
+            try:
+                block["report"] = project_agreement(project, replace(selection, documents=tuple(documents)),
+                                                    **options).report
+            except CotagError as exc:
+                block["reason"] = str(exc)
+        blocks.append(block)
+    if not blocks:
+        raise CotagError("no rounds yet: start one with `cotag round start NAME`")
+    return {"rounds": blocks, "drift": drift(blocks)}
+
+
+def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """code -> [{from, to, change}] between consecutive rounds (None when either alpha is undefined)."""
+    alphas = [{row.code: row.alpha.value for row in b["report"].views["all"].rows} if b["report"] else {}
+              for b in blocks]
+    codes = sorted({code for per_round in alphas for code in per_round})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for code in codes:
+        steps = []
+        for (a, b), (before, after) in zip(zip(blocks, blocks[1:]), zip(alphas, alphas[1:])):
+            x, y = before.get(code), after.get(code)
+            steps.append({"from": a["round"], "to": b["round"],
+                          "change": None if x is None or y is None else y - x})
+        out[code] = steps
+    return out

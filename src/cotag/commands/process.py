@@ -1,0 +1,189 @@
+"""The team's process: `cotag assign` (plan who codes what, or reassign one document), `cotag assignments`
+and `cotag progress`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from cotag.commands.common import emit_json, fail, open_project, split_names
+
+JsonOption = typer.Option(False, "--json", help="Print JSON.")
+RoundOption = typer.Option(None, "--round", metavar="NAME", help="The round (a named batch of assignments).")
+
+
+def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="The coders to share the documents."),
+           lead: str = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                                    help="The lead making the plan (env COTAG_LEAD)."),
+           overlap: float = typer.Option(0.0, "--overlap", help="Share of the documents every coder codes "
+                                                                "(0.2 = a fifth), sampled per stratum."),
+           stratify: Optional[str] = typer.Option(None, "--stratify", metavar="ATTR",
+                                                  help="Sample the overlap per value of this attribute "
+                                                       "(or 'group')."),
+           documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
+                                                   help="Only these documents (default: all, or --group)."),
+           document: Optional[str] = typer.Option(None, "--document", "-d", metavar="ID",
+                                                  help="Reassign this one document to --coders."),
+           group: Optional[str] = typer.Option(None, "--group", "-g", help="Only the documents of this group."),
+           round_name: Optional[str] = RoundOption,
+           seed: int = typer.Option(0, "--seed", help="The same seed gives the same plan."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; store nothing."),
+           as_json: bool = JsonOption) -> None:
+    """Plan who codes which document: each gets one coder, workloads balanced; the overlap sample gets all."""
+    from cotag import assignments
+
+    names = split_names(coders) or []
+    project = open_project()
+    if document is not None:
+        if documents is not None or group is not None or stratify is not None or overlap or dry_run:
+            fail("--document reassigns one document: it takes only --coders, --lead and --round")
+        result = assignments.reassign(project, document=document, coders=names, lead=lead, round_name=round_name)
+        if as_json:
+            emit_json(result)
+            return
+        typer.echo(f"{result['document']}: {', '.join(result['from'])} -> {', '.join(result['to'])}"
+                   f"{' (overlap sample)' if result['overlap'] else ''}")
+        return
+    result = assignments.assign(project, coders=names, lead=lead, overlap=overlap, stratify=stratify,
+                                documents=split_names(documents), group=group, round_name=round_name or "",
+                                seed=seed, dry_run=dry_run)
+    if as_json:
+        emit_json(result)
+        return
+    for row in result["documents"]:
+        typer.echo(f"{row['document']}  {', '.join(row['coders'])}{'  (overlap)' if row['overlap'] else ''}")
+    load = ", ".join(f"{coder} {count}" for coder, count in result["workload"].items())
+    overlap_count = sum(row["overlap"] for row in result["documents"])
+    verb = "would assign" if dry_run else "assigned"
+    typer.echo(f"{verb} {len(result['documents'])} document(s), {overlap_count} in the overlap sample; "
+               f"documents per coder: {load}")
+    if result.get("replaced"):
+        typer.echo(f"replaced {result['replaced']} earlier assignment(s) (kept in the history)")
+
+
+def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metavar="NAME",
+                                                         help="Only the documents this coder codes."),
+                     round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
+    """Every assigned document: its coders, round, and whether it is in the overlap sample."""
+    from cotag import assignments
+
+    rows = assignments.list_assignments(open_project(), coder=coder, round_name=round_name)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['document']}  {', '.join(row['coders'])}  round {row['round'] or '-'}  "
+                   f"overlap {'yes' if row['overlap'] else 'no'}")
+    typer.echo(f"{len(rows)} assigned document(s)")
+
+
+def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
+    """Per coder: documents assigned, started, done, codings; and alpha so far on the overlap sample."""
+    from cotag import assignments
+
+    data = assignments.progress(open_project(), round_name=round_name)
+    if as_json:
+        emit_json(data)
+        return
+    if not data["coders"]:
+        typer.echo("no assignments" + (f" in round {round_name!r}" if round_name else "")
+                   + " (plan them with `cotag assign`)")
+        return
+    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8}")
+    for row in data["coders"]:
+        typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8}")
+    overlap = data["overlap"]
+    if overlap["alpha"] is not None:
+        typer.echo(f"alpha so far on the overlap sample ({len(overlap['documents'])} document(s), "
+                   f"{', '.join(overlap['coders'])}): {overlap['alpha']:.3f}")
+    else:
+        typer.echo(f"alpha on the overlap sample: not computable: {overlap['reason']}")
+
+
+round_app = typer.Typer(no_args_is_help=True, help="Named rounds of coding with a start and an end (lead).")
+LeadOption = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                          help="The lead (env COTAG_LEAD).")
+
+
+@round_app.command("start")
+def round_start(name: str = typer.Argument(..., metavar="NAME"),
+                documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
+                                                        help="The round's documents (`cotag assign --round NAME` "
+                                                             "then plans these)."),
+                lead: str = LeadOption, as_json: bool = JsonOption) -> None:
+    """Start a named round now."""
+    from cotag import assignments
+
+    row = assignments.start_round(open_project(), name=name, lead=lead, documents=split_names(documents))
+    if as_json:
+        emit_json(row)
+        return
+    typer.echo(f"started round {row['round']!r} at {row['started_at']:%Y-%m-%d %H:%M} UTC"
+               + (f" with {len(row['documents'])} document(s)" if row["documents"] else ""))
+
+
+@round_app.command("close")
+def round_close(name: str = typer.Argument(..., metavar="NAME"), lead: str = LeadOption,
+                as_json: bool = JsonOption) -> None:
+    """Close a round now: no more assignments in it."""
+    from cotag import assignments
+
+    row = assignments.close_round(open_project(), name=name, lead=lead)
+    if as_json:
+        emit_json(row)
+        return
+    typer.echo(f"closed round {row['round']!r} at {row['closed_at']:%Y-%m-%d %H:%M} UTC")
+
+
+@round_app.command("list")
+def round_list(as_json: bool = JsonOption) -> None:
+    """Every round: start, end, documents."""
+    from cotag import assignments
+
+    rows = assignments.rounds(open_project())
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        end = f"{row['closed_at']:%Y-%m-%d %H:%M}" if row["closed_at"] else "open"
+        typer.echo(f"{row['round']:<16} {row['started_at']:%Y-%m-%d %H:%M} - {end}  {len(row['documents'])} document(s)")
+    typer.echo(f"{len(rows)} round(s)")
+
+
+def print_by_round(project, selection, fmt: str, **options) -> str:
+    """`cotag agreement --by-round`: one report per round, then each code's drift between consecutive rounds."""
+    import json
+
+    from cotag import assignments
+    from cotag.reliability.report import render
+
+    data = assignments.agreement_by_round(project, selection, **options)
+    if fmt == "json":
+        return json.dumps({"rounds": [{k: v for k, v in b.items() if k != "report"}
+                                      | {"report": b["report"].to_dict() if b["report"] else None}
+                                      for b in data["rounds"]], "drift": data["drift"]},
+                          ensure_ascii=False, indent=2, default=str) + "\n"
+    if fmt not in ("table", "md"):
+        fail(f"--by-round prints table, md or json, not {fmt!r}")
+    parts = []
+    for block in data["rounds"]:
+        end = f"{block['closed_at']:%Y-%m-%d %H:%M}" if block["closed_at"] else "open"
+        parts.append(f"== round {block['round']} ({block['started_at']:%Y-%m-%d %H:%M} - {end}, "
+                     f"{len(block['documents'])} document(s)) ==\n")
+        parts.append(render(block["report"], fmt) if block["report"] else f"not computable: {block['reason']}\n")
+        parts.append("\n")
+    if len(data["rounds"]) > 1:
+        parts.append("== drift: change of each code's alpha between consecutive rounds ==\n")
+        for code, steps in data["drift"].items():
+            shown = "  ".join(f"{s['from']}->{s['to']} " + (f"{s['change']:+.3f}" if s["change"] is not None
+                                                              else "n/a") for s in steps)
+            parts.append(f"{code:<24} {shown}\n")
+    return "".join(parts)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assign")(assign)
+    app.command("assignments")(assignments_list)
+    app.command("progress")(progress)
+    app.add_typer(round_app, name="round")

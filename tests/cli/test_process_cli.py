@@ -1,0 +1,103 @@
+"""`cotag assign`, `cotag assignments` and `cotag progress` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from factories import make_document
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from cotag.cli import app
+
+SENTENCES = [("R", ["We left for work.", "My sister was there."])]
+
+
+def run(project, *args: str):
+    return CliRunner().invoke(app, ["--project", str(project.root), *args])
+
+
+@pytest.fixture
+def corpus(project):
+    with project.session() as session:
+        for i in range(9):
+            make_document(session, f"E{i:03}", SENTENCES, group="expert" if i < 6 else "graduate")
+    return project
+
+
+def test_assign_then_list(corpus):
+    result = run(corpus, "assign", "--coders", "anna,ben,carl", "--overlap", "0.2", "--stratify", "group",
+                 "--seed", "4", "--round", "pilot", "--lead", "lena")
+    assert result.exit_code == 0, result.output
+    assert "assigned 9 document(s), 2 in the overlap sample" in result.output
+    listed = json.loads(run(corpus, "assignments", "--json").output)
+    assert len(listed) == 9 and {r["round"] for r in listed} == {"pilot"}
+    assert sorted(r["document"] for r in listed if r["overlap"]) == sorted(
+        r["document"] for r in listed if r["coders"] == ["anna", "ben", "carl"])
+    theirs = run(corpus, "assignments", "--coder", "anna")
+    assert theirs.exit_code == 0
+    assert all("anna" in line for line in theirs.output.splitlines()[:-1])
+    with corpus.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM assignment")).scalar() == 2 * 3 + 7
+
+
+def test_dry_run_stores_nothing_and_reassign_is_logged(corpus):
+    dry = run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena", "--dry-run", "--json")
+    assert dry.exit_code == 0 and json.loads(dry.output)["dry_run"] is True
+    with corpus.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM assignment")).scalar() == 0
+    assert run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena").exit_code == 0
+    moved = run(corpus, "assign", "--document", "E003", "--coders", "carl", "--lead", "lena")
+    assert moved.exit_code == 0 and "-> carl" in moved.output
+    log = run(corpus, "log", "--json")
+    assert any(e["kind"] == "assign.reassign" for e in json.loads(log.output))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--coders", "anna", "--overlap", "2"], "--overlap 2.0"),
+    (["--coders", "anna", "--documents", "E001,X9"], "'X9'"),
+    (["--coders", "anna,anna"], "more than once"),
+    (["--coders", "anna", "--document", "E001", "--overlap", "0.5"], "--document reassigns one document"),
+])
+def test_bad_input_is_one_clean_error(corpus, args, message):
+    result = run(corpus, "assign", *args, "--lead", "lena")
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    with corpus.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM assignment")).scalar() == 0
+
+
+def test_progress_table_and_json(corpus):
+    assert run(corpus, "progress").output.startswith("no assignments")
+    assert run(corpus, "assign", "--coders", "anna,ben", "--round", "r1", "--lead", "lena").exit_code == 0
+    table = run(corpus, "progress", "--round", "r1")
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings"]
+    assert [line.split()[:2] for line in lines[1:3]] == [["anna", "5"], ["ben", "4"]] or \
+        [line.split()[:2] for line in lines[1:3]] == [["anna", "4"], ["ben", "5"]]
+    assert "not computable: no overlap sample" in table.output
+    data = json.loads(run(corpus, "progress", "--json").output)
+    assert sum(row["assigned"] for row in data["coders"]) == 9
+    assert data["overlap"]["alpha"] is None
+
+
+def test_rounds_and_agreement_by_round(corpus):
+    started = run(corpus, "round", "start", "pilot", "--documents", "E000,E001", "--lead", "lena")
+    assert started.exit_code == 0 and "started round 'pilot'" in started.output
+    assert run(corpus, "assign", "--coders", "anna,ben", "--round", "pilot", "--overlap", "1",
+               "--lead", "lena").exit_code == 0
+    assert run(corpus, "round", "close", "pilot", "--lead", "lena").exit_code == 0
+    refused = run(corpus, "assign", "--coders", "anna", "--round", "pilot", "--lead", "lena")
+    assert refused.exit_code == 1 and "'pilot' was closed" in refused.output
+    listed = json.loads(run(corpus, "round", "list", "--json").output)
+    assert [(r["round"], r["documents"]) for r in listed] == [("pilot", ["E000", "E001"])]
+    # Nobody has coded yet: the round's block says why there is no report, in every format asked for.
+    table = run(corpus, "agreement", "--by-round")
+    assert table.exit_code == 0, table.output
+    assert "== round pilot" in table.output and "not computable" in table.output
+    data = json.loads(run(corpus, "agreement", "--by-round", "--format", "json").output)
+    assert data["rounds"][0]["round"] == "pilot" and data["rounds"][0]["report"] is None
+    bad = run(corpus, "agreement", "--by-round", "--format", "csv")
+    assert bad.exit_code == 1 and "--by-round prints table, md or json" in bad.output
