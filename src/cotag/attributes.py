@@ -186,15 +186,7 @@ def export_attributes(session: Session, path: Path) -> dict[str, Any]:
     grid = writers.Grid(columns, data)
     content: str | bytes = (writers.csv_text(grid) if fmt == "csv"
                             else writers.xlsx_bytes([writers.Sheet("attributes", grid, freeze="B2")]))
-
-    def save(target: Path) -> None:
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            with target.open("w", encoding="utf-8", newline="") as fh:
-                fh.write(content)
-
-    writers._atomic(path, save)
+    writers.save_content(path, content)
     return {"path": str(path), "format": fmt, "documents": len(documents), "attributes": keys}
 
 

@@ -32,6 +32,8 @@ The codebook's title and version, for which REFI has no field, travel in a
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import json
 import re
 import unicodedata
@@ -704,6 +706,25 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@contextmanager
+def journalled_session(project):
+    """A session whose codebook journal is put in place only once the session has committed (and dropped
+    if it does not): every import that changes the project's codes goes through this one sequence."""
+    from cotag.refi import crash_point
+
+    recover_codebook_journal(project)
+    journal = CodebookJournal(project)
+    try:
+        with project.session() as session:
+            yield session, journal
+            crash_point("codebook-staged")
+    except BaseException:
+        journal.discard()
+        raise
+    crash_point("committed")
+    journal.publish()
+
+
 def recover_codebook_journal(project) -> list[str]:
     """Finish or drop what a killed import left beside the YAML codebook; lines saying what was done.
 
@@ -963,25 +984,14 @@ def import_qdc(path: Path | str, *, project=None, into: Path | str | None = None
         raise RefiError("no project to import the codebook into (give --into FILE.yaml to write a YAML codebook)")
     from cotag.store.events import log_event
 
-    from cotag.refi import crash_point
-
-    recover_codebook_journal(project)
-    journal = CodebookJournal(project)
-    try:
-        with project.session() as session:
-            merge = merge_codes(session, codes, update=True)
-            report.added, report.updated, report.matched = merge.added, merge.updated, merge.matched
-            report.warnings.extend(merge.warnings)
-            line = journal.stage(project, session, merge.added + merge.updated)
-            report.codebook_file = line or ("the project names no codebook file ([codebook] path in cotag.toml): "
-                                            "the codes are in the database only")
-            log_event(session, kind="import.qdc", payload={"file": str(path), "added": len(merge.added),
-                                                           "updated": len(merge.updated),
-                                                           "matched": len(merge.matched), **journal.payload})
-            crash_point("codebook-staged")
-    except BaseException:
-        journal.discard()
-        raise
-    crash_point("committed")
-    journal.publish()
+    with journalled_session(project) as (session, journal):
+        merge = merge_codes(session, codes, update=True)
+        report.added, report.updated, report.matched = merge.added, merge.updated, merge.matched
+        report.warnings.extend(merge.warnings)
+        line = journal.stage(project, session, merge.added + merge.updated)
+        report.codebook_file = line or ("the project names no codebook file ([codebook] path in cotag.toml): "
+                                        "the codes are in the database only")
+        log_event(session, kind="import.qdc", payload={"file": str(path), "added": len(merge.added),
+                                                       "updated": len(merge.updated),
+                                                       "matched": len(merge.matched), **journal.payload})
     return report

@@ -1118,22 +1118,13 @@ def apply_plan(project, plan: ImportPlan, *, user_map: dict[str, str] | None = N
 
     The project's YAML codebook is changed only once the transaction has committed
     (:class:`cotag.refi.qdc.CodebookJournal`)."""
-    from cotag.refi.qdc import CodebookJournal, recover_codebook_journal
+    from cotag.refi.qdc import journalled_session
 
     report = plan.report
     report.project = str(project.root)
     imported = Counter()
-    recover_codebook_journal(project)
-    journal = CodebookJournal(project)
-    try:
-        with project.session() as session:
-            _write_plan(session, project, plan, report, imported, journal, user_map or {}, fresh, lead)
-            crash_point("codebook-staged")
-    except BaseException:
-        journal.discard()
-        raise
-    crash_point("committed")
-    journal.publish()
+    with journalled_session(project) as (session, journal):
+        _write_plan(session, project, plan, report, imported, journal, user_map or {}, fresh, lead)
     return report
 
 
