@@ -103,6 +103,22 @@ class _Refused(Exception):
 
 # ---------------------------------------------------------------- report
 
+def _read_capped(path: Path, limit: int, limit_name: str, what: str, error: type[Exception]) -> bytes:
+    """A file outside the archive, read only up to `limit` bytes: its stated size is checked first, and
+    what is really read is counted too (a file can grow, or a device report no size)."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise error(f"{path}: {size} bytes, more than cotag reads {what} ({limit}, {limit_name})")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(f"{path}: more than {limit} bytes ({limit_name}); refused")
+    return data
+
+
 @dataclass
 class ImportReport:
     file: str
@@ -179,17 +195,7 @@ class Package:
                                 f"a .qdpx holds exactly one")
             self.qde_name = qdes[0]
             return self._unpack(self.qde_name, MAX_QDE_BYTES, "MAX_QDE_BYTES")
-        try:
-            size = path.stat().st_size
-            if size > MAX_QDE_BYTES:
-                raise RefiError(f"{path}: {size} bytes, more than cotag reads as a project "
-                                f"({MAX_QDE_BYTES}, MAX_QDE_BYTES)")
-            with path.open("rb") as handle:
-                data = handle.read(MAX_QDE_BYTES + 1)
-        except OSError as exc:
-            raise RefiError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if len(data) > MAX_QDE_BYTES:
-            raise RefiError(f"{path}: more than {MAX_QDE_BYTES} bytes (MAX_QDE_BYTES); refused")
+        data = _read_capped(path, MAX_QDE_BYTES, "MAX_QDE_BYTES", "as a project", RefiError)
         self.read_bytes += len(data)
         if data.startswith(b"PK\x03\x04"):
             raise RefiError(f"{path}: damaged zip archive (its table of contents cannot be read); export the "
@@ -260,17 +266,7 @@ class Package:
             raise _Refused(f"{reference} leads to {resolved}, outside {real_root} (a symbolic link); refused")
         if not resolved.is_file():
             return None
-        try:
-            size = resolved.stat().st_size
-            if size > MAX_SOURCE_BYTES:
-                raise _Refused(f"{resolved} is {size} bytes, more than cotag reads as one text "
-                               f"({MAX_SOURCE_BYTES}, MAX_SOURCE_BYTES)")
-            with resolved.open("rb") as handle:
-                data = handle.read(MAX_SOURCE_BYTES + 1)
-        except OSError as exc:
-            raise _Refused(f"{resolved}: cannot read: {exc.strerror or exc}") from None
-        if len(data) > MAX_SOURCE_BYTES:
-            raise _Refused(f"{resolved}: more than {MAX_SOURCE_BYTES} bytes (MAX_SOURCE_BYTES)")
+        data = _read_capped(resolved, MAX_SOURCE_BYTES, "MAX_SOURCE_BYTES", "as one text", _Refused)
         if self.read_bytes + len(data) > MAX_TOTAL_BYTES:
             raise _Refused(f"the texts read together are more than {MAX_TOTAL_BYTES} bytes (MAX_TOTAL_BYTES), "
                            f"reached at {resolved}")
