@@ -15,6 +15,7 @@ from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DIAL
                         RECONCILE, TABLE, WORD_MODE)
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
+from cotag.tui.base import cotag_app
 
 CONTEXT_TITLES = {CODER: "Coding a transcript", WORD_MODE: "Word mode (w): select part of a sentence",
                   LEAD: "Lead coder (cotag code --lead)", APP: "Everywhere",
@@ -100,7 +101,7 @@ class HelpScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_tables(self.app.codebook, contexts=self.contexts, width=self.app.size.width),
+            yield Static(help_tables(cotag_app(self).codebook, contexts=self.contexts, width=self.app.size.width),
                          id="help-text")
         yield Footer()
 

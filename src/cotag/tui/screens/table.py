@@ -35,7 +35,7 @@ class TableScreen(Screen[None]):
     """
 
     BINDINGS = bindings_for(TABLE)
-    KEY_CONTEXTS = (TABLE,)  # what help (?) lists first and the palette offers
+    KEY_CONTEXTS: tuple[str, ...] = (TABLE,)  # what help (?) lists first and the palette offers
     TITLE_TEXT = ""
     TABLE_ID = ""
     COLUMNS: tuple[str, ...] = ()
@@ -67,6 +67,14 @@ class TableScreen(Screen[None]):
             self.post_message(self.Loaded(None, f"{self.TITLE_TEXT}: {exc}"))
             return
         self.post_message(self.Loaded(rows))
+
+    def fetch(self) -> list[Any]:
+        """The rows, read in the worker thread; each subclass reads its own."""
+        raise NotImplementedError(f"{type(self).__name__} must define fetch()")
+
+    def show(self, rows: list[Any]) -> tuple[list[tuple], str]:
+        """The table rows and the header line for `rows`; each subclass lays out its own."""
+        raise NotImplementedError(f"{type(self).__name__} must define show()")
 
     def on_table_screen_loaded(self, message: Loaded) -> None:
         header = self.query_one("#table-header", Static)
