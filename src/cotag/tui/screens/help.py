@@ -8,7 +8,6 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DIALOG, HELP, KEYMAP, LEAD,
@@ -16,6 +15,7 @@ from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DIAL
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
 from cotag.tui.base import cotag_app
+from cotag.tui.base import CotagScreen
 
 CONTEXT_TITLES = {CODER: "Coding a transcript", WORD_MODE: "Word mode (w): select part of a sentence",
                   LEAD: "Lead coder (cotag code --lead)", APP: "Everywhere",
@@ -91,7 +91,7 @@ def _spaced(parts: list) -> list:
     return spaced
 
 
-class HelpScreen(Screen[None]):
+class HelpScreen(CotagScreen[None]):
     BINDINGS = bindings_for(HELP)
     KEY_CONTEXTS = (HELP,)
 

@@ -14,7 +14,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,9 +24,10 @@ from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.modals.ruling import RulingEditor
 from cotag.tui.writer import WriteFailed
+from cotag.tui.base import CotagScreen
 
 
-class ReconcileScreen(Screen[None]):
+class ReconcileScreen(CotagScreen[None]):
     """Disagreements on the left; both readings, the passage and the code's rules on the right."""
 
     BINDINGS = bindings_for(RECONCILE)
@@ -109,9 +109,15 @@ class ReconcileScreen(Screen[None]):
 
     # ------------------------------------------------------------ showing
 
+    @property
+    def loaded(self) -> reconcile.Workspace:
+        """The workspace, once the worker has read it: every caller runs after on_..._loaded set it."""
+        assert self.workspace is not None, "the reconcile workspace is used before it was loaded"
+        return self.workspace
+
     def _list(self, focus_id: str | None) -> None:
         """List the workspace's disagreements; highlight focus_id, else the first open one, else the first."""
-        self.items = list(self.workspace.disagreements)
+        self.items = list(self.loaded.disagreements)
         options = self.query_one("#rc-list", OptionList)
         options.clear_options()
         options.add_options([Option(self._label(d), id=d.id) for d in self.items])
@@ -153,7 +159,7 @@ class ReconcileScreen(Screen[None]):
             self._show(self.items[event.option_index])
 
     def _show(self, d: reconcile.Disagreement) -> None:
-        workspace = self.workspace
+        workspace = self.loaded
         before, region, after = workspace.context(d)
         context = Text()
         units = f"unit {d.first_unit + 1}" if d.first_unit == d.last_unit else \
@@ -246,9 +252,9 @@ class ReconcileScreen(Screen[None]):
                 self._rule("edit", span=span, code=code)
 
         # Words selected as on the coding screen, starting from coder A's reading (or B's).
-        reading = (d.a or d.b or [None])[0]
+        reading = next(iter(d.a or d.b), None)
         self.app.push_screen(RulingEditor(
-            text=self.workspace.texts.get(d.document_id, ""), region=(d.start, d.end),
+            text=self.loaded.texts.get(d.document_id, ""), region=(d.start, d.end),
             start=(reading.start, reading.end) if reading is not None else None, code=d.code,
             codebook=self.app.codebook, title=f"Edit the ruling on {d.code} in {d.document}"), chosen)
 
@@ -281,6 +287,8 @@ class ReconcileScreen(Screen[None]):
         self.app.writer.submit(job, target=self, reply=lambda _: self.Ruled(d.id))
         options = self.query_one("#rc-list", OptionList)
         index = self._index_of(d.id)
+        if index is None:  # the list was reloaded meanwhile; the reply redraws it
+            return
         options.replace_option_prompt_at_index(index, self._label(d))
         # Straight on to the next open disagreement, the natural rhythm of reconciling.
         following = self._next_open(index, step=1, include_current=False)

@@ -8,12 +8,12 @@ from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.keys import TABLE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
+from cotag.tui.base import CotagScreen
 
 
 def fit_last_column(columns: tuple[str, ...], rows: list[tuple], width: int) -> list[tuple]:
@@ -27,7 +27,7 @@ def fit_last_column(columns: tuple[str, ...], rows: list[tuple], width: int) -> 
     return [(*row[:-1], clip_words(str(row[-1]), room)) for row in rows]
 
 
-class TableScreen(Screen[None]):
+class TableScreen(CotagScreen[None]):
     """A table loaded in a worker.
 
     A subclass names its title, table id and columns, reads its rows in `fetch`
