@@ -71,6 +71,7 @@ class CotagApp(App[None]):
             if point is not None:
                 self._start = point
         self._index: CorpusIndex | None = None
+        self.suggester = None  # cotag.suggest.live.LiveSuggester, loaded once when suggestions are first turned on
         self._transcript_screen = None  # the TranscriptScreen kept for reuse (see open_document)
         self._index_lock = threading.Lock()
         self._stopped = False
