@@ -105,7 +105,6 @@ class Suggesting:
         if self.suggestions_on:
             self._request_suggestions()
         self.refresh_ghosts()
-        self.app.notify("suggestions on" if self.suggestions_on else "suggestions off", timeout=2)
 
     def action_accept_suggestion(self) -> None:
         from cotag.suggest.live import accept
