@@ -232,8 +232,8 @@ def unit_spans(session: Session, *, document_id: int) -> list[tuple[int, int, in
 
 
 def suggestion_spans(session: Session, *, coder_ids: Iterable[int],
-                     document_ids: Iterable[int]) -> list[tuple[int, int, int, int, int]]:
-    """(coder_id, code_id, document_id, start, end) of the live codings these coders made by accepting a suggestion.
+                     document_ids: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
+    """(id, coder_id, code_id, document_id, start, end) of the live codings these coders made by accepting a suggestion.
 
     `cotag agreement --suggestions` takes them out of the coders' work (or counts them); a coding's source is
     written once (migration 0008), so these are exactly the codings that came from the suggester.
@@ -243,7 +243,7 @@ def suggestion_spans(session: Session, *, coder_ids: Iterable[int],
     coders, out = list(coder_ids), []
     documents = list(document_ids)
     for i in range(0, len(documents), 500):  # bounded IN lists for both back ends
-        query = (select(Coding.coder_id, Coding.code_id, Coding.document_id, Coding.start, Coding.end)
+        query = (select(Coding.id, Coding.coder_id, Coding.code_id, Coding.document_id, Coding.start, Coding.end)
                  .where(Coding.deleted_at.is_(None), Coding.coder_id.in_(coders),
                         Coding.document_id.in_(documents[i:i + 500]),
                         Coding.source.like(f"{SOURCE_SUGGESTION}%")))
