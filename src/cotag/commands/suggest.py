@@ -11,7 +11,6 @@ from typer.core import TyperGroup
 
 from cotag.commands.common import emit_json, fail, open_project, split_names
 
-from cotag.suggest.live import EVALUATION_FILE
 
 
 class SuggestGroup(TyperGroup):
@@ -147,7 +146,7 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
     if all_codes:
         codes = [k for k in model.modelled if k in active]
         basis = "all codes (--all-codes)"
-    elif evaluated(model, evaluation):
+    elif evaluation is not None and evaluated(model, evaluation):
         codes = passed_codes(model, evaluation, active)
         basis = f"codes with alpha >= {evaluation['threshold']} against {evaluation['against']}"
     else:
@@ -202,6 +201,8 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
                                           if against == "consensus" else ""))
         documents = read_documents(session, docs)
         spans = read_spans(session, against, docs)
+    from cotag.suggest.live import EVALUATION_FILE
+
     result = cross_validate(data, against, documents, spans, folds=folds, threshold=limit)
     out = result.to_dict()
     out["training_hash"] = data.data_hash

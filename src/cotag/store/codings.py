@@ -238,19 +238,26 @@ def suggestion_spans(session: Session, *, coder_ids: Iterable[int],
     `cotag agreement --suggestions` takes them out of the coders' work (or counts them); a coding's source is
     written once (migration 0008), so these are exactly the codings that came from the suggester.
     """
+    from sqlalchemy import select as core_select
+    from sqlmodel import col
+
     from cotag.store.models import SOURCE_SUGGESTION
 
     coders, out = list(coder_ids), []
     documents = list(document_ids)
     for i in range(0, len(documents), 500):  # bounded IN lists for both back ends
-        query = (select(Coding.id, Coding.coder_id, Coding.code_id, Coding.document_id, Coding.start, Coding.end)
-                 .where(Coding.deleted_at.is_(None), Coding.coder_id.in_(coders),
-                        Coding.document_id.in_(documents[i:i + 500]),
-                        Coding.source.like(f"{SOURCE_SUGGESTION}%")))
-        out += [tuple(row) for row in session.exec(query)]
+        # SQLAlchemy's select: sqlmodel's typed overloads stop at four columns
+        query = (core_select(col(Coding.id), col(Coding.coder_id), col(Coding.code_id), col(Coding.document_id),
+                             col(Coding.start), col(Coding.end))
+                 .where(col(Coding.deleted_at).is_(None), col(Coding.coder_id).in_(coders),
+                        col(Coding.document_id).in_(documents[i:i + 500]),
+                        col(Coding.source).like(f"{SOURCE_SUGGESTION}%")))
+        out += [(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in session.execute(query)]
     return out
 
 
 def coding_source(session: Session, *, coding_id: int) -> str | None:
     """Where one coding came from (None: its coder made it)."""
-    return session.exec(select(Coding.source).where(Coding.id == coding_id)).first()
+    from sqlmodel import col
+
+    return session.exec(select(col(Coding.source)).where(col(Coding.id) == coding_id)).first()

@@ -94,7 +94,7 @@ def suggestion_agreement(project: Any, selection: Selection = Selection(), *, ki
     data = first.data
     doc_index = {name: i for i, name in enumerate(data.frame_documents)}
     with project.session() as session:
-        ids = {c.name: c.id for c in list_coders(session)}
+        ids = {c.name: int(c.id) for c in list_coders(session) if c.id is not None}
         rows = list_codings(session, coders=data.coders, documents=data.documents, codes=data.codes)
         accepted = {r[0] for r in suggestion_spans(session, coder_ids=[ids[n] for n in data.coders],
                                                    document_ids=[data.document_ids[doc_index[d]]

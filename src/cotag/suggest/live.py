@@ -187,5 +187,6 @@ def dismissed(project: Any, *, actor: str, owner: str, document: str) -> set[tup
 
     with project.session() as session:
         events = list_events(session, actor=actor, kind=DISMISS)
-    return {(e.payload.get("code"), e.payload.get("start"), e.payload.get("end")) for e in events
-            if e.kind == DISMISS and e.payload.get("document") == document and e.payload.get("coder") == owner}
+    return {(str(e.payload["code"]), int(e.payload["start"]), int(e.payload["end"])) for e in events
+            if e.kind == DISMISS and e.payload.get("document") == document and e.payload.get("coder") == owner
+            and {"code", "start", "end"} <= set(e.payload)}
