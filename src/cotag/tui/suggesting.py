@@ -33,7 +33,7 @@ class SuggestionsReady(Message):
 
 
 class Suggesting:
-    """State and actions of suggestions on a screen with a TranscriptView, `transcript`, `own` and `_submit_change`."""
+    """State and actions of suggestions on a screen with a TranscriptView, `transcript` and `_submit_change`."""
 
     suggestions_on: bool = False
     _offers: dict[int, list]
@@ -43,7 +43,6 @@ class Suggesting:
     if TYPE_CHECKING:  # what the screen that mixes this in provides
         app: Any
         transcript: Any
-        own: list
         note: str
 
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
@@ -93,9 +92,8 @@ class Suggesting:
         if not offers:
             return []
         codebook = self.app.codebook
-        unit = view.units[view.cursor]
-        have = {codebook.by_id[m.code_id].key for m in self.own
-                if m.start < unit.end and m.end > unit.start and m.code_id in codebook.by_id}
+        # the coder's own codings on this unit, as the view already holds them by unit (no scan per key press)
+        have = {codebook.by_id[m.code_id].key for m in view.marks_at(view.cursor) if m.code_id in codebook.by_id}
         return [s for s in offers if s.code not in have and (s.code, s.start, s.end) not in self._dismissed]
 
     # ------------------------------------------------------------ actions (ids from cotag.keys.KEYMAP)
