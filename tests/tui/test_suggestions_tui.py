@@ -117,6 +117,12 @@ async def test_only_codes_that_passed_evaluation_are_offered(study):
         await pilot.press("j", "j")
         await settle(pilot)
         assert view(app).ghosts == {3: ("corruption",)}
+        await pilot.press("ctrl+g")  # [suggest] show = true only turns them on at start: the key turns them off
+        await settle(pilot)
+        assert view(app).ghosts == {} and not app.screen.query_one(SuggestionHint).has_class("-on")
+        await pilot.press("k", "j")
+        await settle(pilot)
+        assert view(app).ghosts == {}
 
 
 async def test_the_lead_restricts_blind_coders(study):

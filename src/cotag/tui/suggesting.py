@@ -38,6 +38,7 @@ class Suggesting:
     suggestions_on: bool = False
     _offers: dict[int, list]
     _offers_for: int | None = None
+    _hint_on: bool = False  # the side panel's "Suggested here" (and maybe a ghost label) is on screen
     _dismissed: set[tuple[str, int, int]]
 
     if TYPE_CHECKING:  # what the screen that mixes this in provides
@@ -75,6 +76,8 @@ class Suggesting:
         """Ghost labels and the side panel for the current unit (after a move, a coding, a dismissal)."""
         from cotag.tui.widgets.transcript_view import TranscriptView
 
+        if not self.suggestions_on and not self._hint_on:
+            return  # off, and nothing of it on screen: nothing to do on this key press
         view = self.query_one(TranscriptView)
         shown = self.current_suggestions()
         view.set_ghosts(view.cursor if shown else None, [s.code for s in shown])
@@ -197,6 +200,7 @@ class Suggesting:
     def _show_hint(self, shown: list | None = None) -> None:
         hint = self.query_one(SuggestionHint)
         hint.set_class(self.suggestions_on, "-on")
+        self._hint_on = self.suggestions_on
         if not self.suggestions_on:
             return
         live = self.app.suggester
