@@ -47,7 +47,9 @@ def alphas(report: dict) -> dict:
 @pytest.mark.parametrize("unit", ["sentence", "turn"])
 def test_without_suggestions_is_the_agreement_before_they_were_accepted(sqlite_project, unit):
     project = build_agreement_study(sqlite_project)
-    before = json.loads(run(project, "agreement", "--unit", unit, "--format", "json").stdout)
+    plain = run(project, "agreement", "--unit", unit, "--format", "json")
+    assert "note:" not in plain.stderr  # no accepted suggestion yet: nothing to say
+    before = json.loads(plain.stdout)
     accept_suggestions(project)
     after = json.loads(run(project, "agreement", "--unit", unit, "--format", "json").stdout)
     assert alphas(after) != alphas(before)  # the accepted suggestions change the figures...
@@ -64,6 +66,9 @@ def test_without_suggestions_is_the_agreement_before_they_were_accepted(sqlite_p
     assert alphas(data["report"]) == alphas(after)
     assert data["pooled_alpha"] == after["views"]["all"]["pooled_alpha"]
     assert set(data["pooled_alpha_without_own_suggestions"]) == {"ann", "ben"}
+
+    plain = run(project, "agreement", "--unit", unit, "--format", "json")
+    assert "note: 3 of the compared codings came from accepted code suggestions" in plain.stderr
 
     excluded = run(project, "agreement", "--unit", unit, "--suggestions", "exclude", "--format", "json")
     assert excluded.exit_code == 0, excluded.output

@@ -153,9 +153,11 @@ def agreement(
                               cluster=cluster, bootstrap_method=bootstrap_method)
     else:
         # the same use case as the TUI agreement screen: read, unitise, report
-        text = render(project_agreement(open_project(), selection, kind=unit, rule=rule,
-                                        include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
-                                        cluster=cluster, bootstrap_method=bootstrap_method).report, fmt)
+        project = open_project()
+        found = project_agreement(project, selection, kind=unit, rule=rule, include_interviewer=include_interviewer,
+                                  bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
+        text = render(found.report, fmt)
+        _note_suggestions(project, found.data)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
@@ -164,6 +166,16 @@ def agreement(
         typer.echo(f"wrote agreement ({fmt}) to {output}", err=True)
     else:
         typer.echo(text, nl=False)
+
+
+def _note_suggestions(project, data) -> None:
+    """On stderr, when some of the compared codings came from accepted suggestions: the report counts them."""
+    from cotag.suggest.agreement import accepted_in_scope
+
+    count = accepted_in_scope(project, data)
+    if count:
+        typer.echo(f"note: {count} of the compared codings came from accepted code suggestions; "
+                   "`--suggestions separate` reports alpha with and without them", err=True)
 
 
 def _with_suggestions_apart(mode: str, selection, fmt: str, **options) -> str:
