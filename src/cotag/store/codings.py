@@ -261,3 +261,24 @@ def coding_source(session: Session, *, coding_id: int) -> str | None:
     from sqlmodel import col
 
     return session.exec(select(col(Coding.source)).where(col(Coding.id) == coding_id)).first()
+
+
+def coding_sources(session: Session, *, coder_ids: Iterable[int]) -> dict[tuple, str]:
+    """(document_id, code_id, coder_id, start, end, created_at) -> source, for these coders' codings with a source.
+
+    What coder files and merges carry along (a coding keeps where it came from). A database from before
+    migration 0008 has no such column: then nothing.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy import select as core_select
+    from sqlmodel import col
+
+    if "source" not in {c["name"] for c in inspect(session.connection()).get_columns("coding")}:
+        return {}
+    coders, out = list(coder_ids), {}
+    for i in range(0, len(coders), 500):
+        query = (core_select(col(Coding.document_id), col(Coding.code_id), col(Coding.coder_id), col(Coding.start),
+                             col(Coding.end), col(Coding.created_at), col(Coding.source))
+                 .where(col(Coding.coder_id).in_(coders[i:i + 500]), col(Coding.source).is_not(None)))
+        out.update({tuple(r[:6]): str(r[6]) for r in session.execute(query)})
+    return out
