@@ -439,6 +439,25 @@ class TranscriptScreen(Screen):
 
         self.app.push_screen(MemoEditor(mark.memo, title=f"Memo on {name}", quote=quote), saved)
 
+    def action_passage_memo(self) -> None:
+        """A memo on the selection itself: an annotation that needs no code (the same span again edits it)."""
+        from cotag.tui.memos import MemoTarget, open_memo
+
+        selection = self.query_one(TranscriptView).selection
+        if self.transcript is None or selection is None:
+            return
+        quote = self.transcript.text[selection.start:selection.end]
+        open_memo(self.app, MemoTarget(f"Memo on a passage of {self.transcript.external_id}", quote=quote,
+                                       document_id=self.transcript.document_id, start=selection.start,
+                                       end=selection.end))
+
+    def action_document_memo(self) -> None:
+        from cotag.tui.memos import MemoTarget, open_memo
+
+        if self.transcript is not None:
+            open_memo(self.app, MemoTarget(f"Memo on {self.transcript.external_id}",
+                                           document_id=self.transcript.document_id))
+
     def on_option_list_option_selected(self, event) -> None:
         # Enter on one of your codings in "On this selection" opens its memo.
         if event.option_list.id != "unit-codes" or not (event.option.id or "").startswith("own:"):
