@@ -1,0 +1,35 @@
+"""A quote table on its own screen: the quotes behind a matrix or co-occurrence cell, or a saved query's passages.
+
+The table is built in the screen's worker by the same core the CLI uses (`export matrix --cell`, `cotag query`),
+so what the screen lists is what the export would write.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from cotag.tui.screens.table import TableScreen
+
+
+class QuotesScreen(TableScreen):
+    """Quotes, one a row: document, coder, attribution, then the quote (cut between words to fit)."""
+
+    TITLE_TEXT, TABLE_ID = "Quotes", "quotes-table"
+    COLUMNS = ("document", "coder", "attribution", "quote")
+
+    def __init__(self, title: str, build: Callable[[], Any]) -> None:
+        super().__init__()
+        self.TITLE_TEXT = title
+        self.build = build  # () -> QuoteTable, run in the worker
+        self.table: Any = None
+
+    def fetch(self) -> list[dict[str, Any]]:
+        self.table = self.build()
+        return [{"document": q.document, "coder": q.coder, "attribution": q.attribution, "quote": q.text}
+                for q in self.table.quotes]
+
+    def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
+        title = self.table.title if self.table is not None else self.TITLE_TEXT
+        respondents = len({row["document"] for row in rows})
+        return ([(r["document"], r["coder"], r["attribution"], " ".join(r["quote"].split())) for r in rows],
+                f"{title} · {len(rows)} quote(s) from {respondents} respondent(s)")
