@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from cotag import coding
 from cotag.coding import LibraryRow
-from cotag.keys import CODER, LIBRARY
+from cotag.keys import CODER, LEAD, LIBRARY, WORD_MODE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
 
@@ -45,7 +45,8 @@ def _chosen(value):
 class LibraryScreen(Screen):
     # Enter opens the highlighted document (the "open" action of the key map).
     BINDINGS = bindings_for(CODER, only={"open"}) + bindings_for(LIBRARY)
-    KEY_CONTEXTS = (LIBRARY,)  # what help (?) lists first and the palette offers
+    # What help (?) lists first and the palette offers: the library's own keys, then the coder's.
+    KEY_CONTEXTS = (LIBRARY, CODER, WORD_MODE, LEAD)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     class Loaded(Message):
