@@ -189,7 +189,7 @@ KEYMAP: list[KeySpec] = [
     KeySpec("retire", "x", "retire the code", CODEBOOK, "retire"),
     KeySpec("save", "w", "write the codebook file", CODEBOOK, "save"),
     KeySpec("codebook_log", "L", "the codebook's audit log", CODEBOOK),
-    KeySpec("code_memo", "n", "memo on the code", CODEBOOK, "memo"),
+    KeySpec("code_memo", "n", "memo on the code", CODEBOOK),
     KeySpec("close", "escape", "close", CODEBOOK),
     # The agreement screen.
     KeySpec("cycle_unit", "t", "sentence or speaker-turn units", AGREEMENT, "unit"),

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Static
+
 from cotag.tui.screens.table import TableScreen
 
 
@@ -22,6 +26,19 @@ class QuotesScreen(TableScreen):
         self.TITLE_TEXT = title
         self.build = build  # () -> QuoteTable, run in the worker
         self.table: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.TITLE_TEXT} · loading…", id="table-header", classes="screen-header")
+        yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        # The highlighted quote in full: the table's quote column is cut to the terminal's width.
+        yield Static("", id="quote-full")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.rows):
+            row = self.rows[event.cursor_row]
+            self.query_one("#quote-full", Static).update(Text.assemble(
+                f"“{' '.join(row['quote'].split())}”", (f"  — {row['attribution']} · {row['document']}", "italic dim")))
 
     def fetch(self) -> list[dict[str, Any]]:
         self.table = self.build()
