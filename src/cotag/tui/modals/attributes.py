@@ -6,7 +6,10 @@ message (which names the attribute and the value), so nothing typed is lost to a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, cast
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -16,6 +19,9 @@ from cotag.attribute_edit import AttributeForm, edit_attributes
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.writer import WriteFailed
+
+if TYPE_CHECKING:
+    from cotag.tui.app import CotagApp
 
 
 class AttributesSaved(Message):
@@ -27,7 +33,7 @@ class AttributesSaved(Message):
 class AttributeEditor(ModalScreen[list | None]):
     """Returns the changes made (an empty list: nothing changed), or None when cancelled."""
 
-    BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(DIALOG, only={"cancel", "submit"})]
 
     def __init__(self, form: AttributeForm) -> None:
         super().__init__()
@@ -75,10 +81,11 @@ class AttributeEditor(ModalScreen[list | None]):
             self.action_cancel()
 
     def action_submit(self) -> None:
-        project, document, values = self.app.project, self.form.document, self.values()
-        actor = self.app.coding_session.actor
+        app = cast("CotagApp", self.app)
+        project, document, values = app.project, self.form.document, self.values()
+        actor = app.coding_session.actor
         self.query_one("#attr-error", Static).update("saving…")
-        self.app.writer.submit(lambda: edit_attributes(project, document=document, values=values, actor=actor),
+        app.writer.submit(lambda: edit_attributes(project, document=document, values=values, actor=actor),
                                target=self, reply=AttributesSaved)
 
     def on_write_failed(self, message: WriteFailed) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
@@ -20,7 +23,7 @@ class MemoEditor(ModalScreen[str | None]):
     Esc with typed text asks first: a memo can be minutes of thinking, and Esc is also the key that clears a
     selection, pressed by habit."""
 
-    BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(DIALOG, only={"cancel", "submit"})]
 
     def __init__(self, memo: str, *, title: str, quote: str = "") -> None:
         super().__init__()

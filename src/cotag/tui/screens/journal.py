@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.widgets import DataTable
 
@@ -10,12 +10,15 @@ from cotag.keys import JOURNAL, TABLE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.screens.table import TableScreen
 
+if TYPE_CHECKING:
+    from cotag.tui.app import CotagApp
+
 
 class JournalScreen(TableScreen):
     """A coder sees their own entries; a lead sees everyone's (and edits only their own)."""
 
     BINDINGS = bindings_for(TABLE, JOURNAL, priority={"edit_entry"})
-    KEY_CONTEXTS = (JOURNAL, TABLE)
+    KEY_CONTEXTS: tuple[str, ...] = (JOURNAL, TABLE)  # type: ignore[assignment]  # the base names one
     TITLE_TEXT, TABLE_ID = "Project journal", "journal-table"
     CURSOR_ON_LAST = True
     COLUMNS = ("when (UTC)", "who", "entry")
@@ -23,10 +26,11 @@ class JournalScreen(TableScreen):
     def fetch(self) -> list[dict[str, Any]]:
         from cotag.memos import JOURNAL as KIND, memos
 
-        session = self.app.coding_session
-        coders = None if self.app.lead else [session.actor]
+        app = cast("CotagApp", self.app)
+        session = app.coding_session
+        coders = None if app.lead else [session.actor]
         return [{"id": v.id, "coder": v.coder, "at": v.created_at.strftime("%Y-%m-%d %H:%M"), "title": v.title,
-                 "text": v.text} for v in memos(self.app.project, coders=coders, kinds=[KIND])]
+                 "text": v.text} for v in memos(app.project, coders=coders, kinds=[KIND])]
 
     def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
         shown = [(row["at"], row["coder"], " ".join(f"{row['title']}: {row['text']}".lstrip(": ").split()))
@@ -49,7 +53,7 @@ class JournalScreen(TableScreen):
         if not self.rows or table.cursor_row < 0:
             return
         row = self.rows[table.cursor_row]
-        if row["coder"] != self.app.coding_session.actor:
+        if row["coder"] != cast("CotagApp", self.app).coding_session.actor:
             self.notify(f"This is {row['coder']}'s entry: a memo is changed only by the coder who wrote it.",
                         severity="warning", timeout=4)
             return
