@@ -136,3 +136,18 @@ def test_export_memos_markdown_docx_and_pseudonymised(study, tmp_path):
                    else path.read_text(encoding="utf-8"))
         assert "Berlin" not in content and "Aigerim" not in content, name
         assert "City-1" in content and "Person-1" in content, name
+
+
+def test_edit_a_memo_only_as_its_coder(study):
+    added = run(study, "memo", "add", "--coder", "alice", "--journal", "first draft", "--json")
+    memo_id = json.loads(added.stdout)["id"]
+    edited = run(study, "memo", "edit", str(memo_id), "second draft", "--coder", "alice", "--title", "Day 1")
+    assert edited.exit_code == 0 and "updated" in edited.stdout
+    refused = run(study, "memo", "edit", str(memo_id), "hijacked", "--coder", "bob")
+    assert refused.exit_code == 1 and f"memo {memo_id}: no memo of bob's" in refused.output
+    assert memo_rows(study) == [("alice", None, None, None, None, "second draft")]
+    kinds = run(study, "memos", "--kind", "journal,diary")
+    assert kinds.exit_code == 1 and "unknown memo kind(s) diary" in kinds.output
+    with study.session() as session:
+        events = session.execute(text("SELECT kind FROM event WHERE kind LIKE 'memo.%' ORDER BY id")).scalars().all()
+    assert events == ["memo.add", "memo.edit"]

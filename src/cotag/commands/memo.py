@@ -57,6 +57,23 @@ def memo_add(text: Optional[str] = typer.Argument(None, metavar="[TEXT]", help="
     typer.echo(f"memo {view.id} on {view.about} by {view.coder}" + (f': "{quote(view, 70)}"' if view.passage else ""))
 
 
+@memo_app.command("edit")
+def memo_edit(memo_id: int = typer.Argument(..., metavar="ID", help="The memo's number (`cotag memos` shows it)."),
+              text: Optional[str] = typer.Argument(None, metavar="[TEXT]", help="Its new text (or --file FILE)."),
+              coder: str = CoderOption,
+              file: Optional[Path] = typer.Option(None, "--file", metavar="FILE", help="Read the text from a file."),
+              title: Optional[str] = typer.Option(None, "--title", help="A new title."),
+              as_json: bool = JsonOption) -> None:
+    """Give one of your memos new words (a memo is changed only by the coder who wrote it)."""
+    from cotag.memos import edit_memo
+
+    view = edit_memo(open_project(), coder=coder, memo_id=memo_id, text=_text(text, file), title=title)
+    if as_json:
+        emit_json(view.as_dict())
+        return
+    typer.echo(f"memo {view.id} on {view.about} by {view.coder}: updated")
+
+
 def memos_list(coder: Optional[str] = typer.Option(None, "--coder", help="Only these coders' memos (comma-separated)."),
                document: Optional[str] = typer.Option(None, "--document", metavar="ID",
                                                       help="Only memos on this document and its passages."),
