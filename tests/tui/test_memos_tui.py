@@ -16,6 +16,16 @@ from cotag.tui.screens.journal import JournalScreen
 SIZE = (120, 40)
 
 
+def status_text(app) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(app.screen.query_one("#doc-status").content)
+    return console.export_text()
+
+
 def memos(project) -> list[tuple]:
     with project.session() as session:
         return [tuple(r) for r in session.execute(text(
@@ -44,6 +54,10 @@ async def test_a_passage_memo_on_selected_words_needs_no_code(study):
         words = word_spans(study.text, u1.start, u1.end)
         start, end = words[2][0], words[4][1]
         assert memos(study.project) == [("alice", "E001", None, start, end, "why 2019?")]
+        # The status line marks a selection that has a passage memo; the next sentence has none.
+        screen = app.screen
+        assert screen.passage_memos == [(start, end)]
+        assert "✎1" in status_text(app)
         # The same words again open that memo, and a save changes it rather than adding a second one.
         await pilot.press("ctrl+n")
         await settle(pilot)
@@ -53,6 +67,12 @@ async def test_a_passage_memo_on_selected_words_needs_no_code(study):
         assert memos(study.project) == [("alice", "E001", None, start, end, "why 2019? and Berlin")]
         with study.project.session() as session:
             assert session.execute(text("SELECT count(*) FROM coding")).scalar_one() == 0
+        await pilot.press("escape", "escape", "j")
+        await settle(pilot)
+        assert "✎" not in status_text(app)
+        await pilot.press("k")
+        await settle(pilot)
+        assert "✎1" in status_text(app)  # the whole sentence holds the memo's words
 
 
 async def test_a_document_memo_from_the_transcript_and_from_the_library(study):

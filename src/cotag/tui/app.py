@@ -178,6 +178,8 @@ class CotagApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, JournalScreen):
                 screen.reload()
+            elif hasattr(screen, "memos_changed"):  # the transcript marks a selection that has a passage memo
+                screen.memos_changed()
 
     # ------------------------------------------------------------ a lead's codebook changes, made elsewhere
 

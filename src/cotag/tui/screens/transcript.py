@@ -52,6 +52,14 @@ class TranscriptScreen(Screen):
             self.unit = unit
             self.others = others
 
+    class PassageMemos(Message):
+        """This coder's passage memos in a document, as (start, end) spans: the status line marks a selection
+        that has one (ctrl+n opens it)."""
+
+        def __init__(self, document_id: int, spans: list[tuple[int, int]]) -> None:
+            super().__init__()
+            self.document_id, self.spans = document_id, spans
+
     class OthersFound(Message):
         """The other coders of a document, for the overlay (`then` = "cycle") or the chooser ("choose")."""
 
@@ -78,6 +86,7 @@ class TranscriptScreen(Screen):
         self._save_timer: Timer | None = None
         self._saved_cursor: tuple[int, int] | None = None
         self._coded_cache: tuple[int, int] | None = None  # cleared whenever `own` or `transcript` changes
+        self.passage_memos: list[tuple[int, int]] = []  # this coder's passage memos in the document
 
     # ------------------------------------------------------------ layout and loading
 
@@ -158,7 +167,27 @@ class TranscriptScreen(Screen):
         jumped = message.unit is not None and not stored
         self._saved_cursor = None if jumped else (self.document_id, view.cursor)
         self.app.sub_title = message.transcript.external_id
+        self.passage_memos = []
+        self.memos_changed()
         self._refresh_side()
+
+    def memos_changed(self) -> None:
+        """Read this coder's passage memos in the document again (after a load, or a memo saved anywhere)."""
+        if self.transcript is not None:
+            self._load_passage_memos(self.transcript.document_id, self.transcript.external_id)
+
+    @work(thread=True, exclusive=True, group="transcript-memos", exit_on_error=False)
+    def _load_passage_memos(self, document_id: int, external_id: str) -> None:
+        from cotag.memos import PASSAGE, memos
+
+        found = memos(self.app.project, coders=[self.app.coding_session.actor], document=external_id,
+                      kinds=[PASSAGE])
+        self.post_message(self.PassageMemos(document_id, [(m.start or 0, m.end or 0) for m in found]))
+
+    def on_transcript_screen_passage_memos(self, message: PassageMemos) -> None:
+        if self.transcript is not None and message.document_id == self.transcript.document_id:
+            self.passage_memos = message.spans
+            self._refresh_status()
 
     # ------------------------------------------------------------ status and side panel
 
@@ -199,6 +228,11 @@ class TranscriptScreen(Screen):
             names = sorted({self.app.coder_names.get(m.coder_id, "?") for m in self.others})
             right.append(f" {self.overlay}: {', '.join(names) or 'no codings'} ", style="reverse")
             right.append(" ")
+        selection = view.selection
+        if selection is not None and self.passage_memos:
+            notes = sum(1 for start, end in self.passage_memos if start < selection.end and end > selection.start)
+            if notes:
+                right.append(f"✎{notes} ", style="bold")
         coded, codable = self._coded_count()
         right.append(f"{view.cursor + 1}/{len(transcript.units)}", style="bold")
         right.append(f" · {coded}/{codable} coded")
