@@ -267,7 +267,7 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
 
 # Command groups that live in cotag.commands.<name>; each module has register(app).
 COMMAND_MODULES: tuple[str, ...] = ("export", "coding", "refi", "team", "lead", "agreement", "privacy", "suggest",
-                                   "revise", "attributes", "query", "process")
+                                   "revise", "attributes", "query", "process", "memo")
 
 
 def _register_commands() -> None:

@@ -33,8 +33,10 @@ __all__ = [
     "CONTEXTS",
     "DIALOG",
     "HELP",
+    "JOURNAL",
     "KEYMAP",
     "LEAD",
+    "LIBRARY",
     "RECONCILE",
     "RESERVED_KEYS",
     "TABLE",
@@ -63,8 +65,12 @@ CODEBOOK = "codebook"
 AGREEMENT = "agreement"
 #: The analysis screen (ctrl+t).
 ANALYSIS = "analysis"
-#: The read-only tables: the audit log and the agreed spans.
+#: The read-only tables: the audit log, the agreed spans, quotes of a matrix cell or a saved query.
 TABLE = "table"
+#: The library (the list of documents).
+LIBRARY = "library"
+#: The project journal (ctrl+o).
+JOURNAL = "journal"
 #: The help screen.
 HELP = "help"
 #: Every dialog (code picker, memo, search, a one-line prompt, ...).
@@ -78,7 +84,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM)
+                                               CONFIRM, LIBRARY, JOURNAL)
 
 
 class KeySpec(NamedTuple):
@@ -130,6 +136,9 @@ KEYMAP: list[KeySpec] = [
     KeySpec("open", "enter", "open", CODER, "open"),
     KeySpec("code_picker", "c", "code picker", CODER, "code"),
     KeySpec("memo", "m", "memo on coding", CODER, "memo"),
+    # Control keys: memos need no code, and take no character a code shortcut could use.
+    KeySpec("passage_memo", "ctrl+n", "memo on the selected passage (no code needed)", CODER),
+    KeySpec("document_memo", "ctrl+d", "memo on the document", CODER),
     KeySpec("remove_code", "x", "remove code from selection", CODER),
     KeySpec("undo", "u", "undo", CODER, "undo"),
     KeySpec("redo", "ctrl+r", "redo", CODER),
@@ -140,7 +149,7 @@ KEYMAP: list[KeySpec] = [
     # Code suggestions (off by default). Control keys, so no code shortcut is taken from the codebook.
     KeySpec("toggle_suggestions", "ctrl+g", "suggestions on or off (ghost labels on the current unit)", CODER),
     KeySpec("accept_suggestion", "ctrl+y", "accept the suggested code on the current unit", CODER),
-    KeySpec("dismiss_suggestion", "ctrl+n", "dismiss the suggested code on the current unit", CODER),
+    KeySpec("dismiss_suggestion", "ctrl+w", "dismiss the suggested code on the current unit", CODER),
     # Lead coder.
     KeySpec("toggle_overlay", "o", "toggle other coders overlay (lead)", LEAD),
     KeySpec("choose_coder", "v", "choose visible coder (lead)", LEAD),
@@ -158,6 +167,7 @@ KEYMAP: list[KeySpec] = [
     # A control key, so no code shortcut is taken from the codebook. A coder analyses only their own coding.
     KeySpec("analysis", "ctrl+t", "analysis: themes by group, co-occurrence, quotes", APP),
     KeySpec("command_palette", "ctrl+p", "command palette", APP),
+    KeySpec("journal", "ctrl+o", "the project journal", APP),
     # The lead's screens and analysis. A footer label (the fifth field) only for the keys a footer of
     # 80 columns has room for; `?` lists them all.
     # The reconcile screen: rule on each disagreement between two coders.
@@ -183,6 +193,7 @@ KEYMAP: list[KeySpec] = [
     KeySpec("retire", "x", "retire the code", CODEBOOK, "retire"),
     KeySpec("save", "w", "write the codebook file", CODEBOOK, "save"),
     KeySpec("codebook_log", "L", "the codebook's audit log", CODEBOOK),
+    KeySpec("code_memo", "n", "memo on the code", CODEBOOK),
     KeySpec("close", "escape", "close", CODEBOOK),
     # The agreement screen.
     KeySpec("cycle_unit", "t", "sentence or speaker-turn units", AGREEMENT, "unit"),
@@ -193,6 +204,8 @@ KEYMAP: list[KeySpec] = [
     KeySpec("themes_tab", "1", "themes by group", ANALYSIS),
     KeySpec("cooccurrence_tab", "2", "code co-occurrence", ANALYSIS),
     KeySpec("quotes_tab", "3", "quotes per code", ANALYSIS),
+    KeySpec("queries_tab", "4", "saved queries (cotag query --save)", ANALYSIS),
+    KeySpec("open_cell", "enter", "quotes of the cell (themes, co-occurrence); run the saved query", ANALYSIS),
     KeySpec("next_attribute", "a", "compare by the next attribute", ANALYSIS, "by"),
     KeySpec("toggle_within", "w", "co-occurrence within units or documents", ANALYSIS, "unit/doc"),
     KeySpec("next_coding", "o", "another coding (a coder's, the consensus)", ANALYSIS, "coding"),
@@ -203,6 +216,12 @@ KEYMAP: list[KeySpec] = [
     # The audit log and the agreed spans.
     KeySpec("close", "escape", "close", TABLE, "back"),
     KeySpec("close", "q", "close", TABLE),
+    # The library.
+    KeySpec("edit_attributes", "e", "edit the document's attributes", LIBRARY, "attributes"),
+    KeySpec("document_memo", "m", "memo on the document", LIBRARY, "memo"),
+    # The journal.
+    KeySpec("new_entry", "n", "new journal entry", JOURNAL, "new"),
+    KeySpec("edit_entry", "enter", "edit the entry (your own)", JOURNAL, "edit"),
     # Help.
     KeySpec("close", "escape", "close", HELP, "close"),
     KeySpec("close", "?", "close", HELP),

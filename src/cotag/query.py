@@ -311,7 +311,7 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     for code in codes_in(expr):
         if code.key not in subtree:
             try:
-                subtree[code.key] = chosen_code_ids(selection.tree, [code.key])
+                subtree[code.key] = chosen_code_ids(selection.tree, [code.key]) or set()
             except CotagError as exc:
                 raise _error(source, code.position, str(exc).replace("--codes: ", "")) from None
     attribution = build_attribution(config=config, overrides=attribution_overrides,
@@ -495,3 +495,36 @@ def saved_query(project: "Project", name: str) -> dict[str, Any]:
         known = ", ".join(sorted(queries)) or "none yet (save one with --save NAME)"
         raise CotagError(f"--saved: no saved query {name!r} (saved: {known})")
     return queries[name]
+
+
+def stored_scope(entry: dict[str, Any], *, coding: "Scope | None" = None, own: str | None = None) -> "Scope":
+    """The scope a saved query was stored with. Whose coding: the stored choice, else `coding` (the analysis
+    screen's); with `own` (a coder who is not the lead) only that coder's own coding, whatever was stored, so a
+    saved query never shows a blind coder another coder's quotes."""
+    from cotag.export.scope import Scope
+
+    def names(value: Any) -> tuple[str, ...] | None:
+        if value is None or value == []:
+            return None
+        items = value if isinstance(value, list) else str(value).split(",")
+        return tuple(str(v).strip() for v in items if str(v).strip()) or None
+
+    coders, consensus, all_coders = names(entry.get("coder")), bool(entry.get("consensus")), \
+        bool(entry.get("all_coders"))
+    if own is not None:
+        coders, consensus, all_coders = (own,), False, False
+    elif not (coders or consensus or all_coders) and coding is not None:
+        coders, consensus, all_coders = coding.coders, coding.consensus, coding.all_coders
+    return Scope(coders=coders, consensus=consensus, all_coders=all_coders, groups=names(entry.get("group")),
+                 documents=names(entry.get("documents")), where=tuple(str(w) for w in entry.get("where") or ()))
+
+
+def run_saved(project: "Project", name: str, *, coding: "Scope | None" = None, own: str | None = None
+              ) -> "QuoteTable":
+    """A saved query's quote table (what the analysis screen shows); see stored_scope for whose coding."""
+    entry = saved_query(project, name)
+    source = entry["query"]
+    selection = query_selection(project, source, stored_scope(entry, coding=coding, own=own))
+    table = run_query(selection, source, attribution_overrides=list(entry.get("attribution") or []),
+                      config=project.config)
+    return table

@@ -30,8 +30,11 @@ def _screens_and_dialogs():
     from cotag.tui.screens.log import LogScreen
     from cotag.tui.screens.table import TableScreen
     from cotag.tui.screens.transcript import TranscriptScreen
+    from cotag.tui.modals.attributes import AttributeEditor
+    from cotag.tui.screens.journal import JournalScreen
+    from cotag.tui.screens.quotes import QuotesScreen
 
-    return (CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
+    return (AttributeEditor, JournalScreen, QuotesScreen, CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
             AnalysisScreen, TableScreen, LogScreen, AgreedScreen, CodePicker, CoderChooser, Confirm, ExportDialog,
             MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor)
 

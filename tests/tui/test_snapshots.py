@@ -305,3 +305,65 @@ def test_transcript_with_suggestions(study, snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=suggestions_on)
+
+# ---------------------------------------------------------------- memos everywhere, attributes, saved queries
+
+
+def journal_entries(project) -> None:
+    """Two journal entries at fixed times (the journal shows when each was written)."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from cotag.memos import add_memo
+
+    add_memo(project, coder="lena", journal=True, text="Codebook v2 agreed with alice and bob.", title="Week 1")
+    add_memo(project, coder="lena", journal=True, text="Wages and corruption keep meeting: query both.")
+    with project.session() as session:
+        session.execute(text("UPDATE memo SET created_at = :t, updated_at = :t WHERE id = 1"),
+                        {"t": datetime(2026, 1, 5, 9, 30)})
+        session.execute(text("UPDATE memo SET created_at = :t, updated_at = :t WHERE id = 2"),
+                        {"t": datetime(2026, 1, 12, 16, 5)})
+
+
+@SIZES
+def test_snapshot_passage_memo(team, snap_compare, size):
+    app = make_app(team.project, coder="alice", document="E001", unit=1)
+    assert snap_compare(app, terminal_size=size, run_before=steps("w", "l", "shift+right", "ctrl+n"))
+
+
+@SIZES
+def test_snapshot_memo_discard_confirm(team, snap_compare, size):
+    app = make_app(team.project, coder="alice", document="E001", unit=1)
+    assert snap_compare(app, terminal_size=size, run_before=steps("ctrl+d", *"half", "escape"))
+
+
+@SIZES
+def test_snapshot_journal(team, snap_compare, size):
+    journal_entries(team.project)
+    assert snap_compare(lead_app(team), terminal_size=size, run_before=steps("ctrl+o"))
+
+
+@SIZES
+def test_snapshot_attribute_editor(team, snap_compare, size):
+    assert snap_compare(make_app(team.project, coder="alice", resume=False), terminal_size=size,
+                        run_before=steps("e"))
+
+
+@SIZES
+def test_snapshot_analysis_queries(team, snap_compare, size):
+    from cotag.query import save_query
+
+    save_query(team.project, "pay-and-bribes", "wages AND corruption", options={"all_coders": True})
+    save_query(team.project, "networks", "network NEAR/1 wages", options={"coder": ["alice"]})
+    assert snap_compare(lead_app(team), terminal_size=size, run_before=steps("ctrl+t", "4"))
+
+
+@SIZES
+def test_snapshot_analysis_cell_quotes(team, snap_compare, size):
+    async def run(pilot):
+        await steps("ctrl+t")(pilot)
+        pilot.app.screen.query_one("#an-prevalence-table").focus()
+        await steps("down", "right", "enter")(pilot)
+
+    assert snap_compare(lead_app(team), terminal_size=size, run_before=run)

@@ -86,7 +86,7 @@ async def test_dismissed_suggestion_stays_dismissed_for_that_coder(study):
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert view(app).ghosts == {1: ("wages",)}
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+w")
         await settle(pilot)
         assert view(app).ghosts == {}
         await pilot.press("j", "j")  # "Also the corruption in the hospitals made me tired."

@@ -12,9 +12,11 @@ from cotag.export.attribution import format_value
 from cotag.export.matrix import (AGE_BAND, MISSING, age_band, configured_age_bands, known_attributes,
                                  parse_age_bands)
 from cotag.export.quotes import build_quotes, quote_summary
-from cotag.export.scope import Scope, bulk, document_value, resolve
+from cotag.export.scope import Scope, Selection, bulk, document_value, resolve
 
 if TYPE_CHECKING:
+    from cotag.export.analysis import Analysis
+    from cotag.export.quotes import QuoteTable
     from cotag.project import Project
 
 
@@ -24,6 +26,42 @@ def parse_cell(spec: str) -> tuple[str, str]:
         raise CotagError(f"--cell {spec!r}: write CODE:VALUE, e.g. --cell wages:female (VALUE as the matrix's "
                          "column heads it, or total)")
     return code.strip(), value.strip()
+
+
+def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, bands: list, rollup: bool = True,
+                   spec: str | None = None) -> Selection:
+    """The selection cut (in place) to what the matrix counts in one cell: codings of code (rolled up: and of its
+    sub-codes) in the coded documents whose `by` value heads the column (every coded document for `total`).
+    The analysis screen's Enter on a cell and `export matrix --cell` both cut here."""
+    import numpy as np
+
+    cell = spec or f"{code}:{value}"
+    known = known_attributes(selection.documents)
+    if by not in known:
+        raise CotagError(f"--by: unknown attribute {by!r} (attributes: {', '.join(known)})")
+    found = selection.tree.by_key().get(code)
+    if found is None:
+        raise CotagError(f"--cell {cell!r}: no code with key {code!r}")
+    labels = {}
+    for document in selection.documents:
+        if document.id in selection.coded_document_ids:
+            labels[document.id] = (age_band(document_value(document, "age"), bands) if by == AGE_BAND
+                                   else format_value(document_value(document, by)) or MISSING)
+    if value.casefold() in ("total", "total (all)") and not any(v.casefold() == value.casefold()
+                                                                  for v in labels.values()):
+        chosen = set(labels)
+    else:
+        chosen = {d for d, label in labels.items() if label.casefold() == value.casefold()}
+        if not chosen:
+            shown = sorted(set(labels.values()), key=str.casefold)
+            raise CotagError(f"--cell {cell!r}: no column {value!r} in the matrix by {by} "
+                             f"(columns: {', '.join([*shown, 'total'])})")
+    codes = np.fromiter(selection.tree.subtree(int(found.id or 0)) if rollup else [found.id], dtype=np.int64)
+    keep = np.isin(selection.codings.document_id, np.fromiter(chosen, dtype=np.int64))
+    keep &= np.isin(selection.codings.code_id, codes)
+    selection.codings = selection.codings.take(keep)
+    selection.documents = [d for d in selection.documents if d.id in chosen]
+    return selection
 
 
 def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: str, fmt: str | None = None,
@@ -45,33 +83,79 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
             if str(exc).startswith("--codes:"):
                 raise CotagError(f"--cell {cell!r}:" + str(exc)[len("--codes:"):]) from None
             raise
-        known = known_attributes(selection.documents)
-        if by not in known:
-            raise CotagError(f"--by: unknown attribute {by!r} (attributes: {', '.join(known)})")
-        labels = {}
-        for document in selection.documents:
-            if document.id in selection.coded_document_ids:
-                labels[document.id] = (age_band(document_value(document, "age"), bands) if by == AGE_BAND
-                                       else format_value(document_value(document, by)) or MISSING)
-        if value.casefold() in ("total", "total (all)") and not any(v.casefold() == value.casefold()
-                                                                      for v in labels.values()):
-            chosen = set(labels)
-        else:
-            chosen = {d for d, label in labels.items() if label.casefold() == value.casefold()}
-            if not chosen:
-                shown = sorted(set(labels.values()), key=str.casefold)
-                raise CotagError(f"--cell {cell!r}: no column {value!r} in the matrix by {by} "
-                                 f"(columns: {', '.join([*shown, 'total'])})")
-        code_id = selection.tree.by_key()[code].id
-        import numpy as np
-
-        keep = np.isin(selection.codings.document_id, np.fromiter(chosen, dtype=np.int64))
-        if not rollup:
-            keep &= selection.codings.code_id == code_id
-        selection.codings = selection.codings.take(keep)
-        selection.documents = [d for d in selection.documents if d.id in chosen]
-        table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides)
+        narrow_to_cell(selection, code=code, by=by, value=value, bands=bands, rollup=rollup, spec=cell)
+    table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides)
     table.title = f"Quotes: {code} × {by} = {value}"
     with bulk():
         text = writers.write(table, path, fmt)
     return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": value}}, text
+
+
+def narrow_to_pair(selection: Selection, *, a: str, b: str, within: str, rollup: bool = False) -> Selection:
+    """The selection cut (in place) to what a co-occurrence cell counts: the codings of a that share a unit (or,
+    within documents, a document) with a coding of b, and those of b that share one with a. On the diagonal
+    (a == b): every coding of a. Codes are their own codings unless rolled up, as the matrix counts them."""
+    import numpy as np
+
+    from cotag.export.matrix import WITHIN
+
+    if within not in WITHIN:
+        raise CotagError(f"co-occurrence within {within!r}: choose {' or '.join(WITHIN)}")
+    tree = selection.tree.by_key()
+    for key in (a, b):
+        if key not in tree:
+            raise CotagError(f"no code with key {key!r}")
+
+    def ids(key: str) -> "np.ndarray":
+        found = int(tree[key].id or 0)
+        return np.fromiter(selection.tree.subtree(found) if rollup else [found], dtype=np.int64)
+
+    codings = selection.codings
+    in_scope = np.isin(codings.document_id, np.array([d.id for d in selection.documents], dtype=np.int64))
+    of_a = in_scope & np.isin(codings.code_id, ids(a))
+    of_b = in_scope & np.isin(codings.code_id, ids(b))
+    if a == b:
+        selection.codings = codings.take(of_a)
+        return selection
+    if within == "document":
+        first = last = codings.document_id
+    else:
+        if selection.units is None:
+            raise CotagError("co-occurrence within units needs the selection's units: resolve(..., with_units=True)")
+        first, last = selection.units.touched(codings.document_id, codings.start, codings.end)
+
+    def places(mask: "np.ndarray") -> set[int]:
+        return {p for i in np.flatnonzero(mask) for p in range(int(first[i]), int(last[i]) + 1)}
+
+    a_places, b_places = places(of_a), places(of_b)
+    keep = np.zeros(len(codings.code_id), dtype=bool)
+    for i in np.flatnonzero(of_a | of_b):
+        others = b_places if of_a[i] else a_places
+        # A coding of both codes (rolled up, a parent and its child) meets the other side through either.
+        if of_a[i] and of_b[i]:
+            others = a_places | b_places
+        keep[i] = any(p in others for p in range(int(first[i]), int(last[i]) + 1))
+    selection.codings = codings.take(keep)
+    return selection
+
+
+def analysis_cell_quotes(analysis: "Analysis", *, code: str, by: str, value: str) -> "QuoteTable":
+    """The quotes behind one cell of the analysis screen's themes table (code x attribute value, or total)."""
+    bands = parse_age_bands(configured_age_bands(analysis.config)) if by == AGE_BAND else []
+    selection = narrow_to_cell(dataclass_copy(analysis.selection), code=code, by=by, value=value, bands=bands)
+    table = build_quotes(selection, widen=analysis.widen, config=analysis.config)
+    table.title = f"Quotes: {code} × {by} = {value}"
+    return table
+
+
+def analysis_pair_quotes(analysis: "Analysis", *, a: str, b: str, within: str) -> "QuoteTable":
+    """The quotes behind one cell of the analysis screen's co-occurrence matrix."""
+    selection = narrow_to_pair(dataclass_copy(analysis.selection), a=a, b=b, within=within)
+    table = build_quotes(selection, widen=analysis.widen, config=analysis.config)
+    table.title = f"Quotes: {a} with {b} in the same {within}" if a != b else f"Quotes: {a}"
+    return table
+
+
+def dataclass_copy(selection: Selection) -> Selection:
+    """A shallow copy: narrowing rebinds its codings and documents, the analysis keeps its own."""
+    return replace(selection)

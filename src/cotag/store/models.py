@@ -147,12 +147,22 @@ class Decision(SQLModel, table=True):
 
 
 class Memo(SQLModel, table=True):
-    """A free-standing memo on a document, a code or the project (memos on codings live on Coding.memo)."""
+    """A free-standing memo: on a passage (document and span), a document, a code, or the project (the journal).
+    Memos on codings live on Coding.memo."""
+
+    __table_args__ = (
+        # A passage memo has a span inside its document; any other memo has none. On PostgreSQL a CHECK; on SQLite,
+        # which cannot add one to an existing table, triggers (migration 0007) check the same.
+        CheckConstraint('(start IS NULL AND "end" IS NULL) OR (document_id IS NOT NULL AND start >= 0 '
+                        'AND "end" > start)', name="ck_memo_span"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     coder_id: int = Field(foreign_key="coder.id", index=True)
-    document_id: Optional[int] = Field(default=None, foreign_key="document.id")
+    document_id: Optional[int] = Field(default=None, foreign_key="document.id", index=True)
     code_id: Optional[int] = Field(default=None, foreign_key="code.id")
+    start: Optional[int] = None  # a passage memo's span (character offsets in the document's text)
+    end: Optional[int] = None
     title: str = ""
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)

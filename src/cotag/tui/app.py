@@ -167,6 +167,26 @@ class CotagApp(App[None]):
     def on_write_failed(self, message: WriteFailed) -> None:
         self.notify(message.error, severity="error", timeout=6)
 
+    # ------------------------------------------------------------ memos (on a passage, a document, a code; the journal)
+
+    def on_memo_found(self, message) -> None:
+        from cotag.tui.memos import edit_found
+
+        edit_found(self, message)
+
+    def on_memo_saved(self, message) -> None:
+        from rich.markup import escape
+
+        from cotag.tui.screens.journal import JournalScreen
+
+        if message.view is not None:
+            self.notify(escape(f"✎ memo saved on {message.view.about}"), timeout=3)
+        for screen in self.screen_stack:
+            if isinstance(screen, JournalScreen):
+                screen.reload()
+            elif hasattr(screen, "memos_changed"):  # the transcript marks a selection that has a passage memo
+                screen.memos_changed()
+
     # ------------------------------------------------------------ a lead's codebook changes, made elsewhere
 
     def check_codebook(self, *, quiet: bool = False) -> None:
@@ -310,6 +330,12 @@ class CotagApp(App[None]):
         # Codings still queued for the database would be missing from the figures.
         await self.writer.settle()
         self.push_screen(AnalysisScreen(self.project, viewer=self.coding_session.actor, lead=self.lead))
+
+    def action_journal(self) -> None:
+        from cotag.tui.screens.journal import JournalScreen
+
+        if not isinstance(self.screen, JournalScreen):
+            self.push_screen(JournalScreen())
 
     async def action_quit(self) -> None:
         # Nothing is lost by quitting at any moment, but a clean quit also saves the cursor.

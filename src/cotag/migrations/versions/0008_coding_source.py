@@ -1,7 +1,7 @@
 """coding source: a coding records where it came from (NULL: typed by its coder; 'suggestion ...': an accepted suggestion)
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-06 07:20:00
 
 One nullable text column `source` on `coding`. A coding made by accepting one of the
@@ -20,7 +20,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,22 +1,31 @@
-"""The memo editor: a coder's note on one coding (why this code, doubts, a question for the team)."""
+"""The memo editor: a coder's note on a coding, a passage, a document, a code, or a journal entry."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, TextArea
 
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.base import CotagModal
+from cotag.tui.modals.confirm import Confirm
+
+DISCARD_QUESTION = "Discard the memo you typed?"
 
 
 class MemoEditor(CotagModal[str | None]):
-    """Returns the new memo text (possibly empty, which clears it), or None when cancelled."""
+    """Returns the new memo text (possibly empty, which clears a coding's memo), or None when cancelled.
 
-    BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})
+    Esc with typed text asks first: a memo can be minutes of thinking, and Esc is also the key that clears a
+    selection, pressed by habit."""
 
-    def __init__(self, memo: str, *, title: str, quote: str) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(DIALOG, only={"cancel", "submit"})]
+
+    def __init__(self, memo: str, *, title: str, quote: str = "") -> None:
         super().__init__()
         self.memo = memo
         self.title_text = title
@@ -26,7 +35,8 @@ class MemoEditor(CotagModal[str | None]):
         with Vertical(id="dialog", classes="memo"):
             yield Label(self.title_text, classes="dialog-title")
             quote = " ".join(self.quote.split())
-            yield Label(f"“{quote[:150]}{'…' if len(quote) > 150 else ''}”", classes="dialog-subtitle")
+            if quote:
+                yield Label(f"“{quote[:150]}{'…' if len(quote) > 150 else ''}”", classes="dialog-subtitle")
             yield TextArea(self.memo, id="memo-text", soft_wrap=True, show_line_numbers=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", compact=True, id="memo-save")
@@ -45,8 +55,23 @@ class MemoEditor(CotagModal[str | None]):
         else:
             self.action_cancel()
 
+    @property
+    def typed(self) -> bool:
+        """Whether the text differs from what the dialog opened with."""
+        return self.query_one(TextArea).text.strip() != self.memo.strip()
+
     def action_submit(self) -> None:
         self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.typed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(Confirm(DISCARD_QUESTION), answered)

@@ -1,8 +1,13 @@
-"""The analysis screen: themes by respondent group as a bar chart, code co-occurrence, and quotes per code."""
+"""The analysis screen: themes by respondent group as a bar chart, code co-occurrence, quotes per code, and the
+saved queries.
+
+Enter on a cell of the themes table or the co-occurrence matrix opens the quotes it counts (as
+`cotag export matrix --cell CODE:VALUE` writes them); enter on a saved query (`cotag query --save`) runs it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,7 @@ from textual_plotext import PlotextPlot
 from cotag.errors import CotagError
 from cotag.export.analysis import Analysis, CodingChoice, coding_choices, default_export_path, export_view
 from cotag.export.quotes import WIDEN
+from cotag.query import saved_queries
 from cotag.keys import ANALYSIS
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.export import ExportDialog
@@ -48,12 +54,15 @@ class Loaded:
     within: str
     cooccurrence: Any
     codes: list[Any]
+    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queries_error: str | None = None
 
 
 class AnalysisScreen(CotagScreen[None]):
     """Three tabs over one load of the project; every figure comes from cotag.export, none is computed here."""
 
-    BINDINGS = bindings_for(ANALYSIS)
+    # Enter before the focused table or list: it opens the cell's quotes or runs the query, whatever has focus.
+    BINDINGS = bindings_for(ANALYSIS, priority={"open_cell"})
     KEY_CONTEXTS = (ANALYSIS,)  # what help (?) lists first and the palette offers
 
     class Ready(Message):
@@ -93,6 +102,7 @@ class AnalysisScreen(CotagScreen[None]):
         self.code: str | None = None  # the quote browser's code
         self.quotes: list[Any] = []
         self.last_export: dict[str, Any] | None = None
+        self.saved: dict[str, dict[str, Any]] = {}  # the saved queries on the Queries tab
         # Each full load asked for gets a number; an answer to an older one is dropped.
         self.generation = 0
 
@@ -102,7 +112,7 @@ class AnalysisScreen(CotagScreen[None]):
             with TabPane("Themes", id="an-prevalence"):
                 yield Static("", id="an-legend")
                 yield PlotextPlot(id="an-chart")
-                yield DataTable(id="an-prevalence-table", zebra_stripes=True, cursor_type="row")
+                yield DataTable(id="an-prevalence-table", zebra_stripes=True, cursor_type="cell", fixed_columns=1)
             with TabPane("Co-occurrence", id="an-cooccurrence"):
                 yield Static("", id="an-pairs")
                 # The code column stays put while the matrix scrolls sideways: a count is read against its code.
@@ -113,6 +123,9 @@ class AnalysisScreen(CotagScreen[None]):
                     with Vertical(id="an-quote-side"):
                         yield Static("", id="an-quote-head")
                         yield OptionList(id="an-quote-list")
+            with TabPane("Queries", id="an-queries"):
+                yield Static("", id="an-queries-head")
+                yield OptionList(id="an-queries-list")
         yield Static("", id="an-message", classes="screen-status")
         # Compact, without the palette hint: the footer's keys fit 80 columns (ctrl+p still opens the palette).
         yield Footer(compact=True, show_command_palette=False)
@@ -144,6 +157,10 @@ class AnalysisScreen(CotagScreen[None]):
             loaded = Loaded(choices=choices, choice=choice, analysis=analysis, by=chosen,
                             prevalence=analysis.prevalence(chosen), table=analysis.prevalence_table(chosen),
                             within=within, cooccurrence=analysis.cooccurrence(within), codes=analysis.codes())
+            try:
+                loaded.queries = saved_queries(self.project)
+            except CotagError as exc:  # a broken queries.yaml is said on its tab; the analysis still shows
+                loaded.queries_error = str(exc)
             analysis.quote_table().quotes  # noqa: B018 - the browser's rows, built here rather than on first highlight
         except Exception as exc:  # noqa: BLE001 - any failure must reach the screen, not leave it loading
             self.post_message(self.Ready(generation, None, failure(exc)))
@@ -164,6 +181,7 @@ class AnalysisScreen(CotagScreen[None]):
         self._show_prevalence(loaded.prevalence, loaded.table)
         self._show_cooccurrence(loaded.cooccurrence)
         self._show_codes(loaded.codes)
+        self._show_queries(loaded.queries, loaded.queries_error)
 
     def _failed(self, message: str) -> None:
         self.query_one("#an-message", Static).update(Text(message, style="bold red"))
@@ -371,8 +389,77 @@ class AnalysisScreen(CotagScreen[None]):
     def action_quotes_tab(self) -> None:
         self.query_one(TabbedContent).active = "an-quotes"
 
+    def action_queries_tab(self) -> None:
+        self.query_one(TabbedContent).active = "an-queries"
+        self.query_one("#an-queries-list", OptionList).focus()  # up/down pick a query at once
+
     def action_close(self) -> None:
         self.dismiss(None)
+
+    # ------------------------------------------------------------ saved queries; a cell's quotes
+
+    def _show_queries(self, queries: dict[str, dict[str, Any]], error: str | None) -> None:
+        self.saved = queries
+        head = self.query_one("#an-queries-head", Static)
+        listing = self.query_one("#an-queries-list", OptionList)
+        listing.clear_options()
+        if error:
+            head.update(Text(error, style="bold red"))
+            return
+        if not queries:
+            head.update(Text('No saved queries yet: cotag query "wages AND family" --save NAME'))
+            return
+        whose = "" if self.lead else f" (on your own coding, {self.viewer})"
+        head.update(Text(f"{len(queries)} saved queries{whose} · enter runs the highlighted one"))
+        options: list[Option] = []
+        for name, entry in sorted(queries.items()):
+            extra = ", ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                              for k, v in entry.items() if k != "query")
+            options.append(Option(Text.assemble((name, "bold"), "  ", entry["query"],
+                                                (f"  [{extra}]" if extra else "", "dim")), id=name))
+        listing.add_options(options)
+        listing.highlighted = 0
+
+    def _open_quotes(self, title: str, build) -> None:
+        from cotag.tui.screens.quotes import QuotesScreen
+
+        self.app.push_screen(QuotesScreen(title, build))
+
+    def action_open_cell(self) -> None:
+        """Enter: the quotes behind the highlighted cell, or the highlighted saved query's passages."""
+        from cotag.export.cell import analysis_cell_quotes, analysis_pair_quotes
+        from cotag.query import run_saved
+
+        analysis, tab = self.analysis, self.query_one(TabbedContent).active
+        if analysis is None:
+            return
+        if tab == "an-queries":
+            listing = self.query_one("#an-queries-list", OptionList)
+            if listing.highlighted is None or not self.saved:
+                return
+            name = listing.get_option_at_index(listing.highlighted).id or ""
+            project, coding = self.project, self._scope()
+            own = None if self.lead else self.viewer
+            self._open_quotes(f"Query {name}", lambda: run_saved(project, name, coding=coding, own=own))
+            return
+        if tab not in ("an-prevalence", "an-cooccurrence"):
+            return
+        table = self.query_one("#an-prevalence-table" if tab == "an-prevalence" else "#an-cooccurrence-table",
+                               DataTable)
+        if not table.row_count:
+            return
+        keys = table.coordinate_to_cell_key(table.cursor_coordinate)
+        row, column = str(keys.row_key.value), str(keys.column_key.value)
+        if tab == "an-prevalence":
+            by = self.by
+            value = column.split(":", 1)[1] if column.startswith("value:") else "total"
+            self._open_quotes(f"Quotes: {row} × {by} = {value}",
+                              lambda: analysis_cell_quotes(analysis, code=row, by=by, value=value))
+        else:
+            within = self.within
+            other = column.split(":", 1)[1] if column.startswith("code:") else row
+            self._open_quotes(f"Quotes: {row} with {other}",
+                              lambda: analysis_pair_quotes(analysis, a=row, b=other, within=within))
 
     # ------------------------------------------------------------ export
 

@@ -347,6 +347,14 @@ class CodebookScreen(CotagScreen[None]):
                                          done=lambda r: f"saved {r['codes']} codes to {r['path']} "
                                                         f"(version {r['version']})"))
 
+    def action_code_memo(self) -> None:
+        """The lead's memo on the highlighted code: why it exists, how it drifted, what to ask the team."""
+        from cotag.tui.memos import MemoTarget, open_memo
+
+        entry = self.current
+        if entry is not None:
+            open_memo(self.app, MemoTarget(f"Memo on the code {entry.name} ({entry.key})", code_id=entry.id))
+
     def action_codebook_log(self) -> None:
         from cotag.tui.screens.log import LogScreen
 

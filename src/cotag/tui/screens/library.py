@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from cotag import coding
 from cotag.coding import LibraryRow
-from cotag.keys import CODER
+from cotag.keys import CODER, LEAD, LIBRARY, WORD_MODE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
 from cotag.tui.base import CotagScreen
@@ -44,13 +44,22 @@ def _chosen(value):
 
 class LibraryScreen(CotagScreen[None]):
     # Enter opens the highlighted document (the "open" action of the key map).
-    BINDINGS = bindings_for(CODER, only={"open"})
+    BINDINGS = bindings_for(CODER, only={"open"}) + bindings_for(LIBRARY)
+    # What help (?) lists first and the palette offers: the library's own keys, then the coder's.
+    KEY_CONTEXTS = (LIBRARY, CODER, WORD_MODE, LEAD)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     class Loaded(Message):
         def __init__(self, rows: list[LibraryRow]) -> None:
             super().__init__()
             self.rows = rows
+
+    class FormLoaded(Message):
+        """A document's attributes read for the form (or why they could not be)."""
+
+        def __init__(self, form, error: str | None = None) -> None:
+            super().__init__()
+            self.form, self.error = form, error
 
     class TextMatches(Message):
         def __init__(self, query: str, documents: set[int]) -> None:
@@ -220,3 +229,46 @@ class LibraryScreen(CotagScreen[None]):
 
     def action_library_filter(self) -> None:
         self.query_one("#library-filter", Input).focus()
+
+    def action_edit_attributes(self) -> None:
+        document_id = self._highlighted_id()
+        row = next((r for r in self.rows if r.document_id == document_id), None)
+        if row is not None:
+            self._load_form(row.external_id)
+
+    @work(thread=True, exclusive=True, group="library-form", exit_on_error=False)
+    def _load_form(self, external_id: str) -> None:
+        from cotag.attribute_edit import attribute_form
+
+        try:
+            self.post_message(self.FormLoaded(attribute_form(self.app.project, document=external_id)))
+        except Exception as exc:  # noqa: BLE001 - said on the screen; the library keeps working
+            self.post_message(self.FormLoaded(None, str(exc)))
+
+    def on_library_screen_form_loaded(self, message: FormLoaded) -> None:
+        from rich.markup import escape
+
+        from cotag.tui.modals.attributes import AttributeEditor
+
+        if message.form is None:
+            self.app.notify(escape(message.error or ""), severity="error", timeout=6)
+            return
+        document = message.form.document
+
+        def done(changes: list | None) -> None:
+            if changes is None:
+                return
+            said = "; ".join(f"{c.attribute}: {c.old!r} → {c.new!r}" for c in changes) or "nothing changed"
+            self.app.notify(escape(f"{document}: {said}"), timeout=5)
+            if changes:
+                self.reload()
+
+        self.app.push_screen(AttributeEditor(message.form), done)
+
+    def action_document_memo(self) -> None:
+        from cotag.tui.memos import MemoTarget, open_memo
+
+        document_id = self._highlighted_id()
+        row = next((r for r in self.rows if r.document_id == document_id), None)
+        if row is not None:
+            open_memo(self.app, MemoTarget(f"Memo on {row.external_id}", document_id=row.document_id))

@@ -54,6 +54,14 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             self.unit = unit
             self.others = others
 
+    class PassageMemos(Message):
+        """This coder's passage memos in a document, as (start, end) spans: the status line marks a selection
+        that has one (ctrl+n opens it)."""
+
+        def __init__(self, document_id: int, spans: list[tuple[int, int]]) -> None:
+            super().__init__()
+            self.document_id, self.spans = document_id, spans
+
     class OthersFound(Message):
         """The other coders of a document, for the overlay (`then` = "cycle") or the chooser ("choose")."""
 
@@ -80,6 +88,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         self._save_timer: Timer | None = None
         self._saved_cursor: tuple[int, int] | None = None
         self._coded_cache: tuple[int, int] | None = None  # cleared whenever `own` or `transcript` changes
+        self.passage_memos: list[tuple[int, int]] = []  # this coder's passage memos in the document
 
     # ------------------------------------------------------------ layout and loading
 
@@ -162,8 +171,28 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         jumped = message.unit is not None and not stored
         self._saved_cursor = None if jumped else (self.document_id, view.cursor)
         self.app.sub_title = message.transcript.external_id
+        self.passage_memos = []
+        self.memos_changed()
         self._refresh_side()
         self.suggestions_document_loaded()
+
+    def memos_changed(self) -> None:
+        """Read this coder's passage memos in the document again (after a load, or a memo saved anywhere)."""
+        if self.transcript is not None:
+            self._load_passage_memos(self.transcript.document_id, self.transcript.external_id)
+
+    @work(thread=True, exclusive=True, group="transcript-memos", exit_on_error=False)
+    def _load_passage_memos(self, document_id: int, external_id: str) -> None:
+        from cotag.memos import PASSAGE, memos
+
+        found = memos(self.app.project, coders=[self.app.coding_session.actor], document=external_id,
+                      kinds=[PASSAGE])
+        self.post_message(self.PassageMemos(document_id, [(m.start or 0, m.end or 0) for m in found]))
+
+    def on_transcript_screen_passage_memos(self, message: PassageMemos) -> None:
+        if self.transcript is not None and message.document_id == self.transcript.document_id:
+            self.passage_memos = message.spans
+            self._refresh_status()
 
     # ------------------------------------------------------------ status and side panel
 
@@ -204,6 +233,11 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             names = sorted({self.app.coder_names.get(m.coder_id, "?") for m in self.others})
             right.append(f" {self.overlay}: {', '.join(names) or 'no codings'} ", style="reverse")
             right.append(" ")
+        selection = view.selection
+        if selection is not None and self.passage_memos:
+            notes = sum(1 for start, end in self.passage_memos if start < selection.end and end > selection.start)
+            if notes:
+                right.append(f"✎{notes} ", style="bold")
         coded, codable = self._coded_count()
         right.append(f"{view.cursor + 1}/{len(transcript.units)}", style="bold")
         right.append(f" · {coded}/{codable} coded")
@@ -445,6 +479,25 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
                 self._submit_change(lambda: session.set_memo(coding_id=mark.id, memo=text), "✎")
 
         self.app.push_screen(MemoEditor(mark.memo, title=f"Memo on {name}", quote=quote), saved)
+
+    def action_passage_memo(self) -> None:
+        """A memo on the selection itself: an annotation that needs no code (the same span again edits it)."""
+        from cotag.tui.memos import MemoTarget, open_memo
+
+        selection = self.query_one(TranscriptView).selection
+        if self.transcript is None or selection is None:
+            return
+        quote = self.transcript.text[selection.start:selection.end]
+        open_memo(self.app, MemoTarget(f"Memo on a passage of {self.transcript.external_id}", quote=quote,
+                                       document_id=self.transcript.document_id, start=selection.start,
+                                       end=selection.end))
+
+    def action_document_memo(self) -> None:
+        from cotag.tui.memos import MemoTarget, open_memo
+
+        if self.transcript is not None:
+            open_memo(self.app, MemoTarget(f"Memo on {self.transcript.external_id}",
+                                           document_id=self.transcript.document_id))
 
     def on_option_list_option_selected(self, event) -> None:
         # Enter on one of your codings in "On this selection" opens its memo.

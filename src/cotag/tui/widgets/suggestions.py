@@ -33,7 +33,7 @@ class SuggestionHint(Static):
             why = describe(suggestion.reasons)
             if why:
                 text.append(f"  {why}", style="dim")
-        text.append("\nctrl+y accept · ctrl+n dismiss", style="dim")
+        text.append("\nctrl+y accept · ctrl+w dismiss", style="dim")
         self.update(text)
 
 

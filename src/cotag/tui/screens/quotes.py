@@ -1,0 +1,52 @@
+"""A quote table on its own screen: the quotes behind a matrix or co-occurrence cell, or a saved query's passages.
+
+The table is built in the screen's worker by the same core the CLI uses (`export matrix --cell`, `cotag query`),
+so what the screen lists is what the export would write.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Static
+
+from cotag.tui.screens.table import TableScreen
+
+
+class QuotesScreen(TableScreen):
+    """Quotes, one a row: document, coder, attribution, then the quote (cut between words to fit)."""
+
+    TITLE_TEXT, TABLE_ID = "Quotes", "quotes-table"
+    COLUMNS = ("document", "coder", "attribution", "quote")
+
+    def __init__(self, title: str, build: Callable[[], Any]) -> None:
+        super().__init__()
+        self.TITLE_TEXT = title
+        self.build = build  # () -> QuoteTable, run in the worker
+        self.table: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.TITLE_TEXT} · loading…", id="table-header", classes="screen-header")
+        yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        # The highlighted quote in full: the table's quote column is cut to the terminal's width.
+        yield Static("", id="quote-full")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.rows):
+            row = self.rows[event.cursor_row]
+            self.query_one("#quote-full", Static).update(Text.assemble(
+                f"“{' '.join(row['quote'].split())}”", (f"  — {row['attribution']} · {row['document']}", "italic dim")))
+
+    def fetch(self) -> list[dict[str, Any]]:
+        self.table = self.build()
+        return [{"document": q.document, "coder": q.coder, "attribution": q.attribution, "quote": q.text}
+                for q in self.table.quotes]
+
+    def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
+        title = self.table.title if self.table is not None else self.TITLE_TEXT
+        respondents = len({row["document"] for row in rows})
+        return ([(r["document"], r["coder"], r["attribution"], " ".join(r["quote"].split())) for r in rows],
+                f"{title} · {len(rows)} quote(s) from {respondents} respondent(s)")
