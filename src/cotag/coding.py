@@ -166,16 +166,12 @@ class CodingSession:
 
     def _document(self, session, document_id: int) -> tuple[str, int]:
         if document_id not in self._documents:
-            from sqlalchemy import func
-            from sqlmodel import select
+            from cotag.store.documents import name_and_length
 
-            from cotag.store.models import Document
-
-            row = session.exec(select(Document.external_id, func.length(Document.text))
-                               .where(Document.id == document_id)).first()
+            row = name_and_length(session, document_id=document_id)
             if row is None:
                 raise NotFound(f"no document with database id {document_id}")
-            self._documents[document_id] = (row[0], row[1])
+            self._documents[document_id] = row
         return self._documents[document_id]
 
     def _coding(self, session, coding_id: int):
@@ -256,6 +252,8 @@ class CodingSession:
 
     def set_memo(self, *, coding_id: int, memo: str) -> Change | None:
         """Replace a coding's memo; None when the text did not change (nothing to undo)."""
+        from cotag.store import codings as coding_store
+
         with self.project.session() as session:
             coding = self._coding(session, coding_id)
             if coding.deleted_at is not None:
@@ -265,8 +263,7 @@ class CodingSession:
             external_id, _ = self._document(session, coding.document_id)
             change = Change(MEMO, coding.id, coding.document_id, external_id, _code_key(session, coding.code_id),
                             coding.start, coding.end, memo, coding.memo)
-            coding.memo = memo
-            session.add(coding)
+            coding_store.set_memo(session, coding=coding, memo=memo)
             self._log(session, MEMO, change)
         self._remember(change)
         return change
@@ -297,8 +294,8 @@ class CodingSession:
             coding = self._coding(session, change.coding_id)
             live = coding.deleted_at is None
             if change.kind == MEMO:
-                coding.memo = change.previous_memo if backwards else change.memo
-                session.add(coding)
+                coding_store.set_memo(session, coding=coding,
+                                      memo=change.previous_memo if backwards else change.memo)
             else:
                 make_live = (change.kind == REMOVE) == backwards
                 if make_live and not live:
@@ -349,23 +346,23 @@ class CodingSession:
 
 
 def _code_key(session, code_id: int) -> str:
-    from cotag.store.models import Code
+    from cotag.store.codes import get_code_by_id
 
-    code = session.get(Code, code_id)
+    code = get_code_by_id(session, code_id=code_id)
     return code.key if code else str(code_id)
 
 
 def active_code(session, *, key: str):
     """The code with this key, refusing one that may no longer be applied."""
-    from cotag.store.codes import require_code
-    from cotag.store.models import STATUS_MERGED, STATUS_RETIRED, Code
+    from cotag.store.codes import get_code_by_id, require_code
+    from cotag.store.models import STATUS_MERGED, STATUS_RETIRED
 
     code = require_code(session, key=key)
     if code.status == STATUS_RETIRED:
         raise CotagError(f"code {code.key!r} ({code.name}) is retired and cannot be applied; "
                          "choose an active code")
     if code.status == STATUS_MERGED:
-        target = session.get(Code, code.merged_into_id) if code.merged_into_id else None
+        target = get_code_by_id(session, code_id=code.merged_into_id) if code.merged_into_id else None
         into = f" into {target.key!r}" if target else ""
         raise CotagError(f"code {code.key!r} ({code.name}) was merged{into} and cannot be applied")
     return code
@@ -392,10 +389,11 @@ class Transcript:
 def open_transcript(project, *, document_id: int, coder_ids: Iterable[int], progress_coder_id: int) -> Transcript:
     from cotag.store import codings as coding_store
     from cotag.store import progress as progress_store
-    from cotag.store.models import PROGRESS_DONE, Document
+    from cotag.store import documents as doc_store
+    from cotag.store.models import PROGRESS_DONE
 
     with project.session() as session:
-        document = session.get(Document, document_id)
+        document = doc_store.get_document_by_id(session, document_id=document_id)
         if document is None:
             raise NotFound(f"no document with database id {document_id}")
         units = [UnitSpan(*row) for row in coding_store.unit_spans(session, document_id=document_id)]
@@ -425,16 +423,13 @@ class LibraryRow:
 
 def library(project, *, coder_id: int) -> list[LibraryRow]:
     """Every document in reading order (group, id) with this coder's progress."""
-    from sqlmodel import select
-
     from cotag.store import documents as doc_store
     from cotag.store import progress as progress_store
-    from cotag.store.models import PROGRESS_DONE, Document
+    from cotag.store.models import PROGRESS_DONE
 
     with project.session() as session:
         # Columns, not Document objects: the library must not load every transcript's text.
-        documents = session.exec(select(Document.id, Document.external_id, Document.group, Document.attributes,
-                                        Document.words).order_by(Document.group, Document.external_id)).all()
+        documents = doc_store.document_columns(session)
         units = doc_store.unit_counts(session)
         codable = progress_store.codable_unit_counts(session)
         coded = progress_store.coded_unit_counts(session, coder_id=coder_id)
@@ -444,17 +439,15 @@ def library(project, *, coder_id: int) -> list[LibraryRow]:
                        coded=coded.get(doc_id, 0),
                        done=doc_id in progress and progress[doc_id].status == PROGRESS_DONE,
                        started=doc_id in progress)
-            for doc_id, ext, group, attrs, words in documents]
+            for doc_id, ext, group, attrs, words, _ in documents]
 
 
 def document_texts(project) -> dict[int, str]:
     """document id -> text, for filtering the library by what was said."""
-    from sqlmodel import select
-
-    from cotag.store.models import Document
+    from cotag.store.documents import texts
 
     with project.session() as session:
-        return dict(session.exec(select(Document.id, Document.text)).all())
+        return texts(session)
 
 
 def codebook(project, *, include_retired: bool = False) -> list:
@@ -492,7 +485,7 @@ def codings_table(project, *, coders: Iterable[str] | None = None, documents: It
     from cotag.store.coders import require_coder
     from cotag.store.codes import require_code
     from cotag.store.documents import require_document
-    from cotag.store.models import Document
+    from cotag.store.documents import texts as doc_texts
 
     with project.session() as session:
         # Unknown names are errors, not empty output: a typo must not look like "no codings".
@@ -503,7 +496,7 @@ def codings_table(project, *, coders: Iterable[str] | None = None, documents: It
         for key in codes or ():
             require_code(session, key=key)
         rows = coding_store.list_codings(session, coders=coders, documents=documents, codes=codes)
-        texts = {doc_id: session.get(Document, doc_id).text for doc_id in {row.document_id for row in rows}}
+        texts = doc_texts(session, ids={row.document_id for row in rows})
         return [{"document": row.document, "code": row.code, "coder": row.coder, "start": row.start, "end": row.end,
                  "text": texts[row.document_id][row.start:row.end], "memo": row.memo} for row in rows]
 

@@ -300,38 +300,28 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
     decisions); the comparison itself is in memory, so listing the whole demo
     corpus stays well under a second.
     """
-    from sqlmodel import select
-
+    from cotag.store import codings as coding_store
+    from cotag.store import documents as doc_store
+    from cotag.store.coders import list_coders
+    from cotag.store.codes import code_keys
     from cotag.store.decisions import live_decisions
-    from cotag.store.documents import require_document
-    from cotag.store.models import Code, Coder, Coding, Document, Unit
 
     coder_a, coder_b = resolve_coders(session, coders=coders)
     names = (coder_a.name, coder_b.name)
     doc_filter = None
     if documents:
-        doc_filter = [require_document(session, external_id=d).id for d in documents]
-    doc_query = select(Document.id, Document.external_id)
-    unit_query = (select(Unit.document_id, Unit.index, Unit.start, Unit.end, Unit.turn)
-                  .order_by(Unit.document_id, Unit.index))
-    coding_query = (select(Coding.document_id, Coding.coder_id, Coding.id, Coding.code_id, Coding.start, Coding.end,
-                           Coding.memo)
-                    .where(Coding.deleted_at.is_(None), Coding.coder_id.in_([coder_a.id, coder_b.id])))
-    if doc_filter is not None:
-        doc_query = doc_query.where(Document.id.in_(doc_filter))
-        unit_query = unit_query.where(Unit.document_id.in_(doc_filter))
-        coding_query = coding_query.where(Coding.document_id.in_(doc_filter))
-    # Core rows straight from the cursor: ORM row processing would cost more than the comparison itself.
-    raw = session.connection().execute
-    doc_names = dict(raw(doc_query).all())
-    codes = dict(raw(select(Code.id, Code.key)).all())
+        doc_filter = [doc_store.require_document(session, external_id=d).id for d in documents]
+    # Plain rows from the shared column loaders: ORM row processing would cost more than the comparison itself.
+    doc_names = doc_store.external_ids(session, ids=doc_filter)
+    codes = code_keys(session)
     units: dict[int, list[tuple]] = defaultdict(list)
-    for doc_id, index, start, end, turn in raw(unit_query).all():
+    for doc_id, index, start, end, turn, _, _ in doc_store.unit_columns(session, document_ids=doc_filter):
         units[doc_id].append((index, start, end, turn))
     per_coder: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for doc_id, coder_id, coding_id, code_id, start, end, memo in raw(coding_query).all():
+    for coding_id, doc_id, code_id, coder_id, start, end, memo in coding_store.live_coding_columns(
+            session, coder_ids=[coder_a.id, coder_b.id], document_ids=doc_filter):
         per_coder[(doc_id, coder_id)].append((coding_id, code_id, start, end, memo))
-    leads = dict(session.exec(select(Coder.id, Coder.name)).all())
+    leads = {c.id: c.name for c in list_coders(session)}
     decisions = live_decisions(session, document_ids=doc_filter)
     result = Comparison(coders=names)
     for doc_id in sorted(doc_names, key=lambda i: doc_names[i]):
@@ -396,10 +386,11 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     """
     from cotag.store import codings as coding_store
     from cotag.store import decisions as decision_store
+    from cotag.store import documents as doc_store
     from cotag.store.coders import consensus_coder
     from cotag.store.codes import require_code
     from cotag.store.events import log_event
-    from cotag.store.models import STATUS_ACTIVE, Coding, Document
+    from cotag.store.models import STATUS_ACTIVE, Coding
 
     if ruling not in RULINGS:
         raise CotagError(f"unknown ruling {ruling!r}: keep a, b, both or none (or edit with --span/--code)")
@@ -419,7 +410,8 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
             target_code_id = code_row.id
         start, end = span if span is not None else (
             min(s.start for s in d.a + d.b), max(s.end for s in d.a + d.b))
-        length = len(session.get(Document, d.document_id).text)
+        found = doc_store.name_and_length(session, document_id=d.document_id)
+        length = found[1] if found is not None else 0
         if not (0 <= start < end <= length):
             raise CotagError(f"span {start}:{end} is not inside document {d.document} (0–{length})")
         if end <= d.start or start >= d.end:
@@ -467,21 +459,16 @@ def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
 
     `comparison`: a full compare() of the same coders and documents the caller already has (saves a second one).
     """
-    from sqlmodel import select
-
     from cotag.store import codings as coding_store
     from cotag.store.coders import consensus_coder
     from cotag.store.events import log_event
-    from cotag.store.models import Coding
 
     lead_row = require_lead(session, name=lead)
     if comparison is None:
         comparison = compare(session, coders=coders, documents=documents)
     consensus = consensus_coder(session)
     # Plain tuples straight from the cursor: tens of thousands of rows on a whole corpus.
-    present = set(map(tuple, session.connection().execute(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end).where(
-            Coding.coder_id == consensus.id, Coding.deleted_at.is_(None))).all()))
+    present = coding_store.live_positions(session, coder_id=consensus.id)
     rows = [{"document_id": s.document_id, "code_id": s.code_id, "coder_id": consensus.id, "start": s.start,
              "end": s.end} for s in comparison.agreed
             if (s.document_id, s.code_id, s.start, s.end) not in present]
@@ -496,30 +483,24 @@ def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
 def agreed_table(session, *, coders: Sequence[str] | None = None,
                  documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The agreed spans, each saying whether it is in the consensus yet (review before or after writing)."""
-    from sqlmodel import select
-
-    from cotag.store.models import CONSENSUS_CODER, Coder, Coding
+    from cotag.store.coders import get_coder
+    from cotag.store.codings import live_positions
+    from cotag.store.models import CONSENSUS_CODER
 
     comparison = compare(session, coders=coders, documents=documents)
-    present = set(map(tuple, session.connection().execute(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
-        .join(Coder, Coder.id == Coding.coder_id)
-        .where(Coder.name == CONSENSUS_CODER, Coding.deleted_at.is_(None))).all()))
+    consensus = get_coder(session, name=CONSENSUS_CODER)
+    present = live_positions(session, coder_id=consensus.id) if consensus is not None and consensus.id else set()
     return [s.as_dict((s.document_id, s.code_id, s.start, s.end) in present) for s in comparison.agreed]
 
 
 def agreed_review(project, *, coders: Sequence[str] | None = None,
                   documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """agreed_table with each span's text, for reviewing the automatic part of the consensus on screen."""
-    from sqlmodel import select
-
-    from cotag.store.models import Document
+    from cotag.store.documents import texts_by_external_id
 
     with project.session() as session:
         rows = agreed_table(session, coders=coders, documents=documents)
-        names = sorted({row["document"] for row in rows})
-        texts = dict(session.exec(select(Document.external_id, Document.text)
-                                  .where(Document.external_id.in_(names))).all()) if names else {}
+        texts = texts_by_external_id(session, external_ids={row["document"] for row in rows})
     for row in rows:
         row["text"] = " ".join(texts.get(row["document"], "")[row["start"]:row["end"]].split())
     return rows
@@ -531,16 +512,12 @@ def list_disagreements(project, *, coders: Sequence[str] | None = None, document
                        status: str | None = None) -> list[dict[str, Any]]:
     from dataclasses import replace
 
-    from sqlmodel import select
-
-    from cotag.store.models import Document
+    from cotag.store import documents as doc_store
 
     with project.session() as session:
         found = [d for d in compare(session, coders=coders, documents=documents, agreed=False).disagreements
                  if status is None or d.status == status]
-        wanted = {d.document_id for d in found}
-        texts = dict(session.exec(select(Document.id, Document.text).where(Document.id.in_(wanted))).all()) \
-            if wanted else {}
+        texts = doc_store.texts(session, ids={d.document_id for d in found})
     for d in found:
         # The words each coder coded, spaces and line breaks folded: what the lead reads to rule.
         text = texts.get(d.document_id, "")
@@ -607,19 +584,16 @@ class Workspace:
 def open_workspace(project, *, lead: str, coders: Sequence[str] | None = None,
                    documents: Sequence[str] | None = None) -> Workspace:
     """Check the lead, write the agreed spans into the consensus, and load everything to rule on."""
-    from sqlmodel import select
-
+    from cotag.store import documents as doc_store
     from cotag.store.codes import list_codes
     from cotag.store.memos import list_memos
-    from cotag.store.models import Document
 
     with project.session() as session:
         lead_row = require_lead(session, name=lead)
         # One full comparison serves both: writing the consensus touches neither coder, so its disagreements stand.
         comparison = compare(session, coders=coders, documents=documents)
         write_agreed(session, lead=lead_row.name, coders=coders, documents=documents, comparison=comparison)
-        ids = sorted({d.document_id for d in comparison.disagreements})
-        texts = dict(session.exec(select(Document.id, Document.text).where(Document.id.in_(ids))).all()) if ids else {}
+        texts = doc_store.texts(session, ids={d.document_id for d in comparison.disagreements})
         codes = {c.key: {"name": c.name, "description": c.description, "include": list(c.include),
                          "exclude": list(c.exclude), "status": c.status} for c in list_codes(session)}
         memos = list_memos(session, coders=comparison.coders)

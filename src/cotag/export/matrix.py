@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
 from cotag.errors import CotagError
 from cotag.export import writers
 from cotag.export.attribution import format_value
 from cotag.export.quotes import path_columns
 from cotag.export.scope import BUILTIN_ATTRIBUTES, Scope, Selection, attribute_keys, document_value, resolve
+from cotag.store.session import Session
 
 if TYPE_CHECKING:
     import numpy as np

@@ -7,12 +7,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlmodel import Session
-
 from cotag.errors import CotagError
 from cotag.export import writers
 from cotag.export.attribution import Attribution, build_attribution, format_value
 from cotag.export.scope import Scope, Selection, bulk, resolve
+from cotag.store.session import Session
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -33,12 +33,9 @@ class Respondent:
 
 def corpus_respondents(session) -> list[Respondent]:
     """Every document of the project (the whole corpus, whatever an export selects): its id, group, attributes."""
-    from sqlmodel import select
+    from cotag.store.documents import document_columns
 
-    from cotag.store.models import Document
-
-    rows = session.exec(select(Document.external_id, Document.group, Document.attributes)).all()
-    return [Respondent(external_id, group or "", attributes or {}) for external_id, group, attributes in rows]
+    return [Respondent(d.external_id, d.group, d.attributes) for d in document_columns(session)]
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from cotag.errors import CotagError, NotFound, PermissionDenied
@@ -69,3 +70,15 @@ def consensus_coder(session: Session) -> Coder:
 
 def list_coders(session: Session) -> list[Coder]:
     return list(session.exec(select(Coder).order_by(Coder.name)))
+
+
+def database_user(session: Session) -> str | None:
+    """The PostgreSQL role this session logged in as (a coder's role is named after the coder); None on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    value = session.execute(text("SELECT current_user")).scalar()
+    return None if value is None else str(value)
+
+
+def coders_by_name(session: Session) -> dict[str, Coder]:
+    return {c.name: c for c in list_coders(session)}

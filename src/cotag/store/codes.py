@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from cotag.errors import NotFound
 from cotag.store.models import STATUS_ACTIVE, STATUS_MERGED, STATUS_RETIRED, Code, Coding
+from cotag.store.rows import driver_rows, table
+
+K = table(Code)
 
 # The fields a codebook file sets on a code (everything but identity and tree position).
 SPEC_FIELDS = ("name", "description", "include", "exclude", "examples", "keywords", "colour", "shortcut", "status",
@@ -35,6 +39,10 @@ def list_codes(session: Session, *, include_retired: bool = True) -> list[Code]:
 
 def get_code(session: Session, *, key: str) -> Code | None:
     return session.exec(select(Code).where(Code.key == key)).first()
+
+
+def get_code_by_id(session: Session, *, code_id: int) -> Code | None:
+    return session.get(Code, code_id)
 
 
 def require_code(session: Session, *, key: str) -> Code:
@@ -101,3 +109,9 @@ def sync_codebook(session: Session, *, codebook) -> SyncReport:
     report.unchanged = len(codebook.codes) - len(report.added) - len(report.updated)
     session.flush()
     return report
+
+
+def code_keys(session: Session) -> dict[int, str]:
+    """code id -> key, in codebook order (position, then id)."""
+    query = core_select(K.c.id, K.c.key).order_by(K.c.position, K.c.id)
+    return {int(i): str(k) for i, k in driver_rows(session, query)}

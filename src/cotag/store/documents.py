@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import Integer, cast, delete, func, insert
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from cotag.errors import NotFound
 from cotag.store.models import Coding, Document, Unit, utcnow
+from cotag.store.rows import CHUNK, chunks, driver_rows, sorted_ids, table
+
+D = table(Document)
+U = table(Unit)
 
 
 class UnitRow(NamedTuple):
@@ -24,6 +30,10 @@ class UnitRow(NamedTuple):
 
 def get_document(session: Session, *, external_id: str) -> Document | None:
     return session.exec(select(Document).where(Document.external_id == external_id)).first()
+
+
+def get_document_by_id(session: Session, *, document_id: int) -> Document | None:
+    return session.get(Document, document_id)
 
 
 def require_document(session: Session, *, external_id: str) -> Document:
@@ -160,3 +170,135 @@ def counts_by_group(session: Session) -> dict[str, int]:
 
 def total_units(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Unit)).one()
+
+
+# --------------------------------------------------------------------------- column-wise bulk loaders
+# Shared by reliability, reconcile, export, search, merge, the coder file and the library: plain columns,
+# never ORM objects (a corpus is tens of thousands of units), and a document's text only when asked for.
+
+
+class DocumentColumns(NamedTuple):
+    """A document without its ORM object; `text` is "" unless the loader was asked for it."""
+
+    id: int
+    external_id: str
+    group: str
+    attributes: dict[str, Any]
+    words: int
+    text: str
+
+
+def document_columns(session: Session, *, with_text: bool = False) -> list[DocumentColumns]:
+    """Every document in reading order (group, id)."""
+    columns: list[Any] = [D.c.id, D.c.external_id, D.c.group, D.c.attributes, D.c.words]
+    if with_text:
+        columns.append(D.c.text)
+    # Through SQLAlchemy, not driver rows: attributes is a JSON column that needs decoding.
+    query = core_select(*columns).order_by(D.c.group, D.c.external_id)
+    return [DocumentColumns(row[0], row[1], row[2] or "", row[3] or {}, row[4] or 0, row[5] if with_text else "")
+            for row in session.connection().execute(query)]
+
+
+def document_ids(session: Session, *, groups: Sequence[str] | None = None,
+                 external_ids: Sequence[str] | None = None) -> list[tuple[int, str]]:
+    """(database id, external id) of the documents in these groups and among these ids (None: any), by id."""
+    query = core_select(D.c.id, D.c.external_id).order_by(D.c.external_id)
+    if groups is not None:
+        query = query.where(D.c.group.in_(list(groups)))
+    if external_ids is not None:
+        query = query.where(D.c.external_id.in_(list(external_ids)))
+    return [(int(i), str(e)) for i, e in driver_rows(session, query)]
+
+
+def group_names(session: Session) -> set[str]:
+    return {row[0] for row in driver_rows(session, core_select(D.c.group).distinct())}
+
+
+def existing_external_ids(session: Session, *, external_ids: Sequence[str]) -> set[str]:
+    """Those of ``external_ids`` that name a document of the project."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(external_ids))):
+        query = core_select(D.c.external_id).where(D.c.external_id.in_(list(chunk)))
+        found.update(row[0] for row in driver_rows(session, query))
+    return found
+
+
+def texts(session: Session, *, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """document id -> text, of these documents (None: every document)."""
+    if ids is None:
+        return dict(driver_rows(session, core_select(D.c.id, D.c.text)))
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted_ids(ids)):
+        found.update(driver_rows(session, core_select(D.c.id, D.c.text).where(D.c.id.in_(list(chunk)))))
+    return found
+
+
+def texts_by_external_id(session: Session, *, external_ids: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in chunks(sorted(set(external_ids))):
+        query = core_select(D.c.external_id, D.c.text).where(D.c.external_id.in_(list(chunk)))
+        found.update(driver_rows(session, query))
+    return found
+
+
+def external_ids(session: Session, *, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """document id -> external id, of these documents (None: every document)."""
+    if ids is None:
+        return dict(driver_rows(session, core_select(D.c.id, D.c.external_id)))
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted_ids(ids)):
+        query = core_select(D.c.id, D.c.external_id).where(D.c.id.in_(list(chunk)))
+        found.update(driver_rows(session, query))
+    return found
+
+
+def content_hashes(session: Session) -> list[tuple[int, str, str]]:
+    """(database id, content hash, external id) of every document: how another project's documents are matched."""
+    return [(int(i), str(h), str(e)) for i, h, e in
+            driver_rows(session, core_select(D.c.id, D.c.content_hash, D.c.external_id))]
+
+
+def text_lengths(session: Session, *, content_hashes: Iterable[str]) -> dict[str, int]:
+    """content hash -> the text's length in code points, for these hashes."""
+    found: dict[str, int] = {}
+    for chunk in chunks(sorted(set(content_hashes))):
+        query = core_select(D.c.content_hash, func.length(D.c.text)).where(D.c.content_hash.in_(list(chunk)))
+        found.update(driver_rows(session, query))
+    return found
+
+
+def name_and_length(session: Session, *, document_id: int) -> tuple[str, int] | None:
+    """(external id, text length) of one document; None when there is no such document."""
+    rows = driver_rows(session, core_select(D.c.external_id, func.length(D.c.text)).where(D.c.id == document_id))
+    return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+# (document id, index, start, end, turn, speaker, is_interviewer as 0/1), in document and reading order.
+UnitColumns = tuple[int, int, int, int, int, str, int]
+
+
+def unit_columns(session: Session, *, document_ids: Iterable[int] | None = None) -> list[UnitColumns]:
+    """The units of these documents (None: all) in one query, as plain tuples.
+
+    is_interviewer is cast to an integer in SQL, so both back ends give the same 0 or 1 (a driver row
+    would be a bool on PostgreSQL and an int on SQLite). With many documents, reading every unit and
+    keeping theirs is cheaper than an IN list as long as the table.
+    """
+    query = (core_select(U.c.document_id, U.c.index, U.c.start, U.c.end, U.c.turn, func.coalesce(U.c.speaker, ""),
+                         cast(U.c.is_interviewer, Integer))
+             .order_by(U.c.document_id, U.c.index))
+    if document_ids is None:
+        return driver_rows(session, query)
+    ids = sorted_ids(document_ids)
+    if len(ids) < CHUNK:
+        return driver_rows(session, query.where(U.c.document_id.in_(ids or [-1])))
+    wanted = set(ids)
+    return [row for row in driver_rows(session, query) if row[0] in wanted]
+
+
+def speakers(session: Session) -> dict[int, set[str]]:
+    """document id -> the speakers of its turns ("" for a unit with no speaker)."""
+    found: dict[int, set[str]] = {}
+    for doc_id, speaker in driver_rows(session, core_select(U.c.document_id, U.c.speaker).distinct()):
+        found.setdefault(doc_id, set()).add(speaker or "")
+    return found

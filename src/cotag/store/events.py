@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.store.models import Event
 
@@ -66,3 +67,11 @@ def event_table(session: Session, *, since: datetime | None = None, actor: str |
     return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "kind": e.kind,
              "payload": e.payload, "summary": summarize(e.kind, e.payload)}
             for e in list_events(session, since=since, actor=actor, kind=kind, limit=limit)]
+
+
+def events_of(session: Session, *, actors: Iterable[str]) -> list[tuple[datetime, str, str, Any]]:
+    """(at, actor, kind, payload) of every event these actors caused, in the order they happened."""
+    query = (select(Event.at, Event.actor, Event.kind, Event.payload)
+             .where(col(Event.actor).in_(sorted(set(actors)) or [""]))
+             .order_by(col(Event.at), col(Event.id)))
+    return [(at, actor, kind, payload) for at, actor, kind, payload in session.exec(query)]
