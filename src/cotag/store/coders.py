@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.errors import CotagError, NotFound, PermissionDenied
+from cotag.store.rows import table
 from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_CONSENSUS, ROLE_LEAD, Coder
 
 ROLES = (ROLE_CODER, ROLE_LEAD, ROLE_CONSENSUS)
 
 
 def get_coder(session: Session, *, name: str) -> Coder | None:
-    return session.exec(select(Coder).where(Coder.name == name)).first()
+    return session.exec(select(Coder).where(col(Coder.name) == name)).first()
 
 
 def require_coder(session: Session, *, name: str) -> Coder:
@@ -44,8 +45,8 @@ def get_or_create_coder(session: Session, *, name: str, role: str = ROLE_CODER) 
         from cotag.store.codings import insert_ignoring_duplicates
         from cotag.store.models import utcnow
 
-        insert_ignoring_duplicates(session, Coder.__table__, [{"name": name, "role": role, "created_at": utcnow()}])
-        coder = get_coder(session, name=name)
+        insert_ignoring_duplicates(session, table(Coder), [{"name": name, "role": role, "created_at": utcnow()}])
+        coder = require_coder(session, name=name)
     return coder
 
 
@@ -69,7 +70,7 @@ def consensus_coder(session: Session) -> Coder:
 
 
 def list_coders(session: Session) -> list[Coder]:
-    return list(session.exec(select(Coder).order_by(Coder.name)))
+    return list(session.exec(select(Coder).order_by(col(Coder.name))))
 
 
 def database_user(session: Session) -> str | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.errors import NotFound
 from cotag.store.models import STATUS_ACTIVE, STATUS_MERGED, STATUS_RETIRED, Code, Coding
@@ -31,14 +31,14 @@ class SyncReport:
 
 
 def list_codes(session: Session, *, include_retired: bool = True) -> list[Code]:
-    query = select(Code).order_by(Code.position, Code.id)
+    query = select(Code).order_by(col(Code.position), col(Code.id))
     if not include_retired:
-        query = query.where(Code.status == STATUS_ACTIVE)
+        query = query.where(col(Code.status) == STATUS_ACTIVE)
     return list(session.exec(query))
 
 
 def get_code(session: Session, *, key: str) -> Code | None:
-    return session.exec(select(Code).where(Code.key == key)).first()
+    return session.exec(select(Code).where(col(Code.key) == key)).first()
 
 
 def get_code_by_id(session: Session, *, code_id: int) -> Code | None:
@@ -55,7 +55,7 @@ def require_code(session: Session, *, key: str) -> Code:
 def coding_counts(session: Session) -> dict[int, int]:
     """Live codings per code id (all coders)."""
     rows = session.exec(
-        select(Coding.code_id, func.count()).where(Coding.deleted_at.is_(None)).group_by(Coding.code_id)
+        select(col(Coding.code_id), func.count()).where(col(Coding.deleted_at).is_(None)).group_by(col(Coding.code_id))
     )
     return {code_id: n for code_id, n in rows}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, cast, delete, func, insert
+from sqlalchemy import Connection, Integer, cast, delete, func, insert
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.errors import NotFound
 from cotag.store.models import Coding, Document, Unit, utcnow
@@ -20,7 +20,7 @@ U = table(Unit)
 class UnitRow(NamedTuple):
     """A unit before it has a document id; a plain tuple, because an import makes tens of thousands."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the unit's position; shadows tuple.index, which nothing here calls
     start: int
     end: int
     turn: int
@@ -28,8 +28,22 @@ class UnitRow(NamedTuple):
     is_interviewer: bool
 
 
+def _id(document: Document) -> int:
+    if document.id is None:  # only before a flush, and every caller flushes first
+        raise ValueError("the document has no id yet")
+    return document.id
+
+
+def _driver(connection: Connection) -> Any:
+    """The driver's own connection (sqlite3 or psycopg), for what SQLAlchemy does not offer (COPY, limits)."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise ValueError("the connection is closed")
+    return driver
+
+
 def get_document(session: Session, *, external_id: str) -> Document | None:
-    return session.exec(select(Document).where(Document.external_id == external_id)).first()
+    return session.exec(select(Document).where(col(Document.external_id) == external_id)).first()
 
 
 def get_document_by_id(session: Session, *, document_id: int) -> Document | None:
@@ -49,27 +63,28 @@ def documents_by_external_id(session: Session, *, external_ids: Sequence[str]) -
     ids = sorted(set(external_ids))
     for first in range(0, len(ids), 500):
         chunk = ids[first : first + 500]
-        found.update((d.external_id, d) for d in session.exec(select(Document).where(Document.external_id.in_(chunk))))
+        query = select(Document).where(col(Document.external_id).in_(chunk))
+        found.update((d.external_id, d) for d in session.exec(query))
     return found
 
 
 def documents_by_hash(session: Session) -> dict[str, str]:
-    return {h: ext for ext, h in session.exec(select(Document.external_id, Document.content_hash))}
+    return {h: ext for ext, h in session.exec(select(col(Document.external_id), col(Document.content_hash)))}
 
 
 def list_documents(session: Session, *, group: str | None = None) -> list[Document]:
-    query = select(Document).order_by(Document.group, Document.external_id)
+    query = select(Document).order_by(col(Document.group), col(Document.external_id))
     if group:
-        query = query.where(Document.group == group)
+        query = query.where(col(Document.group) == group)
     return list(session.exec(query))
 
 
 def unit_counts(session: Session) -> dict[int, int]:
-    return dict(session.exec(select(Unit.document_id, func.count()).group_by(Unit.document_id)).all())
+    return dict(session.exec(select(col(Unit.document_id), func.count()).group_by(col(Unit.document_id))).all())
 
 
 def list_units(session: Session, *, document_id: int) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.document_id == document_id).order_by(Unit.index)))
+    return list(session.exec(select(Unit).where(col(Unit.document_id) == document_id).order_by(col(Unit.index))))
 
 
 def add_document(session: Session, *, values: dict[str, Any], units: Sequence[UnitRow] | None = None) -> Document:
@@ -78,7 +93,7 @@ def add_document(session: Session, *, values: dict[str, Any], units: Sequence[Un
     session.add(document)
     session.flush()
     if units is not None:
-        insert_units(session, document_id=document.id, units=units)
+        insert_units(session, document_id=_id(document), units=units)
     return document
 
 
@@ -89,11 +104,10 @@ def add_documents(session: Session, *, rows: list[dict[str, Any]]) -> list[int]:
     """
     if not rows:
         return []
-    table = Document.__table__
     now = utcnow()
     values = [{"group": "", "attributes": {}, "source_path": "", "format": "", "words": 0, "imported_at": now, **row}
               for row in rows]
-    result = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)
+    result = session.connection().execute(insert(D).returning(D.c.id, sort_by_parameter_order=True), values)
     return [row[0] for row in result]
 
 
@@ -119,17 +133,17 @@ def insert_units_of(session: Session, *, batches: Sequence[tuple[int, Sequence[U
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer
-    table = quote.format_table(Unit.__table__)
+    table = quote.format_table(U)
     columns = ", ".join(quote.quote(c) for c in _UNIT_COLUMNS)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         # COPY streams the rows in one command; executemany sends a statement per row.
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = _driver(connection).cursor()
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     if dialect.paramstyle not in ("qmark", "format", "pyformat"):  # a driver neither back end uses
-        connection.execute(insert(Unit.__table__), [dict(zip(_UNIT_COLUMNS, row)) for row in rows])
+        connection.execute(insert(U), [dict(zip(_UNIT_COLUMNS, row)) for row in rows])
         return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     values = f"({', '.join([marker] * len(_UNIT_COLUMNS))})"
@@ -138,7 +152,7 @@ def insert_units_of(session: Session, *, batches: Sequence[tuple[int, Sequence[U
         # SQLite's per-statement work was half the time of storing the demo corpus's 68,000 units.
         import sqlite3
 
-        limit = connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        limit = _driver(connection).getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         size = max(1, min(_SQLITE_ROWS_PER_INSERT, limit // len(_UNIT_COLUMNS)))
         for first in range(0, len(rows), size):
             chunk = rows[first : first + size]
@@ -153,19 +167,19 @@ def replace_document(session: Session, *, document: Document, values: dict[str, 
     for name, value in values.items():
         setattr(document, name, value)
     session.add(document)
-    session.execute(delete(Unit).where(Unit.document_id == document.id))
+    session.execute(delete(Unit).where(col(Unit.document_id) == document.id))
     session.flush()
-    insert_units(session, document_id=document.id, units=units)
+    insert_units(session, document_id=_id(document), units=units)
 
 
 def live_codings_count(session: Session, *, document_id: int) -> int:
-    return session.exec(
-        select(func.count()).select_from(Coding).where(Coding.document_id == document_id, Coding.deleted_at.is_(None))
-    ).one()
+    return session.exec(select(func.count()).select_from(Coding).where(
+        col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))).one()
 
 
 def counts_by_group(session: Session) -> dict[str, int]:
-    return dict(session.exec(select(Document.group, func.count()).group_by(Document.group).order_by(Document.group)).all())
+    query = select(col(Document.group), func.count()).group_by(col(Document.group)).order_by(col(Document.group))
+    return dict(session.exec(query).all())
 
 
 def total_units(session: Session) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from cotag.store.models import Code, Coder, Document, Memo, utcnow
@@ -40,16 +41,16 @@ def add_memo(session: Session, *, coder_id: int, text: str, title: str = "", doc
 def list_memos(session: Session, *, coders: Iterable[str] | None = None) -> list[MemoRow]:
     """Memos in creation order, optionally only those written by the named coders."""
     query = (
-        select(Memo.id, Coder.name, Document.external_id, Code.key, Memo.title, Memo.text, Memo.created_at,
-               Memo.updated_at)
-        .join(Coder, Coder.id == Memo.coder_id)
-        .join(Document, Document.id == Memo.document_id, isouter=True)
-        .join(Code, Code.id == Memo.code_id, isouter=True)
+        core_select(col(Memo.id), col(Coder.name), col(Document.external_id), col(Code.key), col(Memo.title),
+                    col(Memo.text), col(Memo.created_at), col(Memo.updated_at))
+        .join(Coder, col(Coder.id) == col(Memo.coder_id))
+        .join(Document, col(Document.id) == col(Memo.document_id), isouter=True)
+        .join(Code, col(Code.id) == col(Memo.code_id), isouter=True)
     )
     if coders is not None:
-        query = query.where(Coder.name.in_(list(coders)))
-    query = query.order_by(Memo.created_at, Memo.id)
-    return [MemoRow(*row) for row in session.exec(query)]
+        query = query.where(col(Coder.name).in_(list(coders)))
+    query = query.order_by(col(Memo.created_at), col(Memo.id))
+    return [MemoRow(*row) for row in session.execute(query)]
 
 
 def memos_of(session: Session, *, coder_ids: Iterable[int], document_ids: Iterable[int] | None = None,
@@ -59,7 +60,8 @@ def memos_of(session: Session, *, coder_ids: Iterable[int], document_ids: Iterab
     query = select(Memo).where(col(Memo.coder_id).in_(sorted(set(coder_ids)) or [-1]))
     if document_ids is not None:
         on_documents = col(Memo.document_id).in_(sorted(set(document_ids)))
-        query = query.where(or_(on_documents, col(Memo.document_id).is_(None)) if with_unattached else on_documents)
+        query = query.where(or_(on_documents, col(Memo.document_id).is_(None)) if with_unattached
+                            else on_documents)
     return list(session.exec(query.order_by(col(Memo.id))))
 
 
