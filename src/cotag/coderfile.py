@@ -38,6 +38,11 @@ def parse_stamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def required_stamp(value: str) -> datetime:
+    """A timestamp a row must have (bundle_problems has checked it is one)."""
+    return datetime.fromisoformat(value)
+
+
 @dataclass
 class Bundle:
     """Work to merge, with documents named by content hash and codes by key."""
@@ -70,10 +75,11 @@ def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str
     from cotag.store import progress_rows
     from cotag.store.coders import list_coders
     from cotag.store.codes import code_keys
+    from cotag.store.rows import row_id
 
     hashes = {doc_id: (h, ext) for doc_id, h, ext in doc_store.content_hashes(session)}
     keys = code_keys(session)
-    all_coders = {c.id: c for c in sorted(list_coders(session), key=lambda c: c.id or 0)}  # in the order made
+    all_coders = {row_id(c): c for c in sorted(list_coders(session), key=row_id)}  # in the order made
     wanted = set(coders) if coders is not None else None
     if wanted is not None:
         missing = sorted(wanted - {c.name for c in all_coders.values()})
@@ -91,15 +97,16 @@ def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str
         bundle.codings.append({"document": hashes[document_id][0], "code": keys[code_id],
                                "coder": chosen[coder_id].name, "start": start, "end": end, "memo": memo,
                                "created_at": stamp(created), "deleted_at": stamp(deleted)})
-    for row in memo_store.memos_of(session, coder_ids=ids):
-        bundle.memos.append({"coder": chosen[row.coder_id].name,
-                             "document": hashes[row.document_id][0] if row.document_id else None,
-                             "code": keys[row.code_id] if row.code_id else None, "title": row.title,
-                             "text": row.text, "created_at": stamp(row.created_at),
-                             "updated_at": stamp(row.updated_at)})
-    for row in progress_rows.progress_of(session, coder_ids=ids):
-        bundle.progress.append({"coder": chosen[row.coder_id].name, "document": hashes[row.document_id][0],
-                                "status": row.status, "cursor": row.cursor, "updated_at": stamp(row.updated_at)})
+    for note in memo_store.memos_of(session, coder_ids=ids):
+        bundle.memos.append({"coder": chosen[note.coder_id].name,
+                             "document": hashes[note.document_id][0] if note.document_id else None,
+                             "code": keys[note.code_id] if note.code_id else None, "title": note.title,
+                             "text": note.text, "created_at": stamp(note.created_at),
+                             "updated_at": stamp(note.updated_at)})
+    for progress in progress_rows.progress_of(session, coder_ids=ids):
+        bundle.progress.append({"coder": chosen[progress.coder_id].name,
+                                "document": hashes[progress.document_id][0], "status": progress.status,
+                                "cursor": progress.cursor, "updated_at": stamp(progress.updated_at)})
     names = [c.name for c in chosen.values()]
     for at, actor, kind, payload in event_store.events_of(session, actors=names):
         bundle.events.append({"at": stamp(at), "actor": actor, "kind": kind, "payload": payload})
@@ -191,7 +198,7 @@ _FIELDS = {
 def _fits(value: Any, kind: str) -> bool:
     if kind == _ANY:
         return True
-    if value is None:
+    if value is None or (value == "" and kind == _STAMP):  # "" would read as no time at all
         return kind in (_OPT_TEXT, _OPT_STAMP)
     if kind in (_TEXT, _OPT_TEXT):
         return isinstance(value, str)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from cotag.errors import CotagError, ImportRefused, NotFound, PermissionDenied
+from cotag.store.rows import row_id
 
 # Event kinds written to the audit log; the reliability and reconcile stages read them back.
 APPLY = "coding.apply"
@@ -29,7 +30,7 @@ _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 class UnitSpan(NamedTuple):
     """A unit as the coding screen needs it: where it is in the text and who spoke it."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the unit's position; shadows tuple.index, which nothing calls
     start: int
     end: int
     turn: int
@@ -141,8 +142,8 @@ class CodingSession:
                 target = coder_store.consensus_coder(session)
             else:
                 raise PermissionDenied(f"{actor.name} cannot write {owner}'s codings: a coder writes only their own")
-        self.actor, self.actor_id = actor.name, actor.id
-        self.owner, self.owner_id = target.name, target.id
+        self.actor, self.actor_id = actor.name, row_id(actor)
+        self.owner, self.owner_id = target.name, row_id(target)
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._documents: dict[int, tuple[str, int]] = {}
@@ -204,12 +205,12 @@ class CodingSession:
             external_id, length = self._document(session, document_id)
             check_span(start, end, length, external_id)
             code_row = active_code(session, key=code)
-            if coding_store.find_live(session, document_id=document_id, code_id=code_row.id, coder_id=self.owner_id,
-                                      start=start, end=end):
+            if coding_store.find_live(session, document_id=document_id, code_id=row_id(code_row),
+                                      coder_id=self.owner_id, start=start, end=end):
                 raise CotagError(f"{code_row.key} is already on {external_id} {start}–{end}")
-            coding = coding_store.add_coding(session, document_id=document_id, code_id=code_row.id,
+            coding = coding_store.add_coding(session, document_id=document_id, code_id=row_id(code_row),
                                              coder_id=self.owner_id, start=start, end=end, memo=memo)
-            change = Change(APPLY, coding.id, document_id, external_id, code_row.key, start, end, memo)
+            change = Change(APPLY, row_id(coding), document_id, external_id, code_row.key, start, end, memo)
             self._log(session, APPLY, change)
             self._touch_cursor(session, document_id, cursor)
         self._remember(change)
@@ -222,10 +223,10 @@ class CodingSession:
 
         with self.project.session() as session:
             code_row = require_code(session, key=code)
-            existing = coding_store.find_live(session, document_id=document_id, code_id=code_row.id,
+            existing = coding_store.find_live(session, document_id=document_id, code_id=row_id(code_row),
                                               coder_id=self.owner_id, start=start, end=end)
         if existing is not None:
-            return self.remove(coding_id=existing.id, cursor=cursor)
+            return self.remove(coding_id=row_id(existing), cursor=cursor)
         return self.apply(document_id=document_id, code=code, start=start, end=end, cursor=cursor)
 
     def remove(self, *, coding_id: int, cursor: int | None = None) -> Change:
@@ -399,7 +400,7 @@ def open_transcript(project, *, document_id: int, coder_ids: Iterable[int], prog
         units = [UnitSpan(*row) for row in coding_store.unit_spans(session, document_id=document_id)]
         marks = coding_store.live_marks(session, document_id=document_id, coder_ids=list(coder_ids))
         progress = progress_store.get_progress(session, coder_id=progress_coder_id, document_id=document_id)
-        return Transcript(document_id=document.id, external_id=document.external_id, group=document.group,
+        return Transcript(document_id=row_id(document), external_id=document.external_id, group=document.group,
                           attributes=dict(document.attributes or {}), text=document.text, units=units, marks=marks,
                           cursor=min(progress.cursor, max(len(units) - 1, 0)) if progress else 0,
                           done=bool(progress and progress.status == PROGRESS_DONE), visited=progress is not None)
@@ -473,7 +474,7 @@ def coders(project, *, document_id: int | None = None) -> list[CoderInfo]:
 
     with project.session() as session:
         counts = coders_with_codings(session, document_id=document_id)
-        return [CoderInfo(c.id, c.name, c.role, counts.get(c.id, 0)) for c in list_coders(session)]
+        return [CoderInfo(row_id(c), c.name, c.role, counts.get(row_id(c), 0)) for c in list_coders(session)]
 
 
 # ---------------------------------------------------------------- scripting: list and import
@@ -573,10 +574,10 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
             elif coder == CONSENSUS_CODER and lead_row is None:
                 problems.append(f"rows for the {CONSENSUS_CODER!r} coder need --lead NAME")
             span = _import_span(record, document, problems) if document else None
-            if problems:
+            if problems or document is None or code is None or span is None:
                 errors.append(f"line {line}: " + "; ".join(problems))
                 continue
-            wanted.append((line, {"document_id": document["id"], "code_id": code.id, "start": span[0],
+            wanted.append((line, {"document_id": document["id"], "code_id": row_id(code), "start": span[0],
                                   "end": span[1], "memo": record.get("memo", "")}, coder))
         if errors:
             raise ImportRefused(f"{path}: {len(errors)} bad row(s) of {len(records)}, nothing imported:\n  "
@@ -591,7 +592,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
                 role = "consensus" if name == CONSENSUS_CODER else "coder"
                 existing = coder_store.get_or_create_coder(session, name=name, role=role)
                 report.coders_created.append(name)
-            coder_ids[name] = existing.id
+            coder_ids[name] = row_id(existing)
         seen: set[tuple] = set()
         rows: list[dict[str, Any]] = []
         for _, values, name in wanted:
@@ -622,8 +623,8 @@ def _import_document(session, cache: dict[str, Any], external_id: str, problems:
         else:
             from cotag.store.codings import unit_spans
 
-            cache[external_id] = {"id": document.id, "length": len(document.text),
-                                  "units": unit_spans(session, document_id=document.id)}
+            cache[external_id] = {"id": row_id(document), "length": len(document.text),
+                                  "units": unit_spans(session, document_id=row_id(document))}
     if cache[external_id] is None:
         problems.append(f"no document {external_id!r} in the project")
     return cache[external_id]

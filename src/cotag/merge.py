@@ -15,17 +15,22 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cotag.coderfile import (
     Bundle,
     is_coder_file,
     load_coder_file,
     parse_stamp,
+    required_stamp,
     read_bundle,
     stamp,
 )
 from cotag.errors import CotagError
+from cotag.store.rows import row_id
+
+if TYPE_CHECKING:
+    from cotag.store.models import Memo
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MERGE_EVENT = "merge"
@@ -348,6 +353,11 @@ def _batches(bundle: Bundle) -> list[Bundle]:
     return [part(documents, last=index == len(groups) - 1) for index, documents in enumerate(groups)]
 
 
+def _followed(current: dict[str, str], key: str | None) -> str | None:
+    """A code key as it is called now (renamed or merged here since), None for no code."""
+    return current.get(key, key) if key is not None else None
+
+
 def _lock(session) -> None:
     # Two leads merging the same file at once must not both see "new" and both insert: the second waits for the
     # first to commit and then finds everything there (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
@@ -407,8 +417,9 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
 
     # What this project already holds of each incoming coder, by identity.
     held: dict[tuple, list[HeldCoding]] = {}
+    held_memos: dict[tuple[Any, ...], Memo]
     if existing:
-        by_id = {c.id: c.name for c in existing.values()}
+        by_id = {row_id(c): c.name for c in existing.values()}
         # Plain columns, not ORM objects: re-merging a full corpus compares tens of thousands of codings.
         in_batch = None if bundle.only is None else [doc_ids[h] for h in bundle.only if h in doc_ids]
         history = coding_store.coding_history(session, coder_ids=by_id, document_ids=in_batch)
@@ -418,8 +429,9 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
             key = current.get(keys[code_id], keys[code_id])
             ident = (hashes[document_id], key, by_id[coder_id], start, end, stamp(created))
             held.setdefault(ident, []).append(HeldCoding(cid, deleted, memo, ident))
-        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id),
-                       current.get(keys.get(m.code_id), keys.get(m.code_id)), stamp(m.created_at)): m
+        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id) if m.document_id is not None else None,
+                       _followed(current, keys.get(m.code_id) if m.code_id is not None else None),
+                       stamp(m.created_at)): m
                       for m in held_memo_rows}
     else:
         held_memos = {}
@@ -442,10 +454,10 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
     if report.clashes or not write:
         return
 
-    coder_ids = {}
+    coder_ids: dict[str, int] = {}
     for name, role in bundle.coders.items():
         coder = existing.get(name) or coder_store.get_or_create_coder(session, name=name, role=role)
-        coder_ids[name] = coder.id
+        coder_ids[name] = row_id(coder)
 
     # A coder never holds the same code twice on one span while both are live (the app refuses it, and merging
     # codes here soft-deleted such twins). A coding that would become a live twin stays (or comes in) removed.
@@ -491,32 +503,33 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
 
     for row in bundle.memos:
         ident = _memo_identity(row)
-        mine = held_memos.get(ident)
-        updated = parse_stamp(row["updated_at"])
-        if mine is None:
+        held_memo = held_memos.get(ident)
+        updated = required_stamp(row["updated_at"])
+        if held_memo is None:
             memo_store.add_memo(session, coder_id=coder_ids[row["coder"]],
                                 document_id=doc_ids[row["document"]] if row["document"] else None,
                                 code_id=code_ids[row["code"]] if row["code"] else None, title=row["title"],
                                 text=row["text"], created_at=parse_stamp(row["created_at"]), updated_at=updated)
             report.memos_added += 1
-        elif updated > mine.updated_at and (mine.text, mine.title) != (row["text"], row["title"]):
-            memo_store.update_memo(session, memo=mine, title=row["title"], text=row["text"], updated_at=updated)
+        elif updated > held_memo.updated_at and (held_memo.text, held_memo.title) != (row["text"], row["title"]):
+            memo_store.update_memo(session, memo=held_memo, title=row["title"], text=row["text"], updated_at=updated)
             report.memos_updated += 1
 
     if bundle.progress:
         ids = list(coder_ids.values())
         have_progress = {(p.coder_id, p.document_id): p for p in progress_rows.progress_of(session, coder_ids=ids)}
         for row in bundle.progress:
-            key = (coder_ids[row["coder"]], doc_ids[row["document"]])
-            updated = parse_stamp(row["updated_at"])
-            mine = have_progress.get(key)
-            if mine is None:
-                progress_rows.add_progress(session, coder_id=key[0], document_id=key[1], status=row["status"],
+            place = (coder_ids[row["coder"]], doc_ids[row["document"]])
+            updated = required_stamp(row["updated_at"])
+            held_progress = have_progress.get(place)
+            if held_progress is None:
+                progress_rows.add_progress(session, coder_id=place[0], document_id=place[1], status=row["status"],
                                            cursor=row["cursor"], updated_at=updated)
                 report.progress_updated += 1
-            elif updated > mine.updated_at and (mine.status, mine.cursor) != (row["status"], row["cursor"]):
-                progress_rows.update_progress(session, progress=mine, status=row["status"], cursor=row["cursor"],
-                                              updated_at=updated)
+            elif updated > held_progress.updated_at and \
+                    (held_progress.status, held_progress.cursor) != (row["status"], row["cursor"]):
+                progress_rows.update_progress(session, progress=held_progress, status=row["status"],
+                                              cursor=row["cursor"], updated_at=updated)
                 report.progress_updated += 1
 
     if bundle.events:

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 from cotag.errors import CotagError, NotFound
 # Who may act as lead lives with the coder table's queries; the lead's modules take it from here.
 from cotag.store.coders import require_lead
+from cotag.store.rows import row_id
 
 RULINGS = ("a", "b", "both", "none", "edit")
 DECIDE = "reconcile.decide"
@@ -285,7 +286,7 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     counts = coding_store.coders_with_codings(session)
     # As in agreement: a lead's own codings never make a third candidate; name the lead to compare them.
     candidates = [c for c in list_coders(session)
-                  if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(c.id)]
+                  if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(row_id(c))]
     if len(candidates) != 2:
         names = ", ".join(c.name for c in candidates) or "none"
         raise CotagError(f"name the two coders to compare with --coders A,B (coders with codings: {names})")
@@ -310,7 +311,7 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
     names = (coder_a.name, coder_b.name)
     doc_filter = None
     if documents:
-        doc_filter = [doc_store.require_document(session, external_id=d).id for d in documents]
+        doc_filter = [row_id(doc_store.require_document(session, external_id=d)) for d in documents]
     # Plain rows from the shared column loaders: ORM row processing would cost more than the comparison itself.
     doc_names = doc_store.external_ids(session, ids=doc_filter)
     codes = code_keys(session)
@@ -407,7 +408,7 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
             code_row = require_code(session, key=code)
             if code_row.status != STATUS_ACTIVE:
                 raise CotagError(f"code {code!r} is {code_row.status}: rule with an active code")
-            target_code_id = code_row.id
+            target_code_id = row_id(code_row)
         start, end = span if span is not None else (
             min(s.start for s in d.a + d.b), max(s.end for s in d.a + d.b))
         found = doc_store.name_and_length(session, document_id=d.document_id)
@@ -425,7 +426,8 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     consensus = consensus_coder(session)
     previous = decision_store.live_decision(session, disagreement=d.id)
     # Clear the consensus in this region (and where an earlier edit wrote) so the ruling is the whole truth there.
-    stale = [c for c in coding_store.live_for_document(session, document_id=d.document_id, coder_ids=[consensus.id])
+    stale = [c for c in coding_store.live_for_document(session, document_id=d.document_id,
+                                                        coder_ids=[row_id(consensus)])
              if (c.code_id == d.code_id and c.start < d.end and c.end > d.start)
              or (previous is not None and previous.ruling == "edit" and c.code_id == previous.code_id
                  and c.start == previous.start and c.end == previous.end)]
@@ -434,11 +436,11 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     if previous is not None:
         decision_store.supersede(session, decision=previous)
     decision = decision_store.add_decision(
-        session, disagreement=d.id, document_id=d.document_id, code_id=target_code_id, lead_id=lead_row.id,
+        session, disagreement=d.id, document_id=d.document_id, code_id=target_code_id, lead_id=row_id(lead_row),
         ruling=ruling, start=writes[0][0][0] if ruling == "edit" else None,
         end=writes[0][0][1] if ruling == "edit" else None, note=note)
     written: list[Coding] = [coding_store.add_coding(session, document_id=d.document_id, code_id=target_code_id,
-                                                     coder_id=consensus.id, start=s, end=e, memo=memo)
+                                                     coder_id=row_id(consensus), start=s, end=e, memo=memo)
                              for (s, e), memo in writes]
     payload = {"disagreement": d.id, "document": d.document, "code": d.code, "coders": list(d.coders),
                "ruling": ruling, "note": note, "decision": decision.id,
@@ -468,7 +470,7 @@ def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
         comparison = compare(session, coders=coders, documents=documents)
     consensus = consensus_coder(session)
     # Plain tuples straight from the cursor: tens of thousands of rows on a whole corpus.
-    present = coding_store.live_positions(session, coder_id=consensus.id)
+    present = coding_store.live_positions(session, coder_id=row_id(consensus))
     rows = [{"document_id": s.document_id, "code_id": s.code_id, "coder_id": consensus.id, "start": s.start,
              "end": s.end} for s in comparison.agreed
             if (s.document_id, s.code_id, s.start, s.end) not in present]
@@ -489,7 +491,7 @@ def agreed_table(session, *, coders: Sequence[str] | None = None,
 
     comparison = compare(session, coders=coders, documents=documents)
     consensus = get_coder(session, name=CONSENSUS_CODER)
-    present = live_positions(session, coder_id=consensus.id) if consensus is not None and consensus.id else set()
+    present = live_positions(session, coder_id=row_id(consensus)) if consensus is not None else set()
     return [s.as_dict((s.document_id, s.code_id, s.start, s.end) in present) for s in comparison.agreed]
 
 

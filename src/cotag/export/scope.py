@@ -13,6 +13,7 @@ from cotag.store import documents as doc_store
 from cotag.store.coders import list_coders
 from cotag.store.models import CONSENSUS_CODER
 from cotag.store.progress_rows import done_pairs
+from cotag.store.rows import row_id
 from cotag.store.session import Session
 
 if TYPE_CHECKING:
@@ -336,7 +337,7 @@ bulk = collector_paused
 def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[int] | None,
                  document_ids: set[int] | None) -> Codings:
     """Live codings, ordered by document and position."""
-    names = {c.id: c.name for c in list_coders(session)}
+    names = {row_id(c): c.name for c in list_coders(session)}
     coder_ids = None if coders is None else [i for i, name in names.items() if name in set(coders)]
     rows = coding_store.live_coding_columns(session, coder_ids=coder_ids, code_ids=code_ids,
                                             document_ids=document_ids)
@@ -372,7 +373,7 @@ def coded_documents(session: Session, *, coders: list[str] | None, codings: Codi
     that its respondent did not mention a theme. "Done" counts a document coded with no code
     at all. With --codes, a document coded only with other codes still counts (it was coded).
     """
-    coder_ids = None if coders is None else [c.id for c in list_coders(session) if c.name in set(coders)]
+    coder_ids = None if coders is None else [row_id(c) for c in list_coders(session) if c.name in set(coders)]
     done = {doc_id for _, doc_id in done_pairs(session, coder_ids=coder_ids)}
     with_codings = {doc_id for _, doc_id in coding_store.coded_pairs(session, coder_ids=coder_ids)}
     in_scope = {d.id for d in documents}

@@ -213,8 +213,9 @@ def disclosure_report(session, *, config: Mapping[str, Any] | None = None, attri
     # A misspelt attribute would print nothing for anyone, and everyone would look safe.
     attribution.check(attributes={name for r in respondents for name in r.attributes})
     ks = k_values(respondents, attribution)
-    rows = [{"document": r.document, "group": r.group, "attribution": ks[r.document][0], "k": ks[r.document][1]}
-            for r in sorted(respondents, key=lambda r: r.document)]
+    rows: list[dict[str, Any]] = [
+        {"document": r.document, "group": r.group, "attribution": ks[r.document][0], "k": ks[r.document][1]}
+        for r in sorted(respondents, key=lambda r: r.document)]
     below = sorted((row for row in rows if row["k"] < k), key=lambda row: (row["k"], row["document"]))
     return {"threshold": k, "respondents": len(rows), "attributes": list(attributes) if attributes else None,
             "below": below, "unique": sum(1 for row in rows if row["k"] == 1), "all": rows}

@@ -314,6 +314,7 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     from cotag.store.codes import list_codes
     from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
     from cotag.store.progress_rows import done_pairs
+    from cotag.store.rows import row_id
 
     doc_rows = doc_store.document_ids(session, groups=selection.groups, external_ids=selection.documents)
     if selection.groups is not None:
@@ -342,7 +343,7 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
         # The default comparison is the coders': a lead who codes a document (to try a code, or to mark it
         # done) must not turn a pair into a three-way comparison. A lead is compared only when named.
         coder_names = sorted(n for n, c in all_coders.items() if n != CONSENSUS_CODER and c.role != ROLE_LEAD)
-    coder_ids = [all_coders[n].id for n in coder_names]
+    coder_ids = [row_id(all_coders[n]) for n in coder_names]
     cidx = {cid: i for i, cid in enumerate(coder_ids)}
 
     coded: dict[int, set[int]] = {i: set() for i in range(len(coder_names))}

@@ -9,12 +9,14 @@ SQLite and PostgreSQL at this level, so a loader casts it in SQL or reads it thr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Table, inspect
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
-from sqlmodel import Session
+# SQLAlchemy only for the type checker here: row_id is used by modules that must load without it.
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.sql.compiler import SQLCompiler
+    from sqlalchemy.sql.elements import ClauseElement
+    from sqlmodel import Session
 
 # IN lists are cut to this many values: both back ends take them, and SQLite's bound-value limit is not reached.
 CHUNK = 500
@@ -25,7 +27,7 @@ T = TypeVar("T")
 def driver_rows(session: Session, query: ClauseElement) -> list[tuple[Any, ...]]:
     """A query's rows as the driver returns them, inside the session's transaction."""
     connection = session.connection()
-    compiled = cast(SQLCompiler, query.compile(dialect=connection.dialect,
+    compiled = cast("SQLCompiler", query.compile(dialect=connection.dialect,
                                                compile_kwargs={"render_postcompile": True}))
     params = compiled.construct_params()
     args = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
@@ -48,4 +50,18 @@ def sorted_ids(ids: Iterable[int]) -> list[int]:
 
 def table(model: type) -> Table:
     """A model's table, whose columns (`table(Unit).c.start`) type-check in Core queries of any width."""
-    return cast(Table, inspect(model).local_table)
+    from sqlalchemy import inspect
+
+    return cast("Table", inspect(model).local_table)
+
+
+def row_id(row: Any) -> int:
+    """The id of a row read from (or flushed to) the database.
+
+    The models type `id` as Optional because a new object has none until it is flushed; a row that came
+    from a query always has one, and this says so once instead of at every use.
+    """
+    value = row.id
+    if value is None:
+        raise ValueError(f"{type(row).__name__} has no id yet (not flushed)")
+    return int(value)
