@@ -16,10 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cotag.errors import CotagError
 from cotag.files import write_atomically
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 FORMAT = "cotag-coder-file"
 VERSION = 1
@@ -66,7 +69,7 @@ class Bundle:
                 "codings": self.codings, "memos": self.memos, "progress": self.progress, "events": self.events}
 
 
-def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str] | None = None) -> Bundle:
+def read_bundle(session: Session, *, source: str, project: str = "", coders: Iterable[str] | None = None) -> Bundle:
     """Everything the named coders (None: every coder with any work) did in the project open in `session`."""
     from cotag.store import codings as coding_store
     from cotag.store import documents as doc_store
@@ -133,7 +136,7 @@ def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]
             "progress": len(bundle.progress), "events": len(bundle.events), "bytes": path.stat().st_size}
 
 
-def _check_can_see(session, coder: str) -> None:
+def _check_can_see(session: Session, coder: str) -> None:
     """On a shared database a coder's role sees only its own rows: exporting another coder's work would write an
     empty file that looks complete. Refuse it by name (the owner's and a lead's roles see everyone's work)."""
     from cotag.store.coders import database_user, get_coder

@@ -7,10 +7,13 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence
 
 from cotag.errors import CotagError, ImportRefused, NotFound, PermissionDenied
 from cotag.store.rows import row_id
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 # Event kinds written to the audit log; the reliability and reconcile stages read them back.
 APPLY = "coding.apply"
@@ -165,7 +168,7 @@ class CodingSession:
 
     # -- lookups
 
-    def _document(self, session, document_id: int) -> tuple[str, int]:
+    def _document(self, session: Session, document_id: int) -> tuple[str, int]:
         if document_id not in self._documents:
             from cotag.store.documents import name_and_length
 
@@ -175,7 +178,7 @@ class CodingSession:
             self._documents[document_id] = row
         return self._documents[document_id]
 
-    def _coding(self, session, coding_id: int):
+    def _coding(self, session: Session, coding_id: int):
         from cotag.store import codings as coding_store
 
         coding = coding_store.get_coding(session, coding_id=coding_id)
@@ -346,14 +349,14 @@ class CodingSession:
             return live_marks(session, document_id=document_id, coder_ids=list(coder_ids or [self.owner_id]))
 
 
-def _code_key(session, code_id: int) -> str:
+def _code_key(session: Session, code_id: int) -> str:
     from cotag.store.codes import get_code_by_id
 
     code = get_code_by_id(session, code_id=code_id)
     return code.key if code else str(code_id)
 
 
-def active_code(session, *, key: str):
+def active_code(session: Session, *, key: str):
     """The code with this key, refusing one that may no longer be applied."""
     from cotag.store.codes import get_code_by_id, require_code
     from cotag.store.models import STATUS_MERGED, STATUS_RETIRED
@@ -610,7 +613,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     return report
 
 
-def _import_document(session, cache: dict[str, Any], external_id: str, problems: list[str]) -> dict | None:
+def _import_document(session: Session, cache: dict[str, Any], external_id: str, problems: list[str]) -> dict | None:
     from cotag.store.documents import get_document
 
     if not external_id:
@@ -630,7 +633,7 @@ def _import_document(session, cache: dict[str, Any], external_id: str, problems:
     return cache[external_id]
 
 
-def _import_code(session, cache: dict[str, Any], key: str, problems: list[str]):
+def _import_code(session: Session, cache: dict[str, Any], key: str, problems: list[str]):
     if not key:
         problems.append("code is empty")
         return None

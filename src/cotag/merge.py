@@ -22,8 +22,8 @@ from cotag.coderfile import (
     is_coder_file,
     load_coder_file,
     parse_stamp,
-    required_stamp,
     read_bundle,
+    required_stamp,
     stamp,
 )
 from cotag.errors import CotagError
@@ -31,6 +31,7 @@ from cotag.store.rows import row_id
 
 if TYPE_CHECKING:
     from cotag.store.models import Memo
+    from cotag.store.session import Session
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MERGE_EVENT = "merge"
@@ -211,7 +212,7 @@ def _event_identity(row: dict[str, Any]) -> tuple:
     return (row["at"], row["actor"], row["kind"], json.dumps(row["payload"], sort_keys=True, default=str))
 
 
-def _current_keys(session) -> dict[str, str]:
+def _current_keys(session: Session) -> dict[str, str]:
     """Code key -> the key of the code that holds its codings now, for keys renamed (`codebook rename --key`) or
     codes merged (`codebook merge`) in this project; chains are followed. Other keys are not in it."""
     from cotag.codebook_ops import RENAME
@@ -317,7 +318,7 @@ def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = N
     return report
 
 
-def _log_merge(session, report: MergeReport) -> None:
+def _log_merge(session: Session, report: MergeReport) -> None:
     if report.changed:
         from cotag.store.events import log_event
 
@@ -358,7 +359,7 @@ def _followed(current: dict[str, str], key: str | None) -> str | None:
     return current.get(key, key) if key is not None else None
 
 
-def _lock(session) -> None:
+def _lock(session: Session) -> None:
     # Two leads merging the same file at once must not both see "new" and both insert: the second waits for the
     # first to commit and then finds everything there (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
     from cotag.store.database import begin_write
@@ -366,7 +367,7 @@ def _lock(session) -> None:
     begin_write(session, key="cotag.merge")
 
 
-def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
+def _apply(session: Session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
     """Compare and (with `write`) bring in; a bundle with `only` set compares against this project's rows of those
     documents (hashes; None: memos on no document) alone, being one batch of a larger merge."""
     from cotag.store import coders as coder_store

@@ -6,12 +6,15 @@ import bisect
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from cotag.errors import CotagError, NotFound
 # Who may act as lead lives with the coder table's queries; the lead's modules take it from here.
 from cotag.store.coders import require_lead
 from cotag.store.rows import row_id
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 RULINGS = ("a", "b", "both", "none", "edit")
 DECIDE = "reconcile.decide"
@@ -268,7 +271,7 @@ def compare_document(*, document: str, document_id: int, units: Sequence[tuple],
     return disagreements, agreed_spans
 
 
-def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
+def resolve_coders(session: Session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     """The two coders to compare: as named, or the only two (non-consensus) coders with codings."""
     from cotag.store import codings as coding_store
     from cotag.store.coders import list_coders, require_coder
@@ -293,7 +296,7 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     return candidates[0], candidates[1]
 
 
-def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+def compare(session: Session, *, coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
             agreed: bool = True) -> Comparison:
     """All disagreements and agreed spans between two coders, with the rulings that stand.
 
@@ -361,7 +364,7 @@ def consensus_spans(d: Disagreement, ruling: str) -> list[tuple[Interval, str]]:
     return [(iv, memo) for iv in merge_intervals(pieces)]
 
 
-def find_disagreement(session, *, disagreement_id: str, coders: Sequence[str] | None = None,
+def find_disagreement(session: Session, *, disagreement_id: str, coders: Sequence[str] | None = None,
                       documents: Sequence[str] | None = None) -> Disagreement:
     comparison = compare(session, coders=coders, documents=documents, agreed=False)
     for d in comparison.disagreements:
@@ -376,7 +379,7 @@ def find_disagreement(session, *, disagreement_id: str, coders: Sequence[str] | 
                    "(it may have been resolved by a change to the codings); run `cotag reconcile list`")
 
 
-def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str = "",
+def decide(session: Session, *, disagreement_id: str, ruling: str, lead: str, note: str = "",
            coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
            span: Interval | None = None, code: str | None = None, fingerprint: str | None = None) -> dict[str, Any]:
     """Rule on one disagreement: write the Decision and the consensus codings for its region, logged.
@@ -455,7 +458,7 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     return {**payload, "agreed_added": added, "revisited": previous is not None}
 
 
-def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
+def write_agreed(session: Session, *, lead: str, coders: Sequence[str] | None = None,
                  documents: Sequence[str] | None = None, comparison: Comparison | None = None) -> int:
     """Put every agreed span not yet in the consensus there (idempotent); returns how many were added.
 
@@ -482,7 +485,7 @@ def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
     return len(rows)
 
 
-def agreed_table(session, *, coders: Sequence[str] | None = None,
+def agreed_table(session: Session, *, coders: Sequence[str] | None = None,
                  documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The agreed spans, each saying whether it is in the consensus yet (review before or after writing)."""
     from cotag.store.coders import get_coder

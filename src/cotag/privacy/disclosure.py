@@ -11,13 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import yaml
 
 from cotag.errors import CotagError
 from cotag.export.attribution import Attribution, build_attribution, format_value, parse_template
 from cotag.privacy.pseudonyms import gazetteer
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 DEFAULT_ORDER = ("age", "place", "occupation", "gender")
 AGE_BAND = 10
@@ -31,7 +34,7 @@ class Respondent:
     attributes: Mapping[str, Any]
 
 
-def corpus_respondents(session) -> list[Respondent]:
+def corpus_respondents(session: Session) -> list[Respondent]:
     """Every document of the project (the whole corpus, whatever an export selects): its id, group, attributes."""
     from cotag.store.documents import document_columns
 
@@ -203,7 +206,7 @@ def describe_coarsening(chosen: Mapping[str, Coarsening]) -> list[str]:
     return [f"{what} ({n} respondent{'s' if n != 1 else ''})" for what, n in counts.items()]
 
 
-def disclosure_report(session, *, config: Mapping[str, Any] | None = None, attributes: Iterable[str] | None = None,
+def disclosure_report(session: Session, *, config: Mapping[str, Any] | None = None, attributes: Iterable[str] | None = None,
                       k: int = 3) -> dict[str, Any]:
     """Every respondent's attribution and k; those below the threshold k first listed under 'below'."""
     if k < 1:

@@ -9,13 +9,16 @@ module only reads the store and locates units.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cotag.reliability.bootstrap import DEFAULT_SEED
 from cotag.reliability.report import AgreementReport, build_report
 from cotag.reliability.units import OverlapRule, Selection, Unitised, load_unitised
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 # Drill-down text is for reading on one line; the transcript shows the whole unit.
 TEXT_LIMIT = 160
@@ -105,7 +108,7 @@ def disagreeing_units(data: Unitised, code: str) -> list[UnitDisagreement]:
     return out
 
 
-def locate(session: Any, items: list[UnitDisagreement]) -> list[UnitDisagreement]:
+def locate(session: Session, items: list[UnitDisagreement]) -> list[UnitDisagreement]:
     """The same items with the transcript unit index and (shortened) text filled in from the store."""
     from cotag.store import documents as doc_store
 

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 UNIT_KINDS: tuple[str, ...] = ("turn", "sentence", "char")
 UNIT_NOUNS = {"turn": "speaker turn", "sentence": "sentence", "char": "character"}
@@ -298,7 +301,7 @@ class Selection:
     include_unfinished: bool = False
 
 
-def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str = "sentence",
+def load_unitised(session: Session, selection: Selection = Selection(), *, kind: str = "sentence",
                   rule: OverlapRule | None = None, include_interviewer: bool = False) -> Unitised:
     """Read codings, units and progress from the store and unitise them.
 
