@@ -110,14 +110,17 @@ class Codings:
     memo: list[str]
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple]) -> "Codings":
+    def from_rows(cls, rows: Sequence[tuple], *, coder_names: dict[int, str] | None = None) -> "Codings":
+        """rows: (id, document id, code id, coder, start, end, memo); the coder by name, or by id with
+        `coder_names` to name it (the store's live coding rows)."""
         import numpy as np
 
         columns = list(zip(*rows)) if rows else [()] * 7
         ints = [np.asarray(columns[i], dtype=np.int64) for i in range(3)]
+        coder = list(columns[3]) if coder_names is None else [coder_names[c] for c in columns[3]]
         return cls(id=ints[0], document_id=ints[1], code_id=ints[2],
                    start=np.asarray(columns[4], dtype=np.int64), end=np.asarray(columns[5], dtype=np.int64),
-                   coder=list(columns[3]), memo=[m or "" for m in columns[6]])
+                   coder=coder, memo=[m or "" for m in columns[6]])
 
     def __len__(self) -> int:
         return len(self.id)
@@ -341,7 +344,7 @@ def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[in
     coder_ids = None if coders is None else [i for i, name in names.items() if name in set(coders)]
     rows = coding_store.live_coding_columns(session, coder_ids=coder_ids, code_ids=code_ids,
                                             document_ids=document_ids)
-    return Codings.from_rows([(i, d, k, names[c], s, e, m) for i, d, k, c, s, e, m in rows])
+    return Codings.from_rows(rows, coder_names=names)
 
 
 def load_units(session: Session, document_ids: Iterable[int]) -> UnitTable:
