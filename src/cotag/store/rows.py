@@ -31,7 +31,10 @@ def driver_rows(session: Session, query: ClauseElement) -> list[tuple[Any, ...]]
                                                compile_kwargs={"render_postcompile": True}))
     params = compiled.construct_params()
     args = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # always open here
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is None:  # only a closed connection has none
+        raise ValueError("the session's connection is closed")
+    cursor = dbapi.cursor()
     try:
         cursor.execute(str(compiled), args)
         return list(cursor.fetchall())
