@@ -16,10 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cotag.errors import CotagError
 from cotag.files import write_atomically
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 FORMAT = "cotag-coder-file"
 VERSION = 1
@@ -36,6 +39,11 @@ def stamp(value: datetime | None) -> str | None:
 
 def parse_stamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def required_stamp(value: str) -> datetime:
+    """A timestamp a row must have (bundle_problems has checked it is one)."""
+    return datetime.fromisoformat(value)
 
 
 @dataclass
@@ -61,16 +69,20 @@ class Bundle:
                 "codings": self.codings, "memos": self.memos, "progress": self.progress, "events": self.events}
 
 
-def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str] | None = None) -> Bundle:
+def read_bundle(session: Session, *, source: str, project: str = "", coders: Iterable[str] | None = None) -> Bundle:
     """Everything the named coders (None: every coder with any work) did in the project open in `session`."""
-    from sqlmodel import select
+    from cotag.store import codings as coding_store
+    from cotag.store import documents as doc_store
+    from cotag.store import events as event_store
+    from cotag.store import memos as memo_store
+    from cotag.store import progress_rows
+    from cotag.store.coders import list_coders
+    from cotag.store.codes import code_keys
+    from cotag.store.rows import row_id
 
-    from cotag.store.models import Code, Coder, Coding, Document, Event, Memo, Progress
-
-    hashes = {doc_id: (h, ext) for doc_id, h, ext in
-              session.exec(select(Document.id, Document.content_hash, Document.external_id))}
-    keys = {code_id: key for code_id, key in session.exec(select(Code.id, Code.key).order_by(Code.position, Code.id))}
-    all_coders = {c.id: c for c in session.exec(select(Coder))}
+    hashes = {doc_id: (h, ext) for doc_id, h, ext in doc_store.content_hashes(session)}
+    keys = code_keys(session)
+    all_coders = {row_id(c): c for c in sorted(list_coders(session), key=row_id)}  # in the order made
     wanted = set(coders) if coders is not None else None
     if wanted is not None:
         missing = sorted(wanted - {c.name for c in all_coders.values()})
@@ -83,25 +95,24 @@ def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str
                     codes=list(keys.values()))
     ids = list(chosen)
     # Plain columns, not ORM objects: a full corpus holds tens of thousands of codings per coder.
-    query = (select(Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.memo,
-                    Coding.created_at, Coding.deleted_at).where(Coding.coder_id.in_(ids)).order_by(Coding.id))
-    for document_id, code_id, coder_id, start, end, memo, created, deleted in session.exec(query):
+    for _, document_id, code_id, coder_id, start, end, memo, created, deleted in \
+            coding_store.coding_history(session, coder_ids=ids):
         bundle.codings.append({"document": hashes[document_id][0], "code": keys[code_id],
                                "coder": chosen[coder_id].name, "start": start, "end": end, "memo": memo,
                                "created_at": stamp(created), "deleted_at": stamp(deleted)})
     _carry_sources(session, bundle, hashes, keys, chosen)
-    for row in session.exec(select(Memo).where(Memo.coder_id.in_(ids)).order_by(Memo.id)):
-        bundle.memos.append({"coder": chosen[row.coder_id].name,
-                             "document": hashes[row.document_id][0] if row.document_id else None,
-                             "code": keys[row.code_id] if row.code_id else None, "title": row.title,
-                             "text": row.text, "created_at": stamp(row.created_at),
-                             "updated_at": stamp(row.updated_at)})
-    for row in session.exec(select(Progress).where(Progress.coder_id.in_(ids)).order_by(Progress.id)):
-        bundle.progress.append({"coder": chosen[row.coder_id].name, "document": hashes[row.document_id][0],
-                                "status": row.status, "cursor": row.cursor, "updated_at": stamp(row.updated_at)})
+    for note in memo_store.memos_of(session, coder_ids=ids):
+        bundle.memos.append({"coder": chosen[note.coder_id].name,
+                             "document": hashes[note.document_id][0] if note.document_id else None,
+                             "code": keys[note.code_id] if note.code_id else None, "title": note.title,
+                             "text": note.text, "created_at": stamp(note.created_at),
+                             "updated_at": stamp(note.updated_at)})
+    for progress in progress_rows.progress_of(session, coder_ids=ids):
+        bundle.progress.append({"coder": chosen[progress.coder_id].name,
+                                "document": hashes[progress.document_id][0], "status": progress.status,
+                                "cursor": progress.cursor, "updated_at": stamp(progress.updated_at)})
     names = [c.name for c in chosen.values()]
-    for at, actor, kind, payload in session.exec(select(Event.at, Event.actor, Event.kind, Event.payload)
-                                                 .where(Event.actor.in_(names)).order_by(Event.at, Event.id)):
+    for at, actor, kind, payload in event_store.events_of(session, actors=names):
         bundle.events.append({"at": stamp(at), "actor": actor, "kind": kind, "payload": payload})
     # A coder is carried only with some work: a name merely created by opening the app is no one to merge.
     busy = {r["coder"] for r in (*bundle.codings, *bundle.memos, *bundle.progress)} | {e["actor"] for e in bundle.events}
@@ -142,18 +153,16 @@ def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]
             "progress": len(bundle.progress), "events": len(bundle.events), "bytes": path.stat().st_size}
 
 
-def _check_can_see(session, coder: str) -> None:
+def _check_can_see(session: Session, coder: str) -> None:
     """On a shared database a coder's role sees only its own rows: exporting another coder's work would write an
     empty file that looks complete. Refuse it by name (the owner's and a lead's roles see everyone's work)."""
-    if session.get_bind().dialect.name != "postgresql":
+    from cotag.store.coders import database_user, get_coder
+    from cotag.store.models import ROLE_CODER
+
+    me = database_user(session)
+    if me is None:  # SQLite: whoever opens the file sees every row
         return
-    from sqlalchemy import text
-    from sqlmodel import select
-
-    from cotag.store.models import ROLE_CODER, Coder
-
-    me = session.execute(text("SELECT current_user")).scalar()
-    row = session.exec(select(Coder).where(Coder.name == me)).first()
+    row = get_coder(session, name=me)
     if row is not None and row.role == ROLE_CODER and me != coder:
         raise CotagError(f"you are logged in as coder {me!r}, whose role cannot see {coder}'s work; export your own "
                          f"(--coder {me}), or ask the lead or the database owner to export {coder}'s")
@@ -209,7 +218,7 @@ _FIELDS = {
 def _fits(value: Any, kind: str) -> bool:
     if kind == _ANY:
         return True
-    if value is None:
+    if value is None or (value == "" and kind == _STAMP):  # "" would read as no time at all
         return kind in (_OPT_TEXT, _OPT_STAMP)
     if kind in (_TEXT, _OPT_TEXT):
         return isinstance(value, str)

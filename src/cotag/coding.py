@@ -7,9 +7,13 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence
 
 from cotag.errors import CotagError, ImportRefused, NotFound, PermissionDenied
+from cotag.store.rows import row_id
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 # Event kinds written to the audit log; the reliability and reconcile stages read them back.
 APPLY = "coding.apply"
@@ -29,7 +33,7 @@ _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 class UnitSpan(NamedTuple):
     """A unit as the coding screen needs it: where it is in the text and who spoke it."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the unit's position; shadows tuple.index, which nothing calls
     start: int
     end: int
     turn: int
@@ -141,8 +145,8 @@ class CodingSession:
                 target = coder_store.consensus_coder(session)
             else:
                 raise PermissionDenied(f"{actor.name} cannot write {owner}'s codings: a coder writes only their own")
-        self.actor, self.actor_id = actor.name, actor.id
-        self.owner, self.owner_id = target.name, target.id
+        self.actor, self.actor_id = actor.name, row_id(actor)
+        self.owner, self.owner_id = target.name, row_id(target)
         self._undo: list[Change] = []
         self._redo: list[Change] = []
         self._documents: dict[int, tuple[str, int]] = {}
@@ -164,21 +168,17 @@ class CodingSession:
 
     # -- lookups
 
-    def _document(self, session, document_id: int) -> tuple[str, int]:
+    def _document(self, session: Session, document_id: int) -> tuple[str, int]:
         if document_id not in self._documents:
-            from sqlalchemy import func
-            from sqlmodel import select
+            from cotag.store.documents import name_and_length
 
-            from cotag.store.models import Document
-
-            row = session.exec(select(Document.external_id, func.length(Document.text))
-                               .where(Document.id == document_id)).first()
+            row = name_and_length(session, document_id=document_id)
             if row is None:
                 raise NotFound(f"no document with database id {document_id}")
-            self._documents[document_id] = (row[0], row[1])
+            self._documents[document_id] = row
         return self._documents[document_id]
 
-    def _coding(self, session, coding_id: int):
+    def _coding(self, session: Session, coding_id: int):
         from cotag.store import codings as coding_store
 
         coding = coding_store.get_coding(session, coding_id=coding_id)
@@ -209,13 +209,13 @@ class CodingSession:
             external_id, length = self._document(session, document_id)
             check_span(start, end, length, external_id)
             code_row = active_code(session, key=code)
-            if coding_store.find_live(session, document_id=document_id, code_id=code_row.id, coder_id=self.owner_id,
-                                      start=start, end=end):
+            if coding_store.find_live(session, document_id=document_id, code_id=row_id(code_row),
+                                      coder_id=self.owner_id, start=start, end=end):
                 raise CotagError(f"{code_row.key} is already on {external_id} {start}–{end}")
-            coding = coding_store.add_coding(session, document_id=document_id, code_id=code_row.id,
+            coding = coding_store.add_coding(session, document_id=document_id, code_id=row_id(code_row),
                                              coder_id=self.owner_id, start=start, end=end, memo=memo,
                                              source=source)
-            change = Change(APPLY, coding.id, document_id, external_id, code_row.key, start, end, memo)
+            change = Change(APPLY, row_id(coding), document_id, external_id, code_row.key, start, end, memo)
             self._log(session, APPLY, change, **({"source": source} if source is not None else {}))
             self._touch_cursor(session, document_id, cursor)
         self._remember(change)
@@ -228,10 +228,10 @@ class CodingSession:
 
         with self.project.session() as session:
             code_row = require_code(session, key=code)
-            existing = coding_store.find_live(session, document_id=document_id, code_id=code_row.id,
+            existing = coding_store.find_live(session, document_id=document_id, code_id=row_id(code_row),
                                               coder_id=self.owner_id, start=start, end=end)
         if existing is not None:
-            return self.remove(coding_id=existing.id, cursor=cursor)
+            return self.remove(coding_id=row_id(existing), cursor=cursor)
         return self.apply(document_id=document_id, code=code, start=start, end=end, cursor=cursor)
 
     def remove(self, *, coding_id: int, cursor: int | None = None) -> Change:
@@ -258,6 +258,8 @@ class CodingSession:
 
     def set_memo(self, *, coding_id: int, memo: str) -> Change | None:
         """Replace a coding's memo; None when the text did not change (nothing to undo)."""
+        from cotag.store import codings as coding_store
+
         with self.project.session() as session:
             coding = self._coding(session, coding_id)
             if coding.deleted_at is not None:
@@ -267,8 +269,7 @@ class CodingSession:
             external_id, _ = self._document(session, coding.document_id)
             change = Change(MEMO, coding.id, coding.document_id, external_id, _code_key(session, coding.code_id),
                             coding.start, coding.end, memo, coding.memo)
-            coding.memo = memo
-            session.add(coding)
+            coding_store.set_memo(session, coding=coding, memo=memo)
             self._log(session, MEMO, change)
         self._remember(change)
         return change
@@ -299,8 +300,8 @@ class CodingSession:
             coding = self._coding(session, change.coding_id)
             live = coding.deleted_at is None
             if change.kind == MEMO:
-                coding.memo = change.previous_memo if backwards else change.memo
-                session.add(coding)
+                coding_store.set_memo(session, coding=coding,
+                                      memo=change.previous_memo if backwards else change.memo)
             else:
                 make_live = (change.kind == REMOVE) == backwards
                 if make_live and not live:
@@ -350,24 +351,24 @@ class CodingSession:
             return live_marks(session, document_id=document_id, coder_ids=list(coder_ids or [self.owner_id]))
 
 
-def _code_key(session, code_id: int) -> str:
-    from cotag.store.models import Code
+def _code_key(session: Session, code_id: int) -> str:
+    from cotag.store.codes import get_code_by_id
 
-    code = session.get(Code, code_id)
+    code = get_code_by_id(session, code_id=code_id)
     return code.key if code else str(code_id)
 
 
-def active_code(session, *, key: str):
+def active_code(session: Session, *, key: str):
     """The code with this key, refusing one that may no longer be applied."""
-    from cotag.store.codes import require_code
-    from cotag.store.models import STATUS_MERGED, STATUS_RETIRED, Code
+    from cotag.store.codes import get_code_by_id, require_code
+    from cotag.store.models import STATUS_MERGED, STATUS_RETIRED
 
     code = require_code(session, key=key)
     if code.status == STATUS_RETIRED:
         raise CotagError(f"code {code.key!r} ({code.name}) is retired and cannot be applied; "
                          "choose an active code")
     if code.status == STATUS_MERGED:
-        target = session.get(Code, code.merged_into_id) if code.merged_into_id else None
+        target = get_code_by_id(session, code_id=code.merged_into_id) if code.merged_into_id else None
         into = f" into {target.key!r}" if target else ""
         raise CotagError(f"code {code.key!r} ({code.name}) was merged{into} and cannot be applied")
     return code
@@ -394,16 +395,17 @@ class Transcript:
 def open_transcript(project, *, document_id: int, coder_ids: Iterable[int], progress_coder_id: int) -> Transcript:
     from cotag.store import codings as coding_store
     from cotag.store import progress as progress_store
-    from cotag.store.models import PROGRESS_DONE, Document
+    from cotag.store import documents as doc_store
+    from cotag.store.models import PROGRESS_DONE
 
     with project.session() as session:
-        document = session.get(Document, document_id)
+        document = doc_store.get_document_by_id(session, document_id=document_id)
         if document is None:
             raise NotFound(f"no document with database id {document_id}")
         units = [UnitSpan(*row) for row in coding_store.unit_spans(session, document_id=document_id)]
         marks = coding_store.live_marks(session, document_id=document_id, coder_ids=list(coder_ids))
         progress = progress_store.get_progress(session, coder_id=progress_coder_id, document_id=document_id)
-        return Transcript(document_id=document.id, external_id=document.external_id, group=document.group,
+        return Transcript(document_id=row_id(document), external_id=document.external_id, group=document.group,
                           attributes=dict(document.attributes or {}), text=document.text, units=units, marks=marks,
                           cursor=min(progress.cursor, max(len(units) - 1, 0)) if progress else 0,
                           done=bool(progress and progress.status == PROGRESS_DONE), visited=progress is not None)
@@ -427,16 +429,13 @@ class LibraryRow:
 
 def library(project, *, coder_id: int) -> list[LibraryRow]:
     """Every document in reading order (group, id) with this coder's progress."""
-    from sqlmodel import select
-
     from cotag.store import documents as doc_store
     from cotag.store import progress as progress_store
-    from cotag.store.models import PROGRESS_DONE, Document
+    from cotag.store.models import PROGRESS_DONE
 
     with project.session() as session:
         # Columns, not Document objects: the library must not load every transcript's text.
-        documents = session.exec(select(Document.id, Document.external_id, Document.group, Document.attributes,
-                                        Document.words).order_by(Document.group, Document.external_id)).all()
+        documents = doc_store.document_columns(session)
         units = doc_store.unit_counts(session)
         codable = progress_store.codable_unit_counts(session)
         coded = progress_store.coded_unit_counts(session, coder_id=coder_id)
@@ -446,17 +445,15 @@ def library(project, *, coder_id: int) -> list[LibraryRow]:
                        coded=coded.get(doc_id, 0),
                        done=doc_id in progress and progress[doc_id].status == PROGRESS_DONE,
                        started=doc_id in progress)
-            for doc_id, ext, group, attrs, words in documents]
+            for doc_id, ext, group, attrs, words, _ in documents]
 
 
 def document_texts(project) -> dict[int, str]:
     """document id -> text, for filtering the library by what was said."""
-    from sqlmodel import select
-
-    from cotag.store.models import Document
+    from cotag.store.documents import texts
 
     with project.session() as session:
-        return dict(session.exec(select(Document.id, Document.text)).all())
+        return texts(session)
 
 
 def codebook(project, *, include_retired: bool = False) -> list:
@@ -482,7 +479,7 @@ def coders(project, *, document_id: int | None = None) -> list[CoderInfo]:
 
     with project.session() as session:
         counts = coders_with_codings(session, document_id=document_id)
-        return [CoderInfo(c.id, c.name, c.role, counts.get(c.id, 0)) for c in list_coders(session)]
+        return [CoderInfo(row_id(c), c.name, c.role, counts.get(row_id(c), 0)) for c in list_coders(session)]
 
 
 # ---------------------------------------------------------------- scripting: list and import
@@ -494,7 +491,7 @@ def codings_table(project, *, coders: Iterable[str] | None = None, documents: It
     from cotag.store.coders import require_coder
     from cotag.store.codes import require_code
     from cotag.store.documents import require_document
-    from cotag.store.models import Document
+    from cotag.store.documents import texts as doc_texts
 
     with project.session() as session:
         # Unknown names are errors, not empty output: a typo must not look like "no codings".
@@ -505,7 +502,7 @@ def codings_table(project, *, coders: Iterable[str] | None = None, documents: It
         for key in codes or ():
             require_code(session, key=key)
         rows = coding_store.list_codings(session, coders=coders, documents=documents, codes=codes)
-        texts = {doc_id: session.get(Document, doc_id).text for doc_id in {row.document_id for row in rows}}
+        texts = doc_texts(session, ids={row.document_id for row in rows})
         return [{"document": row.document, "code": row.code, "coder": row.coder, "start": row.start, "end": row.end,
                  "text": texts[row.document_id][row.start:row.end], "memo": row.memo} for row in rows]
 
@@ -582,10 +579,10 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
             elif coder == CONSENSUS_CODER and lead_row is None:
                 problems.append(f"rows for the {CONSENSUS_CODER!r} coder need --lead NAME")
             span = _import_span(record, document, problems) if document else None
-            if problems:
+            if problems or document is None or code is None or span is None:
                 errors.append(f"line {line}: " + "; ".join(problems))
                 continue
-            wanted.append((line, {"document_id": document["id"], "code_id": code.id, "start": span[0],
+            wanted.append((line, {"document_id": document["id"], "code_id": row_id(code), "start": span[0],
                                   "end": span[1], "memo": record.get("memo", "")}, coder))
         if errors:
             raise ImportRefused(f"{path}: {len(errors)} bad row(s) of {len(records)}, nothing imported:\n  "
@@ -600,7 +597,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
                 role = "consensus" if name == CONSENSUS_CODER else "coder"
                 existing = coder_store.get_or_create_coder(session, name=name, role=role)
                 report.coders_created.append(name)
-            coder_ids[name] = existing.id
+            coder_ids[name] = row_id(existing)
         seen: set[tuple] = set()
         rows: list[dict[str, Any]] = []
         for _, values, name in wanted:
@@ -618,7 +615,7 @@ def import_codings(project, *, path: Path | str, lead: str | None = None) -> Cod
     return report
 
 
-def _import_document(session, cache: dict[str, Any], external_id: str, problems: list[str]) -> dict | None:
+def _import_document(session: Session, cache: dict[str, Any], external_id: str, problems: list[str]) -> dict | None:
     from cotag.store.documents import get_document
 
     if not external_id:
@@ -631,14 +628,14 @@ def _import_document(session, cache: dict[str, Any], external_id: str, problems:
         else:
             from cotag.store.codings import unit_spans
 
-            cache[external_id] = {"id": document.id, "length": len(document.text),
-                                  "units": unit_spans(session, document_id=document.id)}
+            cache[external_id] = {"id": row_id(document), "length": len(document.text),
+                                  "units": unit_spans(session, document_id=row_id(document))}
     if cache[external_id] is None:
         problems.append(f"no document {external_id!r} in the project")
     return cache[external_id]
 
 
-def _import_code(session, cache: dict[str, Any], key: str, problems: list[str]):
+def _import_code(session: Session, cache: dict[str, Any], key: str, problems: list[str]):
     if not key:
         problems.append("code is empty")
         return None

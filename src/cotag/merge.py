@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cotag.coderfile import (
     Bundle,
@@ -23,9 +23,15 @@ from cotag.coderfile import (
     load_coder_file,
     parse_stamp,
     read_bundle,
+    required_stamp,
     stamp,
 )
 from cotag.errors import CotagError
+from cotag.store.rows import row_id
+
+if TYPE_CHECKING:
+    from cotag.store.models import Memo
+    from cotag.store.session import Session
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MERGE_EVENT = "merge"
@@ -139,11 +145,7 @@ def load_source(path: Path | str, *, target=None) -> Bundle:
         if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
             raise CotagError(f"{path}: its database {url[len('sqlite:///'):]} does not exist")
         # No migration: merging reads the other project and must never change it.
-        engine = _reading_engine(url)
-        try:
-            return _bundle_from_engine(engine, source=str(path), name=name)
-        finally:
-            engine.dispose()
+        return _bundle_from_database(url, source=str(path), name=name)
     if is_coder_file(path):
         return load_coder_file(path)
     with open(path, "rb") as fh:
@@ -152,60 +154,15 @@ def load_source(path: Path | str, *, target=None) -> Bundle:
         url = f"sqlite:///{path.resolve()}"
         if target is not None and url == target.database_url:
             raise CotagError(f"{path}: that is this project's own database; nothing to merge")
-        engine = _reading_engine(url)
-        try:
-            return _bundle_from_engine(engine, source=str(path), name=path.stem)
-        finally:
-            engine.dispose()
+        return _bundle_from_database(url, source=str(path), name=path.stem)
     raise CotagError(f"{path}: not a cotag project folder, SQLite project file or coder file")
 
 
-def _reading_engine(url: str):
-    """An engine that only reads: a SQLite source is opened read-only, so a merge never touches the other file
-    (cotag's own engine would switch it to WAL mode, which writes to it)."""
-    if url.startswith("sqlite:///"):
-        from urllib.parse import quote
+def _bundle_from_database(url: str, *, source: str, name: str) -> Bundle:
+    from cotag.store.other_project import reading
 
-        from sqlalchemy import create_engine
-
-        return create_engine(f"sqlite:///file:{quote(url[len('sqlite:///'):])}?mode=ro&uri=true")
-    from cotag.store.database import make_engine
-
-    return make_engine(url)
-
-
-def _bundle_from_engine(engine, *, source: str, name: str) -> Bundle:
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import SQLAlchemyError
-    from sqlmodel import Session
-
-    try:
-        with Session(engine) as session:
-            # Any SQLite file passes the magic-bytes check; say plainly when it is not a cotag project's.
-            tables = set(inspect(session.connection()).get_table_names())
-            missing = {"alembic_version", "document", "code", "coder", "coding"} - tables
-            if missing:
-                raise CotagError(f"{source}: not a cotag project database (no {', '.join(sorted(missing))} "
-                                 "table)")
-            _check_revision(session, source)
-            return read_bundle(session, source=source, project=name)
-    except SQLAlchemyError as exc:
-        raise CotagError(f"{source}: cannot read its database: {exc.__class__.__name__}: "
-                         f"{str(exc).splitlines()[0]}") from None
-
-
-def _check_revision(session, source: str) -> None:
-    """Refuse a database whose schema this cotag does not know (made by a newer cotag): it is never migrated
-    here, and reading it as if it were ours could misread or miss what the newer version stores."""
-    from sqlalchemy import text
-
-    from cotag.store.database import SCHEMA_HEAD, known_revisions
-
-    revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if revision not in known_revisions():
-        raise CotagError(f"{source}: its database has schema revision {revision!r}, which this cotag does not "
-                         f"know (newest known: {SCHEMA_HEAD}); it was made by a newer cotag: upgrade cotag and "
-                         "merge again; nothing was imported")
+    with reading(url, source=source) as session:
+        return read_bundle(session, source=source, project=name)
 
 
 # ---------------------------------------------------------------- merge
@@ -255,16 +212,14 @@ def _event_identity(row: dict[str, Any]) -> tuple:
     return (row["at"], row["actor"], row["kind"], json.dumps(row["payload"], sort_keys=True, default=str))
 
 
-def _current_keys(session) -> dict[str, str]:
+def _current_keys(session: Session) -> dict[str, str]:
     """Code key -> the key of the code that holds its codings now, for keys renamed (`codebook rename --key`) or
     codes merged (`codebook merge`) in this project; chains are followed. Other keys are not in it."""
-    from sqlmodel import select
-
     from cotag.codebook_ops import RENAME
+    from cotag.store.codes import list_codes
     from cotag.store.events import list_events
-    from cotag.store.models import Code
 
-    rows = session.exec(select(Code.id, Code.key, Code.merged_into_id)).all()
+    rows = [(c.id, c.key, c.merged_into_id) for c in list_codes(session)]
     key_of = {i: k for i, k, _ in rows}
     id_of = {k: i for i, k, _ in rows}
     into = {i: m for i, _, m in rows if m is not None}
@@ -363,7 +318,7 @@ def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = N
     return report
 
 
-def _log_merge(session, report: MergeReport) -> None:
+def _log_merge(session: Session, report: MergeReport) -> None:
     if report.changed:
         from cotag.store.events import log_event
 
@@ -399,7 +354,12 @@ def _batches(bundle: Bundle) -> list[Bundle]:
     return [part(documents, last=index == len(groups) - 1) for index, documents in enumerate(groups)]
 
 
-def _lock(session) -> None:
+def _followed(current: dict[str, str], key: str | None) -> str | None:
+    """A code key as it is called now (renamed or merged here since), None for no code."""
+    return current.get(key, key) if key is not None else None
+
+
+def _lock(session: Session) -> None:
     # Two leads merging the same file at once must not both see "new" and both insert: the second waits for the
     # first to commit and then finds everything there (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
     from cotag.store.database import begin_write
@@ -407,17 +367,19 @@ def _lock(session) -> None:
     begin_write(session, key="cotag.merge")
 
 
-def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
+def _apply(session: Session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
     """Compare and (with `write`) bring in; a bundle with `only` set compares against this project's rows of those
     documents (hashes; None: memos on no document) alone, being one batch of a larger merge."""
-    from sqlalchemy import insert, update
-    from sqlmodel import select
-
     from cotag.store import coders as coder_store
-    from cotag.store.models import Code, Coder, Coding, Document, Event, Memo, Progress
+    from cotag.store import codings as coding_store
+    from cotag.store import documents as doc_store
+    from cotag.store import events as event_store
+    from cotag.store import memos as memo_store
+    from cotag.store import progress_rows
+    from cotag.store.codes import code_keys
 
-    doc_ids = {h: i for i, h in session.exec(select(Document.id, Document.content_hash))}
-    code_ids = {k: i for i, k in session.exec(select(Code.id, Code.key))}
+    doc_ids = {h: i for i, h, _ in doc_store.content_hashes(session)}
+    code_ids = {k: i for i, k in code_keys(session).items()}
     # A code the lead renamed or merged here since the coder copied the project: the coder's file still names
     # the old key. Follow it, as the lead's own copies of those codings did, so they match and new ones land on
     # the code that holds them now.
@@ -444,10 +406,7 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
                                            and k not in used_codes)
     if report.missing_documents or report.missing_codes:
         return
-    from sqlalchemy import func
-
-    lengths = dict(session.exec(select(Document.content_hash, func.length(Document.text))
-                                .where(Document.content_hash.in_(list(used_docs)))).all())
+    lengths = doc_store.text_lengths(session, content_hashes=used_docs)
     report.bad_spans = [f"{label(r['document'])} {r['start']}–{r['end']} ({r['code']}, {r['coder']})"
                         for r in bundle.codings if r["end"] > lengths[r["document"]]]
     if report.bad_spans:
@@ -455,29 +414,26 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
 
     hashes = {i: h for h, i in doc_ids.items()}
     keys = {i: k for k, i in code_ids.items()}
-    existing = {c.name: c for c in session.exec(select(Coder).where(Coder.name.in_(list(bundle.coders))))}
+    existing = {name: c for name, c in coder_store.coders_by_name(session).items() if name in bundle.coders}
 
     # What this project already holds of each incoming coder, by identity.
     held: dict[tuple, list[HeldCoding]] = {}
+    held_memos: dict[tuple[Any, ...], Memo]
     if existing:
-        by_id = {c.id: c.name for c in existing.values()}
+        by_id = {row_id(c): c.name for c in existing.values()}
         # Plain columns, not ORM objects: re-merging a full corpus compares tens of thousands of codings.
-        query = (select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
-                        Coding.created_at, Coding.deleted_at, Coding.memo)
-                 .where(Coding.coder_id.in_(list(by_id))).order_by(Coding.id))
-        memo_query = select(Memo).where(Memo.coder_id.in_(list(by_id)))
-        if bundle.only is not None:
-            in_batch = [doc_ids[h] for h in bundle.only if h in doc_ids]
-            query = query.where(Coding.document_id.in_(in_batch))
-            memo_query = memo_query.where(Memo.document_id.in_(in_batch) | (Memo.document_id.is_(None)
-                                                                            if None in bundle.only else False))
-        for cid, document_id, code_id, coder_id, start, end, created, deleted, memo in session.exec(query):
+        in_batch = None if bundle.only is None else [doc_ids[h] for h in bundle.only if h in doc_ids]
+        history = coding_store.coding_history(session, coder_ids=by_id, document_ids=in_batch)
+        held_memo_rows = memo_store.memos_of(session, coder_ids=by_id, document_ids=in_batch,
+                                             with_unattached=bundle.only is not None and None in bundle.only)
+        for cid, document_id, code_id, coder_id, start, end, memo, created, deleted in history:
             key = current.get(keys[code_id], keys[code_id])
             ident = (hashes[document_id], key, by_id[coder_id], start, end, stamp(created))
             held.setdefault(ident, []).append(HeldCoding(cid, deleted, memo, ident))
-        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id),
-                       current.get(keys.get(m.code_id), keys.get(m.code_id)), stamp(m.created_at)): m
-                      for m in session.exec(memo_query)}
+        held_memos = {(by_id[m.coder_id], hashes.get(m.document_id) if m.document_id is not None else None,
+                       _followed(current, keys.get(m.code_id) if m.code_id is not None else None),
+                       stamp(m.created_at)): m
+                      for m in held_memo_rows}
     else:
         held_memos = {}
 
@@ -499,10 +455,10 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
     if report.clashes or not write:
         return
 
-    coder_ids = {}
+    coder_ids: dict[str, int] = {}
     for name, role in bundle.coders.items():
         coder = existing.get(name) or coder_store.get_or_create_coder(session, name=name, role=role)
-        coder_ids[name] = coder.id
+        coder_ids[name] = row_id(coder)
 
     # A coder never holds the same code twice on one span while both are live (the app refuses it, and merging
     # codes here soft-deleted such twins). A coding that would become a live twin stays (or comes in) removed.
@@ -538,55 +494,49 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
                 values["code_id"] = code_ids[mine.ident[1]]
         if mine.deleted_at != deleted or mine.memo != (row.get("memo") or ""):
             values.update(deleted_at=deleted, memo=row.get("memo") or "")
-            session.execute(update(Coding).where(Coding.id == mine.id).values(**values))
+            coding_store.update_coding(session, coding_id=mine.id, values=values)
             report.codings_updated += 1
         else:
             report.codings_unchanged += 1
     # The table's Core insert, not the ORM's bulk path: a full corpus is tens of thousands of rows. A live coding a
     # coder's app wrote at this very moment (on PostgreSQL coders keep working during a merge) is already there.
-    from cotag.store.codings import insert_ignoring_duplicates
-
-    added = insert_ignoring_duplicates(session, Coding.__table__, new_rows, returning=Coding.__table__.c.id)
-    report.codings_added = len(added)
+    report.codings_added = coding_store.add_codings(session, rows=new_rows)
 
     for row in bundle.memos:
         ident = _memo_identity(row)
-        mine = held_memos.get(ident)
-        updated = parse_stamp(row["updated_at"])
-        if mine is None:
-            session.add(Memo(coder_id=coder_ids[row["coder"]],
-                             document_id=doc_ids[row["document"]] if row["document"] else None,
-                             code_id=code_ids[row["code"]] if row["code"] else None, title=row["title"],
-                             text=row["text"], created_at=parse_stamp(row["created_at"]), updated_at=updated))
+        held_memo = held_memos.get(ident)
+        updated = required_stamp(row["updated_at"])
+        if held_memo is None:
+            memo_store.add_memo(session, coder_id=coder_ids[row["coder"]],
+                                document_id=doc_ids[row["document"]] if row["document"] else None,
+                                code_id=code_ids[row["code"]] if row["code"] else None, title=row["title"],
+                                text=row["text"], created_at=parse_stamp(row["created_at"]), updated_at=updated)
             report.memos_added += 1
-        elif updated > mine.updated_at and (mine.text, mine.title) != (row["text"], row["title"]):
-            mine.text, mine.title, mine.updated_at = row["text"], row["title"], updated
-            session.add(mine)
+        elif updated > held_memo.updated_at and (held_memo.text, held_memo.title) != (row["text"], row["title"]):
+            memo_store.update_memo(session, memo=held_memo, title=row["title"], text=row["text"], updated_at=updated)
             report.memos_updated += 1
 
     if bundle.progress:
         ids = list(coder_ids.values())
-        have_progress = {(p.coder_id, p.document_id): p
-                         for p in session.exec(select(Progress).where(Progress.coder_id.in_(ids)))}
+        have_progress = {(p.coder_id, p.document_id): p for p in progress_rows.progress_of(session, coder_ids=ids)}
         for row in bundle.progress:
-            key = (coder_ids[row["coder"]], doc_ids[row["document"]])
-            updated = parse_stamp(row["updated_at"])
-            mine = have_progress.get(key)
-            if mine is None:
-                session.add(Progress(coder_id=key[0], document_id=key[1], status=row["status"],
-                                     cursor=row["cursor"], updated_at=updated))
+            place = (coder_ids[row["coder"]], doc_ids[row["document"]])
+            updated = required_stamp(row["updated_at"])
+            held_progress = have_progress.get(place)
+            if held_progress is None:
+                progress_rows.add_progress(session, coder_id=place[0], document_id=place[1], status=row["status"],
+                                           cursor=row["cursor"], updated_at=updated)
                 report.progress_updated += 1
-            elif updated > mine.updated_at and (mine.status, mine.cursor) != (row["status"], row["cursor"]):
-                mine.status, mine.cursor, mine.updated_at = row["status"], row["cursor"], updated
-                session.add(mine)
+            elif updated > held_progress.updated_at and \
+                    (held_progress.status, held_progress.cursor) != (row["status"], row["cursor"]):
+                progress_rows.update_progress(session, progress=held_progress, status=row["status"],
+                                              cursor=row["cursor"], updated_at=updated)
                 report.progress_updated += 1
 
     if bundle.events:
         actors = list(bundle.coders)
         have_events = Counter(_event_identity({"at": stamp(at), "actor": actor, "kind": kind, "payload": payload})
-                              for at, actor, kind, payload in session.exec(
-                                  select(Event.at, Event.actor, Event.kind, Event.payload)
-                                  .where(Event.actor.in_(actors))))
+                              for at, actor, kind, payload in event_store.events_of(session, actors=actors))
         events: list[dict[str, Any]] = []
         for row in bundle.events:
             ident = _event_identity(row)
@@ -595,7 +545,6 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
                 continue
             events.append({"at": parse_stamp(row["at"]), "actor": row["actor"], "kind": row["kind"],
                            "payload": row["payload"]})
-        if events:
-            session.execute(insert(Event.__table__), events)
+        event_store.log_events(session, rows=events)
         report.events_added = len(events)
     session.flush()

@@ -6,11 +6,15 @@ import bisect
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from cotag.errors import CotagError, NotFound
 # Who may act as lead lives with the coder table's queries; the lead's modules take it from here.
 from cotag.store.coders import require_lead
+from cotag.store.rows import row_id
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 RULINGS = ("a", "b", "both", "none", "edit")
 DECIDE = "reconcile.decide"
@@ -267,7 +271,7 @@ def compare_document(*, document: str, document_id: int, units: Sequence[tuple],
     return disagreements, agreed_spans
 
 
-def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
+def resolve_coders(session: Session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     """The two coders to compare: as named, or the only two (non-consensus) coders with codings."""
     from cotag.store import codings as coding_store
     from cotag.store.coders import list_coders, require_coder
@@ -285,14 +289,14 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     counts = coding_store.coders_with_codings(session)
     # As in agreement: a lead's own codings never make a third candidate; name the lead to compare them.
     candidates = [c for c in list_coders(session)
-                  if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(c.id)]
+                  if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(row_id(c))]
     if len(candidates) != 2:
         names = ", ".join(c.name for c in candidates) or "none"
         raise CotagError(f"name the two coders to compare with --coders A,B (coders with codings: {names})")
     return candidates[0], candidates[1]
 
 
-def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+def compare(session: Session, *, coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
             agreed: bool = True) -> Comparison:
     """All disagreements and agreed spans between two coders, with the rulings that stand.
 
@@ -300,38 +304,28 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
     decisions); the comparison itself is in memory, so listing the whole demo
     corpus stays well under a second.
     """
-    from sqlmodel import select
-
+    from cotag.store import codings as coding_store
+    from cotag.store import documents as doc_store
+    from cotag.store.coders import list_coders
+    from cotag.store.codes import code_keys
     from cotag.store.decisions import live_decisions
-    from cotag.store.documents import require_document
-    from cotag.store.models import Code, Coder, Coding, Document, Unit
 
     coder_a, coder_b = resolve_coders(session, coders=coders)
     names = (coder_a.name, coder_b.name)
     doc_filter = None
     if documents:
-        doc_filter = [require_document(session, external_id=d).id for d in documents]
-    doc_query = select(Document.id, Document.external_id)
-    unit_query = (select(Unit.document_id, Unit.index, Unit.start, Unit.end, Unit.turn)
-                  .order_by(Unit.document_id, Unit.index))
-    coding_query = (select(Coding.document_id, Coding.coder_id, Coding.id, Coding.code_id, Coding.start, Coding.end,
-                           Coding.memo)
-                    .where(Coding.deleted_at.is_(None), Coding.coder_id.in_([coder_a.id, coder_b.id])))
-    if doc_filter is not None:
-        doc_query = doc_query.where(Document.id.in_(doc_filter))
-        unit_query = unit_query.where(Unit.document_id.in_(doc_filter))
-        coding_query = coding_query.where(Coding.document_id.in_(doc_filter))
-    # Core rows straight from the cursor: ORM row processing would cost more than the comparison itself.
-    raw = session.connection().execute
-    doc_names = dict(raw(doc_query).all())
-    codes = dict(raw(select(Code.id, Code.key)).all())
+        doc_filter = [row_id(doc_store.require_document(session, external_id=d)) for d in documents]
+    # Plain rows from the shared column loaders: ORM row processing would cost more than the comparison itself.
+    doc_names = doc_store.external_ids(session, ids=doc_filter)
+    codes = code_keys(session)
     units: dict[int, list[tuple]] = defaultdict(list)
-    for doc_id, index, start, end, turn in raw(unit_query).all():
+    for doc_id, index, start, end, turn, _, _ in doc_store.unit_columns(session, document_ids=doc_filter):
         units[doc_id].append((index, start, end, turn))
     per_coder: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for doc_id, coder_id, coding_id, code_id, start, end, memo in raw(coding_query).all():
+    for coding_id, doc_id, code_id, coder_id, start, end, memo in coding_store.live_coding_columns(
+            session, coder_ids=[coder_a.id, coder_b.id], document_ids=doc_filter):
         per_coder[(doc_id, coder_id)].append((coding_id, code_id, start, end, memo))
-    leads = dict(session.exec(select(Coder.id, Coder.name)).all())
+    leads = {c.id: c.name for c in list_coders(session)}
     decisions = live_decisions(session, document_ids=doc_filter)
     result = Comparison(coders=names)
     for doc_id in sorted(doc_names, key=lambda i: doc_names[i]):
@@ -370,7 +364,7 @@ def consensus_spans(d: Disagreement, ruling: str) -> list[tuple[Interval, str]]:
     return [(iv, memo) for iv in merge_intervals(pieces)]
 
 
-def find_disagreement(session, *, disagreement_id: str, coders: Sequence[str] | None = None,
+def find_disagreement(session: Session, *, disagreement_id: str, coders: Sequence[str] | None = None,
                       documents: Sequence[str] | None = None) -> Disagreement:
     comparison = compare(session, coders=coders, documents=documents, agreed=False)
     for d in comparison.disagreements:
@@ -385,7 +379,7 @@ def find_disagreement(session, *, disagreement_id: str, coders: Sequence[str] | 
                    "(it may have been resolved by a change to the codings); run `cotag reconcile list`")
 
 
-def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str = "",
+def decide(session: Session, *, disagreement_id: str, ruling: str, lead: str, note: str = "",
            coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
            span: Interval | None = None, code: str | None = None, fingerprint: str | None = None) -> dict[str, Any]:
     """Rule on one disagreement: write the Decision and the consensus codings for its region, logged.
@@ -396,10 +390,11 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     """
     from cotag.store import codings as coding_store
     from cotag.store import decisions as decision_store
+    from cotag.store import documents as doc_store
     from cotag.store.coders import consensus_coder
     from cotag.store.codes import require_code
     from cotag.store.events import log_event
-    from cotag.store.models import STATUS_ACTIVE, Coding, Document
+    from cotag.store.models import STATUS_ACTIVE, Coding
 
     if ruling not in RULINGS:
         raise CotagError(f"unknown ruling {ruling!r}: keep a, b, both or none (or edit with --span/--code)")
@@ -416,10 +411,11 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
             code_row = require_code(session, key=code)
             if code_row.status != STATUS_ACTIVE:
                 raise CotagError(f"code {code!r} is {code_row.status}: rule with an active code")
-            target_code_id = code_row.id
+            target_code_id = row_id(code_row)
         start, end = span if span is not None else (
             min(s.start for s in d.a + d.b), max(s.end for s in d.a + d.b))
-        length = len(session.get(Document, d.document_id).text)
+        found = doc_store.name_and_length(session, document_id=d.document_id)
+        length = found[1] if found is not None else 0
         if not (0 <= start < end <= length):
             raise CotagError(f"span {start}:{end} is not inside document {d.document} (0–{length})")
         if end <= d.start or start >= d.end:
@@ -433,7 +429,8 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     consensus = consensus_coder(session)
     previous = decision_store.live_decision(session, disagreement=d.id)
     # Clear the consensus in this region (and where an earlier edit wrote) so the ruling is the whole truth there.
-    stale = [c for c in coding_store.live_for_document(session, document_id=d.document_id, coder_ids=[consensus.id])
+    stale = [c for c in coding_store.live_for_document(session, document_id=d.document_id,
+                                                        coder_ids=[row_id(consensus)])
              if (c.code_id == d.code_id and c.start < d.end and c.end > d.start)
              or (previous is not None and previous.ruling == "edit" and c.code_id == previous.code_id
                  and c.start == previous.start and c.end == previous.end)]
@@ -442,11 +439,11 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     if previous is not None:
         decision_store.supersede(session, decision=previous)
     decision = decision_store.add_decision(
-        session, disagreement=d.id, document_id=d.document_id, code_id=target_code_id, lead_id=lead_row.id,
+        session, disagreement=d.id, document_id=d.document_id, code_id=target_code_id, lead_id=row_id(lead_row),
         ruling=ruling, start=writes[0][0][0] if ruling == "edit" else None,
         end=writes[0][0][1] if ruling == "edit" else None, note=note)
     written: list[Coding] = [coding_store.add_coding(session, document_id=d.document_id, code_id=target_code_id,
-                                                     coder_id=consensus.id, start=s, end=e, memo=memo)
+                                                     coder_id=row_id(consensus), start=s, end=e, memo=memo)
                              for (s, e), memo in writes]
     payload = {"disagreement": d.id, "document": d.document, "code": d.code, "coders": list(d.coders),
                "ruling": ruling, "note": note, "decision": decision.id,
@@ -461,27 +458,22 @@ def decide(session, *, disagreement_id: str, ruling: str, lead: str, note: str =
     return {**payload, "agreed_added": added, "revisited": previous is not None}
 
 
-def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
+def write_agreed(session: Session, *, lead: str, coders: Sequence[str] | None = None,
                  documents: Sequence[str] | None = None, comparison: Comparison | None = None) -> int:
     """Put every agreed span not yet in the consensus there (idempotent); returns how many were added.
 
     `comparison`: a full compare() of the same coders and documents the caller already has (saves a second one).
     """
-    from sqlmodel import select
-
     from cotag.store import codings as coding_store
     from cotag.store.coders import consensus_coder
     from cotag.store.events import log_event
-    from cotag.store.models import Coding
 
     lead_row = require_lead(session, name=lead)
     if comparison is None:
         comparison = compare(session, coders=coders, documents=documents)
     consensus = consensus_coder(session)
     # Plain tuples straight from the cursor: tens of thousands of rows on a whole corpus.
-    present = set(map(tuple, session.connection().execute(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end).where(
-            Coding.coder_id == consensus.id, Coding.deleted_at.is_(None))).all()))
+    present = coding_store.live_positions(session, coder_id=row_id(consensus))
     rows = [{"document_id": s.document_id, "code_id": s.code_id, "coder_id": consensus.id, "start": s.start,
              "end": s.end} for s in comparison.agreed
             if (s.document_id, s.code_id, s.start, s.end) not in present]
@@ -493,33 +485,27 @@ def write_agreed(session, *, lead: str, coders: Sequence[str] | None = None,
     return len(rows)
 
 
-def agreed_table(session, *, coders: Sequence[str] | None = None,
+def agreed_table(session: Session, *, coders: Sequence[str] | None = None,
                  documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The agreed spans, each saying whether it is in the consensus yet (review before or after writing)."""
-    from sqlmodel import select
-
-    from cotag.store.models import CONSENSUS_CODER, Coder, Coding
+    from cotag.store.coders import get_coder
+    from cotag.store.codings import live_positions
+    from cotag.store.models import CONSENSUS_CODER
 
     comparison = compare(session, coders=coders, documents=documents)
-    present = set(map(tuple, session.connection().execute(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
-        .join(Coder, Coder.id == Coding.coder_id)
-        .where(Coder.name == CONSENSUS_CODER, Coding.deleted_at.is_(None))).all()))
+    consensus = get_coder(session, name=CONSENSUS_CODER)
+    present = live_positions(session, coder_id=row_id(consensus)) if consensus is not None else set()
     return [s.as_dict((s.document_id, s.code_id, s.start, s.end) in present) for s in comparison.agreed]
 
 
 def agreed_review(project, *, coders: Sequence[str] | None = None,
                   documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """agreed_table with each span's text, for reviewing the automatic part of the consensus on screen."""
-    from sqlmodel import select
-
-    from cotag.store.models import Document
+    from cotag.store.documents import texts_by_external_id
 
     with project.session() as session:
         rows = agreed_table(session, coders=coders, documents=documents)
-        names = sorted({row["document"] for row in rows})
-        texts = dict(session.exec(select(Document.external_id, Document.text)
-                                  .where(Document.external_id.in_(names))).all()) if names else {}
+        texts = texts_by_external_id(session, external_ids={row["document"] for row in rows})
     for row in rows:
         row["text"] = " ".join(texts.get(row["document"], "")[row["start"]:row["end"]].split())
     return rows
@@ -531,16 +517,12 @@ def list_disagreements(project, *, coders: Sequence[str] | None = None, document
                        status: str | None = None) -> list[dict[str, Any]]:
     from dataclasses import replace
 
-    from sqlmodel import select
-
-    from cotag.store.models import Document
+    from cotag.store import documents as doc_store
 
     with project.session() as session:
         found = [d for d in compare(session, coders=coders, documents=documents, agreed=False).disagreements
                  if status is None or d.status == status]
-        wanted = {d.document_id for d in found}
-        texts = dict(session.exec(select(Document.id, Document.text).where(Document.id.in_(wanted))).all()) \
-            if wanted else {}
+        texts = doc_store.texts(session, ids={d.document_id for d in found})
     for d in found:
         # The words each coder coded, spaces and line breaks folded: what the lead reads to rule.
         text = texts.get(d.document_id, "")
@@ -607,19 +589,16 @@ class Workspace:
 def open_workspace(project, *, lead: str, coders: Sequence[str] | None = None,
                    documents: Sequence[str] | None = None) -> Workspace:
     """Check the lead, write the agreed spans into the consensus, and load everything to rule on."""
-    from sqlmodel import select
-
+    from cotag.store import documents as doc_store
     from cotag.store.codes import list_codes
     from cotag.store.memos import list_memos
-    from cotag.store.models import Document
 
     with project.session() as session:
         lead_row = require_lead(session, name=lead)
         # One full comparison serves both: writing the consensus touches neither coder, so its disagreements stand.
         comparison = compare(session, coders=coders, documents=documents)
         write_agreed(session, lead=lead_row.name, coders=coders, documents=documents, comparison=comparison)
-        ids = sorted({d.document_id for d in comparison.disagreements})
-        texts = dict(session.exec(select(Document.id, Document.text).where(Document.id.in_(ids))).all()) if ids else {}
+        texts = doc_store.texts(session, ids={d.document_id for d in comparison.disagreements})
         codes = {c.key: {"name": c.name, "description": c.description, "include": list(c.include),
                          "exclude": list(c.exclude), "status": c.status} for c in list_codes(session)}
         memos = list_memos(session, coders=comparison.coders)

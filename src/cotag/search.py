@@ -64,17 +64,13 @@ class CorpusIndex:
 
     @classmethod
     def build(cls, project, *, include_interviewer: bool = True) -> "CorpusIndex":
-        from sqlmodel import select
-
-        from cotag.store.models import Document, Unit
+        from cotag.store import documents as doc_store
 
         rows: list[tuple[int, str, int, str, str]] = []
         with project.session() as session:
-            texts = dict(session.exec(select(Document.id, Document.text)).all())
-            external = dict(session.exec(select(Document.id, Document.external_id)).all())
-            query = select(Unit.document_id, Unit.index, Unit.start, Unit.end, Unit.speaker, Unit.is_interviewer)
-            query = query.order_by(Unit.document_id, Unit.index)
-            for doc_id, index, start, end, speaker, interviewer in session.exec(query):
+            texts = doc_store.texts(session)
+            external = doc_store.external_ids(session)
+            for doc_id, index, start, end, _, speaker, interviewer in doc_store.unit_columns(session):
                 if interviewer and not include_interviewer:
                     continue
                 rows.append((doc_id, external[doc_id], index, speaker, texts[doc_id][start:end]))

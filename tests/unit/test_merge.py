@@ -303,6 +303,7 @@ def _edited_coder_file(anna, tmp_path, name, edit):
     (lambda d: d["codings"][0].update(coder="zed"), "belongs to 'zed', who is not among the file's coders"),
     (lambda d: d.update(codings="nope"), "codings[0] is not an object"),
     (lambda d: d["memos"][0].update(text=None), "memos[0].text is None"),
+    (lambda d: d["memos"][0].update(updated_at=""), "memos[0].updated_at is '', expected a timestamp"),
     (lambda d: d["progress"][0].pop("cursor"), "progress[0] has no 'cursor'"),
     (lambda d: d.pop("coders"), "damaged coder file: missing 'coders'"),
     (lambda d: d.update(version=99), "coder file version 99"),

@@ -15,17 +15,13 @@ JsonOption = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _suggest_inputs(project):
-    from sqlmodel import select
-
     from cotag.privacy.pseudonyms import SuggestInput
-    from cotag.store.models import Document, Unit
+    from cotag.store import documents as doc_store
 
     with project.session() as session:
-        speakers: dict[int, set[str]] = {}
-        for doc_id, speaker in session.exec(select(Unit.document_id, Unit.speaker).distinct()).all():
-            speakers.setdefault(doc_id, set()).add(speaker or "")
-        documents = session.exec(select(Document).order_by(Document.external_id)).all()
-        return [SuggestInput(d.external_id, d.text, d.attributes or {}, speakers.get(d.id, ())) for d in documents]
+        speakers = doc_store.speakers(session)
+        documents = sorted(doc_store.document_columns(session, with_text=True), key=lambda d: d.external_id)
+        return [SuggestInput(d.external_id, d.text, d.attributes, speakers.get(d.id, ())) for d in documents]
 
 
 @pseudonyms_app.command("suggest")

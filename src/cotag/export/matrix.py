@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
 from cotag.errors import CotagError
 from cotag.export import writers
 from cotag.export.attribution import format_value
 from cotag.export.quotes import path_columns
 from cotag.export.scope import BUILTIN_ATTRIBUTES, Scope, Selection, attribute_keys, document_value, resolve
+from cotag.store.session import Session
 
 if TYPE_CHECKING:
     import numpy as np
@@ -480,7 +479,7 @@ def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = No
             result: Any = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=project.config,
                                            rollup=True if rollup is None else rollup)
             summary = {"kind": "attribute", "by": by, "columns": result.values, "n": result.n}
-        else:
+        elif within is not None:  # always, by the check above
             result = cooccurrence(session, scope, within=within, rollup=bool(rollup))
             summary = {"kind": "cooccurrence", "within": within}
     text = writers.write(result, path, fmt, excel=excel, about=matrix_about(result, scope))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from cotag.errors import CotagError
 from cotag.export import writers
 from cotag.export.attribution import Attribution, build_attribution, format_value
 from cotag.export.scope import Scope, Selection, bulk, resolve
+from cotag.store.session import Session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,14 +100,15 @@ class QuoteTable:
         if self._grid is None:
             depth = self.depth
             paths = {p: list(p) + [""] * (depth - len(p)) for p in set(self.data["path"])}
-            path_cells = list(zip(*(paths[p] for p in self.data["path"]))) or [[]] * depth
+            path_cells: list[Sequence[Any]] = list(zip(*(paths[p] for p in self.data["path"]))) or [[]] * depth
             keys = self.attribute_keys
             # Attribute cells are computed once per respondent, not once per quote.
             cells_of: dict[int, tuple] = {}
             for attributes in self.data["attributes"]:
                 if id(attributes) not in cells_of:
                     cells_of[id(attributes)] = tuple(_cell(attributes.get(k)) for k in keys)
-            attribute_cells = list(zip(*(cells_of[id(a)] for a in self.data["attributes"]))) or [[]] * len(keys)
+            attribute_cells: list[Sequence[Any]] = (list(zip(*(cells_of[id(a)] for a in self.data["attributes"])))
+                                                     or [[]] * len(keys))
             d = self.data
             columns = ["code", "code_name", *path_columns(depth), "quote", "attribution", "document", "group",
                        *[self._attribute_column(k) for k in keys], "speaker", "coder", "memo", "start", "end", "unit"]

@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sqlmodel import Session, select
-
 from cotag.bulk import collector_paused
 from cotag.errors import CotagError
 from cotag.export.attribution import format_value
-from cotag.store.models import CONSENSUS_CODER, PROGRESS_DONE, Code, Coder, Coding, Document, Progress, Unit
+from cotag.store import codings as coding_store
+from cotag.store import documents as doc_store
+from cotag.store.coders import list_coders
+from cotag.store.models import CONSENSUS_CODER
+from cotag.store.progress_rows import done_pairs
+from cotag.store.rows import row_id
+from cotag.store.session import Session
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from cotag.codebook import Codebook
+    from cotag.store.code_tree import StoredCode
 
 # Values an export can filter or group by besides a document's own attributes.
 BUILTIN_ATTRIBUTES = ("group", "id")
@@ -34,29 +41,24 @@ class Scope:
 
 @dataclass
 class CodeTree:
-    """The codebook as a tree: paths of names, subtrees, and the order a reader expects (parents first)."""
+    """The project's codebook (the one code tree, cotag.codebook.Codebook, read from the code table) indexed
+    by code id, as exports address codes: paths of names, subtrees, and the order a reader expects."""
 
-    codes: dict[int, Code]
-    children: dict[int | None, list[int]]
-    order: dict[int, int] = field(default_factory=dict)
+    codebook: Codebook
+    codes: dict[int, StoredCode] = field(default_factory=dict)
+    children: dict[int | None, list[int]] = field(default_factory=dict)
+    order: dict[int, int] = field(default_factory=dict)  # the codebook's order: parents first
 
     @classmethod
-    def from_codes(cls, codes: Sequence[Code]) -> "CodeTree":
-        by_id = {c.id: c for c in codes}
-        children: dict[int | None, list[int]] = {}
-        for code in sorted(codes, key=lambda c: (c.position, c.id)):
-            parent = code.parent_id if code.parent_id in by_id else None
-            children.setdefault(parent, []).append(code.id)
-        tree = cls(codes=by_id, children=children)
-        stack = list(reversed(children.get(None, [])))
-        while stack:
-            code_id = stack.pop()
-            if code_id in tree.order:
-                continue  # a cycle in a hand-edited database must not hang an export
-            tree.order[code_id] = len(tree.order)
-            stack.extend(reversed(children.get(code_id, [])))
-        for code_id in by_id:
-            tree.order.setdefault(code_id, len(tree.order))
+    def of(cls, codebook: Codebook) -> "CodeTree":
+        from cotag.store.code_tree import StoredCode
+
+        stored = [c for c in codebook.codes if isinstance(c, StoredCode)]
+        tree = cls(codebook=codebook, codes={c.id: c for c in stored})
+        for code in sorted(stored, key=lambda c: (c.position, c.id)):
+            tree.children.setdefault(code.parent_id, []).append(code.id)
+        # The codebook is in tree order already; codes in a parent cycle (a hand-edited database) come last.
+        tree.order = {c.id: i for i, c in enumerate(stored)}
         return tree
 
     def ancestors(self, code_id: int) -> list[int]:
@@ -80,7 +82,7 @@ class CodeTree:
                 stack.extend(self.children.get(current, []))
         return found
 
-    def by_key(self) -> dict[str, Code]:
+    def by_key(self) -> dict[str, StoredCode]:
         return {c.key: c for c in self.codes.values()}
 
 
@@ -108,14 +110,17 @@ class Codings:
     memo: list[str]
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple]) -> "Codings":
+    def from_rows(cls, rows: Sequence[tuple], *, coder_names: dict[int, str] | None = None) -> "Codings":
+        """rows: (id, document id, code id, coder, start, end, memo); the coder by name, or by id with
+        `coder_names` to name it (the store's live coding rows)."""
         import numpy as np
 
         columns = list(zip(*rows)) if rows else [()] * 7
         ints = [np.asarray(columns[i], dtype=np.int64) for i in range(3)]
+        coder = list(columns[3]) if coder_names is None else [coder_names[c] for c in columns[3]]
         return cls(id=ints[0], document_id=ints[1], code_id=ints[2],
                    start=np.asarray(columns[4], dtype=np.int64), end=np.asarray(columns[5], dtype=np.int64),
-                   coder=list(columns[3]), memo=[m or "" for m in columns[6]])
+                   coder=coder, memo=[m or "" for m in columns[6]])
 
     def __len__(self) -> int:
         return len(self.id)
@@ -250,7 +255,10 @@ def document_value(document: Respondent, name: str) -> Any:
 
 
 def load_tree(session: Session) -> CodeTree:
-    return CodeTree.from_codes(list(session.exec(select(Code))))
+    # Imported here: the codebook model brings the YAML machinery, which only a tree needs.
+    from cotag.store.code_tree import code_tree
+
+    return CodeTree.of(code_tree(session))
 
 
 def chosen_code_ids(tree: CodeTree, keys: Iterable[str] | None) -> set[int] | None:
@@ -268,19 +276,12 @@ def chosen_code_ids(tree: CodeTree, keys: Iterable[str] | None) -> set[int] | No
     return ids
 
 
-def _live_count(session: Session, coder_id: int) -> int:
-    from sqlalchemy import func
-
-    return session.exec(select(func.count()).select_from(Coding).where(
-        Coding.coder_id == coder_id, Coding.deleted_at.is_(None))).one()
-
-
 def resolve_coders(session: Session, scope: Scope) -> tuple[list[str] | None, str]:
     """Whose codings: named coders, the consensus, or every coder but the consensus (it repeats their quotes)."""
     chosen = sum([bool(scope.coders), scope.consensus, scope.all_coders])
     if chosen > 1:
         raise CotagError("choose one of --coder, --consensus and --all-coders")
-    coders = {c.name: c for c in session.exec(select(Coder))}
+    coders = {c.name: c for c in list_coders(session)}
     if scope.coders:
         for name in scope.coders:
             if name not in coders:
@@ -289,7 +290,7 @@ def resolve_coders(session: Session, scope: Scope) -> tuple[list[str] | None, st
         names = list(dict.fromkeys(scope.coders))
         return names, ", ".join(names)
     consensus = coders.get(CONSENSUS_CODER)
-    has_consensus = consensus is not None and _live_count(session, consensus.id) > 0
+    has_consensus = consensus is not None and coding_store.count_live(session, coder_id=consensus.id) > 0
     if scope.consensus:
         if not has_consensus:
             raise CotagError("--consensus: the project has no consensus coding yet (reconcile first, "
@@ -306,12 +307,8 @@ def select_documents(session: Session, scope: Scope, *, with_text: bool = False
                      ) -> tuple[list[Respondent], list[str]]:
     """Documents in scope, and the attribute names of every document in the project."""
     # Columns, not ORM objects: a corpus-wide export must not pay for identity maps (or texts it does not show).
-    columns = [Document.id, Document.external_id, Document.group, Document.attributes]
-    if with_text:
-        columns.append(Document.text)
-    # Through SQLAlchemy, not _rows: attributes is a JSON column that needs decoding.
-    rows = list(session.connection().execute(select(*columns).order_by(Document.group, Document.external_id)))
-    documents = [Respondent(row[0], row[1], row[2] or "", row[3] or {}, row[4] if with_text else "") for row in rows]
+    documents = [Respondent(d.id, d.external_id, d.group, d.attributes, d.text)
+                 for d in doc_store.document_columns(session, with_text=with_text)]
     every_key = attribute_keys(documents)
     everyone = documents
     if scope.groups is not None:
@@ -336,25 +333,6 @@ def select_documents(session: Session, scope: Scope, *, with_text: bool = False
     return documents, every_key
 
 
-def _rows(session: Session, query) -> list[tuple]:
-    """A column query's rows as the database driver returns them, inside the session's transaction.
-
-    SQLAlchemy builds the SQL for either back end; the rows come straight from the driver's cursor, because
-    SQLAlchemy's per-row result processing took half the load time of a 130,000-row export. Only for columns
-    that need no conversion (numbers and text).
-    """
-    connection = session.connection()
-    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    args = tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(str(compiled), args)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
 # Exports build tens of thousands of rows: the cycle collector is paused while they do (see cotag.bulk).
 bulk = collector_paused
 
@@ -362,33 +340,16 @@ bulk = collector_paused
 def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[int] | None,
                  document_ids: set[int] | None) -> Codings:
     """Live codings, ordered by document and position."""
-    query = (select(Coding.id, Coding.document_id, Coding.code_id, Coder.name, Coding.start, Coding.end, Coding.memo)
-             .join(Coder, Coder.id == Coding.coder_id).where(Coding.deleted_at.is_(None)))
-    if coders is not None:
-        query = query.where(Coder.name.in_(coders))
-    if code_ids is not None:
-        query = query.where(Coding.code_id.in_(sorted(code_ids)))
-    codings = Codings.from_rows(_rows(session, query.order_by(Coding.document_id, Coding.start, Coding.end,
-                                                             Coding.id)))
-    if document_ids is not None:
-        import numpy as np
-
-        # Filtered here: an IN list of every document id would be longer than the table it filters.
-        codings = codings.take(np.isin(codings.document_id, np.fromiter(document_ids, dtype=np.int64)))
-    return codings
+    names = {row_id(c): c.name for c in list_coders(session)}
+    coder_ids = None if coders is None else [i for i, name in names.items() if name in set(coders)]
+    rows = coding_store.live_coding_columns(session, coder_ids=coder_ids, code_ids=code_ids,
+                                            document_ids=document_ids)
+    return Codings.from_rows(rows, coder_names=names)
 
 
 def load_units(session: Session, document_ids: Iterable[int]) -> UnitTable:
     """Units of many documents in one query (a query per document would dominate a corpus-wide export)."""
-    ids = sorted(set(document_ids))
-    query = select(Unit.document_id, Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker)
-    if len(ids) < 500:  # beyond that, reading every unit is cheaper than the IN list
-        query = query.where(Unit.document_id.in_(ids or [-1]))
-    rows = _rows(session, query.order_by(Unit.document_id, Unit.index))
-    if len(ids) >= 500:
-        wanted = set(ids)
-        rows = [r for r in rows if r[0] in wanted]
-    return UnitTable.from_rows(rows)
+    return UnitTable.from_rows(doc_store.unit_columns(session, document_ids=document_ids))
 
 
 def resolve(session: Session, scope: Scope, *, with_text: bool = False, with_units: bool = False) -> Selection:
@@ -415,13 +376,8 @@ def coded_documents(session: Session, *, coders: list[str] | None, codings: Codi
     that its respondent did not mention a theme. "Done" counts a document coded with no code
     at all. With --codes, a document coded only with other codes still counts (it was coded).
     """
-    query = select(Progress.document_id).join(Coder, Coder.id == Progress.coder_id)
-    coding_query = select(Coding.document_id).join(Coder, Coder.id == Coding.coder_id).where(
-        Coding.deleted_at.is_(None))
-    if coders is not None:
-        query = query.where(Coder.name.in_(coders))
-        coding_query = coding_query.where(Coder.name.in_(coders))
-    done = {row[0] for row in _rows(session, query.where(Progress.status == PROGRESS_DONE).distinct())}
-    with_codings = {row[0] for row in _rows(session, coding_query.distinct())}
+    coder_ids = None if coders is None else [row_id(c) for c in list_coders(session) if c.name in set(coders)]
+    done = {doc_id for _, doc_id in done_pairs(session, coder_ids=coder_ids)}
+    with_codings = {doc_id for _, doc_id in coding_store.coded_pairs(session, coder_ids=coder_ids)}
     in_scope = {d.id for d in documents}
     return frozenset((done | with_codings | set(codings.document_id.tolist())) & in_scope)

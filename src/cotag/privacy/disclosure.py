@@ -11,13 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import yaml
 
 from cotag.errors import CotagError
 from cotag.export.attribution import Attribution, build_attribution, format_value, parse_template
 from cotag.privacy.pseudonyms import gazetteer
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 DEFAULT_ORDER = ("age", "place", "occupation", "gender")
 AGE_BAND = 10
@@ -31,14 +34,11 @@ class Respondent:
     attributes: Mapping[str, Any]
 
 
-def corpus_respondents(session) -> list[Respondent]:
+def corpus_respondents(session: Session) -> list[Respondent]:
     """Every document of the project (the whole corpus, whatever an export selects): its id, group, attributes."""
-    from sqlmodel import select
+    from cotag.store.documents import document_columns
 
-    from cotag.store.models import Document
-
-    rows = session.exec(select(Document.external_id, Document.group, Document.attributes)).all()
-    return [Respondent(external_id, group or "", attributes or {}) for external_id, group, attributes in rows]
+    return [Respondent(d.external_id, d.group, d.attributes) for d in document_columns(session)]
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +206,7 @@ def describe_coarsening(chosen: Mapping[str, Coarsening]) -> list[str]:
     return [f"{what} ({n} respondent{'s' if n != 1 else ''})" for what, n in counts.items()]
 
 
-def disclosure_report(session, *, config: Mapping[str, Any] | None = None, attributes: Iterable[str] | None = None,
+def disclosure_report(session: Session, *, config: Mapping[str, Any] | None = None, attributes: Iterable[str] | None = None,
                       k: int = 3) -> dict[str, Any]:
     """Every respondent's attribution and k; those below the threshold k first listed under 'below'."""
     if k < 1:
@@ -216,8 +216,9 @@ def disclosure_report(session, *, config: Mapping[str, Any] | None = None, attri
     # A misspelt attribute would print nothing for anyone, and everyone would look safe.
     attribution.check(attributes={name for r in respondents for name in r.attributes})
     ks = k_values(respondents, attribution)
-    rows = [{"document": r.document, "group": r.group, "attribution": ks[r.document][0], "k": ks[r.document][1]}
-            for r in sorted(respondents, key=lambda r: r.document)]
+    rows: list[dict[str, Any]] = [
+        {"document": r.document, "group": r.group, "attribution": ks[r.document][0], "k": ks[r.document][1]}
+        for r in sorted(respondents, key=lambda r: r.document)]
     below = sorted((row for row in rows if row["k"] < k), key=lambda row: (row["k"], row["document"]))
     return {"threshold": k, "respondents": len(rows), "attributes": list(attributes) if attributes else None,
             "below": below, "unique": sum(1 for row in rows if row["k"] == 1), "all": rows}

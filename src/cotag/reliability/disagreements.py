@@ -9,13 +9,16 @@ module only reads the store and locates units.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cotag.reliability.bootstrap import DEFAULT_SEED
 from cotag.reliability.report import AgreementReport, build_report
 from cotag.reliability.units import OverlapRule, Selection, Unitised, load_unitised
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 # Drill-down text is for reading on one line; the transcript shows the whole unit.
 TEXT_LIMIT = 160
@@ -105,29 +108,21 @@ def disagreeing_units(data: Unitised, code: str) -> list[UnitDisagreement]:
     return out
 
 
-def locate(session: Any, items: list[UnitDisagreement]) -> list[UnitDisagreement]:
+def locate(session: Session, items: list[UnitDisagreement]) -> list[UnitDisagreement]:
     """The same items with the transcript unit index and (shortened) text filled in from the store."""
-    from sqlmodel import select
-
-    from cotag.store.models import Document, Unit
+    from cotag.store import documents as doc_store
 
     doc_ids = sorted({i.document_id for i in items if i.document_id is not None})
     if not doc_ids:
         return list(items)
-    texts: dict[int, str] = {}
+    texts = doc_store.texts(session, ids=doc_ids)
+    rows: dict[int, list[tuple[int, int]]] = {}
+    for doc_id, index, start, _, _, _, _ in doc_store.unit_columns(session, document_ids=doc_ids):
+        rows.setdefault(doc_id, []).append((start, index))
     starts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for i in range(0, len(doc_ids), 500):  # bounded IN lists for both back ends
-        chunk = doc_ids[i:i + 500]
-        # (a Result has .keys(), so dict(result) would take it for a mapping)
-        for doc_id, text in session.exec(select(Document.id, Document.text).where(Document.id.in_(chunk))):
-            texts[doc_id] = text
-        rows: dict[int, list[tuple[int, int]]] = {}
-        for doc_id, index, start in session.exec(select(Unit.document_id, Unit.index, Unit.start)
-                                                 .where(Unit.document_id.in_(chunk))):
-            rows.setdefault(doc_id, []).append((start, index))
-        for doc_id, pairs in rows.items():
-            pairs.sort()
-            starts[doc_id] = (np.array([s for s, _ in pairs]), np.array([k for _, k in pairs]))
+    for doc_id, pairs in rows.items():
+        pairs.sort()
+        starts[doc_id] = (np.array([s for s, _ in pairs]), np.array([k for _, k in pairs]))
     out = []
     for item in items:
         unit, text = None, ""

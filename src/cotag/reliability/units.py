@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 UNIT_KINDS: tuple[str, ...] = ("turn", "sentence", "char")
 UNIT_NOUNS = {"turn": "speaker turn", "sentence": "sentence", "char": "character"}
@@ -298,7 +301,7 @@ class Selection:
     include_unfinished: bool = False
 
 
-def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str = "sentence",
+def load_unitised(session: Session, selection: Selection = Selection(), *, kind: str = "sentence",
                   rule: OverlapRule | None = None, include_interviewer: bool = False) -> Unitised:
     """Read codings, units and progress from the store and unitise them.
 
@@ -307,29 +310,18 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     coder is never one of the default coders (it is the outcome of agreement, not a coder).
     Raises CotagError when fewer than two coders have coded a common document.
     """
-    from sqlmodel import select
-
     from cotag.errors import CotagError, NotFound
-    from cotag.store.models import (
-        CONSENSUS_CODER,
-        PROGRESS_DONE,
-        ROLE_LEAD,
-        Code,
-        Coder,
-        Coding,
-        Document,
-        Progress,
-        Unit,
-    )
+    from cotag.store import codings as coding_store
+    from cotag.store import documents as doc_store
+    from cotag.store.coders import list_coders
+    from cotag.store.codes import list_codes
+    from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
+    from cotag.store.progress_rows import done_pairs
+    from cotag.store.rows import row_id
 
-    docs_q = select(Document.id, Document.external_id).order_by(Document.external_id)
+    doc_rows = doc_store.document_ids(session, groups=selection.groups, external_ids=selection.documents)
     if selection.groups is not None:
-        docs_q = docs_q.where(Document.group.in_(list(selection.groups)))
-    if selection.documents is not None:
-        docs_q = docs_q.where(Document.external_id.in_(list(selection.documents)))
-    doc_rows = list(session.exec(docs_q))
-    if selection.groups is not None:
-        known_groups = set(session.exec(select(Document.group).distinct()))
+        known_groups = doc_store.group_names(session)
         unknown = [g for g in selection.groups if g not in known_groups]
         if unknown:
             raise NotFound(f"no document group {', '.join(map(repr, unknown))} "
@@ -337,14 +329,13 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     if selection.documents is not None:
         unknown = sorted(set(selection.documents) - {ext for _, ext in doc_rows})
         if unknown and selection.groups is not None:  # filtered out by --group, or not in the project at all?
-            unknown = sorted(set(unknown) - set(session.exec(
-                select(Document.external_id).where(Document.external_id.in_(unknown)))))
+            unknown = sorted(set(unknown) - doc_store.existing_external_ids(session, external_ids=unknown))
         if unknown:
             raise NotFound(f"no document with id {', '.join(map(repr, unknown))} (see `cotag documents list`)")
     doc_index = {db_id: i for i, (db_id, _) in enumerate(doc_rows)}
     names = [ext for _, ext in doc_rows]
 
-    all_coders = {c.name: c for c in session.exec(select(Coder))}
+    all_coders = {c.name: c for c in list_coders(session)}
     if selection.coders is not None:
         unknown = [n for n in selection.coders if n not in all_coders]
         if unknown:
@@ -355,18 +346,16 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
         # The default comparison is the coders': a lead who codes a document (to try a code, or to mark it
         # done) must not turn a pair into a three-way comparison. A lead is compared only when named.
         coder_names = sorted(n for n, c in all_coders.items() if n != CONSENSUS_CODER and c.role != ROLE_LEAD)
-    coder_ids = [all_coders[n].id for n in coder_names]
+    coder_ids = [row_id(all_coders[n]) for n in coder_names]
     cidx = {cid: i for i, cid in enumerate(coder_ids)}
 
     coded: dict[int, set[int]] = {i: set() for i in range(len(coder_names))}
     if coder_ids:
-        for coder_id, doc_id in session.exec(select(Progress.coder_id, Progress.document_id).where(
-                Progress.coder_id.in_(coder_ids), Progress.status == PROGRESS_DONE)):
+        for coder_id, doc_id in done_pairs(session, coder_ids=coder_ids):
             if doc_id in doc_index:
                 coded[cidx[coder_id]].add(doc_index[doc_id])
         if selection.include_unfinished:
-            for coder_id, doc_id in session.exec(select(Coding.coder_id, Coding.document_id).where(
-                    Coding.coder_id.in_(coder_ids), Coding.deleted_at.is_(None)).distinct()):
+            for coder_id, doc_id in coding_store.coded_pairs(session, coder_ids=coder_ids):
                 if doc_id in doc_index:
                     coded[cidx[coder_id]].add(doc_index[doc_id])
     if selection.coders is not None:
@@ -399,33 +388,25 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
                          + ("" if selection.include_unfinished
                             else " (documents count when marked done; see --include-unfinished)"))
 
-    all_codes = {c.key: c for c in session.exec(select(Code).order_by(Code.position, Code.key))}
+    all_codes = {c.key: c for c in sorted(list_codes(session), key=lambda c: (c.position, c.key))}
     if selection.codes is not None:
         unknown = [k for k in selection.codes if k not in all_codes]
         if unknown:
             raise NotFound(f"no code with key {', '.join(map(repr, unknown))} (see `cotag codebook`)")
         code_keys = list(dict.fromkeys(selection.codes))
     else:
-        used = set(session.exec(select(Coding.code_id).where(Coding.deleted_at.is_(None),
-                                                             Coding.coder_id.in_(coder_ids)).distinct()))
+        used = coding_store.used_code_ids(session, coder_ids=coder_ids)
         # active codes, plus retired ones that still carry these coders' codings
         code_keys = [k for k, c in all_codes.items() if c.status == "active" or c.id in used]
     code_index = {all_codes[k].id: i for i, k in enumerate(code_keys)}
 
     wanted_docs = [doc_rows[i][0] for i in np.flatnonzero(per_doc >= 2)]
-    unit_rows = []
-    span_rows = []
-    for chunk in _chunks(wanted_docs, 500):  # bounded IN lists for both back ends
-        for doc_id, start, end, turn, interviewer in session.exec(
-                select(Unit.document_id, Unit.start, Unit.end, Unit.turn, Unit.is_interviewer)
-                .where(Unit.document_id.in_(chunk))):
-            unit_rows.append((doc_index[doc_id], start, end, turn, bool(interviewer)))
-        for coder_id, code_id, doc_id, start, end in session.exec(
-                select(Coding.coder_id, Coding.code_id, Coding.document_id, Coding.start, Coding.end)
-                .where(Coding.document_id.in_(chunk), Coding.coder_id.in_(coder_ids),
-                       Coding.deleted_at.is_(None))):
-            if code_id in code_index:
-                span_rows.append((cidx[coder_id], code_index[code_id], doc_index[doc_id], start, end))
+    unit_rows = [(doc_index[doc_id], start, end, turn, bool(interviewer)) for doc_id, _, start, end, turn, _, interviewer
+                 in doc_store.unit_columns(session, document_ids=wanted_docs)]
+    span_rows = [(cidx[coder_id], code_index[code_id], doc_index[doc_id], start, end)
+                 for _, doc_id, code_id, coder_id, start, end, _ in coding_store.live_coding_columns(
+                     session, coder_ids=coder_ids, document_ids=wanted_docs)
+                 if code_id in code_index]
     frame = UnitFrame.from_rows(names, unit_rows, document_ids=[db_id for db_id, _ in doc_rows])
     data = unitise(frame, Spans.from_rows(span_rows), coders=coder_names, codes=code_keys,
                    coded={c: sorted(d) for c, d in coded.items()}, kind=kind, rule=rule,
@@ -436,9 +417,3 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
         data.named_spans = [(coder_names[c], names[d], code_keys[k], s, e) for c, k, d, s, e in span_rows
                             if names[d] in data.coded[coder_names[c]]]
     return data
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-

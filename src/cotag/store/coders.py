@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
 from cotag.errors import CotagError, NotFound, PermissionDenied
+from cotag.store.rows import table
 from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_CONSENSUS, ROLE_LEAD, Coder
 
 ROLES = (ROLE_CODER, ROLE_LEAD, ROLE_CONSENSUS)
 
 
 def get_coder(session: Session, *, name: str) -> Coder | None:
-    return session.exec(select(Coder).where(Coder.name == name)).first()
+    return session.exec(select(Coder).where(col(Coder.name) == name)).first()
 
 
 def require_coder(session: Session, *, name: str) -> Coder:
@@ -43,8 +45,8 @@ def get_or_create_coder(session: Session, *, name: str, role: str = ROLE_CODER) 
         from cotag.store.codings import insert_ignoring_duplicates
         from cotag.store.models import utcnow
 
-        insert_ignoring_duplicates(session, Coder.__table__, [{"name": name, "role": role, "created_at": utcnow()}])
-        coder = get_coder(session, name=name)
+        insert_ignoring_duplicates(session, table(Coder), [{"name": name, "role": role, "created_at": utcnow()}])
+        coder = require_coder(session, name=name)
     return coder
 
 
@@ -68,4 +70,16 @@ def consensus_coder(session: Session) -> Coder:
 
 
 def list_coders(session: Session) -> list[Coder]:
-    return list(session.exec(select(Coder).order_by(Coder.name)))
+    return list(session.exec(select(Coder).order_by(col(Coder.name))))
+
+
+def database_user(session: Session) -> str | None:
+    """The PostgreSQL role this session logged in as (a coder's role is named after the coder); None on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    value = session.execute(text("SELECT current_user")).scalar()
+    return None if value is None else str(value)
+
+
+def coders_by_name(session: Session) -> dict[str, Coder]:
+    return {c.name: c for c in list_coders(session)}

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from cotag.errors import NotFound
 from cotag.store.models import STATUS_ACTIVE, STATUS_MERGED, STATUS_RETIRED, Code, Coding
+from cotag.store.rows import driver_rows, table
+
+K = table(Code)
 
 # The fields a codebook file sets on a code (everything but identity and tree position).
 SPEC_FIELDS = ("name", "description", "include", "exclude", "examples", "keywords", "colour", "shortcut", "status",
@@ -27,14 +31,18 @@ class SyncReport:
 
 
 def list_codes(session: Session, *, include_retired: bool = True) -> list[Code]:
-    query = select(Code).order_by(Code.position, Code.id)
+    query = select(Code).order_by(col(Code.position), col(Code.id))
     if not include_retired:
-        query = query.where(Code.status == STATUS_ACTIVE)
+        query = query.where(col(Code.status) == STATUS_ACTIVE)
     return list(session.exec(query))
 
 
 def get_code(session: Session, *, key: str) -> Code | None:
-    return session.exec(select(Code).where(Code.key == key)).first()
+    return session.exec(select(Code).where(col(Code.key) == key)).first()
+
+
+def get_code_by_id(session: Session, *, code_id: int) -> Code | None:
+    return session.get(Code, code_id)
 
 
 def require_code(session: Session, *, key: str) -> Code:
@@ -47,7 +55,7 @@ def require_code(session: Session, *, key: str) -> Code:
 def coding_counts(session: Session) -> dict[int, int]:
     """Live codings per code id (all coders)."""
     rows = session.exec(
-        select(Coding.code_id, func.count()).where(Coding.deleted_at.is_(None)).group_by(Coding.code_id)
+        select(col(Coding.code_id), func.count()).where(col(Coding.deleted_at).is_(None)).group_by(col(Coding.code_id))
     )
     return {code_id: n for code_id, n in rows}
 
@@ -101,3 +109,9 @@ def sync_codebook(session: Session, *, codebook) -> SyncReport:
     report.unchanged = len(codebook.codes) - len(report.added) - len(report.updated)
     session.flush()
     return report
+
+
+def code_keys(session: Session) -> dict[int, str]:
+    """code id -> key, in codebook order (position, then id)."""
+    query = core_select(K.c.id, K.c.key).order_by(K.c.position, K.c.id)
+    return {int(i): str(k) for i, k in driver_rows(session, query)}

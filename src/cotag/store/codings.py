@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable, NamedTuple, cast
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import Column, CursorResult, Table, and_, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.errors import CotagError
 from cotag.store.models import Code, Coder, Coding, Document, utcnow
+from cotag.store.rows import CHUNK, driver_rows, sorted_ids, table
+
+C = table(Coding)
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,8 @@ class CodingRow:
     created_at: datetime
 
 
-def insert_ignoring_duplicates(session: Session, table, rows: list[dict], *, returning=None):
+def insert_ignoring_duplicates(session: Session, into: Table, rows: list[dict[str, Any]], *,
+                               returning: Column[Any] | None = None) -> list[Any]:
     """INSERT ... ON CONFLICT DO NOTHING on either back end: a row a unique index already holds is skipped.
 
     Concurrent writers (two merges, two imports, two copies of the app) rely on this rather than on looking
@@ -41,11 +47,11 @@ def insert_ignoring_duplicates(session: Session, table, rows: list[dict], *, ret
     if not rows:
         return []
     session.flush()  # pending ORM changes first (a coding soft-deleted just before must not count as live)
+    stmt: postgresql.Insert | sqlite.Insert
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        stmt = postgresql.insert(into).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(table).on_conflict_do_nothing()
+        stmt = sqlite.insert(into).on_conflict_do_nothing()
     if returning is None:
         session.execute(stmt, rows)
         return []
@@ -66,11 +72,12 @@ def add_coding(session: Session, *, document_id: int, code_id: int, coder_id: in
            "memo": memo, "created_at": utcnow(), "deleted_at": None}
     if source is not None:
         row["source"] = source
-    ids = insert_ignoring_duplicates(session, Coding.__table__, [row], returning=Coding.__table__.c.id)
-    if not ids:
+    ids = insert_ignoring_duplicates(session, C, [row], returning=C.c.id)
+    coding = session.get(Coding, ids[0]) if ids else None
+    if coding is None:
         raise DuplicateCoding(f"this coding is already there (document {document_id}, code {code_id}, "
                               f"span {start}–{end})")
-    return session.get(Coding, ids[0])
+    return coding
 
 
 def add_codings(session: Session, *, rows: list[dict]) -> int:
@@ -83,21 +90,27 @@ def add_codings(session: Session, *, rows: list[dict]) -> int:
         return 0
     now = utcnow()
     full = [{"memo": "", "created_at": now, "deleted_at": None, **row} for row in rows]
-    return len(insert_ignoring_duplicates(session, Coding.__table__, full, returning=Coding.__table__.c.id))
+    return len(insert_ignoring_duplicates(session, C, full, returning=C.c.id))
 
 
 def get_coding(session: Session, *, coding_id: int) -> Coding | None:
     return session.get(Coding, coding_id)
 
 
-def find_live(session: Session, *, document_id: int, code_id: int, coder_id: int, start: int, end: int) -> Coding | None:
+def find_live(session: Session, *, document_id: int, code_id: int, coder_id: int, start: int,
+              end: int) -> Coding | None:
     return session.exec(select(Coding).where(
-        Coding.document_id == document_id, Coding.code_id == code_id, Coding.coder_id == coder_id,
-        Coding.start == start, Coding.end == end, Coding.deleted_at.is_(None))).first()
+        col(Coding.document_id) == document_id, col(Coding.code_id) == code_id, col(Coding.coder_id) == coder_id,
+        col(Coding.start) == start, col(Coding.end) == end, col(Coding.deleted_at).is_(None))).first()
 
 
 def soft_delete(session: Session, *, coding: Coding) -> None:
     coding.deleted_at = utcnow()
+    session.add(coding)
+
+
+def set_memo(session: Session, *, coding: Coding, memo: str) -> None:
+    coding.memo = memo
     session.add(coding)
 
 
@@ -107,43 +120,46 @@ def restore(session: Session, *, coding: Coding) -> None:
 
 
 def live_for_document(session: Session, *, document_id: int, coder_ids: Iterable[int] | None = None) -> list[Coding]:
-    query = select(Coding).where(Coding.document_id == document_id, Coding.deleted_at.is_(None))
+    query = select(Coding).where(col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))
     if coder_ids is not None:
-        query = query.where(Coding.coder_id.in_(list(coder_ids)))
-    return list(session.exec(query.order_by(Coding.start, Coding.end, Coding.id)))
+        query = query.where(col(Coding.coder_id).in_(list(coder_ids)))
+    return list(session.exec(query.order_by(col(Coding.start), col(Coding.end), col(Coding.id))))
 
 
 def list_codings(session: Session, *, coders: Iterable[str] | None = None, documents: Iterable[str] | None = None,
                  codes: Iterable[str] | None = None, groups: Iterable[str] | None = None) -> list[CodingRow]:
     """Live codings with document id, code key and coder name, filtered by names (None = all)."""
     query = (
-        select(Coding.id, Document.external_id, Coding.document_id, Code.key, Coding.code_id, Coder.name,
-               Coding.coder_id, Coding.start, Coding.end, Coding.memo, Coding.created_at)
-        .join(Document, Document.id == Coding.document_id)
-        .join(Code, Code.id == Coding.code_id)
-        .join(Coder, Coder.id == Coding.coder_id)
-        .where(Coding.deleted_at.is_(None))
+        core_select(col(Coding.id), col(Document.external_id), col(Coding.document_id), col(Code.key),
+                    col(Coding.code_id), col(Coder.name), col(Coding.coder_id), col(Coding.start), col(Coding.end),
+                    col(Coding.memo), col(Coding.created_at))
+        .join(Document, col(Document.id) == col(Coding.document_id))
+        .join(Code, col(Code.id) == col(Coding.code_id))
+        .join(Coder, col(Coder.id) == col(Coding.coder_id))
+        .where(col(Coding.deleted_at).is_(None))
     )
     if coders is not None:
-        query = query.where(Coder.name.in_(list(coders)))
+        query = query.where(col(Coder.name).in_(list(coders)))
     if documents is not None:
-        query = query.where(Document.external_id.in_(list(documents)))
+        query = query.where(col(Document.external_id).in_(list(documents)))
     if codes is not None:
-        query = query.where(Code.key.in_(list(codes)))
+        query = query.where(col(Code.key).in_(list(codes)))
     if groups is not None:
-        query = query.where(Document.group.in_(list(groups)))
-    query = query.order_by(Document.external_id, Coding.start, Coding.end, Code.key, Coder.name, Coding.id)
-    return [CodingRow(*row) for row in session.exec(query)]
+        query = query.where(col(Document.group).in_(list(groups)))
+    query = query.order_by(col(Document.external_id), col(Coding.start), col(Coding.end), col(Code.key),
+                           col(Coder.name), col(Coding.id))
+    return [CodingRow(*row) for row in session.execute(query)]
 
 
 def count_live(session: Session, *, coder_id: int | None = None) -> int:
-    query = select(func.count()).select_from(Coding).where(Coding.deleted_at.is_(None))
+    query = select(func.count()).select_from(Coding).where(col(Coding.deleted_at).is_(None))
     if coder_id is not None:
-        query = query.where(Coding.coder_id == coder_id)
+        query = query.where(col(Coding.coder_id) == coder_id)
     return session.exec(query).one()
 
 
-def reassign_code(session: Session, *, from_code_id: int, to_code_id: int, coding_ids: Iterable[int] | None = None) -> int:
+def reassign_code(session: Session, *, from_code_id: int, to_code_id: int,
+                  coding_ids: Iterable[int] | None = None) -> int:
     """Move codings to another code in one statement (merge, split, recode); how many moved."""
     return move_codings(session, from_code_id=from_code_id, to_code_id=to_code_id, coding_ids=coding_ids)[0]
 
@@ -158,22 +174,22 @@ def move_codings(session: Session, *, from_code_id: int, to_code_id: int,
     ids = None if coding_ids is None else list(coding_ids)
     moving = aliased(Coding)
     target = aliased(Coding)
-    pairs = (select(moving.id, target.id)
-             .join(target, and_(target.document_id == moving.document_id, target.coder_id == moving.coder_id,
-                                target.start == moving.start, target.end == moving.end))
-             .where(moving.code_id == from_code_id, moving.deleted_at.is_(None),
-                    target.code_id == to_code_id, target.deleted_at.is_(None)))
+    pairs = (select(col(moving.id), col(target.id))
+             .join(target, and_(col(target.document_id) == moving.document_id, col(target.coder_id) == moving.coder_id,
+                                col(target.start) == moving.start, col(target.end) == moving.end))
+             .where(col(moving.code_id) == from_code_id, col(moving.deleted_at).is_(None),
+                    col(target.code_id) == to_code_id, col(target.deleted_at).is_(None)))
     if ids is not None:
-        pairs = pairs.where(moving.id.in_(ids))
-    newer = [max(pair) for pair in session.exec(pairs).all()]
+        pairs = pairs.where(col(moving.id).in_(ids))
+    newer = [max(a or 0, b or 0) for a, b in session.exec(pairs).all()]
     now = utcnow()
     if newer:
-        session.execute(update(Coding).where(Coding.id.in_(newer)).values(deleted_at=now))
-    stmt = update(Coding).where(Coding.code_id == from_code_id,
-                                (Coding.deleted_at.is_(None)) | (Coding.id.in_(newer or [-1])))
+        session.execute(update(Coding).where(col(Coding.id).in_(newer)).values(deleted_at=now))
+    stmt = update(Coding).where(col(Coding.code_id) == from_code_id,
+                                (col(Coding.deleted_at).is_(None)) | (col(Coding.id).in_(newer or [-1])))
     if ids is not None:
-        stmt = stmt.where(Coding.id.in_(ids))
-    result = session.execute(stmt.values(code_id=to_code_id))
+        stmt = stmt.where(col(Coding.id).in_(ids))
+    result = cast(CursorResult[Any], session.execute(stmt.values(code_id=to_code_id)))
     return result.rowcount or 0, len(newer)
 
 
@@ -191,28 +207,29 @@ class Mark:
 
 def live_marks(session: Session, *, document_id: int, coder_ids: Iterable[int]) -> list[Mark]:
     """The live codings of these coders in one document, in reading order."""
-    query = (select(Coding.id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.memo)
-             .where(Coding.document_id == document_id, Coding.deleted_at.is_(None),
-                    Coding.coder_id.in_(list(coder_ids)))
-             .order_by(Coding.start, Coding.end, Coding.id))
-    return [Mark(*row) for row in session.exec(query)]
+    query = (core_select(col(Coding.id), col(Coding.code_id), col(Coding.coder_id), col(Coding.start),
+                         col(Coding.end), col(Coding.memo))
+             .where(col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None),
+                    col(Coding.coder_id).in_(list(coder_ids)))
+             .order_by(col(Coding.start), col(Coding.end), col(Coding.id)))
+    return [Mark(*row) for row in session.execute(query)]
 
 
 def live_spans(session: Session, *, coder_id: int, document_id: int | None = None) -> list[tuple[int, int, int]]:
     """(document_id, start, end) of a coder's live codings: enough to tell which units they covered."""
-    query = select(Coding.document_id, Coding.start, Coding.end).where(
-        Coding.coder_id == coder_id, Coding.deleted_at.is_(None))
+    query = select(col(Coding.document_id), col(Coding.start), col(Coding.end)).where(
+        col(Coding.coder_id) == coder_id, col(Coding.deleted_at).is_(None))
     if document_id is not None:
-        query = query.where(Coding.document_id == document_id)
-    return [tuple(row) for row in session.exec(query)]
+        query = query.where(col(Coding.document_id) == document_id)
+    return [(d, s, e) for d, s, e in session.exec(query)]
 
 
 def coders_with_codings(session: Session, *, document_id: int | None = None) -> dict[int, int]:
     """coder id -> live codings (in one document, or in the project)."""
-    query = select(Coding.coder_id, func.count()).where(Coding.deleted_at.is_(None))
+    query = select(col(Coding.coder_id), func.count()).where(col(Coding.deleted_at).is_(None))
     if document_id is not None:
-        query = query.where(Coding.document_id == document_id)
-    return dict(session.exec(query.group_by(Coding.coder_id)).all())
+        query = query.where(col(Coding.document_id) == document_id)
+    return dict(session.exec(query.group_by(col(Coding.coder_id))).all())
 
 
 def unit_spans(session: Session, *, document_id: int) -> list[tuple[int, int, int, int, str, bool]]:
@@ -221,14 +238,13 @@ def unit_spans(session: Session, *, document_id: int) -> list[tuple[int, int, in
     The coding screen loads a whole transcript at once; tuples instead of ORM
     objects keep a 20,000-unit document well inside the time budget for opening.
     """
-    from sqlalchemy import select as core_select
-
     from cotag.store.models import Unit
 
-    query = (core_select(Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker, Unit.is_interviewer)
-             .where(Unit.document_id == document_id).order_by(Unit.index))
+    query = (core_select(col(Unit.index), col(Unit.start), col(Unit.end), col(Unit.turn), col(Unit.speaker),
+                         col(Unit.is_interviewer))
+             .where(col(Unit.document_id) == document_id).order_by(col(Unit.index)))
     # Through the connection, not the ORM session: plain rows, about twice as fast for 20,000 units.
-    return [tuple(row) for row in session.connection().execute(query)]
+    return [(i, s, e, t, sp, iv) for i, s, e, t, sp, iv in session.connection().execute(query)]
 
 
 def suggestion_spans(session: Session, *, coder_ids: Iterable[int],
@@ -282,3 +298,89 @@ def coding_sources(session: Session, *, coder_ids: Iterable[int]) -> dict[tuple,
                  .where(col(Coding.coder_id).in_(coders[i:i + 500]), col(Coding.source).is_not(None)))
         out.update({tuple(r[:6]): str(r[6]) for r in session.execute(query)})
     return out
+
+
+# --------------------------------------------------------------------------- column-wise bulk loaders
+# Shared by reliability, reconcile, export, merge and the coder file: plain tuples, never ORM objects.
+
+
+# (id, document id, code id, coder id, start, end, memo), by document, start, end and id.
+LiveCoding = tuple[int, int, int, int, int, int, str]
+
+
+def live_coding_columns(session: Session, *, coder_ids: Iterable[int] | None = None,
+                        document_ids: Iterable[int] | None = None,
+                        code_ids: Iterable[int] | None = None) -> list[LiveCoding]:
+    """Live codings of these coders, documents and codes (None: all), as driver rows.
+
+    A long list of documents is filtered here rather than in SQL: an IN list of every document id
+    would be longer than the table it filters.
+    """
+    query = (core_select(C.c.id, C.c.document_id, C.c.code_id, C.c.coder_id, C.c.start, C.c.end,
+                         func.coalesce(C.c.memo, ""))
+             .where(C.c.deleted_at.is_(None))
+             .order_by(C.c.document_id, C.c.start, C.c.end, C.c.id))
+    if coder_ids is not None:
+        query = query.where(C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
+    if code_ids is not None:
+        query = query.where(C.c.code_id.in_(sorted_ids(code_ids) or [-1]))
+    if document_ids is None:
+        return driver_rows(session, query)
+    ids = sorted_ids(document_ids)
+    if len(ids) < CHUNK:
+        return driver_rows(session, query.where(C.c.document_id.in_(ids or [-1])))
+    wanted = set(ids)
+    return [row for row in driver_rows(session, query) if row[1] in wanted]
+
+
+def coded_pairs(session: Session, *, coder_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+    """(coder id, document id) wherever the coder has a live coding (None: any coder)."""
+    query = core_select(C.c.coder_id, C.c.document_id).where(C.c.deleted_at.is_(None)).distinct()
+    if coder_ids is not None:
+        query = query.where(C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
+    return {(int(c), int(d)) for c, d in driver_rows(session, query)}
+
+
+def used_code_ids(session: Session, *, coder_ids: Iterable[int]) -> set[int]:
+    """Codes that carry a live coding of one of these coders."""
+    query = (core_select(C.c.code_id).where(C.c.deleted_at.is_(None), C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
+             .distinct())
+    return {int(row[0]) for row in driver_rows(session, query)}
+
+
+def live_positions(session: Session, *, coder_id: int) -> set[tuple[int, int, int, int]]:
+    """(document id, code id, start, end) of a coder's live codings: what the consensus already holds."""
+    query = core_select(C.c.document_id, C.c.code_id, C.c.start, C.c.end).where(
+        C.c.coder_id == coder_id, C.c.deleted_at.is_(None))
+    return {(int(d), int(k), int(s), int(e)) for d, k, s, e in driver_rows(session, query)}
+
+
+class CodingHistory(NamedTuple):
+    """A coding, live or removed, with its timestamps: what a merge or a coder file carries."""
+
+    id: int
+    document_id: int
+    code_id: int
+    coder_id: int
+    start: int
+    end: int
+    memo: str
+    created_at: datetime
+    deleted_at: datetime | None
+
+
+def coding_history(session: Session, *, coder_ids: Iterable[int],
+                   document_ids: Iterable[int] | None = None) -> list[CodingHistory]:
+    """Every coding of these coders (removed ones too), in the order they were made."""
+    # Through SQLAlchemy, not driver rows: timestamps come back as text from SQLite's driver.
+    query = (core_select(C.c.id, C.c.document_id, C.c.code_id, C.c.coder_id, C.c.start, C.c.end, C.c.memo,
+                         C.c.created_at, C.c.deleted_at)
+             .where(C.c.coder_id.in_(sorted_ids(coder_ids) or [-1])).order_by(C.c.id))
+    if document_ids is not None:
+        query = query.where(C.c.document_id.in_(sorted_ids(document_ids) or [-1]))
+    return [CodingHistory(*row) for row in session.connection().execute(query)]
+
+
+def update_coding(session: Session, *, coding_id: int, values: dict[str, object]) -> None:
+    """Set columns of one coding (a merge bringing a removal, a restore or a memo edit up to date)."""
+    session.execute(update(Coding).where(C.c.id == coding_id).values(**values))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.store.models import Decision, utcnow
 
@@ -20,17 +20,17 @@ def add_decision(session: Session, *, disagreement: str, document_id: int, code_
 
 def live_decision(session: Session, *, disagreement: str) -> Decision | None:
     """The ruling that stands on one disagreement (the newest not superseded)."""
-    return session.exec(select(Decision).where(Decision.disagreement == disagreement,
-                                               Decision.superseded_at.is_(None))
-                        .order_by(Decision.id.desc())).first()
+    return session.exec(select(Decision).where(col(Decision.disagreement) == disagreement,
+                                               col(Decision.superseded_at).is_(None))
+                        .order_by(col(Decision.id).desc())).first()
 
 
 def live_decisions(session: Session, *, document_ids: Iterable[int] | None = None) -> dict[str, Decision]:
     """disagreement id -> the ruling that stands, for the whole project or some documents, in one query."""
-    query = select(Decision).where(Decision.superseded_at.is_(None))
+    query = select(Decision).where(col(Decision.superseded_at).is_(None))
     if document_ids is not None:
-        query = query.where(Decision.document_id.in_(list(document_ids)))
-    return {decision.disagreement: decision for decision in session.exec(query.order_by(Decision.id))}
+        query = query.where(col(Decision.document_id).in_(list(document_ids)))
+    return {decision.disagreement: decision for decision in session.exec(query.order_by(col(Decision.id)))}
 
 
 def supersede(session: Session, *, decision: Decision) -> None:
@@ -40,4 +40,5 @@ def supersede(session: Session, *, decision: Decision) -> None:
 
 def history(session: Session, *, disagreement: str) -> list[Decision]:
     """Every ruling on one disagreement, oldest first, superseded ones included."""
-    return list(session.exec(select(Decision).where(Decision.disagreement == disagreement).order_by(Decision.id)))
+    query = select(Decision).where(col(Decision.disagreement) == disagreement).order_by(col(Decision.id))
+    return list(session.exec(query))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert
-from sqlmodel import Session, select
+from sqlalchemy import Connection, Integer, cast, delete, func, insert
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from cotag.errors import NotFound
 from cotag.store.models import Coding, Document, Unit, utcnow
+from cotag.store.rows import CHUNK, chunks, driver_rows, sorted_ids, table
+
+D = table(Document)
+U = table(Unit)
 
 
 class UnitRow(NamedTuple):
     """A unit before it has a document id; a plain tuple, because an import makes tens of thousands."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the unit's position; shadows tuple.index, which nothing here calls
     start: int
     end: int
     turn: int
@@ -22,8 +28,26 @@ class UnitRow(NamedTuple):
     is_interviewer: bool
 
 
+def _id(document: Document) -> int:
+    if document.id is None:  # only before a flush, and every caller flushes first
+        raise ValueError("the document has no id yet")
+    return document.id
+
+
+def _driver(connection: Connection) -> Any:
+    """The driver's own connection (sqlite3 or psycopg), for what SQLAlchemy does not offer (COPY, limits)."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise ValueError("the connection is closed")
+    return driver
+
+
 def get_document(session: Session, *, external_id: str) -> Document | None:
-    return session.exec(select(Document).where(Document.external_id == external_id)).first()
+    return session.exec(select(Document).where(col(Document.external_id) == external_id)).first()
+
+
+def get_document_by_id(session: Session, *, document_id: int) -> Document | None:
+    return session.get(Document, document_id)
 
 
 def require_document(session: Session, *, external_id: str) -> Document:
@@ -39,27 +63,28 @@ def documents_by_external_id(session: Session, *, external_ids: Sequence[str]) -
     ids = sorted(set(external_ids))
     for first in range(0, len(ids), 500):
         chunk = ids[first : first + 500]
-        found.update((d.external_id, d) for d in session.exec(select(Document).where(Document.external_id.in_(chunk))))
+        query = select(Document).where(col(Document.external_id).in_(chunk))
+        found.update((d.external_id, d) for d in session.exec(query))
     return found
 
 
 def documents_by_hash(session: Session) -> dict[str, str]:
-    return {h: ext for ext, h in session.exec(select(Document.external_id, Document.content_hash))}
+    return {h: ext for ext, h in session.exec(select(col(Document.external_id), col(Document.content_hash)))}
 
 
 def list_documents(session: Session, *, group: str | None = None) -> list[Document]:
-    query = select(Document).order_by(Document.group, Document.external_id)
+    query = select(Document).order_by(col(Document.group), col(Document.external_id))
     if group:
-        query = query.where(Document.group == group)
+        query = query.where(col(Document.group) == group)
     return list(session.exec(query))
 
 
 def unit_counts(session: Session) -> dict[int, int]:
-    return dict(session.exec(select(Unit.document_id, func.count()).group_by(Unit.document_id)).all())
+    return dict(session.exec(select(col(Unit.document_id), func.count()).group_by(col(Unit.document_id))).all())
 
 
 def list_units(session: Session, *, document_id: int) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.document_id == document_id).order_by(Unit.index)))
+    return list(session.exec(select(Unit).where(col(Unit.document_id) == document_id).order_by(col(Unit.index))))
 
 
 def add_document(session: Session, *, values: dict[str, Any], units: Sequence[UnitRow] | None = None) -> Document:
@@ -68,7 +93,7 @@ def add_document(session: Session, *, values: dict[str, Any], units: Sequence[Un
     session.add(document)
     session.flush()
     if units is not None:
-        insert_units(session, document_id=document.id, units=units)
+        insert_units(session, document_id=_id(document), units=units)
     return document
 
 
@@ -79,11 +104,10 @@ def add_documents(session: Session, *, rows: list[dict[str, Any]]) -> list[int]:
     """
     if not rows:
         return []
-    table = Document.__table__
     now = utcnow()
     values = [{"group": "", "attributes": {}, "source_path": "", "format": "", "words": 0, "imported_at": now, **row}
               for row in rows]
-    result = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)
+    result = session.connection().execute(insert(D).returning(D.c.id, sort_by_parameter_order=True), values)
     return [row[0] for row in result]
 
 
@@ -109,17 +133,17 @@ def insert_units_of(session: Session, *, batches: Sequence[tuple[int, Sequence[U
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer
-    table = quote.format_table(Unit.__table__)
+    table = quote.format_table(U)
     columns = ", ".join(quote.quote(c) for c in _UNIT_COLUMNS)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         # COPY streams the rows in one command; executemany sends a statement per row.
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = _driver(connection).cursor()
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     if dialect.paramstyle not in ("qmark", "format", "pyformat"):  # a driver neither back end uses
-        connection.execute(insert(Unit.__table__), [dict(zip(_UNIT_COLUMNS, row)) for row in rows])
+        connection.execute(insert(U), [dict(zip(_UNIT_COLUMNS, row)) for row in rows])
         return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     values = f"({', '.join([marker] * len(_UNIT_COLUMNS))})"
@@ -128,7 +152,7 @@ def insert_units_of(session: Session, *, batches: Sequence[tuple[int, Sequence[U
         # SQLite's per-statement work was half the time of storing the demo corpus's 68,000 units.
         import sqlite3
 
-        limit = connection.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        limit = _driver(connection).getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         size = max(1, min(_SQLITE_ROWS_PER_INSERT, limit // len(_UNIT_COLUMNS)))
         for first in range(0, len(rows), size):
             chunk = rows[first : first + size]
@@ -143,20 +167,152 @@ def replace_document(session: Session, *, document: Document, values: dict[str, 
     for name, value in values.items():
         setattr(document, name, value)
     session.add(document)
-    session.execute(delete(Unit).where(Unit.document_id == document.id))
+    session.execute(delete(Unit).where(col(Unit.document_id) == document.id))
     session.flush()
-    insert_units(session, document_id=document.id, units=units)
+    insert_units(session, document_id=_id(document), units=units)
 
 
 def live_codings_count(session: Session, *, document_id: int) -> int:
-    return session.exec(
-        select(func.count()).select_from(Coding).where(Coding.document_id == document_id, Coding.deleted_at.is_(None))
-    ).one()
+    return session.exec(select(func.count()).select_from(Coding).where(
+        col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))).one()
 
 
 def counts_by_group(session: Session) -> dict[str, int]:
-    return dict(session.exec(select(Document.group, func.count()).group_by(Document.group).order_by(Document.group)).all())
+    query = select(col(Document.group), func.count()).group_by(col(Document.group)).order_by(col(Document.group))
+    return dict(session.exec(query).all())
 
 
 def total_units(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Unit)).one()
+
+
+# --------------------------------------------------------------------------- column-wise bulk loaders
+# Shared by reliability, reconcile, export, search, merge, the coder file and the library: plain columns,
+# never ORM objects (a corpus is tens of thousands of units), and a document's text only when asked for.
+
+
+class DocumentColumns(NamedTuple):
+    """A document without its ORM object; `text` is "" unless the loader was asked for it."""
+
+    id: int
+    external_id: str
+    group: str
+    attributes: dict[str, Any]
+    words: int
+    text: str
+
+
+def document_columns(session: Session, *, with_text: bool = False) -> list[DocumentColumns]:
+    """Every document in reading order (group, id)."""
+    columns: list[Any] = [D.c.id, D.c.external_id, D.c.group, D.c.attributes, D.c.words]
+    if with_text:
+        columns.append(D.c.text)
+    # Through SQLAlchemy, not driver rows: attributes is a JSON column that needs decoding.
+    query = core_select(*columns).order_by(D.c.group, D.c.external_id)
+    return [DocumentColumns(row[0], row[1], row[2] or "", row[3] or {}, row[4] or 0, row[5] if with_text else "")
+            for row in session.connection().execute(query)]
+
+
+def document_ids(session: Session, *, groups: Sequence[str] | None = None,
+                 external_ids: Sequence[str] | None = None) -> list[tuple[int, str]]:
+    """(database id, external id) of the documents in these groups and among these ids (None: any), by id."""
+    query = core_select(D.c.id, D.c.external_id).order_by(D.c.external_id)
+    if groups is not None:
+        query = query.where(D.c.group.in_(list(groups)))
+    if external_ids is not None:
+        query = query.where(D.c.external_id.in_(list(external_ids)))
+    return [(int(i), str(e)) for i, e in driver_rows(session, query)]
+
+
+def group_names(session: Session) -> set[str]:
+    return {row[0] for row in driver_rows(session, core_select(D.c.group).distinct())}
+
+
+def existing_external_ids(session: Session, *, external_ids: Sequence[str]) -> set[str]:
+    """Those of ``external_ids`` that name a document of the project."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(external_ids))):
+        query = core_select(D.c.external_id).where(D.c.external_id.in_(list(chunk)))
+        found.update(row[0] for row in driver_rows(session, query))
+    return found
+
+
+def texts(session: Session, *, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """document id -> text, of these documents (None: every document)."""
+    if ids is None:
+        return dict(driver_rows(session, core_select(D.c.id, D.c.text)))
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted_ids(ids)):
+        found.update(driver_rows(session, core_select(D.c.id, D.c.text).where(D.c.id.in_(list(chunk)))))
+    return found
+
+
+def texts_by_external_id(session: Session, *, external_ids: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in chunks(sorted(set(external_ids))):
+        query = core_select(D.c.external_id, D.c.text).where(D.c.external_id.in_(list(chunk)))
+        found.update(driver_rows(session, query))
+    return found
+
+
+def external_ids(session: Session, *, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """document id -> external id, of these documents (None: every document)."""
+    if ids is None:
+        return dict(driver_rows(session, core_select(D.c.id, D.c.external_id)))
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted_ids(ids)):
+        query = core_select(D.c.id, D.c.external_id).where(D.c.id.in_(list(chunk)))
+        found.update(driver_rows(session, query))
+    return found
+
+
+def content_hashes(session: Session) -> list[tuple[int, str, str]]:
+    """(database id, content hash, external id) of every document: how another project's documents are matched."""
+    return [(int(i), str(h), str(e)) for i, h, e in
+            driver_rows(session, core_select(D.c.id, D.c.content_hash, D.c.external_id))]
+
+
+def text_lengths(session: Session, *, content_hashes: Iterable[str]) -> dict[str, int]:
+    """content hash -> the text's length in code points, for these hashes."""
+    found: dict[str, int] = {}
+    for chunk in chunks(sorted(set(content_hashes))):
+        query = core_select(D.c.content_hash, func.length(D.c.text)).where(D.c.content_hash.in_(list(chunk)))
+        found.update(driver_rows(session, query))
+    return found
+
+
+def name_and_length(session: Session, *, document_id: int) -> tuple[str, int] | None:
+    """(external id, text length) of one document; None when there is no such document."""
+    rows = driver_rows(session, core_select(D.c.external_id, func.length(D.c.text)).where(D.c.id == document_id))
+    return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+# (document id, index, start, end, turn, speaker, is_interviewer as 0/1), in document and reading order.
+UnitColumns = tuple[int, int, int, int, int, str, int]
+
+
+def unit_columns(session: Session, *, document_ids: Iterable[int] | None = None) -> list[UnitColumns]:
+    """The units of these documents (None: all) in one query, as plain tuples.
+
+    is_interviewer is cast to an integer in SQL, so both back ends give the same 0 or 1 (a driver row
+    would be a bool on PostgreSQL and an int on SQLite). With many documents, reading every unit and
+    keeping theirs is cheaper than an IN list as long as the table.
+    """
+    query = (core_select(U.c.document_id, U.c.index, U.c.start, U.c.end, U.c.turn, func.coalesce(U.c.speaker, ""),
+                         cast(U.c.is_interviewer, Integer))
+             .order_by(U.c.document_id, U.c.index))
+    if document_ids is None:
+        return driver_rows(session, query)
+    ids = sorted_ids(document_ids)
+    if len(ids) < CHUNK:
+        return driver_rows(session, query.where(U.c.document_id.in_(ids or [-1])))
+    wanted = set(ids)
+    return [row for row in driver_rows(session, query) if row[0] in wanted]
+
+
+def speakers(session: Session) -> dict[int, set[str]]:
+    """document id -> the speakers of its turns ("" for a unit with no speaker)."""
+    found: dict[int, set[str]] = {}
+    for doc_id, speaker in driver_rows(session, core_select(U.c.document_id, U.c.speaker).distinct()):
+        found.setdefault(doc_id, set()).add(speaker or "")
+    return found

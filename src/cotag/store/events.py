@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.store.models import Event
 
@@ -31,12 +32,12 @@ def list_events(session: Session, *, since: datetime | None = None, actor: str |
                 kind: str | None = None, limit: int | None = None) -> list[Event]:
     query = select(Event)
     if since is not None:
-        query = query.where(Event.at >= since)
+        query = query.where(col(Event.at) >= since)
     if actor:
-        query = query.where(Event.actor == actor)
+        query = query.where(col(Event.actor) == actor)
     if kind:
-        query = query.where(Event.kind.startswith(kind))
-    query = query.order_by(Event.at, Event.id)
+        query = query.where(col(Event.kind).startswith(kind))
+    query = query.order_by(col(Event.at), col(Event.id))
     if limit:
         query = query.limit(limit)
     return list(session.exec(query))
@@ -44,7 +45,7 @@ def list_events(session: Session, *, since: datetime | None = None, actor: str |
 
 def latest_event(session: Session, *, kind: str) -> Event | None:
     """The most recent event of exactly this kind (a remembered choice is its latest event)."""
-    query = select(Event).where(Event.kind == kind).order_by(Event.at.desc(), Event.id.desc()).limit(1)
+    query = select(Event).where(col(Event.kind) == kind).order_by(col(Event.at).desc(), col(Event.id).desc()).limit(1)
     return session.exec(query).first()
 
 
@@ -66,3 +67,11 @@ def event_table(session: Session, *, since: datetime | None = None, actor: str |
     return [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "kind": e.kind,
              "payload": e.payload, "summary": summarize(e.kind, e.payload)}
             for e in list_events(session, since=since, actor=actor, kind=kind, limit=limit)]
+
+
+def events_of(session: Session, *, actors: Iterable[str]) -> list[tuple[datetime, str, str, Any]]:
+    """(at, actor, kind, payload) of every event these actors caused, in the order they happened."""
+    query = (select(col(Event.at), col(Event.actor), col(Event.kind), col(Event.payload))
+             .where(col(Event.actor).in_(sorted(set(actors)) or [""]))
+             .order_by(col(Event.at), col(Event.id)))
+    return [(at, actor, kind, payload) for at, actor, kind, payload in session.exec(query)]

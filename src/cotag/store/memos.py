@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from cotag.store.models import Code, Coder, Document, Memo, utcnow
@@ -100,3 +101,20 @@ def target_names(session: Session, *, document_id: int | None, code_id: int | No
     document = session.get(Document, document_id) if document_id is not None else None
     code = session.get(Code, code_id) if code_id is not None else None
     return (document.external_id if document else None), (code.key if code else None)
+
+
+def memos_of(session: Session, *, coder_ids: Iterable[int], document_ids: Iterable[int] | None = None,
+             with_unattached: bool = False) -> list[Memo]:
+    """These coders' memos in the order they were written; with `document_ids`, only memos on those documents
+    (and, `with_unattached`, memos on no document)."""
+    query = select(Memo).where(col(Memo.coder_id).in_(sorted(set(coder_ids)) or [-1]))
+    if document_ids is not None:
+        on_documents = col(Memo.document_id).in_(sorted(set(document_ids)))
+        query = query.where(or_(on_documents, col(Memo.document_id).is_(None)) if with_unattached
+                            else on_documents)
+    return list(session.exec(query.order_by(col(Memo.id))))
+
+
+def update_memo(session: Session, *, memo: Memo, title: str, text: str, updated_at: datetime) -> None:
+    memo.text, memo.title, memo.updated_at = text, title, updated_at
+    session.add(memo)

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 
 from textual.color import Color
+
+from cotag import codebook as codebook_model
+from cotag.store.code_tree import StoredCode, codebook_of
+from cotag.store.models import Code
 
 # Used when a codebook gives a code no colour: distinct hues that read on dark and light themes.
 PALETTE = ("#e06c75", "#61afef", "#98c379", "#e5c07b", "#c678dd", "#56b6c2", "#d19a66", "#be5046",
            "#7aa6da", "#b9ca4a", "#e78c45", "#c397d8", "#70c0b1", "#f0c674", "#d54e53", "#8abeb7")
 
 
-@dataclass(frozen=True)
-class CodeEntry:
-    id: int
-    key: str
-    name: str
-    parent_id: int | None
-    depth: int
-    colour: str
-    shortcut: str | None
-    description: str
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
-    examples: tuple[str, ...]
-    keywords: tuple[str, ...]
-    active: bool
-    status: str
+@dataclass
+class CodeEntry(StoredCode):
+    """A code of the one code tree (cotag.codebook.Codebook, from the code table) as the screens draw it:
+    its depth in the tree, and its colour resolved (the codebook's, or one from the palette)."""
+
+    depth: int = 0
+    active: bool = True
 
     @property
     def color(self) -> Color:
-        return Color.parse(self.colour)
+        return Color.parse(self.colour or PALETTE[0])
+
+
+# Every field a stored code has: an entry carries them all.
+STORED_FIELDS = tuple(f.name for f in fields(StoredCode))
 
 
 def _colour(raw: str | None, position: int) -> str:
@@ -54,25 +54,23 @@ class Codebook:
         self.by_shortcut = {entry.shortcut: entry for entry in self.entries if entry.shortcut and entry.active}
 
     @classmethod
-    def from_codes(cls, codes: list) -> "Codebook":
-        children: dict[int | None, list] = {}
-        known = {code.id for code in codes}
-        for code in codes:
-            parent = code.parent_id if code.parent_id in known else None
-            children.setdefault(parent, []).append(code)
+    def from_codes(cls, codes: Iterable[Code]) -> "Codebook":
+        """The code rows (as the coding library or the codebook overview read them) as the screens show them."""
+        return cls.from_codebook(codebook_of(codes))
+
+    @classmethod
+    def from_codebook(cls, codebook: codebook_model.Codebook) -> "Codebook":
+        """Entries in the codebook's depth-first order; a code caught in a parent cycle is not shown."""
+        depth: dict[str, int] = {}
         entries: list[CodeEntry] = []
-
-        def walk(parent: int | None, depth: int) -> None:
-            for code in sorted(children.get(parent, []), key=lambda c: (c.position, c.id)):
-                entries.append(CodeEntry(
-                    id=code.id, key=code.key, name=code.name, parent_id=parent, depth=depth,
-                    colour=_colour(code.colour, len(entries)), shortcut=code.shortcut,
-                    description=code.description or "", include=tuple(code.include or ()),
-                    exclude=tuple(code.exclude or ()), examples=tuple(code.examples or ()),
-                    keywords=tuple(code.keywords or ()), active=code.status == "active", status=code.status))
-                walk(code.id, depth + 1)
-
-        walk(None, 0)
+        for spec in codebook.codes:
+            if not isinstance(spec, StoredCode) or (spec.parent is not None and spec.parent not in depth):
+                continue  # not reachable from the top: only a hand-edited database has such a code
+            depth[spec.key] = 0 if spec.parent is None else depth[spec.parent] + 1
+            values = {name: getattr(spec, name) for name in STORED_FIELDS}
+            values.update(colour=_colour(spec.colour, len(entries)), depth=depth[spec.key],
+                          active=spec.status == "active")
+            entries.append(CodeEntry(**values))
         return cls(entries)
 
     @property
