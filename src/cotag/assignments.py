@@ -67,20 +67,14 @@ def overlap_size(stratum_size: int, overlap: float) -> int:
 def _coder_ids(project, session, names: list[str]) -> dict[str, int]:
     """The coders' ids, created on first use. On PostgreSQL a lead's role may not add coder rows (the owner adds
     each coder's login role with `cotag team add-coder`): name who is missing instead of a database refusal."""
-    from sqlalchemy.exc import DBAPIError
-
-    from cotag.store.coders import get_coder, get_or_create_coder
+    from cotag.store.assignments import coder_if_allowed
 
     ids = {}
     for name in names:
-        coder = get_coder(session, name=name)
+        coder = coder_if_allowed(session, name)
         if coder is None:
-            try:
-                with session.begin_nested():
-                    coder = get_or_create_coder(session, name=name)
-            except DBAPIError:
-                raise CotagError(f"no coder {name!r} on this database, and this role may not add one: the owner "
-                                 "adds each coder with `cotag team add-coder NAME` (docs/team.md)") from None
+            raise CotagError(f"no coder {name!r} on this database, and this role may not add one: the owner "
+                             "adds each coder with `cotag team add-coder NAME` (docs/team.md)")
         ids[name] = coder.id
     return ids
 
@@ -129,14 +123,9 @@ def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, 
 # ---------------------------------------------------------------- stored plans
 
 def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str]) -> list[Candidate]:
-    from sqlmodel import select
+    from cotag.store import assignments as store
 
-    from cotag.store.models import Document
-
-    query = select(Document.external_id, Document.group, Document.attributes)
-    if group is not None:
-        query = query.where(Document.group == group)
-    rows = {external_id: (grp, attrs or {}) for external_id, grp, attrs in session.exec(query)}
+    rows = store.documents_in_scope(session, group=group)
     if documents is not None:
         missing = [d for d in documents if d not in rows]
         if missing:
@@ -273,28 +262,11 @@ def _overlap_agreement(project, *, coders: list[str], documents: list[str]) -> d
 def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
     """Per assigned coder: documents assigned, started (any live coding), done (marked done), codings in them;
     and alpha so far on the overlap sample. On PostgreSQL a coder's role counts only what it may see: its own."""
-    from sqlalchemy import func
-    from sqlmodel import select
-
     from cotag.store import assignments as store
-    from cotag.store.models import PROGRESS_DONE, Coder, Coding, Progress
 
     with project.session() as session:
         rows = store.live(session, round_name=round_name)
-        document_ids = sorted({row["document_id"] for row in rows})
-        names = dict(session.execute(select(Coder.id, Coder.name)).all())
-        codings: dict[tuple[str, int], int] = {}
-        done: set[tuple[str, int]] = set()
-        if document_ids:
-            for coder_id, document_id, count in session.execute(
-                    select(Coding.coder_id, Coding.document_id, func.count())
-                    .where(Coding.deleted_at.is_(None), Coding.document_id.in_(document_ids))
-                    .group_by(Coding.coder_id, Coding.document_id)).all():
-                codings[(names.get(coder_id, ""), document_id)] = count
-            for coder_id, document_id in session.execute(
-                    select(Progress.coder_id, Progress.document_id)
-                    .where(Progress.status == PROGRESS_DONE, Progress.document_id.in_(document_ids))).all():
-                done.add((names.get(coder_id, ""), document_id))
+        codings, done = store.work_in(session, sorted({row["document_id"] for row in rows}))
     coders: dict[str, dict[str, int]] = {}
     for row in rows:
         entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})
@@ -316,20 +288,16 @@ ROUND_CLOSE = "round.close"
 
 
 def _get_round(session, name: str):
-    from sqlmodel import select
+    from cotag.store.assignments import get_round
 
-    from cotag.store.models import Round
-
-    return session.exec(select(Round).where(Round.name == name)).first()
+    return get_round(session, name)
 
 
 def start_round(project, *, name: str, lead: str, documents: Optional[list[str]] = None) -> dict[str, Any]:
     """Open a named round now; its documents are those named here and those `cotag assign --round` gives it."""
-    from sqlmodel import select
-
+    from cotag.store import assignments as store
     from cotag.store.coders import require_lead
     from cotag.store.events import log_event
-    from cotag.store.models import Document, Round
 
     name = (name or "").strip()
     if not name:
@@ -343,21 +311,19 @@ def start_round(project, *, name: str, lead: str, documents: Optional[list[str]]
                              + "): choose another name")
         documents = list(dict.fromkeys(documents or []))
         if documents:
-            known = set(session.exec(select(Document.external_id).where(Document.external_id.in_(documents))))
+            known = store.known_documents(session, documents)
             missing = [d for d in documents if d not in known]
             if missing:
                 raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
-        row = Round(name=name, documents=documents, started_by=lead)
-        session.add(row)
-        session.flush()
+        row = store.add_round(session, name=name, documents=documents, lead=lead)
         log_event(session, kind=ROUND_START, actor=lead, payload={"round": name, "documents": documents})
         return _round_dict(row)
 
 
 def close_round(project, *, name: str, lead: str) -> dict[str, Any]:
+    from cotag.store import assignments as store
     from cotag.store.coders import require_lead
     from cotag.store.events import log_event
-    from cotag.store.models import utcnow
 
     with project.session() as session:
         require_lead(session, name=lead)
@@ -366,10 +332,7 @@ def close_round(project, *, name: str, lead: str) -> dict[str, Any]:
             raise CotagError(f"no round {name!r} (start it with `cotag round start {name}`)")
         if row.closed_at is not None:
             raise CotagError(f"round {name!r} was already closed at {row.closed_at:%Y-%m-%d %H:%M} UTC")
-        row.closed_at = utcnow()
-        row.closed_by = lead
-        session.add(row)
-        session.flush()
+        store.close_round(session, row, lead=lead)
         log_event(session, kind=ROUND_CLOSE, actor=lead, payload={"round": name})
         return _round_dict(row)
 
@@ -381,13 +344,10 @@ def _round_dict(row) -> dict[str, Any]:
 
 def rounds(project) -> list[dict[str, Any]]:
     """Every round in the order it started, with its documents: those named at the start and those assigned in it."""
-    from sqlmodel import select
-
     from cotag.store import assignments as store
-    from cotag.store.models import Round
 
     with project.session() as session:
-        rows = list(session.exec(select(Round).order_by(Round.started_at, Round.id)))
+        rows = store.all_rounds(session)
         assigned = store.live(session)
     out = []
     for row in rows:

@@ -9,7 +9,8 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from cotag.commands.common import emit_json, fail, open_project, state, with_progress
+from cotag.commands.codebook import codebook_app
+from cotag.commands.common import JsonOption, emit_json, fail, open_project, state, with_progress
 from cotag.errors import CotagError
 
 
@@ -37,7 +38,6 @@ class CotagGroup(TyperGroup):
 
 app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="cotag: code qualitative interviews in the terminal.")
-codebook_app = typer.Typer(no_args_is_help=True, help="Check, load and save codebooks.")
 documents_app = typer.Typer(no_args_is_help=True, help="List and show the project's documents.")
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(documents_app, name="documents")
@@ -74,11 +74,11 @@ def init(directory: Path = typer.Argument(Path("."), help="Folder for the projec
 
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def status(as_json: bool = JsonOption) -> None:
     """Documents per group, units, codes, coders and codings in the project."""
-    from cotag import services
+    from cotag.services.corpus import status as project_status
 
-    data = services.status(open_project())
+    data = project_status(open_project())
     if as_json:
         emit_json(data)
         return
@@ -94,7 +94,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files or folders (default: the "
                                                          "folders in cotag.toml); or qdpx FILE / qdc FILE."),
             group: Optional[str] = typer.Option(None, "--group", "-g", help="Group for these documents (overrides front matter)."),
-            as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+            as_json: bool = JsonOption,
             into: Optional[Path] = typer.Option(None, "--into", help="qdpx: a new project folder to create; "
                                                                      "qdc: a YAML codebook file to write."),
             offsets: Optional[str] = typer.Option(None, "--offsets", help="qdpx: how the file counts offsets "
@@ -124,7 +124,7 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
         fail("--into and --offsets belong to `cotag import qdpx FILE` / `cotag import qdc FILE`")
     if sources is not None or as_:
         fail("--sources and --as belong to `cotag import qdpx FILE`")
-    from cotag import services
+    from cotag.services.corpus import import_transcripts
 
     project = open_project()
     if not paths:
@@ -132,7 +132,7 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
         if not paths:
             fail("no transcript files or folders given and cotag.toml names none ([transcripts] folders)")
     try:
-        report = with_progress(lambda progress: services.import_transcripts(
+        report = with_progress(lambda progress: import_transcripts(
             project, paths=list(paths), group=group, progress=progress), quiet=as_json)
     finally:
         # Closed as soon as the work is done: the WAL is checkpointed before anything else can fail.
@@ -158,11 +158,11 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
 
 @documents_app.command("list")
 def documents_list(group: Optional[str] = typer.Option(None, "--group", "-g"),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                   as_json: bool = JsonOption) -> None:
     """Every document with its group, attributes, units and words."""
-    from cotag import services
+    from cotag.services.corpus import documents_table
 
-    rows = services.documents_table(open_project(), group=group)
+    rows = documents_table(open_project(), group=group)
     if as_json:
         emit_json(rows)
         return
@@ -178,11 +178,11 @@ def documents_list(group: Optional[str] = typer.Option(None, "--group", "-g"),
 
 @documents_app.command("show")
 def documents_show(document_id: str = typer.Argument(..., metavar="ID"),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                   as_json: bool = JsonOption) -> None:
     """A document's text, turn by turn, with its speakers."""
-    from cotag import services
+    from cotag.services.corpus import document_turns
 
-    data = services.document_turns(open_project(), external_id=document_id)
+    data = document_turns(open_project(), external_id=document_id)
     if as_json:
         emit_json(data)
         return
@@ -199,42 +199,6 @@ def documents_show(document_id: str = typer.Argument(..., metavar="ID"),
         console.print(f"{label}[{style}]{text}[/]\n" if style else f"{label}{text}\n")
 
 
-# ---------------------------------------------------------------- codebook
-
-@codebook_app.command("check")
-def codebook_check(file: Path = typer.Argument(..., help="Codebook YAML file.")) -> None:
-    """Validate a codebook and report every problem with file, line and key."""
-    from cotag.codebook import check_codebook
-
-    codebook, problems = check_codebook(file)
-    for problem in problems:
-        typer.echo(str(problem), err=True)
-    if problems:
-        typer.echo(f"{file}: {len(problems)} problem(s)", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{file}: ok, {len(codebook.codes)} codes, version {codebook.version}")
-
-
-@codebook_app.command("load")
-def codebook_load(file: Optional[Path] = typer.Argument(None, help="Codebook YAML (default: the project's codebook)."),
-                  as_json: bool = typer.Option(False, "--json")) -> None:
-    """Load a codebook into the project: codes are matched by key; none with codings is ever dropped."""
-    from cotag import services
-
-    project = open_project()
-    path = file or project.codebook_path
-    if path is None:
-        fail("no codebook file given and cotag.toml names none ([codebook] path)")
-    report = services.load_codebook_file(project, path=path)
-    if as_json:
-        emit_json(report)
-        return
-    typer.echo(f"loaded {report['codebook']!r} version {report['version']}: {report['codes']} codes; "
-               f"{len(report['added'])} added, {len(report['updated'])} updated, {len(report['retired'])} retired")
-    if report["retired"]:
-        typer.echo("retired (no longer in the file, kept with their codings): " + ", ".join(report["retired"]))
-
-
 # ---------------------------------------------------------------- demo
 
 @app.command()
@@ -246,11 +210,11 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
     """Create (or reuse) the demo project (codebook, synthetic corpus, two simulated coders) and open the coding app."""
     import sys
 
-    from cotag import services
     from cotag.demo import project as demo_setup
+    from cotag.services.corpus import status as project_status
 
     project, created = demo_setup.ensure_demo_project(directory, echo=typer.echo)
-    data = services.status(project)
+    data = project_status(project)
     typer.echo(f"demo project {'created' if created else 'ready'} in {project.root}")
     typer.echo(json.dumps({k: data[k] for k in ("documents", "units", "codes", "coders", "codings")}))
     if not open_tui:
@@ -266,7 +230,8 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
 
 
 # Command groups that live in cotag.commands.<name>; each module has register(app).
-COMMAND_MODULES: tuple[str, ...] = ("export", "coding", "refi", "team", "lead", "agreement", "privacy", "suggest",
+# (commands/refi.py has no group of its own: its exports join `cotag export`, its imports `cotag import`.)
+COMMAND_MODULES: tuple[str, ...] = ("codebook", "export", "coding", "team", "lead", "agreement", "privacy", "suggest",
                                    "revise", "attributes", "query", "process")
 
 

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import update
-from sqlmodel import select
-
 from cotag.errors import CotagError, NotFound
 from cotag.reconcile import require_lead
+from cotag.store import codebook_changes
 from cotag.store import codings as coding_store
 from cotag.store.codes import coding_counts, get_code, list_codes, require_code
 from cotag.store.events import log_event
@@ -26,7 +24,6 @@ from cotag.store.models import (
     STATUS_RETIRED,
     Code,
     Coder,
-    Coding,
 )
 
 RENAME = "codebook.rename"
@@ -138,7 +135,7 @@ def merge(session, *, source: str, target: str, lead: str) -> dict[str, Any]:
     moved, duplicates = coding_store.move_codings(session, from_code_id=src.id, to_code_id=dst.id)
     children = [c for c in list_codes(session) if c.parent_id == src.id]
     if children:
-        session.execute(update(Code).where(Code.parent_id == src.id).values(parent_id=dst.id))
+        codebook_changes.reparent_children(session, from_code_id=src.id, to_code_id=dst.id)
     src.status = STATUS_MERGED
     src.merged_into_id = dst.id
     session.add(src)
@@ -162,8 +159,7 @@ def split(session, *, source: str, codings: Iterable[int], lead: str, target: st
         raise CotagError("split needs the ids of the codings to move (see `cotag codings list --json`)")
     if (target is None) == (new_key is None):
         raise CotagError("split into either an existing code (--into KEY) or a new one (--new-key KEY --name NAME)")
-    found = set(session.exec(select(Coding.id).where(Coding.id.in_(ids), Coding.code_id == src.id,
-                                                     Coding.deleted_at.is_(None))).all())
+    found = codebook_changes.live_coding_ids(session, ids=ids, code_id=src.id)
     missing = [i for i in ids if i not in found]
     if missing:
         raise CotagError(f"coding(s) {', '.join(map(str, missing))} are not live codings of {source!r}: "
@@ -360,38 +356,32 @@ class CodingLine:
 EXCERPT = 90  # characters of the coded text shown per coding
 
 
-def overview(project) -> tuple[list[Code], dict[int, int]]:
+def code_overview(session) -> tuple[list[Code], dict[int, int]]:
     """Every code (merged and retired too) in codebook order, and live codings per code id."""
-    with project.session() as session:
-        return list_codes(session), coding_counts(session)
+    return list_codes(session), coding_counts(session)
 
 
-def codings_of(project, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
-    """The first `limit` live codings of one code (every coder), with the start of their text, and how many there are.
-
-    One query for the rows and one for the count; the excerpt is cut in SQL so
-    no document text is loaded whole.
-    """
-    from sqlalchemy import func
-
-    from cotag.store.models import Document
-
-    with project.session() as session:
-        code = require_code(session, key=key)
-        live = (Coding.code_id == code.id, Coding.deleted_at.is_(None))
-        total = session.exec(select(func.count()).select_from(Coding).where(*live)).one()
-        rows = session.exec(
-            select(Coding.id, Document.external_id, Coder.name, Coding.start, Coding.end, Coding.memo,
-                   func.substr(Document.text, Coding.start + 1, EXCERPT))
-            .join(Document, Document.id == Coding.document_id)
-            .join(Coder, Coder.id == Coding.coder_id)
-            .where(*live)
-            .order_by(Document.external_id, Coding.start, Coding.end, Coder.name, Coding.id)
-            .limit(limit)).all()
+def codings_of_code(session, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
+    """The first `limit` live codings of one code (every coder), with the start of their text, and how many there are."""
+    code = require_code(session, key=key)
+    rows, total = codebook_changes.codings_of_code(session, code_id=code.id, limit=limit, excerpt=EXCERPT)
     lines = [CodingLine(id=i, document=doc, coder=coder, start=start, end=end, memo=memo or "",
                         excerpt=" ".join((text or "")[:end - start].split()))
              for i, doc, coder, start, end, memo, text in rows]
     return lines, total
+
+
+# The codebook screen still calls these two with the project; they are services.codebook's now.
+def overview(project) -> tuple[list[Code], dict[int, int]]:
+    from cotag.services.codebook import overview as run_overview
+
+    return run_overview(project)
+
+
+def codings_of(project, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
+    from cotag.services.codebook import codings_of as run_codings_of
+
+    return run_codings_of(project, key=key, limit=limit)
 
 
 # ---------------------------------------------------------------- project-level
@@ -402,6 +392,7 @@ OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 def run(project, operation: str, **kwargs) -> dict[str, Any]:
-    """One operation in one transaction: all of it is committed, or (on any error) none of it."""
-    with project.session() as session:
-        return OPERATIONS[operation](session, **kwargs)
+    """One operation in one transaction (services.codebook.run_operation; kept for the codebook screen)."""
+    from cotag.services.codebook import run_operation
+
+    return run_operation(project, operation, **kwargs)

@@ -49,10 +49,9 @@ def coder_url(project, name: str) -> str:
     Never with a password, not even masked: a coder who pasted 'anna:***@...' would log in with '***'.
     psycopg reads the password from ~/.pgpass or PGPASSWORD, or the coder adds it to the URL.
     """
-    from sqlalchemy.engine import make_url
+    from cotag.store.roles import url_for_user
 
-    url = make_url(project.database_url).set(username=name, password=None)
-    return url.render_as_string(hide_password=False)
+    return url_for_user(project.database_url, name)
 
 
 def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
@@ -71,10 +70,8 @@ def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
 
 def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
     """Create (or update) the coder's login role, grant it the project's tables, and add the Coder row."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
     from cotag.store import coders as coder_store
+    from cotag.store import roles
     from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
 
     _require_postgres(project)
@@ -83,17 +80,14 @@ def add_coder(project, *, name: str, lead: bool = False, password: str | None = 
         raise CotagError(f"{name!r} cannot be a coder's role name (empty, reserved, or a PostgreSQL prefix)")
     try:
         with project.session() as session:
-            schema = session.execute(text("SELECT current_schema()")).scalar()
-            exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first()
+            schema = roles.current_schema(session)
+            existed = roles.role_exists(session, name)
             role = quote_ident(name)
-            if exists is None:
-                session.execute(text(f"CREATE ROLE {role} LOGIN"))
+            if not existed:
+                roles.create_login_role(session, role)
             if password is not None:
-                # Role DDL takes no bind parameters; the literal is quoted by the server's own function.
-                literal = session.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar()
-                session.execute(text(f"ALTER ROLE {role} PASSWORD {literal}"))
-            for statement in grant_statements(schema, name, lead=lead):
-                session.execute(text(statement))
+                roles.set_password(session, role, password)
+            roles.run_statements(session, grant_statements(schema, name, lead=lead))
             wanted = ROLE_LEAD if lead else ROLE_CODER
             coder = coder_store.get_or_create_coder(session, name=name, role=wanted)
             before = coder.role
@@ -103,10 +97,10 @@ def add_coder(project, *, name: str, lead: bool = False, password: str | None = 
                 session.add(coder)
             # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
             coder_store.consensus_coder(session)
-    except SQLAlchemyError as exc:
+    except roles.DatabaseError as exc:
         raise CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
                          "(run this as the database owner, with a role that may CREATE ROLE)") from None
-    return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": exists is None,
+    return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": not existed,
             "schema": schema, "url": coder_url(project, name), "password_set": password is not None,
             "previous_role": before}
 
@@ -169,25 +163,20 @@ def database_refusal(exc: BaseException) -> str | None:
 
 def team_status(project) -> list[dict[str, Any]]:
     """Coders with their role and, on PostgreSQL, whether a login role of that name exists."""
-    from sqlalchemy import text
-
     from cotag.store import coders as coder_store
+    from cotag.store.roles import login_roles
 
     with project.session() as session:
         rows = [{"name": c.name, "role": c.role, "login": None} for c in coder_store.list_coders(session)]
         if project.engine.dialect.name == "postgresql":
-            roles = set(session.execute(text("SELECT rolname FROM pg_roles WHERE rolcanlogin")).scalars())
+            logins = login_roles(session)
             for row in rows:
-                row["login"] = row["name"] in roles
+                row["login"] = row["name"] in logins
     return rows
 
 
 def drop_coder_role(engine, name: str) -> None:
     """Remove a coder's role and every grant it holds in this database (tests; a coder leaving the team)."""
-    from sqlalchemy import text
+    from cotag.store.roles import drop_role
 
-    role = quote_ident(name)
-    with engine.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
-            conn.execute(text(f"DROP OWNED BY {role}"))
-            conn.execute(text(f"DROP ROLE {role}"))
+    drop_role(engine, name, quote_ident(name))

@@ -7,25 +7,16 @@ from typing import List, Optional
 
 import typer
 
-from cotag.commands.common import emit_json, open_project, split_names
+from cotag.commands.common import JsonOption, OutputOption, emit_json, open_project, split_names
 
 pseudonyms_app = typer.Typer(no_args_is_help=True,
                              help="The pseudonym table (pseudonyms.yaml beside cotag.toml): suggest, accept, apply.")
-JsonOption = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _suggest_inputs(project):
-    from sqlmodel import select
+    from cotag.services.corpus import pseudonym_inputs
 
-    from cotag.privacy.pseudonyms import SuggestInput
-    from cotag.store.models import Document, Unit
-
-    with project.session() as session:
-        speakers: dict[int, set[str]] = {}
-        for doc_id, speaker in session.exec(select(Unit.document_id, Unit.speaker).distinct()).all():
-            speakers.setdefault(doc_id, set()).add(speaker or "")
-        documents = session.exec(select(Document).order_by(Document.external_id)).all()
-        return [SuggestInput(d.external_id, d.text, d.attributes or {}, speakers.get(d.id, ())) for d in documents]
+    return pseudonym_inputs(project)
 
 
 @pseudonyms_app.command("suggest")
@@ -130,19 +121,14 @@ def remove(real: str = typer.Argument(..., help="The real string whose pseudonym
 
 @pseudonyms_app.command("apply")
 def apply(document: str = typer.Argument(..., help="Document id."),
-          output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead.")) -> None:
+          output: Optional[Path] = OutputOption) -> None:
     """Print a document's text as exports show it, pseudonymised (the stored text is not changed)."""
-    from cotag.errors import CotagError
     from cotag.privacy.pseudonyms import load_table
-    from cotag.store.documents import get_document
+    from cotag.services.corpus import document_text
 
     project = open_project()
     layer = load_table(project).pseudonymiser()
-    with project.session() as session:
-        doc = get_document(session, external_id=document)
-        if doc is None:
-            raise CotagError(f"no document {document!r} in the project")
-        text = layer.apply(doc.text).text
+    text = layer.apply(document_text(project, external_id=document)).text
     if output is None:
         typer.echo(text)
     else:
@@ -157,11 +143,9 @@ def disclosure(attributes: Optional[str] = typer.Option(None, "--attributes",
                show_all: bool = typer.Option(False, "--all", help="List every respondent, not only those below k."),
                as_json: bool = JsonOption) -> None:
     """For every respondent, how many respondents share the attribution a quote would print (k)."""
-    from cotag.privacy.disclosure import disclosure_report
+    from cotag.services.corpus import disclosure as disclosure_report
 
-    project = open_project()
-    with project.session() as session:
-        report = disclosure_report(session, config=project.config, attributes=split_names(attributes), k=k)
+    report = disclosure_report(open_project(), attributes=split_names(attributes), k=k)
     if not show_all:
         report.pop("all")
     if as_json:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlmodel import Session
+from cotag.store.session import Session
 
 from cotag.bulk import collector_paused
 from cotag.corpus import limits

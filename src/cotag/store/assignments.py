@@ -45,3 +45,91 @@ def replace(session: Session, *, plan: dict[str, list[int]], overlap: set[str], 
                                    overlap=document in overlap, assigned_by=lead, created_at=now))
     session.flush()
     return replaced
+
+
+# ---------------------------------------------------------------- what planning and progress read
+
+def documents_in_scope(session: Session, *, group: Optional[str] = None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Per document id (of one group, or all): its group and attributes."""
+    query = select(Document.external_id, Document.group, Document.attributes)
+    if group is not None:
+        query = query.where(Document.group == group)
+    return {external_id: (grp, attrs or {}) for external_id, grp, attrs in session.exec(query)}
+
+
+def known_documents(session: Session, external_ids: list[str]) -> set[str]:
+    """Those of `external_ids` the project has."""
+    if not external_ids:
+        return set()
+    return set(session.exec(select(Document.external_id).where(Document.external_id.in_(external_ids))))  # type: ignore[attr-defined]
+
+
+def work_in(session: Session, document_ids: list[int]) -> tuple[dict[tuple[str, int], int], set[tuple[str, int]]]:
+    """In these documents, per (coder name, document id): live codings; and the pairs marked done."""
+    from sqlalchemy import func
+
+    from cotag.store.models import PROGRESS_DONE, Coding, Progress
+
+    codings: dict[tuple[str, int], int] = {}
+    done: set[tuple[str, int]] = set()
+    if not document_ids:
+        return codings, done
+    names = dict(session.execute(select(Coder.id, Coder.name)).all())  # type: ignore[call-overload]
+    for coder_id, document_id, count in session.execute(  # type: ignore[call-overload]
+            select(Coding.coder_id, Coding.document_id, func.count())
+            .where(Coding.deleted_at.is_(None), Coding.document_id.in_(document_ids))  # type: ignore[union-attr,attr-defined]
+            .group_by(Coding.coder_id, Coding.document_id)).all():
+        codings[(names.get(coder_id, ""), document_id)] = count
+    for coder_id, document_id in session.execute(  # type: ignore[call-overload]
+            select(Progress.coder_id, Progress.document_id)
+            .where(Progress.status == PROGRESS_DONE, Progress.document_id.in_(document_ids))).all():  # type: ignore[attr-defined]
+        done.add((names.get(coder_id, ""), document_id))
+    return codings, done
+
+
+# ---------------------------------------------------------------- rounds
+
+def get_round(session: Session, name: str) -> Any:
+    from cotag.store.models import Round
+
+    return session.exec(select(Round).where(Round.name == name)).first()
+
+
+def add_round(session: Session, *, name: str, documents: list[str], lead: str) -> Any:
+    from cotag.store.models import Round
+
+    row = Round(name=name, documents=documents, started_by=lead)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def close_round(session: Session, row: Any, *, lead: str) -> None:
+    row.closed_at = utcnow()
+    row.closed_by = lead
+    session.add(row)
+    session.flush()
+
+
+def all_rounds(session: Session) -> list[Any]:
+    """Every round in the order it started."""
+    from cotag.store.models import Round
+
+    return list(session.exec(select(Round).order_by(Round.started_at, Round.id)))  # type: ignore[arg-type]
+
+
+def coder_if_allowed(session: Session, name: str) -> Any:
+    """The coder, created on first use; None when this database role may not add coder rows (PostgreSQL:
+    a lead's role may not; the owner adds coders)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from cotag.store.coders import get_coder, get_or_create_coder
+
+    coder = get_coder(session, name=name)
+    if coder is not None:
+        return coder
+    try:
+        with session.begin_nested():
+            return get_or_create_coder(session, name=name)
+    except DBAPIError:
+        return None

@@ -1,0 +1,47 @@
+"""Queries on what a respondent's document carries besides its units: attributes, speakers, the sheet's history.
+
+Used by the attributes spreadsheet (cotag.attributes), the pseudonym suggester and the transcript importer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlmodel import Session, select
+
+from cotag.store.models import Document, Event, Unit
+
+
+def documents_with_attributes(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
+    """(id, group, attributes) of every document, by group then id."""
+    rows = session.connection().execute(select(Document.external_id, Document.group, Document.attributes)
+                                        .order_by(Document.group, Document.external_id))
+    return [(row[0], row[1] or "", dict(row[2] or {})) for row in rows]
+
+
+def set_attributes(session: Session, values: Mapping[str, dict[str, Any]]) -> None:
+    """Give documents (by id) new attribute dicts; each dict replaces the stored one whole."""
+    if not values:
+        return
+    for document in session.exec(select(Document).where(Document.external_id.in_(list(values)))):  # type: ignore[attr-defined]
+        document.attributes = dict(values[document.external_id])
+        session.add(document)
+
+
+def event_payloads(session: Session, *, kind: str) -> list[dict[str, Any]]:
+    """The payloads of every event of one kind, oldest first."""
+    rows = session.exec(select(Event.payload).where(Event.kind == kind).order_by(Event.at, Event.id))  # type: ignore[arg-type]
+    return [payload or {} for payload in rows]
+
+
+def speakers_by_document(session: Session) -> dict[int, set[str]]:
+    """Per document's database id, the speakers of its turns ('' for a turn without a label)."""
+    speakers: dict[int, set[str]] = {}
+    for document_id, speaker in session.exec(select(Unit.document_id, Unit.speaker).distinct()).all():
+        speakers.setdefault(document_id, set()).add(speaker or "")
+    return speakers
+
+
+def documents_by_id(session: Session) -> list[Document]:
+    """Every document, ordered by its id (E001, E002, ...)."""
+    return list(session.exec(select(Document).order_by(Document.external_id)))
