@@ -38,6 +38,12 @@ SAVE = "codebook.save"
 _KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 
 
+def _id(code: Code) -> int:
+    """A stored code's id (a row read from or flushed to the database always has one)."""
+    assert code.id is not None, code.key
+    return code.id
+
+
 def _live_code(session, key: str, what: str) -> Code:
     code = require_code(session, key=key)
     if code.status == STATUS_MERGED:
@@ -132,10 +138,10 @@ def merge(session, *, source: str, target: str, lead: str) -> dict[str, Any]:
         raise CotagError(f"cannot merge into {target!r}: it is {dst.status}")
     # Twins (a coder with both codes on one span) lose their newer copy before the move: the database
     # refuses two live copies of one coding.
-    moved, duplicates = coding_store.move_codings(session, from_code_id=src.id, to_code_id=dst.id)
+    moved, duplicates = coding_store.move_codings(session, from_code_id=_id(src), to_code_id=_id(dst))
     children = [c for c in list_codes(session) if c.parent_id == src.id]
     if children:
-        codebook_changes.reparent_children(session, from_code_id=src.id, to_code_id=dst.id)
+        codebook_changes.reparent_children(session, from_code_id=_id(src), to_code_id=_id(dst))
     src.status = STATUS_MERGED
     src.merged_into_id = dst.id
     session.add(src)
@@ -159,7 +165,7 @@ def split(session, *, source: str, codings: Iterable[int], lead: str, target: st
         raise CotagError("split needs the ids of the codings to move (see `cotag codings list --json`)")
     if (target is None) == (new_key is None):
         raise CotagError("split into either an existing code (--into KEY) or a new one (--new-key KEY --name NAME)")
-    found = codebook_changes.live_coding_ids(session, ids=ids, code_id=src.id)
+    found = codebook_changes.live_coding_ids(session, ids=ids, code_id=_id(src))
     missing = [i for i in ids if i not in found]
     if missing:
         raise CotagError(f"coding(s) {', '.join(map(str, missing))} are not live codings of {source!r}: "
@@ -172,15 +178,16 @@ def split(session, *, source: str, codings: Iterable[int], lead: str, target: st
         if dst.id == src.id:
             raise CotagError(f"cannot split {source!r} into itself")
     else:
+        assert new_key is not None  # checked above: exactly one of target and new_key
         _check_key(session, new_key)
-        if not (new_name or "").strip():
+        if not new_name or not new_name.strip():
             raise CotagError("a new code needs a name (--name)")
         dst = Code(key=new_key, name=new_name.strip(), parent_id=src.parent_id, position=_next_position(session),
                    colour=src.colour)
         session.add(dst)
         session.flush()
         created = True
-    moved = coding_store.reassign_code(session, from_code_id=src.id, to_code_id=dst.id, coding_ids=ids)
+    moved = coding_store.reassign_code(session, from_code_id=_id(src), to_code_id=_id(dst), coding_ids=ids)
     payload = {"code": source, "into": dst.key, "created": created, "codings": ids, "moved": moved}
     log_event(session, kind=SPLIT, actor=lead_row.name, payload=payload)
     return payload
@@ -196,11 +203,13 @@ def recode(session, *, coding: int, code: str, lead: str) -> dict[str, Any]:
     if dst.status != STATUS_ACTIVE:
         raise CotagError(f"cannot recode to {code!r}: it is {dst.status}")
     old = session.get(Code, row.code_id)
+    if old is None:
+        raise NotFound(f"coding {coding} has no code")
     if old.id == dst.id:
         raise CotagError(f"coding {coding} already has code {code!r}")
-    coding_store.reassign_code(session, from_code_id=old.id, to_code_id=dst.id, coding_ids=[coding])
+    coding_store.reassign_code(session, from_code_id=_id(old), to_code_id=_id(dst), coding_ids=[coding])
     owner = session.get(Coder, row.coder_id)
-    payload = {"coding": coding, "coder": owner.name, "code": old.key, "new_code": code, "start": row.start,
+    payload = {"coding": coding, "coder": owner.name if owner else "", "code": old.key, "new_code": code, "start": row.start,
                "end": row.end}
     log_event(session, kind=RECODE, actor=lead_row.name, payload=payload)
     return payload
@@ -214,7 +223,7 @@ def retire(session, *, key: str, lead: str) -> dict[str, Any]:
         raise CotagError(f"code {key!r} is already retired")
     code.status = STATUS_RETIRED
     session.add(code)
-    kept = coding_counts(session).get(code.id, 0)
+    kept = coding_counts(session).get(_id(code), 0)
     payload = {"code": key, "codings_kept": kept}
     log_event(session, kind=RETIRE, actor=lead_row.name, payload=payload)
     return payload
@@ -364,7 +373,7 @@ def code_overview(session) -> tuple[list[Code], dict[int, int]]:
 def codings_of_code(session, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
     """The first `limit` live codings of one code (every coder), with the start of their text, and how many there are."""
     code = require_code(session, key=key)
-    rows, total = codebook_changes.codings_of_code(session, code_id=code.id, limit=limit, excerpt=EXCERPT)
+    rows, total = codebook_changes.codings_of_code(session, code_id=_id(code), limit=limit, excerpt=EXCERPT)
     lines = [CodingLine(id=i, document=doc, coder=coder, start=start, end=end, memo=memo or "",
                         excerpt=" ".join((text or "")[:end - start].split()))
              for i, doc, coder, start, end, memo, text in rows]

@@ -167,7 +167,8 @@ def team_status(project) -> list[dict[str, Any]]:
     from cotag.store.roles import login_roles
 
     with project.session() as session:
-        rows = [{"name": c.name, "role": c.role, "login": None} for c in coder_store.list_coders(session)]
+        rows: list[dict[str, Any]] = [{"name": c.name, "role": c.role, "login": None}
+                                      for c in coder_store.list_coders(session)]
         if project.engine.dialect.name == "postgresql":
             logins = login_roles(session)
             for row in rows:

@@ -38,6 +38,7 @@ def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, le
             fail("--spans computes unitized_alpha; leave out --measure")
         if bootstrap:
             fail("--bootstrap applies to --matrix; unitized alpha (--spans) has no bootstrap interval")
+        assert spans is not None  # the calculator runs with --matrix or --spans
         result = calculate_spans(spans, int(continuum[0]), int(continuum[1]))
     if fmt == "json":
         emit_json(result)

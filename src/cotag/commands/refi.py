@@ -136,20 +136,20 @@ def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: O
             fail("--sources and --as are for `cotag import qdpx`")
         from cotag.refi.qdc import import_qdc
 
-        report = import_qdc(file, project=None if into is not None else open_project(), into=into)
+        codebook_report = import_qdc(file, project=None if into is not None else open_project(), into=into)
         if as_json:
-            emit_json(report.as_dict())
+            emit_json(codebook_report.as_dict())
             return
-        where = report.codebook_file or ""
+        where = codebook_report.codebook_file or ""
         if into is not None:
-            typer.echo(f"imported codebook {report.title!r} ({report.codes} codes, origin {report.origin or '?'}) "
+            typer.echo(f"imported codebook {codebook_report.title!r} ({codebook_report.codes} codes, origin {codebook_report.origin or '?'}) "
                        f"into {where}")
         else:
-            typer.echo(f"imported codebook {report.title!r} ({report.codes} codes, origin {report.origin or '?'}): "
-                       f"{len(report.added)} added, {len(report.updated)} updated, {len(report.matched)} "
+            typer.echo(f"imported codebook {codebook_report.title!r} ({codebook_report.codes} codes, origin {codebook_report.origin or '?'}): "
+                       f"{len(codebook_report.added)} added, {len(codebook_report.updated)} updated, {len(codebook_report.matched)} "
                        f"unchanged; {where}")
-        _print_list("not carried over:", report.not_carried)
-        _print_list("warnings:", report.warnings)
+        _print_list("not carried over:", codebook_report.not_carried)
+        _print_list("warnings:", codebook_report.warnings)
         return
 
     from cotag.refi.qdpx_import import import_qdpx

@@ -187,6 +187,7 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
     counts: dict[str, int] = {}
     for name in names:
         coder = get_or_create_coder(session, name=name)
+        assert coder.id is not None  # flushed: the coder has its id
         busy = store.first_coded_document(session, coder_id=coder.id, document_ids=doc_ids)
         if busy is not None:
             ext = next(d for d in chosen if in_project[d][0] == busy)

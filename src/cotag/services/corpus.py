@@ -41,7 +41,7 @@ def documents_table(project: Project, *, group: str | None = None) -> list[dict[
     with project.session() as session:
         units = doc_store.unit_counts(session)
         return [
-            {"id": d.external_id, "group": d.group, "attributes": d.attributes, "units": units.get(d.id, 0),
+            {"id": d.external_id, "group": d.group, "attributes": d.attributes, "units": units.get(d.id or 0, 0),
              "words": d.words, "format": d.format, "source": d.source_path}
             for d in doc_store.list_documents(session, group=group)
         ]
@@ -53,7 +53,7 @@ def document_turns(project: Project, *, external_id: str) -> dict[str, Any]:
 
     with project.session() as session:
         document = doc_store.require_document(session, external_id=external_id)
-        units = doc_store.list_units(session, document_id=document.id)
+        units = doc_store.list_units(session, document_id=document.id or 0)
         turns: list[dict[str, Any]] = []
         for unit in units:
             if not turns or turns[-1]["turn"] != unit.turn:

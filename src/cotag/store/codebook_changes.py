@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Iterable
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from cotag.store.models import Code, Coder, Coding, Document
 
 
 def reparent_children(session: Session, *, from_code_id: int, to_code_id: int) -> None:
     """Every child of one code becomes a child of another (one UPDATE)."""
-    session.execute(update(Code).where(Code.parent_id == from_code_id).values(parent_id=to_code_id))  # type: ignore[arg-type]
+    session.execute(update(Code).where(col(Code.parent_id) == from_code_id).values(parent_id=to_code_id))
 
 
 def live_coding_ids(session: Session, *, ids: Iterable[int], code_id: int) -> set[int]:
     """Those of `ids` that are live codings of the code."""
-    query = select(Coding.id).where(Coding.id.in_(list(ids)), Coding.code_id == code_id,  # type: ignore[union-attr]
-                                    Coding.deleted_at.is_(None))  # type: ignore[union-attr]
+    query = select(Coding.id).where(col(Coding.id).in_(list(ids)), Coding.code_id == code_id,
+                                    col(Coding.deleted_at).is_(None))
     return {int(i) for i in session.exec(query).all() if i is not None}
 
 
@@ -27,14 +28,16 @@ def codings_of_code(session: Session, *, code_id: int, limit: int, excerpt: int
     """The first `limit` live codings of a code (id, document, coder, start, end, memo, the first `excerpt`
     characters of the coded text) in reading order, and how many there are. The excerpt is cut in SQL so no
     document text is loaded whole."""
-    live = (Coding.code_id == code_id, Coding.deleted_at.is_(None))  # type: ignore[union-attr]
+    live = (col(Coding.code_id) == code_id, col(Coding.deleted_at).is_(None))
     total = session.exec(select(func.count()).select_from(Coding).where(*live)).one()
-    rows = session.exec(
-        select(Coding.id, Document.external_id, Coder.name, Coding.start, Coding.end, Coding.memo,
-               func.substr(Document.text, Coding.start + 1, excerpt))
-        .join(Document, Document.id == Coding.document_id)  # type: ignore[arg-type]
-        .join(Coder, Coder.id == Coding.coder_id)  # type: ignore[arg-type]
+    # More columns than sqlmodel's typed select takes: SQLAlchemy's, through execute.
+    rows = session.execute(
+        select_columns(col(Coding.id), col(Document.external_id), col(Coder.name), col(Coding.start),
+                       col(Coding.end), col(Coding.memo),
+               func.substr(Document.text, col(Coding.start) + 1, excerpt))
+        .join(Document, col(Document.id) == col(Coding.document_id))
+        .join(Coder, col(Coder.id) == col(Coding.coder_id))
         .where(*live)
-        .order_by(Document.external_id, Coding.start, Coding.end, Coder.name, Coding.id)
+        .order_by(col(Document.external_id), col(Coding.start), col(Coding.end), col(Coder.name), col(Coding.id))
         .limit(limit)).all()
-    return [tuple(row) for row in rows], int(total)  # type: ignore[misc]
+    return [(i, doc, coder, start, end, memo, text) for i, doc, coder, start, end, memo, text in rows], int(total)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cotag.store.models import Document, Event, Unit
 
@@ -23,15 +23,15 @@ def set_attributes(session: Session, values: Mapping[str, dict[str, Any]]) -> No
     """Give documents (by id) new attribute dicts; each dict replaces the stored one whole."""
     if not values:
         return
-    for document in session.exec(select(Document).where(Document.external_id.in_(list(values)))):  # type: ignore[attr-defined]
+    for document in session.exec(select(Document).where(col(Document.external_id).in_(list(values)))):
         document.attributes = dict(values[document.external_id])
         session.add(document)
 
 
 def event_payloads(session: Session, *, kind: str) -> list[dict[str, Any]]:
     """The payloads of every event of one kind, oldest first."""
-    rows = session.exec(select(Event.payload).where(Event.kind == kind).order_by(Event.at, Event.id))  # type: ignore[arg-type]
-    return [payload or {} for payload in rows]
+    rows = session.exec(select(Event.payload).where(Event.kind == kind).order_by(col(Event.at), col(Event.id)))
+    return [dict(payload or {}) for payload in rows]
 
 
 def speakers_by_document(session: Session) -> dict[int, set[str]]:
