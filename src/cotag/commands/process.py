@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cotag.commands.common import JsonOption, LeadOption, emit_json, fail, open_project, split_names
+from cotag.commands.common import DocumentsOption, JsonOption, LeadOption, emit_json, fail, open_project, split_names
 
 RoundOption = typer.Option(None, "--round", metavar="NAME", help="The round (a named batch of assignments).")
 
@@ -105,9 +105,7 @@ round_app = typer.Typer(no_args_is_help=True, help="Named rounds of coding with 
 
 @round_app.command("start")
 def round_start(name: str = typer.Argument(..., metavar="NAME"),
-                documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
-                                                        help="The round's documents (`cotag assign --round NAME` "
-                                                             "then plans these)."),
+                documents: Optional[str] = DocumentsOption,
                 lead: str = LeadOption, as_json: bool = JsonOption) -> None:
     """Start a named round now."""
     from cotag.services import team as assignments
