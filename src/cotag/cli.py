@@ -36,24 +36,24 @@ class CotagGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
-app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+_app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="cotag: code qualitative interviews in the terminal.")
 documents_app = typer.Typer(no_args_is_help=True, help="List and show the project's documents.")
-app.add_typer(codebook_app, name="codebook")
-app.add_typer(documents_app, name="documents")
+_app.add_typer(codebook_app, name="codebook")
+_app.add_typer(documents_app, name="documents")
 
 ProjectOption = typer.Option(None, "--project", "-p", envvar="COTAG_PROJECT",
                              help="Project folder (default: search upwards from the working directory).")
 
 
-@app.callback()
+@_app.callback()
 def _main(project: Optional[str] = ProjectOption) -> None:
     state.project_dir = project
 
 
 # ---------------------------------------------------------------- project
 
-@app.command()
+@_app.command()
 def init(directory: Path = typer.Argument(Path("."), help="Folder for the project (created if missing)."),
          db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite file cotag.db beside cotag.toml)."),
          codebook: Optional[str] = typer.Option(None, help="Codebook YAML file, relative to the project folder."),
@@ -73,7 +73,7 @@ def init(directory: Path = typer.Argument(Path("."), help="Folder for the projec
             "a starter example to replace with your codes (cotag codebook check codebook.yaml)"))
 
 
-@app.command()
+@_app.command()
 def status(as_json: bool = JsonOption) -> None:
     """Documents per group, units, codes, coders and codings in the project."""
     from cotag.services.corpus import status as project_status
@@ -90,7 +90,7 @@ def status(as_json: bool = JsonOption) -> None:
         typer.echo(f"{key:<9} {data[key]}")
 
 
-@app.command("import")
+@_app.command("import")
 def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files or folders (default: the "
                                                          "folders in cotag.toml); or qdpx FILE / qdc FILE."),
             group: Optional[str] = typer.Option(None, "--group", "-g", help="Group for these documents (overrides front matter)."),
@@ -201,7 +201,7 @@ def documents_show(document_id: str = typer.Argument(..., metavar="ID"),
 
 # ---------------------------------------------------------------- demo
 
-@app.command()
+@_app.command()
 def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Where to create the demo project."),
          open_tui: bool = typer.Option(True, "--tui/--no-tui", help="Open the coding app when set up."),
          coder: str = typer.Option("you", "--coder", help="Who codes in the app."),
@@ -234,18 +234,65 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
 COMMAND_MODULES: tuple[str, ...] = ("codebook", "export", "coding", "team", "lead", "agreement", "privacy", "suggest",
                                    "revise", "attributes", "query", "process")
 
+# Which module registers each top-level command, so that `cotag agreement` imports and builds only the
+# agreement command: typer turns every registered command into a click command on each run, and importing
+# and building all of them costs a report command about a third of `cotag --help` (docs/performance.md).
+# tests/cli/test_shared_options.py checks this table against what the modules register.
+COMMAND_OWNERS: dict[str, str] = {
+    "codebook": "codebook", "export": "export", "code": "coding", "codings": "coding", "merge": "team",
+    "team": "team", "reconcile": "lead", "log": "lead", "agreement": "agreement", "simulate-coders": "agreement",
+    "pseudonyms": "privacy", "disclosure": "privacy", "suggest": "suggest", "revise": "revise",
+    "revisions": "revise", "attributes": "attributes", "query": "query", "queries": "query", "assign": "process",
+    "assignments": "process", "progress": "process", "round": "process",
+}
+# Defined in this module: nothing to register for them.
+OWN_COMMANDS = ("init", "status", "import", "documents", "demo")
 
-def _register_commands() -> None:
+_registered: set[str] = set()
+
+
+def _register_commands(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
     import importlib
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"cotag.commands.{name}").register(app)
+    for name in COMMAND_MODULES:  # always in this order, so --help lists the commands as it always has
+        if name in modules and name not in _registered:
+            importlib.import_module(f"cotag.commands.{name}").register(_app)
+            _registered.add(name)
+    return _app
 
 
-_register_commands()
+def __getattr__(name: str) -> typer.Typer:
+    # `from cotag.cli import app` (tests, docs checks, benches): the whole command line.
+    if name == "app":
+        return _register_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The top-level command an argument list runs (after --project DIR / -p DIR), or None."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("--project", "-p"):
+            next(args, None)
+        elif arg.startswith("--project=") or (arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--")):
+            continue
+        elif arg.startswith("-"):
+            return None  # --help, or an option the command line does not know: build it all
+        else:
+            return arg
+    return None
 
 
 def main() -> None:
+    import sys
+
+    name = command_named(sys.argv[1:])
+    if name in OWN_COMMANDS:
+        app = _app
+    elif name in COMMAND_OWNERS:
+        app = _register_commands((COMMAND_OWNERS[name],))
+    else:
+        app = _register_commands()
     app()
 
 

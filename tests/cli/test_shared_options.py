@@ -118,3 +118,49 @@ def test_shared_options_are_documented():
     for spelling in ("--documents", "--document", "--codes", "--code", "--json", "--where", "--format",
                      "--output", "--coder", "--lead"):
         assert f"`{spelling}" in text, spelling
+
+
+def test_each_command_is_built_from_its_own_module_alone():
+    """`cotag NAME` registers only NAME's module (a faster start); the table that says which is complete."""
+    import importlib
+
+    from cotag import cli
+
+    everything = set(typer.main.get_command(cli.app).commands)
+    assert everything == set(cli.OWN_COMMANDS) | set(cli.COMMAND_OWNERS)
+    for module in cli.COMMAND_MODULES:
+        alone = typer.Typer()
+        importlib.import_module(f"cotag.commands.{module}").register(alone)
+        names = {c.name for c in alone.registered_commands} | {g.name for g in alone.registered_groups}
+        names.discard(None)
+        expected = {name for name, owner in cli.COMMAND_OWNERS.items() if owner == module}
+        if module == "codebook":
+            expected = set()  # its commands join the codebook group, which cli.py adds among its own
+        assert names == expected, (module, names)
+
+
+@pytest.mark.parametrize("argv, name", [
+    (["agreement", "--unit", "turn"], "agreement"),
+    (["--project", "p", "export", "matrix"], "export"),
+    (["-p", "p", "status"], "status"),
+    (["-pp", "reconcile", "list"], "reconcile"),
+    (["--project=p", "log"], "log"),
+    (["--help"], None),
+    ([], None),
+])
+def test_the_command_is_found_after_the_global_options(argv, name):
+    from cotag.cli import command_named
+
+    assert command_named(argv) == name
+
+
+def test_a_lean_start_runs_the_command(study):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.argv = ['cotag', '--project', sys.argv[1], 'codings', 'list', '--json']; "
+            "from cotag.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, str(study.root)], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 2
