@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, Iterator
 from cotag.errors import CotagError, ProjectNotFound
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from cotag.store.session import Session
 
 CONFIG_NAME = "cotag.toml"
@@ -65,9 +63,10 @@ class Project:
                 raise
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A read-only unit of work on a plain connection (no ORM): for reports that count or read rows
-        with the store's raw loaders, so their start-up does not pay for the model classes."""
+    def reading(self) -> Iterator[Any]:
+        """A read-only unit of work on a plain connection (SQLAlchemy's Connection, no ORM): for reports
+        that count or read rows with the store's raw loaders, so their start-up does not pay for the model
+        classes. Whatever it did is rolled back."""
         with self.engine.connect() as connection:
             try:
                 yield connection

@@ -14,9 +14,17 @@ pseudonyms_app = typer.Typer(no_args_is_help=True,
 
 
 def _suggest_inputs(project):
-    from cotag.services.corpus import pseudonym_inputs
+    from sqlmodel import select
 
-    return pseudonym_inputs(project)
+    from cotag.privacy.pseudonyms import SuggestInput
+    from cotag.store.models import Document, Unit
+
+    with project.session() as session:
+        speakers: dict[int, set[str]] = {}
+        for doc_id, speaker in session.exec(select(Unit.document_id, Unit.speaker).distinct()).all():
+            speakers.setdefault(doc_id, set()).add(speaker or "")
+        documents = session.exec(select(Document).order_by(Document.external_id)).all()
+        return [SuggestInput(d.external_id, d.text, d.attributes or {}, speakers.get(d.id, ())) for d in documents]
 
 
 @pseudonyms_app.command("suggest")

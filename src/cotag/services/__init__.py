@@ -4,7 +4,7 @@ Every function here takes a `Project`, opens `project.session()` (one unit of wo
 use case ends, rolled back on any error) and calls domain and store functions that take that session.
 The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
 
-    services.corpus     import transcripts, status, documents, attributes, pseudonym inputs, disclosure
+    services.corpus     import transcripts, status, documents, attributes, disclosure
     services.codebook   load a codebook file, the lead's codebook operations, the codebook's fields
     services.agreement  the agreement report, the agreement screen's chosen coders, simulated coders
     services.reconcile  disagreements, rulings, agreed spans, progress

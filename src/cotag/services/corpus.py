@@ -1,4 +1,4 @@
-"""Use cases on the corpus: import transcripts, the project's status, documents, attributes, privacy reads."""
+"""Use cases on the corpus: import transcripts, the project's status, documents, attributes, disclosure."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 if TYPE_CHECKING:
     from cotag.attributes import AttributeImport
     from cotag.corpus.importer import ImportReport
-    from cotag.privacy.pseudonyms import SuggestInput
     from cotag.project import Project
 
 Progress = Callable[[int, int, str], None]
@@ -92,17 +91,6 @@ def import_attributes(project: Project, path: Path, *, dry_run: bool = False, ac
 
     with project.session() as session:
         return read(session, path, dry_run=dry_run, actor=actor)
-
-
-def pseudonym_inputs(project: Project) -> list[SuggestInput]:
-    """Every document's text, attributes and speakers, for finding names to pseudonymise."""
-    from cotag.privacy.pseudonyms import SuggestInput
-    from cotag.store import respondents
-
-    with project.session() as session:
-        speakers = respondents.speakers_by_document(session)
-        return [SuggestInput(d.external_id, d.text, d.attributes or {}, speakers.get(d.id or 0, ()))
-                for d in respondents.documents_by_id(session)]
 
 
 def disclosure(project: Project, *, attributes: list[str] | None = None, k: int = 3) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Queries on what a respondent's document carries besides its units: attributes, speakers, the sheet's history.
 
-Used by the attributes spreadsheet (cotag.attributes), the pseudonym suggester and the transcript importer.
+Used by the attributes spreadsheet (cotag.attributes) and, through it, the transcript importer.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from sqlmodel import Session, col, select
 
-from cotag.store.models import Document, Event, Unit
+from cotag.store.models import Document, Event
 
 
 def documents_with_attributes(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
@@ -32,16 +32,3 @@ def event_payloads(session: Session, *, kind: str) -> list[dict[str, Any]]:
     """The payloads of every event of one kind, oldest first."""
     rows = session.exec(select(Event.payload).where(Event.kind == kind).order_by(col(Event.at), col(Event.id)))
     return [dict(payload or {}) for payload in rows]
-
-
-def speakers_by_document(session: Session) -> dict[int, set[str]]:
-    """Per document's database id, the speakers of its turns ('' for a turn without a label)."""
-    speakers: dict[int, set[str]] = {}
-    for document_id, speaker in session.exec(select(Unit.document_id, Unit.speaker).distinct()).all():
-        speakers.setdefault(document_id, set()).add(speaker or "")
-    return speakers
-
-
-def documents_by_id(session: Session) -> list[Document]:
-    """Every document, ordered by its id (E001, E002, ...)."""
-    return list(session.exec(select(Document).order_by(Document.external_id)))
