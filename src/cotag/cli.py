@@ -283,6 +283,19 @@ def command_named(argv: list[str]) -> str | None:
     return None
 
 
+def lean_app(module: str) -> typer.Typer:
+    """A command line holding only one module's commands (and the global --project): what `cotag NAME` runs."""
+    import importlib
+
+    lean = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                       help=_app.info.help)
+    lean.callback()(_main)
+    if module == "codebook":
+        lean.add_typer(codebook_app, name="codebook")  # check and load are defined on the group itself
+    importlib.import_module(f"cotag.commands.{module}").register(lean)
+    return lean
+
+
 def main() -> None:
     import sys
 
@@ -290,7 +303,7 @@ def main() -> None:
     if name in OWN_COMMANDS:
         app = _app
     elif name in COMMAND_OWNERS:
-        app = _register_commands((COMMAND_OWNERS[name],))
+        app = lean_app(COMMAND_OWNERS[name])
     else:
         app = _register_commands()
     app()

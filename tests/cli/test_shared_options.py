@@ -159,13 +159,22 @@ def test_the_command_is_found_after_the_global_options(argv, name):
     assert command_named(argv) == name
 
 
-def test_a_lean_start_runs_the_command(study):
+def lean(*args):
     import subprocess
     import sys
 
-    code = ("import sys; sys.argv = ['cotag', '--project', sys.argv[1], 'codings', 'list', '--json']; "
-            "from cotag.cli import main; main()")
-    done = subprocess.run([sys.executable, "-c", code, str(study.root)], capture_output=True, text=True,
+    code = "import sys; sys.argv = ['cotag', *sys.argv[1:]]; from cotag.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+
+
+def test_a_lean_start_runs_the_command(study):
+    done = lean("--project", str(study.root), "codings", "list", "--json")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 2
+    # The codebook group: its own commands (check, load) and the lead's operations, both there.
+    done = lean("--project", str(study.root), "codebook", "--help")
+    assert done.returncode == 0 and all(f" {name} " in done.stdout for name in ("check", "load", "rename", "save"))
+    done = lean("--project", str(study.root), "codebook", "retire", "no-such-code", "--lead", "lena")
+    assert done.returncode == 1 and done.stderr.startswith("error: ")  # a CotagError, said in one line
+    assert "Traceback" not in done.stderr
