@@ -34,7 +34,7 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _require_postgres(project) -> None:
+def require_postgres(project) -> None:
     if project.engine.dialect.name != "postgresql":
         from cotag.store.database import redact
 
@@ -68,73 +68,102 @@ def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
     return sql
 
 
-def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
-    """Create (or update) the coder's login role, grant it the project's tables, and add the Coder row."""
-    from cotag.store import coders as coder_store
-    from cotag.store import roles
-    from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
+def checked_role_name(name: str) -> str:
+    """The coder's name as a role name, refused when empty, reserved, or a PostgreSQL prefix."""
+    from cotag.store.models import CONSENSUS_CODER
 
-    _require_postgres(project)
     name = name.strip()
     if not name or name == CONSENSUS_CODER or name.lower().startswith("pg_"):
         raise CotagError(f"{name!r} cannot be a coder's role name (empty, reserved, or a PostgreSQL prefix)")
-    try:
-        with project.session() as session:
-            schema = roles.current_schema(session)
-            existed = roles.role_exists(session, name)
-            role = quote_ident(name)
-            if not existed:
-                roles.create_login_role(session, role)
-            if password is not None:
-                roles.set_password(session, role, password)
-            roles.run_statements(session, grant_statements(schema, name, lead=lead))
-            wanted = ROLE_LEAD if lead else ROLE_CODER
-            coder = coder_store.get_or_create_coder(session, name=name, role=wanted)
-            before = coder.role
-            if coder.role != wanted:
-                # Both ways: the grants above changed, and the app's own checks read this row.
-                coder.role = wanted
-                session.add(coder)
-            # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
-            coder_store.consensus_coder(session)
-    except roles.DatabaseError as exc:
-        raise CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
-                         "(run this as the database owner, with a role that may CREATE ROLE)") from None
-    return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": not existed,
-            "schema": schema, "url": coder_url(project, name), "password_set": password is not None,
-            "previous_role": before}
+    return name
 
 
-def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
-    """Make an existing or new coder a lead, or a lead a plain coder: the owner's explicit act, logged.
+def set_up_role(session, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
+    """Create (or update) the coder's login role, grant it the project's tables, and add the Coder row."""
+    from cotag.store import coders as coder_store
+    from cotag.store import roles
+    from cotag.store.models import ROLE_CODER, ROLE_LEAD
 
-    On PostgreSQL the role's grants must change with it, so this is `add_coder` there.
-    On SQLite the Coder row changes and an Event records who changed it.
-    """
+    schema = roles.current_schema(session)
+    existed = roles.role_exists(session, name)
+    role = quote_ident(name)
+    if not existed:
+        roles.create_login_role(session, role)
+    if password is not None:
+        roles.set_password(session, role, password)
+    roles.run_statements(session, grant_statements(schema, name, lead=lead))
+    wanted = ROLE_LEAD if lead else ROLE_CODER
+    coder = coder_store.get_or_create_coder(session, name=name, role=wanted)
+    before = coder.role
+    if coder.role != wanted:
+        # Both ways: the grants above changed, and the app's own checks read this row.
+        coder.role = wanted
+        session.add(coder)
+    # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
+    coder_store.consensus_coder(session)
+    return {"name": name, "role": wanted, "role_created": not existed, "schema": schema,
+            "password_set": password is not None, "previous_role": before}
+
+
+def role_refused(name: str, exc: BaseException) -> CotagError:
+    """What the owner reads when the server refused to set up a role."""
+    return CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
+                      "(run this as the database owner, with a role that may CREATE ROLE)")
+
+
+def change_role(session, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
+    """Make a coder (created if new) a lead or a plain coder in the project's own table; logged when it changes.
+    (On PostgreSQL the role's grants change too: services.team.set_role sets the role up again.)"""
     from cotag.store import coders as coder_store
     from cotag.store.events import log_event
     from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
 
     role = ROLE_LEAD if lead else ROLE_CODER
-    if project.engine.dialect.name == "postgresql":
-        result = add_coder(project, name=name, lead=lead)
-        before = result["previous_role"]
-        if before != role:
-            with project.session() as session:
-                log_event(session, kind="coder.role", actor=by,
-                          payload={"coder": result["name"], "from": before, "to": role})
-        return {**result, "changed": before != role}
     name = name.strip()
     if not name or name == CONSENSUS_CODER:
         raise CotagError(f"{name!r} cannot be a coder's name (empty, or reserved for the consensus coding)")
-    with project.session() as session:
-        coder = coder_store.get_or_create_coder(session, name=name, role=role)
-        before = coder.role
-        if before != role:
-            coder.role = role
-            session.add(coder)
-            log_event(session, kind="coder.role", actor=by, payload={"coder": name, "from": before, "to": role})
+    coder = coder_store.get_or_create_coder(session, name=name, role=role)
+    before = coder.role
+    if before != role:
+        coder.role = role
+        session.add(coder)
+        log_event(session, kind="coder.role", actor=by, payload={"coder": name, "from": before, "to": role})
     return {"name": name, "role": role, "changed": before != role}
+
+
+def coder_table(session, *, postgres: bool) -> list[dict[str, Any]]:
+    """Coders with their role and, on PostgreSQL, whether a login role of that name exists."""
+    from cotag.store import coders as coder_store
+    from cotag.store.roles import login_roles
+
+    rows: list[dict[str, Any]] = [{"name": c.name, "role": c.role, "login": None}
+                                  for c in coder_store.list_coders(session)]
+    if postgres:
+        logins = login_roles(session)
+        for row in rows:
+            row["login"] = row["name"] in logins
+    return rows
+
+
+# The project-level entry points are services.team's now (each use case owns its transaction); these names
+# stay for callers of the old API.
+
+def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.add_coder(project, name=name, lead=lead, password=password)
+
+
+def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.set_role(project, name=name, lead=lead, by=by)
+
+
+def team_status(project) -> list[dict[str, Any]]:
+    from cotag.services import team
+
+    return team.coders(project)
 
 
 # SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
@@ -159,21 +188,6 @@ def database_refusal(exc: BaseException) -> str | None:
         return (f"the database refused this: {reason}; nothing of this change was saved (what the database "
                 "enforces is listed in docs/team.md)")
     return None
-
-
-def team_status(project) -> list[dict[str, Any]]:
-    """Coders with their role and, on PostgreSQL, whether a login role of that name exists."""
-    from cotag.store import coders as coder_store
-    from cotag.store.roles import login_roles
-
-    with project.session() as session:
-        rows: list[dict[str, Any]] = [{"name": c.name, "role": c.role, "login": None}
-                                      for c in coder_store.list_coders(session)]
-        if project.engine.dialect.name == "postgresql":
-            logins = login_roles(session)
-            for row in rows:
-                row["login"] = row["name"] in logins
-    return rows
 
 
 def drop_coder_role(engine, name: str) -> None:

@@ -19,24 +19,49 @@ def audit_trail(project: Project, *, since: datetime | None = None, actor: str |
 
 
 def add_coder(project: Project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
-    """A coder's PostgreSQL role with its grants, and the coder in the project."""
+    """A coder's PostgreSQL login role with its grants, and the coder in the project (run as the database owner):
+    one transaction, the server's refusal said in one sentence."""
     from cotag import team
+    from cotag.store.roles import DatabaseError
 
-    return team.add_coder(project, name=name, lead=lead, password=password)
+    team.require_postgres(project)
+    name = team.checked_role_name(name)
+    try:
+        with project.session() as session:
+            result = team.set_up_role(session, name=name, lead=lead, password=password)
+    except DatabaseError as exc:
+        raise team.role_refused(name, exc) from None
+    return {**result, "url": team.coder_url(project, name)}
 
 
 def set_role(project: Project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
-    """Make a coder a lead or a plain coder (logged; on PostgreSQL the role's grants follow)."""
-    from cotag import team
+    """Make a coder a lead, or a lead a plain coder: the owner's explicit act, logged.
 
-    return team.set_role(project, name=name, lead=lead, by=by)
+    On PostgreSQL the role's grants must change with it, so the role is set up again (add_coder); on SQLite
+    the Coder row changes."""
+    from cotag import team
+    from cotag.store.events import log_event
+    from cotag.store.models import ROLE_CODER, ROLE_LEAD
+
+    if project.engine.dialect.name == "postgresql":
+        role = ROLE_LEAD if lead else ROLE_CODER
+        result = add_coder(project, name=name, lead=lead)
+        before = result["previous_role"]
+        if before != role:
+            with project.session() as session:
+                log_event(session, kind="coder.role", actor=by,
+                          payload={"coder": result["name"], "from": before, "to": role})
+        return {**result, "changed": before != role}
+    with project.session() as session:
+        return team.change_role(session, name=name, lead=lead, by=by)
 
 
 def coders(project: Project) -> list[dict[str, Any]]:
     """Each coder, their role, and whether a database role of that name may log in."""
     from cotag import team
 
-    return team.team_status(project)
+    with project.session() as session:
+        return team.coder_table(session, postgres=project.engine.dialect.name == "postgresql")
 
 
 # ---------------------------------------------------------------- assignments and rounds
