@@ -64,23 +64,17 @@ def overlap_size(stratum_size: int, overlap: float) -> int:
     return min(stratum_size, max(1, math.floor(overlap * stratum_size + 0.5)))
 
 
-def _coder_ids(project, session, names: list[str]) -> dict[str, int]:
+def _coder_ids(session, names: list[str]) -> dict[str, int]:
     """The coders' ids, created on first use. On PostgreSQL a lead's role may not add coder rows (the owner adds
     each coder's login role with `cotag team add-coder`): name who is missing instead of a database refusal."""
-    from sqlalchemy.exc import DBAPIError
-
-    from cotag.store.coders import get_coder, get_or_create_coder
+    from cotag.store.assignments import coder_if_allowed
 
     ids = {}
     for name in names:
-        coder = get_coder(session, name=name)
+        coder = coder_if_allowed(session, name)
         if coder is None:
-            try:
-                with session.begin_nested():
-                    coder = get_or_create_coder(session, name=name)
-            except DBAPIError:
-                raise CotagError(f"no coder {name!r} on this database, and this role may not add one: the owner "
-                                 "adds each coder with `cotag team add-coder NAME` (docs/team.md)") from None
+            raise CotagError(f"no coder {name!r} on this database, and this role may not add one: the owner "
+                             "adds each coder with `cotag team add-coder NAME` (docs/team.md)")
         ids[name] = coder.id
     return ids
 
@@ -129,14 +123,9 @@ def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, 
 # ---------------------------------------------------------------- stored plans
 
 def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str]) -> list[Candidate]:
-    from sqlmodel import select
+    from cotag.store import assignments as store
 
-    from cotag.store.models import Document
-
-    query = select(Document.external_id, Document.group, Document.attributes)
-    if group is not None:
-        query = query.where(Document.group == group)
-    rows = {external_id: (grp, attrs or {}) for external_id, grp, attrs in session.exec(query)}
+    rows = store.documents_in_scope(session, group=group)
     if documents is not None:
         missing = [d for d in documents if d not in rows]
         if missing:
@@ -161,9 +150,9 @@ def _scope(session, *, documents: Optional[list[str]], group: Optional[str], str
     return [Candidate(d, stratum(grp, attrs)) for d, (grp, attrs) in rows.items()]
 
 
-def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: Optional[str] = None,
-           documents: Optional[list[str]] = None, group: Optional[str] = None, round_name: str = "",
-           seed: int = 0, dry_run: bool = False) -> dict[str, Any]:
+def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: Optional[str] = None,
+                   documents: Optional[list[str]] = None, group: Optional[str] = None, round_name: str = "",
+                   seed: int = 0, dry_run: bool = False) -> dict[str, Any]:
     """Plan and (unless dry_run) store the assignments; earlier live assignments of these documents in the same
     round are replaced, the replaced ones kept as history."""
     from cotag.store import assignments as store
@@ -171,62 +160,59 @@ def assign(project, *, coders: list[str], lead: str, overlap: float = 0.0, strat
     from cotag.store.events import log_event
 
     if round_name:
-        started = round_for_planning(project, round_name)
+        started = round_for_planning(session, round_name)
         if started and started["documents"] and documents is None and group is None:
             documents = started["documents"]
-    with project.session() as session:
-        require_lead(session, name=lead)
-        plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
-                                overlap=overlap, seed=seed)
-        result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
-        if dry_run:
-            session.rollback()
-            return result
-        ids = _coder_ids(project, session, plan.coders)
-        replaced = store.replace(session, plan={d: [ids[c] for c in cs] for d, cs in plan.documents.items()},
-                                 overlap=plan.overlap_documents, round_name=round_name, lead=lead)
-        log_event(session, kind=ASSIGN, actor=lead,
-                  payload={"coders": plan.coders, "overlap": overlap, "stratify": stratify, "seed": seed,
-                           "round": round_name, "documents": len(plan.documents),
-                           "overlap_documents": sorted(plan.overlap_documents), "replaced": replaced})
-        result["replaced"] = replaced
+    require_lead(session, name=lead)
+    plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
+                            overlap=overlap, seed=seed)
+    result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
+    if dry_run:
+        session.rollback()
+        return result
+    ids = _coder_ids(session, plan.coders)
+    replaced = store.replace(session, plan={d: [ids[c] for c in cs] for d, cs in plan.documents.items()},
+                             overlap=plan.overlap_documents, round_name=round_name, lead=lead)
+    log_event(session, kind=ASSIGN, actor=lead,
+              payload={"coders": plan.coders, "overlap": overlap, "stratify": stratify, "seed": seed,
+                       "round": round_name, "documents": len(plan.documents),
+                       "overlap_documents": sorted(plan.overlap_documents), "replaced": replaced})
+    result["replaced"] = replaced
     return result
 
 
-def reassign(project, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
+def reassign_document(session, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
     """Give one document to other coders (the lead's correction), keeping whether it is in the overlap sample."""
     from cotag.store import assignments as store
     from cotag.store.coders import require_lead
     from cotag.store.events import log_event
 
     names = check_coders(coders)
-    with project.session() as session:
-        require_lead(session, name=lead)
-        current = store.live_for_document(session, document=document, round_name=round_name)
-        if not current:
-            raise CotagError(f"document {document!r} has no assignment"
-                             + (f" in round {round_name!r}" if round_name is not None else "")
-                             + ": plan it with `cotag assign`")
-        rounds = sorted({row["round"] for row in current})
-        if len(rounds) > 1:
-            raise CotagError(f"document {document!r} is assigned in rounds {', '.join(map(repr, rounds))}: "
-                             "name one with --round")
-        before = sorted({row["coder"] for row in current})
-        is_overlap = any(row["overlap"] for row in current)
-        ids = list(_coder_ids(project, session, names).values())
-        store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
-                      round_name=rounds[0], lead=lead)
-        log_event(session, kind=REASSIGN, actor=lead,
-                  payload={"document": document, "round": rounds[0], "from": before, "to": names})
+    require_lead(session, name=lead)
+    current = store.live_for_document(session, document=document, round_name=round_name)
+    if not current:
+        raise CotagError(f"document {document!r} has no assignment"
+                         + (f" in round {round_name!r}" if round_name is not None else "")
+                         + ": plan it with `cotag assign`")
+    rounds = sorted({row["round"] for row in current})
+    if len(rounds) > 1:
+        raise CotagError(f"document {document!r} is assigned in rounds {', '.join(map(repr, rounds))}: "
+                         "name one with --round")
+    before = sorted({row["coder"] for row in current})
+    is_overlap = any(row["overlap"] for row in current)
+    ids = list(_coder_ids(session, names).values())
+    store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
+                  round_name=rounds[0], lead=lead)
+    log_event(session, kind=REASSIGN, actor=lead,
+              payload={"document": document, "round": rounds[0], "from": before, "to": names})
     return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap}
 
 
-def list_assignments(project, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:
+def assignment_table(session, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:
     """One row per document and round: its coders and whether it is in the overlap sample."""
     from cotag.store import assignments as store
 
-    with project.session() as session:
-        rows = store.live(session, round_name=round_name)
+    rows = store.live(session, round_name=round_name)
     if coder is not None:
         theirs = {(row["round"], row["document"]) for row in rows if row["coder"] == coder}
         rows = [row for row in rows if (row["round"], row["document"]) in theirs]
@@ -243,58 +229,14 @@ def list_assignments(project, *, coder: Optional[str] = None, round_name: Option
 
 # ---------------------------------------------------------------- progress
 
-def _overlap_agreement(project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:
-    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why."""
-    from cotag.reliability.disagreements import project_agreement
-    from cotag.reliability.units import Selection
-
-    out: dict[str, Any] = {"documents": documents, "coders": coders, "alpha": None, "codes": {}, "reason": None}
-    if not documents:
-        out["reason"] = "no overlap sample (plan one with `cotag assign --overlap`)"
-        return out
-    if len(coders) < 2:
-        out["reason"] = ("fewer than two coders on the overlap sample"
-                         + (" that this role may see (a coder sees only their own assignments)" if coders else ""))
-        return out
-    try:
-        # Codings so far count: a document a coder has started is in, not only those marked done.
-        result = project_agreement(project, Selection(coders=tuple(coders), documents=tuple(documents),
-                                                      include_unfinished=True))
-    except CotagError as exc:
-        out["reason"] = str(exc)
-        return out
-    view = result.report.views["all"]
-    out["alpha"] = view.pooled.value
-    out["reason"] = view.pooled.undefined_reason
-    out["codes"] = {row.code: row.alpha.value for row in view.rows}
-    return out
-
-
-def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
+def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any]:
     """Per assigned coder: documents assigned, started (any live coding), done (marked done), codings in them;
-    and alpha so far on the overlap sample. On PostgreSQL a coder's role counts only what it may see: its own."""
-    from sqlalchemy import func
-    from sqlmodel import select
-
+    and who codes which documents of the overlap sample. On PostgreSQL a coder's role counts only what it may
+    see: its own."""
     from cotag.store import assignments as store
-    from cotag.store.models import PROGRESS_DONE, Coder, Coding, Progress
 
-    with project.session() as session:
-        rows = store.live(session, round_name=round_name)
-        document_ids = sorted({row["document_id"] for row in rows})
-        names = dict(session.execute(select(Coder.id, Coder.name)).all())
-        codings: dict[tuple[str, int], int] = {}
-        done: set[tuple[str, int]] = set()
-        if document_ids:
-            for coder_id, document_id, count in session.execute(
-                    select(Coding.coder_id, Coding.document_id, func.count())
-                    .where(Coding.deleted_at.is_(None), Coding.document_id.in_(document_ids))
-                    .group_by(Coding.coder_id, Coding.document_id)).all():
-                codings[(names.get(coder_id, ""), document_id)] = count
-            for coder_id, document_id in session.execute(
-                    select(Progress.coder_id, Progress.document_id)
-                    .where(Progress.status == PROGRESS_DONE, Progress.document_id.in_(document_ids))).all():
-                done.add((names.get(coder_id, ""), document_id))
+    rows = store.live(session, round_name=round_name)
+    codings, done = store.work_in(session, sorted({row["document_id"] for row in rows}))
     coders: dict[str, dict[str, int]] = {}
     for row in rows:
         entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})
@@ -306,7 +248,7 @@ def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
     overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
     overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
     return {"round": round_name, "coders": [{"coder": c, **coders[c]} for c in sorted(coders)],
-            "overlap": _overlap_agreement(project, coders=overlap_coders, documents=overlap_documents)}
+            "overlap_documents": overlap_documents, "overlap_coders": overlap_coders}
 
 
 # ---------------------------------------------------------------- rounds
@@ -316,62 +258,51 @@ ROUND_CLOSE = "round.close"
 
 
 def _get_round(session, name: str):
-    from sqlmodel import select
+    from cotag.store.assignments import get_round
 
-    from cotag.store.models import Round
-
-    return session.exec(select(Round).where(Round.name == name)).first()
+    return get_round(session, name)
 
 
-def start_round(project, *, name: str, lead: str, documents: Optional[list[str]] = None) -> dict[str, Any]:
+def open_round(session, *, name: str, lead: str, documents: Optional[list[str]] = None) -> dict[str, Any]:
     """Open a named round now; its documents are those named here and those `cotag assign --round` gives it."""
-    from sqlmodel import select
-
+    from cotag.store import assignments as store
     from cotag.store.coders import require_lead
     from cotag.store.events import log_event
-    from cotag.store.models import Document, Round
 
     name = (name or "").strip()
     if not name:
         raise CotagError("a round needs a name")
-    with project.session() as session:
-        require_lead(session, name=lead)
-        existing = _get_round(session, name)
-        if existing is not None:
-            raise CotagError(f"round {name!r} was already started ({existing.started_at:%Y-%m-%d %H:%M} UTC"
-                             + (f", closed {existing.closed_at:%Y-%m-%d %H:%M}" if existing.closed_at else "")
-                             + "): choose another name")
-        documents = list(dict.fromkeys(documents or []))
-        if documents:
-            known = set(session.exec(select(Document.external_id).where(Document.external_id.in_(documents))))
-            missing = [d for d in documents if d not in known]
-            if missing:
-                raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
-        row = Round(name=name, documents=documents, started_by=lead)
-        session.add(row)
-        session.flush()
-        log_event(session, kind=ROUND_START, actor=lead, payload={"round": name, "documents": documents})
-        return _round_dict(row)
+    require_lead(session, name=lead)
+    existing = _get_round(session, name)
+    if existing is not None:
+        raise CotagError(f"round {name!r} was already started ({existing.started_at:%Y-%m-%d %H:%M} UTC"
+                         + (f", closed {existing.closed_at:%Y-%m-%d %H:%M}" if existing.closed_at else "")
+                         + "): choose another name")
+    documents = list(dict.fromkeys(documents or []))
+    if documents:
+        known = store.known_documents(session, documents)
+        missing = [d for d in documents if d not in known]
+        if missing:
+            raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
+    row = store.add_round(session, name=name, documents=documents, lead=lead)
+    log_event(session, kind=ROUND_START, actor=lead, payload={"round": name, "documents": documents})
+    return _round_dict(row)
 
 
-def close_round(project, *, name: str, lead: str) -> dict[str, Any]:
+def end_round(session, *, name: str, lead: str) -> dict[str, Any]:
+    from cotag.store import assignments as store
     from cotag.store.coders import require_lead
     from cotag.store.events import log_event
-    from cotag.store.models import utcnow
 
-    with project.session() as session:
-        require_lead(session, name=lead)
-        row = _get_round(session, name)
-        if row is None:
-            raise CotagError(f"no round {name!r} (start it with `cotag round start {name}`)")
-        if row.closed_at is not None:
-            raise CotagError(f"round {name!r} was already closed at {row.closed_at:%Y-%m-%d %H:%M} UTC")
-        row.closed_at = utcnow()
-        row.closed_by = lead
-        session.add(row)
-        session.flush()
-        log_event(session, kind=ROUND_CLOSE, actor=lead, payload={"round": name})
-        return _round_dict(row)
+    require_lead(session, name=lead)
+    row = _get_round(session, name)
+    if row is None:
+        raise CotagError(f"no round {name!r} (start it with `cotag round start {name}`)")
+    if row.closed_at is not None:
+        raise CotagError(f"round {name!r} was already closed at {row.closed_at:%Y-%m-%d %H:%M} UTC")
+    store.close_round(session, row, lead=lead)
+    log_event(session, kind=ROUND_CLOSE, actor=lead, payload={"round": name})
+    return _round_dict(row)
 
 
 def _round_dict(row) -> dict[str, Any]:
@@ -379,16 +310,12 @@ def _round_dict(row) -> dict[str, Any]:
             "started_by": row.started_by, "closed_at": row.closed_at, "closed_by": row.closed_by or None}
 
 
-def rounds(project) -> list[dict[str, Any]]:
+def round_table(session) -> list[dict[str, Any]]:
     """Every round in the order it started, with its documents: those named at the start and those assigned in it."""
-    from sqlmodel import select
-
     from cotag.store import assignments as store
-    from cotag.store.models import Round
 
-    with project.session() as session:
-        rows = list(session.exec(select(Round).order_by(Round.started_at, Round.id)))
-        assigned = store.live(session)
+    rows = store.all_rounds(session)
+    assigned = store.live(session)
     out = []
     for row in rows:
         entry = _round_dict(row)
@@ -397,43 +324,15 @@ def rounds(project) -> list[dict[str, Any]]:
     return out
 
 
-def round_for_planning(project, name: str) -> Optional[dict[str, Any]]:
+def round_for_planning(session, name: str) -> Optional[dict[str, Any]]:
     """The round `cotag assign --round NAME` plans into: refused when closed; None when never started."""
-    with project.session() as session:
-        row = _get_round(session, name)
-        if row is None:
-            return None
-        if row.closed_at is not None:
-            raise CotagError(f"round {name!r} was closed at {row.closed_at:%Y-%m-%d %H:%M} UTC: start a new round "
-                             "to assign more documents")
-        return _round_dict(row)
-
-
-def agreement_by_round(project, selection, **options) -> dict[str, Any]:
-    """The agreement report per round (its documents, within the selection's), and each code's drift: the change
-    of its alpha from one round to the next where both are defined."""
-    from dataclasses import replace
-
-    from cotag.reliability.disagreements import project_agreement
-
-    blocks = []
-    for entry in rounds(project):
-        documents = entry["documents"]
-        if selection.documents is not None:
-            documents = [d for d in documents if d in selection.documents]
-        block = {**entry, "documents": documents, "report": None, "reason": None}
-        if not documents:
-            block["reason"] = "no documents in this round" + (" within --documents" if selection.documents else "")
-        else:
-            try:
-                block["report"] = project_agreement(project, replace(selection, documents=tuple(documents)),
-                                                    **options).report
-            except CotagError as exc:
-                block["reason"] = str(exc)
-        blocks.append(block)
-    if not blocks:
-        raise CotagError("no rounds yet: start one with `cotag round start NAME`")
-    return {"rounds": blocks, "drift": drift(blocks)}
+    row = _get_round(session, name)
+    if row is None:
+        return None
+    if row.closed_at is not None:
+        raise CotagError(f"round {name!r} was closed at {row.closed_at:%Y-%m-%d %H:%M} UTC: start a new round "
+                         "to assign more documents")
+    return _round_dict(row)
 
 
 def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -450,3 +349,55 @@ def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
                           "change": None if x is None or y is None else y - x})
         out[code] = steps
     return out
+
+
+# ---------------------------------------------------------------- the project-level entry points
+# The use cases are services.team's now (each opens and commits its own transaction); these names stay so that
+# callers of the old API (scripts, tests) keep working.
+
+def assign(project, **options: Any) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.assign(project, **options)
+
+
+def reassign(project, **options: Any) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.reassign(project, **options)
+
+
+def list_assignments(project, **options: Any) -> list[dict[str, Any]]:
+    from cotag.services import team
+
+    return team.list_assignments(project, **options)
+
+
+def progress(project, **options: Any) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.progress(project, **options)
+
+
+def start_round(project, **options: Any) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.start_round(project, **options)
+
+
+def close_round(project, **options: Any) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.close_round(project, **options)
+
+
+def rounds(project) -> list[dict[str, Any]]:
+    from cotag.services import team
+
+    return team.rounds(project)
+
+
+def agreement_by_round(project, selection, **options: Any) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.agreement_by_round(project, selection, **options)

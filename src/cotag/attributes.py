@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlmodel import Session, select
-
 from cotag.errors import CotagError
-from cotag.store.models import Document, Event
+from cotag.store import respondents
+from cotag.store.session import Session
 
 IMPORT_EVENT = "attributes.import"
 # Columns that are the document's own, not attributes.
@@ -159,9 +158,7 @@ def _storable(value: Any) -> None:
 # ---------------------------------------------------------------- export
 
 def documents_with_attributes(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
-    rows = session.connection().execute(select(Document.external_id, Document.group, Document.attributes)
-                                        .order_by(Document.group, Document.external_id))
-    return [(row[0], row[1] or "", dict(row[2] or {})) for row in rows]
+    return respondents.documents_with_attributes(session)
 
 
 def attribute_columns(documents: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
@@ -293,7 +290,8 @@ def import_attributes(session: Session, path: Path, *, dry_run: bool = False, ac
         if name in seen:
             raise CotagError(f"{path}: row 1: column {name!r} appears twice (columns {seen[name]} and {number})")
         seen[name] = number
-    documents = {d.external_id: d for d in session.exec(select(Document))}
+    documents = {external_id: _Respondent(group, attributes)
+                 for external_id, group, attributes in respondents.documents_with_attributes(session)}
     attribute_names = [n for n in header[1:] if n != GROUP_COLUMN]
     kinds = {name: _kind(d.attributes.get(name) for d in documents.values() if d.attributes)
              for name in attribute_names}
@@ -352,13 +350,19 @@ def import_attributes(session: Session, path: Path, *, dry_run: bool = False, ac
         raise CotagError("nothing was changed:\n" + "\n".join(shown))
     if dry_run or not report.changes:
         return report
-    for external_id, values in planned.items():
-        document = documents[external_id]
-        document.attributes = _applied(document.attributes or {}, values)
-        session.add(document)
+    respondents.set_attributes(session, {external_id: _applied(documents[external_id].attributes or {}, values)
+                                         for external_id, values in planned.items()})
     log_event(session, kind=IMPORT_EVENT, actor=actor,
               payload={"path": str(path), "changes": [c.as_dict() for c in report.changes]})
     return report
+
+
+@dataclass(frozen=True)
+class _Respondent:
+    """What the sheet is checked against: a document's group and stored attributes."""
+
+    group: str
+    attributes: dict[str, Any]
 
 
 def _applied(attributes: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -375,8 +379,7 @@ def _applied(attributes: dict[str, Any], values: dict[str, Any]) -> dict[str, An
 def sheet_attributes(session: Session) -> dict[str, dict[str, Any]]:
     """Per document id, the last value each attribute was given from a spreadsheet (None: removed there)."""
     latest: dict[str, dict[str, Any]] = {}
-    events = session.exec(select(Event.payload).where(Event.kind == IMPORT_EVENT).order_by(Event.at, Event.id))
-    for payload in events:
+    for payload in respondents.event_payloads(session, kind=IMPORT_EVENT):
         for change in (payload or {}).get("changes", []):
             latest.setdefault(change["document"], {})[change["attribute"]] = change.get("new")
     return latest

@@ -9,7 +9,8 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from cotag.commands.common import emit_json, fail, open_project, state, with_progress
+from cotag.commands.codebook import codebook_app
+from cotag.commands.common import JsonOption, emit_json, fail, open_project, state, with_progress
 from cotag.errors import CotagError
 
 
@@ -35,25 +36,24 @@ class CotagGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
-app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+_app = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="cotag: code qualitative interviews in the terminal.")
-codebook_app = typer.Typer(no_args_is_help=True, help="Check, load and save codebooks.")
 documents_app = typer.Typer(no_args_is_help=True, help="List and show the project's documents.")
-app.add_typer(codebook_app, name="codebook")
-app.add_typer(documents_app, name="documents")
+_app.add_typer(codebook_app, name="codebook")
+_app.add_typer(documents_app, name="documents")
 
 ProjectOption = typer.Option(None, "--project", "-p", envvar="COTAG_PROJECT",
                              help="Project folder (default: search upwards from the working directory).")
 
 
-@app.callback()
+@_app.callback()
 def _main(project: Optional[str] = ProjectOption) -> None:
     state.project_dir = project
 
 
 # ---------------------------------------------------------------- project
 
-@app.command()
+@_app.command()
 def init(directory: Path = typer.Argument(Path("."), help="Folder for the project (created if missing)."),
          db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite file cotag.db beside cotag.toml)."),
          codebook: Optional[str] = typer.Option(None, help="Codebook YAML file, relative to the project folder."),
@@ -73,12 +73,12 @@ def init(directory: Path = typer.Argument(Path("."), help="Folder for the projec
             "a starter example to replace with your codes (cotag codebook check codebook.yaml)"))
 
 
-@app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+@_app.command()
+def status(as_json: bool = JsonOption) -> None:
     """Documents per group, units, codes, coders and codings in the project."""
-    from cotag import services
+    from cotag.services.corpus import status as project_status
 
-    data = services.status(open_project())
+    data = project_status(open_project())
     if as_json:
         emit_json(data)
         return
@@ -90,11 +90,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         typer.echo(f"{key:<9} {data[key]}")
 
 
-@app.command("import")
+@_app.command("import")
 def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript files or folders (default: the "
                                                          "folders in cotag.toml); or qdpx FILE / qdc FILE."),
             group: Optional[str] = typer.Option(None, "--group", "-g", help="Group for these documents (overrides front matter)."),
-            as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+            as_json: bool = JsonOption,
             into: Optional[Path] = typer.Option(None, "--into", help="qdpx: a new project folder to create; "
                                                                      "qdc: a YAML codebook file to write."),
             offsets: Optional[str] = typer.Option(None, "--offsets", help="qdpx: how the file counts offsets "
@@ -124,7 +124,7 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
         fail("--into and --offsets belong to `cotag import qdpx FILE` / `cotag import qdc FILE`")
     if sources is not None or as_:
         fail("--sources and --as belong to `cotag import qdpx FILE`")
-    from cotag import services
+    from cotag.services.corpus import import_transcripts
 
     project = open_project()
     if not paths:
@@ -132,7 +132,7 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
         if not paths:
             fail("no transcript files or folders given and cotag.toml names none ([transcripts] folders)")
     try:
-        report = with_progress(lambda progress: services.import_transcripts(
+        report = with_progress(lambda progress: import_transcripts(
             project, paths=list(paths), group=group, progress=progress), quiet=as_json)
     finally:
         # Closed as soon as the work is done: the WAL is checkpointed before anything else can fail.
@@ -158,11 +158,11 @@ def import_(paths: Optional[List[Path]] = typer.Argument(None, help="Transcript 
 
 @documents_app.command("list")
 def documents_list(group: Optional[str] = typer.Option(None, "--group", "-g"),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                   as_json: bool = JsonOption) -> None:
     """Every document with its group, attributes, units and words."""
-    from cotag import services
+    from cotag.services.corpus import documents_table
 
-    rows = services.documents_table(open_project(), group=group)
+    rows = documents_table(open_project(), group=group)
     if as_json:
         emit_json(rows)
         return
@@ -178,11 +178,11 @@ def documents_list(group: Optional[str] = typer.Option(None, "--group", "-g"),
 
 @documents_app.command("show")
 def documents_show(document_id: str = typer.Argument(..., metavar="ID"),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+                   as_json: bool = JsonOption) -> None:
     """A document's text, turn by turn, with its speakers."""
-    from cotag import services
+    from cotag.services.corpus import document_turns
 
-    data = services.document_turns(open_project(), external_id=document_id)
+    data = document_turns(open_project(), external_id=document_id)
     if as_json:
         emit_json(data)
         return
@@ -199,45 +199,9 @@ def documents_show(document_id: str = typer.Argument(..., metavar="ID"),
         console.print(f"{label}[{style}]{text}[/]\n" if style else f"{label}{text}\n")
 
 
-# ---------------------------------------------------------------- codebook
-
-@codebook_app.command("check")
-def codebook_check(file: Path = typer.Argument(..., help="Codebook YAML file.")) -> None:
-    """Validate a codebook and report every problem with file, line and key."""
-    from cotag.codebook import check_codebook
-
-    codebook, problems = check_codebook(file)
-    for problem in problems:
-        typer.echo(str(problem), err=True)
-    if problems:
-        typer.echo(f"{file}: {len(problems)} problem(s)", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{file}: ok, {len(codebook.codes)} codes, version {codebook.version}")
-
-
-@codebook_app.command("load")
-def codebook_load(file: Optional[Path] = typer.Argument(None, help="Codebook YAML (default: the project's codebook)."),
-                  as_json: bool = typer.Option(False, "--json")) -> None:
-    """Load a codebook into the project: codes are matched by key; none with codings is ever dropped."""
-    from cotag import services
-
-    project = open_project()
-    path = file or project.codebook_path
-    if path is None:
-        fail("no codebook file given and cotag.toml names none ([codebook] path)")
-    report = services.load_codebook_file(project, path=path)
-    if as_json:
-        emit_json(report)
-        return
-    typer.echo(f"loaded {report['codebook']!r} version {report['version']}: {report['codes']} codes; "
-               f"{len(report['added'])} added, {len(report['updated'])} updated, {len(report['retired'])} retired")
-    if report["retired"]:
-        typer.echo("retired (no longer in the file, kept with their codings): " + ", ".join(report["retired"]))
-
-
 # ---------------------------------------------------------------- demo
 
-@app.command()
+@_app.command()
 def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Where to create the demo project."),
          open_tui: bool = typer.Option(True, "--tui/--no-tui", help="Open the coding app when set up."),
          coder: str = typer.Option("you", "--coder", help="Who codes in the app."),
@@ -246,11 +210,11 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
     """Create (or reuse) the demo project (codebook, synthetic corpus, two simulated coders) and open the coding app."""
     import sys
 
-    from cotag import services
     from cotag.demo import project as demo_setup
+    from cotag.services.corpus import status as project_status
 
     project, created = demo_setup.ensure_demo_project(directory, echo=typer.echo)
-    data = services.status(project)
+    data = project_status(project)
     typer.echo(f"demo project {'created' if created else 'ready'} in {project.root}")
     typer.echo(json.dumps({k: data[k] for k in ("documents", "units", "codes", "coders", "codings")}))
     if not open_tui:
@@ -266,21 +230,82 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
 
 
 # Command groups that live in cotag.commands.<name>; each module has register(app).
-COMMAND_MODULES: tuple[str, ...] = ("export", "coding", "refi", "team", "lead", "agreement", "privacy", "suggest",
+# (commands/refi.py has no group of its own: its exports join `cotag export`, its imports `cotag import`.)
+COMMAND_MODULES: tuple[str, ...] = ("codebook", "export", "coding", "team", "lead", "agreement", "privacy", "suggest",
                                    "revise", "attributes", "query", "process", "memo")
 
+# Which module registers each top-level command, so that `cotag agreement` imports and builds only the
+# agreement command: typer turns every registered command into a click command on each run, and importing
+# and building all of them costs a report command about a third of `cotag --help` (docs/performance.md).
+# tests/cli/test_shared_options.py checks this table against what the modules register.
+COMMAND_OWNERS: dict[str, str] = {
+    "codebook": "codebook", "export": "export", "code": "coding", "codings": "coding", "merge": "team",
+    "team": "team", "reconcile": "lead", "log": "lead", "agreement": "agreement", "simulate-coders": "agreement",
+    "pseudonyms": "privacy", "disclosure": "privacy", "suggest": "suggest", "revise": "revise",
+    "revisions": "revise", "attributes": "attributes", "query": "query", "queries": "query", "assign": "process",
+    "assignments": "process", "progress": "process", "round": "process",
+}
+# Defined in this module: nothing to register for them.
+OWN_COMMANDS = ("init", "status", "import", "documents", "demo")
 
-def _register_commands() -> None:
+_registered: set[str] = set()
+
+
+def _register_commands(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
     import importlib
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"cotag.commands.{name}").register(app)
+    for name in COMMAND_MODULES:  # always in this order, so --help lists the commands as it always has
+        if name in modules and name not in _registered:
+            importlib.import_module(f"cotag.commands.{name}").register(_app)
+            _registered.add(name)
+    return _app
 
 
-_register_commands()
+def __getattr__(name: str) -> typer.Typer:
+    # `from cotag.cli import app` (tests, docs checks, benches): the whole command line.
+    if name == "app":
+        return _register_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The top-level command an argument list runs (after --project DIR / -p DIR), or None."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("--project", "-p"):
+            next(args, None)
+        elif arg.startswith("--project=") or (arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--")):
+            continue
+        elif arg.startswith("-"):
+            return None  # --help, or an option the command line does not know: build it all
+        else:
+            return arg
+    return None
+
+
+def lean_app(module: str) -> typer.Typer:
+    """A command line holding only one module's commands (and the global --project): what `cotag NAME` runs."""
+    import importlib
+
+    lean = typer.Typer(cls=CotagGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                       help=_app.info.help)
+    lean.callback()(_main)
+    if module == "codebook":
+        lean.add_typer(codebook_app, name="codebook")  # check and load are defined on the group itself
+    importlib.import_module(f"cotag.commands.{module}").register(lean)
+    return lean
 
 
 def main() -> None:
+    import sys
+
+    name = command_named(sys.argv[1:])
+    if name in OWN_COMMANDS:
+        app = _app
+    elif name in COMMAND_OWNERS:
+        app = lean_app(COMMAND_OWNERS[name])
+    else:
+        app = _register_commands()
     app()
 
 

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import update
-from sqlmodel import select
-
 from cotag.errors import CotagError, NotFound
 from cotag.reconcile import require_lead
+from cotag.store import codebook_changes
 from cotag.store import codings as coding_store
 from cotag.store.codes import coding_counts, get_code, list_codes, require_code
 from cotag.store.events import log_event
@@ -26,7 +24,6 @@ from cotag.store.models import (
     STATUS_RETIRED,
     Code,
     Coder,
-    Coding,
 )
 
 RENAME = "codebook.rename"
@@ -39,6 +36,12 @@ SAVE = "codebook.save"
 
 # The codebook file's key rule (see codebook.py): lower-case slug.
 _KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+
+
+def _id(code: Code) -> int:
+    """A stored code's id (a row read from or flushed to the database always has one)."""
+    assert code.id is not None, code.key
+    return code.id
 
 
 def _live_code(session, key: str, what: str) -> Code:
@@ -135,10 +138,10 @@ def merge(session, *, source: str, target: str, lead: str) -> dict[str, Any]:
         raise CotagError(f"cannot merge into {target!r}: it is {dst.status}")
     # Twins (a coder with both codes on one span) lose their newer copy before the move: the database
     # refuses two live copies of one coding.
-    moved, duplicates = coding_store.move_codings(session, from_code_id=src.id, to_code_id=dst.id)
+    moved, duplicates = coding_store.move_codings(session, from_code_id=_id(src), to_code_id=_id(dst))
     children = [c for c in list_codes(session) if c.parent_id == src.id]
     if children:
-        session.execute(update(Code).where(Code.parent_id == src.id).values(parent_id=dst.id))
+        codebook_changes.reparent_children(session, from_code_id=_id(src), to_code_id=_id(dst))
     src.status = STATUS_MERGED
     src.merged_into_id = dst.id
     session.add(src)
@@ -162,8 +165,7 @@ def split(session, *, source: str, codings: Iterable[int], lead: str, target: st
         raise CotagError("split needs the ids of the codings to move (see `cotag codings list --json`)")
     if (target is None) == (new_key is None):
         raise CotagError("split into either an existing code (--into KEY) or a new one (--new-key KEY --name NAME)")
-    found = set(session.exec(select(Coding.id).where(Coding.id.in_(ids), Coding.code_id == src.id,
-                                                     Coding.deleted_at.is_(None))).all())
+    found = codebook_changes.live_coding_ids(session, ids=ids, code_id=_id(src))
     missing = [i for i in ids if i not in found]
     if missing:
         raise CotagError(f"coding(s) {', '.join(map(str, missing))} are not live codings of {source!r}: "
@@ -176,15 +178,16 @@ def split(session, *, source: str, codings: Iterable[int], lead: str, target: st
         if dst.id == src.id:
             raise CotagError(f"cannot split {source!r} into itself")
     else:
+        assert new_key is not None  # checked above: exactly one of target and new_key
         _check_key(session, new_key)
-        if not (new_name or "").strip():
+        if not new_name or not new_name.strip():
             raise CotagError("a new code needs a name (--name)")
         dst = Code(key=new_key, name=new_name.strip(), parent_id=src.parent_id, position=_next_position(session),
                    colour=src.colour)
         session.add(dst)
         session.flush()
         created = True
-    moved = coding_store.reassign_code(session, from_code_id=src.id, to_code_id=dst.id, coding_ids=ids)
+    moved = coding_store.reassign_code(session, from_code_id=_id(src), to_code_id=_id(dst), coding_ids=ids)
     payload = {"code": source, "into": dst.key, "created": created, "codings": ids, "moved": moved}
     log_event(session, kind=SPLIT, actor=lead_row.name, payload=payload)
     return payload
@@ -200,11 +203,13 @@ def recode(session, *, coding: int, code: str, lead: str) -> dict[str, Any]:
     if dst.status != STATUS_ACTIVE:
         raise CotagError(f"cannot recode to {code!r}: it is {dst.status}")
     old = session.get(Code, row.code_id)
+    if old is None:
+        raise NotFound(f"coding {coding} has no code")
     if old.id == dst.id:
         raise CotagError(f"coding {coding} already has code {code!r}")
-    coding_store.reassign_code(session, from_code_id=old.id, to_code_id=dst.id, coding_ids=[coding])
+    coding_store.reassign_code(session, from_code_id=_id(old), to_code_id=_id(dst), coding_ids=[coding])
     owner = session.get(Coder, row.coder_id)
-    payload = {"coding": coding, "coder": owner.name, "code": old.key, "new_code": code, "start": row.start,
+    payload = {"coding": coding, "coder": owner.name if owner else "", "code": old.key, "new_code": code, "start": row.start,
                "end": row.end}
     log_event(session, kind=RECODE, actor=lead_row.name, payload=payload)
     return payload
@@ -218,7 +223,7 @@ def retire(session, *, key: str, lead: str) -> dict[str, Any]:
         raise CotagError(f"code {key!r} is already retired")
     code.status = STATUS_RETIRED
     session.add(code)
-    kept = coding_counts(session).get(code.id, 0)
+    kept = coding_counts(session).get(_id(code), 0)
     payload = {"code": key, "codings_kept": kept}
     log_event(session, kind=RETIRE, actor=lead_row.name, payload=payload)
     return payload
@@ -360,38 +365,32 @@ class CodingLine:
 EXCERPT = 90  # characters of the coded text shown per coding
 
 
-def overview(project) -> tuple[list[Code], dict[int, int]]:
+def code_overview(session) -> tuple[list[Code], dict[int, int]]:
     """Every code (merged and retired too) in codebook order, and live codings per code id."""
-    with project.session() as session:
-        return list_codes(session), coding_counts(session)
+    return list_codes(session), coding_counts(session)
 
 
-def codings_of(project, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
-    """The first `limit` live codings of one code (every coder), with the start of their text, and how many there are.
-
-    One query for the rows and one for the count; the excerpt is cut in SQL so
-    no document text is loaded whole.
-    """
-    from sqlalchemy import func
-
-    from cotag.store.models import Document
-
-    with project.session() as session:
-        code = require_code(session, key=key)
-        live = (Coding.code_id == code.id, Coding.deleted_at.is_(None))
-        total = session.exec(select(func.count()).select_from(Coding).where(*live)).one()
-        rows = session.exec(
-            select(Coding.id, Document.external_id, Coder.name, Coding.start, Coding.end, Coding.memo,
-                   func.substr(Document.text, Coding.start + 1, EXCERPT))
-            .join(Document, Document.id == Coding.document_id)
-            .join(Coder, Coder.id == Coding.coder_id)
-            .where(*live)
-            .order_by(Document.external_id, Coding.start, Coding.end, Coder.name, Coding.id)
-            .limit(limit)).all()
+def codings_of_code(session, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
+    """The first `limit` live codings of one code (every coder), with the start of their text, and how many there are."""
+    code = require_code(session, key=key)
+    rows, total = codebook_changes.codings_of_code(session, code_id=_id(code), limit=limit, excerpt=EXCERPT)
     lines = [CodingLine(id=i, document=doc, coder=coder, start=start, end=end, memo=memo or "",
                         excerpt=" ".join((text or "")[:end - start].split()))
              for i, doc, coder, start, end, memo, text in rows]
     return lines, total
+
+
+# The codebook screen still calls these two with the project; they are services.codebook's now.
+def overview(project) -> tuple[list[Code], dict[int, int]]:
+    from cotag.services.codebook import overview as run_overview
+
+    return run_overview(project)
+
+
+def codings_of(project, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
+    from cotag.services.codebook import codings_of as run_codings_of
+
+    return run_codings_of(project, key=key, limit=limit)
 
 
 # ---------------------------------------------------------------- project-level
@@ -402,6 +401,7 @@ OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 def run(project, operation: str, **kwargs) -> dict[str, Any]:
-    """One operation in one transaction: all of it is committed, or (on any error) none of it."""
-    with project.session() as session:
-        return OPERATIONS[operation](session, **kwargs)
+    """One operation in one transaction (services.codebook.run_operation; kept for the codebook screen)."""
+    from cotag.services.codebook import run_operation
+
+    return run_operation(project, operation, **kwargs)

@@ -7,9 +7,12 @@ import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from cotag.errors import CotagError, ProjectNotFound
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 CONFIG_NAME = "cotag.toml"
 DEFAULT_DB_NAME = "cotag.db"
@@ -47,9 +50,9 @@ class Project:
         return self._engine
 
     @contextmanager
-    def session(self) -> Iterator[Any]:
+    def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back on error."""
-        from sqlmodel import Session
+        from cotag.store.session import Session
 
         with Session(self.engine, expire_on_commit=False) as session:
             try:
@@ -58,6 +61,17 @@ class Project:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A read-only unit of work on a plain connection (SQLAlchemy's Connection, no ORM): for reports
+        that count or read rows with the store's raw loaders, so their start-up does not pay for the model
+        classes. Whatever it did is rolled back."""
+        with self.engine.connect() as connection:
+            try:
+                yield connection
+            finally:
+                connection.rollback()
 
     def close(self) -> None:
         if self._engine is not None:
@@ -113,10 +127,27 @@ def open_project(root: Path | str | None = None, *, explicit: str | Path | None 
 
         ensure_schema(project.engine)
         # An import killed between its commit and moving the new YAML codebook into place is finished now.
-        from cotag.refi.qdc import recover_codebook_journal
+        # Looked for here first (a directory listing), so an ordinary command does not import refi.qdc.
+        if _codebook_journal_left(project):
+            from cotag.refi.qdc import recover_codebook_journal
 
-        recover_codebook_journal(project)
+            recover_codebook_journal(project)
     return project
+
+
+# refi.qdc's journal mark (".<codebook>.pending-<token>"); tests/unit/test_services.py keeps the two equal.
+CODEBOOK_JOURNAL_MARK = ".pending-"
+
+
+def _codebook_journal_left(project: Project) -> bool:
+    path = project.codebook_path
+    if path is None or not path.parent.is_dir():
+        return False
+    prefix = f".{path.name}{CODEBOOK_JOURNAL_MARK}"
+    try:
+        return any(entry.name.startswith(prefix) for entry in os.scandir(path.parent))
+    except OSError:
+        return True  # let the real recovery report what it cannot read
 
 
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}

@@ -34,7 +34,7 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _require_postgres(project) -> None:
+def require_postgres(project) -> None:
     if project.engine.dialect.name != "postgresql":
         from cotag.store.database import redact
 
@@ -49,10 +49,9 @@ def coder_url(project, name: str) -> str:
     Never with a password, not even masked: a coder who pasted 'anna:***@...' would log in with '***'.
     psycopg reads the password from ~/.pgpass or PGPASSWORD, or the coder adds it to the URL.
     """
-    from sqlalchemy.engine import make_url
+    from cotag.store.roles import url_for_user
 
-    url = make_url(project.database_url).set(username=name, password=None)
-    return url.render_as_string(hide_password=False)
+    return url_for_user(project.database_url, name)
 
 
 def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
@@ -69,78 +68,102 @@ def grant_statements(schema: str, name: str, *, lead: bool) -> list[str]:
     return sql
 
 
-def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
-    """Create (or update) the coder's login role, grant it the project's tables, and add the Coder row."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
+def checked_role_name(name: str) -> str:
+    """The coder's name as a role name, refused when empty, reserved, or a PostgreSQL prefix."""
+    from cotag.store.models import CONSENSUS_CODER
 
-    from cotag.store import coders as coder_store
-    from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
-
-    _require_postgres(project)
     name = name.strip()
     if not name or name == CONSENSUS_CODER or name.lower().startswith("pg_"):
         raise CotagError(f"{name!r} cannot be a coder's role name (empty, reserved, or a PostgreSQL prefix)")
-    try:
-        with project.session() as session:
-            schema = session.execute(text("SELECT current_schema()")).scalar()
-            exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first()
-            role = quote_ident(name)
-            if exists is None:
-                session.execute(text(f"CREATE ROLE {role} LOGIN"))
-            if password is not None:
-                # Role DDL takes no bind parameters; the literal is quoted by the server's own function.
-                literal = session.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar()
-                session.execute(text(f"ALTER ROLE {role} PASSWORD {literal}"))
-            for statement in grant_statements(schema, name, lead=lead):
-                session.execute(text(statement))
-            wanted = ROLE_LEAD if lead else ROLE_CODER
-            coder = coder_store.get_or_create_coder(session, name=name, role=wanted)
-            before = coder.role
-            if coder.role != wanted:
-                # Both ways: the grants above changed, and the app's own checks read this row.
-                coder.role = wanted
-                session.add(coder)
-            # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
-            coder_store.consensus_coder(session)
-    except SQLAlchemyError as exc:
-        raise CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
-                         "(run this as the database owner, with a role that may CREATE ROLE)") from None
-    return {"name": name, "role": ROLE_LEAD if lead else ROLE_CODER, "role_created": exists is None,
-            "schema": schema, "url": coder_url(project, name), "password_set": password is not None,
-            "previous_role": before}
+    return name
 
 
-def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
-    """Make an existing or new coder a lead, or a lead a plain coder: the owner's explicit act, logged.
+def set_up_role(session, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
+    """Create (or update) the coder's login role, grant it the project's tables, and add the Coder row."""
+    from cotag.store import coders as coder_store
+    from cotag.store import roles
+    from cotag.store.models import ROLE_CODER, ROLE_LEAD
 
-    On PostgreSQL the role's grants must change with it, so this is `add_coder` there.
-    On SQLite the Coder row changes and an Event records who changed it.
-    """
+    schema = roles.current_schema(session)
+    existed = roles.role_exists(session, name)
+    role = quote_ident(name)
+    if not existed:
+        roles.create_login_role(session, role)
+    if password is not None:
+        roles.set_password(session, role, password)
+    roles.run_statements(session, grant_statements(schema, name, lead=lead))
+    wanted = ROLE_LEAD if lead else ROLE_CODER
+    coder = coder_store.get_or_create_coder(session, name=name, role=wanted)
+    before = coder.role
+    if coder.role != wanted:
+        # Both ways: the grants above changed, and the app's own checks read this row.
+        coder.role = wanted
+        session.add(coder)
+    # The lead's sessions write the consensus coder, which coder roles cannot create themselves.
+    coder_store.consensus_coder(session)
+    return {"name": name, "role": wanted, "role_created": not existed, "schema": schema,
+            "password_set": password is not None, "previous_role": before}
+
+
+def role_refused(name: str, exc: BaseException) -> CotagError:
+    """What the owner reads when the server refused to set up a role."""
+    return CotagError(f"cannot set up role {name!r}: {str(getattr(exc, 'orig', exc)).splitlines()[0]} "
+                      "(run this as the database owner, with a role that may CREATE ROLE)")
+
+
+def change_role(session, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
+    """Make a coder (created if new) a lead or a plain coder in the project's own table; logged when it changes.
+    (On PostgreSQL the role's grants change too: services.team.set_role sets the role up again.)"""
     from cotag.store import coders as coder_store
     from cotag.store.events import log_event
     from cotag.store.models import CONSENSUS_CODER, ROLE_CODER, ROLE_LEAD
 
     role = ROLE_LEAD if lead else ROLE_CODER
-    if project.engine.dialect.name == "postgresql":
-        result = add_coder(project, name=name, lead=lead)
-        before = result["previous_role"]
-        if before != role:
-            with project.session() as session:
-                log_event(session, kind="coder.role", actor=by,
-                          payload={"coder": result["name"], "from": before, "to": role})
-        return {**result, "changed": before != role}
     name = name.strip()
     if not name or name == CONSENSUS_CODER:
         raise CotagError(f"{name!r} cannot be a coder's name (empty, or reserved for the consensus coding)")
-    with project.session() as session:
-        coder = coder_store.get_or_create_coder(session, name=name, role=role)
-        before = coder.role
-        if before != role:
-            coder.role = role
-            session.add(coder)
-            log_event(session, kind="coder.role", actor=by, payload={"coder": name, "from": before, "to": role})
+    coder = coder_store.get_or_create_coder(session, name=name, role=role)
+    before = coder.role
+    if before != role:
+        coder.role = role
+        session.add(coder)
+        log_event(session, kind="coder.role", actor=by, payload={"coder": name, "from": before, "to": role})
     return {"name": name, "role": role, "changed": before != role}
+
+
+def coder_table(session, *, postgres: bool) -> list[dict[str, Any]]:
+    """Coders with their role and, on PostgreSQL, whether a login role of that name exists."""
+    from cotag.store import coders as coder_store
+    from cotag.store.roles import login_roles
+
+    rows: list[dict[str, Any]] = [{"name": c.name, "role": c.role, "login": None}
+                                  for c in coder_store.list_coders(session)]
+    if postgres:
+        logins = login_roles(session)
+        for row in rows:
+            row["login"] = row["name"] in logins
+    return rows
+
+
+# The project-level entry points are services.team's now (each use case owns its transaction); these names
+# stay for callers of the old API.
+
+def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.add_coder(project, name=name, lead=lead, password=password)
+
+
+def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
+    from cotag.services import team
+
+    return team.set_role(project, name=name, lead=lead, by=by)
+
+
+def team_status(project) -> list[dict[str, Any]]:
+    from cotag.services import team
+
+    return team.coders(project)
 
 
 # SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
@@ -167,27 +190,8 @@ def database_refusal(exc: BaseException) -> str | None:
     return None
 
 
-def team_status(project) -> list[dict[str, Any]]:
-    """Coders with their role and, on PostgreSQL, whether a login role of that name exists."""
-    from sqlalchemy import text
-
-    from cotag.store import coders as coder_store
-
-    with project.session() as session:
-        rows = [{"name": c.name, "role": c.role, "login": None} for c in coder_store.list_coders(session)]
-        if project.engine.dialect.name == "postgresql":
-            roles = set(session.execute(text("SELECT rolname FROM pg_roles WHERE rolcanlogin")).scalars())
-            for row in rows:
-                row["login"] = row["name"] in roles
-    return rows
-
-
 def drop_coder_role(engine, name: str) -> None:
     """Remove a coder's role and every grant it holds in this database (tests; a coder leaving the team)."""
-    from sqlalchemy import text
+    from cotag.store.roles import drop_role
 
-    role = quote_ident(name)
-    with engine.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
-            conn.execute(text(f"DROP OWNED BY {role}"))
-            conn.execute(text(f"DROP ROLE {role}"))
+    drop_role(engine, name, quote_ident(name))

@@ -175,7 +175,7 @@ def test_every_lead_command_and_screen_key_is_documented():
     for name in ("rename", "move", "merge", "split", "recode", "retire", "save"):
         assert f"`cotag codebook {name}" in text, name
     assert "`cotag log [--since ISO-DATE] [--coder NAME] [--kind PREFIX]" in text
-    assert "`cotag reconcile --lead NAME [--coders A,B] [--document ID]`" in text
+    assert "`cotag reconcile --lead NAME [--coders A,B] [--documents ID,...]`" in text
     for spec in KEYMAP:
         if spec.context == RECONCILE:
             assert f"`{spec.key}`" in text, spec

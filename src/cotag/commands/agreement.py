@@ -6,15 +6,11 @@ from pathlib import Path
 
 import typer
 
-from cotag.commands.common import emit_json, fail, open_project, split_names
+from cotag.commands.common import (CodesOption, DocumentsOption, GroupOption, JsonOption, OutputOption, as_tuple,
+                                   emit_json, fail, format_option, open_project)
 
 FORMATS = ("table", "csv", "json", "md", "methods")
 UNITS = ("turn", "sentence", "char")
-
-
-def _as_tuple(value: str | None) -> tuple[str, ...] | None:
-    names = split_names(value)
-    return tuple(names) if names is not None else None
 
 
 def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, level: str,
@@ -42,6 +38,7 @@ def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, le
             fail("--spans computes unitized_alpha; leave out --measure")
         if bootstrap:
             fail("--bootstrap applies to --matrix; unitized alpha (--spans) has no bootstrap interval")
+        assert spans is not None  # the calculator runs with --matrix or --spans
         result = calculate_spans(spans, int(continuum[0]), int(continuum[1]))
     if fmt == "json":
         emit_json(result)
@@ -66,9 +63,9 @@ def agreement(
     coders: str | None = typer.Option(None, "--coders", help="Coders to compare, comma-separated "
                                          "(default: every coder who coded a document in scope)."),
     unit: str = typer.Option("sentence", "--unit", help="Unit: turn, sentence or char."),
-    codes: str | None = typer.Option(None, "--codes", help="Code keys, comma-separated (default: all codes)."),
-    documents: str | None = typer.Option(None, "--documents", help="Document ids, comma-separated."),
-    group: str | None = typer.Option(None, "--group", "-g", help="Only these groups (comma-separated)."),
+    codes: str | None = CodesOption,
+    documents: str | None = DocumentsOption,
+    group: str | None = GroupOption,
     min_overlap: int = typer.Option(1, "--min-overlap", help="A unit carries a code when a span overlaps it "
                                     "by at least this many characters."),
     min_fraction: float | None = typer.Option(None, "--min-fraction", help="...and by at least this fraction "
@@ -82,9 +79,8 @@ def agreement(
                                           "document (default: unit for turns, turn otherwise)."),
     bootstrap_method: str = typer.Option("cluster", "--bootstrap-method", help="cluster (resample units, turns "
                                          "or documents) or krippendorff (Krippendorff 2013b pairs, as KALPHA)."),
-    fmt: str | None = typer.Option(None, "--format", "-f", help="table, csv, json, md or methods "
-                                   "(default: table; json in calculator mode)."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    fmt: str | None = format_option("table, csv, json, md or methods (default: table; json in calculator mode)."),
+    output: Path | None = OutputOption,
     matrix: Path | None = typer.Option(None, "--matrix", help="Calculator: coders-in-columns CSV, one row per unit."),
     spans: Path | None = typer.Option(None, "--spans", help="Calculator: CSV with coder,start,end,category."),
     measure: str | None = typer.Option(None, "--measure", help="Calculator: measure for --matrix."),
@@ -123,7 +119,6 @@ def agreement(
         from cotag.export.writers import check_writable
 
         check_writable(output)  # before the work, naming the path
-    from cotag.reliability.disagreements import project_agreement
     from cotag.reliability.report import render
     from cotag.reliability.units import OverlapRule, Selection
 
@@ -131,8 +126,8 @@ def agreement(
         rule = OverlapRule(min_overlap, min_fraction)
     except ValueError as exc:
         fail(str(exc))
-    selection = Selection(coders=_as_tuple(coders), codes=_as_tuple(codes), documents=_as_tuple(documents),
-                          groups=_as_tuple(group), include_unfinished=include_unfinished)
+    selection = Selection(coders=as_tuple(coders), codes=as_tuple(codes), documents=as_tuple(documents),
+                          groups=as_tuple(group), include_unfinished=include_unfinished)
     if selection.coders is not None and len(selection.coders) < 2:
         fail("--coders needs at least two coder names")
     from cotag.suggest.agreement import MODES as SUGGESTION_MODES
@@ -153,9 +148,11 @@ def agreement(
                               cluster=cluster, bootstrap_method=bootstrap_method)
     else:
         # the same use case as the TUI agreement screen: read, unitise, report
+        from cotag.services.agreement import agreement_report
+
         project = open_project()
-        found = project_agreement(project, selection, kind=unit, rule=rule, include_interviewer=include_interviewer,
-                                  bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
+        found = agreement_report(project, selection, kind=unit, rule=rule, include_interviewer=include_interviewer,
+                                 bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
         text = render(found.report, fmt)
         _note_suggestions(project, found.data)
     if output is not None:
@@ -199,14 +196,12 @@ def simulate_coders(
     seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same coders)."),
     reference: Path | None = typer.Option(None, "--reference", help="Reference coding CSV "
                                              "(default: the demo corpus's transcripts/reference.csv)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOption,
 ) -> None:
     """Simulate coders from the reference coding with controlled noise; they mark their documents done."""
-    from cotag.demo.simulate import simulate_coders as run
+    from cotag.services.agreement import simulate_coders as run
 
-    project = open_project()
-    with project.session() as session:
-        report = run(session, names, noise=noise, documents=documents or None, seed=seed, reference=reference)
+    report = run(open_project(), names, noise=noise, documents=documents or None, seed=seed, reference=reference)
     if as_json:
         emit_json(report.as_dict())
         return

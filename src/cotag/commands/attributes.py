@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cotag.commands.common import emit_json, open_project
+from cotag.commands.common import JsonOption, emit_json, open_project
 
 attributes_app = typer.Typer(no_args_is_help=True, help="Edit respondents' attributes in a spreadsheet "
                                                          "(CSV or Excel).")
@@ -20,13 +20,11 @@ def _shown(value) -> str:
 
 @attributes_app.command("export")
 def export(file: Path = typer.Argument(..., metavar="FILE", help="A .csv or .xlsx file to write."),
-           as_json: bool = typer.Option(False, "--json", help="Print a JSON summary.")) -> None:
+           as_json: bool = JsonOption) -> None:
     """One row per document: id, group and every attribute (lists joined with '; ', dates ISO)."""
-    from cotag.attributes import export_attributes
+    from cotag.services.corpus import export_attributes
 
-    project = open_project()
-    with project.session() as session:
-        summary = export_attributes(session, file)
+    summary = export_attributes(open_project(), file)
     if as_json:
         emit_json(summary)
     else:
@@ -40,13 +38,11 @@ def import_(file: Path = typer.Argument(..., metavar="FILE", help="A .csv or .xl
                                                                   "change nothing."),
             actor: str = typer.Option("", "--actor", envvar="COTAG_CODER", help="Who made the change "
                                       "(for the audit trail)."),
-            as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+            as_json: bool = JsonOption) -> None:
     """Update documents' attributes by id: all or nothing, every change listed and logged."""
-    from cotag.attributes import import_attributes
+    from cotag.services.corpus import import_attributes
 
-    project = open_project()
-    with project.session() as session:
-        report = import_attributes(session, file, dry_run=dry_run, actor=actor)
+    report = import_attributes(open_project(), file, dry_run=dry_run, actor=actor)
     if as_json:
         emit_json(report.as_dict())
         return

@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
-from cotag.commands.common import emit_json, open_project, split_names
+from typing import List
+
+from cotag.commands.common import CoderOption, CodesOption, DocumentsOption, JsonOption, emit_json, names_of, open_project, split_names
 
 codings_app = typer.Typer(no_args_is_help=True, help="List codings, or add them from a CSV table.")
 
@@ -30,16 +32,15 @@ def run_app(project, *, coder: str, lead: bool = False, document: str | None = N
 
 
 @codings_app.command("list")
-def codings_list(coder: Optional[str] = typer.Option(None, "--coder", help="Only these coders (comma-separated)."),
-                 document: Optional[str] = typer.Option(None, "--document", help="Only these document ids "
-                                                                                  "(comma-separated)."),
-                 code_key: Optional[str] = typer.Option(None, "--code", help="Only these code keys (comma-separated)."),
-                 as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+def codings_list(coder: List[str] = CoderOption,
+                 document: Optional[str] = DocumentsOption,
+                 code_key: Optional[str] = CodesOption,
+                 as_json: bool = JsonOption,
                  ) -> None:
     """Every live coding: document, code key, coder, start, end, the coded text and the memo."""
-    from cotag.coding import codings_table
+    from cotag.services.coding import codings_table
 
-    rows = codings_table(open_project(), coders=split_names(coder), documents=split_names(document),
+    rows = codings_table(open_project(), coders=names_of(coder) or None, documents=split_names(document),
                          codes=split_names(code_key))
     if as_json:
         emit_json(rows)
@@ -62,10 +63,10 @@ def codings_import(file: Path = typer.Argument(..., metavar="FILE.csv", help="Co
                                                "memo optional."),
                    lead: Optional[str] = typer.Option(None, "--lead", metavar="NAME",
                                                       help="The lead importing rows for the consensus coder."),
-                   as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+                   as_json: bool = JsonOption,
                    ) -> None:
     """Add codings from a CSV table; every row is checked and a file with any bad row adds nothing."""
-    from cotag.coding import import_codings
+    from cotag.services.coding import import_codings
 
     report = import_codings(open_project(), path=file, lead=lead)
     if as_json:

@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from cotag.commands.common import emit_json, open_project, split_names
+from cotag.commands.common import (CoderOption, CodesOption, DocumentsOption, GroupOption, JsonOption, WhereOption,
+                                   emit_json, format_option, names_of, open_project, split_names)
 
 export_app = typer.Typer(no_args_is_help=True, help="Write quote tables, matrices and project files for papers, "
                                                      "member checks and other tools.")
@@ -16,16 +17,9 @@ export_app = typer.Typer(no_args_is_help=True, help="Write quote tables, matrice
 OutputArgument = typer.Argument(None, metavar="[OUTPUT]",
                                 help="File to write; the suffix picks the format (.csv .xlsx .md .docx). "
                                      "Omit for CSV (or --format md) on standard output.")
-FormatOption = typer.Option(None, "--format", "-f", help="csv, xlsx, md or docx (default: from OUTPUT's suffix).")
-CodesOption = typer.Option(None, "--codes", help="Code keys, comma-separated; each includes its sub-codes.")
-CoderOption = typer.Option([], "--coder", help="This coder's codings (repeatable, or comma-separated).")
+FormatOption = format_option("csv, xlsx, md or docx (default: from OUTPUT's suffix).")
 ConsensusOption = typer.Option(False, "--consensus", help="The consensus coding (the default once it exists).")
 AllCodersOption = typer.Option(False, "--all-coders", help="Every coder's codings (the consensus left out).")
-GroupOption = typer.Option(None, "--group", "-g", help="Only these groups (comma-separated).")
-DocumentsOption = typer.Option(None, "--documents", help="Only these document ids (comma-separated).")
-WhereOption = typer.Option([], "--where", help="attribute=value, !=, <, >, <=, >=, a range age=30..39 or a list "
-                                                  "place=Almaty,Astana (repeatable; see docs/exports.md).")
-JsonOption = typer.Option(False, "--json", help="Print a JSON summary.")
 PseudonymiseOption = typer.Option(False, "--pseudonymise", help="Print every text through the pseudonym table "
                                                                  "(pseudonyms.yaml; see docs/privacy.md).")
 ExcelOption = typer.Option(False, "--excel", help="CSV for Excel: UTF-8 with a byte-order mark, so Excel reads "
@@ -35,7 +29,7 @@ ExcelOption = typer.Option(False, "--excel", help="CSV for Excel: UTF-8 with a b
 def _scope(codes, coder, consensus, all_coders, group, documents, where):
     from cotag.export.scope import Scope
 
-    coders = [name for item in coder for name in (split_names(item) or [])]
+    coders = names_of(coder)
     as_tuple = lambda names: tuple(names) if names is not None else None  # noqa: E731
     return Scope(codes=as_tuple(split_names(codes)), coders=tuple(coders) or None, consensus=consensus,
                  all_coders=all_coders, groups=as_tuple(split_names(group)),
@@ -76,10 +70,10 @@ def quotes(output: Optional[Path] = OutputArgument,
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Themed quote table: every coded excerpt with code path, attribution, respondent and position."""
-    from cotag.export.quotes import export_quotes
+    from cotag.services import export as service
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
-    summary, text = export_quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
+    summary, text = service.quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
                                   attribution_overrides=attribution, pseudonymise=pseudonymise, min_k=min_k,
                                   excel=excel)
     _finish(summary, text, as_json,
@@ -134,21 +128,20 @@ def matrix(output: Optional[Path] = OutputArgument,
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Per code and attribute value: respondents who mention it, their share, coded excerpts; or co-occurrence."""
-    from cotag.export.matrix import export_matrix
+    from cotag.services import export as service
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
     if cell is not None:
         from cotag.commands.common import fail
-        from cotag.export.cell import export_cell_quotes
 
         if by is None or cooccurrence is not None:
             fail("--cell CODE:VALUE goes with --by ATTRIBUTE")
-        summary, text = export_cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
+        summary, text = service.cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
                                            age_bands=age_bands, rollup=True if rollup is None else rollup)
         _finish(summary, text, as_json, f"{summary['quotes']} quotes from {summary['respondents']} respondents "
                                         f"behind the cell {cell} (by {by})")
         return
-    summary, text = export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
+    summary, text = service.matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
                                   age_bands=age_bands, rollup=rollup, excel=excel)
     what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by
             else f"co-occurrence within {cooccurrence}s (codes: {summary['codes']})")
@@ -207,9 +200,8 @@ def codebook(output: Optional[Path] = typer.Argument(None, metavar="[OUTPUT]",
                                                      help="File to write; the suffix picks the format (.docx .md "
                                                           ".xlsx .csv). Omit for Markdown (or --format csv) on "
                                                           "standard output."),
-             fmt: Optional[str] = typer.Option(None, "--format", "-f",
-                                               help="docx, md, xlsx, or csv (Taguette's codebook layout: tag, "
-                                                    "description)."),
+             fmt: Optional[str] = format_option("docx, md, xlsx, or csv (Taguette's codebook layout: tag, "
+                                                "description)."),
              rollup: bool = typer.Option(True, "--rollup/--no-rollup",
                                          help="Count sub-codes' codings in their parent's frequencies."),
              bootstrap: int = typer.Option(1000, "--bootstrap",
@@ -244,7 +236,7 @@ def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
                                         "cooccurrence (code x code)."),
           by: str = typer.Option("group", "--by", help="Attribute for the frequency chart's bars."),
           within: str = typer.Option("unit", "--within", help="Co-occurrence within a unit or a document."),
-          fmt: Optional[str] = typer.Option(None, "--format", "-f", help="png or svg (default: from the suffix)."),
+          fmt: Optional[str] = format_option("png or svg (default: from the suffix)."),
           codes: Optional[str] = CodesOption,
           coder: List[str] = CoderOption,
           consensus: bool = ConsensusOption,
@@ -266,4 +258,13 @@ def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
 
 
 def register(app: typer.Typer) -> None:
+    # The REFI-QDA exports (qdpx, qdc, codebook-csv) and a coder's file belong to `cotag export` too; their
+    # implementations stay beside the imports they mirror (commands/refi.py) and the merge (commands/team.py).
+    from cotag.commands import refi, team
+
+    export_app.command("qdpx")(refi.export_qdpx_command)
+    export_app.command("qdc")(refi.export_qdc_command)
+    # Meant to become `cotag export codebook --format csv` once the codebook appendix command exists.
+    export_app.command("codebook-csv")(refi.export_codebook_csv_command)
+    export_app.command("coder")(team.export_coder)
     app.add_typer(export_app, name="export")

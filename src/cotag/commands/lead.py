@@ -1,24 +1,20 @@
-"""The lead's commands: `cotag reconcile`, codebook evolution (`cotag codebook rename|move|...`) and `cotag log`."""
+"""The lead's commands: `cotag reconcile` and `cotag log` (codebook evolution is in commands/codebook.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Optional
 
 import typer
 
-from cotag.commands.common import emit_json, fail, open_project, split_names
+from cotag.commands.common import DocumentsOption, JsonOption, LeadOption, emit_json, fail, open_project, split_names
 
 reconcile_app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
                             help="Turn two coders' readings into one consensus coding (lead only).")
 
-LeadOption = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
-                          help="The lead making the change (env COTAG_LEAD).")
 CodersOption = typer.Option(None, "--coders", metavar="A,B",
                             help="The two coders to compare (default: the only two with codings).")
-DocumentOption = typer.Option(None, "--document", "-d", metavar="ID", help="Only these documents (comma-separated).")
-JsonOption = typer.Option(False, "--json", help="Print JSON.")
+DocumentOption = DocumentsOption
 
 
 def _pair(value: Optional[str]) -> Optional[list[str]]:
@@ -53,12 +49,11 @@ def reconcile_list(coders: Optional[str] = CodersOption, document: Optional[str]
                                                                        "instead of the disagreements."),
                    as_json: bool = JsonOption) -> None:
     """Every disagreement between two coders: id, document, code, both coders' spans, status."""
-    from cotag import reconcile
+    from cotag.services import reconcile
 
     project = open_project()
     if agreed:
-        with project.session() as session:
-            rows = reconcile.agreed_table(session, coders=_pair(coders), documents=split_names(document))
+        rows = reconcile.agreed_spans(project, coders=_pair(coders), documents=split_names(document))
         if as_json:
             emit_json(rows)
             return
@@ -68,7 +63,7 @@ def reconcile_list(coders: Optional[str] = CodersOption, document: Optional[str]
         typer.echo(f"{len(rows)} agreed span(s)")
         return
     rows = reconcile.list_disagreements(project, coders=_pair(coders), documents=split_names(document),
-                                        status=reconcile.OPEN if only_open else None)
+                                        only_open=only_open)
     if as_json:
         emit_json(rows)
         return
@@ -104,12 +99,13 @@ def reconcile_decide(disagreement: str = typer.Argument(..., metavar="ID"),
                      coders: Optional[str] = CodersOption, document: Optional[str] = DocumentOption,
                      as_json: bool = JsonOption) -> None:
     """Rule on one disagreement; the consensus coding follows. Ruling again revisits (logged)."""
-    from cotag import reconcile
+    from cotag.reconcile import parse_span
+    from cotag.services import reconcile
 
     ruling = keep.strip().lower()
     result = reconcile.rule(open_project(), disagreement_id=disagreement, ruling=ruling, lead=lead, note=note,
                             coders=_pair(coders), documents=split_names(document),
-                            span=reconcile.parse_span(span) if span else None, code=code)
+                            span=parse_span(span) if span else None, code=code)
     if as_json:
         emit_json(result)
         return
@@ -124,10 +120,9 @@ def reconcile_decide(disagreement: str = typer.Argument(..., metavar="ID"),
 def reconcile_agreed(lead: str = LeadOption, coders: Optional[str] = CodersOption,
                      document: Optional[str] = DocumentOption) -> None:
     """Write every agreed span into the consensus now (deciding also does this for its document)."""
-    from cotag import reconcile
+    from cotag.services import reconcile
 
-    with open_project().session() as session:
-        added = reconcile.write_agreed(session, lead=lead, coders=_pair(coders), documents=split_names(document))
+    added = reconcile.write_agreed(open_project(), lead=lead, coders=_pair(coders), documents=split_names(document))
     typer.echo(f"added {added} agreed span(s) to the consensus")
 
 
@@ -135,110 +130,15 @@ def reconcile_agreed(lead: str = LeadOption, coders: Optional[str] = CodersOptio
 def reconcile_progress(coders: Optional[str] = CodersOption, document: Optional[str] = DocumentOption,
                        as_json: bool = JsonOption) -> None:
     """Disagreements ruled on, per document and overall."""
-    from cotag import reconcile
+    from cotag.services import reconcile
 
-    with open_project().session() as session:
-        data = reconcile.compare(session, coders=_pair(coders), documents=split_names(document),
-                                 agreed=False).progress()
+    data = reconcile.progress(open_project(), coders=_pair(coders), documents=split_names(document))
     if as_json:
         emit_json(data)
         return
     for row in data["documents"]:
         typer.echo(f"{row['document']:<8} {row['decided']:>4}/{row['disagreements']:<4}")
     typer.echo(f"overall  {data['decided']}/{data['disagreements']} ruled, {data['open']} open")
-
-
-# ---------------------------------------------------------------- codebook evolution
-
-def _codebook_op(operation: str, as_json: bool, **kwargs) -> dict:
-    from cotag import codebook_ops
-
-    result = codebook_ops.run(open_project(), operation, **kwargs)
-    if as_json:
-        emit_json(result)
-    return result
-
-
-def codebook_rename(key: str = typer.Argument(..., help="The code's key."),
-                    name: Optional[str] = typer.Argument(None, help="Its new name."),
-                    new_key: Optional[str] = typer.Option(None, "--key", help="A new key (must be unused)."),
-                    lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Rename a code (its name, and/or its key with --key); codings stay with it."""
-    result = _codebook_op("rename", as_json, key=key, name=name, new_key=new_key, lead=lead)
-    if not as_json:
-        typer.echo(f"renamed {key}" + (f" to key {result['new_key']}" if "new_key" in result else "")
-                   + (f", name {result['name']!r}" if "name" in result else ""))
-
-
-def codebook_move(key: str = typer.Argument(...),
-                  parent: Optional[str] = typer.Option(None, "--parent", help="The new parent's key."),
-                  top: bool = typer.Option(False, "--top", help="Make it a top-level code."),
-                  lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Move a code under another parent (--parent KEY) or to the top level (--top)."""
-    if (parent is None) == (not top):
-        fail("give exactly one of --parent KEY or --top")
-    _codebook_op("move", as_json, key=key, parent=parent, lead=lead)
-    if not as_json:
-        typer.echo(f"moved {key} " + (f"under {parent}" if parent else "to the top level"))
-
-
-def codebook_merge(source: str = typer.Argument(..., metavar="X"), target: str = typer.Argument(..., metavar="Y"),
-                   lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Merge code X into Y: every coder's codings of X become Y's; X is kept, marked merged."""
-    result = _codebook_op("merge", as_json, source=source, target=target, lead=lead)
-    if not as_json:
-        typer.echo(f"merged {source} into {target}: {result['codings']} coding(s) moved"
-                   + (f", {result['duplicates_removed']} duplicate(s) removed" if result["duplicates_removed"] else ""))
-
-
-def codebook_split(source: str = typer.Argument(...),
-                   codings: str = typer.Option(..., "--codings", metavar="ID,ID,...",
-                                               help="Ids of the codings to move (`cotag codings list --json`)."),
-                   into: Optional[str] = typer.Option(None, "--into", help="An existing code to move them to."),
-                   new_key: Optional[str] = typer.Option(None, "--new-key", help="Key of a new code to create."),
-                   name: Optional[str] = typer.Option(None, "--name", help="Name of the new code."),
-                   lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Split a code: move chosen codings to another code, or to a new one named here."""
-    try:
-        ids = [int(part) for part in split_names(codings) or []]
-    except ValueError:
-        fail(f"--codings takes coding ids separated by commas (got {codings!r})")
-    result = _codebook_op("split", as_json, source=source, codings=ids, target=into, new_key=new_key,
-                          new_name=name, lead=lead)
-    if not as_json:
-        typer.echo(f"moved {result['moved']} coding(s) from {source} to {result['into']}"
-                   + (" (new code)" if result["created"] else ""))
-
-
-def codebook_recode(coding: int = typer.Argument(..., metavar="CODING_ID"), code: str = typer.Argument(..., metavar="KEY"),
-                    lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Give one coding another code (span, coder and memo kept)."""
-    result = _codebook_op("recode", as_json, coding=coding, code=code, lead=lead)
-    if not as_json:
-        typer.echo(f"coding {coding}: {result['code']} -> {code}")
-
-
-def codebook_retire(key: str = typer.Argument(...), lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Retire a code: no longer offered for coding; its codings are kept."""
-    result = _codebook_op("retire", as_json, key=key, lead=lead)
-    if not as_json:
-        typer.echo(f"retired {key} ({result['codings_kept']} coding(s) kept)")
-
-
-def codebook_save(file: Optional[Path] = typer.Argument(None, help="YAML file (default: the project's codebook)."),
-                  lead: str = LeadOption, as_json: bool = JsonOption) -> None:
-    """Write the project's codebook back to YAML: comments and order kept, version + 1."""
-    project = open_project()
-    path = file or project.codebook_path
-    if path is None:
-        fail("no file given and cotag.toml names no codebook ([codebook] path)")
-    from cotag import codebook_ops
-
-    result = codebook_ops.run(project, "save", path=path, lead=lead)
-    if as_json:
-        emit_json(result)
-    else:
-        typer.echo(f"saved {result['codes']} codes to {result['path']} (version {result['version']})")
 
 
 # ---------------------------------------------------------------- audit trail
@@ -261,11 +161,10 @@ def log(since: Optional[str] = typer.Option(None, "--since", metavar="ISO-DATE",
         limit: Optional[int] = typer.Option(None, "--limit", help="At most this many (oldest first)."),
         as_json: bool = JsonOption) -> None:
     """The audit trail: imports, codings applied and removed, memos, rulings, codebook changes; who and when."""
-    from cotag.store.events import event_table
+    from cotag.services.team import audit_trail
 
-    with open_project().session() as session:
-        rows = event_table(session, since=_parse_since(since) if since else None, actor=coder, kind=kind,
-                           limit=limit)
+    rows = audit_trail(open_project(), since=_parse_since(since) if since else None, actor=coder, kind=kind,
+                       limit=limit)
     if as_json:
         emit_json(rows)
         return
@@ -275,12 +174,6 @@ def log(since: Optional[str] = typer.Option(None, "--since", metavar="ISO-DATE",
 
 
 def register(app: typer.Typer) -> None:
-    from cotag.cli import codebook_app
-
     app.add_typer(reconcile_app, name="reconcile")
-    for name, command in (("rename", codebook_rename), ("move", codebook_move), ("merge", codebook_merge),
-                          ("split", codebook_split), ("recode", codebook_recode), ("retire", codebook_retire),
-                          ("save", codebook_save)):
-        codebook_app.command(name)(command)
     app.command("log")(log)
 

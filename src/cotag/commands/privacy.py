@@ -7,11 +7,10 @@ from typing import List, Optional
 
 import typer
 
-from cotag.commands.common import emit_json, open_project, split_names
+from cotag.commands.common import JsonOption, OutputOption, emit_json, open_project, split_names
 
 pseudonyms_app = typer.Typer(no_args_is_help=True,
                              help="The pseudonym table (pseudonyms.yaml beside cotag.toml): suggest, accept, apply.")
-JsonOption = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _suggest_inputs(project):
@@ -126,19 +125,14 @@ def remove(real: str = typer.Argument(..., help="The real string whose pseudonym
 
 @pseudonyms_app.command("apply")
 def apply(document: str = typer.Argument(..., help="Document id."),
-          output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead.")) -> None:
+          output: Optional[Path] = OutputOption) -> None:
     """Print a document's text as exports show it, pseudonymised (the stored text is not changed)."""
-    from cotag.errors import CotagError
     from cotag.privacy.pseudonyms import load_table
-    from cotag.store.documents import get_document
+    from cotag.services.corpus import document_text
 
     project = open_project()
     layer = load_table(project).pseudonymiser()
-    with project.session() as session:
-        doc = get_document(session, external_id=document)
-        if doc is None:
-            raise CotagError(f"no document {document!r} in the project")
-        text = layer.apply(doc.text).text
+    text = layer.apply(document_text(project, external_id=document)).text
     if output is None:
         typer.echo(text)
     else:
@@ -153,11 +147,9 @@ def disclosure(attributes: Optional[str] = typer.Option(None, "--attributes",
                show_all: bool = typer.Option(False, "--all", help="List every respondent, not only those below k."),
                as_json: bool = JsonOption) -> None:
     """For every respondent, how many respondents share the attribution a quote would print (k)."""
-    from cotag.privacy.disclosure import disclosure_report
+    from cotag.services.corpus import disclosure as disclosure_report
 
-    project = open_project()
-    with project.session() as session:
-        report = disclosure_report(session, config=project.config, attributes=split_names(attributes), k=k)
+    report = disclosure_report(open_project(), attributes=split_names(attributes), k=k)
     if not show_all:
         report.pop("all")
     if as_json:

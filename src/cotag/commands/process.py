@@ -7,9 +7,8 @@ from typing import Optional
 
 import typer
 
-from cotag.commands.common import emit_json, fail, open_project, split_names
+from cotag.commands.common import DocumentsOption, JsonOption, LeadOption, emit_json, fail, open_project, split_names
 
-JsonOption = typer.Option(False, "--json", help="Print JSON.")
 RoundOption = typer.Option(None, "--round", metavar="NAME", help="The round (a named batch of assignments).")
 
 
@@ -31,7 +30,7 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
            dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; store nothing."),
            as_json: bool = JsonOption) -> None:
     """Plan who codes which document: each gets one coder, workloads balanced; the overlap sample gets all."""
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     names = split_names(coders) or []
     project = open_project()
@@ -66,7 +65,7 @@ def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metava
                                                          help="Only the documents this coder codes."),
                      round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
     """Every assigned document: its coders, round, and whether it is in the overlap sample."""
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     rows = assignments.list_assignments(open_project(), coder=coder, round_name=round_name)
     if as_json:
@@ -80,7 +79,7 @@ def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metava
 
 def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
     """Per coder: documents assigned, started, done, codings; and alpha so far on the overlap sample."""
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     data = assignments.progress(open_project(), round_name=round_name)
     if as_json:
@@ -102,18 +101,14 @@ def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption
 
 
 round_app = typer.Typer(no_args_is_help=True, help="Named rounds of coding with a start and an end (lead).")
-LeadOption = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
-                          help="The lead (env COTAG_LEAD).")
 
 
 @round_app.command("start")
 def round_start(name: str = typer.Argument(..., metavar="NAME"),
-                documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
-                                                        help="The round's documents (`cotag assign --round NAME` "
-                                                             "then plans these)."),
+                documents: Optional[str] = DocumentsOption,
                 lead: str = LeadOption, as_json: bool = JsonOption) -> None:
     """Start a named round now."""
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     row = assignments.start_round(open_project(), name=name, lead=lead, documents=split_names(documents))
     if as_json:
@@ -127,7 +122,7 @@ def round_start(name: str = typer.Argument(..., metavar="NAME"),
 def round_close(name: str = typer.Argument(..., metavar="NAME"), lead: str = LeadOption,
                 as_json: bool = JsonOption) -> None:
     """Close a round now: no more assignments in it."""
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     row = assignments.close_round(open_project(), name=name, lead=lead)
     if as_json:
@@ -139,7 +134,7 @@ def round_close(name: str = typer.Argument(..., metavar="NAME"), lead: str = Lea
 @round_app.command("list")
 def round_list(as_json: bool = JsonOption) -> None:
     """Every round: start, end, documents."""
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     rows = assignments.rounds(open_project())
     if as_json:
@@ -155,7 +150,7 @@ def print_by_round(project, selection, fmt: str, **options) -> str:
     """`cotag agreement --by-round`: one report per round, then each code's drift between consecutive rounds."""
     import json
 
-    from cotag import assignments
+    from cotag.services import team as assignments
     from cotag.reliability.report import render
 
     data = assignments.agreement_by_round(project, selection, **options)

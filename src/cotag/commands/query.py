@@ -7,9 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from cotag.commands.common import emit_json, open_project
-from cotag.commands.export import (AllCodersOption, CoderOption, ConsensusOption, DocumentsOption, GroupOption,
-                                   JsonOption, WhereOption, _finish, _scope)
+from cotag.commands.common import (CoderOption, DocumentsOption, GroupOption, JsonOption, WhereOption, emit_json,
+                                   format_option, open_project)
+from cotag.commands.export import AllCodersOption, ConsensusOption, _finish, _scope
 
 
 def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
@@ -19,7 +19,7 @@ def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
                                                   help="File to write; the suffix picks the format (.csv .xlsx .md "
                                                        ".docx .txt). Omit for CSV (or --format md|txt) on standard "
                                                        "output."),
-          fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv, xlsx, md, docx or txt."),
+          fmt: Optional[str] = format_option("csv, xlsx, md, docx or txt."),
           coder: List[str] = CoderOption,
           consensus: bool = ConsensusOption,
           all_coders: bool = AllCodersOption,

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from cotag.commands.common import emit_json, fail, open_project, split_names
+from cotag.commands.common import JsonOption, emit_json, fail, open_project, split_names
 
 IMPORT_KINDS = ("qdpx", "qdc")
 
@@ -27,7 +27,7 @@ def export_qdpx_command(file: Path = typer.Argument(..., help="The .qdpx file to
                             False, "--one-code-per-selection",
                             help="A selection per code, the span repeated (as NVivo writes), for readers that keep "
                                  "only the first coding of a selection."),
-                        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+                        as_json: bool = JsonOption) -> None:
     """REFI-QDA project for ATLAS.ti, MAXQDA, NVivo, QualCoder: documents, codebook, coders, codings, memos."""
     from cotag.refi.qdpx_export import export_qdpx
 
@@ -47,12 +47,13 @@ def export_qdc_command(file: Path = typer.Argument(..., help="The .qdc file to w
                        codebook: Optional[Path] = typer.Option(
                            None, "--codebook", help="Convert this YAML codebook instead of the project's codes "
                                                     "(no project needed)."),
-                       as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+                       as_json: bool = JsonOption) -> None:
     """REFI-QDA codebook: codes with hierarchy, colours, and description, rules and examples packed in."""
     import uuid
 
     from cotag.refi import project_namespace
-    from cotag.refi.qdc import codebook_to_fields, export_qdc, fields_from_db
+    from cotag.refi.qdc import codebook_to_fields, export_qdc
+    from cotag.services.codebook import code_fields
 
     if codebook is not None:
         from cotag.codebook import load_codebook
@@ -68,8 +69,7 @@ def export_qdc_command(file: Path = typer.Argument(..., help="The .qdc file to w
 
             loaded = load_codebook(project.codebook_path)
             title, version = loaded.title or title, loaded.version
-        with project.session() as session:
-            fields = fields_from_db(session)
+        fields = code_fields(project)
         summary = export_qdc(file, codes=fields, title=title, version=version,
                              namespace=project_namespace(project.name))
     if as_json:
@@ -82,7 +82,7 @@ def export_codebook_csv_command(file: Path = typer.Argument(..., help="The .csv 
                                codebook: Optional[Path] = typer.Option(
                                    None, "--codebook", help="Convert this YAML codebook instead of the project's "
                                                             "codes (no project needed)."),
-                               as_json: bool = typer.Option(False, "--json", help="Print a JSON summary.")) -> None:
+                               as_json: bool = JsonOption) -> None:
     """The codebook as the CSV Taguette imports (tag, description; sub-tags as parent.child)."""
     from cotag.refi.taguette import write_taguette_codebook
 
@@ -91,11 +91,9 @@ def export_codebook_csv_command(file: Path = typer.Argument(..., help="The .csv 
 
         tags = write_taguette_codebook(load_codebook(codebook), file)
     else:
-        from cotag.refi.qdc import fields_from_db
+        from cotag.services.codebook import code_fields
 
-        with open_project().session() as session:
-            fields = fields_from_db(session)
-        tags = write_taguette_codebook(fields, file)
+        tags = write_taguette_codebook(code_fields(open_project()), file)
     if as_json:
         emit_json({"file": str(file), "tags": tags, "format": "taguette-csv"})
         return
@@ -138,20 +136,20 @@ def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: O
             fail("--sources and --as are for `cotag import qdpx`")
         from cotag.refi.qdc import import_qdc
 
-        report = import_qdc(file, project=None if into is not None else open_project(), into=into)
+        codebook_report = import_qdc(file, project=None if into is not None else open_project(), into=into)
         if as_json:
-            emit_json(report.as_dict())
+            emit_json(codebook_report.as_dict())
             return
-        where = report.codebook_file or ""
+        where = codebook_report.codebook_file or ""
         if into is not None:
-            typer.echo(f"imported codebook {report.title!r} ({report.codes} codes, origin {report.origin or '?'}) "
+            typer.echo(f"imported codebook {codebook_report.title!r} ({codebook_report.codes} codes, origin {codebook_report.origin or '?'}) "
                        f"into {where}")
         else:
-            typer.echo(f"imported codebook {report.title!r} ({report.codes} codes, origin {report.origin or '?'}): "
-                       f"{len(report.added)} added, {len(report.updated)} updated, {len(report.matched)} "
+            typer.echo(f"imported codebook {codebook_report.title!r} ({codebook_report.codes} codes, origin {codebook_report.origin or '?'}): "
+                       f"{len(codebook_report.added)} added, {len(codebook_report.updated)} updated, {len(codebook_report.matched)} "
                        f"unchanged; {where}")
-        _print_list("not carried over:", report.not_carried)
-        _print_list("warnings:", report.warnings)
+        _print_list("not carried over:", codebook_report.not_carried)
+        _print_list("warnings:", codebook_report.warnings)
         return
 
     from cotag.refi.qdpx_import import import_qdpx
@@ -182,9 +180,5 @@ def run_import(kind: str, files: list[Path], *, into: Optional[Path], offsets: O
 
 
 def register(app: typer.Typer) -> None:
-    from cotag.commands.export import export_app
-
-    export_app.command("qdpx")(export_qdpx_command)
-    export_app.command("qdc")(export_qdc_command)
-    # Meant to become `cotag export codebook --format csv` once the codebook appendix command exists.
-    export_app.command("codebook-csv")(export_codebook_csv_command)
+    """Nothing to add at the top level: `cotag export qdpx|qdc|codebook-csv` are registered by the export group
+    (commands/export.py), and `cotag import qdpx|qdc` is reached through `cotag import`."""

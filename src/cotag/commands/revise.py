@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from cotag.commands.common import emit_json, fail, open_project
+from cotag.commands.common import JsonOption, emit_json, fail, open_project
 
 
 class _ShowByDefault(TyperGroup):
@@ -28,7 +28,7 @@ def revise(paths: Optional[List[Path]] = typer.Argument(None, help="Corrected tr
                                                         "matched to its document by id, as `cotag import` does."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be carried and flagged; change "
                                                                  "nothing."),
-           as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+           as_json: bool = JsonOption,
            lead: Optional[str] = typer.Option(None, "--lead", envvar="COTAG_LEAD", metavar="NAME",
                                               help="The lead making the revision (recorded as who revised)."),
            undo: Optional[int] = typer.Option(None, "--undo", metavar="ID",
@@ -91,7 +91,7 @@ def _flag_line(item: dict) -> str:
 
 @revisions_app.command("show")
 def revisions_show(revision_id: Optional[int] = typer.Argument(None, metavar="[ID]", help="One revision (default: all)."),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                   as_json: bool = JsonOption,
                    ) -> None:
     """Revisions, newest first: who, when, the diff summary and the flagged items (with their numbers)."""
     from cotag.revision import service
@@ -126,7 +126,7 @@ def revisions_review(revision_id: int = typer.Argument(..., metavar="ID"),
                                                         help="Put the coding on this span of the new text."),
                      lead: Optional[str] = typer.Option(None, "--lead", envvar="COTAG_LEAD", metavar="NAME",
                                                         help="The lead reviewing."),
-                     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                     as_json: bool = JsonOption,
                      ) -> None:
     """The lead's verdict on one flagged item of a revision (logged in the audit trail)."""
     from cotag.reconcile import parse_span

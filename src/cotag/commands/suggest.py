@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cotag.commands.common import emit_json, fail, open_project, split_names
+from cotag.commands.common import JsonOption, emit_json, fail, open_project, split_names
 
 
 
@@ -45,25 +45,24 @@ def _threshold(project: Any, given: float | None) -> float:
     return float(value)
 
 
-def _training(project: Any, include_coders: bool, coders: str | None):
-    from cotag.suggest.data import read_training
+def _training(project: Any, include_coders: bool, coders: str | None) -> Any:
+    from cotag.errors import CotagError
+    from cotag.services.coding import training_data
 
     names = split_names(coders)
     if names is not None and not include_coders:
         fail("--coders chooses which coders' codings to learn from; it needs --include-coders")
-    with project.session() as session:
-        if names is not None:
-            from cotag.suggest.data import coder_names
-
-            unknown = [n for n in names if n not in coder_names(session)]
-            if unknown:
-                fail(f"--coders: no coder named {', '.join(map(repr, unknown))}")
-        return read_training(session, include_coders=include_coders, coders=names)
+    try:
+        return training_data(project, include_coders=include_coders, coders=names)
+    except CotagError as exc:
+        if str(exc).startswith("--coders:"):
+            fail(str(exc))
+        raise
 
 
 @suggest_app.command("train")
 def train(include_coders: bool = IncludeCoders, coders: str | None = CodersOption,
-          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+          as_json: bool = JsonOption) -> None:
     """Train the suggester on the codebook and the consensus (and coders, with --include-coders); save it."""
     from cotag.suggest.model import MODEL_FILE, Suggester
 
@@ -127,17 +126,16 @@ def _coders_policy(project: Any) -> str:
 def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Document id (see `cotag documents list`)."),
              all_codes: bool = typer.Option(False, "--all-codes", help="Every code the suggester knows, not only "
                                             "those that passed `cotag suggest evaluate`."),
-             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+             as_json: bool = JsonOption) -> None:
     """Codes suggested for each unit of a document, with a score and the reasons (keyword, example, similar unit)."""
-    from cotag.suggest.data import codebook_hash, read_codes, read_documents
+    from cotag.services.coding import document_for_suggestions
+    from cotag.suggest.data import codebook_hash
     from cotag.suggest.live import evaluated, passed_codes
     from cotag.suggest.model import MODEL_FILE, Suggester
 
     project = open_project()
     model = Suggester.load(project.root / MODEL_FILE)
-    with project.session() as session:
-        current = read_codes(session)
-        (doc,) = read_documents(session, [document_id])
+    current, doc = document_for_suggestions(project, document_id)
     notes = []
     if codebook_hash(current) != model.meta.get("codebook_hash"):
         notes.append("the codebook changed since the suggester was trained: run `cotag suggest train`")
@@ -183,9 +181,9 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
                                                     "suggested (default: cotag.toml \\[suggest] threshold, else 0.667)."),
              folds: int = typer.Option(5, "--folds", help="Cross-validation folds (by document)."),
              include_coders: bool = IncludeCoders, coders: str | None = CodersOption,
-             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+             as_json: bool = JsonOption) -> None:
     """Cross-validate by document and score the suggester as a coder (alpha, kappa per code), beside keywords alone."""
-    from cotag.suggest.data import coded_documents, read_documents, read_spans
+    from cotag.services.coding import evaluation_data
     from cotag.suggest.evaluate import cross_validate
 
     if folds < 2:
@@ -193,14 +191,11 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
     project = open_project()
     limit = _threshold(project, threshold)
     data = _training(project, include_coders, coders)
-    with project.session() as session:
-        docs = coded_documents(session, against)
-        if len(docs) < 2:
-            fail(f"{against!r} coded {len(docs)} document(s) (documents count when marked done); cross-validation "
-                 f"needs at least two" + ("; evaluate against a coder with --against NAME"
-                                          if against == "consensus" else ""))
-        documents = read_documents(session, docs)
-        spans = read_spans(session, against, docs)
+    docs, documents, spans = evaluation_data(project, against)
+    if len(docs) < 2:
+        fail(f"{against!r} coded {len(docs)} document(s) (documents count when marked done); cross-validation "
+             f"needs at least two" + ("; evaluate against a coder with --against NAME"
+                                      if against == "consensus" else ""))
     from cotag.suggest.live import EVALUATION_FILE
 
     result = cross_validate(data, against, documents, spans, folds=folds, threshold=limit)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cotag.commands.common import emit_json, open_project
+from cotag.commands.common import JsonOption, emit_json, open_project
 
 team_app = typer.Typer(no_args_is_help=True, help="Set up a team on a shared PostgreSQL database (see docs/team.md).")
 
@@ -20,7 +20,7 @@ CoderFileArgument = typer.Argument(..., metavar="FILE", help="Coder file to writ
 def merge_command(other: Path = OtherArgument,
                   rename: list[str] = RenameOption,
                   dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; change nothing."),
-                  as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+                  as_json: bool = JsonOption) -> None:
     """Bring in another project's (or a coder file's) codings, memos, progress and events; all or nothing."""
     from cotag.merge import MergeRefused, merge
 
@@ -59,7 +59,7 @@ def merge_command(other: Path = OtherArgument,
 
 def export_coder(file: Path = CoderFileArgument,
                  coder: str = typer.Option(..., "--coder", help="Whose work to write."),
-                 as_json: bool = typer.Option(False, "--json", help="Print a JSON summary.")) -> None:
+                 as_json: bool = JsonOption) -> None:
     """One coder's codings, memos, progress and events in a small file to send the lead (who runs `cotag merge FILE`)."""
     from cotag.coderfile import write_coder_file
 
@@ -77,9 +77,9 @@ def add_coder(name: str = typer.Argument(..., help="Coder name; also the Postgre
               password: str | None = typer.Option(None, "--password", envvar="COTAG_NEW_CODER_PASSWORD",
                                                      help="Password for the new role (omit with trust or "
                                                           "certificate authentication)."),
-              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+              as_json: bool = JsonOption) -> None:
     """Create the coder's PostgreSQL role with its grants, and the coder in the project (run as the database owner)."""
-    from cotag.team import add_coder as add
+    from cotag.services.team import add_coder as add
 
     result = add(open_project(), name=name, lead=lead, password=password)
     if as_json:
@@ -100,7 +100,7 @@ def role(name: str = typer.Argument(..., help="The coder's name."),
          lead: bool = typer.Option(..., "--lead/--coder", help="Make NAME a lead, or a plain coder."),
          by: str = typer.Option("", "--by", envvar="COTAG_LEAD", help="Who makes the change (for the log).")) -> None:
     """Make a coder a lead (or a lead a coder); on PostgreSQL this also changes the role's grants."""
-    from cotag.team import set_role
+    from cotag.services.team import set_role
 
     result = set_role(open_project(), name=name, lead=lead, by=by)
     changed = result.get("changed", True)
@@ -108,11 +108,11 @@ def role(name: str = typer.Argument(..., help="The coder's name."),
 
 
 @team_app.command("coders")
-def coders(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def coders(as_json: bool = JsonOption) -> None:
     """Each coder, their role, and whether a PostgreSQL role of that name may log in."""
-    from cotag.team import team_status
+    from cotag.services.team import coders as team_coders
 
-    rows = team_status(open_project())
+    rows = team_coders(open_project())
     if as_json:
         emit_json(rows)
         return
@@ -122,8 +122,6 @@ def coders(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 def register(app: typer.Typer) -> None:
-    from cotag.commands.export import export_app
-
+    # `cotag export coder` (export_coder, here beside the merge it feeds) is registered by the export group.
     app.command("merge")(merge_command)
-    export_app.command("coder")(export_coder)
     app.add_typer(team_app, name="team")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlmodel import Session
+from cotag.store.session import Session
 
 from cotag.bulk import collector_paused
 from cotag.corpus import limits
@@ -287,7 +287,7 @@ class _ImportRun:
                                       f"(in the project or earlier in this import); not imported twice")
                 continue
             if existing is not None:
-                coded = doc_store.live_codings_count(session, document_id=existing.id)
+                coded = doc_store.live_codings_count(session, document_id=existing.id or 0)
                 if coded:
                     report.refused.append(
                         f"{transcript.path}: document {external_id} has changed since it was imported and has "
@@ -323,7 +323,8 @@ class _ImportRun:
                 new_documents.append((values, units))
                 report.added.append(external_id)
             else:
-                doc_store.replace_document(session, document=existing, values=values, units=units)
+                doc_store.replace_document(session, document=existing, values=values,
+                                           units=units)  # type: ignore[arg-type]  # UnitRow-shaped plain tuples
                 report.replaced.append(external_id)
             report.units += len(units)
             report.words += words

@@ -146,13 +146,12 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
     write for a coder who already has codings in one of those documents, so a rerun
     never doubles a coder's work.
     """
-    from sqlmodel import select
-
     from cotag.errors import CotagError
     from cotag.store import codings as coding_store
     from cotag.store import progress as progress_store
+    from cotag.store import simulation as store
     from cotag.store.coders import get_or_create_coder
-    from cotag.store.models import PROGRESS_DONE, Code, Coding, Document, Unit
+    from cotag.store.models import PROGRESS_DONE
 
     if not names:
         raise CotagError("name at least one coder to simulate")
@@ -164,8 +163,7 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
     if not ref_path.is_file():
         raise CotagError(f"{ref_path}: reference coding not found")
     ref = read_reference(ref_path)
-    in_project = {ext: (i, t) for i, ext, t in session.exec(
-        select(Document.id, Document.external_id, Document.text).where(Document.external_id.in_(list(ref))))}
+    in_project = store.texts_by_external_id(session, list(ref))
     if document_ids is not None:
         unknown = [d for d in document_ids if d not in in_project]
         if unknown:
@@ -178,22 +176,19 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
             chosen = choose_documents(list(in_project), documents, seed)
         except ValueError as exc:
             raise CotagError(str(exc)) from None
-    codes = {c.key: c.id for c in session.exec(select(Code))}
+    codes = store.code_ids(session)
     used_codes = sorted({code for d in chosen for code, _, _ in ref[d]})
     missing = [c for c in used_codes if c not in codes]
     if missing:
         raise CotagError(f"the reference uses codes the project lacks: {', '.join(missing)} (load the codebook)")
     doc_ids = [in_project[d][0] for d in chosen]
-    units: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for doc_id, start, end in session.exec(select(Unit.document_id, Unit.start, Unit.end).where(
-            Unit.document_id.in_(doc_ids), Unit.is_interviewer.is_(False)).order_by(Unit.document_id, Unit.index)):
-        units[doc_id].append((start, end))
+    units = store.respondent_units(session, doc_ids)
 
     counts: dict[str, int] = {}
     for name in names:
         coder = get_or_create_coder(session, name=name)
-        busy = session.exec(select(Coding.document_id).where(Coding.coder_id == coder.id, Coding.deleted_at.is_(None),
-                                                             Coding.document_id.in_(doc_ids))).first()
+        assert coder.id is not None  # flushed: the coder has its id
+        busy = store.first_coded_document(session, coder_id=coder.id, document_ids=doc_ids)
         if busy is not None:
             ext = next(d for d in chosen if in_project[d][0] == busy)
             raise CotagError(f"coder {name!r} already has codings in {ext}; choose another name or other documents")
@@ -201,7 +196,7 @@ def simulate_coders(session: Any, names: Sequence[str], *, noise: float = DEFAUL
         rows = []
         for ext in chosen:
             doc_id, text = in_project[ext]
-            for code, start, end in perturb(ref[ext], units[doc_id], len(text), used_codes, noise, rng, text=text):
+            for code, start, end in perturb(ref[ext], units.get(doc_id, []), len(text), used_codes, noise, rng, text=text):
                 rows.append({"document_id": doc_id, "code_id": codes[code], "coder_id": coder.id,
                              "start": start, "end": end})
         counts[name] = coding_store.add_codings(session, rows=rows)

@@ -1,0 +1,52 @@
+"""The application layer: the use cases both front ends call, each in its own transaction.
+
+Every function here takes a `Project`, opens `project.session()` (one unit of work: committed when the
+use case ends, rolled back on any error) and calls domain and store functions that take that session.
+The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
+
+    services.corpus     import transcripts, status, documents, attributes, disclosure
+    services.codebook   load a codebook file, the lead's codebook operations, the codebook's fields
+    services.agreement  the agreement report, the agreement screen's chosen coders, simulated coders
+    services.reconcile  disagreements, rulings, agreed spans, progress
+    services.export     quote tables, matrices and other files for papers and other tools
+    services.team       coders and roles, assignments and rounds, the audit trail
+    services.coding     what the suggester reads (training data, a document's units, a coder's spans)
+
+The package imports nothing heavy: `from cotag.services import load_codebook_file` (and the other names
+that lived in the old services.py) still works, resolved from the submodule on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Old flat names -> the submodule that holds them now (resolved lazily, so importing the package is free).
+_MOVED = {
+    "load_codebook_file": "codebook",
+    "AGREEMENT_CODERS_EVENT": "agreement",
+    "agreement_coders": "agreement",
+    "remember_agreement_coders": "agreement",
+    "import_transcripts": "corpus",
+    "status": "corpus",
+    "documents_table": "corpus",
+    "document_turns": "corpus",
+}
+
+_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "reconcile", "team")
+
+__all__ = [*_MOVED, *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        value = getattr(importlib.import_module(f"{__name__}.{_MOVED[name]}"), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

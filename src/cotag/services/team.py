@@ -1,0 +1,189 @@
+"""Use cases of working as a team: coders and roles, assignments and rounds, merging, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cotag.project import Project
+
+
+def audit_trail(project: Project, *, since: datetime | None = None, actor: str | None = None,
+                kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The audit trail, oldest first: who did what, when."""
+    from cotag.store.events import event_table
+
+    with project.session() as session:
+        return event_table(session, since=since, actor=actor, kind=kind, limit=limit)
+
+
+def add_coder(project: Project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
+    """A coder's PostgreSQL login role with its grants, and the coder in the project (run as the database owner):
+    one transaction, the server's refusal said in one sentence."""
+    from cotag import team
+    from cotag.store.roles import DatabaseError
+
+    team.require_postgres(project)
+    name = team.checked_role_name(name)
+    try:
+        with project.session() as session:
+            result = team.set_up_role(session, name=name, lead=lead, password=password)
+    except DatabaseError as exc:
+        raise team.role_refused(name, exc) from None
+    return {**result, "url": team.coder_url(project, name)}
+
+
+def set_role(project: Project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
+    """Make a coder a lead, or a lead a plain coder: the owner's explicit act, logged.
+
+    On PostgreSQL the role's grants must change with it, so the role is set up again (add_coder); on SQLite
+    the Coder row changes."""
+    from cotag import team
+    from cotag.store.events import log_event
+    from cotag.store.models import ROLE_CODER, ROLE_LEAD
+
+    if project.engine.dialect.name == "postgresql":
+        role = ROLE_LEAD if lead else ROLE_CODER
+        result = add_coder(project, name=name, lead=lead)
+        before = result["previous_role"]
+        if before != role:
+            with project.session() as session:
+                log_event(session, kind="coder.role", actor=by,
+                          payload={"coder": result["name"], "from": before, "to": role})
+        return {**result, "changed": before != role}
+    with project.session() as session:
+        return team.change_role(session, name=name, lead=lead, by=by)
+
+
+def coders(project: Project) -> list[dict[str, Any]]:
+    """Each coder, their role, and whether a database role of that name may log in."""
+    from cotag import team
+
+    with project.session() as session:
+        return team.coder_table(session, postgres=project.engine.dialect.name == "postgresql")
+
+
+# ---------------------------------------------------------------- assignments and rounds
+# The plan itself is pure (cotag.assignments.plan_assignments); these store and read it, each in one transaction.
+
+def assign(project: Project, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: str | None = None,
+           documents: list[str] | None = None, group: str | None = None, round_name: str = "", seed: int = 0,
+           dry_run: bool = False) -> dict[str, Any]:
+    """Plan who codes which document and (unless dry_run) store the plan; earlier live assignments of these
+    documents in the same round are replaced (kept as history). Logged."""
+    from cotag.assignments import plan_and_store
+
+    with project.session() as session:
+        return plan_and_store(session, coders=coders, lead=lead, overlap=overlap, stratify=stratify,
+                              documents=documents, group=group, round_name=round_name, seed=seed, dry_run=dry_run)
+
+
+def reassign(project: Project, *, document: str, coders: list[str], lead: str,
+             round_name: str | None = None) -> dict[str, Any]:
+    """Give one document to other coders, keeping whether it is in the overlap sample."""
+    from cotag.assignments import reassign_document
+
+    with project.session() as session:
+        return reassign_document(session, document=document, coders=coders, lead=lead, round_name=round_name)
+
+
+def list_assignments(project: Project, *, coder: str | None = None,
+                     round_name: str | None = None) -> list[dict[str, Any]]:
+    """One row per document and round: its coders and whether it is in the overlap sample."""
+    from cotag.assignments import assignment_table
+
+    with project.session() as session:
+        return assignment_table(session, coder=coder, round_name=round_name)
+
+
+def progress(project: Project, *, round_name: str | None = None) -> dict[str, Any]:
+    """Per assigned coder: assigned, started, done, codings; and alpha so far on the overlap sample."""
+    from cotag.assignments import work_progress
+
+    with project.session() as session:
+        counts = work_progress(session, round_name=round_name)
+    return {"round": counts["round"], "coders": counts["coders"],
+            "overlap": overlap_agreement(project, coders=counts["overlap_coders"],
+                                         documents=counts["overlap_documents"])}
+
+
+def overlap_agreement(project: Project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:
+    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why."""
+    from cotag.errors import CotagError
+    from cotag.reliability.units import Selection
+    from cotag.services.agreement import agreement_report
+
+    out: dict[str, Any] = {"documents": documents, "coders": coders, "alpha": None, "codes": {}, "reason": None}
+    if not documents:
+        out["reason"] = "no overlap sample (plan one with `cotag assign --overlap`)"
+        return out
+    if len(coders) < 2:
+        out["reason"] = ("fewer than two coders on the overlap sample"
+                         + (" that this role may see (a coder sees only their own assignments)" if coders else ""))
+        return out
+    try:
+        # Codings so far count: a document a coder has started is in, not only those marked done.
+        result = agreement_report(project, Selection(coders=tuple(coders), documents=tuple(documents),
+                                                     include_unfinished=True))
+    except CotagError as exc:
+        out["reason"] = str(exc)
+        return out
+    view = result.report.views["all"]
+    out["alpha"] = view.pooled.value
+    out["reason"] = view.pooled.undefined_reason
+    out["codes"] = {row.code: row.alpha.value for row in view.rows}
+    return out
+
+
+def start_round(project: Project, *, name: str, lead: str, documents: list[str] | None = None) -> dict[str, Any]:
+    """Open a named round now (logged)."""
+    from cotag.assignments import open_round
+
+    with project.session() as session:
+        return open_round(session, name=name, lead=lead, documents=documents)
+
+
+def close_round(project: Project, *, name: str, lead: str) -> dict[str, Any]:
+    """Close a round (logged); no more documents are assigned in it."""
+    from cotag.assignments import end_round
+
+    with project.session() as session:
+        return end_round(session, name=name, lead=lead)
+
+
+def rounds(project: Project) -> list[dict[str, Any]]:
+    """Every round in the order it started, with its documents."""
+    from cotag.assignments import round_table
+
+    with project.session() as session:
+        return round_table(session)
+
+
+def agreement_by_round(project: Project, selection: Any, **options: Any) -> dict[str, Any]:
+    """The agreement report per round (its documents, within the selection's), and each code's drift: the change
+    of its alpha from one round to the next where both are defined."""
+    from dataclasses import replace
+
+    from cotag.assignments import drift
+    from cotag.errors import CotagError
+    from cotag.services.agreement import agreement_report
+
+    blocks = []
+    for entry in rounds(project):
+        documents = entry["documents"]
+        if selection.documents is not None:
+            documents = [d for d in documents if d in selection.documents]
+        block = {**entry, "documents": documents, "report": None, "reason": None}
+        if not documents:
+            block["reason"] = "no documents in this round" + (" within --documents" if selection.documents else "")
+        else:
+            try:
+                block["report"] = agreement_report(project, replace(selection, documents=tuple(documents)),
+                                                   **options).report
+            except CotagError as exc:
+                block["reason"] = str(exc)
+        blocks.append(block)
+    if not blocks:
+        raise CotagError("no rounds yet: start one with `cotag round start NAME`")
+    return {"rounds": blocks, "drift": drift(blocks)}
