@@ -502,7 +502,7 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
     it (project import) they stay as they are.
     """
     from cotag.store.codes import list_codes
-    from cotag.store.models import Code
+    from cotag.store.refi_loads import insert_code, update_code
 
     result = CodeMerge()
     existing = list_codes(session)
@@ -531,13 +531,11 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
                                            f"{shortcuts[shortcut]}; not taken")
                     shortcut = match.shortcut
                 values.update(shortcut=shortcut, parent_id=parent_id)
-                changed = [k for k, v in values.items() if getattr(match, k) != v]
-                for name in changed:
-                    setattr(match, name, values[name])
+                changed = {k: v for k, v in values.items() if getattr(match, k) != v}
                 if changed:
+                    update_code(session, match, **changed)
                     if match.shortcut:
                         shortcuts[match.shortcut] = match.key
-                    session.add(match)
                     result.updated.append(match.key)
                 else:
                     result.matched.append(match.key)
@@ -556,10 +554,8 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
                 result.warnings.append(f"code {key}: shortcut {shortcut!r} is already used by "
                                        f"{shortcuts[shortcut]}; left without a shortcut")
                 shortcut = None
-            row = Code(key=key, parent_id=parent_id, shortcut=shortcut, position=position, **values)
+            row = insert_code(session, key=key, parent_id=parent_id, shortcut=shortcut, position=position, **values)
             position += 1
-            session.add(row)
-            session.flush()
             keys_used.add(key)
             by_key[key] = row
             by_name[(parent_id, code.name.casefold())] = row
@@ -573,8 +569,7 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
     for row, target in merged_into:
         target_row = by_key.get(key_map.get(target, target))
         if target_row is not None and (row.key in result.added or update):
-            row.merged_into_id = target_row.id
-            session.add(row)
+            update_code(session, row, merged_into_id=target_row.id)
     session.flush()
     return result
 
@@ -741,13 +736,10 @@ def recover_codebook_journal(project) -> list[str]:
     journals = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
     if not journals:
         return []
-    from sqlmodel import select
-
-    from cotag.store.models import Event
+    from cotag.store.refi_loads import import_event_payloads
 
     with project.session() as session:
-        events = session.exec(select(Event.payload).where(Event.kind.in_(_IMPORT_EVENTS))
-                              .order_by(Event.id.desc()).limit(500)).all()
+        events = import_event_payloads(session, kinds=_IMPORT_EVENTS, limit=500)
     committed = {e.get("codebook_journal") for e in events if isinstance(e, dict)}
     done: list[str] = []
     for journal in journals:

@@ -1126,8 +1126,6 @@ def apply_plan(project, plan: ImportPlan, *, user_map: dict[str, str] | None = N
 
 def _write_plan(session, project, plan: ImportPlan, report: ImportReport, imported: Counter, journal,
                 user_map: dict[str, str], fresh: bool, lead: str | None) -> None:
-    from sqlmodel import select
-
     from cotag.corpus.importer import content_hash, count_words
     from cotag.refi.identity import record_identity
     from cotag.refi.qdc import merge_codes
@@ -1135,13 +1133,11 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
     from cotag.store.codings import add_codings
     from cotag.store.events import log_event
     from cotag.store.memos import add_memo
-    from cotag.store.models import Coding, Memo
-
-    from cotag.store.models import Coder
+    from cotag.store.refi_loads import has_coders, live_coding_keys, memo_keys
 
     # A project without coders yet has nobody the file's users could be mistaken for: it takes them
     # as a new project made with --into does.
-    fresh = fresh or session.exec(select(Coder.id).limit(1)).first() is None
+    fresh = fresh or not has_coders(session)
     fresh_coders = fresh
     coder_ids = _map_users(session, plan, user_map, fresh=fresh, lead=lead)
     imported["coders"] = len({v for v in coder_ids.values()})
@@ -1216,12 +1212,8 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
             if coding.created_at is not None:
                 row["created_at"] = coding.created_at
             rows[key] = row
-    existing_keys = set()
     reused_ids = {targets[guid_key(d.guid)] for d in plan.documents} - {targets[guid_key(d.guid)] for d in new_docs}
-    if reused_ids:
-        existing_keys = set(session.exec(
-            select(Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end)
-            .where(Coding.document_id.in_(list(reused_ids)), Coding.deleted_at.is_(None))).all())
+    existing_keys = live_coding_keys(session, document_ids=reused_ids)
     fresh = [row for key, row in rows.items() if key not in existing_keys]
     add_codings(session, rows=fresh)
     imported["codings"] = len(fresh)
@@ -1241,8 +1233,7 @@ def _write_plan(session, project, plan: ImportPlan, report: ImportReport, import
         "coders": {coder_id: plan.users[key].guid for key, coder_id in coder_ids.items()
                    if key in plan.users and fresh_coders and list(coder_ids.values()).count(coder_id) == 1},
         "memos": {}}
-    held_memos = Counter(session.exec(select(Memo.coder_id, Memo.document_id, Memo.code_id, Memo.title,
-                                             Memo.text)).all())
+    held_memos = memo_keys(session)
     imported["memos"] = 0
     for memo in plan.memos:
         coder_id = coder_ids[memo.user_guid or plan.default_user]
