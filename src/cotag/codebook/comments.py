@@ -78,7 +78,7 @@ def _take_tail_lines(mapping: CommentedMap, *, leading: bool) -> list[str]:
     if limit is None or where is None:
         return []
     items, key, slot = where
-    entry = items.get(key)
+    entry: list[Any] | None = items.get(key)
     token = entry[slot] if entry else None
     if not isinstance(token, CommentToken):
         return []
@@ -101,7 +101,7 @@ def _take_tail_lines(mapping: CommentedMap, *, leading: bool) -> list[str]:
     if not any(line.strip() for line in taken):
         return []
     rest = head + "\n" + "".join(line + "\n" for line in body)
-    if rest == "\n":
+    if rest == "\n" and entry is not None:
         entry[slot] = None
     else:
         token.value = rest
@@ -140,7 +140,8 @@ def _shift_comments(node: Any, delta: int) -> None:
         seen.add(id(token))
         mark = token.start_mark
         if mark is not None and isinstance(getattr(mark, "column", None), int):
-            token.start_mark = CommentMark(max(0, mark.column + delta))
+            # ruamel types start_mark as StreamMark, yet its comment tokens carry CommentMark (ruamel does this too).
+            token.start_mark = CommentMark(max(0, mark.column + delta))  # type: ignore[assignment]
         head, *rest = token.value.split("\n")
         moved = [
             " " * max(0, _indent(line) + delta) + line.lstrip(" ")

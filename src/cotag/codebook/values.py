@@ -92,11 +92,11 @@ def _norm_list(value: Any) -> list[str]:
     if isinstance(value, list):
         items: list[str] = []
         for index, item in enumerate(value, start=1):
-            text = _text(item)
-            if text is None or not text.strip():
-                kind = "empty" if text is not None else _describe(item)
+            item_text = _text(item)
+            if item_text is None or not item_text.strip():
+                kind = "empty" if item_text is not None else _describe(item)
                 raise _Bad(f"item {index} is {kind}: each item must be text")
-            items.append(text.strip())
+            items.append(item_text.strip())
         return items
     raise _Bad(f"must be a string or a list of strings, not {_describe(value)}")
 

@@ -351,7 +351,8 @@ class _Updater:
             return
         for token in above:
             if token.value.strip():
-                token.start_mark = CommentMark(column)
+                # ruamel types start_mark as StreamMark, yet its comment tokens carry CommentMark.
+                token.start_mark = CommentMark(column)  # type: ignore[assignment]
         seq.ca.items[len(seq) - 1] = [None, above, None, None]
 
     def attach(

@@ -150,8 +150,8 @@ def _node_problem(node: Any, constructor: Any) -> str | None:
     except YAMLError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
-        kind = "a real date or time" if str(node.tag).endswith(":timestamp") else f"a valid {str(node.tag)[18:]}"
-        return f"{shown} is not {kind} ({error}); write it in quotes to keep it as text"
+        wanted = "a real date or time" if str(node.tag).endswith(":timestamp") else f"a valid {str(node.tag)[18:]}"
+        return f"{shown} is not {wanted} ({error}); write it in quotes to keep it as text"
     return None
 
 
