@@ -2,10 +2,14 @@
 
 Modules:
 
-* :mod:`cotag.refi.qdpx_export` writes a project as a .qdpx archive;
-* :mod:`cotag.refi.qdpx_import` reads one (from any of the tools above) into a project;
-* :mod:`cotag.refi.qdc` reads and writes codebooks, and packs our code fields into
-  the single ``Description`` REFI has;
+* :mod:`cotag.refi.qdpx_export` writes a project as a .qdpx archive (:mod:`cotag.refi.export_values`:
+  attribute types and values);
+* :mod:`cotag.refi.qdpx_import` reads one (from any of the tools above) into a project: the archive
+  (:mod:`cotag.refi.package`), the file's parts (:mod:`cotag.refi.import_read`), the plan
+  (:mod:`cotag.refi.import_plan`, :mod:`cotag.refi.import_model`), then one transaction;
+* :mod:`cotag.refi.qdc` reads and writes codebooks; :mod:`cotag.refi.codes` packs our code fields into
+  the single ``Description`` REFI has and reads a file's code tree; :mod:`cotag.refi.code_merge` brings
+  a file's codes into a project, :mod:`cotag.refi.journal` its YAML codebook after the commit;
 * :mod:`cotag.refi.offsets` decides how a file's selection offsets are counted;
 * :mod:`cotag.refi.validate` checks XML against the schemas and the rules they leave out;
 * :mod:`cotag.refi.identity` keeps the GUIDs other tools gave imported objects, for export;
