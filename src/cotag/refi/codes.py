@@ -217,9 +217,10 @@ def colour_attribute(colour: str | None) -> str | None:
     from cotag.codebook import colour_hex
 
     try:
-        return colour_hex(value).upper()
+        written = colour_hex(value)
     except ValueError:
         return None
+    return written.upper() if written else None
 
 
 def build_code_elements(parent_element, codes: list[CodeFields], *, namespace: uuid.UUID, ns: str,

@@ -66,8 +66,9 @@ def variable_type(values: list[Any]) -> tuple[str, bool]:
         kinds = {_text_kind(v) for v in present}
         if kinds == {"Integer", "Float"}:
             return "Float", False
-        if len(kinds) == 1 and None not in kinds:
-            return kinds.pop(), False
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind is not None:
+            return kind, False
         return "Text", False
     return "Text", True
 

@@ -226,7 +226,7 @@ class _Planner(_FileReader):
         for coding in codings:
             ref = _child(coding, "CodeRef")
             target = ref.get("targetGUID") if ref is not None else None
-            if guid_key(target) not in self.code_by_guid:
+            if target is None or guid_key(target) not in self.code_by_guid:
                 if ref is None:
                     self.errors.append(f"{_describe(source.element)}: a coding in selection {element.get('guid')} "
                                        f"has no CodeRef")
@@ -244,7 +244,7 @@ class _Planner(_FileReader):
         for coding in _children(source.element, "Coding"):
             ref = _child(coding, "CodeRef")
             target = ref.get("targetGUID") if ref is not None else None
-            if guid_key(target) in self.code_by_guid:
+            if target is not None and guid_key(target) in self.code_by_guid:
                 memo = "\n\n".join(self.note_text(r.get("targetGUID")) for r in _children(coding, "NoteRef"))
                 document.codings.append(PlannedCoding(
                     code_guid=target, user_guid=self.user_for(coding.get("creatingUser"),

@@ -90,8 +90,8 @@ class _FileReader:
             known = version in KNOWN_NAMESPACE_VERSIONS or not ns
             self.warnings.append(f"namespace {ns or '(none)'} read as {NS_PROJECT}"
                                  + ("" if known else " (not a namespace REFI-QDA tools are known to write)"))
-        for problem in validate_project_tree(root, lenient_namespace=True):
-            self.warnings.append(f"schema: {problem} (read anyway)")
+        for schema_problem in validate_project_tree(root, lenient_namespace=True):
+            self.warnings.append(f"schema: {schema_problem} (read anyway)")
         for problem in semantic_problems(root):
             if problem.kind == "code-ref":
                 self.errors.append(problem.message)
@@ -192,7 +192,7 @@ class _FileReader:
                 data, where, _internal = self.package.find(element.get("plainTextPath"))
             except _Refused as exc:
                 self.errors.append(f"note {element.get('name')!r}: plainTextPath {exc}")
-                data, where = None, None
+                return ""
             if data is None:
                 if where is not None:
                     self.not_carried.append(f"note {element.get('name')!r}: its text file {where} is not in the "

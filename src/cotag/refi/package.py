@@ -223,10 +223,10 @@ class Package:
                         return data, candidate, internal
             else:
                 for folder in ("sources", "Sources"):
-                    candidate = self.folder / folder / leaf
-                    data = self._read_confined(candidate, self.folder, ref)
+                    path = self.folder / folder / leaf
+                    data = self._read_confined(path, self.folder, ref)
                     if data is not None:
-                        return data, str(candidate), internal
+                        return data, str(path), internal
         posix = rest.replace("\\", "/")
         outside = scheme in ("relative", "absolute") or (not scheme and ("/" in posix.strip("/") or
                                                                           posix.startswith("/") or ":" in posix))

@@ -229,7 +229,7 @@ def codes_to_codebook(codes: list[RefiCode], *, title: str, version: int, warnin
             shortcut = None
         if shortcut:
             shortcuts.add(shortcut)
-        lists = {}
+        lists: dict[str, Any] = {}
         for name in ("include", "exclude", "examples", "keywords"):
             items = [item.strip() for item in values[name]]
             if any(not item for item in items):

@@ -33,7 +33,7 @@ import os
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cotag.refi import (
     RefiError,
@@ -58,6 +58,9 @@ from cotag.refi.package import MAX_TOTAL_BYTES as MAX_TOTAL_BYTES
 from cotag.refi.package import Package as Package
 from cotag.refi.package import open_package
 
+if TYPE_CHECKING:
+    from cotag.store.session import Session
+
 __all__ = ["ImportPlan", "ImportReport", "apply_plan", "import_qdpx", "open_package", "plan_import"]
 
 
@@ -78,9 +81,16 @@ def _units_for(documents: list[PlannedDocument]) -> list[list]:
             for p, doc_spans in zip(parsed, spans)]
 
 
-def _work_by_user(plan: ImportPlan) -> dict[str, Counter]:
+def _stored_id(row: Any) -> int:
+    """A stored row's id (the models type it optional: it is None only before the row is flushed)."""
+    if row.id is None:
+        raise RuntimeError(f"{row!r} has no id: not flushed")
+    return int(row.id)
+
+
+def _work_by_user(plan: ImportPlan) -> dict[str | None, Counter[str]]:
     """user key -> how many codings and memos the file attributes to them."""
-    work: dict[str, Counter] = defaultdict(Counter)
+    work: dict[str | None, Counter[str]] = defaultdict(Counter)
     for document in plan.documents:
         for coding in document.codings:
             work[coding.user_guid or plan.default_user]["coding"] += 1
@@ -115,7 +125,7 @@ def _map_users(session, plan: ImportPlan, user_map: dict[str, str], *, fresh: bo
         for key, user in plan.users.items():
             name = user_map.get(user.name, user.name)
             role = "consensus" if name == CONSENSUS_CODER else (ROLE_CODER if user.role == "consensus" else user.role)
-            coder_ids[key] = get_or_create_coder(session, name=name, role=role).id
+            coder_ids[key] = _stored_id(get_or_create_coder(session, name=name, role=role))
         return coder_ids
     needed: dict[str, list[str]] = defaultdict(list)  # file user name -> keys
     for key, user in plan.users.items():
@@ -127,7 +137,7 @@ def _map_users(session, plan: ImportPlan, user_map: dict[str, str], *, fresh: bo
     if missing:
         lines = []
         for name in missing:
-            done = Counter()
+            done: Counter[str] = Counter()
             for key in needed[name]:
                 done.update(work[key])
             what = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(done.items()))
@@ -148,10 +158,10 @@ def _map_users(session, plan: ImportPlan, user_map: dict[str, str], *, fresh: bo
                 raise RefiError(f"{plan.report.file}: --as {name}={CONSENSUS_CODER} writes the consensus coding, "
                                 f"which only a lead may do: pass --lead NAME (or map {name!r} to another coder)")
             require_lead(session, name=lead)
-            coder_id = consensus_coder(session).id
+            coder_id = _stored_id(consensus_coder(session))
         else:
             coder = get_coder(session, name=target) if target else None
-            coder_id = (coder or get_or_create_coder(session, name=target, role=ROLE_CODER)).id
+            coder_id = _stored_id(coder or get_or_create_coder(session, name=target, role=ROLE_CODER))
         for key in keys:
             coder_ids[key] = coder_id
     return coder_ids
@@ -162,154 +172,187 @@ def apply_plan(project, plan: ImportPlan, *, user_map: dict[str, str] | None = N
     """Write the plan in one transaction; any failure rolls everything back.
 
     The project's YAML codebook is changed only once the transaction has committed
-    (:class:`cotag.refi.qdc.CodebookJournal`)."""
-    from cotag.refi.qdc import journalled_session
+    (:class:`cotag.refi.journal.CodebookJournal`)."""
+    from cotag.refi.journal import journalled_session
 
     report = plan.report
     report.project = str(project.root)
-    imported = Counter()
     with journalled_session(project) as (session, journal):
-        _write_plan(session, project, plan, report, imported, journal, user_map or {}, fresh, lead)
+        _PlanWriter(session, plan).write(project, journal, user_map or {}, fresh, lead)
     return report
 
 
-def _write_plan(session, project, plan: ImportPlan, report: ImportReport, imported: Counter, journal,
-                user_map: dict[str, str], fresh: bool, lead: str | None) -> None:
-    from cotag.corpus.importer import content_hash, count_words
-    from cotag.refi.identity import record_identity
-    from cotag.refi.qdc import merge_codes
-    from cotag.store import documents as doc_store
-    from cotag.store.codings import add_codings
-    from cotag.store.events import log_event
-    from cotag.store.memos import add_memo
-    from cotag.store.refi_loads import has_coders, live_coding_keys, memo_keys
+class _PlanWriter:
+    """The steps of writing one plan inside the import's transaction: coders, codes, documents, codings,
+    memos, the GUIDs other tools gave them, the codebook journal and the event."""
 
-    # A project without coders yet has nobody the file's users could be mistaken for: it takes them
-    # as a new project made with --into does.
-    fresh = fresh or not has_coders(session)
-    fresh_coders = fresh
-    coder_ids = _map_users(session, plan, user_map, fresh=fresh, lead=lead)
-    imported["coders"] = len({v for v in coder_ids.values()})
+    def __init__(self, session: Session, plan: ImportPlan):
+        self.session = session
+        self.plan = plan
+        self.report = plan.report
+        self.imported: Counter[str] = Counter()
+        self.targets: dict[str, int] = {}  # source guid_key -> document id
+        self.new_docs: list[PlannedDocument] = []
 
-    merge = merge_codes(session, plan.codes, update=False)
-    report.warnings.extend(merge.warnings)
-    imported["codes_added"] = len(merge.added)
-    imported["codes_matched"] = len(merge.matched)
+    def write(self, project, journal, user_map: dict[str, str], fresh: bool, lead: str | None) -> None:
+        from cotag.refi.code_merge import merge_codes
+        from cotag.refi.identity import record_identity
+        from cotag.store.events import log_event
+        from cotag.store.refi_loads import has_coders
 
-    known_hashes = doc_store.documents_by_hash(session)
-    new_docs: list[PlannedDocument] = []
-    new_by_hash: dict[str, PlannedDocument] = {}
-    targets: dict[str, int] = {}  # source guid_key -> document id
-    aliases: dict[str, str] = {}  # source guid_key -> guid_key of a new source with the same text
-    reused: list[str] = []
-    for document in plan.documents:
-        digest = content_hash(document.text)
-        existing = doc_store.get_document(session, external_id=document.name)
-        if existing is not None and existing.content_hash == digest:
-            targets[guid_key(document.guid)] = existing.id
-            reused.append(document.name)
-            continue
-        twin = new_by_hash.get(digest)
-        if twin is not None or digest in known_hashes:
-            if twin is not None:
-                aliases[guid_key(document.guid)] = guid_key(twin.guid)
-                other_name = twin.name
-            else:
-                other = doc_store.get_document(session, external_id=known_hashes[digest])
-                targets[guid_key(document.guid)] = other.id
-                other_name = other.external_id
-            report.warnings.append(f"source {document.name!r} has the same text as document {other_name!r}: "
-                                   f"its codings go there")
-            reused.append(document.name)
-            continue
-        if existing is not None:
-            base, n = document.name, 2
-            while doc_store.get_document(session, external_id=f"{base}-{n}") is not None:
-                n += 1
-            report.warnings.append(f"document {base!r} exists with a different text: this source is imported "
-                                   f"as {f'{base}-{n}'!r}")
-            document.name = f"{base}-{n}"
-        new_by_hash[digest] = document
-        new_docs.append(document)
-    for document, units in zip(new_docs, _units_for(new_docs)):
-        values = {"external_id": document.name, "group": document.group, "text": document.text,
-                  "attributes": document.attributes, "content_hash": content_hash(document.text),
-                  "source_path": document.source_path, "format": "qdpx", "words": count_words(document.text)}
-        row = doc_store.add_document(session, values=values, units=units)
-        targets[guid_key(document.guid)] = row.id
-        imported["units"] += len(units)
-    for alias, twin in aliases.items():
-        targets[alias] = targets[twin]
-    imported["documents_added"] = len(new_docs)
-    imported["documents_reused"] = len(reused)
+        session, plan, report = self.session, self.plan, self.report
+        # A project without coders yet has nobody the file's users could be mistaken for: it takes them
+        # as a new project made with --into does.
+        fresh = fresh or not has_coders(session)
+        coder_ids = _map_users(session, plan, user_map, fresh=fresh, lead=lead)
+        self.imported["coders"] = len(set(coder_ids.values()))
+        merge = merge_codes(session, plan.codes, update=False)
+        report.warnings.extend(merge.warnings)
+        self.imported["codes_added"] = len(merge.added)
+        self.imported["codes_matched"] = len(merge.matched)
+        self.documents()
+        self.codings(coder_ids, {key: _stored_id(code) for key, code in merge.by_guid.items()})
+        memo_guids = self.memos(coder_ids, merge.by_guid)
+        identity: dict[str, dict[int, str | None]] = {
+            "documents": {self.targets[guid_key(d.guid)]: d.guid for d in self.new_docs},
+            "codes": {_stored_id(merge.by_guid[guid_key(c.guid)]): c.guid for c in plan.codes
+                      if not c.synthetic and guid_key(c.guid) in merge.by_guid},
+            # A user mapped onto an existing coder (or several users onto one) does not rename that coder's GUID.
+            "coders": {coder_id: plan.users[key].guid for key, coder_id in coder_ids.items()
+                       if key in plan.users and fresh and list(coder_ids.values()).count(coder_id) == 1},
+            "memos": memo_guids}
+        record_identity(session, file=report.file, guids=identity,
+                        document_created={self.targets[guid_key(d.guid)]: d.created_at for d in self.new_docs})
+        report.codebook_file = journal.stage(project, session, merge.added, title=plan.codebook_title,
+                                             version=plan.codebook_version)
+        if report.codebook_file is None and merge.added:
+            report.warnings.append("the project names no codebook file ([codebook] path in cotag.toml): the new "
+                                   "codes are in the database only")
+        report.imported = dict(self.imported)
+        log_event(session, kind="import.qdpx", payload={"file": report.file, "origin": report.origin,
+                                                        "offsets": report.offsets.get("reading"), **report.imported,
+                                                        **journal.payload})
 
-    rows: dict[tuple, dict[str, Any]] = {}
-    duplicates = 0
-    for document in plan.documents:
-        document_id = targets[guid_key(document.guid)]
-        for coding in document.codings:
-            code = merge.by_guid[guid_key(coding.code_guid)]
-            coder_id = coder_ids[coding.user_guid or plan.default_user]
-            key = (document_id, code.id, coder_id, coding.start, coding.end)
-            if key in rows:
-                duplicates += 1
-                if coding.memo and coding.memo not in rows[key]["memo"]:
-                    rows[key]["memo"] = (rows[key]["memo"] + "\n\n" + coding.memo).strip()
+    def documents(self) -> None:
+        """New documents (with their sentence units); a source whose text is already here goes to that document."""
+        from cotag.corpus.importer import content_hash, count_words
+        from cotag.store import documents as doc_store
+
+        session, report = self.session, self.report
+        known_hashes = doc_store.documents_by_hash(session)
+        new_by_hash: dict[str, PlannedDocument] = {}
+        aliases: dict[str, str] = {}  # source guid_key -> guid_key of a new source with the same text
+        reused: list[str] = []
+        for document in self.plan.documents:
+            digest = content_hash(document.text)
+            existing = doc_store.get_document(session, external_id=document.name)
+            if existing is not None and existing.content_hash == digest:
+                self.targets[guid_key(document.guid)] = _stored_id(existing)
+                reused.append(document.name)
                 continue
-            row = {"document_id": document_id, "code_id": code.id, "coder_id": coder_id, "start": coding.start,
-                   "end": coding.end, "memo": coding.memo}
-            if coding.created_at is not None:
-                row["created_at"] = coding.created_at
-            rows[key] = row
-    reused_ids = {targets[guid_key(d.guid)] for d in plan.documents} - {targets[guid_key(d.guid)] for d in new_docs}
-    existing_keys = live_coding_keys(session, document_ids=reused_ids)
-    fresh = [row for key, row in rows.items() if key not in existing_keys]
-    add_codings(session, rows=fresh)
-    imported["codings"] = len(fresh)
-    imported["codings_already_present"] = len(rows) - len(fresh)
-    if duplicates:
-        report.warnings.append(f"{duplicates} coding(s) repeated in the file (same span, code and coder) "
-                               f"imported once")
+            twin = new_by_hash.get(digest)
+            if twin is not None or digest in known_hashes:
+                if twin is not None:
+                    aliases[guid_key(document.guid)] = guid_key(twin.guid)
+                    other_name = twin.name
+                else:
+                    other = doc_store.require_document(session, external_id=known_hashes[digest])
+                    self.targets[guid_key(document.guid)] = _stored_id(other)
+                    other_name = other.external_id
+                report.warnings.append(f"source {document.name!r} has the same text as document {other_name!r}: "
+                                       f"its codings go there")
+                reused.append(document.name)
+                continue
+            if existing is not None:
+                base, n = document.name, 2
+                while doc_store.get_document(session, external_id=f"{base}-{n}") is not None:
+                    n += 1
+                report.warnings.append(f"document {base!r} exists with a different text: this source is imported "
+                                       f"as {f'{base}-{n}'!r}")
+                document.name = f"{base}-{n}"
+            new_by_hash[digest] = document
+            self.new_docs.append(document)
+        for document, units in zip(self.new_docs, _units_for(self.new_docs)):
+            values = {"external_id": document.name, "group": document.group, "text": document.text,
+                      "attributes": document.attributes, "content_hash": content_hash(document.text),
+                      "source_path": document.source_path, "format": "qdpx", "words": count_words(document.text)}
+            row = doc_store.add_document(session, values=values, units=units)
+            self.targets[guid_key(document.guid)] = _stored_id(row)
+            self.imported["units"] += len(units)
+        for alias, twin_key in aliases.items():
+            self.targets[alias] = self.targets[twin_key]
+        self.imported["documents_added"] = len(self.new_docs)
+        self.imported["documents_reused"] = len(reused)
 
-    # Memos already here (same coder, document, code, title and text) are not added again, so importing the
-    # same file twice, or a file exported from this project, adds no memo twice. Counted: two equal memos in
-    # the file and one here adds one.
-    identity: dict[str, dict[int, str | None]] = {
-        "documents": {targets[guid_key(d.guid)]: d.guid for d in new_docs},
-        "codes": {merge.by_guid[guid_key(c.guid)].id: c.guid for c in plan.codes
-                  if not c.synthetic and guid_key(c.guid) in merge.by_guid},
-        # A user mapped onto an existing coder (or several users onto one) does not rename that coder's GUID.
-        "coders": {coder_id: plan.users[key].guid for key, coder_id in coder_ids.items()
-                   if key in plan.users and fresh_coders and list(coder_ids.values()).count(coder_id) == 1},
-        "memos": {}}
-    held_memos = memo_keys(session)
-    imported["memos"] = 0
-    for memo in plan.memos:
-        coder_id = coder_ids[memo.user_guid or plan.default_user]
-        document_id = targets.get(guid_key(memo.document_guid)) if memo.document_guid else None
-        code_id = merge.by_guid[guid_key(memo.code_guid)].id if memo.code_guid else None
-        key = (coder_id, document_id, code_id, memo.title, memo.text)
-        if held_memos[key] > 0:
-            held_memos[key] -= 1
-            imported["memos_already_present"] += 1
-            continue
-        row = add_memo(session, coder_id=coder_id, title=memo.title, text=memo.text, document_id=document_id,
-                       code_id=code_id, created_at=memo.created_at, updated_at=memo.updated_at)
-        imported["memos"] += 1
-        if memo.guid:
-            identity["memos"][row.id] = memo.guid
+    def user_of(self, user_guid: str | None) -> str:
+        """The key of the user something is attributed to (the plan's default when it names none)."""
+        key = user_guid or self.plan.default_user
+        if key is None:  # the planner gives work without a user a default user
+            raise RefiError(f"{self.report.file}: something names no user and the file has no default user")
+        return key
 
-    record_identity(session, file=report.file, guids=identity,
-                    document_created={targets[guid_key(d.guid)]: d.created_at for d in new_docs})
-    report.codebook_file = journal.stage(project, session, merge.added, title=plan.codebook_title,
-                                         version=plan.codebook_version)
-    if report.codebook_file is None and merge.added:
-        report.warnings.append("the project names no codebook file ([codebook] path in cotag.toml): the new "
-                               "codes are in the database only")
-    report.imported = dict(imported)
-    log_event(session, kind="import.qdpx", payload={"file": report.file, "origin": report.origin,
-                                                    "offsets": report.offsets.get("reading"), **report.imported,
-                                                    **journal.payload})
+    def codings(self, coder_ids: dict[str, int], code_ids: dict[str, int]) -> None:
+        """Every coding once; those already live on a reused document are counted, not added again."""
+        from cotag.store.codings import add_codings
+        from cotag.store.refi_loads import live_coding_keys
+
+        rows: dict[tuple[int, int, int, int, int], dict[str, Any]] = {}
+        duplicates = 0
+        for document in self.plan.documents:
+            document_id = self.targets[guid_key(document.guid)]
+            for coding in document.codings:
+                code_id = code_ids[guid_key(coding.code_guid)]
+                coder_id = coder_ids[self.user_of(coding.user_guid)]
+                key = (document_id, code_id, coder_id, coding.start, coding.end)
+                if key in rows:
+                    duplicates += 1
+                    if coding.memo and coding.memo not in rows[key]["memo"]:
+                        rows[key]["memo"] = (rows[key]["memo"] + "\n\n" + coding.memo).strip()
+                    continue
+                row: dict[str, Any] = {"document_id": document_id, "code_id": code_id, "coder_id": coder_id,
+                                       "start": coding.start, "end": coding.end, "memo": coding.memo}
+                if coding.created_at is not None:
+                    row["created_at"] = coding.created_at
+                rows[key] = row
+        new_ids = {self.targets[guid_key(d.guid)] for d in self.new_docs}
+        reused_ids = {self.targets[guid_key(d.guid)] for d in self.plan.documents} - new_ids
+        existing_keys = live_coding_keys(self.session, document_ids=reused_ids)
+        added = [row for key, row in rows.items() if key not in existing_keys]
+        add_codings(self.session, rows=added)
+        self.imported["codings"] = len(added)
+        self.imported["codings_already_present"] = len(rows) - len(added)
+        if duplicates:
+            self.report.warnings.append(f"{duplicates} coding(s) repeated in the file (same span, code and coder) "
+                                        f"imported once")
+
+    def memos(self, coder_ids: dict[str, int], codes_by_guid: dict[str, Any]) -> dict[int, str | None]:
+        """The plan's memos, but those already here; returns memo id -> the Note's GUID, for export.
+
+        Memos already here (same coder, document, code, title and text) are not added again, so importing the
+        same file twice, or a file exported from this project, adds no memo twice. Counted: two equal memos in
+        the file and one here adds one."""
+        from cotag.store.memos import add_memo
+        from cotag.store.refi_loads import memo_keys
+
+        held_memos = memo_keys(self.session)
+        guids: dict[int, str | None] = {}
+        self.imported["memos"] = 0
+        for memo in self.plan.memos:
+            coder_id = coder_ids[self.user_of(memo.user_guid)]
+            document_id = self.targets.get(guid_key(memo.document_guid)) if memo.document_guid else None
+            code_id = codes_by_guid[guid_key(memo.code_guid)].id if memo.code_guid else None
+            key = (coder_id, document_id, code_id, memo.title, memo.text)
+            if held_memos[key] > 0:
+                held_memos[key] -= 1
+                self.imported["memos_already_present"] += 1
+                continue
+            row = add_memo(self.session, coder_id=coder_id, title=memo.title, text=memo.text,
+                           document_id=document_id, code_id=code_id, created_at=memo.created_at,
+                           updated_at=memo.updated_at)
+            self.imported["memos"] += 1
+            if memo.guid:
+                guids[_stored_id(row)] = memo.guid
+        return guids
 
 
 _BUILDING = ".cotag-import-"
