@@ -487,7 +487,14 @@ def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None,
     ``one_code_per_selection`` writes a selection per code (the span repeated, as NVivo does)
     for readers that keep only the first coding of a selection; ``pseudonymise`` writes texts,
     offsets, attributes and memos through the pseudonym layer (docs/privacy.md)."""
-    path = Path(path)
+    from cotag.bulk import collector_paused
+
+    with collector_paused():  # a large export makes a few hundred thousand objects, none in a cycle
+        return _export(project, Path(path), coders, pseudonymise, one_code_per_selection)
+
+
+def _export(project, path: Path, coders: list[str] | None, pseudonymise: bool,
+            one_code_per_selection: bool) -> ExportReport:
     report = ExportReport(file=str(path))
     loaded = _load(project, coders)
     if pseudonymise:  # texts, offsets, attributes and memos through the pseudonym layer (docs/privacy.md)

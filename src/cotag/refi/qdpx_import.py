@@ -390,6 +390,16 @@ def import_qdpx(path: Path | str, *, project=None, into: Path | str | None = Non
 
     A new project is built in a temporary folder beside ``into`` and renamed into place when it
     is complete, so an import that is killed leaves nothing at ``into`` and can simply be run again."""
+    from cotag.bulk import collector_paused
+
+    # The XML tree, the plan and the rows are hundreds of thousands of objects in no cycle: the collector
+    # would walk them all several times over for nothing.
+    with collector_paused():
+        return _import(path, project, into, offsets, sources, user_map, lead)
+
+
+def _import(path: Path | str, project, into: Path | str | None, offsets: str | None, sources: Path | str | None,
+            user_map: dict[str, str] | None, lead: str | None) -> ImportReport:
     import tempfile
 
     from cotag.project import CONFIG_NAME, init_project
