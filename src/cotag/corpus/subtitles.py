@@ -39,6 +39,8 @@ _PAUSE_SPLIT = 2.0  # seconds of silence that start a new paragraph in a file wi
 
 def _seconds(groups: tuple[str | None, ...]) -> float:
     h, m, s, ms = groups
+    if m is None or s is None or ms is None:  # the timing patterns require minutes, seconds and milliseconds
+        raise ValueError(f"not a subtitle time: {groups!r}")
     return int(h or 0) * 3600 + int(m) * 60 + int(s) + int(ms) / 10 ** len(ms)
 
 

@@ -1,4 +1,4 @@
-"""The Word writer: headings, paragraphs, quotes and tables as a .docx package written directly (no python-docx)."""
+"""The Word writer: headings, paragraphs, quotes and tables as a .docx document (python-docx)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,10 @@ def _docx_template() -> tuple[bytes, dict[str, str], int]:
     names = ("Title", "Quote", "Attribution", "Normal", "Table Grid", *[f"Heading {n}" for n in range(1, 10)])
     ids = {name: styles[name].style_id for name in names}
     section = document.sections[0]
-    width = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU -> twips
+    page, left, right = section.page_width, section.left_margin, section.right_margin
+    if page is None or left is None or right is None:  # python-docx's default template sets all three
+        raise CotagError("the Word template has no page size")
+    width = int((page - left - right) / 635)  # EMU -> twips
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue(), ids, width

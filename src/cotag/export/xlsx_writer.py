@@ -103,6 +103,8 @@ def column_letter(index: int) -> str:
 
 def _split_cell(ref: str) -> tuple[int, int]:
     match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    if match is None:
+        raise ValueError(f"not a cell reference: {ref!r}")
     column = 0
     for ch in match.group(1):
         column = column * 26 + ord(ch) - 64

@@ -60,7 +60,7 @@ class BinaryCounts:
 
     @property
     def marginals(self) -> tuple[np.ndarray, np.ndarray] | None:
-        return None if self.coder_ones is None else (self.coder_ones, self.coder_rated)
+        return None if self.coder_ones is None or self.coder_rated is None else (self.coder_ones, self.coder_rated)
 
     def select(self, units: np.ndarray) -> BinaryCounts:
         """The same counts restricted to some units (boolean mask or index array); coder marginals are not kept."""
@@ -292,7 +292,8 @@ def binary_measures(counts: BinaryCounts,
             percent.append(few)
             ac1.append(few)
             conger.append(few)
-            p_a = pi1 = None
+            p_a: float | None = None
+            pi1: float | None = None
         else:
             p_a = float(pa_u[c] / npair)
             pi1 = float(pi1_u[c] / n_rated[c])
@@ -320,7 +321,7 @@ def binary_measures(counts: BinaryCounts,
                 kappa.append(MeasureResult(float((p_o - p_e) / (1.0 - p_e)), None, n, 2,
                                            {"p_o": float(p_o), "p_e": p_e, "n_categories": 2}))
         else:
-            if npair < 2:
+            if npair < 2 or p_a is None or pi1 is None:  # p_a and pi1 are set whenever npair >= 2
                 kappa.append(_undefined(REASON_TOO_FEW_UNITS, npair, n_coders))
             else:
                 pis = [1.0] if q == 1 else [1.0 - pi1, pi1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import krippendorff
 import numpy as np
@@ -196,7 +196,7 @@ def delta_squared(values: np.ndarray, n_c: np.ndarray, level: str) -> np.ndarray
     return np.broadcast_to(d, batch + d.shape)
 
 
-def alpha_from_coincidences(values: np.ndarray, o: np.ndarray, level: str = "nominal") -> float:
+def alpha_from_coincidences(values: np.ndarray, o: np.ndarray, level: str = "nominal") -> float | np.ndarray:
     """alpha = 1 - (n - 1) * sum(o * delta^2) / sum(n_c n_k delta^2); nan when D_e = 0."""
     n_c = o.sum(axis=-1)
     n = n_c.sum(axis=-1)
@@ -268,11 +268,12 @@ def krippendorff_alpha(data: Any, level: str = "nominal") -> MeasureResult:
         raise ValueError("the ratio level needs non-negative values; use interval for signed data")
     need = n_units * n_coders * values.size + 3 * 8 * n_units * values.size**2
     if need <= PACKAGE_MEMORY_LIMIT:
-        value = float(krippendorff.alpha(reliability_data=xp, level_of_measurement=level))
+        # level is one of LEVELS (checked above); the package types the parameter as their Literal
+        value = float(krippendorff.alpha(reliability_data=xp, level_of_measurement=cast(Any, level)))
         engine = "krippendorff"
     else:
         vals, o = coincidence_matrix(xp)
-        value = alpha_from_coincidences(vals, o, level)
+        value = float(alpha_from_coincidences(vals, o, level))  # one coincidence matrix: one alpha
         engine = "coincidence-matrix"
     extra = {"level": level, "n_values": n_values, "engine": engine}
     if not np.isfinite(value):

@@ -35,6 +35,7 @@ from cotag.reliability.bootstrap import (
     DEFAULT_THRESHOLDS,
     METHODS,
     _count_blocks,
+    fresh_seed,
     kalpha_replicates,
     outside_interval_note,
 )
@@ -198,8 +199,8 @@ def bootstrap_intervals(counts: BinaryCounts, clusters: np.ndarray | None, n: in
         return TableIntervals([None] * n_codes, None, None, n_clusters if method == "cluster" else None)
     totals = feats.sum(axis=0)  # codes x [diag, n_0, n_1]
     estimate = _alpha_binary(totals)
-    pooled_est = _alpha_binary(totals[include].sum(axis=0)) if include.any() else np.nan
-    all_est = _alpha_binary(totals.sum(axis=0))
+    pooled_est = float(_alpha_binary(totals[include].sum(axis=0))) if include.any() else float("nan")
+    all_est = float(_alpha_binary(totals.sum(axis=0)))
     if method == "krippendorff":
         return _kalpha_intervals(totals, include, counts.n_coders, n, seed, codes, estimate, pooled_est, all_est,
                                  thresholds, ci_level)
@@ -391,7 +392,7 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
     if bootstrap < 0:
         raise ValueError(f"--bootstrap needs a non-negative number of replicates; got {bootstrap}")
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+        seed = fresh_seed()
     n_coders = len(data.coders)
     kappa_name = kappa_for(n_coders)
     stack = data.stack
@@ -403,15 +404,17 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
             counts = binary_counts(stack)
         except ValueError:  # not 0/1 data: the general per-code measures below
             counts = None
+    coded_any: np.ndarray
     if counts is not None:
-        coded_any = (counts.k > 0).any(axis=0)
+        coded_any = np.asarray((counts.k > 0).any(axis=0))
     else:
-        coded_any = (np.nan_to_num(stack, nan=0.0) == 1).any(axis=(0, 1)) if stack.size else np.zeros(0, bool)
+        coded_any = (np.asarray((np.nan_to_num(stack, nan=0.0) == 1).any(axis=(0, 1))) if stack.size
+                     else np.zeros(0, bool))
     noun = {"turn": "speaker turns", "sentence": "sentences", "char": "characters"}[data.kind]
     speakers = "all" if data.include_interviewer else "respondent"
     out_views: dict[str, ViewReport] = {}
     for view in views:
-        mask = np.ones(stack.shape[2], dtype=bool) if view == "all" else coded_any
+        mask: np.ndarray = np.ones(stack.shape[2], dtype=bool) if view == "all" else coded_any
         sub_counts = None if counts is None else (counts if view == "all" else counts.select(mask))
         # the fast path needs no copy of the stack (for 10 coders x 600k units that copy alone took seconds)
         sub = None if sub_counts is not None else (stack if view == "all" else stack[:, :, mask])
@@ -428,6 +431,7 @@ def build_report(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAU
             rows, b = _fast_rows(list(data.codes), sub_counts, kappa_name, marginals)
             pooled, pooled_all, reasons = b.pooled, b.pooled_all, b.without_variation
         else:
+            assert sub is not None  # no counts: the stack itself
             rows = [_code_row(code, sub[k], kappa_name) for k, code in enumerate(data.codes)]
             reasons = _general_exclusions(sub) if data.codes else []
             keep = np.array([r is None for r in reasons], dtype=bool)

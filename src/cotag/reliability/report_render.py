@@ -310,10 +310,10 @@ def render_methods(report: AgreementReport) -> str:
     undefined = _undefined_sentence(report, v)
     if undefined:
         parts.append(undefined)
-    defined = [r for r in v.rows if r.alpha.value is not None]
-    reliable = [r.code for r in defined if r.alpha.value >= 0.8]
-    tentative = [r.code for r in defined if THRESHOLD <= r.alpha.value < 0.8]
-    below = [r.code for r in defined if r.alpha.value < THRESHOLD]
+    defined = [(r.code, r.alpha.value) for r in v.rows if r.alpha.value is not None]
+    reliable = [code for code, alpha in defined if alpha >= 0.8]
+    tentative = [code for code, alpha in defined if THRESHOLD <= alpha < 0.8]
+    below = [code for code, alpha in defined if alpha < THRESHOLD]
     groups = [f"{len(reliable)} reached .800" + (f" ({_list(reliable)})" if reliable else ""),
               f"{len(tentative)} lay between .667 and .800" + (f" ({_list(tentative)})" if tentative else ""),
               f"{len(below)} fell below .667" + (f" ({_list(below)})" if below else "")]
