@@ -196,9 +196,13 @@ class _ProjectWriter:
         self.user_guid = {c.name: self._kept_or_stable("coders", c.id, "coder", c.name) for c in loaded.coders}
         self.doc_guid = {d.external_id: self._kept_or_stable("documents", d.id, "document", d.external_id)
                          for d in loaded.documents}
-        # Code GUIDs are registered once build_code_elements has made the elements.
-        self.code_keep = {c.key: g for c in loaded.codes
-                          if (g := identity.guid("codes", loaded.code_ids.get(c.key))) is not None}
+        # Kept code GUIDs are taken before the memos' (in this order since before the register); the
+        # stable ones are registered once build_code_elements has made them.
+        self.code_keep: dict[str, str] = {}
+        for code in loaded.codes:
+            kept = identity.guid("codes", loaded.code_ids.get(code.key))
+            if kept is not None and self.guids.free(kept):
+                self.code_keep[code.key] = self.guids.add(kept, "code", code.key)
         self.root = etree.Element(self.q("Project"), nsmap={None: NS_PROJECT}, name=xml_safe(project.name),
                                   origin=f"cotag {__version__}",
                                   modifiedDateTime=format_datetime(datetime.now(timezone.utc)))
@@ -274,10 +278,10 @@ class _ProjectWriter:
 
         codebook = self.sub(self.root, "CodeBook")
         code_guid = build_code_elements(self.sub(codebook, "Codes"), self.loaded.codes, namespace=self.space,
-                                        ns=NS_PROJECT, note_refs=self.code_notes,
-                                        keep_guids={k: g for k, g in self.code_keep.items() if self.guids.free(g)})
+                                        ns=NS_PROJECT, note_refs=self.code_notes, keep_guids=self.code_keep)
         for key, guid in code_guid.items():
-            self.guids.add(guid, "code", key)
+            if key not in self.code_keep:
+                self.guids.add(guid, "code", key)
         self.report.codes = len(self.loaded.codes)
         return code_guid
 
