@@ -546,14 +546,18 @@ def compute(name: str, data: Any, level: str = "nominal") -> MeasureResult:
 
 # Moved to cotag.reliability.binary; importers keep importing them from here (loaded on first use, so
 # that module can import this one).
-_MOVED = frozenset(['APPLIED_EVERYWHERE', 'BINARY_ENGINE', 'BinaryCounts', 'BinaryMeasures', 'NEVER_APPLIED', 'NO_PAIRABLE', 'ONLY_UNPAIRED', 'PACKAGE_ENGINE', 'binary_counts', 'binary_measures', 'coder_marginals', 'is_binary', 'variation_reason'])
+_MOVED = frozenset({
+    "APPLIED_EVERYWHERE", "BINARY_ENGINE", "BinaryCounts", "BinaryMeasures", "NEVER_APPLIED", "NO_PAIRABLE",
+    "ONLY_UNPAIRED", "PACKAGE_ENGINE", "binary_counts", "binary_measures", "coder_marginals", "is_binary",
+    "variation_reason",
+})
 
 
 def __getattr__(name: str) -> Any:
     if name in _MOVED:
         from importlib import import_module
 
-        value = getattr(import_module('cotag.reliability.binary'), name)
+        value = getattr(import_module("cotag.reliability.binary"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'cotag.reliability.measures' has no attribute {name!r}")

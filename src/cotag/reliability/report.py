@@ -524,14 +524,17 @@ def _add_u_alpha(report: AgreementReport, data: Unitised, spans: list[Any]) -> N
 
 # Moved to cotag.reliability.report_render; importers keep importing them from here (loaded on first use, so
 # that module can import this one).
-_MOVED = frozenset(['BOOTSTRAP_COLUMN', 'CSV_BOOTSTRAP', 'TABLE_COLUMNS', '_f', 'render', 'render_csv', 'render_md', 'render_methods', 'render_table'])
+_MOVED = frozenset({
+    "BOOTSTRAP_COLUMN", "CSV_BOOTSTRAP", "TABLE_COLUMNS", "_f", "render", "render_csv", "render_md",
+    "render_methods", "render_table",
+})
 
 
 def __getattr__(name: str) -> Any:
     if name in _MOVED:
         from importlib import import_module
 
-        value = getattr(import_module('cotag.reliability.report_render'), name)
+        value = getattr(import_module("cotag.reliability.report_render"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'cotag.reliability.report' has no attribute {name!r}")
