@@ -280,16 +280,85 @@ def test_project_without_codes_is_refused(sqlite_project, tmp_path):
 
 
 def test_an_export_that_does_not_validate_writes_nothing(sqlite_project, tmp_path, monkeypatch):
-    from cotag.refi import validate
+    """The builder checks the REFI rules as it writes (here: a GUID written twice); a breach writes nothing."""
+    from cotag.refi import qdpx_export
 
     project = build_small(sqlite_project)
     out = tmp_path / "x.qdpx"
     out.write_bytes(b"previous export")
-    monkeypatch.setattr(validate, "validate_project_tree", lambda root: ["line 1: invented problem"])
-    with pytest.raises(RefiError, match="invented problem"):
+    monkeypatch.setattr(qdpx_export, "stable_guid", lambda namespace, *parts: "00000000-0000-5000-8000-000000000000")
+    with pytest.raises(RefiError, match="GUID 00000000-0000-5000-8000-000000000000 twice"):
         export_qdpx(project, out)
     assert out.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "x.qdpx"]  # no temporary file left
+
+
+def test_a_selection_outside_its_text_writes_nothing(sqlite_project, tmp_path, monkeypatch):
+    from cotag.refi import qdpx_export
+
+    project = build_small(sqlite_project)
+    out = tmp_path / "x.qdpx"
+    monkeypatch.setattr(qdpx_export, "_moved", lambda offset, positions, had_bom: offset + 10_000)
+    with pytest.raises(RefiError, match="outside the text"):
+        export_qdpx(project, out)
+    assert not out.exists()
+
+
+def test_markup_characters_in_names_texts_and_memos_are_escaped(sqlite_project, tmp_path):
+    """Sources are written as XML text (not through lxml): names, quotes and memos with markup survive."""
+    from cotag.store.coders import get_or_create_coder
+    from cotag.store.codings import add_coding
+
+    with sqlite_project.session() as s:
+        doc = make_document(s, 'R&D "one" <1>', [("Respondent", ['Tom & Jerry said "<no>" \t here.'])],
+                            attributes={"note": 'a "b" & <c>\nd'})
+        codes = make_codes(s, [("push", "Push")])
+        alice = get_or_create_coder(s, name="alice")
+        add_coding(s, document_id=doc.id, code_id=codes["push"].id, coder_id=alice.id, start=13,
+                   end=len(doc.text) - 1, memo="a < b & c\r\nd ]]> e")
+        text = doc.text
+    out = tmp_path / "x.qdpx"
+    export_qdpx(sqlite_project, out)
+    assert full_validation(out) == []
+    root, _, _ = read_qdpx(out)
+    source = root.find(f"{NS}Sources/{NS}TextSource")
+    assert source.get("name") == 'R&D "one" <1>'
+    selection = source.find(f"{NS}PlainTextSelection")
+    assert selection.get("name") == text[13:len(text) - 1]
+    assert selection.find(f"{NS}Description").text == "a < b & c\r\nd ]]> e"
+    assert source.find(f"{NS}VariableValue/{NS}TextValue").text == 'a "b" & <c>\nd'
+
+
+def full_validation(path: Path) -> list[str]:
+    """Every check cotag's importer makes of a file (XSD and the semantic rules), as the export once ran itself."""
+    from cotag.refi import guid_key, parse_xml
+    from cotag.refi.validate import semantic_problems, validate_project_tree
+
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        root = parse_xml(archive.read("project.qde"), "project.qde")
+        lengths = {guid_key(s.get("guid")): len(archive.read(f"sources/{s.get('guid')}.txt").decode("utf-8"))
+                   for s in root.iter(f"{NS}TextSource")}
+    problems = validate_project_tree(root)
+    # A Note carries its text twice on purpose (inline and as a file, for QualCoder): the schema allows both.
+    problems += [str(p) for p in semantic_problems(
+        root, has_file=lambda value: f"sources/{value.split('://', 1)[1]}" in names,
+        text_length=lambda element: lengths.get(guid_key(element.get("guid"))))
+        if not (p.kind == "text-content" and p.message.startswith("<Note "))]
+    return problems
+
+
+@pytest.mark.parametrize("one_code_per_selection", [False, True])
+@pytest.mark.parametrize("build", [build_small, lambda p: build_demo_subset(p, experts=2, graduates=1) and p])
+def test_exports_pass_the_full_validator(sqlite_project, tmp_path, build, one_code_per_selection):
+    """The export no longer re-validates what it built: the guarantee is tested here instead (emoji, CR/BOM-free
+    texts, memos of every kind, attributes, groups, two coders and the consensus, one or all coders)."""
+    project = build(sqlite_project)
+    out = tmp_path / "x.qdpx"
+    export_qdpx(project, out, one_code_per_selection=one_code_per_selection)
+    assert full_validation(out) == []
+    export_qdpx(project, out, coders=["alice"])
+    assert full_validation(out) == []
 
 
 # ---------------------------------------------------------------- round trips

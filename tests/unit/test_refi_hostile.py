@@ -208,7 +208,7 @@ def test_deeply_nested_codes_are_refused_naming_the_limit(tmp_path):
 
 
 def test_a_member_larger_than_the_limit_is_refused_while_unpacking(tmp_path, monkeypatch):
-    import cotag.refi.qdpx_import as qi
+    import cotag.refi.package as qi  # the limits live with the package reader
 
     monkeypatch.setattr(qi, "MAX_SOURCE_BYTES", 1 << 20)
     bomb = b"\0" * (8 << 20)  # compresses to a few kilobytes
@@ -234,7 +234,7 @@ def _lie_about_size(data: bytes, name: str, size: int) -> bytes:
 
 def test_a_zip_that_lies_about_its_sizes_is_refused(tmp_path, monkeypatch):
     """The real size counts, not the header's: a member claiming 100 bytes unpacks to megabytes."""
-    import cotag.refi.qdpx_import as qi
+    import cotag.refi.package as qi  # the limits live with the package reader
 
     monkeypatch.setattr(qi, "MAX_SOURCE_BYTES", 1 << 20)
     data = fx.zip_bytes({"project.qde": project_xml(), f"sources/{SOURCE}.txt": b"\0" * (8 << 20)})
@@ -245,7 +245,7 @@ def test_a_zip_that_lies_about_its_sizes_is_refused(tmp_path, monkeypatch):
 
 
 def test_all_members_together_are_limited(tmp_path, monkeypatch):
-    import cotag.refi.qdpx_import as qi
+    import cotag.refi.package as qi  # the limits live with the package reader
 
     monkeypatch.setattr(qi, "MAX_TOTAL_BYTES", 3 << 20)
     sources = "".join(f'<TextSource guid="{fx.guid(i, "F")}" name="part {i}" plainTextPath="internal://{i}.txt"/>'

@@ -589,7 +589,7 @@ def test_nvivo_annotations_notes_and_descriptions_become_coding_memos(tmp_path):
 def test_a_project_qde_that_would_unpack_past_the_limit_is_refused_before_unpacking(tmp_path, monkeypatch):
     """The sources were checked against REFI-QDA's size limit before unpacking; the .qde itself must be too, or a
     small zip of one huge .qde takes all the memory. (The limit is lowered here instead of building gigabytes.)"""
-    import cotag.refi.qdpx_import as qi
+    import cotag.refi.package as qi  # the limits live with the package reader
 
     source = FIXTURES / "good_minimal.qdpx"
     qde_size = max(i.file_size for i in zipfile.ZipFile(source).infolist() if i.filename.lower().endswith(".qde"))

@@ -1,9 +1,12 @@
-"""Read one transcript file (.txt, .md, .docx, .vtt, .srt) into a ParsedTranscript."""
+"""Read one transcript file (.txt, .md, .docx, .vtt, .srt) into a ParsedTranscript.
+
+Here: decoding bytes to text, front matter, plain text and Markdown; Word files in
+:mod:`cotag.corpus.docx_reader`, subtitles in :mod:`cotag.corpus.subtitles`.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
 import re
 import unicodedata
@@ -152,7 +155,7 @@ _FrontMatterLoader.add_implicit_resolver(
     list("-+0123456789."),
 )
 
-from cotag.corpus.speakers import SpeakerRules, Turn, find_turns, match_label
+from cotag.corpus.speakers import Turn, find_turns
 from cotag.errors import CotagError
 
 __all__ = [
@@ -206,14 +209,21 @@ def read_transcript(path: Path | str) -> ParsedTranscript:
         hint = " (save it as .docx)" if suffix in (".doc", ".rtf", ".odt") else ""
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise TranscriptError(path, f"unsupported file type '{suffix or path.name}'{hint}; supported: {supported}")
+    # The Word and subtitle readers load only when such a file is read (they import this module).
     if fmt == "docx":
+        from cotag.corpus.docx_reader import _read_docx
+
         return _read_docx(path)
     text = _decode(path, _read_bytes(path))
     if not text.strip():
         raise TranscriptError(path, "empty transcript")
     if fmt == "vtt":
+        from cotag.corpus.subtitles import _read_vtt
+
         return _read_vtt(path, text)
     if fmt == "srt":
+        from cotag.corpus.subtitles import _read_srt
+
         return _read_srt(path, text)
     return _read_plain(path, text, fmt)
 
@@ -508,336 +518,3 @@ def _read_plain(path: Path, text: str, fmt: str) -> ParsedTranscript:
     if not body:
         raise TranscriptError(path, "empty transcript (front matter but no text)")
     return ParsedTranscript(path, body, metadata, find_turns(body, metadata), fmt)
-
-
-# --- docx -------------------------------------------------------------------------------
-
-_DOCX_FENCES = ("---", "—")  # Word's AutoCorrect may turn "---" into an em dash
-
-# The text-bearing children of a paragraph's runs, wherever the runs sit (tracked insertions,
-# content controls, smart tags, fields, hyperlinks), except deleted or moved-away text and
-# text boxes, whose paragraphs live inside a run's drawing, and the fallback copy of
-# alternate content (mc:Fallback repeats its mc:Choice for older readers).
-_DOCX_RUN_TEXT = (
-    ".//w:r/*[self::w:t or self::w:tab or self::w:ptab or self::w:br or self::w:cr or self::w:noBreakHyphen]"
-    "[not(ancestor::w:del or ancestor::w:moveFrom or ancestor::w:txbxContent"
-    " or ancestor::*[local-name() = 'Fallback'])]"
-)
-
-
-def _check_unpacked_size(path: Path, data: bytes) -> None:
-    """Refuse a package that unpacks to more than MAX_DOCX_UNPACKED_BYTES, counting what really comes out."""
-    import io
-    import zipfile
-
-    too_big = (f"not read: the Word file unpacks to more than {_size(limits.MAX_DOCX_UNPACKED_BYTES)} "
-               "(a damaged or hostile file; a transcript with photos stays far below)")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            parts = package.infolist()
-            if sum(part.file_size for part in parts) > limits.MAX_DOCX_UNPACKED_BYTES:
-                raise TranscriptError(path, too_big)
-            unpacked = 0
-            for part in parts:
-                with package.open(part) as fh:
-                    while chunk := fh.read(1 << 20):
-                        unpacked += len(chunk)
-                        if unpacked > limits.MAX_DOCX_UNPACKED_BYTES:
-                            raise TranscriptError(path, too_big)
-    except TranscriptError:
-        raise
-    except Exception as e:  # noqa: BLE001 - zipfile raises BadZipFile, zlib.error, EOFError, NotImplementedError...
-        raise TranscriptError(path, f"not a readable Word .docx file: {str(e).strip() or type(e).__name__}") from None
-
-
-def _docx_paragraphs(path: Path) -> list[str]:
-    import io
-    import zipfile
-
-    import docx
-    from docx.table import Table
-
-    data = _read_bytes(path, limits.MAX_DOCX_BYTES)
-    if not data:
-        raise TranscriptError(path, "not a readable Word .docx file: the file is empty")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise TranscriptError(
-            path, "not a readable Word .docx file: not a ZIP package (damaged, or another format renamed .docx)"
-        )
-    _check_unpacked_size(path, data)
-    try:
-        document = docx.Document(io.BytesIO(data))
-        body = document.element.body
-    except Exception as e:  # noqa: BLE001 - python-docx raises zip, XML, KeyError, ValueError, PackageNotFound...
-        reason = str(e).strip() or type(e).__name__
-        raise TranscriptError(path, f"not a readable Word .docx file: {reason}") from None
-
-    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    out: list[str] = []
-
-    def paragraph_text(p: Any) -> str:
-        # python-docx's Paragraph.text reads only the paragraph's direct runs and hyperlinks: it
-        # loses tracked insertions (w:ins), inline content controls, smart tags and fields. Read
-        # every run's text instead, skipping deleted text and text boxes (not read, see the docs).
-        # A page or column break separates words like a line break.
-        parts = []
-        for e in p.xpath(_DOCX_RUN_TEXT):
-            tag = e.tag[len(w):]
-            parts.append((e.text or "") if tag == "t" else "\t" if tag in ("tab", "ptab")
-                         else "-" if tag == "noBreakHyphen" else "\n")
-        return "".join(parts)
-
-    def cell_text(cell: Any) -> str:
-        return " ".join("\n".join(paragraph_text(p) for p in cell._tc.xpath(".//w:p")).split())
-
-    def walk(element: Any) -> None:
-        for child in element.iterchildren():
-            tag = child.tag
-            if tag == w + "p":
-                text = _normalise(paragraph_text(child)).strip()
-                if text:
-                    out.append(text)
-            elif tag == w + "tbl":
-                table = Table(child, document)
-                for row in table.rows:
-                    cells, seen = [], None
-                    for cell in row.cells:
-                        if cell._tc is seen:  # a merged cell repeats across the columns it spans
-                            continue
-                        seen = cell._tc
-                        cells.append(cell_text(cell))
-                    if any(cells):
-                        out.append(" | ".join(cells))
-            elif tag == w + "sdt":  # content controls wrap ordinary paragraphs
-                content = child.find(w + "sdtContent")
-                if content is not None:
-                    walk(content)
-
-    try:
-        walk(body)
-    except Exception as e:  # noqa: BLE001 - a damaged part can fail in many ways while walking
-        raise TranscriptError(path, f"not a readable Word .docx file: {e}") from None
-    return out
-
-
-def _read_docx(path: Path) -> ParsedTranscript:
-    paragraphs = _docx_paragraphs(path)
-    if not paragraphs:
-        raise TranscriptError(path, "empty transcript")
-    metadata: dict = {}
-    if paragraphs[0] in _DOCX_FENCES:
-        for i in range(1, len(paragraphs)):
-            if paragraphs[i] in _DOCX_FENCES:
-                block = "\n".join(paragraphs[1:i])
-                metadata = _load_front_matter(path, block, first_line=None, where="Word front matter block")
-                paragraphs = paragraphs[i + 1 :]
-                break
-        else:
-            raise TranscriptError(
-                path, "front matter opened with a '---' paragraph is never closed by a '---' paragraph"
-            )
-    if not paragraphs:
-        raise TranscriptError(path, "empty transcript (front matter but no text)")
-    text = "\n\n".join(paragraphs)
-    if len(text.encode("utf-8")) > limits.MAX_TRANSCRIPT_BYTES:
-        raise TranscriptError(path, f"the text is larger than the {_size(limits.MAX_TRANSCRIPT_BYTES)} a "
-                                    "transcript may have; split it into several transcripts")
-    return ParsedTranscript(path, text, metadata, find_turns(text, metadata), "docx")
-
-
-# --- subtitles: vtt / srt ---------------------------------------------------------------
-
-
-@dataclass
-class _Segment:
-    speaker: str | None  # None: no label, continues the current speaker
-    text: str
-    start: float
-
-
-# Hours have at most 9 digits (114,000 years): a longer field is a malformed timing, not a number
-# Python would refuse to convert (more than 4,300 digits) or take long to.
-_VTT_TIME = r"(?:(\d{1,9}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-_VTT_TIMING = re.compile(rf"^\s*{_VTT_TIME}\s+-->\s+{_VTT_TIME}(?:\s.*)?$")
-_SRT_TIME = r"(\d{1,3}):([0-5]\d):([0-5]\d)[,.](\d{1,3})"
-_SRT_TIMING = re.compile(rf"^\s*{_SRT_TIME}\s*-->\s*{_SRT_TIME}(?:\s.*)?$")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
-_ASS_TAG = re.compile(r"\{\\[^}]*\}")
-_DIALOGUE_DASH = re.compile(r"^[ \t]*[-–—][ \t]+")
-_SPACES = re.compile(r"[ \t\u00a0]+")
-_PAUSE_SPLIT = 2.0  # seconds of silence that start a new paragraph in a file without speakers
-
-
-def _seconds(groups: tuple[str | None, ...]) -> float:
-    h, m, s, ms = groups
-    return int(h or 0) * 3600 + int(m) * 60 + int(s) + int(ms) / 10 ** len(ms)
-
-
-def _clean_cue_text(text: str) -> str:
-    return html.unescape(_ASS_TAG.sub("", _TAG.sub("", text))).replace("\u200e", "").replace("\u200f", "")
-
-
-def _segments_from_lines(
-    lines: list[str], start: float, rules: SpeakerRules, speaker: str | None = None
-) -> list[_Segment]:
-    """Split cue lines into speaker segments ("Name: ...", "- Name: ...", "[Name] ...")."""
-    segments: list[_Segment] = []
-    current = _Segment(speaker, "", start)
-    for raw in lines:
-        line = _clean_cue_text(raw)
-        line = _DIALOGUE_DASH.sub("", line)
-        found = match_label(line, rules, loose=True)
-        if found:
-            label, pos = found
-            if current.text.strip():
-                segments.append(current)
-            current = _Segment(label, line[pos:], start)
-        else:
-            current.text = f"{current.text} {line}" if current.text else line
-    segments.append(current)
-    return [s for s in segments if s.text.strip()]
-
-
-def _vtt_cue_segments(payload: list[str], start: float, rules: SpeakerRules) -> list[_Segment]:
-    text = "\n".join(payload)
-    voices = list(_VOICE.finditer(text))
-    if not voices:
-        return _segments_from_lines(payload, start, rules)
-    segments: list[_Segment] = []
-    head = text[: voices[0].start()]
-    if head.strip():
-        segments.extend(_segments_from_lines(head.split("\n"), start, rules))
-    for i, v in enumerate(voices):
-        end = voices[i + 1].start() if i + 1 < len(voices) else len(text)
-        name = _clean_cue_text(v.group(1) or "").strip() or None
-        body = text[v.end() : end].split("\n")
-        segments.extend(_segments_from_lines(body, start, rules, speaker=name))
-    return segments
-
-
-def _subtitle_transcript(path: Path, segments: list[_Segment], fmt: str) -> ParsedTranscript:
-    """Merge consecutive segments of one speaker into turns laid out as "Name: content"."""
-    rules = SpeakerRules()
-    has_speakers = any(s.speaker for s in segments)
-    groups: list[tuple[str, list[str]]] = []
-    last_start = None
-    for seg in segments:
-        words = _SPACES.sub(" ", seg.text.replace("\n", " ")).strip()
-        if not words:
-            continue
-        if has_speakers:
-            if groups and (seg.speaker is None or seg.speaker == groups[-1][0]):
-                groups[-1][1].append(words)
-            else:
-                groups.append((seg.speaker or "", [words]))
-        else:
-            if groups and last_start is not None and seg.start - last_start < _PAUSE_SPLIT:
-                groups[-1][1].append(words)
-            else:
-                groups.append(("", [words]))
-        last_start = seg.start
-    if not groups:
-        raise TranscriptError(path, "empty transcript (no subtitle text)")
-    parts: list[str] = []
-    turns: list[Turn] = []
-    offset = 0
-    for speaker, texts in groups:
-        prefix = f"{speaker}: " if speaker else ""
-        content = " ".join(texts)
-        start = offset + len(prefix)
-        interviewer = rules.is_interviewer(speaker) if speaker else False
-        turns.append(Turn(start, start + len(content), speaker, interviewer))
-        parts.append(prefix + content)
-        offset += len(prefix) + len(content) + 2
-    return ParsedTranscript(path, "\n\n".join(parts), {}, turns, fmt)
-
-
-def _blocks(text: str) -> list[tuple[int, list[str]]]:
-    """Blank-line separated blocks as (first line number, lines)."""
-    blocks: list[tuple[int, list[str]]] = []
-    current: list[str] = []
-    first = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            if not current:
-                first = number
-            current.append(line)
-        elif current:
-            blocks.append((first, current))
-            current = []
-    if current:
-        blocks.append((first, current))
-    return blocks
-
-
-def _read_vtt(path: Path, text: str) -> ParsedTranscript:
-    first = text.split("\n", 1)[0]
-    if not re.match(r"^WEBVTT(?:[ \t].*)?$", first):
-        raise TranscriptError(path, "not a WebVTT file: the first line must be 'WEBVTT'", line=1)
-    rules = SpeakerRules()
-    segments: list[_Segment] = []
-    blocks = _blocks(text)
-    if blocks and blocks[0][0] == 1:
-        # The header block: "WEBVTT" and header lines such as "Kind: captions". Some tools start the
-        # first cue right below it, without the blank line; that cue is read, not dropped with the header.
-        number, header = blocks.pop(0)
-        timing = next((i for i, line in enumerate(header) if "-->" in line), None)
-        if timing is not None:
-            blocks.insert(0, (number + timing, header[timing:]))
-    for number, lines in blocks:
-        head = lines[0]
-        if re.match(r"^(NOTE|STYLE|REGION)(?:[ \t]|$)", head):
-            continue
-        timing_index = 0 if "-->" in head else 1
-        if timing_index >= len(lines) or "-->" not in lines[timing_index]:
-            raise TranscriptError(
-                path, "expected a cue timing line like '00:00:01.000 --> 00:00:04.000'", line=number + timing_index
-            )
-        m = _VTT_TIMING.match(lines[timing_index])
-        if not m:
-            raise TranscriptError(
-                path,
-                f"malformed cue timing {_shown(lines[timing_index].strip(), 60)} "
-                "(expected '00:00:01.000 --> 00:00:04.000')",
-                line=number + timing_index,
-            )
-        start = _seconds(m.groups()[:4])
-        segments.extend(_vtt_cue_segments(lines[timing_index + 1 :], start, rules))
-    if not segments:
-        raise TranscriptError(path, "empty transcript (no cues with text)")
-    return _subtitle_transcript(path, segments, "vtt")
-
-
-def _read_srt(path: Path, text: str) -> ParsedTranscript:
-    if not text.strip():
-        raise TranscriptError(path, "empty transcript")
-    rules = SpeakerRules()
-    segments: list[_Segment] = []
-    for number, lines in _blocks(text):
-        i = 0
-        if lines[0].strip().isdigit():
-            i = 1
-        timing = lines[i] if i < len(lines) else ""
-        if "-->" not in timing:
-            if i == 0 and segments:
-                # A blank line inside a cue's text: the text continues the previous cue.
-                segments.extend(_segments_from_lines(lines, segments[-1].start, rules))
-                continue
-            raise TranscriptError(
-                path,
-                "expected a subtitle timing line like '00:00:01,000 --> 00:00:04,000'",
-                line=number + i,
-            )
-        m = _SRT_TIMING.match(timing)
-        if not m:
-            raise TranscriptError(
-                path,
-                f"malformed subtitle timing {_shown(timing.strip(), 60)} (expected '00:00:01,000 --> 00:00:04,000')",
-                line=number + i,
-            )
-        start = _seconds(m.groups()[:4])
-        segments.extend(_segments_from_lines(lines[i + 1 :], start, rules))
-    if not segments:
-        raise TranscriptError(path, "empty transcript (no subtitles with text)")
-    return _subtitle_transcript(path, segments, "srt")

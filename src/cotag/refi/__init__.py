@@ -2,10 +2,14 @@
 
 Modules:
 
-* :mod:`cotag.refi.qdpx_export` writes a project as a .qdpx archive;
-* :mod:`cotag.refi.qdpx_import` reads one (from any of the tools above) into a project;
-* :mod:`cotag.refi.qdc` reads and writes codebooks, and packs our code fields into
-  the single ``Description`` REFI has;
+* :mod:`cotag.refi.qdpx_export` writes a project as a .qdpx archive (:mod:`cotag.refi.export_values`:
+  attribute types and values);
+* :mod:`cotag.refi.qdpx_import` reads one (from any of the tools above) into a project: the archive
+  (:mod:`cotag.refi.package`), the file's parts (:mod:`cotag.refi.import_read`), the plan
+  (:mod:`cotag.refi.import_plan`, :mod:`cotag.refi.import_model`), then one transaction;
+* :mod:`cotag.refi.qdc` reads and writes codebooks; :mod:`cotag.refi.codes` packs our code fields into
+  the single ``Description`` REFI has and reads a file's code tree; :mod:`cotag.refi.code_merge` brings
+  a file's codes into a project, :mod:`cotag.refi.journal` its YAML codebook after the commit;
 * :mod:`cotag.refi.offsets` decides how a file's selection offsets are counted;
 * :mod:`cotag.refi.validate` checks XML against the schemas and the rules they leave out;
 * :mod:`cotag.refi.identity` keeps the GUIDs other tools gave imported objects, for export;
@@ -24,6 +28,7 @@ import signal
 import sys
 import uuid
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from cotag.errors import CotagError
@@ -71,12 +76,19 @@ def stable_guid(namespace: uuid.UUID, *parts: Any) -> str:
     ``str(uuid.uuid5(namespace, name))`` without building UUID objects, which
     dominated the time of large exports (one call per selection, coding and note).
     """
-    name = "\x1f".join(str(part) for part in parts)
-    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode("utf-8")).digest()[:16])
+    hasher = _namespace_hasher(namespace).copy()
+    hasher.update("\x1f".join(map(str, parts)).encode("utf-8"))
+    digest = bytearray(hasher.digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@lru_cache(maxsize=8)
+def _namespace_hasher(namespace: uuid.UUID) -> Any:
+    """SHA-1 fed with the namespace's bytes once; each GUID copies it (an export makes one per coding)."""
+    return hashlib.sha1(namespace.bytes)
 
 
 def project_namespace(name: str) -> uuid.UUID:
@@ -158,7 +170,7 @@ def format_datetime(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value.replace(microsecond=0).isoformat() + "Z"
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def parse_datetime(value: str | None) -> datetime | None:

@@ -73,8 +73,9 @@ def load_identity(session) -> ForeignIdentity:
         payload = event.payload or {}
         for kind in KINDS:
             for row_id, guid in (payload.get(kind) or {}).items():
-                if str(row_id).isdigit() and is_rfc_guid(guid):
-                    identity.guids[kind][int(row_id)] = is_rfc_guid(guid)
+                valid = is_rfc_guid(guid)
+                if str(row_id).isdigit() and valid:
+                    identity.guids[kind][int(row_id)] = valid
         for row_id, when in (payload.get("document_created") or {}).items():
             parsed = parse_datetime(when)
             if str(row_id).isdigit() and parsed is not None:

@@ -145,6 +145,7 @@ class PositionMap:
         """The stored-text index of ``pos`` read as ``reading``; None if it is no position in the text."""
         if pos < 0 or pos > self.lengths[reading]:
             return None
+        raw: int | None
         if reading == "cp":
             raw = pos
         elif reading == "utf16":

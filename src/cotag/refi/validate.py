@@ -125,60 +125,63 @@ def _describe(element) -> str:
     return f"<{label} guid={element.get('guid')!s}{f' name={name!r}' if name else ''}>"
 
 
+_REFERENCE_CHECKS = {"CodeRef": ("Code", "code-ref", "no code"), "MemberCode": ("Code", "member-ref", "no code"),
+                     "NoteRef": ("Note", "note-ref", "no note"), "MemberNote": ("Note", "note-ref", "no note"),
+                     "SourceRef": ("Source", "source-ref", "no source"),
+                     "MemberSource": ("Source", "source-ref", "no source"),
+                     "SelectionRef": ("Selection", "selection-ref", "no selection"),
+                     "VariableRef": ("Variable", "variable-ref", "no variable")}
+_KIND_TAGS = {"Code": ("Code",), "User": ("User",), "Note": ("Note",), "Source": SOURCE_TAGS,
+              "Selection": SELECTION_TAGS, "Variable": ("Variable",)}
+_USER_ATTRIBUTES = ("creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID")
+_PATH_ATTRIBUTES = ("plainTextPath", "richTextPath", "path")
+
+
 def semantic_problems(root, *, has_file: Callable[[str], bool] | None = None,
                       text_length: Callable[[object], int | None] | None = None) -> list[Problem]:
     """What the schema cannot see. ``has_file(path)`` says whether an internal:// file exists;
-    ``text_length(text_source_element)`` gives a source's length in code points (None = unknown)."""
-    problems: list[Problem] = []
-    by_kind: dict[str, set[str]] = {"Code": set(), "User": set(), "Note": set(), "Source": set(),
-                                    "Selection": set(), "Variable": set()}
-    all_guids: dict[str, object] = {}
-    for element in root.xpath("//*[@guid]"):
-        guid = element.get("guid")
-        key = guid_key(guid)
-        tag = local_name(element.tag)
-        if key in all_guids:
-            problems.append(Problem("duplicate-guid", f"GUID {guid} is used twice: {_describe(all_guids[key])} and "
-                                                      f"{_describe(element)}"))
-        else:
-            all_guids[key] = element
-        if tag == "Code":
-            by_kind["Code"].add(key)
-        elif tag == "User":
-            by_kind["User"].add(key)
-        elif tag == "Note":
-            by_kind["Note"].add(key)
-        elif tag in SOURCE_TAGS:
-            by_kind["Source"].add(key)
-        elif tag in SELECTION_TAGS:
-            by_kind["Selection"].add(key)
-        elif tag == "Variable":
-            by_kind["Variable"].add(key)
+    ``text_length(text_source_element)`` gives a source's length in code points (None = unknown).
 
-    checks = {"CodeRef": ("Code", "code-ref", "no code"), "MemberCode": ("Code", "member-ref", "no code"),
-              "NoteRef": ("Note", "note-ref", "no note"), "MemberNote": ("Note", "note-ref", "no note"),
-              "SourceRef": ("Source", "source-ref", "no source"), "MemberSource": ("Source", "source-ref", "no source"),
-              "SelectionRef": ("Selection", "selection-ref", "no selection"),
-              "VariableRef": ("Variable", "variable-ref", "no variable")}
-    # Each check walks only the elements it concerns (lxml filters by tag and XPath in C: large
-    # exports have hundreds of thousands of elements).
-    for element in root.iter(*(f"{{*}}{tag}" for tag in checks)):
-        tag = local_name(element.tag)
-        kind, problem_kind, what = checks[tag]
-        target = element.get("targetGUID") or element.get("guid")
-        if guid_key(target) not in by_kind[kind]:
-            owner = element.getparent()
-            if problem_kind == "code-ref" and local_name(owner.tag) != "Coding":
-                problem_kind = "member-ref"  # a Case's CodeRef: nothing is coded with it
-            where = _describe(owner.getparent()) + " > " if local_name(owner.tag) == "Coding" else ""
-            problems.append(Problem(problem_kind, f"{where}{_describe(owner)}: <{tag}> points at {target}, "
-                                                  f"which is {what} in the file"))
-    users = by_kind["User"]
-    for element in root.xpath("//*[@creatingUser or @modifyingUser or @creatingUserGUID or @modifyingUserGUID]"):
-        for attribute in ("creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID"):
+    Large projects have hundreds of thousands of elements: each rule is first checked on the bare
+    values (GUIDs, user references), and only a rule that fails walks the elements again to describe
+    each problem (the messages and their order are those of that walk)."""
+    from lxml import etree
+
+    problems: list[Problem] = []
+    kind_of = {tag: kind for kind, tags in _KIND_TAGS.items() for tag in tags}
+    by_kind: dict[str, set[str]] = {kind: set() for kind in _KIND_TAGS}
+    for element in root.iter(*(f"{{*}}{tag}" for tag in kind_of)):  # lxml filters by tag in C
+        guid = element.get("guid")
+        if guid is not None:
+            by_kind[kind_of[local_name(element.tag)]].add(guid_key(guid))
+    # One pass over every element for GUIDs and user references (XPath over attributes is slower: it
+    # makes a string object that knows its parent for each value).
+    guids: list[str] = []
+    user_values: list[str] = []
+    for element in root.iter(etree.Element):
+        guid = element.get("guid")
+        if guid is not None:
+            guids.append(guid_key(guid))
+        user = element.get("creatingUser")
+        if user is not None:
+            user_values.append(user)
+        for attribute in _USER_ATTRIBUTES[1:]:
             value = element.get(attribute)
-            if value is not None and guid_key(value) not in users:
-                problems.append(Problem("user-ref", f"{_describe(element)}: {attribute}={value} is no user in the file"))
+            if value is not None:
+                user_values.append(value)
+    all_guids = set(guids)
+    if len(all_guids) < len(guids):
+        problems += _duplicate_guids(root)
+    if not _references_resolve(root, by_kind):
+        problems += _reference_problems(root, by_kind)
+    users = by_kind["User"]
+    if any(guid_key(v) not in users for v in user_values):
+        for element in root.xpath("//*[" + " or ".join(f"@{a}" for a in _USER_ATTRIBUTES) + "]"):
+            for attribute in _USER_ATTRIBUTES:
+                value = element.get(attribute)
+                if value is not None and guid_key(value) not in users:
+                    problems.append(Problem("user-ref", f"{_describe(element)}: {attribute}={value} is no user in "
+                                                        f"the file"))
     for element in root.iter("{*}Link"):
         for attribute in ("originGUID", "targetGUID"):
             value = element.get(attribute)
@@ -195,24 +198,78 @@ def semantic_problems(root, *, has_file: Callable[[str], bool] | None = None,
             problems.append(Problem("text-content", f"{_describe(element)}: has neither PlainTextContent nor "
                                                     f"plainTextPath"))
     if has_file is not None:
-        for element in root.xpath("//*[@plainTextPath or @richTextPath or @path]"):
-            for attribute in ("plainTextPath", "richTextPath", "path"):
-                value = element.get(attribute)
-                if value and value.lower().startswith("internal://") and not has_file(value):
-                    problems.append(Problem("missing-file", f"{_describe(element)}: {attribute}={value} is not in "
-                                                            f"the archive's sources/"))
+        paths = root.xpath(" | ".join(f"//@{a}" for a in _PATH_ATTRIBUTES))
+        if not all(has_file(v) for v in paths if v and v.lower().startswith("internal://")):
+            problems += _missing_files(root, has_file)
     if text_length is not None:
-        for element in root.iter("{*}TextSource"):
-            length = text_length(element)
-            if length is None:
+        problems += _offset_problems(root, text_length)
+    return problems
+
+
+def _duplicate_guids(root) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[str, object] = {}
+    for element in root.xpath("//*[@guid]"):
+        guid = element.get("guid")
+        key = guid_key(guid)
+        if key in first:
+            problems.append(Problem("duplicate-guid", f"GUID {guid} is used twice: {_describe(first[key])} and "
+                                                      f"{_describe(element)}"))
+        else:
+            first[key] = element
+    return problems
+
+
+def _references_resolve(root, by_kind: dict[str, set[str]]) -> bool:
+    for tag, (kind, _problem_kind, _what) in _REFERENCE_CHECKS.items():
+        known = by_kind[kind]
+        for element in root.iter(f"{{*}}{tag}"):
+            if guid_key(element.get("targetGUID") or element.get("guid")) not in known:
+                return False
+    return True
+
+
+def _reference_problems(root, by_kind: dict[str, set[str]]) -> list[Problem]:
+    problems: list[Problem] = []
+    # lxml filters by tag in C: only the reference elements are walked.
+    for element in root.iter(*(f"{{*}}{tag}" for tag in _REFERENCE_CHECKS)):
+        tag = local_name(element.tag)
+        kind, problem_kind, what = _REFERENCE_CHECKS[tag]
+        target = element.get("targetGUID") or element.get("guid")
+        if guid_key(target) not in by_kind[kind]:
+            owner = element.getparent()
+            if problem_kind == "code-ref" and local_name(owner.tag) != "Coding":
+                problem_kind = "member-ref"  # a Case's CodeRef: nothing is coded with it
+            where = _describe(owner.getparent()) + " > " if local_name(owner.tag) == "Coding" else ""
+            problems.append(Problem(problem_kind, f"{where}{_describe(owner)}: <{tag}> points at {target}, "
+                                                  f"which is {what} in the file"))
+    return problems
+
+
+def _missing_files(root, has_file: Callable[[str], bool]) -> list[Problem]:
+    problems: list[Problem] = []
+    for element in root.xpath("//*[" + " or ".join(f"@{a}" for a in _PATH_ATTRIBUTES) + "]"):
+        for attribute in _PATH_ATTRIBUTES:
+            value = element.get(attribute)
+            if value and value.lower().startswith("internal://") and not has_file(value):
+                problems.append(Problem("missing-file", f"{_describe(element)}: {attribute}={value} is not in "
+                                                        f"the archive's sources/"))
+    return problems
+
+
+def _offset_problems(root, text_length: Callable[[object], int | None]) -> list[Problem]:
+    problems: list[Problem] = []
+    for element in root.iter("{*}TextSource"):
+        length = text_length(element)
+        if length is None:
+            continue
+        for selection in element.iterchildren("{*}PlainTextSelection"):
+            try:
+                start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            except (TypeError, ValueError):
+                problems.append(Problem("offset", f"{_describe(selection)}: positions are not integers"))
                 continue
-            for selection in element.iterchildren("{*}PlainTextSelection"):
-                try:
-                    start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
-                except (TypeError, ValueError):
-                    problems.append(Problem("offset", f"{_describe(selection)}: positions are not integers"))
-                    continue
-                if not 0 <= start <= end <= length:
-                    problems.append(Problem("offset", f"{_describe(selection)} in {_describe(element)}: "
-                                                      f"[{start}, {end}) is outside the text (length {length})"))
+            if not 0 <= start <= end <= length:
+                problems.append(Problem("offset", f"{_describe(selection)} in {_describe(element)}: "
+                                                  f"[{start}, {end}) is outside the text (length {length})"))
     return problems

@@ -105,6 +105,14 @@ class BootstrapResult:
         }
 
 
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy, when the user gives none."""
+    entropy = np.random.SeedSequence().entropy  # an int when drawn from the OS (numpy types it wider)
+    if not isinstance(entropy, int):
+        raise TypeError(f"unexpected entropy {entropy!r}")
+    return entropy % (2**63)
+
+
 def outside_interval_note(estimate: float, lo: float, hi: float, median: float, n_undefined: int,
                           n: int, scored_zero: bool = False) -> str | None:
     """The explanation printed when an estimate lies outside its own percentile interval (None if inside)."""
@@ -286,7 +294,7 @@ def bootstrap_alpha(
     if not 0.0 < ci_level < 1.0:
         raise ValueError(f"ci_level must lie between 0 and 1; got {ci_level}")
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+        seed = fresh_seed()
     x = _as_stack(data_stack)
     if method == "krippendorff":
         return _kalpha_bootstrap(x, n, int(seed), level, ci_level, thresholds)
