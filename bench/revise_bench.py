@@ -123,6 +123,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="where to build the demo project (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--show", action="store_true", help="print each coding placed on other words unflagged")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="run the revision under cProfile and write its stats to this file")
     args = parser.parse_args()
 
     from sqlmodel import select
@@ -160,9 +162,18 @@ def main() -> None:
     print(f"{len(documents)} documents edited: {sum(len(e.edits) for e in editors.values())} edits, "
           f"{len(codings)} live codings")
 
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     report = service.revise_paths(project, paths=[out], lead="bench_lead")
     seconds = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     print(f"cotag revise of {len(report['revised'])} documents ({len(report['unchanged'])} unchanged): "
           f"{seconds:.2f} s (goal < 5 s)")
 
