@@ -37,6 +37,7 @@ __all__ = [
     "LEAD",
     "RECONCILE",
     "RESERVED_KEYS",
+    "REVISIONS",
     "TABLE",
     "WORD_MODE",
     "KeySpec",
@@ -63,6 +64,8 @@ CODEBOOK = "codebook"
 AGREEMENT = "agreement"
 #: The analysis screen (ctrl+t).
 ANALYSIS = "analysis"
+#: The lead's review of what a revision of a transcript flagged (ctrl+g).
+REVISIONS = "revisions"
 #: The read-only tables: the audit log and the agreed spans.
 TABLE = "table"
 #: The help screen.
@@ -78,7 +81,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM)
+                                               CONFIRM, REVISIONS)
 
 
 class KeySpec(NamedTuple):
@@ -144,6 +147,7 @@ KEYMAP: list[KeySpec] = [
     KeySpec("codebook_edit", "ctrl+e", "edit the codebook (lead)", APP),
     KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
     KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
+    KeySpec("revisions", "ctrl+g", "review codings a transcript's revision flagged (lead)", APP),
     # Everywhere.
     KeySpec("search", "/", "corpus search", APP, "search"),
     KeySpec("library_filter", "f", "library filter", APP),
@@ -196,6 +200,11 @@ KEYMAP: list[KeySpec] = [
     KeySpec("export", "e", "export what is on show", ANALYSIS, "export"),
     KeySpec("reload", "r", "read the project again", ANALYSIS),
     KeySpec("close", "escape", "close", ANALYSIS, "back"),
+    # The revisions screen: the lead's verdict on each coding a revision flagged (changed or orphaned).
+    KeySpec("accept", "a", "accept where the revision put it (or, for an orphan, its removal)", REVISIONS, "accept"),
+    KeySpec("adjust", "e", "put it on other words of the revised text", REVISIONS, "adjust"),
+    KeySpec("remove", "x", "remove the carried coding", REVISIONS, "remove"),
+    KeySpec("close", "escape", "close", REVISIONS, "back"),
     # The audit log and the agreed spans.
     KeySpec("close", "escape", "close", TABLE, "back"),
     KeySpec("close", "q", "close", TABLE),

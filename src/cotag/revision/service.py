@@ -628,3 +628,69 @@ def review(project, *, revision_id: int, item_number: int, action: str, lead: st
         log_event(session, kind=REVIEW, actor=lead_row.name, payload=payload)
         session.flush()
         return {**payload, "item_now": _item_dict(item)}
+
+
+# ---------------------------------------------------------------- the lead's review queue (the TUI's revisions screen)
+
+# Characters of context either side of a span (cut at a space) when the review screen shows old and new words.
+CONTEXT = 160
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """(before, words, after) around text[start:end], the context cut at spaces."""
+    lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
+    if lo > 0:
+        lo = text.find(" ", lo, start) + 1 or lo
+    if hi < len(text):
+        cut = text.rfind(" ", end, hi)
+        hi = cut if cut > 0 else hi
+    return text[lo:start], text[start:end], text[end:hi]
+
+
+def review_queue(project, *, revision_id: int | None = None) -> list[dict[str, Any]]:
+    """The flagged items the lead has not reviewed and can still review, oldest revision first: those of each
+    document's latest standing revision whose text the document still has (see `review`). Each with its old words in context in the
+    old text, its new words (or, for an orphan, the place its words were) in context in the current text, and the
+    passage of the current text (the sentence units around it) in which the lead may put it on other words."""
+    with project.session() as session:
+        rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
+        latest: dict[int, Revision] = {}
+        for revision, _ in rows:  # newest first
+            if revision.undone_at is None and revision.document_id not in latest:
+                latest[revision.document_id] = revision
+        wanted = [r for r in sorted(latest.values(), key=lambda r: r.id or 0)]
+        items = revision_store.items_of(session, revision_ids=[r.id for r in wanted if r.id is not None],
+                                        flagged_only=True)
+        out: list[dict[str, Any]] = []
+        for revision in wanted:
+            flagged = items.get(revision.id or 0, [])
+            document = session.get(Document, revision.document_id)
+            if not flagged or document is None or document.content_hash != revision.new_hash:
+                continue
+            text = document.text
+            units = revision_store.unit_rows(session, document_id=revision.document_id)
+            starts = [u[1] for u in units]
+            alignment: Alignment | None = None
+            for item in flagged:
+                if item.review:
+                    continue
+                entry = {"revision": revision.id, "document": document.external_id, "document_id": document.id,
+                         **_item_dict(item)}
+                if item.old_start is not None and item.old_end is not None:
+                    entry["old_context"] = _context(revision.old_text, item.old_start, item.old_end)
+                if item.new_start is not None and item.new_end is not None:
+                    at, until = item.new_start, item.new_end
+                else:
+                    if alignment is None:
+                        alignment = align(revision.old_text, text)
+                    at = until = alignment.position(item.old_start or 0)
+                entry["new_context"] = _context(text, at, until)
+                if units:
+                    first = max(0, bisect.bisect_right(starts, at) - 2)
+                    last = min(len(units) - 1, bisect.bisect_left(starts, max(until, at + 1)))
+                    entry["passage"] = (units[first][1], units[last][2])
+                else:
+                    entry["passage"] = (0, len(text))
+                entry["text"] = text
+                out.append(entry)
+        return out
