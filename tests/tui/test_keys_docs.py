@@ -30,10 +30,12 @@ def _screens_and_dialogs():
     from cotag.tui.screens.log import LogScreen
     from cotag.tui.screens.table import TableScreen
     from cotag.tui.screens.transcript import TranscriptScreen
+    from cotag.tui.modals.span import SpanEditor
+    from cotag.tui.screens.revisions import RevisionsScreen
 
     return (CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
             AnalysisScreen, TableScreen, LogScreen, AgreedScreen, CodePicker, CoderChooser, Confirm, ExportDialog,
-            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor)
+            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor, RevisionsScreen, SpanEditor)
 
 
 def test_every_keymap_key_is_documented():

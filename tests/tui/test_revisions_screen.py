@@ -154,3 +154,16 @@ async def test_a_coder_has_no_revisions_screen(revised):
         await settle(pilot)
         assert not isinstance(app.screen, RevisionsScreen)
     assert items(revised) == [(2, "changed", "", ""), (3, "orphaned", "", "")]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("keys", [("ctrl+g",), ("ctrl+g", "down", "e")], ids=["queue", "span-editor"])
+def test_snapshot_revisions(revised, snap_compare, size, keys):
+    async def run(pilot):
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    app = make_app(revised, coder="lena", lead=True, resume=False)
+    assert snap_compare(app, terminal_size=size, run_before=run)
