@@ -168,14 +168,14 @@ def main() -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = service.revise_paths(project, paths=[out], lead="bench_lead")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     print(f"cotag revise of {len(report['revised'])} documents ({len(report['unchanged'])} unchanged): "
-          f"{seconds:.2f} s (goal < 5 s)")
+          f"{seconds:.2f} s (goal < 5 s), {cpu:.2f} s of CPU")
 
     with project.session() as session:
         items = {i.old_id: i for i in session.exec(select(RevisionItem).where(RevisionItem.kind == "coding"))}

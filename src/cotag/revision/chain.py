@@ -19,9 +19,10 @@ def revision_chains(session: Session, hashes: set[str]) -> dict[str, tuple[list[
         return {}
     revisions = revision_store.standing_revisions(session)
     by_old = {r.old_hash: r for r in revisions}
-    chains: dict[str, list[tuple[str, str]]] = {}
+    chains: dict[str, tuple[list[tuple[str, str]], str]] = {}
     for start in wanted:
-        steps, h, seen = [], start, set[str]()
+        steps: list[Any] = []
+        h, seen = start, set[str]()
         while h in by_old and h not in seen:
             seen.add(h)
             revision = by_old[h]

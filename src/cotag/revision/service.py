@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from cotag.errors import CotagError, NotFound
 from cotag.revision.align import STATUSES, Alignment, Carried, align
@@ -43,6 +43,13 @@ REVIEW_ACTIONS = ("accept", "remove", "span")
 FLAGGED = (CARRY_CHANGED, CARRY_ORPHANED)
 # How much of a span's text a report shows.
 QUOTE = 80
+
+
+def _key(value: int | None) -> int:
+    """The id of a row read from the database (only a row not yet written has none)."""
+    if value is None:
+        raise CotagError("internal error: a stored row without an id")
+    return value
 
 
 def _quote(text: str) -> str:
@@ -92,10 +99,10 @@ class DocumentPlan:
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {KIND_CODING: dict.fromkeys(STATUSES, 0), KIND_DECISION: dict.fromkeys(STATUSES, 0)}
-        for plan in self.codings:
-            out[KIND_CODING][plan.carried.status] += 1
-        for plan in self.decisions:
-            out[KIND_DECISION][plan.status] += 1
+        for cp in self.codings:
+            out[KIND_CODING][cp.carried.status] += 1
+        for dp in self.decisions:
+            out[KIND_DECISION][dp.status] += 1
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -104,14 +111,14 @@ class DocumentPlan:
 
     def flagged(self) -> list[dict[str, Any]]:
         rows = []
-        for plan in self.codings:
-            if plan.carried.flagged:
-                rows.append(_coding_row(plan, self.alignment))
-        for plan in self.decisions:
-            if plan.status in (CARRY_CHANGED, CARRY_ORPHANED):
-                rows.append({"kind": KIND_DECISION, "status": plan.status, "decision": plan.decision.id,
-                             "code": plan.code, "lead": plan.lead, "ruling": plan.decision.ruling,
-                             "reason": plan.reason})
+        for cp in self.codings:
+            if cp.carried.flagged:
+                rows.append(_coding_row(cp, self.alignment))
+        for dp in self.decisions:
+            if dp.status in (CARRY_CHANGED, CARRY_ORPHANED):
+                rows.append({"kind": KIND_DECISION, "status": dp.status, "decision": dp.decision.id,
+                             "code": dp.code, "lead": dp.lead, "ruling": dp.decision.ruling,
+                             "reason": dp.reason})
         return rows
 
 
@@ -168,7 +175,7 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
     from cotag.corpus.importer import content_hash
 
     if old_units is None:
-        old_units = revision_store.unit_rows(session, document_id=document.id)
+        old_units = revision_store.unit_rows(session, document_id=_key(document.id))
     alignment = align(document.text, transcript.text)
     values = {"text": transcript.text, "content_hash": content_hash(transcript.text), "words": words,
               "source_path": str(Path(transcript.path).resolve()), "format": transcript.format,
@@ -182,11 +189,11 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
                         old_units=old_units)
     coders, codes = names if names is not None else (revision_store.coder_names(session),
                                                       revision_store.code_keys(session))
-    live = revision_store.live_coding_rows(session, document_id=document.id)
+    live = revision_store.live_coding_rows(session, document_id=_key(document.id))
     carry = alignment.carry
     plan.codings = [CodingPlan(c, carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
                     for c in live]
-    plan.memos = revision_store.memo_count(session, document_id=document.id)
+    plan.memos = revision_store.memo_count(session, document_id=_key(document.id))
     plan.decisions = _plan_decisions(session, plan, coders, codes, pairs)
     return plan
 
@@ -197,7 +204,7 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
     codings it ruled on were edited or deleted (or the disagreement is no longer the same)."""
     from cotag.reconcile import compare_document
 
-    decisions = revision_store.standing_decisions(session, document_id=plan.document.id)
+    decisions = revision_store.standing_decisions(session, document_id=_key(plan.document.id))
     if not decisions:
         return []
     ids = {name: i for i, name in coders.items()}
@@ -216,9 +223,9 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
             new = lambda rows: [(p.coding.id, p.coding.code_id, p.carried.start, p.carried.end, p.coding.memo)
                                 for p in rows if p.carried.start is not None]
             ext = plan.document.external_id
-            before, _ = compare_document(document=ext, document_id=plan.document.id, units=old_units, codes=codes,
+            before, _ = compare_document(document=ext, document_id=_key(plan.document.id), units=old_units, codes=codes,
                                          coders=pair, a_codings=old(a), b_codings=old(b), agreed=False)
-            after, _ = compare_document(document=ext, document_id=plan.document.id, units=new_units, codes=codes,
+            after, _ = compare_document(document=ext, document_id=_key(plan.document.id), units=new_units, codes=codes,
                                         coders=pair, a_codings=new(a), b_codings=new(b), agreed=False)
             cache[pair] = (before, after, {p.coding.id: p for p in a + b})
         return cache[pair]
@@ -251,7 +258,7 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
             continue
         new_d = matches[0]
         new_start, new_end = decision.start, decision.end
-        if decision.ruling == "edit" and decision.start is not None:
+        if decision.ruling == "edit" and decision.start is not None and decision.end is not None:
             moved = plan.alignment.carry(decision.start, decision.end)
             if moved.flagged:
                 out.append(DecisionPlan(decision, CARRY_CHANGED, lead, code, old_region=region,
@@ -276,7 +283,7 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revisio
     assert document.id is not None
     old_text, old_hash = document.text, document.content_hash
     old_document = {k: getattr(document, k) for k in ("words", "source_path", "format", "attributes", "group")}
-    doc_store.replace_document(session, document=document, values=plan.new_values, units=plan.new_units)
+    doc_store.replace_document(session, document=document, values=plan.new_values, units=cast(Any, plan.new_units))
     session.flush()
     now = utcnow()
     # Rows whose span changes (or whose words are gone) give way first: the live-coding index holds one per span.
@@ -416,7 +423,7 @@ def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
         pairs = _reconcile_pairs(session) if changed else {}
         names = (revision_store.coder_names(session), revision_store.code_keys(session))
         documents = []
-        old_units = [revision_store.unit_rows(session, document_id=known[r[1]].id) for r in changed]
+        old_units = [revision_store.unit_rows(session, document_id=_key(known[r[1]].id)) for r in changed]
         new_spans = resplit([(r[0], known[r[1]].text, units) for r, units in zip(changed, old_units)])
         for (transcript, external_id, group, meta), spans, before in zip(changed, new_spans, old_units):
             units, words = units_and_words(transcript, spans)
@@ -452,7 +459,7 @@ def _revision_dict(revision: Revision, external_id: str, *, items: Sequence[Revi
             "undone_at": revision.undone_at.isoformat(timespec="seconds") if revision.undone_at else None,
             "undone_by": revision.undone_by}
     if items is not None:
-        data["flagged"] = [_item_dict(i) for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED)]
+        data["flagged"] = cast(Any, [_item_dict(i) for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED)])
         data["open"] = sum(1 for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED) and not i.review)
     return data
 
@@ -463,8 +470,8 @@ def list_revisions(project, *, revision_id: int | None = None) -> list[dict[str,
         rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
         if revision_id is not None and not rows:
             raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
-        items = revision_store.items_of(session, revision_ids=[r.id for r, _ in rows])
-        return [_revision_dict(r, ext, items=items.get(r.id, [])) for r, ext in rows]
+        items = revision_store.items_of(session, revision_ids=[_key(r.id) for r, _ in rows])
+        return [_revision_dict(r, ext, items=items.get(_key(r.id), [])) for r, ext in rows]
 
 
 def _latest_standing(session: Session, revision_id: int) -> tuple[Revision, Document]:
@@ -472,6 +479,8 @@ def _latest_standing(session: Session, revision_id: int) -> tuple[Revision, Docu
     if revision is None:
         raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
     document = session.get(Document, revision.document_id)
+    if document is None:
+        raise NotFound(f"revision {revision_id}'s document is gone")
     if revision.undone_at is not None:
         raise CotagError(f"revision {revision_id} of {document.external_id} was undone on "
                          f"{revision.undone_at.isoformat(timespec='seconds')} by {revision.undone_by or 'the owner'}")
@@ -500,15 +509,15 @@ def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any
         begin_write(session, key="cotag.revise")
         actor = require_lead(session, name=lead).name if lead else ""
         revision, document = _latest_standing(session, revision_id)
-        items = revision_store.items_of(session, revision_ids=[revision.id]).get(revision.id, [])
+        items = revision_store.items_of(session, revision_ids=[_key(revision.id)]).get(_key(revision.id), [])
         coding_items = [i for i in items if i.kind == KIND_CODING]
         decision_items = [i for i in items if i.kind == KIND_DECISION]
-        later_rulings = revision_store.rulings_since(session, document_id=document.id, since=revision.created_at,
+        later_rulings = revision_store.rulings_since(session, document_id=_key(document.id), since=revision.created_at,
                                                      excluding=[i.new_id for i in decision_items if i.new_id])
         if later_rulings:
             raise CotagError(f"revision {revision_id} of {document.external_id} cannot be undone: the lead ruled on "
                              f"the revised text since ({len(later_rulings)} ruling(s)); nothing was changed")
-        live = {c.id: c for c in revision_store.live_codings(session, document_id=document.id)}
+        live = {c.id: c for c in revision_store.live_codings(session, document_id=_key(document.id))}
         carried_ids = {i.new_id for i in coding_items if i.new_id is not None}
         later = [c for c in live.values() if c.id not in carried_ids]
         back = align(document.text, revision.old_text)
@@ -521,7 +530,7 @@ def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any
         now = utcnow()
         # The rows the revision wrote (and still live) go; the originals they stood for come back.
         leaving = [i.new_id for i in coding_items if i.new_id is not None and i.new_id != i.old_id and i.new_id in live]
-        leaving += [c.id for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
+        leaving += [_key(c.id) for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
         restore = [i.old_id for i in coding_items if i.new_id != i.old_id and (
             (i.new_id is not None and i.new_id in live) or (i.new_id is None and i.review != "removed"))]
         revision_store.set_codings_deleted(session, ids=leaving, at=now)
@@ -530,7 +539,7 @@ def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any
         doc_store.replace_document(session, document=document, values={
             "text": revision.old_text, "content_hash": revision.old_hash, "words": old["words"],
             "source_path": old["source_path"], "format": old["format"], "attributes": old["attributes"],
-            "group": old["group"]}, units=[tuple(u) for u in revision.old_units])
+            "group": old["group"]}, units=cast(Any, [tuple(u) for u in revision.old_units]))
         session.flush()
         revision_store.set_codings_deleted(session, ids=restore, at=None)
         moved_back = [(document.id, c.code_id, c.coder_id, carried.start, carried.end, c.memo, c.created_at, None)
@@ -585,7 +594,7 @@ def review(project, *, revision_id: int, item_number: int, action: str, lead: st
     with project.session() as session:
         lead_row = require_lead(session, name=lead)
         revision, document = _latest_standing(session, revision_id)
-        item = revision_store.item(session, revision_id=revision.id, number=item_number)
+        item = revision_store.item(session, revision_id=_key(revision.id), number=item_number)
         if item is None:
             raise NotFound(f"revision {revision_id} has no item {item_number} (see `cotag revisions {revision_id}`)")
         if item.status not in (CARRY_CHANGED, CARRY_ORPHANED):

@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, update
+from sqlalchemy import select as columns_of
 from sqlmodel import col, func, select
 
 from cotag.store.models import (
@@ -172,8 +173,9 @@ def current_texts(session: Session) -> dict[str, tuple[int, str]]:
 def unit_rows(session: Session, *, document_id: int) -> list[tuple[Any, ...]]:
     """The document's units as (index, start, end, turn, speaker, is_interviewer), in order."""
     return [tuple(row) for row in session.connection().execute(
-        select(Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker, Unit.is_interviewer)
-        .where(Unit.document_id == document_id).order_by(col(Unit.index)))]
+        columns_of(col(Unit.index), col(Unit.start), col(Unit.end), col(Unit.turn), col(Unit.speaker),
+                   col(Unit.is_interviewer))
+        .where(col(Unit.document_id) == document_id).order_by(col(Unit.index)))]
 
 
 def unit_starts(session: Session, *, document_id: int) -> list[int]:
@@ -193,9 +195,9 @@ def live_coding_rows(session: Session, *, document_id: int) -> list[LiveCoding]:
     """The document's live codings in text order, as plain tuples: a long transcript has thousands, and nothing
     changes one in place."""
     return [LiveCoding._make(row) for row in session.connection().execute(
-        select(Coding.id, Coding.document_id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end, Coding.memo,
-               Coding.created_at)
-        .where(Coding.document_id == document_id, col(Coding.deleted_at).is_(None))
+        columns_of(col(Coding.id), col(Coding.document_id), col(Coding.coder_id), col(Coding.code_id),
+                   col(Coding.start), col(Coding.end), col(Coding.memo), col(Coding.created_at))
+        .where(col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))
         .order_by(col(Coding.start), col(Coding.end), col(Coding.id)))]
 
 
@@ -207,8 +209,8 @@ def live_codings(session: Session, *, document_id: int) -> list[Coding]:
 def live_coding_ids(session: Session, *, document_id: int) -> dict[tuple[int, int, int, int], int]:
     """(coder id, code id, start, end) -> id of the live coding there (the live-coding index makes it one)."""
     return {(coder, code, start, end): i for i, coder, code, start, end in session.connection().execute(
-        select(Coding.id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end)
-        .where(Coding.document_id == document_id, col(Coding.deleted_at).is_(None)))}
+        columns_of(col(Coding.id), col(Coding.coder_id), col(Coding.code_id), col(Coding.start), col(Coding.end))
+        .where(col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))) if i is not None}
 
 
 def memo_count(session: Session, *, document_id: int) -> int:
@@ -223,13 +225,13 @@ def standing_decisions(session: Session, *, document_id: int) -> list[Decision]:
 
 def rulings_since(session: Session, *, document_id: int, since: datetime, excluding: Iterable[int]) -> list[int]:
     """Ids of the document's rulings made after `since`, other than those listed."""
-    return list(session.exec(select(Decision.id).where(
+    return [i for i in session.exec(select(Decision.id).where(
         Decision.document_id == document_id, col(Decision.created_at) > since,
-        col(Decision.id).notin_(list(excluding) or [-1]))).all())
+        col(Decision.id).notin_(list(excluding) or [-1]))).all() if i is not None]
 
 
 def event_payloads(session: Session, *, kinds: Sequence[str]) -> list[dict[str, Any]]:
-    return list(session.exec(select(Event.payload).where(col(Event.kind).in_(kinds))))
+    return [dict(payload) for payload in session.exec(select(col(Event.payload)).where(col(Event.kind).in_(kinds)))]
 
 
 def progress_rows(session: Session, *, document_id: int) -> list[Progress]:
