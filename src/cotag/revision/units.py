@@ -11,7 +11,6 @@ corpus).
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -64,23 +63,21 @@ def resplit(revised: Sequence[tuple[Any, str, Sequence[Sequence[Any]]]]) -> list
                 spans.extend((turn, start + s, start + e) for s, e in reused)
         result.append(spans)
     if fresh:
-        # The changed paragraphs of all documents as one text, a blank line apart, each its own turn: the importer
-        # splits each alone, so this gives each the sentences it would get in its own document.
-        parts, turns, offsets = [], [], []
-        position = 0
-        for n, _, start, end in fresh:
-            text = revised[n][0].text[start:end]
-            parts.append(text)
-            turns.append(SimpleNamespace(start=position, end=position + len(text)))
-            offsets.append(position)
-            position += len(text) + 2
-        combined = SimpleNamespace(text="\n\n".join(parts), turns=turns)
-        split = sentence_spans([combined])[0]  # type: ignore[list-item]
-        by_piece: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for piece, s, e in split:
-            by_piece[piece].append((s - offsets[piece], e - offsets[piece]))
-        for k, (n, turn, start, _) in enumerate(fresh):
-            result[n].extend((turn, start + s, start + e) for s, e in by_piece[k])
+        # Each document's changed paragraphs as one text, a blank line apart, each its own turn: the importer splits
+        # each paragraph alone, so this gives each the sentences it would get in its own document.
+        texts: dict[int, tuple[list[str], list[Any], list[tuple[int, int, int]]]] = {}
+        for n, turn, start, end in fresh:
+            parts, turns, places = texts.setdefault(n, ([], [], []))
+            position = sum(len(p) + 2 for p in parts)
+            parts.append(revised[n][0].text[start:end])
+            turns.append(SimpleNamespace(start=position, end=position + end - start))
+            places.append((turn, start, position))
+        order = list(texts)
+        combined = [SimpleNamespace(text="\n\n".join(texts[n][0]), turns=texts[n][1]) for n in order]
+        for n, split in zip(order, sentence_spans(combined)):  # type: ignore[arg-type]
+            places = texts[n][2]
+            result[n].extend((places[piece][0], places[piece][1] + s - places[piece][2],
+                              places[piece][1] + e - places[piece][2]) for piece, s, e in split)
     for spans in result:
         spans.sort(key=lambda span: span[1])
     return result
