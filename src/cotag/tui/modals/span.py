@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
@@ -25,7 +27,8 @@ class SpanEditor(ModalScreen[tuple[int, int] | None]):
     by words with the word-mode keys: h/l move, shift+←/→ extend, enter confirms.
     """
 
-    BINDINGS = [*bindings_for(WORD_MODE), *bindings_for(DIALOG, only={"cancel", "submit", "compare"})]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(WORD_MODE),
+                                              *bindings_for(DIALOG, only={"cancel", "submit", "compare"})]
 
     def __init__(self, *, text: str, passage: tuple[int, int], start: tuple[int, int] | None, title: str) -> None:
         super().__init__()
@@ -36,11 +39,12 @@ class SpanEditor(ModalScreen[tuple[int, int] | None]):
             inside = [i for i, (s, e) in enumerate(self.words) if s < start[1] and e > start[0]]
             if inside:
                 first, last = inside[0], inside[-1]
-        self.anchor, self.cursor = first, last
+        self.pivot: int = first
+        self.caret: int = last
 
     @property
     def span(self) -> tuple[int, int]:
-        lo, hi = sorted((self.anchor, self.cursor))
+        lo, hi = sorted((self.pivot, self.caret))
         end = self.words[hi][1]
         # A sentence's closing stop (and quote) goes with its last word, as a sentence unit ends with it.
         closing = _CLOSING.match(self.text, end, self.passage[1])
@@ -65,9 +69,9 @@ class SpanEditor(ModalScreen[tuple[int, int] | None]):
         self.query_one("#span-passage", Static).update(passage)
 
     def _move(self, delta: int, *, extend: bool) -> None:
-        self.cursor = min(max(self.cursor + delta, 0), len(self.words) - 1)
+        self.caret = min(max(self.caret + delta, 0), len(self.words) - 1)
         if not extend:
-            self.anchor = self.cursor
+            self.pivot = self.caret
         self._show()
 
     # ids from cotag.keys.KEYMAP (word mode, as on the coding screen)

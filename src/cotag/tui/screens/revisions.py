@@ -7,11 +7,12 @@ as `cotag revisions review` (cotag.revision.service.review), then the queue is r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -26,7 +27,7 @@ COLUMNS = ("revision", "item", "document", "class", "code", "coder", "new words"
 class RevisionsScreen(Screen[None]):
     """Flagged items of each document's latest revision not reviewed yet, oldest revision first."""
 
-    BINDINGS = bindings_for(REVISIONS)
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(REVISIONS)]
     KEY_CONTEXTS = (REVISIONS,)
 
     class Loaded(Message):
@@ -174,7 +175,7 @@ class RevisionsScreen(Screen[None]):
                 self._verdict("span", span)
 
         new = tuple(row["new"]) if row.get("new") else None
-        self.app.push_screen(SpanEditor(text=row["text"], passage=tuple(row["passage"]), start=new,  # type: ignore[arg-type]
+        self.app.push_screen(SpanEditor(text=row["text"], passage=tuple(row["passage"]), start=new,
                                         title=f"{row['code']} by {row.get('coder', '')}: the words it goes on"),
                              chosen)
 
