@@ -39,6 +39,7 @@ __all__ = [
     "LIBRARY",
     "RECONCILE",
     "RESERVED_KEYS",
+    "REVISIONS",
     "TABLE",
     "WORD_MODE",
     "KeySpec",
@@ -65,6 +66,8 @@ CODEBOOK = "codebook"
 AGREEMENT = "agreement"
 #: The analysis screen (ctrl+t).
 ANALYSIS = "analysis"
+#: The lead's review of what a revision of a transcript flagged (ctrl+f).
+REVISIONS = "revisions"
 #: The read-only tables: the audit log, the agreed spans, quotes of a matrix cell or a saved query.
 TABLE = "table"
 #: The library (the list of documents).
@@ -84,7 +87,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM, LIBRARY, JOURNAL)
+                                               CONFIRM, LIBRARY, JOURNAL, REVISIONS)
 
 
 class KeySpec(NamedTuple):
@@ -157,6 +160,7 @@ KEYMAP: list[KeySpec] = [
     KeySpec("codebook_edit", "ctrl+e", "edit the codebook (lead)", APP),
     KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
     KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
+    KeySpec("revisions", "ctrl+f", "review codings a transcript's revision flagged (lead)", APP),
     # Everywhere.
     KeySpec("search", "/", "corpus search", APP, "search"),
     KeySpec("library_filter", "f", "library filter", APP),
@@ -213,6 +217,11 @@ KEYMAP: list[KeySpec] = [
     KeySpec("export", "e", "export what is on show", ANALYSIS, "export"),
     KeySpec("reload", "r", "read the project again", ANALYSIS),
     KeySpec("close", "escape", "close", ANALYSIS, "back"),
+    # The revisions screen: the lead's verdict on each coding a revision flagged (changed or orphaned).
+    KeySpec("accept", "a", "accept where the revision put it (or, for an orphan, its removal)", REVISIONS, "accept"),
+    KeySpec("adjust", "e", "put it on other words of the revised text", REVISIONS, "adjust"),
+    KeySpec("remove", "x", "remove the carried coding", REVISIONS, "remove"),
+    KeySpec("close", "escape", "close", REVISIONS, "back"),
     # The audit log and the agreed spans.
     KeySpec("close", "escape", "close", TABLE, "back"),
     KeySpec("close", "q", "close", TABLE),

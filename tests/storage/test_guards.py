@@ -58,6 +58,30 @@ def test_the_database_refuses_a_span_outside_its_text(filled, start, end):
         conn.execute(insert, {**ids, "start": 0, "end": ids["length"]})  # the whole text is a span
 
 
+def test_the_text_length_the_span_check_reads_follows_the_text_whoever_writes(filled):
+    """Migration 0006: the span check reads document.text_length, which the database keeps equal to the text's
+    length (in characters, not bytes) on insert and on every change of the text, even by raw SQL."""
+    project, ids = filled
+    insert = text('INSERT INTO coding (document_id, code_id, coder_id, start, "end", memo, created_at) '
+                  "VALUES (:doc, :pull, :anna, 0, :end, '', CURRENT_TIMESTAMP)")
+    length = text("SELECT text_length FROM document WHERE id = :doc")
+    with project.engine.begin() as conn:
+        assert conn.execute(length, ids).scalar() == ids["length"]
+        # A lying length is put right at once, so it cannot open the guard.
+        conn.execute(text("UPDATE document SET text_length = 100000 WHERE id = :doc"), ids)
+        assert conn.execute(length, ids).scalar() == ids["length"]
+        conn.execute(text("UPDATE document SET text = :t WHERE id = :doc"), {**ids, "t": "Çà ü " * 20})
+        assert conn.execute(length, ids).scalar() == 100
+    with pytest.raises(DBAPIError), project.engine.begin() as conn:
+        conn.execute(insert, {**ids, "end": 101})
+    with project.engine.begin() as conn:
+        conn.execute(insert, {**ids, "end": 100})  # the last character of the new, longer text
+        conn.execute(text("INSERT INTO document (external_id, \"group\", text, attributes, content_hash, source_path, "
+                          "format, words, imported_at) VALUES ('E002', '', 'Two words.', '{}', 'h2', '', '', 2, "
+                          "CURRENT_TIMESTAMP)"))
+        assert conn.execute(text("SELECT text_length FROM document WHERE external_id = 'E002'")).scalar() == 10
+
+
 @pytest.mark.parametrize("statement", [
     "UPDATE coding SET coder_id = :ben WHERE id = :coding",
     'UPDATE coding SET "end" = 9 WHERE id = :coding',

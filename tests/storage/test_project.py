@@ -144,6 +144,7 @@ def test_an_old_database_is_upgraded_in_place_keeping_its_data(database_url, tmp
         doc = documents.require_document(session, external_id="E001")
         [unit] = documents.list_units(session, document_id=doc.id)
         assert doc.attributes == {"age": 30} and doc.text[unit.start:unit.end] == "Pay is low."
+        assert doc.text_length == len(doc.text) == 14  # backfilled by 0006 for the span check
         assert [c.name for c in coders.list_coders(session)] == ["aliya"]
     proj.close()
 

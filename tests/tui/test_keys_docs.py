@@ -33,10 +33,12 @@ def _screens_and_dialogs():
     from cotag.tui.modals.attributes import AttributeEditor
     from cotag.tui.screens.journal import JournalScreen
     from cotag.tui.screens.quotes import QuotesScreen
+    from cotag.tui.modals.span import SpanEditor
+    from cotag.tui.screens.revisions import RevisionsScreen
 
     return (AttributeEditor, JournalScreen, QuotesScreen, CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
             AnalysisScreen, TableScreen, LogScreen, AgreedScreen, CodePicker, CoderChooser, Confirm, ExportDialog,
-            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor)
+            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor, RevisionsScreen, SpanEditor)
 
 
 def test_every_keymap_key_is_documented():

@@ -72,15 +72,32 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
     return pieces, starts
 
 
+def _common_length(a: str, b: str, limit: int, part) -> int:
+    """How many characters a and b have in common at the start (or, with the other `part`, at the end): a binary
+    search on slices compared in C, not a Python loop over up to 40,000 characters."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if part(a, middle) == part(b, middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _opcodes(a, b) -> list[tuple[str, int, int, int, int]]:
     return [(op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end) for op in Indel.opcodes(a, b)]
 
 
 def _token_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """Opcodes between two token lists, computed on strings with one character per distinct token (rapidfuzz is
-    several times faster on a string than on a list of Python strings)."""
-    ids = {token: chr(0x100 + n) for n, token in enumerate(set(a).union(b))}
-    return _opcodes("".join(map(ids.__getitem__, a)), "".join(map(ids.__getitem__, b)))
+    """Opcodes between two token lists, compared without the spaces after each token, computed on strings with
+    one character per distinct token (rapidfuzz is several times faster on a string than on a list of Python
+    strings). The spaces are stripped once per distinct token, not once per token."""
+    distinct = set(a).union(b)
+    keys = {token: token.rstrip() or token for token in distinct}
+    ids = {key: chr(0x100 + n) for n, key in enumerate(set(keys.values()))}
+    char = {token: ids[key] for token, key in keys.items()}
+    return _opcodes("".join(map(char.__getitem__, a)), "".join(map(char.__getitem__, b)))
 
 
 class Alignment:
@@ -96,13 +113,9 @@ class Alignment:
     @staticmethod
     def _align(old: str, new: str) -> list[Block]:
         # The common head and tail first: most revisions touch a few places of a long text.
-        head = 0
         limit = min(len(old), len(new))
-        while head < limit and old[head] == new[head]:
-            head += 1
-        tail = 0
-        while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
-            tail += 1
+        head = _common_length(old, new, limit, lambda text, n: text[:n])
+        tail = _common_length(old, new, limit - head, lambda text, n: text[len(text) - n:])
         # Back to a token boundary, so the middle is tokenized as the whole text would be.
         while head > 0 and _is_word_char(old[head - 1]):
             head -= 1
@@ -129,8 +142,7 @@ class Alignment:
             for tag2, k1, k2, l1, l2 in _opcodes(old[a1:a2], new[b1:b2]):
                 raw.append((tag2 == "equal", a1 + k1, a1 + k2, b1 + l1, b1 + l2))
 
-        for tag, i1, i2, j1, j2 in _token_opcodes([t.rstrip() or t for t in a_tokens],
-                                                  [t.rstrip() or t for t in b_tokens]):
+        for tag, i1, i2, j1, j2 in _token_opcodes(a_tokens, b_tokens):
             a1, a2 = head + a_starts[i1], head + a_starts[i2]
             b1, b2 = head + b_starts[j1], head + b_starts[j2]
             if tag != "equal":
@@ -164,16 +176,15 @@ class Alignment:
                     a2 - a1 < SMALL_MATCH or not any(_is_word_char(ch) for ch in old[a1:a2])):
                 raw[n] = (False, a1, a2, b1, b2)
         # Adjacent blocks of the same kind joined; differing stretches between equal ones made one block.
-        blocks: list[Block] = []
+        joined: list[list] = []
         for equal, a1, a2, b1, b2 in raw:
             if a1 == a2 and b1 == b2:
                 continue
-            if blocks and blocks[-1].equal == equal:
-                last = blocks[-1]
-                blocks[-1] = Block(equal, last.a1, a2, last.b1, b2)
+            if joined and joined[-1][0] == equal:
+                joined[-1][2], joined[-1][4] = a2, b2
             else:
-                blocks.append(Block(equal, a1, a2, b1, b2))
-        return blocks
+                joined.append([equal, a1, a2, b1, b2])
+        return [Block(*block) for block in joined]
 
     def _block_at(self, position: int) -> int:
         """Index of the block holding old character `position` (0 <= position < len(old)).

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
-
-from cotag.revision.align import align
-from cotag.store.models import Document, Revision
+from cotag.revision.align import Alignment, align
+from cotag.store import revisions as revision_store
+from cotag.store.session import Session
 
 
 def revision_chains(session: Session, hashes: set[str]) -> dict[str, tuple[list[tuple[str, str]], str]]:
     """content hash of an earlier text -> ([(old text, new text), ...] up to the current text, the current hash).
 
     Only hashes that are no current document's and that a standing (not undone) revision replaced."""
-    current = {h: (i, t) for i, h, t in session.exec(select(Document.id, Document.content_hash, Document.text))}
+    current = revision_store.current_texts(session)
     wanted = [h for h in hashes if h and h not in current]
     if not wanted:
         return {}
-    revisions = list(session.exec(select(Revision).where(Revision.undone_at.is_(None)).order_by(Revision.id)))
+    revisions = revision_store.standing_revisions(session)
     by_old = {r.old_hash: r for r in revisions}
-    chains: dict[str, list[tuple[str, str]]] = {}
+    chains: dict[str, tuple[list[tuple[str, str]], str]] = {}
     for start in wanted:
-        steps, h, seen = [], start, set()
+        steps: list[Any] = []
+        h, seen = start, set[str]()
         while h in by_old and h not in seen:
             seen.add(h)
             revision = by_old[h]
@@ -45,7 +45,8 @@ def carry_bundle(session: Session, bundle: Any) -> tuple[int, list[str]]:
     chains = revision_chains(session, used)
     if not chains:
         return 0, []
-    alignments = {h: [align(old, new) for old, new in steps] for h, (steps, _) in chains.items()}
+    alignments: dict[str, list[Alignment]] = {h: [align(old, new) for old, new in steps]
+                                              for h, (steps, _) in chains.items()}
     target = {h: current for h, (_, current) in chains.items()}
     carried, lost, kept_rows = 0, [], []
     for row in bundle.codings:

@@ -13,31 +13,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import update
-from sqlmodel import Session, select
+from types import SimpleNamespace
+from typing import Any, cast
 
 from cotag.errors import CotagError, NotFound
 from cotag.revision.align import STATUSES, Alignment, Carried, align
 from cotag.store import revisions as revision_store
+from cotag.store.revisions import LiveCoding
 from cotag.store.models import (
     CARRY_CHANGED,
     CARRY_KEPT,
     CARRY_MOVED,
     CARRY_ORPHANED,
-    Code,
-    Coder,
     Coding,
     Decision,
     Document,
-    Memo,
-    Progress,
     Revision,
     RevisionItem,
-    Unit,
     utcnow,
 )
+from cotag.store.session import Session
 
 REVISE = "revision"
 UNDO = "revision.undo"
@@ -45,8 +40,16 @@ REVIEW = "revision.review"
 KIND_CODING = "coding"
 KIND_DECISION = "decision"
 REVIEW_ACTIONS = ("accept", "remove", "span")
+FLAGGED = (CARRY_CHANGED, CARRY_ORPHANED)
 # How much of a span's text a report shows.
 QUOTE = 80
+
+
+def _key(value: int | None) -> int:
+    """The id of a row read from the database (only a row not yet written has none)."""
+    if value is None:
+        raise CotagError("internal error: a stored row without an id")
+    return value
 
 
 def _quote(text: str) -> str:
@@ -56,7 +59,7 @@ def _quote(text: str) -> str:
 
 @dataclass
 class CodingPlan:
-    coding: Any  # a row of the coding table (id, document_id, coder_id, code_id, start, end, memo, created_at)
+    coding: LiveCoding
     carried: Carried
     coder: str
     code: str
@@ -96,10 +99,10 @@ class DocumentPlan:
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {KIND_CODING: dict.fromkeys(STATUSES, 0), KIND_DECISION: dict.fromkeys(STATUSES, 0)}
-        for plan in self.codings:
-            out[KIND_CODING][plan.carried.status] += 1
-        for plan in self.decisions:
-            out[KIND_DECISION][plan.status] += 1
+        for cp in self.codings:
+            out[KIND_CODING][cp.carried.status] += 1
+        for dp in self.decisions:
+            out[KIND_DECISION][dp.status] += 1
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -108,14 +111,14 @@ class DocumentPlan:
 
     def flagged(self) -> list[dict[str, Any]]:
         rows = []
-        for plan in self.codings:
-            if plan.carried.flagged:
-                rows.append(_coding_row(plan, self.alignment))
-        for plan in self.decisions:
-            if plan.status in (CARRY_CHANGED, CARRY_ORPHANED):
-                rows.append({"kind": KIND_DECISION, "status": plan.status, "decision": plan.decision.id,
-                             "code": plan.code, "lead": plan.lead, "ruling": plan.decision.ruling,
-                             "reason": plan.reason})
+        for cp in self.codings:
+            if cp.carried.flagged:
+                rows.append(_coding_row(cp, self.alignment))
+        for dp in self.decisions:
+            if dp.status in (CARRY_CHANGED, CARRY_ORPHANED):
+                rows.append({"kind": KIND_DECISION, "status": dp.status, "decision": dp.decision.id,
+                             "code": dp.code, "lead": dp.lead, "ruling": dp.decision.ruling,
+                             "reason": dp.reason})
         return rows
 
 
@@ -155,10 +158,9 @@ def _read(path: Path):
 def _reconcile_pairs(session: Session) -> dict[str, tuple[str, str]]:
     """disagreement id -> the two coders it was between, from the rulings' events (decisions do not store them)."""
     from cotag.reconcile import DECIDE, REVISIT
-    from cotag.store.models import Event
 
     pairs: dict[str, tuple[str, str]] = {}
-    for payload in session.exec(select(Event.payload).where(Event.kind.in_([DECIDE, REVISIT, REVISE]))):
+    for payload in revision_store.event_payloads(session, kinds=[DECIDE, REVISIT, REVISE]):
         if payload.get("disagreement") and payload.get("coders"):
             pairs[payload["disagreement"]] = tuple(payload["coders"])
         for moved in payload.get("rulings_carried", ()):  # a revision's carried ruling has a new id, same coders
@@ -167,12 +169,13 @@ def _reconcile_pairs(session: Session) -> dict[str, tuple[str, str]]:
 
 
 def plan_document(session: Session, *, document: Document, transcript, group: str, meta: dict,
-                  pairs: dict[str, tuple[str, str]], units: list[tuple], words: int) -> DocumentPlan:
+                  pairs: dict[str, tuple[str, str]], units: list[tuple], words: int,
+                  names: tuple[dict[int, str], dict[int, str]] | None = None,
+                  old_units: list[tuple[Any, ...]] | None = None) -> DocumentPlan:
     from cotag.corpus.importer import content_hash
 
-    old_units = [tuple(row) for row in session.connection().execute(
-        select(Unit.index, Unit.start, Unit.end, Unit.turn, Unit.speaker, Unit.is_interviewer)
-        .where(Unit.document_id == document.id).order_by(Unit.index))]
+    if old_units is None:
+        old_units = revision_store.unit_rows(session, document_id=_key(document.id))
     alignment = align(document.text, transcript.text)
     values = {"text": transcript.text, "content_hash": content_hash(transcript.text), "words": words,
               "source_path": str(Path(transcript.path).resolve()), "format": transcript.format,
@@ -184,17 +187,13 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
     plan = DocumentPlan(document=document, path=Path(transcript.path), new_text=transcript.text,
                         new_hash=values["content_hash"], new_units=units, new_values=values, alignment=alignment,
                         old_units=old_units)
-    coders = dict(session.exec(select(Coder.id, Coder.name)).all())
-    codes = dict(session.exec(select(Code.id, Code.key)).all())
-    # Plain rows, not ORM objects: a long transcript has thousands of codings, and nothing here changes one in place.
-    live = session.connection().execute(
-        select(Coding.id, Coding.document_id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end, Coding.memo,
-               Coding.created_at, Coding.source)
-        .where(Coding.document_id == document.id, Coding.deleted_at.is_(None))
-        .order_by(Coding.start, Coding.end, Coding.id)).all()
-    plan.codings = [CodingPlan(c, alignment.carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
+    coders, codes = names if names is not None else (revision_store.coder_names(session),
+                                                      revision_store.code_keys(session))
+    live = revision_store.live_coding_rows(session, document_id=_key(document.id))
+    carry = alignment.carry
+    plan.codings = [CodingPlan(c, carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
                     for c in live]
-    plan.memos = len(session.exec(select(Memo.id).where(Memo.document_id == document.id)).all())
+    plan.memos = revision_store.memo_count(session, document_id=_key(document.id))
     plan.decisions = _plan_decisions(session, plan, coders, codes, pairs)
     return plan
 
@@ -205,8 +204,7 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
     codings it ruled on were edited or deleted (or the disagreement is no longer the same)."""
     from cotag.reconcile import compare_document
 
-    decisions = list(session.exec(select(Decision).where(Decision.document_id == plan.document.id,
-                                                         Decision.superseded_at.is_(None)).order_by(Decision.id)))
+    decisions = revision_store.standing_decisions(session, document_id=_key(plan.document.id))
     if not decisions:
         return []
     ids = {name: i for i, name in coders.items()}
@@ -225,9 +223,9 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
             new = lambda rows: [(p.coding.id, p.coding.code_id, p.carried.start, p.carried.end, p.coding.memo)
                                 for p in rows if p.carried.start is not None]
             ext = plan.document.external_id
-            before, _ = compare_document(document=ext, document_id=plan.document.id, units=old_units, codes=codes,
+            before, _ = compare_document(document=ext, document_id=_key(plan.document.id), units=old_units, codes=codes,
                                          coders=pair, a_codings=old(a), b_codings=old(b), agreed=False)
-            after, _ = compare_document(document=ext, document_id=plan.document.id, units=new_units, codes=codes,
+            after, _ = compare_document(document=ext, document_id=_key(plan.document.id), units=new_units, codes=codes,
                                         coders=pair, a_codings=new(a), b_codings=new(b), agreed=False)
             cache[pair] = (before, after, {p.coding.id: p for p in a + b})
         return cache[pair]
@@ -260,7 +258,7 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
             continue
         new_d = matches[0]
         new_start, new_end = decision.start, decision.end
-        if decision.ruling == "edit" and decision.start is not None:
+        if decision.ruling == "edit" and decision.start is not None and decision.end is not None:
             moved = plan.alignment.carry(decision.start, decision.end)
             if moved.flagged:
                 out.append(DecisionPlan(decision, CARRY_CHANGED, lead, code, old_region=region,
@@ -276,27 +274,26 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
 
 # ---------------------------------------------------------------- writing
 
-def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
-
+def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revision, list[dict[str, Any]]]:
+    """Write one document's revision; returns it with its flagged items (as `cotag revisions ID` shows them)."""
     from cotag.store import documents as doc_store
     from cotag.store.events import log_event
 
     document = plan.document
+    assert document.id is not None
     old_text, old_hash = document.text, document.content_hash
     old_document = {k: getattr(document, k) for k in ("words", "source_path", "format", "attributes", "group")}
-    doc_store.replace_document(session, document=document, values=plan.new_values, units=plan.new_units)
+    doc_store.replace_document(session, document=document, values=plan.new_values, units=cast(Any, plan.new_units))
     session.flush()
     now = utcnow()
     # Rows whose span changes (or whose words are gone) give way first: the live-coding index holds one per span.
     leaving = [p.coding.id for p in plan.codings
                if p.carried.start is None or (p.carried.start, p.carried.end) != (p.coding.start, p.coding.end)]
-    run = session.connection().execute
-    for first in range(0, len(leaving), 500):
-        run(update(Coding).where(Coding.id.in_(leaving[first:first + 500])).values(deleted_at=now))
-    leaving = set(leaving)
+    revision_store.set_codings_deleted(session, ids=leaving, at=now)
+    gone = set(leaving)
     taken: dict[tuple, int] = {}
     for p in plan.codings:
-        if p.coding.id not in leaving:
+        if p.coding.id not in gone:
             p.new_id = p.coding.id
             taken[(p.coding.coder_id, p.coding.code_id, p.coding.start, p.coding.end)] = p.coding.id
     inserts: list[CodingPlan] = []
@@ -311,18 +308,12 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
         taken[key] = -1
         inserts.append(p)
     if inserts:
-        from cotag.store.codings import insert_ignoring_duplicates
-
         # No RETURNING: SQLite would then insert row by row to keep their order. The live-coding index makes
         # (coder, code, span) name one live row, so the new ids are read back by that.
-        insert_ignoring_duplicates(session, Coding.__table__, [
-            {"document_id": document.id, "code_id": p.coding.code_id, "coder_id": p.coding.coder_id,
-             "start": p.carried.start, "end": p.carried.end, "memo": p.coding.memo,
-             "created_at": p.coding.created_at, "deleted_at": None,
-             "source": p.coding.source} for p in inserts])  # an accepted suggestion stays one (migration 0008)
-        ids = {tuple(row[1:]): row[0] for row in run(
-            select(Coding.id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end)
-            .where(Coding.document_id == document.id, Coding.deleted_at.is_(None)))}
+        revision_store.insert_codings(session, rows=[
+            (document.id, p.coding.code_id, p.coding.coder_id, p.carried.start, p.carried.end, p.coding.memo,
+             p.coding.created_at, None, p.coding.source) for p in inserts])
+        ids = revision_store.live_coding_ids(session, document_id=document.id)
         taken = {key: ids[key] if value == -1 else value for key, value in taken.items()}
     for p in plan.codings:
         if p.new_id is None and p.carried.start is not None:
@@ -333,77 +324,61 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
         if dp.status == CARRY_KEPT:
             dp.new_id = decision.id
             continue
-        decision.superseded_at = now
-        session.add(decision)
+        revision_store.supersede(session, decision, at=now)
         if dp.new_disagreement is None:
             continue  # open again: the lead rules anew on the revised text
         session.flush()
-        new = _copy_decision(session, decision, disagreement=dp.new_disagreement, start=dp.new_start, end=dp.new_end)
+        new = revision_store.copy_decision(session, decision, disagreement=dp.new_disagreement, start=dp.new_start,
+                                           end=dp.new_end)
         dp.new_id = new.id
-        carried_rulings.append({"from": decision.disagreement, "to": dp.new_disagreement, "coders": list(dp.coders)})
+        carried_rulings.append({"from": decision.disagreement, "to": dp.new_disagreement,
+                                "coders": list(dp.coders or ())})
     _move_cursors(session, plan)
     number = revision_store.next_number(session, document_id=document.id)
     summary = plan.summary()
     summary["codings"] = {s: 0 for s in STATUSES}
     for p in plan.codings:
         summary["codings"][p.carried.status] += 1
-    revision = Revision(document_id=document.id, number=number, old_text=old_text, old_hash=old_hash,
-                        new_hash=plan.new_hash, old_units=[list(u) for u in plan.old_units],
-                        old_document=old_document, summary=summary, actor=actor, created_at=now)
-    session.add(revision)
-    session.flush()
+    revision = revision_store.add_revision(
+        session, document_id=document.id, number=number, old_text=old_text, old_hash=old_hash,
+        new_hash=plan.new_hash, old_units=[list(u) for u in plan.old_units], old_document=old_document,
+        summary=summary, actor=actor, created_at=now)
+    assert revision.id is not None
     items = []
+    new_text = plan.new_text
     for p in plan.codings:
-        c = p.coding
-        items.append({"kind": KIND_CODING, "status": p.carried.status, "old_id": c.id, "new_id": p.new_id,
+        c, carried = p.coding, p.carried
+        status = carried.status
+        items.append({"kind": KIND_CODING, "status": status, "old_id": c.id, "new_id": p.new_id,
                       "coder": p.coder, "code": p.code, "old_start": c.start, "old_end": c.end,
-                      "new_start": p.carried.start, "new_end": p.carried.end,
-                      "old_words": old_text[c.start:c.end] if p.carried.status != CARRY_KEPT else "",
-                      "new_words": plan.new_text[p.carried.start:p.carried.end]
-                      if p.carried.flagged and p.carried.start is not None else ""})
+                      "new_start": carried.start, "new_end": carried.end,
+                      "old_words": old_text[c.start:c.end] if status != CARRY_KEPT else "",
+                      "new_words": new_text[carried.start:carried.end]
+                      if status in FLAGGED and carried.start is not None else ""})
     for dp in plan.decisions:
         d = dp.decision
         items.append({"kind": KIND_DECISION, "status": dp.status, "old_id": d.id, "new_id": dp.new_id,
                       "coder": dp.lead, "code": dp.code, "old_start": d.start, "old_end": d.end,
                       "new_start": dp.new_start, "new_end": dp.new_end,
                       "old_words": old_text[dp.old_region[0]:dp.old_region[1]] if dp.old_region else "",
-                      "new_words": dp.reason if dp.status in (CARRY_CHANGED, CARRY_ORPHANED) else ""})
+                      "new_words": dp.reason if dp.status in FLAGGED else ""})
     revision_store.add_items(session, revision_id=revision.id, rows=items)
     log_event(session, kind=REVISE, actor=actor, payload={
         "document": document.external_id, "revision": revision.id, "number": number, "path": str(plan.path),
         "old_hash": old_hash, "new_hash": plan.new_hash, **summary, "rulings_carried": carried_rulings})
-    return revision
-
-
-def _copy_decision(session: Session, decision: Decision, *, disagreement: str, start: int | None,
-                   end: int | None) -> Decision:
-    """The same ruling under another disagreement id or span; it keeps when the lead ruled, not when the text
-    changed (written at insert: the database refuses changing a decision's creation time afterwards)."""
-    copy = Decision(disagreement=disagreement, document_id=decision.document_id, code_id=decision.code_id,
-                    lead_id=decision.lead_id, ruling=decision.ruling, start=start, end=end, note=decision.note,
-                    created_at=decision.created_at)
-    session.add(copy)
-    session.flush()
-    return copy
-
-
-def _insert_coding(session: Session, original: Coding, *, start: int, end: int) -> int | None:
-    """A coding like `original` (coder, code, memo, creation time) on another span; None if that is live already."""
-    from cotag.store.codings import insert_ignoring_duplicates
-
-    ids = insert_ignoring_duplicates(session, Coding.__table__, [{
-        "document_id": original.document_id, "code_id": original.code_id, "coder_id": original.coder_id,
-        "start": start, "end": end, "memo": original.memo, "created_at": original.created_at, "deleted_at": None}],
-        returning=Coding.__table__.c.id)
-    return ids[0] if ids else None
+    # The flagged items as they were just written (numbered from 1 in this order), without reading them back.
+    flagged = [_item_dict(SimpleNamespace(number=n, review="", reviewed_by="", **row))
+               for n, row in enumerate(items, 1) if row["status"] in FLAGGED]
+    return revision, flagged
 
 
 def _move_cursors(session: Session, plan: DocumentPlan) -> None:
     """Each coder's place in the document follows the words they were at."""
     if not plan.old_units or not plan.new_units:
         return
+    assert plan.document.id is not None
     starts = [u[1] for u in plan.new_units]
-    for progress in session.exec(select(Progress).where(Progress.document_id == plan.document.id)):
+    for progress in revision_store.progress_rows(session, document_id=plan.document.id):
         if 0 <= progress.cursor < len(plan.old_units):
             where = plan.alignment.position(plan.old_units[progress.cursor][1])
             cursor = max(0, bisect.bisect_right(starts, where) - 1)
@@ -418,7 +393,7 @@ def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
                  lead: str | None = None) -> dict[str, Any]:
     """Revise the documents these files are new versions of: all in one transaction, or (dry run) nothing."""
     from cotag.corpus.importer import collect_files, content_hash, units_and_words
-    from cotag.corpus.sentences import sentence_spans
+    from cotag.revision.units import resplit
     from cotag.store.coders import require_lead
     from cotag.store.database import begin_write
     from cotag.store.documents import documents_by_external_id
@@ -446,28 +421,26 @@ def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
         changed = [r for r in read if known[r[1]].content_hash != content_hash(r[0].text)]
         unchanged = sorted(r[1] for r in read if r not in changed)
         pairs = _reconcile_pairs(session) if changed else {}
+        names = (revision_store.coder_names(session), revision_store.code_keys(session))
         documents = []
-        for (transcript, external_id, group, meta), spans in zip(changed, sentence_spans([r[0] for r in changed])):
+        old_units = [revision_store.unit_rows(session, document_id=_key(known[r[1]].id)) for r in changed]
+        new_spans = resplit([(r[0], known[r[1]].text, units) for r, units in zip(changed, old_units)])
+        for (transcript, external_id, group, meta), spans, before in zip(changed, new_spans, old_units):
             units, words = units_and_words(transcript, spans)
             plan = plan_document(session, document=known[external_id], transcript=transcript, group=group,
-                                 meta=meta, pairs=pairs, units=units, words=words)
+                                 meta=meta, pairs=pairs, units=units, words=words, names=names, old_units=before)
             entry = {"document": external_id, "path": str(transcript.path), **plan.summary(),
                      "flagged": plan.flagged()}
             if not dry_run:
-                revision = _apply(session, plan, actor=actor)
-                entry.update(revision=revision.id, number=revision.number, flagged=_flagged_items(session, revision))
+                revision, flagged = _apply(session, plan, actor=actor)
+                entry.update(revision=revision.id, number=revision.number, flagged=flagged)
             documents.append(entry)
         if dry_run:
             session.rollback()
     return {"dry_run": dry_run, "revised": documents, "unchanged": unchanged}
 
 
-def _flagged_items(session: Session, revision: Revision) -> list[dict[str, Any]]:
-    flagged = revision_store.items_of(session, revision_ids=[revision.id], flagged_only=True)
-    return [_item_dict(item) for item in flagged.get(revision.id, [])]
-
-
-def _item_dict(item: RevisionItem) -> dict[str, Any]:
+def _item_dict(item: RevisionItem | SimpleNamespace) -> dict[str, Any]:
     data = {"item": item.number, "kind": item.kind, "status": item.status, "old_id": item.old_id,
             "new_id": item.new_id, ("coder" if item.kind == KIND_CODING else "lead"): item.coder, "code": item.code,
             "old": None if item.old_start is None else [item.old_start, item.old_end],
@@ -486,7 +459,7 @@ def _revision_dict(revision: Revision, external_id: str, *, items: Sequence[Revi
             "undone_at": revision.undone_at.isoformat(timespec="seconds") if revision.undone_at else None,
             "undone_by": revision.undone_by}
     if items is not None:
-        data["flagged"] = [_item_dict(i) for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED)]
+        data["flagged"] = cast(Any, [_item_dict(i) for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED)])
         data["open"] = sum(1 for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED) and not i.review)
     return data
 
@@ -497,8 +470,8 @@ def list_revisions(project, *, revision_id: int | None = None) -> list[dict[str,
         rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
         if revision_id is not None and not rows:
             raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
-        items = revision_store.items_of(session, revision_ids=[r.id for r, _ in rows])
-        return [_revision_dict(r, ext, items=items.get(r.id, [])) for r, ext in rows]
+        items = revision_store.items_of(session, revision_ids=[_key(r.id) for r, _ in rows])
+        return [_revision_dict(r, ext, items=items.get(_key(r.id), [])) for r, ext in rows]
 
 
 def _latest_standing(session: Session, revision_id: int) -> tuple[Revision, Document]:
@@ -506,6 +479,8 @@ def _latest_standing(session: Session, revision_id: int) -> tuple[Revision, Docu
     if revision is None:
         raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
     document = session.get(Document, revision.document_id)
+    if document is None:
+        raise NotFound(f"revision {revision_id}'s document is gone")
     if revision.undone_at is not None:
         raise CotagError(f"revision {revision_id} of {document.external_id} was undone on "
                          f"{revision.undone_at.isoformat(timespec='seconds')} by {revision.undone_by or 'the owner'}")
@@ -534,17 +509,15 @@ def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any
         begin_write(session, key="cotag.revise")
         actor = require_lead(session, name=lead).name if lead else ""
         revision, document = _latest_standing(session, revision_id)
-        items = list(session.exec(select(RevisionItem).where(RevisionItem.revision_id == revision.id)))
+        items = revision_store.items_of(session, revision_ids=[_key(revision.id)]).get(_key(revision.id), [])
         coding_items = [i for i in items if i.kind == KIND_CODING]
         decision_items = [i for i in items if i.kind == KIND_DECISION]
-        later_rulings = session.exec(select(Decision.id).where(
-            Decision.document_id == document.id, Decision.created_at > revision.created_at,
-            Decision.id.notin_([i.new_id for i in decision_items if i.new_id] or [-1]))).all()
+        later_rulings = revision_store.rulings_since(session, document_id=_key(document.id), since=revision.created_at,
+                                                     excluding=[i.new_id for i in decision_items if i.new_id])
         if later_rulings:
             raise CotagError(f"revision {revision_id} of {document.external_id} cannot be undone: the lead ruled on "
                              f"the revised text since ({len(later_rulings)} ruling(s)); nothing was changed")
-        live = {c.id: c for c in session.exec(select(Coding).where(Coding.document_id == document.id,
-                                                                    Coding.deleted_at.is_(None)))}
+        live = {c.id: c for c in revision_store.live_codings(session, document_id=_key(document.id))}
         carried_ids = {i.new_id for i in coding_items if i.new_id is not None}
         later = [c for c in live.values() if c.id not in carried_ids]
         back = align(document.text, revision.old_text)
@@ -557,38 +530,32 @@ def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any
         now = utcnow()
         # The rows the revision wrote (and still live) go; the originals they stood for come back.
         leaving = [i.new_id for i in coding_items if i.new_id is not None and i.new_id != i.old_id and i.new_id in live]
-        leaving += [c.id for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
+        leaving += [_key(c.id) for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
         restore = [i.old_id for i in coding_items if i.new_id != i.old_id and (
             (i.new_id is not None and i.new_id in live) or (i.new_id is None and i.review != "removed"))]
-        for first in range(0, len(leaving), 500):
-            session.execute(update(Coding).where(Coding.id.in_(leaving[first:first + 500])).values(deleted_at=now))
+        revision_store.set_codings_deleted(session, ids=leaving, at=now)
         _move_cursors_back(session, document, back, revision)
         old = revision.old_document
         doc_store.replace_document(session, document=document, values={
             "text": revision.old_text, "content_hash": revision.old_hash, "words": old["words"],
             "source_path": old["source_path"], "format": old["format"], "attributes": old["attributes"],
-            "group": old["group"]}, units=[tuple(u) for u in revision.old_units])
+            "group": old["group"]}, units=cast(Any, [tuple(u) for u in revision.old_units]))
         session.flush()
-        for first in range(0, len(restore), 500):
-            session.execute(update(Coding).where(Coding.id.in_(restore[first:first + 500])).values(deleted_at=None))
-        moved_back = [{"document_id": document.id, "code_id": c.code_id, "coder_id": c.coder_id, "start": carried.start,
-                       "end": carried.end, "memo": c.memo, "created_at": c.created_at, "deleted_at": None}
+        revision_store.set_codings_deleted(session, ids=restore, at=None)
+        moved_back = [(document.id, c.code_id, c.coder_id, carried.start, carried.end, c.memo, c.created_at, None)
                       for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
-        if moved_back:
-            from cotag.store.codings import insert_ignoring_duplicates
-
-            insert_ignoring_duplicates(session, Coding.__table__, moved_back)
+        revision_store.insert_codings(session, rows=moved_back)
         for item in decision_items:
             if item.new_id == item.old_id:
                 continue
             if item.new_id is not None:
                 new = session.get(Decision, item.new_id)
-                if new.superseded_at is None:
-                    new.superseded_at = now
-                    session.add(new)
+                if new is not None and new.superseded_at is None:
+                    revision_store.supersede(session, new, at=now)
             original = session.get(Decision, item.old_id)
-            _copy_decision(session, original, disagreement=original.disagreement, start=original.start,
-                           end=original.end)
+            if original is not None:
+                revision_store.copy_decision(session, original, disagreement=original.disagreement,
+                                             start=original.start, end=original.end)
         revision.undone_at = now
         revision.undone_by = actor
         session.add(revision)
@@ -602,12 +569,12 @@ def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any
 def _move_cursors_back(session: Session, document: Document, back: Alignment, revision: Revision) -> None:
     """Before the old units return: each coder's place follows their words back (as a revision moved it)."""
     units = revision.old_units
-    current = [row[0] for row in session.connection().execute(
-        select(Unit.start).where(Unit.document_id == document.id).order_by(Unit.index))]
+    assert document.id is not None
+    current = revision_store.unit_starts(session, document_id=document.id)
     if not units or not current:
         return
     starts = [u[1] for u in units]
-    for progress in session.exec(select(Progress).where(Progress.document_id == document.id)):
+    for progress in revision_store.progress_rows(session, document_id=document.id):
         if 0 <= progress.cursor < len(current):
             cursor = max(0, bisect.bisect_right(starts, back.position(current[progress.cursor])) - 1)
             if cursor != progress.cursor:
@@ -627,7 +594,7 @@ def review(project, *, revision_id: int, item_number: int, action: str, lead: st
     with project.session() as session:
         lead_row = require_lead(session, name=lead)
         revision, document = _latest_standing(session, revision_id)
-        item = revision_store.item(session, revision_id=revision.id, number=item_number)
+        item = revision_store.item(session, revision_id=_key(revision.id), number=item_number)
         if item is None:
             raise NotFound(f"revision {revision_id} has no item {item_number} (see `cotag revisions {revision_id}`)")
         if item.status not in (CARRY_CHANGED, CARRY_ORPHANED):
@@ -656,7 +623,7 @@ def review(project, *, revision_id: int, item_number: int, action: str, lead: st
                 coding_store.soft_delete(session, coding=current)
                 payload["removed"] = current.id
             if current is None or (current.start, current.end) != (start, end):
-                written = _insert_coding(session, original, start=start, end=end)
+                written = revision_store.insert_coding_like(session, original, start=start, end=end)
                 if written is None:
                     raise CotagError(f"{item.coder} already has {item.code} on {start}:{end}; nothing was changed")
                 item.new_id = written
@@ -670,3 +637,69 @@ def review(project, *, revision_id: int, item_number: int, action: str, lead: st
         log_event(session, kind=REVIEW, actor=lead_row.name, payload=payload)
         session.flush()
         return {**payload, "item_now": _item_dict(item)}
+
+
+# ---------------------------------------------------------------- the lead's review queue (the TUI's revisions screen)
+
+# Characters of context either side of a span (cut at a space) when the review screen shows old and new words.
+CONTEXT = 160
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """(before, words, after) around text[start:end], the context cut at spaces."""
+    lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
+    if lo > 0:
+        lo = text.find(" ", lo, start) + 1 or lo
+    if hi < len(text):
+        cut = text.rfind(" ", end, hi)
+        hi = cut if cut > 0 else hi
+    return text[lo:start], text[start:end], text[end:hi]
+
+
+def review_queue(project, *, revision_id: int | None = None) -> list[dict[str, Any]]:
+    """The flagged items the lead has not reviewed and can still review, oldest revision first: those of each
+    document's latest standing revision whose text the document still has (see `review`). Each with its old words in context in the
+    old text, its new words (or, for an orphan, the place its words were) in context in the current text, and the
+    passage of the current text (the sentence units around it) in which the lead may put it on other words."""
+    with project.session() as session:
+        rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
+        latest: dict[int, Revision] = {}
+        for revision, _ in rows:  # newest first
+            if revision.undone_at is None and revision.document_id not in latest:
+                latest[revision.document_id] = revision
+        wanted = [r for r in sorted(latest.values(), key=lambda r: r.id or 0)]
+        items = revision_store.items_of(session, revision_ids=[r.id for r in wanted if r.id is not None],
+                                        flagged_only=True)
+        out: list[dict[str, Any]] = []
+        for revision in wanted:
+            flagged = items.get(revision.id or 0, [])
+            document = session.get(Document, revision.document_id)
+            if not flagged or document is None or document.content_hash != revision.new_hash:
+                continue
+            text = document.text
+            units = revision_store.unit_rows(session, document_id=revision.document_id)
+            starts = [u[1] for u in units]
+            alignment: Alignment | None = None
+            for item in flagged:
+                if item.review:
+                    continue
+                entry = {"revision": revision.id, "document": document.external_id, "document_id": document.id,
+                         **_item_dict(item)}
+                if item.old_start is not None and item.old_end is not None:
+                    entry["old_context"] = _context(revision.old_text, item.old_start, item.old_end)
+                if item.new_start is not None and item.new_end is not None:
+                    at, until = item.new_start, item.new_end
+                else:
+                    if alignment is None:
+                        alignment = align(revision.old_text, text)
+                    at = until = alignment.position(item.old_start or 0)
+                entry["new_context"] = _context(text, at, until)
+                if units:
+                    first = max(0, bisect.bisect_right(starts, at) - 2)
+                    last = min(len(units) - 1, bisect.bisect_left(starts, max(until, at + 1)))
+                    entry["passage"] = (units[first][1], units[last][2])
+                else:
+                    entry["passage"] = (0, len(text))
+                entry["text"] = text
+                out.append(entry)
+        return out

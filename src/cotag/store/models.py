@@ -67,6 +67,9 @@ class Document(SQLModel, table=True):
     format: str = ""
     words: int = 0
     imported_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
+    # length(text), kept equal to it by the database (migration 0006), which the coding span check reads instead of
+    # measuring the whole text for every coding inserted. Set by the database: whatever is written here is replaced.
+    text_length: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Unit(SQLModel, table=True):
