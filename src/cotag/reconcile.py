@@ -269,9 +269,9 @@ def compare_document(*, document: str, document_id: int, units: Sequence[tuple],
 
 def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     """The two coders to compare: as named, or the only two (non-consensus) coders with codings."""
-    from cotag.store import codings as coding_store
     from cotag.store.coders import list_coders, require_coder
     from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
+    from cotag.store.training import study_coding_counts
 
     if coders:
         if len(coders) != 2 or coders[0] == coders[1]:
@@ -282,7 +282,8 @@ def resolve_coders(session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
         # ids, rulings and a/b) as `--coders alice,bob`, so nothing ruled on shows as open again or is ruled twice.
         first, second = sorted(coders[:2])
         return require_coder(session, name=first), require_coder(session, name=second)
-    counts = coding_store.coders_with_codings(session)
+    # A trainee's practice codings (cotag.training) never make a candidate: they are not study work.
+    counts = study_coding_counts(session)
     # As in agreement: a lead's own codings never make a third candidate; name the lead to compare them.
     candidates = [c for c in list_coders(session)
                   if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(c.id)]
@@ -305,6 +306,7 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
     from cotag.store.decisions import live_decisions
     from cotag.store.documents import require_document
     from cotag.store.models import Code, Coder, Coding, Document, Unit
+    from cotag.store.training import not_practice
 
     coder_a, coder_b = resolve_coders(session, coders=coders)
     names = (coder_a.name, coder_b.name)
@@ -316,7 +318,8 @@ def compare(session, *, coders: Sequence[str] | None = None, documents: Sequence
                   .order_by(Unit.document_id, Unit.index))
     coding_query = (select(Coding.document_id, Coding.coder_id, Coding.id, Coding.code_id, Coding.start, Coding.end,
                            Coding.memo)
-                    .where(Coding.deleted_at.is_(None), Coding.coder_id.in_([coder_a.id, coder_b.id])))
+                    .where(Coding.deleted_at.is_(None), Coding.coder_id.in_([coder_a.id, coder_b.id]),
+                           not_practice(Coding.coder_id, Coding.document_id)))
     if doc_filter is not None:
         doc_query = doc_query.where(Document.id.in_(doc_filter))
         unit_query = unit_query.where(Unit.document_id.in_(doc_filter))

@@ -11,6 +11,7 @@ from cotag.bulk import collector_paused
 from cotag.errors import CotagError
 from cotag.export.attribution import format_value
 from cotag.store.models import CONSENSUS_CODER, PROGRESS_DONE, Code, Coder, Coding, Document, Progress, Unit
+from cotag.store.training import not_practice
 
 if TYPE_CHECKING:
     import numpy as np
@@ -363,7 +364,8 @@ def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[in
                  document_ids: set[int] | None) -> Codings:
     """Live codings, ordered by document and position."""
     query = (select(Coding.id, Coding.document_id, Coding.code_id, Coder.name, Coding.start, Coding.end, Coding.memo)
-             .join(Coder, Coder.id == Coding.coder_id).where(Coding.deleted_at.is_(None)))
+             .join(Coder, Coder.id == Coding.coder_id).where(Coding.deleted_at.is_(None),
+                                                             not_practice(Coding.coder_id, Coding.document_id)))
     if coders is not None:
         query = query.where(Coder.name.in_(coders))
     if code_ids is not None:
@@ -415,9 +417,11 @@ def coded_documents(session: Session, *, coders: list[str] | None, codings: Codi
     that its respondent did not mention a theme. "Done" counts a document coded with no code
     at all. With --codes, a document coded only with other codes still counts (it was coded).
     """
-    query = select(Progress.document_id).join(Coder, Coder.id == Progress.coder_id)
+    # A trainee's practice (cotag.training) is not study data: it codes no document for an export.
+    query = select(Progress.document_id).join(Coder, Coder.id == Progress.coder_id).where(
+        not_practice(Progress.coder_id, Progress.document_id))
     coding_query = select(Coding.document_id).join(Coder, Coder.id == Coding.coder_id).where(
-        Coding.deleted_at.is_(None))
+        Coding.deleted_at.is_(None), not_practice(Coding.coder_id, Coding.document_id))
     if coders is not None:
         query = query.where(Coder.name.in_(coders))
         coding_query = coding_query.where(Coder.name.in_(coders))

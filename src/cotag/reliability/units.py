@@ -310,6 +310,7 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     from sqlmodel import select
 
     from cotag.errors import CotagError, NotFound
+    from cotag.store.training import practice_pairs
     from cotag.store.models import (
         CONSENSUS_CODER,
         PROGRESS_DONE,
@@ -358,16 +359,18 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
     coder_ids = [all_coders[n].id for n in coder_names]
     cidx = {cid: i for i, cid in enumerate(coder_ids)}
 
+    # A trainee's practice (cotag.training) is never study data: those documents are not coded by them here.
+    practice = practice_pairs(session)
     coded: dict[int, set[int]] = {i: set() for i in range(len(coder_names))}
     if coder_ids:
         for coder_id, doc_id in session.exec(select(Progress.coder_id, Progress.document_id).where(
                 Progress.coder_id.in_(coder_ids), Progress.status == PROGRESS_DONE)):
-            if doc_id in doc_index:
+            if doc_id in doc_index and (coder_id, doc_id) not in practice:
                 coded[cidx[coder_id]].add(doc_index[doc_id])
         if selection.include_unfinished:
             for coder_id, doc_id in session.exec(select(Coding.coder_id, Coding.document_id).where(
                     Coding.coder_id.in_(coder_ids), Coding.deleted_at.is_(None)).distinct()):
-                if doc_id in doc_index:
+                if doc_id in doc_index and (coder_id, doc_id) not in practice:
                     coded[cidx[coder_id]].add(doc_index[doc_id])
     if selection.coders is not None:
         # a named coder with no document in scope would count as a coder (Fleiss instead of Cohen,
@@ -424,7 +427,7 @@ def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str
                 select(Coding.coder_id, Coding.code_id, Coding.document_id, Coding.start, Coding.end)
                 .where(Coding.document_id.in_(chunk), Coding.coder_id.in_(coder_ids),
                        Coding.deleted_at.is_(None))):
-            if code_id in code_index:
+            if code_id in code_index and (coder_id, doc_id) not in practice:
                 span_rows.append((cidx[coder_id], code_index[code_id], doc_index[doc_id], start, end))
     frame = UnitFrame.from_rows(names, unit_rows, document_ids=[db_id for db_id, _ in doc_rows])
     data = unitise(frame, Spans.from_rows(span_rows), coders=coder_names, codes=code_keys,

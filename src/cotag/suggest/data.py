@@ -146,6 +146,7 @@ def coded_documents(session: Any, coder: str) -> list[str]:
     from sqlmodel import select
 
     from cotag.store.models import PROGRESS_DONE, Coder, Coding, Document, Progress
+    from cotag.store.training import not_practice
 
     row = session.exec(select(Coder).where(Coder.name == coder)).first()
     if row is None:
@@ -153,8 +154,10 @@ def coded_documents(session: Any, coder: str) -> list[str]:
             return []
         names = sorted(session.exec(select(Coder.name)))
         raise NotFound(f"no coder named {coder!r} (coders: {', '.join(names) or 'none yet'})")
+    # A trainee's practice documents (cotag.training) never teach the suggester.
     done = set(session.exec(select(Document.external_id).join(Progress, Progress.document_id == Document.id)
-                            .where(Progress.coder_id == row.id, Progress.status == PROGRESS_DONE)))
+                            .where(Progress.coder_id == row.id, Progress.status == PROGRESS_DONE,
+                                   not_practice(Progress.coder_id, Progress.document_id))))
     if coder == CONSENSUS:
         done |= set(session.exec(select(Document.external_id).join(Coding, Coding.document_id == Document.id)
                                  .where(Coding.coder_id == row.id, Coding.deleted_at.is_(None)).distinct()))
