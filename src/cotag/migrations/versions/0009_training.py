@@ -10,7 +10,8 @@ the consensus, exports or the suggester (cotag.training).
 
 On PostgreSQL, row-level security: every role reads the table (each role's own agreement, export or
 suggestion must leave practice codings out, so each must see which they are; it names who trains on what,
-never a coding); only a lead inserts a row; no role updates one (no grant, no policy). Ids come from a
+never a coding); only a lead inserts a row; no role updates one (no grant, no policy, and a trigger refuses it
+even to the owner). Ids come from a
 function that runs as the owner, as for the tables of 0003 and 0005. Roles made before this revision get
 SELECT, leads also INSERT.
 The SQL is written out here, not imported, so this migration keeps meaning what it meant when it ran.
@@ -29,6 +30,13 @@ PG_STATEMENTS = [
     "ALTER TABLE training ENABLE ROW LEVEL SECURITY",
     "CREATE POLICY cotag_read ON training FOR SELECT USING (true)",
     f"CREATE POLICY cotag_insert ON training FOR INSERT WITH CHECK ({IS_LEAD})",
+    """CREATE FUNCTION cotag_training_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'training % refused: a training row is never rewritten', OLD.id
+        USING ERRCODE = 'insufficient_privilege';
+END $$""",
+    "CREATE TRIGGER cotag_training_fixed BEFORE UPDATE ON training FOR EACH ROW "
+    "EXECUTE FUNCTION cotag_training_fixed()",
     "CREATE FUNCTION cotag_next_training_id() RETURNS integer LANGUAGE sql SECURITY DEFINER "
     "SET search_path FROM CURRENT AS $$ SELECT nextval('training_id_seq')::integer $$",
     "ALTER TABLE training ALTER COLUMN id SET DEFAULT cotag_next_training_id()",
@@ -73,6 +81,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS cotag_training_fixed ON training")
+        op.execute("DROP FUNCTION IF EXISTS cotag_training_fixed()")
         op.execute("ALTER TABLE training ALTER COLUMN id DROP DEFAULT")
         op.execute("DROP FUNCTION IF EXISTS cotag_next_training_id()")
     else:
