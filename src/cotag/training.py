@@ -48,7 +48,7 @@ def train(project: Any, *, coder: str, documents: list[str], lead: str) -> dict[
         missing = [d for d, row in rows.items() if row is None]
         if missing:
             raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
-        ids = {d: row.id for d, row in rows.items() if row is not None}
+        ids: dict[str, int] = {d: row.id for d, row in rows.items() if row is not None and row.id is not None}
         with_consensus = store.consensus_documents(session, document_ids=ids.values())
         without = [d for d in wanted if ids[d] not in with_consensus]
         if without:
@@ -70,6 +70,13 @@ def train(project: Any, *, coder: str, documents: list[str], lead: str) -> dict[
                 "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)]}
 
 
+def _id(value: Optional[int]) -> int:
+    """A stored row's id (always set once flushed)."""
+    if value is None:
+        raise CotagError("a row without an id: it was not stored")
+    return value
+
+
 def _rules(code: Any) -> dict[str, Any]:
     return {"description": code.description or "", "include": list(code.include or []),
             "exclude": list(code.exclude or [])}
@@ -86,17 +93,17 @@ def report(project: Any, *, coder: str, kind: str = "sentence") -> dict[str, Any
 
     with project.session() as session:
         trainee = require_coder(session, name=coder)
-        practice = store.for_coder(session, coder_id=trainee.id)
+        trainee_id, consensus_id = _id(trainee.id), _id(consensus_coder(session).id)
+        practice = store.for_coder(session, coder_id=trainee_id)
         if not practice:
             raise CotagError(f"{coder} has no training documents: give some with "
                              f"`cotag train --coder {coder} --documents ID,...`")
-        consensus = consensus_coder(session)
         doc_ids = [p["document_id"] for p in practice]
         names = [p["document"] for p in practice]
         index = {d: i for i, d in enumerate(doc_ids)}
         codes = store.codes_by_id(session)
-        trainee_spans = store.spans(session, coder_id=trainee.id, document_ids=doc_ids)
-        consensus_spans = store.spans(session, coder_id=consensus.id, document_ids=doc_ids)
+        trainee_spans = store.spans(session, coder_id=trainee_id, document_ids=doc_ids)
+        consensus_spans = store.spans(session, coder_id=consensus_id, document_ids=doc_ids)
         used = {c for _, c, _, _ in trainee_spans} | {c for _, c, _, _ in consensus_spans}
         keys = [c.key for c in sorted(codes.values(), key=lambda c: (c.position, c.key))
                 if c.status == "active" or c.id in used]
@@ -122,10 +129,11 @@ def report(project: Any, *, coder: str, kind: str = "sentence") -> dict[str, Any
     rows = []
     for row in view.rows:
         code = by_key[row.code]
-        misses, extras = [], []
+        misses: list[dict[str, Any]] = []
+        extras: list[dict[str, Any]] = []
         for item in located.get(row.code, []):
             entry = {"document": item.document, "start": item.start, "end": item.end, "unit": item.unit,
-                     "text": item.text, "rulings": rulings.get((item.document_id or 0, code.id), [])}
+                     "text": item.text, "rulings": rulings.get((item.document_id or 0, _id(code.id)), [])}
             (misses if "consensus" in item.applied else extras).append(entry)
         rows.append({"code": row.code, "alpha": row.alpha.value, "alpha_undefined": row.alpha.undefined_reason,
                      "kappa": row.kappa.value, "percent": row.percent.value, "misses": misses, "extras": extras,
@@ -141,7 +149,7 @@ def trainee_documents(project: Any, *, coder: str) -> list[str]:
 
     with project.session() as session:
         row = get_coder(session, name=coder)
-        return [] if row is None else [r["document"] for r in store.for_coder(session, coder_id=row.id)]
+        return [] if row is None else [r["document"] for r in store.for_coder(session, coder_id=_id(row.id))]
 
 
 def is_practice(project: Any, *, coder_id: Optional[int], document_id: int) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import exists, func
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cotag.store.models import CONSENSUS_CODER, Code, Coder, Coding, Document, Training, utcnow
 from cotag.store.session import Session
@@ -21,34 +21,34 @@ from cotag.store.session import Session
 
 def not_practice(coder_id: Any, document_id: Any) -> ColumnElement[bool]:
     """True where (coder_id, document_id) is not a trainee's practice: for the WHERE of a coding or progress query."""
-    return ~exists().where(Training.coder_id == coder_id, Training.document_id == document_id)
+    return ~exists().where(col(Training.coder_id) == coder_id, col(Training.document_id) == document_id)
 
 
 def practice_pairs(session: Session) -> set[tuple[int, int]]:
     """Every (coder id, document id) that is practice."""
-    return {(c, d) for c, d in session.execute(select(Training.coder_id, Training.document_id)).all()}
+    return {(c, d) for c, d in session.execute(select(col(Training.coder_id), col(Training.document_id))).all()}
 
 
 def for_coder(session: Session, *, coder_id: int) -> list[dict[str, Any]]:
     """The trainee's practice documents, in the order they were given."""
-    rows = session.execute(select(Document.id, Document.external_id, Training.assigned_by, Training.created_at)
-                           .join(Document, Document.id == Training.document_id)
-                           .where(Training.coder_id == coder_id)
-                           .order_by(Training.created_at, Document.external_id)).all()
+    rows = session.execute(select(col(Document.id), col(Document.external_id), col(Training.assigned_by), col(Training.created_at))
+                           .join(Document, col(Document.id) == col(Training.document_id))
+                           .where(col(Training.coder_id) == coder_id)
+                           .order_by(col(Training.created_at), col(Document.external_id))).all()
     return [{"document_id": i, "document": e, "assigned_by": by, "created_at": at} for i, e, by, at in rows]
 
 
 def trainees(session: Session) -> dict[str, int]:
     """trainee name -> number of practice documents."""
-    rows = session.execute(select(Coder.name, func.count()).join(Training, Training.coder_id == Coder.id)
-                           .group_by(Coder.name)).all()
+    rows = session.execute(select(col(Coder.name), func.count()).join(Training, col(Training.coder_id) == col(Coder.id))
+                           .group_by(col(Coder.name))).all()
     return {name: count for name, count in rows}
 
 
 def add(session: Session, *, coder_id: int, document_ids: Iterable[int], lead: str,
         at: datetime | None = None) -> list[int]:
     """Give the trainee these documents (those they practise on already are skipped); returns the new ones."""
-    have = {d for (d,) in session.execute(select(Training.document_id).where(Training.coder_id == coder_id)).all()}
+    have = {d for (d,) in session.execute(select(col(Training.document_id)).where(col(Training.coder_id) == coder_id)).all()}
     now = at or utcnow()
     added = []
     for document_id in document_ids:
@@ -67,8 +67,8 @@ def consensus_documents(session: Session, *, document_ids: Iterable[int]) -> set
     if not ids:
         return set()
     return {d for (d,) in session.execute(
-        select(Coding.document_id).join(Coder, Coder.id == Coding.coder_id)
-        .where(Coder.name == CONSENSUS_CODER, Coding.deleted_at.is_(None), Coding.document_id.in_(ids))
+        select(col(Coding.document_id)).join(Coder, col(Coder.id) == col(Coding.coder_id))
+        .where(col(Coder.name) == CONSENSUS_CODER, col(Coding.deleted_at).is_(None), col(Coding.document_id).in_(ids))
         .distinct()).all()}
 
 
@@ -78,9 +78,9 @@ def coded_by(session: Session, *, coder_id: int, document_ids: Iterable[int]) ->
     if not ids:
         return set()
     return {d for (d,) in session.execute(
-        select(Coding.document_id).where(Coding.coder_id == coder_id, Coding.deleted_at.is_(None),
-                                         Coding.document_id.in_(ids),
-                                         not_practice(Coding.coder_id, Coding.document_id)).distinct()).all()}
+        select(col(Coding.document_id)).where(col(Coding.coder_id) == coder_id, col(Coding.deleted_at).is_(None),
+                                         col(Coding.document_id).in_(ids),
+                                         not_practice(col(Coding.coder_id), col(Coding.document_id))).distinct()).all()}
 
 
 def spans(session: Session, *, coder_id: int, document_ids: Iterable[int]) -> list[tuple[int, int, int, int]]:
@@ -89,21 +89,21 @@ def spans(session: Session, *, coder_id: int, document_ids: Iterable[int]) -> li
     if not ids:
         return []
     return [tuple(r) for r in session.execute(
-        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
-        .where(Coding.coder_id == coder_id, Coding.deleted_at.is_(None), Coding.document_id.in_(ids))
-        .order_by(Coding.document_id, Coding.start)).all()]
+        select(col(Coding.document_id), col(Coding.code_id), col(Coding.start), col(Coding.end))
+        .where(col(Coding.coder_id) == coder_id, col(Coding.deleted_at).is_(None), col(Coding.document_id).in_(ids))
+        .order_by(col(Coding.document_id), col(Coding.start))).all()]
 
 
 def study_coding_counts(session: Session) -> dict[int, int]:
     """coder id -> live codings that are not practice (who has study work to compare)."""
-    rows = session.execute(select(Coding.coder_id, func.count())
-                           .where(Coding.deleted_at.is_(None), not_practice(Coding.coder_id, Coding.document_id))
-                           .group_by(Coding.coder_id)).all()
+    rows = session.execute(select(col(Coding.coder_id), func.count())
+                           .where(col(Coding.deleted_at).is_(None), not_practice(col(Coding.coder_id), col(Coding.document_id)))
+                           .group_by(col(Coding.coder_id))).all()
     return {c: n for c, n in rows}
 
 
 def codes_by_id(session: Session) -> dict[int, Code]:
-    return {c.id: c for c in session.exec(select(Code))}
+    return {c.id: c for c in session.exec(select(Code)) if c.id is not None}
 
 
 def units(session: Session, *, document_ids: Iterable[int]) -> list[tuple[int, int, int, int, bool]]:
@@ -113,6 +113,8 @@ def units(session: Session, *, document_ids: Iterable[int]) -> list[tuple[int, i
     ids = list(document_ids)
     if not ids:
         return []
+    import sqlalchemy
+
     return [(d, s, e, t, bool(i)) for d, s, e, t, i in session.execute(
-        select(Unit.document_id, Unit.start, Unit.end, Unit.turn, Unit.is_interviewer)
-        .where(Unit.document_id.in_(ids))).all()]
+        sqlalchemy.select(col(Unit.document_id), col(Unit.start), col(Unit.end), col(Unit.turn), col(Unit.is_interviewer))
+        .where(col(Unit.document_id).in_(ids))).all()]
