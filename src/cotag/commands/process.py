@@ -3,6 +3,7 @@ and `cotag progress`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -226,6 +227,33 @@ def train_report(coder: str = typer.Option(..., "--coder", metavar="NAME", help=
                                + (f" - {ruling['note']}" if ruling["note"] else ""))
 
 
+def codebook_example(ruling: str = typer.Option(..., "--ruling", metavar="ID",
+                                                 help="The disagreement's id (as `cotag reconcile list` shows it)."),
+                     include: bool = typer.Option(False, "--include", help="The code belongs on text like this."),
+                     exclude: bool = typer.Option(False, "--exclude", help="The code does not belong on it."),
+                     lead: str = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                                              help="The lead (env COTAG_LEAD)."),
+                     coders: Optional[str] = typer.Option(None, "--coders", metavar="A,B",
+                                                          help="The two coders of the ruling (default: the only "
+                                                               "two with codings)."),
+                     codebook: Optional[Path] = typer.Option(None, "--codebook", metavar="FILE",
+                                                             help="The codebook file (default: the project's)."),
+                     as_json: bool = JsonOption) -> None:
+    """Turn a ruling into an include or exclude example of its code, in the YAML codebook (comments kept)."""
+    from cotag import codebook_examples
+
+    if include == exclude:
+        fail("choose one of --include and --exclude")
+    result = codebook_examples.example_from_ruling(open_project(), ruling=ruling,
+                                                   kind="include" if include else "exclude", lead=lead,
+                                                   coders=split_names(coders), codebook=codebook)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"{result['code']}: {result['kind']} {result['text']}")
+    typer.echo(f"written to {result['path']} (version {result['version']})")
+
+
 def print_by_round(project, selection, fmt: str, **options) -> str:
     """`cotag agreement --by-round`: one report per round, then each code's drift between consecutive rounds."""
     import json
@@ -263,3 +291,7 @@ def register(app: typer.Typer) -> None:
     app.command("progress")(progress)
     app.add_typer(round_app, name="round")
     app.add_typer(train_app, name="train")
+    # `cotag codebook example` joins the codebook group that cotag.cli defines.
+    for group in app.registered_groups:
+        if group.name == "codebook" and group.typer_instance is not None:
+            group.typer_instance.command("example")(codebook_example)
