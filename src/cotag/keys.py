@@ -168,6 +168,8 @@ KEYMAP: list[KeySpec] = [
     KeySpec("reconcile_log", "L", "audit log", RECONCILE),
     KeySpec("reconcile_codebook", "C", "codebook screen", RECONCILE),
     KeySpec("agreed", "A", "review the agreed spans", RECONCILE),
+    KeySpec("include_example", "+", "make the ruled passage an include example of the code", RECONCILE),
+    KeySpec("exclude_example", "-", "make the ruled passage an exclude example of the code", RECONCILE),
     # The codebook screen: a lead changes the codes every coder uses.
     KeySpec("rename", "r", "rename the code", CODEBOOK, "rename"),
     KeySpec("rekey", "K", "give the code a new key", CODEBOOK),
