@@ -241,6 +241,20 @@ def list_assignments(project, *, coder: Optional[str] = None, round_name: Option
     return [table[key] for key in sorted(table)]
 
 
+def coder_plan(project, *, coder_id: Optional[int]) -> dict[int, str]:
+    """document id -> "assigned" or "training" for this coder: what the library lists first."""
+    from cotag.store import assignments as store
+    from cotag.store import training as training_store
+
+    if coder_id is None:
+        return {}
+    with project.session() as session:
+        plan = {d: "assigned" for d in store.document_ids_for_coder(session, coder_id=coder_id)}
+        for row in training_store.for_coder(session, coder_id=coder_id):
+            plan[row["document_id"]] = "training"
+    return plan
+
+
 # ---------------------------------------------------------------- progress
 
 def _overlap_agreement(project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:

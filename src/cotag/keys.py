@@ -35,6 +35,8 @@ __all__ = [
     "HELP",
     "KEYMAP",
     "LEAD",
+    "LIBRARY",
+    "DASHBOARD",
     "RECONCILE",
     "RESERVED_KEYS",
     "TABLE",
@@ -67,6 +69,10 @@ ANALYSIS = "analysis"
 TABLE = "table"
 #: The help screen.
 HELP = "help"
+#: The library: the documents, the coder's assigned ones first.
+LIBRARY = "library"
+#: The lead's dashboard (ctrl+d): progress per coder and round.
+DASHBOARD = "dashboard"
 #: Every dialog (code picker, memo, search, a one-line prompt, ...).
 DIALOG = "dialog"
 #: A yes-or-no question.
@@ -78,7 +84,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM)
+                                               CONFIRM, LIBRARY, DASHBOARD)
 
 
 class KeySpec(NamedTuple):
@@ -154,6 +160,7 @@ KEYMAP: list[KeySpec] = [
     # A control key, so no code shortcut is taken from the codebook. A coder analyses only their own coding.
     KeySpec("analysis", "ctrl+t", "analysis: themes by group, co-occurrence, quotes", APP),
     KeySpec("command_palette", "ctrl+p", "command palette", APP),
+    KeySpec("dashboard", "ctrl+d", "the lead's dashboard: progress per coder and round (lead)", APP),
     # The lead's screens and analysis. A footer label (the fifth field) only for the keys a footer of
     # 80 columns has room for; `?` lists them all.
     # The reconcile screen: rule on each disagreement between two coders.
@@ -212,6 +219,10 @@ KEYMAP: list[KeySpec] = [
     KeySpec("compare", "enter", "compare the ticked coders (agreement); rule with the selected words (edited ruling)",
             DIALOG),
     KeySpec("choose_code", "c", "the code that stands (an edited ruling)", DIALOG),
+    # The library.
+    KeySpec("library_assigned", "a", "your assigned documents only, or every document", LIBRARY),
+    # The lead's dashboard.
+    KeySpec("dashboard_refresh", "r", "compute the figures again", DASHBOARD, "refresh"),
     KeySpec("yes", "y", "yes", CONFIRM, "yes"),
     KeySpec("yes", "enter", "yes", CONFIRM),
     KeySpec("no", "n", "no", CONFIRM, "no"),

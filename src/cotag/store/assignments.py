@@ -45,3 +45,9 @@ def replace(session: Session, *, plan: dict[str, list[int]], overlap: set[str], 
                                    overlap=document in overlap, assigned_by=lead, created_at=now))
     session.flush()
     return replaced
+
+
+def document_ids_for_coder(session: Session, *, coder_id: int) -> set[int]:
+    """The documents this coder is assigned now (any round)."""
+    return set(session.exec(select(Assignment.document_id).where(Assignment.coder_id == coder_id,
+                                                                 Assignment.removed_at.is_(None))).all())

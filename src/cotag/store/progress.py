@@ -91,3 +91,31 @@ def coded_unit_counts(session: Session, *, coder_id: int) -> dict[int, int]:
         if covered:
             counts[document_id] = len(covered)
     return counts
+
+
+def action_times(session: Session, *, actors: list[str]) -> dict[str, list]:
+    """actor -> the times of their recorded actions (codings, memos, done), oldest first."""
+    from sqlmodel import col
+
+    from cotag.store.models import Event
+
+    out: dict[str, list] = {actor: [] for actor in actors}
+    if not actors:
+        return out
+    for actor, at in session.exec(select(Event.actor, Event.at).where(col(Event.actor).in_(actors))
+                                  .order_by(col(Event.at), col(Event.id))):
+        out[actor].append(at)
+    return out
+
+
+def done_pairs(session: Session, *, document_ids: list[int]) -> set[tuple[str, int]]:
+    """(coder name, document id) pairs marked done among these documents."""
+    from sqlmodel import col
+
+    from cotag.store.models import Coder
+
+    if not document_ids:
+        return set()
+    return {(name, doc) for name, doc in session.exec(
+        select(Coder.name, Progress.document_id).join(Coder, col(Coder.id) == col(Progress.coder_id))
+        .where(Progress.status == PROGRESS_DONE, col(Progress.document_id).in_(document_ids))).all()}
