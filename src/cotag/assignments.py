@@ -290,11 +290,14 @@ def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
     from sqlalchemy import func
     from sqlmodel import select
 
+    from cotag.dashboard import active_time
     from cotag.store import assignments as store
+    from cotag.store import progress as progress_store
     from cotag.store.models import PROGRESS_DONE, Coder, Coding, Progress
 
     with project.session() as session:
         rows = store.live(session, round_name=round_name)
+        times = progress_store.action_times(session, actors=sorted({row["coder"] for row in rows}))
         document_ids = sorted({row["document_id"] for row in rows})
         names = dict(session.execute(select(Coder.id, Coder.name)).all())
         codings: dict[tuple[str, int], int] = {}
@@ -319,7 +322,10 @@ def progress(project, *, round_name: Optional[str] = None) -> dict[str, Any]:
         entry["codings"] += codings.get(key, 0)
     overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
     overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
-    return {"round": round_name, "coders": [{"coder": c, **coders[c]} for c in sorted(coders)],
+    # Time spent: active time from the coder's recorded actions (cotag.dashboard.active_time), in seconds.
+    return {"round": round_name, "coders": [{"coder": c, **coders[c],
+                                             "time_spent": active_time(times.get(c, [])).total_seconds()}
+                                            for c in sorted(coders)],
             "overlap": _overlap_agreement(project, coders=overlap_coders, documents=overlap_documents)}
 
 

@@ -48,9 +48,7 @@ def dashboard(project: Any, *, round_name: Optional[str] = None) -> dict[str, An
 
     data = assignments.progress(project, round_name=round_name)
     overlap = data["overlap"]
-    names = [row["coder"] for row in data["coders"]]
     with project.session() as session:
-        times = progress_store.action_times(session, actors=names)
         live = assignment_store.live(session, round_name=round_name)
         done_pairs = progress_store.done_pairs(session, document_ids=sorted({r["document_id"] for r in live}))
     pairs: dict[tuple[str, str], Optional[float]] = {}
@@ -60,8 +58,7 @@ def dashboard(project: Any, *, round_name: Optional[str] = None) -> dict[str, An
     coders = []
     for row in data["coders"]:
         mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
-        coders.append({**row, "time_spent": active_time(times.get(row["coder"], [])).total_seconds(),
-                       "alpha": sum(mine) / len(mine) if mine else None})
+        coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
     rounds = []
     for entry in assignments.rounds(project):
         if round_name is not None and entry["round"] != round_name:

@@ -80,7 +80,7 @@ def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metava
 
 
 def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
-    """Per coder: documents assigned, started, done, codings; and alpha so far on the overlap sample."""
+    """Per coder: documents assigned, started, done, codings, time spent; and alpha so far on the overlap sample."""
     from cotag import assignments
 
     data = assignments.progress(open_project(), round_name=round_name)
@@ -91,9 +91,11 @@ def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption
         typer.echo("no assignments" + (f" in round {round_name!r}" if round_name else "")
                    + " (plan them with `cotag assign`)")
         return
-    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8}")
+    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8} {'time':>7}")
     for row in data["coders"]:
-        typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8}")
+        minutes = int(row["time_spent"] // 60)
+        typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8} "
+                   f"{minutes // 60:>4}h{minutes % 60:02d}")
     overlap = data["overlap"]
     if overlap["alpha"] is not None:
         typer.echo(f"alpha so far on the overlap sample ({len(overlap['documents'])} document(s), "
