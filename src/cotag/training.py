@@ -141,21 +141,3 @@ def report(project: Any, *, coder: str, kind: str = "sentence") -> dict[str, Any
     return {"coder": trainee.name, "documents": names, "unit": data.rule_text,
             "alpha": view.pooled.value, "alpha_undefined": view.pooled.undefined_reason, "codes": rows}
 
-
-def trainee_documents(project: Any, *, coder: str) -> list[str]:
-    """The trainee's practice documents (the library lists them with the assigned ones)."""
-    from cotag.store import training as store
-    from cotag.store.coders import get_coder
-
-    with project.session() as session:
-        row = get_coder(session, name=coder)
-        return [] if row is None else [r["document"] for r in store.for_coder(session, coder_id=_id(row.id))]
-
-
-def is_practice(project: Any, *, coder_id: Optional[int], document_id: int) -> bool:
-    from cotag.store import training as store
-
-    if coder_id is None:
-        return False
-    with project.session() as session:
-        return (coder_id, document_id) in store.practice_pairs(session)

@@ -38,13 +38,6 @@ def for_coder(session: Session, *, coder_id: int) -> list[dict[str, Any]]:
     return [{"document_id": i, "document": e, "assigned_by": by, "created_at": at} for i, e, by, at in rows]
 
 
-def trainees(session: Session) -> dict[str, int]:
-    """trainee name -> number of practice documents."""
-    rows = session.execute(select(col(Coder.name), func.count()).join(Training, col(Training.coder_id) == col(Coder.id))
-                           .group_by(col(Coder.name))).all()
-    return {name: count for name, count in rows}
-
-
 def add(session: Session, *, coder_id: int, document_ids: Iterable[int], lead: str,
         at: datetime | None = None) -> list[int]:
     """Give the trainee these documents (those they practise on already are skipped); returns the new ones."""
