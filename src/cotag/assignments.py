@@ -227,16 +227,33 @@ def assignment_table(session, *, coder: Optional[str] = None, round_name: Option
     return [table[key] for key in sorted(table)]
 
 
+def coder_plan(project, *, coder_id: Optional[int]) -> dict[int, str]:
+    """document id -> "assigned" or "training" for this coder: what the library lists first."""
+    from cotag.store import assignments as store
+    from cotag.store import training as training_store
+
+    if coder_id is None:
+        return {}
+    with project.session() as session:
+        plan = {d: "assigned" for d in store.document_ids_for_coder(session, coder_id=coder_id)}
+        for row in training_store.for_coder(session, coder_id=coder_id):
+            plan[row["document_id"]] = "training"
+    return plan
+
+
 # ---------------------------------------------------------------- progress
 
 def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any]:
     """Per assigned coder: documents assigned, started (any live coding), done (marked done), codings in them;
     and who codes which documents of the overlap sample. On PostgreSQL a coder's role counts only what it may
     see: its own."""
+    from cotag.dashboard import active_time
     from cotag.store import assignments as store
+    from cotag.store import progress as progress_store
 
     rows = store.live(session, round_name=round_name)
     codings, done = store.work_in(session, sorted({row["document_id"] for row in rows}))
+    times = progress_store.action_times(session, actors=sorted({row["coder"] for row in rows}))
     coders: dict[str, dict[str, int]] = {}
     for row in rows:
         entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})
@@ -247,7 +264,10 @@ def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any
         entry["codings"] += codings.get(key, 0)
     overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
     overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
-    return {"round": round_name, "coders": [{"coder": c, **coders[c]} for c in sorted(coders)],
+    # Time spent: active time from the coder's recorded actions (cotag.dashboard.active_time), in seconds.
+    return {"round": round_name, "coders": [{"coder": c, **coders[c],
+                                             "time_spent": active_time(times.get(c, [])).total_seconds()}
+                                            for c in sorted(coders)],
             "overlap_documents": overlap_documents, "overlap_coders": overlap_coders}
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "KEYMAP",
     "LEAD",
     "LIBRARY",
+    "DASHBOARD",
     "RECONCILE",
     "RESERVED_KEYS",
     "REVISIONS",
@@ -76,6 +77,10 @@ LIBRARY = "library"
 JOURNAL = "journal"
 #: The help screen.
 HELP = "help"
+#: The library: the documents, the coder's assigned ones first.
+LIBRARY = "library"
+#: The lead's dashboard (ctrl+u): progress per coder and round.
+DASHBOARD = "dashboard"
 #: Every dialog (code picker, memo, search, a one-line prompt, ...).
 DIALOG = "dialog"
 #: A yes-or-no question.
@@ -87,7 +92,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM, LIBRARY, JOURNAL, REVISIONS)
+                                               CONFIRM, LIBRARY, JOURNAL, REVISIONS, DASHBOARD)
 
 
 class KeySpec(NamedTuple):
@@ -172,6 +177,7 @@ KEYMAP: list[KeySpec] = [
     KeySpec("analysis", "ctrl+t", "analysis: themes by group, co-occurrence, quotes", APP),
     KeySpec("command_palette", "ctrl+p", "command palette", APP),
     KeySpec("journal", "ctrl+o", "the project journal", APP),
+    KeySpec("dashboard", "ctrl+u", "the lead's dashboard: progress per coder and round (lead)", APP),
     # The lead's screens and analysis. A footer label (the fifth field) only for the keys a footer of
     # 80 columns has room for; `?` lists them all.
     # The reconcile screen: rule on each disagreement between two coders.
@@ -186,6 +192,8 @@ KEYMAP: list[KeySpec] = [
     KeySpec("reconcile_log", "L", "audit log", RECONCILE),
     KeySpec("reconcile_codebook", "C", "codebook screen", RECONCILE),
     KeySpec("agreed", "A", "review the agreed spans", RECONCILE),
+    KeySpec("include_example", "+", "make the ruled passage an include example of the code", RECONCILE),
+    KeySpec("exclude_example", "-", "make the ruled passage an exclude example of the code", RECONCILE),
     # The codebook screen: a lead changes the codes every coder uses.
     KeySpec("rename", "r", "rename the code", CODEBOOK, "rename"),
     KeySpec("rekey", "K", "give the code a new key", CODEBOOK),
@@ -242,6 +250,10 @@ KEYMAP: list[KeySpec] = [
     KeySpec("compare", "enter", "compare the ticked coders (agreement); rule with the selected words (edited ruling)",
             DIALOG),
     KeySpec("choose_code", "c", "the code that stands (an edited ruling)", DIALOG),
+    # The library.
+    KeySpec("library_assigned", "a", "your assigned documents only, or every document", LIBRARY),
+    # The lead's dashboard.
+    KeySpec("dashboard_refresh", "r", "compute the figures again", DASHBOARD, "refresh"),
     KeySpec("yes", "y", "yes", CONFIRM, "yes"),
     KeySpec("yes", "enter", "yes", CONFIRM),
     KeySpec("no", "n", "no", CONFIRM, "no"),

@@ -273,9 +273,9 @@ def compare_document(*, document: str, document_id: int, units: Sequence[tuple],
 
 def resolve_coders(session: Session, *, coders: Sequence[str] | None) -> tuple[Any, Any]:
     """The two coders to compare: as named, or the only two (non-consensus) coders with codings."""
-    from cotag.store import codings as coding_store
     from cotag.store.coders import list_coders, require_coder
     from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
+    from cotag.store.training import study_coding_counts
 
     if coders:
         if len(coders) != 2 or coders[0] == coders[1]:
@@ -286,7 +286,8 @@ def resolve_coders(session: Session, *, coders: Sequence[str] | None) -> tuple[A
         # ids, rulings and a/b) as `--coders alice,bob`, so nothing ruled on shows as open again or is ruled twice.
         first, second = sorted(coders[:2])
         return require_coder(session, name=first), require_coder(session, name=second)
-    counts = coding_store.coders_with_codings(session)
+    # A trainee's practice codings (cotag.training) never make a candidate: they are not study work.
+    counts = study_coding_counts(session)
     # As in agreement: a lead's own codings never make a third candidate; name the lead to compare them.
     candidates = [c for c in list_coders(session)
                   if c.name != CONSENSUS_CODER and c.role != ROLE_LEAD and counts.get(row_id(c))]
@@ -309,6 +310,7 @@ def compare(session: Session, *, coders: Sequence[str] | None = None, documents:
     from cotag.store.coders import list_coders
     from cotag.store.codes import code_keys
     from cotag.store.decisions import live_decisions
+    from cotag.store.training import practice_pairs
 
     coder_a, coder_b = resolve_coders(session, coders=coders)
     names = (coder_a.name, coder_b.name)
@@ -318,12 +320,15 @@ def compare(session: Session, *, coders: Sequence[str] | None = None, documents:
     # Plain rows from the shared column loaders: ORM row processing would cost more than the comparison itself.
     doc_names = doc_store.external_ids(session, ids=doc_filter)
     codes = code_keys(session)
+    practice = practice_pairs(session)  # a trainee's practice never reaches the consensus
     units: dict[int, list[tuple]] = defaultdict(list)
     for doc_id, index, start, end, turn, _, _ in doc_store.unit_columns(session, document_ids=doc_filter):
         units[doc_id].append((index, start, end, turn))
     per_coder: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for coding_id, doc_id, code_id, coder_id, start, end, memo in coding_store.live_coding_columns(
             session, coder_ids=[coder_a.id, coder_b.id], document_ids=doc_filter):
+        if (coder_id, doc_id) in practice:
+            continue
         per_coder[(doc_id, coder_id)].append((coding_id, code_id, start, end, memo))
     leads = {c.id: c.name for c in list_coders(session)}
     decisions = live_decisions(session, document_ids=doc_filter)

@@ -25,10 +25,12 @@ CODER_WRITES = {"coding": "INSERT, UPDATE (memo, deleted_at)",
 LEAD_WRITES = {"code": "INSERT, UPDATE", "decision": "INSERT, UPDATE (superseded_at)",
                "coding": "UPDATE (code_id)",
                # Assignments (migration 0005): a coder reads their own; a lead plans and replaces them.
-               "assignment": "INSERT, UPDATE (removed_at)", "coding_round": "INSERT, UPDATE (closed_at, closed_by)"}
+               "assignment": "INSERT, UPDATE (removed_at)", "coding_round": "INSERT, UPDATE (closed_at, closed_by)",
+               # Training (migration 0009): a lead gives a trainee documents that have a consensus.
+               "training": "INSERT"}
 # Tables where a role's writes are re-granted from scratch each time (table-wide UPDATE from an older cotag,
 # or a lead's extra columns after a demotion, must not linger).
-REGRANTED = ("coding", "progress", "memo", "event", "code", "decision", "assignment", "coding_round")
+REGRANTED = ("coding", "progress", "memo", "event", "code", "decision", "assignment", "coding_round", "training")
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

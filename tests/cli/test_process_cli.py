@@ -74,7 +74,7 @@ def test_progress_table_and_json(corpus):
     table = run(corpus, "progress", "--round", "r1")
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
-    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings"]
+    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings", "time"]
     assert [line.split()[:2] for line in lines[1:3]] == [["anna", "5"], ["ben", "4"]] or \
         [line.split()[:2] for line in lines[1:3]] == [["anna", "4"], ["ben", "5"]]
     assert "not computable: no overlap sample" in table.output
@@ -101,3 +101,45 @@ def test_rounds_and_agreement_by_round(corpus):
     assert data["rounds"][0]["round"] == "pilot" and data["rounds"][0]["report"] is None
     bad = run(corpus, "agreement", "--by-round", "--format", "csv")
     assert bad.exit_code == 1 and "--by-round prints table, md or json" in bad.output
+
+
+def test_progress_time_spent_is_active_time(corpus):
+    """Gaps between a coder's recorded actions count up to five minutes each: 2 + 5 (a 40-minute break) = 7."""
+    from datetime import datetime, timedelta
+
+    from sqlmodel import select
+
+    from cotag.coding import CodingSession
+    from cotag.dashboard import active_time
+    from cotag.store.models import Event
+
+    assert active_time([]) == timedelta() and active_time([datetime(2026, 1, 1)]) == timedelta()
+    assert run(corpus, "assign", "--coders", "anna", "--documents", "E001", "--lead", "lena").exit_code == 0
+    with corpus.session() as session:
+        make_codes_once(session)
+    work = CodingSession(corpus, coder="anna")
+    document_id = corpus_document_id(corpus, "E001")
+    for start, end in ((0, 5), (6, 10), (11, 15)):
+        work.apply(document_id=document_id, code="work", start=start, end=end)
+    with corpus.session() as session:
+        events = session.exec(select(Event).where(Event.actor == "anna").order_by(Event.id)).all()
+        assert len(events) == 3
+        for event, minutes in zip(events, (0, 2, 42)):
+            event.at = datetime(2026, 3, 2, 9, 0) + timedelta(minutes=minutes)
+            session.add(event)
+    data = json.loads(run(corpus, "progress", "--json").output)
+    assert data["coders"][0]["time_spent"] == 7 * 60
+    assert run(corpus, "progress").output.splitlines()[1].split()[-1] == "0h07"
+
+
+def make_codes_once(session) -> None:
+    from factories import make_codes
+
+    make_codes(session, [("work", "Work")])
+
+
+def corpus_document_id(project, external_id: str) -> int:
+    from cotag.store.documents import require_document
+
+    with project.session() as session:
+        return require_document(session, external_id=external_id).id

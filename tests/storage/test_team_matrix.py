@@ -107,6 +107,11 @@ CELLS = [
                                           "closed_by) VALUES ('r2' || :my_name, '[]', now(), :my_name, '')"),
     Cell("coding_round", "close a round", "UPDATE coding_round SET closed_at = now(), closed_by = :my_name"),
     Cell("coding_round", "rename a round", "UPDATE coding_round SET name = 'x'"),
+    Cell("training", "read who trains on what", "SELECT * FROM training"),
+    Cell("training", "give a trainee a document", "INSERT INTO training (coder_id, document_id, assigned_by, "
+                                                  "created_at) VALUES (:third, :doc, :my_name, now())"),
+    Cell("training", "give a training document to another coder", "UPDATE training SET coder_id = :me"),
+    Cell("training", "delete a training document", "DELETE FROM training"),
     Cell("code", "add or change a code", "UPDATE code SET name = 'Push!' WHERE id = :push"),
     Cell("code", "delete a code", "DELETE FROM code WHERE id = :unused"),
     Cell("document, unit", "change a transcript", "UPDATE document SET text = 'x' WHERE id = :doc"),
@@ -162,6 +167,8 @@ class Matrix:
                                   "created_at) VALUES (:doc, :c, '', true, '', now())"), {**self.params, "c": ids[short]})
             conn.execute(text("INSERT INTO coding_round (name, documents, started_at, started_by, closed_by) "
                               "VALUES ('r1', '[]', now(), '', '')"))
+            conn.execute(text("INSERT INTO training (coder_id, document_id, assigned_by, created_at) "
+                              "VALUES (:c, :doc, '', now())"), {**self.params, "c": ids["ben"]})
             conn.execute(text("INSERT INTO decision (disagreement, document_id, code_id, lead_id, ruling, note, "
                               "created_at) VALUES ('d1', :doc, :push, :lead, 'a', '', now())"),
                          {**self.params, "lead": ids["max"]})
@@ -263,6 +270,9 @@ def test_docs_table_is_what_the_server_enforces(matrix):
         ("assignment", "delete an assignment"): {"coder": REFUSED, "lead": REFUSED},
         ("coding_round", "start a round"): {"coder": REFUSED, "lead": ALLOWED},
         ("coding_round", "close a round"): {"coder": REFUSED, "lead": ALLOWED},
+        ("training", "give a trainee a document"): {"coder": REFUSED, "lead": ALLOWED},
+        ("training", "give a training document to another coder"): dict.fromkeys(ROLES, REFUSED),
+        ("training", "delete a training document"): {"coder": REFUSED, "lead": REFUSED},
         ("coding_id_seq", "read the sequence (everyone's total)"): {"coder": REFUSED, "lead": REFUSED},
         ("coding_id_seq", "read it through pg_sequences"): {"coder": HIDDEN, "lead": HIDDEN},
         ("coding_id_seq", "read it through pg_sequence_last_value()"): {"coder": REFUSED, "lead": REFUSED},

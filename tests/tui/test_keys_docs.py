@@ -23,6 +23,7 @@ def _screens_and_dialogs():
     from cotag.tui.screens.agreement import AgreementScreen
     from cotag.tui.screens.analysis import AnalysisScreen
     from cotag.tui.screens.codebook_edit import CodebookScreen
+    from cotag.tui.screens.dashboard import DashboardScreen
     from cotag.tui.screens.help import HelpScreen
     from cotag.tui.screens.library import LibraryScreen
     from cotag.tui.screens.reconcile import ReconcileScreen
@@ -38,7 +39,8 @@ def _screens_and_dialogs():
 
     return (AttributeEditor, JournalScreen, QuotesScreen, CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
             AnalysisScreen, TableScreen, LogScreen, AgreedScreen, CodePicker, CoderChooser, Confirm, ExportDialog,
-            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor, RevisionsScreen, SpanEditor)
+            MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor, RevisionsScreen, SpanEditor,
+            DashboardScreen)
 
 
 def test_every_keymap_key_is_documented():

@@ -3,6 +3,7 @@ and `cotag progress`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -78,7 +79,7 @@ def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metava
 
 
 def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
-    """Per coder: documents assigned, started, done, codings; and alpha so far on the overlap sample."""
+    """Per coder: documents assigned, started, done, codings, time spent; and alpha so far on the overlap sample."""
     from cotag.services import team as assignments
 
     data = assignments.progress(open_project(), round_name=round_name)
@@ -89,9 +90,11 @@ def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption
         typer.echo("no assignments" + (f" in round {round_name!r}" if round_name else "")
                    + " (plan them with `cotag assign`)")
         return
-    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8}")
+    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8} {'time':>7}")
     for row in data["coders"]:
-        typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8}")
+        minutes = int(row["time_spent"] // 60)
+        typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8} "
+                   f"{minutes // 60:>4}h{minutes % 60:02d}")
     overlap = data["overlap"]
     if overlap["alpha"] is not None:
         typer.echo(f"alpha so far on the overlap sample ({len(overlap['documents'])} document(s), "
@@ -146,6 +149,108 @@ def round_list(as_json: bool = JsonOption) -> None:
     typer.echo(f"{len(rows)} round(s)")
 
 
+train_app = typer.Typer(invoke_without_command=True,
+                        help="Training against the consensus: `cotag train --coder NAME --documents ID,...` gives "
+                             "a trainee documents that have a consensus; `cotag train report` scores them.")
+
+
+@train_app.callback()
+def train(ctx: typer.Context,
+          coder: Optional[str] = typer.Option(None, "--coder", metavar="NAME", help="The trainee."),
+          documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
+                                                  help="Documents that already have a consensus."),
+          lead: Optional[str] = typer.Option(None, "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                                             help="The lead giving the training (env COTAG_LEAD)."),
+          as_json: bool = JsonOption) -> None:
+    """Give a trainee documents that have a consensus, to code blind; their codings there stay practice."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from cotag import training
+
+    if coder is None or documents is None or lead is None:
+        return fail("cotag train needs --coder NAME, --documents ID,... and --lead NAME "
+             "(or `cotag train report --coder NAME`)")
+    result = training.train(open_project(), coder=coder, documents=split_names(documents) or [], lead=lead)
+    if as_json:
+        emit_json(result)
+        return
+    if result["added"]:
+        typer.echo(f"{result['coder']} trains on {', '.join(result['added'])} (codes blind; scored against the "
+                   "consensus with `cotag train report`)")
+    if result["already"]:
+        typer.echo(f"already training on {', '.join(result['already'])}")
+    typer.echo(f"{len(result['documents'])} training document(s) for {result['coder']}")
+
+
+def _f(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+@train_app.command("report")
+def train_report(coder: str = typer.Option(..., "--coder", metavar="NAME", help="The trainee."),
+                 unit: str = typer.Option("sentence", "--unit", help="turn, sentence or char (as cotag agreement)."),
+                 as_json: bool = JsonOption) -> None:
+    """Score a trainee per code against the consensus: alpha, kappa, misses and extras with rulings and rules."""
+    from cotag import training
+
+    data = training.report(open_project(), coder=coder, kind=unit)
+    if as_json:
+        emit_json(data)
+        return
+    typer.echo(f"training report: {data['coder']} against the consensus on {len(data['documents'])} document(s) "
+               f"({', '.join(data['documents'])})")
+    typer.echo(data["unit"])
+    typer.echo(f"{'code':<24} {'alpha':>7} {'kappa':>7} {'misses':>7} {'extras':>7}")
+    for row in data["codes"]:
+        typer.echo(f"{row['code']:<24} {_f(row['alpha']):>7} {_f(row['kappa']):>7} "
+                   f"{len(row['misses']):>7} {len(row['extras']):>7}")
+    pooled = _f(data["alpha"]) if data["alpha"] is not None else f"n/a ({data['alpha_undefined']})"
+    typer.echo(f"pooled alpha: {pooled}")
+    for row in data["codes"]:
+        if not row["misses"] and not row["extras"]:
+            continue
+        typer.echo(f"\n== {row['code']} ==")
+        rules = row["rules"]
+        if rules["include"]:
+            typer.echo("  include: " + "; ".join(rules["include"]))
+        if rules["exclude"]:
+            typer.echo("  exclude: " + "; ".join(rules["exclude"]))
+        for label, items in (("missed (the consensus has it)", row["misses"]),
+                             ("extra (the consensus does not)", row["extras"])):
+            for item in items:
+                typer.echo(f"  {label}: {item['document']} {item['start']}-{item['end']}  {item['text']}")
+                for ruling in item["rulings"]:
+                    typer.echo(f"    ruling by {ruling['lead']}: {ruling['ruling']}"
+                               + (f" - {ruling['note']}" if ruling["note"] else ""))
+
+
+def codebook_example(ruling: str = typer.Option(..., "--ruling", metavar="ID",
+                                                 help="The disagreement's id (as `cotag reconcile list` shows it)."),
+                     include: bool = typer.Option(False, "--include", help="The code belongs on text like this."),
+                     exclude: bool = typer.Option(False, "--exclude", help="The code does not belong on it."),
+                     lead: str = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                                              help="The lead (env COTAG_LEAD)."),
+                     coders: Optional[str] = typer.Option(None, "--coders", metavar="A,B",
+                                                          help="The two coders of the ruling (default: the only "
+                                                               "two with codings)."),
+                     codebook: Optional[Path] = typer.Option(None, "--codebook", metavar="FILE",
+                                                             help="The codebook file (default: the project's)."),
+                     as_json: bool = JsonOption) -> None:
+    """Turn a ruling into an include or exclude example of its code, in the YAML codebook (comments kept)."""
+    from cotag import codebook_examples
+
+    if include == exclude:
+        fail("choose one of --include and --exclude")
+    result = codebook_examples.example_from_ruling(open_project(), ruling=ruling,
+                                                   kind="include" if include else "exclude", lead=lead,
+                                                   coders=split_names(coders), codebook=codebook)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(f"{result['code']}: {result['kind']} {result['text']}")
+    typer.echo(f"written to {result['path']} (version {result['version']})")
+
+
 def print_by_round(project, selection, fmt: str, **options) -> str:
     """`cotag agreement --by-round`: one report per round, then each code's drift between consecutive rounds."""
     import json
@@ -182,3 +287,8 @@ def register(app: typer.Typer) -> None:
     app.command("assignments")(assignments_list)
     app.command("progress")(progress)
     app.add_typer(round_app, name="round")
+    app.add_typer(train_app, name="train")
+    # `cotag codebook example` joins the codebook group that cotag.cli defines.
+    for group in app.registered_groups:
+        if group.name == "codebook" and group.typer_instance is not None:
+            group.typer_instance.command("example")(codebook_example)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from sqlalchemy import select as select_columns
 from sqlalchemy import update
@@ -137,3 +137,9 @@ def coder_if_allowed(session: Session, name: str) -> Any:
             return get_or_create_coder(session, name=name)
     except DBAPIError:
         return None
+
+
+def document_ids_for_coder(session: Session, *, coder_id: int) -> set[int]:
+    """The documents this coder is assigned now (any round)."""
+    return set(session.exec(select(col(Assignment.document_id)).where(col(Assignment.coder_id) == coder_id,
+                                                                 col(Assignment.removed_at).is_(None))).all())

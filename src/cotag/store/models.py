@@ -265,3 +265,19 @@ class Round(SQLModel, table=True):
     started_by: str = ""
     closed_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
     closed_by: str = ""
+
+
+class Training(SQLModel, table=True):
+    """A trainee codes this document, which already has a consensus, to be scored against it.
+
+    The trainee's codings on it are practice: they never enter agreement, reconciling, the consensus, exports
+    or the suggester's training data (cotag.training). Never rewritten or removed: the pair stays practice.
+    """
+
+    __table_args__ = (UniqueConstraint("coder_id", "document_id", name="uq_training_coder_document"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    coder_id: int = Field(foreign_key="coder.id", index=True)
+    document_id: int = Field(foreign_key="document.id")
+    assigned_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)

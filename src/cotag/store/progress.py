@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import col, select
+
+from cotag.store.session import Session
 
 from cotag.store.models import PROGRESS_ASSIGNED, PROGRESS_DONE, Progress, utcnow
 
 
 def get_progress(session: Session, *, coder_id: int, document_id: int) -> Progress | None:
-    return session.exec(select(Progress).where(Progress.coder_id == coder_id,
-                                               Progress.document_id == document_id)).first()
+    return session.exec(select(Progress).where(col(Progress.coder_id) == coder_id,
+                                               col(Progress.document_id) == document_id)).first()
 
 
 def touch(session: Session, *, coder_id: int, document_id: int, cursor: int | None = None,
@@ -31,18 +33,18 @@ def touch(session: Session, *, coder_id: int, document_id: int, cursor: int | No
 
 
 def for_coder(session: Session, *, coder_id: int) -> dict[int, Progress]:
-    return {p.document_id: p for p in session.exec(select(Progress).where(Progress.coder_id == coder_id))}
+    return {p.document_id: p for p in session.exec(select(Progress).where(col(Progress.coder_id) == coder_id))}
 
 
 def done_documents(session: Session, *, coder_id: int) -> set[int]:
-    return set(session.exec(select(Progress.document_id).where(Progress.coder_id == coder_id,
-                                                               Progress.status == PROGRESS_DONE)))
+    return set(session.exec(select(col(Progress.document_id)).where(col(Progress.coder_id) == coder_id,
+                                                               col(Progress.status) == PROGRESS_DONE)))
 
 
 def latest_for_coder(session: Session, *, coder_id: int) -> Progress | None:
     """Where the coder was last: reopening the app returns there."""
-    return session.exec(select(Progress).where(Progress.coder_id == coder_id)
-                        .order_by(Progress.updated_at.desc(), Progress.id.desc())).first()
+    return session.exec(select(Progress).where(col(Progress.coder_id) == coder_id)
+                        .order_by(col(Progress.updated_at).desc(), col(Progress.id).desc())).first()
 
 
 def codable_unit_counts(session: Session) -> dict[int, int]:
@@ -51,8 +53,8 @@ def codable_unit_counts(session: Session) -> dict[int, int]:
 
     from cotag.store.models import Unit
 
-    rows = session.exec(select(Unit.document_id, func.count()).where(Unit.is_interviewer.is_(False))
-                        .group_by(Unit.document_id))
+    rows = session.exec(select(col(Unit.document_id), func.count()).where(col(Unit.is_interviewer).is_(False))
+                        .group_by(col(Unit.document_id)))
     return dict(rows.all())
 
 
@@ -68,15 +70,15 @@ def coded_unit_counts(session: Session, *, coder_id: int) -> dict[int, int]:
     from cotag.store.models import Coding, Unit
 
     spans: dict[int, list[tuple[int, int]]] = {}
-    for document_id, start, end in session.exec(select(Coding.document_id, Coding.start, Coding.end).where(
-            Coding.coder_id == coder_id, Coding.deleted_at.is_(None))):
+    for document_id, start, end in session.exec(select(col(Coding.document_id), col(Coding.start), col(Coding.end)).where(
+            col(Coding.coder_id) == coder_id, col(Coding.deleted_at).is_(None))):
         spans.setdefault(document_id, []).append((start, end))
     if not spans:
         return {}
     units: dict[int, list[tuple[int, int, bool]]] = {}
     for document_id, start, end, interviewer in session.exec(
-            select(Unit.document_id, Unit.start, Unit.end, Unit.is_interviewer)
-            .where(Unit.document_id.in_(list(spans))).order_by(Unit.document_id, Unit.start)):
+            select(col(Unit.document_id), col(Unit.start), col(Unit.end), col(Unit.is_interviewer))
+            .where(col(Unit.document_id).in_(list(spans))).order_by(col(Unit.document_id), col(Unit.start))):
         units.setdefault(document_id, []).append((start, end, interviewer))
     counts: dict[int, int] = {}
     for document_id, doc_units in units.items():
@@ -91,3 +93,31 @@ def coded_unit_counts(session: Session, *, coder_id: int) -> dict[int, int]:
         if covered:
             counts[document_id] = len(covered)
     return counts
+
+
+def action_times(session: Session, *, actors: list[str]) -> dict[str, list]:
+    """actor -> the times of their recorded actions (codings, memos, done), oldest first."""
+    from sqlmodel import col
+
+    from cotag.store.models import Event
+
+    out: dict[str, list] = {actor: [] for actor in actors}
+    if not actors:
+        return out
+    for actor, at in session.exec(select(Event.actor, Event.at).where(col(Event.actor).in_(actors))
+                                  .order_by(col(Event.at), col(Event.id))):
+        out[actor].append(at)
+    return out
+
+
+def done_pairs(session: Session, *, document_ids: list[int]) -> set[tuple[str, int]]:
+    """(coder name, document id) pairs marked done among these documents."""
+    from sqlmodel import col
+
+    from cotag.store.models import Coder
+
+    if not document_ids:
+        return set()
+    return {(name, doc) for name, doc in session.exec(
+        select(Coder.name, col(Progress.document_id)).join(Coder, col(Coder.id) == col(Progress.coder_id))
+        .where(col(Progress.status) == PROGRESS_DONE, col(Progress.document_id).in_(document_ids))).all()}

@@ -143,13 +143,17 @@ def coded_documents(session: Session, coder: str) -> list[str]:
     from cotag.store.documents import list_documents
     from cotag.store.progress import done_documents
 
+    from cotag.store.training import practice_pairs
+
     row = get_coder(session, name=coder)
     if row is None or row.id is None:
         if coder == CONSENSUS:
             return []
         names = sorted(c.name for c in list_coders(session))
         raise NotFound(f"no coder named {coder!r} (coders: {', '.join(names) or 'none yet'})")
-    ids = done_documents(session, coder_id=row.id)
+    # A trainee's practice documents (cotag.training) never teach the suggester.
+    practice = practice_pairs(session)
+    ids = {d for d in done_documents(session, coder_id=row.id) if (row.id, d) not in practice}
     if coder == CONSENSUS:
         ids |= {document_id for document_id, _, _ in live_spans(session, coder_id=row.id)}
     if not ids:

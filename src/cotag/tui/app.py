@@ -31,7 +31,7 @@ GC_THRESHOLD = (20_000, 20, 100)
 # How often a running session looks for a codebook change made elsewhere (the lead on another machine,
 # `cotag codebook load`): one small query of the code table, so ten coders on one server cost nothing.
 CODEBOOK_POLL = 3.0  # seconds
-LEAD_TOOLS = {"codebook_edit", "audit_log", "agreement", "revisions"}  # KEYMAP action ids only a lead may run
+LEAD_TOOLS = {"codebook_edit", "audit_log", "agreement", "revisions", "dashboard"}  # KEYMAP action ids only a lead may run
 
 
 @dataclass(frozen=True)
@@ -327,6 +327,12 @@ class CotagApp(App[None]):
 
         if not isinstance(self.screen, RevisionsScreen):
             self.push_screen(RevisionsScreen())
+
+    def action_dashboard(self) -> None:
+        from cotag.tui.screens.dashboard import DashboardScreen
+
+        if not isinstance(self.screen, DashboardScreen):
+            self.push_screen(DashboardScreen())
 
     async def action_analysis(self) -> None:
         from cotag.tui.screens.analysis import AnalysisScreen

@@ -1,4 +1,9 @@
-"""The library: every document with its group, attributes, length and this coder's progress; filter and open."""
+"""The library: every document with its group, attributes, length and this coder's progress; filter and open.
+
+The coder's assigned documents (and training documents) come first, marked; `a` shows only those, or every
+document again. Opening a document the coder was not given, when they were given some, asks first: codings in
+another coder's document count in agreement and progress as that document's extra reading.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
 from cotag.tui.base import CotagScreen
 
+CODING_HELP = (CODER, WORD_MODE, LEAD)  # as the help screen lists for the coder's screens
 TEXT_FILTER_DELAY = 0.25  # seconds: search what was said once the coder pauses typing
 MIN_TEXT_FILTER = 3
 ID_CUTOFF = 85.0
@@ -45,14 +51,14 @@ def _chosen(value):
 class LibraryScreen(CotagScreen[None]):
     # Enter opens the highlighted document (the "open" action of the key map).
     BINDINGS = bindings_for(CODER, only={"open"}) + bindings_for(LIBRARY)
-    # What help (?) lists first and the palette offers: the library's own keys, then the coder's.
-    KEY_CONTEXTS = (LIBRARY, CODER, WORD_MODE, LEAD)
+    KEY_CONTEXTS = (LIBRARY, *CODING_HELP)  # what help (?) lists first and the palette offers
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     class Loaded(Message):
-        def __init__(self, rows: list[LibraryRow]) -> None:
+        def __init__(self, rows: list[LibraryRow], plan: dict[int, str]) -> None:
             super().__init__()
             self.rows = rows
+            self.plan = plan  # document id -> "assigned" or "training", for this coder
 
     class FormLoaded(Message):
         """A document's attributes read for the form (or why they could not be)."""
@@ -74,6 +80,8 @@ class LibraryScreen(CotagScreen[None]):
         self.text_matches: set[int] = set()
         self._text_query = ""
         self._timer: Timer | None = None
+        self.plan: dict[int, str] = {}
+        self.assigned_only = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filters"):
@@ -105,11 +113,20 @@ class LibraryScreen(CotagScreen[None]):
 
     @work(thread=True, exclusive=True, group="library-load")
     def _load(self) -> None:
-        self.post_message(self.Loaded(coding.library(self.app.project, coder_id=self.app.coding_session.owner_id)))
+        from cotag.assignments import coder_plan
+
+        coder_id = self.app.coding_session.owner_id
+        rows = coding.library(self.app.project, coder_id=coder_id)
+        self.post_message(self.Loaded(rows, coder_plan(self.app.project, coder_id=coder_id)))
 
     def on_library_screen_loaded(self, message: Loaded) -> None:
         first = not self.rows
-        self.rows = message.rows
+        self.plan = message.plan
+        table = self.query_one(DataTable)
+        if self.plan and "plan" not in table.columns:
+            table.add_column("", key="plan")  # only for a coder who was given documents
+        # The coder's own documents first (a stable sort: each part keeps the reading order).
+        self.rows = sorted(message.rows, key=lambda row: row.document_id not in self.plan)
         self.app.library_order = [row.document_id for row in self.rows]
         if first:
             groups = sorted({row.group for row in self.rows if row.group})
@@ -122,6 +139,8 @@ class LibraryScreen(CotagScreen[None]):
     # ------------------------------------------------------------ filtering
 
     def _matches(self, row: LibraryRow, query: str, group, attribute) -> bool:
+        if self.assigned_only and row.document_id not in self.plan:
+            return False
         if group is not None and row.group != group:
             return False
         if attribute is not None:
@@ -159,9 +178,14 @@ class LibraryScreen(CotagScreen[None]):
             attrs = clip_words(attrs, limit)
             status = Text("✓ done", style="bold green") if row.done else Text("started", style="yellow") \
                 if row.started else Text("")
-            table.add_row(Text(row.external_id, style="bold"), row.group, Text(attrs, style="dim"),
-                          Text(str(row.units), justify="right"), _progress_bar(row.coded, row.codable), status,
-                          key=str(row.document_id))
+            given = self.plan.get(row.document_id)
+            plan = Text("● yours", style="bold cyan") if given == "assigned" else \
+                Text("◆ training", style="bold magenta") if given == "training" else Text("")
+            cells = [Text(row.external_id, style="bold"), row.group, Text(attrs, style="dim"),
+                     Text(str(row.units), justify="right"), _progress_bar(row.coded, row.codable), status]
+            if "plan" in table.columns:
+                cells.append(plan)
+            table.add_row(*cells, key=str(row.document_id))
         if current is not None and any(r.document_id == current for r in self.shown_rows):
             table.move_cursor(row=table.get_row_index(str(current)), animate=False)
         self._update_status(query)
@@ -173,6 +197,8 @@ class LibraryScreen(CotagScreen[None]):
         status.append(f" {len(self.rows)} documents", style="bold")
         if shown != len(self.rows):
             status.append(f" · {shown} shown")
+        if self.plan:
+            status.append(f" · {len(self.plan)} yours" + (" (a: all)" if self.assigned_only else " (a: only these)"))
         status.append(f" · {done} done · coder {self.app.coding_session.actor}")
         if self.app.lead:
             status.append(" (lead)", style="bold")
@@ -218,14 +244,36 @@ class LibraryScreen(CotagScreen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.app.open_document(int(event.row_key.value))
+        self.open(int(event.row_key.value))
 
     # ------------------------------------------------------------ actions
+
+    def open(self, document_id: int) -> None:
+        """Open a document; one the coder was not given (when they were given some) only once they say yes."""
+        if not self.plan or document_id in self.plan:
+            self.app.open_document(document_id)
+            return
+        from cotag.tui.modals.confirm import Confirm
+
+        name = next((row.external_id for row in self.rows if row.document_id == document_id), str(document_id))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.open_document(document_id)
+
+        self.app.push_screen(Confirm(f"{name} is not one of your assigned documents. Code it anyway?"), answered)
 
     def action_open(self) -> None:
         document_id = self._highlighted_id()
         if document_id is not None:
-            self.app.open_document(document_id)
+            self.open(document_id)
+
+    def action_library_assigned(self) -> None:
+        if not self.plan:
+            self.notify("no documents are assigned to you: every document is shown", timeout=4)
+            return
+        self.assigned_only = not self.assigned_only
+        self.apply_filters()
 
     def action_library_filter(self) -> None:
         self.query_one("#library-filter", Input).focus()

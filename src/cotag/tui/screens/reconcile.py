@@ -45,6 +45,13 @@ class ReconcileScreen(CotagScreen[None]):
             super().__init__()
             self.disagreement_id = disagreement_id
 
+    class ExampleAdded(Message):
+        """A ruling became an include or exclude example of its code (codebook file and project)."""
+
+        def __init__(self, result: dict) -> None:
+            super().__init__()
+            self.result = result
+
     def __init__(self, *, coders: list[str] | None = None, documents: list[str] | None = None) -> None:
         super().__init__()
         self.coders = coders
@@ -354,3 +361,39 @@ class ReconcileScreen(CotagScreen[None]):
 
     def action_reconcile_codebook(self) -> None:
         self.app.action_codebook_edit()
+
+    # ------------------------------------------------------------ rulings teach the codebook
+
+    def action_include_example(self) -> None:
+        self._example("include")
+
+    def action_exclude_example(self) -> None:
+        self._example("exclude")
+
+    def _example(self, kind: str) -> None:
+        """The current ruling's passage becomes an example of its code (cotag.codebook_examples), via the writer."""
+        from cotag import codebook_examples
+
+        d, workspace = self.current, self.workspace
+        if d is None or workspace is None:
+            return
+        if d.status != reconcile.DECIDED or self._pending(d):
+            self._failed(f"rule on {d.document} {d.code} first: only a ruling becomes an example")
+            return
+        project, lead, coders, ruling = self.app.project, self.lead, list(workspace.coders), d.id
+
+        def job() -> dict:
+            return codebook_examples.example_from_ruling(project, ruling=ruling, kind=kind, lead=lead, coders=coders)
+
+        self.app.writer.submit(job, target=self, reply=self.ExampleAdded)
+
+    def on_reconcile_screen_example_added(self, message: ExampleAdded) -> None:
+        result = message.result
+        if self.workspace is not None:
+            code = self.workspace.codes.setdefault(result["code"], {})
+            code[result["kind"]] = [*code.get(result["kind"], []), result["text"]]
+        self.message = f"{result['kind']} example of {result['code']} saved (codebook version {result['version']})"
+        current = self.current
+        if current is not None:
+            self._show(current)
+        self.app.check_codebook(quiet=True)

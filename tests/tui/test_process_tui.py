@@ -1,0 +1,167 @@
+"""The team's process in the app: the library lists a coder's assigned documents first (`a`: only those),
+asks before an unassigned one is opened, and the lead's dashboard (ctrl+u) shows progress and agreement."""
+
+from __future__ import annotations
+
+import json
+
+from test_snapshots import SIZES, steps, team  # noqa: F401 - team: the snapshot tests' two coders
+from tui_helpers import settle
+from typer.testing import CliRunner
+
+from cotag import assignments
+from cotag.cli import app as cli
+from cotag.store.coders import get_coder
+from cotag.store.progress import get_progress
+from cotag.tui.app import make_app
+from cotag.tui.modals.confirm import Confirm
+from cotag.tui.screens.dashboard import DashboardScreen
+from cotag.tui.screens.library import LibraryScreen
+from cotag.tui.screens.transcript import TranscriptScreen
+
+
+def assigned_g002(project) -> None:
+    assignments.assign(project, coders=["alice"], lead="lena", documents=["G002"], round_name="pilot")
+
+
+def progress_row(project, coder: str, document_id: int):
+    with project.session() as session:
+        row = get_coder(session, name=coder)
+        return None if row is None else get_progress(session, coder_id=row.id, document_id=document_id)
+
+
+def library_ids(app) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, LibraryScreen)
+    return [row.external_id for row in screen.shown_rows]
+
+
+async def test_assigned_first_filter_and_confirm_before_an_unassigned_document(study):
+    project = study.project
+    assigned_g002(project)
+    app = make_app(project, coder="alice", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert library_ids(app) == ["G002", "E001"]  # reading order would be E001 (expert) first
+        await pilot.press("a")
+        await settle(pilot)
+        assert library_ids(app) == ["G002"]
+        await pilot.press("a")
+        await settle(pilot)
+        assert library_ids(app) == ["G002", "E001"]
+        await pilot.press("down", "enter")  # E001: not alice's
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        assert progress_row(project, "alice", study.e001) is None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        await pilot.press("j", "1")  # code the first respondent sentence with wages
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("up", "enter")  # G002 is alice's: opened at once
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+    assert progress_row(project, "alice", study.e001) is not None
+    from cotag.store.codings import list_codings
+
+    with project.session() as session:
+        assert [(r.document, r.code) for r in list_codings(session, coders=["alice"])] == [("E001", "wages")]
+
+
+async def test_no_question_without_assignments(study):
+    app = make_app(study.project, coder="alice", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        await pilot.press("b", "a")  # nothing assigned: `a` says so and shows every document
+        await settle(pilot)
+        assert library_ids(app) == ["E001", "G002"]
+
+
+def plan_the_team(team) -> None:
+    project = team.project
+    assignments.start_round(project, name="pilot", lead="lena", documents=["E001", "G002"])
+    assignments.assign(project, coders=["alice", "bob"], lead="lena", documents=["E001", "G002"], overlap=0.5,
+                       round_name="pilot", seed=3)
+
+
+async def computed(pilot, screen) -> None:
+    """Until the dashboard's worker has posted its figures (the header says computing until then)."""
+    for _ in range(200):
+        await settle(pilot)
+        if screen.data is not None and "computing" not in str(screen.query_one("#db-header").render()):
+            return
+    raise AssertionError("the dashboard never showed its figures")
+
+
+async def test_dashboard_shows_what_progress_and_agreement_compute(team):
+    project = team.project
+    plan_the_team(team)
+    expected = json.loads(CliRunner().invoke(cli, ["--project", str(project.root), "progress", "--json"]).output)
+    app = make_app(project, coder="lena", lead=True, resume=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+u")
+        screen = app.screen
+        await computed(pilot, screen)
+        assert isinstance(screen, DashboardScreen) and screen.data is not None
+        shown = {row["coder"]: row for row in screen.data["coders"]}
+        for row in expected["coders"]:
+            for key in ("assigned", "started", "done", "codings"):
+                assert shown[row["coder"]][key] == row[key], (row["coder"], key)
+        table = screen.query_one("#db-coders")
+        assert table.row_count == len(expected["coders"])
+        assert str(table.get_row("alice")[1]) == str(shown["alice"]["assigned"])
+        [pilot_round] = screen.data["rounds"]
+        assert pilot_round["round"] == "pilot" and pilot_round["assignments"] == 3 and pilot_round["left"] == 0
+        header = str(screen.query_one("#db-header").render())
+        assert ("alpha so far on the overlap sample" in header) == (expected["overlap"]["alpha"] is not None)
+        # A coder marks a document as not done: `r` computes again.
+        from cotag.coding import CodingSession
+
+        CodingSession(project, coder="bob").mark_done(document_id=team.e001, done=False)
+        await pilot.press("r")
+        await computed(pilot, screen)
+        assert screen.data["rounds"][0]["left"] == 1
+
+
+async def test_a_coder_cannot_open_the_dashboard(team):
+    app = make_app(team.project, coder="alice", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+
+
+@SIZES
+def test_snapshot_dashboard(team, snap_compare, size):
+    plan_the_team(team)
+    app = make_app(team.project, coder="lena", lead=True, resume=False)
+    assert snap_compare(app, terminal_size=size, run_before=steps("ctrl+u"))
+
+
+@SIZES
+def test_snapshot_library_assigned_first(study, snap_compare, size):
+    assigned_g002(study.project)
+    app = make_app(study.project, coder="alice", resume=False)
+    assert snap_compare(app, terminal_size=size, run_before=steps())
+
+
+@SIZES
+def test_snapshot_library_confirm_unassigned(study, snap_compare, size):
+    assigned_g002(study.project)
+    app = make_app(study.project, coder="alice", resume=False)
+    assert snap_compare(app, terminal_size=size, run_before=steps("down", "enter"))
+
+
