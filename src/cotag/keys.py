@@ -35,6 +35,7 @@ __all__ = [
     "HELP",
     "KEYMAP",
     "LEAD",
+    "PSEUDONYMS",
     "RECONCILE",
     "RESERVED_KEYS",
     "TABLE",
@@ -63,6 +64,8 @@ CODEBOOK = "codebook"
 AGREEMENT = "agreement"
 #: The analysis screen (ctrl+t).
 ANALYSIS = "analysis"
+#: The lead's pseudonym table (ctrl+n).
+PSEUDONYMS = "pseudonyms"
 #: The read-only tables: the audit log and the agreed spans.
 TABLE = "table"
 #: The help screen.
@@ -78,7 +81,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM)
+                                               CONFIRM, PSEUDONYMS)
 
 
 class KeySpec(NamedTuple):
@@ -144,6 +147,9 @@ KEYMAP: list[KeySpec] = [
     KeySpec("codebook_edit", "ctrl+e", "edit the codebook (lead)", APP),
     KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
     KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
+    KeySpec("pseudonyms", "ctrl+n", "the pseudonym table: proposals, accept, reject, edit (lead)", APP),
+    # Shows names as exports with --pseudonymise print them; selections still land on the stored text.
+    KeySpec("pseudonymised_view", "ctrl+o", "show the text pseudonymised, or as stored", APP),
     # Everywhere.
     KeySpec("search", "/", "corpus search", APP, "search"),
     KeySpec("library_filter", "f", "library filter", APP),
@@ -196,6 +202,16 @@ KEYMAP: list[KeySpec] = [
     KeySpec("export", "e", "export what is on show", ANALYSIS, "export"),
     KeySpec("reload", "r", "read the project again", ANALYSIS),
     KeySpec("close", "escape", "close", ANALYSIS, "back"),
+    # The pseudonym table (pseudonyms.yaml): the lead decides on each proposal and edits the entries.
+    KeySpec("suggest", "s", "search the corpus for names, places and organisations to propose", PSEUDONYMS,
+            "suggest"),
+    KeySpec("accept", "a", "accept the highlighted proposal", PSEUDONYMS, "accept"),
+    KeySpec("accept_as", "A", "accept the highlighted proposal with another pseudonym", PSEUDONYMS),
+    KeySpec("reject", "r", "reject the highlighted proposal", PSEUDONYMS, "reject"),
+    KeySpec("add_entry", "n", "add a pseudonym by hand", PSEUDONYMS, "new"),
+    KeySpec("edit_entry", "e", "change the highlighted pseudonym or its kind", PSEUDONYMS, "edit"),
+    KeySpec("remove_entry", "x", "remove the highlighted pseudonym", PSEUDONYMS, "remove"),
+    KeySpec("close", "escape", "close", PSEUDONYMS, "back"),
     # The audit log and the agreed spans.
     KeySpec("close", "escape", "close", TABLE, "back"),
     KeySpec("close", "q", "close", TABLE),

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from cotag.errors import CotagError
+from cotag.files import write_atomically
 
 KINDS = ("person", "place", "organisation", "other")
 FILE_NAME = "pseudonyms.yaml"
@@ -128,9 +129,11 @@ class PseudonymTable:
         }
         header = ("# cotag pseudonyms: real string -> pseudonym. This file holds the real names: keep it out of\n"
                   "# every shared folder and repository. `cotag pseudonyms list|suggest|accept|reject|add` edit it.\n")
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        tmp.replace(self.path)
+        # One rename: a reader (an export, the TUI) never sees half a table, and a failed write keeps the old one.
+        try:
+            write_atomically(self.path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        except OSError as exc:
+            raise CotagError(f"{self.path}: cannot write ({exc})") from None
 
     # ------------------------------------------------------------ editing
 
