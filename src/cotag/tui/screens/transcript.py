@@ -208,7 +208,7 @@ class TranscriptScreen(Screen):
             if self.overlay != OVERLAY_OFF:
                 others = [m for m in self.others if m.start < selection.end and m.end > selection.start]
         text = self.transcript.text if self.transcript else ""
-        layer = view.layer
+        layer = view.pseudonym_layer
         self.query_one(UnitCodes).show(self.app.codebook, text, own, others, self.app.coder_names,
                                        shown=layer.span if layer is not None else None)
         self._refresh_status()
@@ -225,7 +225,7 @@ class TranscriptScreen(Screen):
         if transcript.group:
             left.append(f" · {transcript.group}")
         attributes = transcript.attributes
-        pseudonyms = self.app.pseudonymiser if view.layer is not None else None
+        pseudonyms = self.app.pseudonymiser if view.pseudonym_layer is not None else None
         if pseudonyms is not None:
             attributes = pseudonyms.attributes(attributes)
         values = [str(v) for k, v in attributes.items() if v not in (None, "") and k != "synthetic"]
@@ -234,7 +234,7 @@ class TranscriptScreen(Screen):
         right = Text(no_wrap=True, justify="right")
         if self.note:
             right.append(self.note + "  ", style="italic")
-        if view.layer is not None:
+        if view.pseudonym_layer is not None:
             right.append(" PSEUDONYMS ", style="bold reverse")
             right.append(" ")
         if view.word_mode:
@@ -475,7 +475,7 @@ class TranscriptScreen(Screen):
     def _edit_memo(self, mark) -> None:
         entry = self.app.codebook.by_id.get(mark.code_id)
         name = entry.name if entry else str(mark.code_id)
-        layer = self.query_one(TranscriptView).layer
+        layer = self.query_one(TranscriptView).pseudonym_layer
         quote = (layer.span(mark.start, mark.end) if layer is not None
                  else self.transcript.text[mark.start:mark.end] if self.transcript else "")
         session = self.app.coding_session

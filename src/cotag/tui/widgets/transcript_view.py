@@ -105,7 +105,7 @@ class TranscriptView(Widget, can_focus=True):
         self.empty_message = "Open a document from the library (b)."
         # The pseudonymised reading of the transcript (ctrl+o), or None for the stored text. Only the drawing goes
         # through it: the cursor, the selection and every mark keep the stored offsets.
-        self.layer: Layered | None = None
+        self.pseudonym_layer: Layered | None = None
         self._speakers: Callable[[str], str] | None = None
 
     # ------------------------------------------------------------ content
@@ -118,7 +118,7 @@ class TranscriptView(Widget, can_focus=True):
         self.unit_anchor = None
         self.word_mode = False
         self.top = self.top_skip = 0
-        self.layer = None
+        self.pseudonym_layer = None
         self.set_marks(transcript.marks, [], refresh=False)
         self.go_to(cursor, center=True)
 
@@ -133,7 +133,7 @@ class TranscriptView(Widget, can_focus=True):
         self.unit_anchor = None
         self.word_mode = False
         self._words = []
-        self.layer = None
+        self.pseudonym_layer = None
         self._invalidate()
 
     def set_layer(self, layer: Layered | None, speakers: Callable[[str], str] | None = None) -> None:
@@ -142,7 +142,7 @@ class TranscriptView(Widget, can_focus=True):
         speaker label through the same table (a speaker called by name)."""
         if layer is not None and (self.transcript is None or layer.original != self.transcript.text):
             return  # made for another document, or before the text changed
-        self.layer = layer
+        self.pseudonym_layer = layer
         self._speakers = speakers if layer is not None else None
         self._cache.clear()
         if self.units:
@@ -215,8 +215,8 @@ class TranscriptView(Widget, can_focus=True):
         selection = self.selection
         if not selection or not self.transcript:
             return ""
-        if self.layer is not None:
-            return self.layer.span(selection.start, selection.end)
+        if self.pseudonym_layer is not None:
+            return self.pseudonym_layer.span(selection.start, selection.end)
         return self.transcript.text[selection.start:selection.end]
 
     def _changed(self, *, center: bool = False, target: int | None = None) -> None:
@@ -295,7 +295,7 @@ class TranscriptView(Widget, can_focus=True):
         if self.units and self.transcript is not None:
             unit = self.units[self.cursor]
             self._words = word_spans(self.transcript.text, unit.start, unit.end)
-            if self.layer is not None:
+            if self.pseudonym_layer is not None:
                 self._words = self._shown_words(self._words)
         else:
             self._words = []
@@ -303,11 +303,11 @@ class TranscriptView(Widget, can_focus=True):
 
     def _shown_words(self, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Stored word spans merged where the layer shows them as one pseudonym ("Aigerim Bekova" -> one word)."""
-        assert self.layer is not None
+        assert self.pseudonym_layer is not None
         merged: list[tuple[int, int]] = []
         shown: list[tuple[int, int]] = []
         for start, end in words:
-            span = self.layer.map_span(start, end)
+            span = self.pseudonym_layer.map_span(start, end)
             if merged and span[0] < shown[-1][1]:  # inside the pseudonym the last word already shows
                 merged[-1] = (merged[-1][0], max(merged[-1][1], end))
                 shown[-1] = (shown[-1][0], max(shown[-1][1], span[1]))
@@ -318,10 +318,10 @@ class TranscriptView(Widget, can_focus=True):
 
     def _shown(self, start: int, end: int, unit: UnitSpan) -> tuple[int, int]:
         """A stored span within `unit` as offsets into the unit's shown text."""
-        if self.layer is None:
+        if self.pseudonym_layer is None:
             return max(start, unit.start) - unit.start, min(end, unit.end) - unit.start
-        base = self.layer.map_start(unit.start)
-        new_start, new_end = self.layer.map_span(max(start, unit.start), min(end, unit.end))
+        base = self.pseudonym_layer.map_start(unit.start)
+        new_start, new_end = self.pseudonym_layer.map_span(max(start, unit.start), min(end, unit.end))
         return new_start - base, new_end - base
 
     # ------------------------------------------------------------ scrolling
@@ -463,7 +463,7 @@ class TranscriptView(Widget, can_focus=True):
         own = tuple((m.id, m.code_id, m.start, m.end, bool(m.memo)) for m in self._own.get(position, ()))
         other = (tuple((m.id, m.code_id, m.coder_id, m.start, m.end) for m in self._other.get(position, ()))
                  if self.overlay != OVERLAY_OFF else ())
-        return state, words, own, other, self.layer is not None
+        return state, words, own, other, self.pseudonym_layer is not None
 
     def _block(self, position: int, width: int) -> list[Strip]:
         key = (position, width, self._signature(position))
@@ -495,7 +495,7 @@ class TranscriptView(Widget, can_focus=True):
                                          width))
             style = self._style("interviewer" if unit.is_interviewer else "speaker")
             speaker = unit.speaker
-            if self.layer is not None and self._speakers is not None and speaker:
+            if self.pseudonym_layer is not None and self._speakers is not None and speaker:
                 speaker = self._speakers(speaker)
             header = Text(speaker or "—", style=style, no_wrap=True, overflow="ellipsis")
             # Each side column is headed by its coder's name at every turn, so it is never a guess whose it is.
@@ -505,7 +505,7 @@ class TranscriptView(Widget, can_focus=True):
             strips.append(self._line(Segment("  "), header, text_width, side_headers, side_width, Style(), base,
                                      width))
 
-        shown = self.layer.span(unit.start, unit.end) if self.layer is not None \
+        shown = self.pseudonym_layer.span(unit.start, unit.end) if self.pseudonym_layer is not None \
             else self.transcript.text[unit.start:unit.end]
         text = Text(shown, style=self._style("interviewer") if unit.is_interviewer else "")
         seen_codes: list[tuple[int, bool]] = []
