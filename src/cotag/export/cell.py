@@ -28,9 +28,13 @@ def parse_cell(spec: str) -> tuple[str, str]:
 
 def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: str, fmt: str | None = None,
                        scope: Scope = Scope(), age_bands: str | None = None, rollup: bool = True,
-                       attribution_overrides: Iterable[str] = ()) -> tuple[dict[str, Any], str | None]:
+                       attribution_overrides: Iterable[str] = (), pseudonymise: bool = False
+                       ) -> tuple[dict[str, Any], str | None]:
     """Write the quotes the matrix counts in the cell: codings of CODE (and, rolled up, its sub-codes) in the
-    coded documents whose `by` value heads the column (every coded document for `total`)."""
+    coded documents whose `by` value heads the column (every coded document for `total`).
+
+    pseudonymise: quotes, attributions and the title through the pseudonym table; VALUE may then be the column's
+    pseudonymised head, as the pseudonymised matrix prints it."""
     code, value = parse_cell(cell)
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
@@ -38,6 +42,11 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. cell.{fmt})")
     bands = parse_age_bands(age_bands or configured_age_bands(project.config)) if by == AGE_BAND else []
+    layer = None
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)
     with project.session() as session:
         try:
             selection = resolve(session, replace(scope, codes=(code,)), with_text=True, with_units=True)
@@ -58,6 +67,9 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
             chosen = set(labels)
         else:
             chosen = {d for d, label in labels.items() if label.casefold() == value.casefold()}
+            if not chosen and layer is not None:  # the head as the pseudonymised matrix prints it
+                chosen = {d for d, label in labels.items()
+                          if private.value_label(layer, by, label).casefold() == value.casefold()}
             if not chosen:
                 shown = sorted(set(labels.values()), key=str.casefold)
                 raise CotagError(f"--cell {cell!r}: no column {value!r} in the matrix by {by} "
@@ -70,8 +82,12 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
             keep &= selection.codings.code_id == code_id
         selection.codings = selection.codings.take(keep)
         selection.documents = [d for d in selection.documents if d.id in chosen]
-        table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides)
-    table.title = f"Quotes: {code} × {by} = {value}"
+        table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides,
+                             pseudonyms=layer)
+    shown = private.value_label(layer, by, value) if layer is not None else value
+    table.title = f"Quotes: {code} × {by} = {shown}"
+    if layer is not None:
+        table.notes = [private.note(layer)]
     with bulk():
         text = writers.write(table, path, fmt)
-    return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": value}}, text
+    return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": shown}}, text
