@@ -192,3 +192,55 @@ async def test_the_view_without_pseudonyms_says_so_and_stays_as_stored(study):
         await settle(pilot)
         assert app.pseudonymiser is None
         assert app.screen.query_one(TranscriptView).pseudonym_layer is None
+
+
+async def test_analysis_quotes_and_their_export_follow_the_pseudonymised_view(study, tmp_path):
+    from cotag.tui.modals.export import ExportDialog
+    from cotag.tui.screens.analysis import AnalysisScreen
+
+    project = study.project
+    decisions.add(project, "Berlin", "[city B]", "place")
+    decisions.add(project, "Almaty", "[city A]", "place")
+    with project.session() as session:
+        from cotag.store.coders import get_or_create_coder
+        from cotag.store.codings import add_coding
+        from cotag.store.codes import get_code
+
+        alice = get_or_create_coder(session, name="alice")
+        phrase = "My brother was already in Berlin, so it felt easier."
+        start = study.text.index(phrase)
+        add_coding(session, document_id=study.e001, code_id=get_code(session, key="network").id,
+                   coder_id=alice.id, start=start, end=start + len(phrase))
+    app = make_app(project, coder="alice", resume=False)  # a coder: the analysis of her own coding
+    target = tmp_path / "network.md"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
+        await pilot.press("3")
+        await settle(pilot)
+        screen.query_one("#an-codes").focus()
+        while screen.code != "network":
+            await pilot.press("down")
+            await settle(pilot)
+        assert [q.text for q in screen.quotes] == [phrase]
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        listing = screen.query_one("#an-quote-list")
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert prompts[0].startswith("My brother was already in [city B], so it felt easier.\n— ")
+        assert "[city A]" in prompts[0] and "Almaty" not in prompts[0]  # the attribution's place too
+        assert "pseudonymised" in str(screen.query_one("#an-status").render())
+        # What is on show is what is written.
+        await pilot.press("e")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#an-export-path").value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+    written = target.read_text(encoding="utf-8").replace("\\", "")
+    assert "My brother was already in [city B], so it felt easier." in written
+    assert "Berlin" not in written and "Almaty" not in written

@@ -412,12 +412,11 @@ class AnalysisScreen(Screen[None]):
             self._failed(str(exc))
             return
         scope, widen = self._scope(), self.widen
+        suggested = default_export_path(self.project, kind, **options)
         # What is on show is what is written: with the pseudonymised view on, the file is pseudonymised too.
-        pseudonymise = self.analysis.pseudonyms is not None
-        if pseudonymise:
+        if self.analysis.pseudonyms is not None:
             options = {**options, "pseudonymise": True}
             what += ", pseudonymised"
-        suggested = default_export_path(self.project, kind, **options)
 
         def chosen(value: str | None) -> None:
             if value:

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DIALOG, HELP, KEYMAP, LEAD,
-                        RECONCILE, TABLE, WORD_MODE)
+                        PSEUDONYMS, RECONCILE, TABLE, WORD_MODE)
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
 
@@ -20,7 +20,8 @@ CONTEXT_TITLES = {CODER: "Coding a transcript", WORD_MODE: "Word mode (w): selec
                   LEAD: "Lead coder (cotag code --lead)", APP: "Everywhere",
                   RECONCILE: "Reconciling (cotag reconcile --lead)", CODEBOOK: "The codebook screen (lead)",
                   AGREEMENT: "Intercoder agreement (lead)", ANALYSIS: "Analysis", TABLE: "Audit log, agreed spans",
-                  HELP: "Help", DIALOG: "Dialogs", CONFIRM: "Yes or no"}
+                  HELP: "Help", DIALOG: "Dialogs", CONFIRM: "Yes or no",
+                  PSEUDONYMS: "The pseudonym table (lead)"}
 # The library and the transcript screen: the coder's keys.
 CODING_HELP = (CODER, WORD_MODE, LEAD)
 

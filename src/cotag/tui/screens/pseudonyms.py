@@ -42,13 +42,14 @@ class Row:
         return self.entry.real if self.entry is not None else self.proposal.real if self.proposal else ""
 
     def cells(self) -> tuple:
+        # Text, not str: a DataTable reads a str as markup, and "[person 1]" would vanish as an unknown tag.
         if self.entry is not None:
-            return ("✓", self.entry.real, self.entry.pseudonym, self.entry.kind, "")
+            return ("✓", Text(self.entry.real), Text(self.entry.pseudonym), self.entry.kind, "")
         p = self.proposal
         assert p is not None
         where = ", ".join(p.documents[:2]) + (f" +{len(p.documents) - 2}" if len(p.documents) > 2 else "")
         found = f"{p.source}; {p.count}× in {where}" if p.count else f"{p.source}; {where}"
-        return (p.id, p.real, Text(p.pseudonym, style="dim italic"), p.kind, Text(found, style="dim"))
+        return (p.id, Text(p.real), Text(p.pseudonym, style="dim italic"), p.kind, Text(found, style="dim"))
 
 
 def table_rows(table: PseudonymTable) -> list[Row]:
