@@ -289,8 +289,8 @@ def _word_pattern(entry: Entry) -> str:
         escaped[-1] = f"{re.escape(stem)}(?:{endings}){'' if stem != last else '?'}"
     elif entry.kind == "person" and last.isalpha() and len(last) >= 3:
         stem = last[:-1] if len(last) >= 4 and last[-1].lower() in "aeiouy" else last
-        endings = sorted({*_LATIN_PERSON_ENDINGS, last[len(stem):]} - {""}, key=len, reverse=True)
-        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(endings)}){'' if stem != last else '?'}"
+        latin = sorted({*_LATIN_PERSON_ENDINGS, last[len(stem):]} - {""}, key=len, reverse=True)
+        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(latin)}){'' if stem != last else '?'}"
     return r"\s+".join(escaped)
 
 
@@ -558,9 +558,9 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
             paragraphs = (p for p in re.split(r"\n\s*\n", doc.text) if p.strip())
             for parsed in (nlp.pipe(paragraphs) if hasattr(nlp, "pipe") else map(nlp, paragraphs)):
                 for ent in parsed.ents:
-                    kind = SPACY_KINDS.get(ent.label_, "other")
-                    if kind is not None:
-                        note(ent.text, kind, f"spaCy {ent.label_}", doc.document)
+                    entity_kind = SPACY_KINDS.get(ent.label_, "other")
+                    if entity_kind is not None:
+                        note(ent.text, entity_kind, f"spaCy {ent.label_}", doc.document)
     # The gazetteer and spaCy know better than a capitalised word what a string is.
     for item in found.values():
         if _key(item.real) in gaz.names:
