@@ -257,12 +257,14 @@ def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
           group: Optional[str] = GroupOption,
           documents: Optional[str] = DocumentsOption,
           where: List[str] = WhereOption,
+          pseudonymise: bool = PseudonymiseOption,
           as_json: bool = JsonOption) -> None:
     """The analysis screen's charts as images for a paper: theme frequency by group, or co-occurrence."""
     from cotag.export.charts import export_chart
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
-    summary = export_chart(open_project(), output, kind=kind, by=by, within=within, fmt=fmt, scope=scope)
+    summary = export_chart(open_project(), output, kind=kind, by=by, within=within, fmt=fmt, scope=scope,
+                           pseudonymise=pseudonymise)
     if as_json:
         emit_json(summary)
     else:

@@ -15,6 +15,7 @@ from cotag.errors import CotagError
 from cotag.privacy.pseudonyms import Pseudonymiser, load_table
 
 if TYPE_CHECKING:
+    from cotag.export.charts import FrequencyChart
     from cotag.export.codebook_appendix import CodebookAppendix
     from cotag.export.matrix import AttributeMatrix
     from cotag.export.scope import Scope
@@ -80,6 +81,26 @@ def matrix(result: "AttributeMatrix", layer: Pseudonymiser) -> "AttributeMatrix"
                    respondents=rename(result.respondents), excerpts=rename(result.excerpts),
                    share=rename(result.share),
                    total_excerpts={mapping.get(k, k): v for k, v in result.total_excerpts.items()})
+
+
+def chart(result: "FrequencyChart", layer: Pseudonymiser) -> "FrequencyChart":
+    """A frequency chart whose bars and legend name attribute values: the values pseudonymised, numbered where two
+    read alike, as a matrix's column heads are."""
+    from cotag.export.matrix import AGE_BAND, MISSING
+
+    if result.by == AGE_BAND:
+        return result
+    mapping: dict[str, str] = {}
+    for value in result.values:
+        label = value if value == MISSING else value_label(layer, result.by, value)
+        shown, n = label, 2
+        while shown in mapping.values():
+            shown, n = f"{label} ({n})", n + 1
+        mapping[value] = shown
+    values = sorted(mapping.values(), key=lambda v: (v == MISSING, v.casefold()))
+    back = {shown: value for value, shown in mapping.items()}
+    return replace(result, values=values, n={v: result.n[back[v]] for v in values},
+                   percent={v: result.percent[back[v]] for v in values}, names=[layer(n) for n in result.names])
 
 
 def appendix(result: "CodebookAppendix", layer: Pseudonymiser) -> "CodebookAppendix":
