@@ -244,3 +244,40 @@ async def test_analysis_quotes_and_their_export_follow_the_pseudonymised_view(st
     written = target.read_text(encoding="utf-8").replace("\\", "")
     assert "My brother was already in [city B], so it felt easier." in written
     assert "Berlin" not in written and "Almaty" not in written
+
+
+async def test_the_reconcile_screen_quotes_through_the_pseudonymised_view(sqlite_project):
+    from factories import make_codes, make_document
+
+    from cotag.store import codings as coding_store
+    from cotag.store.coders import get_or_create_coder
+    from cotag.tui.app import Reconcile
+    from cotag.tui.screens.reconcile import ReconcileScreen
+
+    project = sqlite_project
+    with project.session() as session:
+        doc = make_document(session, "E001", [("Dauren", ["I worked for KazMunayGas in Aktau.", "Then I left."])])
+        codes = make_codes(session, [("wages", "Wages")])
+        alice, bob = get_or_create_coder(session, name="alice"), get_or_create_coder(session, name="bob")
+        get_or_create_coder(session, name="lena", role="lead")
+        # alice codes half the company's name: through the layer her quote still shows none of it.
+        start = doc.text.index("I worked")
+        coding_store.add_coding(session, document_id=doc.id, code_id=codes["wages"].id, coder_id=alice.id,
+                                start=start, end=doc.text.index("MunayGas"), memo="Dauren's employer")
+        coding_store.add_coding(session, document_id=doc.id, code_id=codes["wages"].id, coder_id=bob.id,
+                                start=start, end=start + len("I worked for KazMunayGas in Aktau."))
+    decisions.add(project, "KazMunayGas", "[company 1]", "organisation")
+    decisions.add(project, "Aktau", "[city A]", "place")
+    decisions.add(project, "Dauren", "[person 2]", "person")
+    app = make_app(project, coder="lena", lead=True, reconcile=Reconcile(coders=["alice", "bob"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReconcileScreen)
+        assert "KazMunayGas" in shown_lines(screen.query_one("#rc-b"))
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        shown = "\n".join(shown_lines(screen.query_one(f"#rc-{side}")) for side in ("a", "b", "context"))
+        assert "“I worked for [company 1]”" in shown and "[company 1] in [city A]." in shown
+        assert "memo: [person 2]'s employer" in shown
+        assert not any(real in shown for real in ("Kaz", "Aktau", "Dauren"))
