@@ -210,7 +210,8 @@ class TranscriptScreen(Screen):
         text = self.transcript.text if self.transcript else ""
         layer = view.pseudonym_layer
         self.query_one(UnitCodes).show(self.app.codebook, text, own, others, self.app.coder_names,
-                                       shown=layer.span if layer is not None else None)
+                                       shown=layer.span if layer is not None else None,
+                                       memo=self.app.pseudonymiser if layer is not None else None)
         self._refresh_status()
 
     def _refresh_status(self) -> None:

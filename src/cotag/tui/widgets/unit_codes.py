@@ -16,9 +16,12 @@ class UnitCodes(OptionList):
     """Enter on one of your codings opens its memo."""
 
     def show(self, codebook: Codebook, text: str, own: Sequence, others: Sequence,
-             coder_names: dict[int, str], *, shown: Callable[[int, int], str] | None = None) -> None:
-        """`shown(start, end)` gives a coding's excerpt as the transcript shows it (pseudonymised); default the text."""
+             coder_names: dict[int, str], *, shown: Callable[[int, int], str] | None = None,
+             memo: Callable[[str], str] | None = None) -> None:
+        """`shown(start, end)` gives a coding's excerpt as the transcript shows it (pseudonymised), `memo(text)` a
+        memo; by default the stored text."""
         excerpt = shown or (lambda start, end: text[start:end])
+        self._memo = memo or (lambda value: value)
         highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
         self.clear_options()
         options: list[Option] = []
@@ -39,8 +42,7 @@ class UnitCodes(OptionList):
         if self.highlighted is None and self.option_count and not self.get_option_at_index(0).disabled:
             self.highlighted = 0
 
-    @staticmethod
-    def _prompt(codebook: Codebook, excerpt_of: Callable[[int, int], str], mark, coder: str | None) -> Text:
+    def _prompt(self, codebook: Codebook, excerpt_of: Callable[[int, int], str], mark, coder: str | None) -> Text:
         entry = codebook.by_id.get(mark.code_id)
         colour = entry.colour if entry else "#888888"
         prompt = Text(no_wrap=True, overflow="ellipsis")
@@ -50,7 +52,7 @@ class UnitCodes(OptionList):
         prompt.append(entry.key if entry else str(mark.code_id), style="bold" if coder is None else "dim")
         if mark.memo:
             prompt.append(" ✎ ", style="bold")
-            prompt.append(_cut(" ".join(mark.memo.split())), style="italic")
+            prompt.append(_cut(" ".join(self._memo(mark.memo).split())), style="italic")
         else:
             excerpt = " ".join(excerpt_of(mark.start, mark.end).split())
             prompt.append(f"  {_cut(excerpt)}", style="dim")
