@@ -47,4 +47,7 @@ def replace_atomically(path: str | os.PathLike[str], write: Callable[[Path], Non
 def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Replace `path` with `data` (text is written as UTF-8 with \\n line ends) in one rename."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    replace_atomically(path, lambda temp: temp.write_bytes(raw))
+    def write(temp: Path) -> None:
+        temp.write_bytes(raw)
+
+    replace_atomically(path, write)

@@ -47,7 +47,7 @@ def _nlp() -> Any:
     # The tokenizer keeps "I." whole, as if an initial, so "...so had I. I still..." never split.
     from spacy.symbols import ORTH
 
-    nlp.tokenizer.add_special_case("I.", [{ORTH: "I"}, {ORTH: "."}])
+    nlp.tokenizer.add_special_case("I.", [{ORTH: "I"}, {ORTH: "."}])  # type: ignore[union-attr]  # blank() always has a Tokenizer
     nlp.max_length = 50_000_000  # one unbroken turn can be long; the sentencizer needs no memory per char
     return nlp
 
@@ -256,7 +256,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     pieces = _pieces(text, 0, len(text))
     if not pieces:
         return []
-    out = []
+    out: list[tuple[int, int]] = []
     docs = [_nlp().tokenizer(text)]
     for (start, end), starts in zip(pieces, _segment_starts(docs, [pieces])):
         piece = text[start:end]

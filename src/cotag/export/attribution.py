@@ -201,10 +201,10 @@ def parse_template(source: str, *, label: str = "attribution template") -> Templ
     prefix = suffix = ""
     first, last = parts[0], parts[-1]
     if first and isinstance(first[0], str):
-        head = re.match(r"^[^\w{]*", first[0]).group(0)
+        head = re.match(r"^[^\w{]*", first[0]).group(0)  # type: ignore[union-attr]  # `*` always matches
         prefix, first[0] = head.lstrip() if head.strip() else "", first[0][len(head):]
     if last and isinstance(last[-1], str):
-        tail = re.search(r"[^\w}]*$", last[-1]).group(0)
+        tail = re.search(r"[^\w}]*$", last[-1]).group(0)  # type: ignore[union-attr]  # `*` always matches
         suffix, last[-1] = tail.rstrip() if tail.strip() else "", last[-1][:len(last[-1]) - len(tail)]
     cleaned = tuple(Part(tuple(t for t in p if t != "")) for p in parts)
     return Template(source=source, prefix=prefix, parts=tuple(p for p in cleaned if p.tokens), suffix=suffix)

@@ -84,10 +84,10 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
         selection.documents = [d for d in selection.documents if d.id in chosen]
         table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides,
                              pseudonyms=layer)
-    shown = private.value_label(layer, by, value) if layer is not None else value
-    table.title = f"Quotes: {code} × {by} = {shown}"
+    head = private.value_label(layer, by, value) if layer is not None else value
+    table.title = f"Quotes: {code} × {by} = {head}"
     if layer is not None:
         table.notes = [private.note(layer)]
     with bulk():
         text = writers.write(table, path, fmt)
-    return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": shown}}, text
+    return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": head}}, text

@@ -76,9 +76,10 @@ def parse_condition(item: str, known_values: Callable[[str], set[str]] | None = 
         if low is not None and high is not None:
             if type(low) is not type(high):
                 raise CotagError(f"--where {item!r}: a range of a number and a date")
-            if low > high:
+            if low > high:  # type: ignore[operator]  # same kind: checked just above
                 raise CotagError(f"--where {item!r}: the range is empty ({low_text} is after {high_text})")
         return Condition(item, name, "..", low=low, high=high)
+    values: tuple[str, ...]
     if known_values and value.casefold() in known_values(name):
         values = (value,)
     else:

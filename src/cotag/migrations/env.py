@@ -13,7 +13,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from sqlalchemy import create_engine
 
-        engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+        url = context.config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("alembic: no connection was passed and sqlalchemy.url is not set")
+        engine = create_engine(url)
         with engine.begin() as connection:
             _run(connection)
     else:

@@ -45,14 +45,14 @@ class DatabaseBusy(CotagError):
 
 def lock_timeout(configured: object = None) -> float:
     """COTAG_LOCK_TIMEOUT beats cotag.toml's [database] lock_timeout beats 30 s."""
-    value = os.environ.get(ENV_LOCK_TIMEOUT)
+    value: object = os.environ.get(ENV_LOCK_TIMEOUT)
     where = ENV_LOCK_TIMEOUT
     if value is None or value == "":
         value, where = configured, "[database] lock_timeout in cotag.toml"
     if value is None or value == "":
         return DEFAULT_LOCK_TIMEOUT
     try:
-        seconds = float(value)
+        seconds = float(value)  # type: ignore[arg-type]  # a TOML value of any kind: TypeError is caught
     except (TypeError, ValueError):
         seconds = -1.0
     if not (0 <= seconds <= 24 * 3600):

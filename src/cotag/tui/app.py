@@ -6,6 +6,7 @@ import asyncio
 import gc
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
@@ -14,11 +15,15 @@ from textual.message import Message
 from cotag import coding
 from cotag.coding import CoderInfo, CodingSession
 from cotag.keys import APP
+from cotag.privacy.pseudonyms import Pseudonymiser
 from cotag.search import CorpusIndex
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
 from cotag.tui.commands import CotagCommands
 from cotag.tui.writer import WriteFailed, Writer
+
+if TYPE_CHECKING:  # imported where used: the transcript screen pulls in the coding widgets
+    from cotag.tui.screens.transcript import TranscriptScreen
 
 INDEX_PREFETCH_DELAY = 1.5  # seconds after start
 # Collect garbage less often while the app runs (restored when it stops): see on_mount.
@@ -48,7 +53,7 @@ class CodebookRead(Message):
 class PseudonymsRead(Message):
     """The pseudonym layer read from pseudonyms.yaml for the pseudonymised view (None: none, or unreadable)."""
 
-    def __init__(self, layer, error: str = "", quiet: bool = False) -> None:
+    def __init__(self, layer: Pseudonymiser | None, error: str = "", quiet: bool = False) -> None:
         super().__init__()
         self.layer, self.error, self.quiet = layer, error, quiet
 
@@ -79,11 +84,11 @@ class CotagApp(App[None]):
             if point is not None:
                 self._start = point
         self._index: CorpusIndex | None = None
-        self._transcript_screen = None  # the TranscriptScreen kept for reuse (see open_document)
+        self._transcript_screen: TranscriptScreen | None = None  # kept for reuse (see open_document)
         self._index_lock = threading.Lock()
         self._stopped = False
         # The pseudonym layer while the pseudonymised view (ctrl+o) is on; screens read it, None shows the text.
-        self.pseudonymiser = None
+        self.pseudonymiser: Pseudonymiser | None = None
         self.sub_title = f"{session.actor}{' (lead)' if session.lead else ''}"
 
     def on_mount(self) -> None:
@@ -257,7 +262,7 @@ class CotagApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(getattr(self.screen, "KEY_CONTEXTS", None)))
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # synchronous: callers here rely on the pops being queued at once
         from cotag.tui.screens.library import LibraryScreen
 
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from collections.abc import Collection
+
+from textual.binding import Binding, BindingType
 
 from cotag.keys import KEYMAP, binding_key
 
 
-def bindings_for(*contexts: str, only: set[str] | None = None, exclude: set[str] = frozenset(),
-                 priority: set[str] = frozenset()) -> list[Binding]:
+def bindings_for(*contexts: str, only: Collection[str] | None = None, exclude: Collection[str] = frozenset(),
+                 priority: Collection[str] = frozenset()) -> list[BindingType]:
     """One Binding per KEYMAP entry in these contexts; each carries the action id as its binding id.
 
     The footer shows an action once, under its KEYMAP footer label, if it has one. Actions in
     `priority` run before the focused widget sees the key (a list would otherwise take enter).
     """
     seen: set[str] = set()
-    result: list[Binding] = []
+    # Textual's own element type for BINDINGS, so a screen can assign the list as its BINDINGS.
+    result: list[BindingType] = []
     for spec in KEYMAP:
         if spec.context not in contexts or spec.id in exclude or (only is not None and spec.id not in only):
             continue

@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cotag.keys import APP, KEYMAP
 from cotag.tui.screens.help import CODING_HELP, key_label
+from cotag.tui.base import cotag_app
 
 
 class CotagCommands(Provider):
@@ -29,7 +30,7 @@ class CotagCommands(Provider):
                     break
         apply = getattr(screen, "apply_code", None)
         if apply is not None:
-            for entry in app.codebook.active:
+            for entry in cotag_app(screen).codebook.active:
                 key = f"key: {entry.shortcut}" if entry.shortcut else "no shortcut"
                 yield f"Apply code: {entry.name} ({entry.key})", key, partial(apply, entry.key)
 

@@ -7,6 +7,7 @@ Create Date: 2026-11-23 14:27:23.849821
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes  # named, so the attribute path below is an import mypy can see
 
 
 revision = '0001'

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.widgets.ticks import TickList
+from cotag.tui.base import CotagModal
 
 
-class AgreementCoders(ModalScreen[list[str] | None]):
+class AgreementCoders(CotagModal[list[str] | None]):
     """Tick the coders to compare; None when cancelled, [] for the default (every coder, no lead)."""
 
     # Enter compares (before the list takes it as a tick): the one key the lead reaches for.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -13,6 +12,7 @@ from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import CodeEntry, Codebook
 from cotag.tui.widgets.codebook_panel import code_label
+from cotag.tui.base import CotagModal
 
 CUTOFF = 55.0
 
@@ -59,7 +59,7 @@ def rank_codes(entries: list[CodeEntry], query: str) -> list[CodeEntry]:
     return [entry for *_, entry in scored]
 
 
-class CodePicker(ModalScreen[str | None]):
+class CodePicker(CotagModal[str | None]):
     """Returns the chosen code's key, or None when cancelled."""
 
     BINDINGS = bindings_for(DIALOG, only={"cancel", "next_option", "previous_option"})

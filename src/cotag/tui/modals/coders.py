@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet
 
 from cotag.coding import CoderInfo
@@ -12,9 +11,10 @@ from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.widgets.ticks import Choice, TickList
 from cotag.tui.widgets.transcript_view import OVERLAY_INLINE, OVERLAY_SIDE
+from cotag.tui.base import CotagModal
 
 
-class CoderChooser(ModalScreen[tuple[list[int], str] | None]):
+class CoderChooser(CotagModal[tuple[list[int], str] | None]):
     """Returns (coder ids, overlay mode), or None when cancelled. The codings shown stay read-only."""
 
     BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})

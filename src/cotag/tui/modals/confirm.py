@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from cotag.keys import CONFIRM
 from cotag.tui.bindings import bindings_for
+from cotag.tui.base import CotagModal
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(CotagModal[bool]):
     """Returns True for yes."""
 
     BINDINGS = bindings_for(CONFIRM)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
+from cotag.tui.base import CotagModal
 
 
-class ExportDialog(ModalScreen[str | None]):
+class ExportDialog(CotagModal[str | None]):
     """Returns the path typed, or None when cancelled."""
 
     BINDINGS = bindings_for(DIALOG, only={"cancel"})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
+from cotag.tui.base import CotagModal
 
 
-class MemoEditor(ModalScreen[str | None]):
+class MemoEditor(CotagModal[str | None]):
     """Returns the new memo text (possibly empty, which clears it), or None when cancelled."""
 
     BINDINGS = bindings_for(DIALOG, only={"cancel", "submit"})

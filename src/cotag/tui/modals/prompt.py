@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
+from cotag.tui.base import CotagModal
 
 
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(CotagModal[str | None]):
     """Returns the text typed (stripped), or None when cancelled."""
 
     BINDINGS = bindings_for(DIALOG, only={"cancel"})

@@ -5,16 +5,16 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from cotag.coding import word_spans
 from cotag.keys import DIALOG, WORD_MODE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
+from cotag.tui.base import CotagModal
 
 
-class RulingEditor(ModalScreen[tuple[tuple[int, int], str] | None]):
+class RulingEditor(CotagModal[tuple[tuple[int, int], str] | None]):
     """Returns ((start, end), code key) for the words selected, or None when cancelled.
 
     The passage is the disagreement's region; the selection starts on coder A's reading (or
@@ -34,11 +34,11 @@ class RulingEditor(ModalScreen[tuple[tuple[int, int], str] | None]):
             inside = [i for i, (s, e) in enumerate(self.words) if s < start[1] and e > start[0]]
             if inside:
                 first, last = inside[0], inside[-1]
-        self.anchor, self.cursor = first, last
+        self.anchor_word, self.cursor = first, last
 
     @property
     def span(self) -> tuple[int, int]:
-        lo, hi = sorted((self.anchor, self.cursor))
+        lo, hi = sorted((self.anchor_word, self.cursor))
         # From the first or to the last word means from the region's edge: its closing stop included.
         start = self.passage_span[0] if lo == 0 else self.words[lo][0]
         end = self.passage_span[1] if hi == len(self.words) - 1 else self.words[hi][1]
@@ -69,7 +69,7 @@ class RulingEditor(ModalScreen[tuple[tuple[int, int], str] | None]):
     def _move(self, delta: int, *, extend: bool) -> None:
         self.cursor = min(max(self.cursor + delta, 0), len(self.words) - 1)
         if not extend:
-            self.anchor = self.cursor
+            self.anchor_word = self.cursor
         self._show()
 
     # ids from cotag.keys.KEYMAP (word mode, as on the coding screen)

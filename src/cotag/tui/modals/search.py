@@ -7,7 +7,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -16,12 +15,14 @@ from cotag.keys import DIALOG
 from cotag.search import SearchHit, SearchResult
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.code_picker import step_options
+from cotag.tui.base import cotag_app
+from cotag.tui.base import CotagModal
 
 DEBOUNCE = 0.15  # seconds of no typing before searching: one pass per pause, not per key
 LIMIT = 200
 
 
-class SearchModal(ModalScreen[SearchHit | None]):
+class SearchModal(CotagModal[SearchHit | None]):
     """Returns the chosen hit, or None when cancelled."""
 
     BINDINGS = bindings_for(DIALOG, only={"cancel", "next_option", "previous_option"})
@@ -78,7 +79,7 @@ class SearchModal(ModalScreen[SearchHit | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _run(self, query: str) -> None:
-        index = self.app.corpus_index()
+        index = cotag_app(self).corpus_index()
         self.post_message(self.Results(query, index.search_counted(query, limit=LIMIT), len(index)))
 
     def on_search_modal_results(self, message: Results) -> None:

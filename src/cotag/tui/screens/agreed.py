@@ -7,6 +7,7 @@ from typing import Any
 
 from cotag import reconcile
 from cotag.tui.screens.table import TableScreen
+from cotag.tui.base import cotag_app
 
 AGREED_SHOWN = 2000
 
@@ -22,7 +23,7 @@ class AgreedScreen(TableScreen):
         self.coders, self.documents = coders, documents
 
     def fetch(self) -> list[dict[str, Any]]:
-        return reconcile.agreed_review(self.app.project, coders=self.coders, documents=self.documents)
+        return reconcile.agreed_review(cotag_app(self).project, coders=self.coders, documents=self.documents)
 
     def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
         # A whole corpus has tens of thousands of agreed spans; a table that long takes seconds to build

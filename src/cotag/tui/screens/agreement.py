@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.errors import CotagError
@@ -29,6 +28,7 @@ from cotag.reliability.units import Selection
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.agreement_coders import AgreementCoders
 from cotag.tui.text import clip_words
+from cotag.tui.base import CotagScreen
 
 # The unit kinds offered here; character units are left to the CLI (one row per character
 # run is a long list, and unitising every character of the corpus takes a while).
@@ -68,7 +68,7 @@ def row_cells(row: CodeRow, disagreements: int) -> list[Text]:
     return [Text(c, style=style) for c in cells]
 
 
-class AgreementScreen(Screen[None]):
+class AgreementScreen(CotagScreen[None]):
     BINDINGS = bindings_for(AGREEMENT)
     KEY_CONTEXTS = (AGREEMENT,)  # what help (?) lists first and the palette offers
 

@@ -12,7 +12,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
@@ -24,6 +23,7 @@ from cotag.keys import ANALYSIS
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.export import ExportDialog
 from cotag.tui.text import clip_words
+from cotag.tui.base import CotagScreen
 
 # The chart compares at most this many attribute values (the largest); the table below it lists them all.
 CHART_SERIES = 6
@@ -50,7 +50,7 @@ class Loaded:
     codes: list[Any]
 
 
-class AnalysisScreen(Screen[None]):
+class AnalysisScreen(CotagScreen[None]):
     """Three tabs over one load of the project; every figure comes from cotag.export, none is computed here."""
 
     BINDINGS = bindings_for(ANALYSIS)
@@ -260,7 +260,7 @@ class AnalysisScreen(Screen[None]):
                       for value in self.chart_series]
             colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(series))]
             # The legend is drawn beside the chart, not in it: plotext's own legend covers the tallest bars.
-            plt.multiple_bar(labels, series, color=colours)
+            plt.multiple_bar(labels, series, color=colours)  # type: ignore[arg-type]  # one colour per series: plotext takes a list
             top = max((v for values in series for v in values), default=0.0)
             plt.ylim(0, max(5.0, min(100.0, top * 1.15)))
             shown = "" if len(sizes) <= CHART_SERIES else f"; the {CHART_SERIES} largest of {len(sizes)}, all below"

@@ -17,7 +17,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -33,6 +32,7 @@ from cotag.tui.text import clip_words
 from cotag.tui.widgets.codebook_panel import code_definition, code_label
 from cotag.tui.widgets.ticks import TickList
 from cotag.tui.writer import WriteFailed
+from cotag.tui.base import CotagScreen
 
 SHOWN_CODINGS = 1000  # a code with more codings lists the first ones; the count says how many there are
 
@@ -52,7 +52,7 @@ def parse_split_target(text: str, known: set[str]) -> dict[str, str]:
     return {"new_key": words[0], "new_name": " ".join(words[1:])}
 
 
-class CodebookScreen(Screen[None]):
+class CodebookScreen(CotagScreen[None]):
     """Codes on the left; the highlighted code's definition and its codings (tick some to split) on the right."""
 
     BINDINGS = bindings_for(CODEBOOK)

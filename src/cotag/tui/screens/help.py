@@ -8,13 +8,14 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DIALOG, HELP, KEYMAP, LEAD,
                         PSEUDONYMS, RECONCILE, TABLE, WORD_MODE)
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
+from cotag.tui.base import cotag_app
+from cotag.tui.base import CotagScreen
 
 CONTEXT_TITLES = {CODER: "Coding a transcript", WORD_MODE: "Word mode (w): select part of a sentence",
                   LEAD: "Lead coder (cotag code --lead)", APP: "Everywhere",
@@ -91,7 +92,7 @@ def _spaced(parts: list) -> list:
     return spaced
 
 
-class HelpScreen(Screen[None]):
+class HelpScreen(CotagScreen[None]):
     BINDINGS = bindings_for(HELP)
     KEY_CONTEXTS = (HELP,)
 
@@ -101,7 +102,7 @@ class HelpScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_tables(self.app.codebook, contexts=self.contexts, width=self.app.size.width),
+            yield Static(help_tables(cotag_app(self).codebook, contexts=self.contexts, width=self.app.size.width),
                          id="help-text")
         yield Footer()
 

@@ -7,7 +7,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
@@ -16,6 +15,7 @@ from cotag.coding import LibraryRow
 from cotag.keys import CODER
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
+from cotag.tui.base import CotagScreen
 
 TEXT_FILTER_DELAY = 0.25  # seconds: search what was said once the coder pauses typing
 MIN_TEXT_FILTER = 3
@@ -42,7 +42,7 @@ def _chosen(value):
     return None if value is Select.NULL else value
 
 
-class LibraryScreen(Screen):
+class LibraryScreen(CotagScreen[None]):
     # Enter opens the highlighted document (the "open" action of the key map).
     BINDINGS = bindings_for(CODER, only={"open"})
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cotag.tui.screens.table import TableScreen
+from cotag.tui.base import cotag_app
 
 
 class LogScreen(TableScreen):
@@ -21,7 +22,7 @@ class LogScreen(TableScreen):
     def fetch(self) -> list[dict[str, Any]]:
         from cotag.store.events import event_table
 
-        with self.app.project.session() as session:
+        with cotag_app(self).project.session() as session:
             return event_table(session, kind=self.kind, actor=self.actor)
 
     def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:

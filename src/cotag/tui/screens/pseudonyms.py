@@ -9,27 +9,23 @@ reads the whole corpus, so it runs in a worker and only its result is queued on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar, cast
+from typing import Callable
 
 from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.keys import PSEUDONYMS
 from cotag.privacy import decisions
 from cotag.privacy.pseudonyms import KINDS, Entry, Found, Proposal, PseudonymTable, load_table
+from cotag.tui.base import CotagScreen
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.confirm import Confirm
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.writer import WriteFailed
-
-if TYPE_CHECKING:
-    from cotag.tui.app import CotagApp
 
 COLUMNS = ("", "real", "pseudonym", "kind", "found")
 
@@ -62,10 +58,10 @@ def table_rows(table: PseudonymTable) -> list[Row]:
             + [Row(proposal=p) for p in table.proposals if p.status == "open"])
 
 
-class PseudonymScreen(Screen[None]):
+class PseudonymScreen(CotagScreen[None]):
     """Entries (✓) and open proposals (their ids) in one table; the keys act on the highlighted row."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(PSEUDONYMS)]
+    BINDINGS = bindings_for(PSEUDONYMS)
     KEY_CONTEXTS = (PSEUDONYMS,)  # what help (?) lists first and the palette offers
 
     class Loaded(Message):
@@ -92,13 +88,8 @@ class PseudonymScreen(Screen[None]):
         self.searching = False
 
     @property
-    def cotag(self) -> "CotagApp":
-        """The app, typed: its project, writer and session."""
-        return cast("CotagApp", self.app)
-
-    @property
     def lead(self) -> str:
-        return self.cotag.coding_session.actor
+        return self.app.coding_session.actor
 
     def compose(self) -> ComposeResult:
         yield Static("Pseudonyms · loading…", id="ps-header", classes="screen-header")
@@ -118,7 +109,7 @@ class PseudonymScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="pseudonyms-load", exit_on_error=False)
     def _load(self) -> None:
         try:
-            self.post_message(self.Loaded(load_table(self.cotag.project)))
+            self.post_message(self.Loaded(load_table(self.app.project)))
         except Exception as exc:  # noqa: BLE001 - a broken pseudonyms.yaml is said on the screen, line and all
             self.post_message(self.Loaded(None, error=str(exc)))
 
@@ -141,7 +132,7 @@ class PseudonymScreen(Screen[None]):
         if message.done:
             self.message = message.done
             self.notify(escape(message.done), timeout=4)
-            self.cotag.pseudonyms_edited()
+            self.app.pseudonyms_edited()
         self._status()
 
     def _header(self) -> None:
@@ -171,13 +162,13 @@ class PseudonymScreen(Screen[None]):
 
     def _run(self, job: Callable[[], str], *, focus: str | None = None) -> None:
         """Queue one decision on the writer; the table comes back read afresh, or the refusal."""
-        project = self.cotag.project
+        project = self.app.project
 
         def run() -> tuple[str, PseudonymTable]:
             done = job()
             return done, load_table(project)
 
-        self.cotag.writer.submit(run, target=self, reply=lambda r: self.Loaded(r[1], done=r[0], focus=focus))
+        self.app.writer.submit(run, target=self, reply=lambda r: self.Loaded(r[1], done=r[0], focus=focus))
 
     def on_write_failed(self, message: WriteFailed) -> None:
         message.stop()
@@ -216,7 +207,7 @@ class PseudonymScreen(Screen[None]):
         proposal = self._proposal("accept")
         if proposal is None:
             return
-        project, lead = self.cotag.project, self.lead
+        project, lead = self.app.project, self.lead
         self._run(lambda: "accepted " + ", ".join(f"{e.real!r} → {e.pseudonym}" for e in decisions.accept(
             project, [proposal.id], actor=lead)), focus=proposal.real)
 
@@ -224,7 +215,7 @@ class PseudonymScreen(Screen[None]):
         proposal = self._proposal("accept")
         if proposal is None:
             return
-        project, lead = self.cotag.project, self.lead
+        project, lead = self.app.project, self.lead
 
         def accept(pseudonym: str) -> None:
             self._run(lambda: "accepted " + ", ".join(f"{e.real!r} → {e.pseudonym}" for e in decisions.accept(
@@ -237,7 +228,7 @@ class PseudonymScreen(Screen[None]):
         proposal = self._proposal("reject")
         if proposal is None:
             return
-        project, lead = self.cotag.project, self.lead
+        project, lead = self.app.project, self.lead
         self._run(lambda: "rejected " + ", ".join(repr(p.real) for p in decisions.reject(
             project, [proposal.id], actor=lead)))
 
@@ -245,7 +236,7 @@ class PseudonymScreen(Screen[None]):
         self._ask(f"Kind of {real!r}", f"{', '.join(KINDS)}; enter to save, esc to cancel", value, then)
 
     def action_add_entry(self) -> None:
-        project, lead = self.cotag.project, self.lead
+        project, lead = self.app.project, self.lead
 
         def with_real(real: str) -> None:
             def with_pseudonym(pseudonym: str) -> None:
@@ -269,7 +260,7 @@ class PseudonymScreen(Screen[None]):
         entry = self._entry("edit")
         if entry is None:
             return
-        project, lead = self.cotag.project, self.lead
+        project, lead = self.app.project, self.lead
 
         def with_pseudonym(pseudonym: str) -> None:
             def with_kind(kind: str) -> None:
@@ -285,7 +276,7 @@ class PseudonymScreen(Screen[None]):
         entry = self._entry("remove")
         if entry is None:
             return
-        project, lead = self.cotag.project, self.lead
+        project, lead = self.app.project, self.lead
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -308,7 +299,7 @@ class PseudonymScreen(Screen[None]):
 
         try:
             nlp, how = load_pipeline(None) if use_spacy else (None, "spaCy not used")
-            found = suggest(decisions.suggest_inputs(self.cotag.project), nlp=nlp)
+            found = suggest(decisions.suggest_inputs(self.app.project), nlp=nlp)
         except Exception as exc:  # noqa: BLE001 - said on the screen; nothing was written
             self.post_message(self.Searched(None, "", error=f"suggest: {exc}"))
             return
@@ -319,7 +310,7 @@ class PseudonymScreen(Screen[None]):
         if message.found is None:
             self._failed(message.error)
             return
-        project, lead, found, how = self.cotag.project, self.lead, message.found, message.how
+        project, lead, found, how = self.app.project, self.lead, message.found, message.how
         spacy = how.startswith("entities")
 
         def record() -> str:

@@ -16,20 +16,21 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cotag import reconcile
 from cotag.errors import CotagError
 from cotag.keys import RECONCILE
+from cotag.privacy.pseudonyms import Layered, Pseudonymiser
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.modals.ruling import RulingEditor
 from cotag.tui.writer import WriteFailed
+from cotag.tui.base import CotagScreen
 
 
-class ReconcileScreen(Screen[None]):
+class ReconcileScreen(CotagScreen[None]):
     """Disagreements on the left; both readings, the passage and the code's rules on the right."""
 
     BINDINGS = bindings_for(RECONCILE)
@@ -59,7 +60,7 @@ class ReconcileScreen(Screen[None]):
         self.in_flight: list[tuple[str, str]] = []
         self._codebook_seen = 0
         # Documents read through the pseudonym layer while the app's pseudonymised view (ctrl+o) is on.
-        self._layered: dict[int, object] = {}
+        self._layered: dict[int, Layered] = {}
 
     @property
     def lead(self) -> str:
@@ -113,9 +114,15 @@ class ReconcileScreen(Screen[None]):
 
     # ------------------------------------------------------------ showing
 
+    @property
+    def loaded(self) -> reconcile.Workspace:
+        """The workspace, once the worker has read it: every caller runs after on_..._loaded set it."""
+        assert self.workspace is not None, "the reconcile workspace is used before it was loaded"
+        return self.workspace
+
     def _list(self, focus_id: str | None) -> None:
         """List the workspace's disagreements; highlight focus_id, else the first open one, else the first."""
-        self.items = list(self.workspace.disagreements)
+        self.items = list(self.loaded.disagreements)
         options = self.query_one("#rc-list", OptionList)
         options.clear_options()
         options.add_options([Option(self._label(d), id=d.id) for d in self.items])
@@ -156,23 +163,23 @@ class ReconcileScreen(Screen[None]):
         if 0 <= event.option_index < len(self.items):
             self._show(self.items[event.option_index])
 
-    def show_pseudonyms(self, pseudonyms) -> None:
+    def show_pseudonyms(self, pseudonyms: Pseudonymiser | None) -> None:
         """The app's pseudonymised view went on or off: the disagreement on show is drawn again through it."""
         self._layered = {}
         if self.workspace is not None and self.current is not None:
             self._show(self.current)
 
-    def _layer_of(self, document_id: int):
+    def _layer_of(self, document_id: int) -> Layered | None:
         """The document's pseudonymised reading (once per document), or None while the view is off."""
-        pseudonyms = getattr(self.app, "pseudonymiser", None)
+        pseudonyms = self.app.pseudonymiser
         if pseudonyms is None:
             return None
         if document_id not in self._layered:
-            self._layered[document_id] = pseudonyms.apply(self.workspace.texts.get(document_id, ""))
+            self._layered[document_id] = pseudonyms.apply(self.loaded.texts.get(document_id, ""))
         return self._layered[document_id]
 
     def _show(self, d: reconcile.Disagreement) -> None:
-        workspace = self.workspace
+        workspace = self.loaded
         layered = self._layer_of(d.document_id)
         if layered is None:
             before, region, after = workspace.context(d)
@@ -224,7 +231,7 @@ class ReconcileScreen(Screen[None]):
         self._show_progress(status)
 
     def _shown(self, value: str) -> str:
-        pseudonyms = getattr(self.app, "pseudonymiser", None)
+        pseudonyms = self.app.pseudonymiser
         return pseudonyms(value) if pseudonyms is not None else value
 
     def _show_progress(self, status: str = "") -> None:
@@ -276,9 +283,9 @@ class ReconcileScreen(Screen[None]):
                 self._rule("edit", span=span, code=code)
 
         # Words selected as on the coding screen, starting from coder A's reading (or B's).
-        reading = (d.a or d.b or [None])[0]
+        reading = next(iter(d.a or d.b), None)
         self.app.push_screen(RulingEditor(
-            text=self.workspace.texts.get(d.document_id, ""), region=(d.start, d.end),
+            text=self.loaded.texts.get(d.document_id, ""), region=(d.start, d.end),
             start=(reading.start, reading.end) if reading is not None else None, code=d.code,
             codebook=self.app.codebook, title=f"Edit the ruling on {d.code} in {d.document}"), chosen)
 
@@ -311,6 +318,8 @@ class ReconcileScreen(Screen[None]):
         self.app.writer.submit(job, target=self, reply=lambda _: self.Ruled(d.id))
         options = self.query_one("#rc-list", OptionList)
         index = self._index_of(d.id)
+        if index is None:  # the list was reloaded meanwhile; the reply redraws it
+            return
         options.replace_option_prompt_at_index(index, self._label(d))
         # Straight on to the next open disagreement, the natural rhythm of reconciling.
         following = self._next_open(index, step=1, include_current=False)

@@ -8,12 +8,12 @@ from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.keys import TABLE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
+from cotag.tui.base import CotagScreen
 
 
 def fit_last_column(columns: tuple[str, ...], rows: list[tuple], width: int) -> list[tuple]:
@@ -27,7 +27,7 @@ def fit_last_column(columns: tuple[str, ...], rows: list[tuple], width: int) -> 
     return [(*row[:-1], clip_words(str(row[-1]), room)) for row in rows]
 
 
-class TableScreen(Screen[None]):
+class TableScreen(CotagScreen[None]):
     """A table loaded in a worker.
 
     A subclass names its title, table id and columns, reads its rows in `fetch`
@@ -35,7 +35,7 @@ class TableScreen(Screen[None]):
     """
 
     BINDINGS = bindings_for(TABLE)
-    KEY_CONTEXTS = (TABLE,)  # what help (?) lists first and the palette offers
+    KEY_CONTEXTS: tuple[str, ...] = (TABLE,)  # what help (?) lists first and the palette offers
     TITLE_TEXT = ""
     TABLE_ID = ""
     COLUMNS: tuple[str, ...] = ()
@@ -67,6 +67,14 @@ class TableScreen(Screen[None]):
             self.post_message(self.Loaded(None, f"{self.TITLE_TEXT}: {exc}"))
             return
         self.post_message(self.Loaded(rows))
+
+    def fetch(self) -> list[Any]:
+        """The rows, read in the worker thread; each subclass reads its own."""
+        raise NotImplementedError(f"{type(self).__name__} must define fetch()")
+
+    def show(self, rows: list[Any]) -> tuple[list[tuple], str]:
+        """The table rows and the header line for `rows`; each subclass lays out its own."""
+        raise NotImplementedError(f"{type(self).__name__} must define show()")
 
     def on_table_screen_loaded(self, message: Loaded) -> None:
         header = self.query_one("#table-header", Static)

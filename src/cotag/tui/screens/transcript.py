@@ -8,7 +8,6 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 
@@ -23,6 +22,7 @@ from cotag.tui.widgets.codebook_panel import CodebookPanel, CodebookTree
 from cotag.tui.widgets.transcript_view import OVERLAY_MODES, OVERLAY_OFF, TranscriptView
 from cotag.tui.widgets.unit_codes import UnitCodes
 from cotag.tui.writer import WriteFailed
+from cotag.tui.base import CotagScreen
 
 CURSOR_SAVE_DELAY = 0.6  # seconds: save where the coder is once they pause, not on every key
 WORD_ACTIONS = {"previous_word", "next_word", "extend_word_left", "extend_word_right"}
@@ -40,7 +40,7 @@ class CodingsChanged(Message):
         self.done = done
 
 
-class TranscriptScreen(Screen):
+class TranscriptScreen(CotagScreen[None]):
     # Enter ("open") belongs to the library and the dialogs; here it would only shadow the code tree's Enter.
     BINDINGS = bindings_for(CODER, WORD_MODE, LEAD, exclude={"open"})
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]

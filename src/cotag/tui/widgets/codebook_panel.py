@@ -11,6 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, Tree
 
+from textual.widgets.tree import TreeNode
+
 from cotag.tui.codebook import Codebook, CodeEntry
 from cotag.tui.text import clip_words
 
@@ -97,7 +99,7 @@ class CodebookTree(Tree[CodeEntry]):
 
     def set_codebook(self, codebook: Codebook) -> None:
         self.clear()
-        nodes = {None: self.root}
+        nodes: dict[int | None, TreeNode[CodeEntry]] = {None: self.root}
         parents = {entry.parent_id for entry in codebook.entries}
         for entry in codebook.entries:
             if not entry.active:
