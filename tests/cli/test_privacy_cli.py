@@ -407,3 +407,30 @@ def test_chart_with_pseudonymise_labels_no_bar_with_a_real_place(sqlite_project,
     assert result.exit_code == 0, result.output
     assert leaks(out.read_text(encoding="utf-8")) == []
     assert "[city A]" in json.loads(result.output)["values"]
+
+
+def test_each_pseudonym_decision_is_in_the_audit_log_without_the_real_string(project, monkeypatch):
+    from cotag.store.events import list_events
+
+    build(project)
+    monkeypatch.setenv("COTAG_CODER", "lena")
+    proposals = {p["real"]: p for p in json.loads(
+        run(project, "pseudonyms", "suggest", "--no-spacy", "--json").stdout)["open"]}
+    assert run(project, "pseudonyms", "accept", proposals["Aktau"]["id"]).exit_code == 0
+    assert run(project, "pseudonyms", "reject", proposals["Dauren"]["id"]).exit_code == 0
+    assert run(project, "pseudonyms", "add", "KazMunayGas", "[company 1]", "--kind", "organisation").exit_code == 0
+    assert run(project, "pseudonyms", "add", "KazMunayGas", "[employer]", "--kind", "organisation",
+               "--replace").exit_code == 0
+    assert run(project, "pseudonyms", "remove", "KazMunayGas").exit_code == 0
+    refused = run(project, "pseudonyms", "add", "Zhanaozen", "[Aktau town]", "--kind", "place")
+    assert refused.exit_code == 1  # a refused decision is neither written nor logged
+    with project.session() as session:
+        events = list_events(session, kind="pseudonyms.")
+    assert [(e.kind, e.actor) for e in events] == [
+        ("pseudonyms.suggest", "lena"), ("pseudonyms.accept", "lena"), ("pseudonyms.reject", "lena"),
+        ("pseudonyms.add", "lena"), ("pseudonyms.add", "lena"), ("pseudonyms.remove", "lena")]
+    assert events[1].payload == {"proposals": [proposals["Aktau"]["id"]],
+                                 "pseudonyms": [proposals["Aktau"]["pseudonym"]], "kinds": ["place"]}
+    assert events[4].payload == {"pseudonym": "[employer]", "kind": "organisation", "was": "[company 1]"}
+    logged = json.dumps([e.payload for e in events])
+    assert leaks(logged) == [] and "Zhanaozen" not in logged
