@@ -281,3 +281,21 @@ async def test_the_reconcile_screen_quotes_through_the_pseudonymised_view(sqlite
         assert "“I worked for [company 1]”" in shown and "[company 1] in [city A]." in shown
         assert "memo: [person 2]'s employer" in shown
         assert not any(real in shown for real in ("Kaz", "Aktau", "Dauren"))
+
+
+async def test_the_library_lists_attributes_through_the_pseudonymised_view(study):
+    from textual.widgets import DataTable
+
+    decisions.add(study.project, "Almaty", "[city A]", "place")
+    app = make_app(study.project, coder="alice", resume=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+
+        def attributes() -> str:
+            return str(table.get_row_at(0)[2])
+
+        assert "Almaty" in attributes()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert "[city A]" in attributes() and "Almaty" not in attributes()
