@@ -285,6 +285,15 @@ def test_the_demo_project_end_to_end(tmp_path):
     leaked = sorted({p["real"] for p in places if re.search(rf"(?<!\w){re.escape(p['real'].casefold())}(?!\w)",
                                                              text)})
     assert leaked == []
+    # Every table of the demo, matrices by place included, with the accepted places pseudonymised.
+    tables = tmp_path / "tables"
+    files = json.loads(cli("export", "tables", str(tables), "--quote-formats", "csv", "--matrix-formats", "csv",
+                           "--pseudonymise", "--json"))["files"]
+    for item in files:
+        content = Path(item["path"]).read_text(encoding="utf-8").casefold()
+        leaked = sorted({p["real"] for p in places
+                         if re.search(rf"(?<!\w){re.escape(p['real'].casefold())}(?!\w)", content)})
+        assert leaked == [], item["path"]
 
 
 # ---------------------------------------------------------------- --pseudonymise on every table export
