@@ -299,3 +299,23 @@ async def test_the_library_lists_attributes_through_the_pseudonymised_view(study
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert "[city A]" in attributes() and "Almaty" not in attributes()
+
+
+async def test_a_broken_table_is_named_with_its_line_and_left_as_it_is(study):
+    path = table_path(study.project.root)
+    path.write_text("entries:\n  - {real: Almaty, pseudonym: [city A}\n", encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    app = make_app(study.project, coder="lena", lead=True, resume=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PseudonymScreen)
+        assert "pseudonyms.yaml line 2" in screen.message and "not valid YAML" in screen.message
+        await pilot.press("a")  # nothing to act on; nothing written
+        await settle(pilot)
+        await pilot.press("ctrl+o")  # the view says why it cannot show pseudonyms
+        await settle(pilot)
+        assert app.pseudonymiser is None
+    assert path.read_text(encoding="utf-8") == before
