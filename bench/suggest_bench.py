@@ -106,11 +106,9 @@ def main() -> None:
 
 
 def read_documents_ids(session):
-    from sqlmodel import select
+    from cotag.store.documents import list_documents
 
-    from cotag.store.models import Document
-
-    return list(session.exec(select(Document.external_id)))
+    return [d.external_id for d in list_documents(session)]
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str
         bundle.codings.append({"document": hashes[document_id][0], "code": keys[code_id],
                                "coder": chosen[coder_id].name, "start": start, "end": end, "memo": memo,
                                "created_at": stamp(created), "deleted_at": stamp(deleted)})
+    _carry_sources(session, bundle, hashes, keys, chosen)
     for row in session.exec(select(Memo).where(Memo.coder_id.in_(ids)).order_by(Memo.id)):
         bundle.memos.append({"coder": chosen[row.coder_id].name,
                              "document": hashes[row.document_id][0] if row.document_id else None,
@@ -106,6 +107,22 @@ def read_bundle(session, *, source: str, project: str = "", coders: Iterable[str
     busy = {r["coder"] for r in (*bundle.codings, *bundle.memos, *bundle.progress)} | {e["actor"] for e in bundle.events}
     bundle.coders = {c.name: c.role for c in chosen.values() if c.name in busy or wanted is not None}
     return bundle
+
+
+def _carry_sources(session, bundle: Bundle, hashes: dict, keys: dict, chosen: dict) -> None:
+    """A coding's source (an accepted suggestion, migration 0008) goes with it, as an optional "source" field."""
+    from cotag.store.codings import coding_sources
+
+    sources = coding_sources(session, coder_ids=list(chosen))
+    if not sources:
+        return
+    by_identity = {(hashes[d][0], keys[k], chosen[c].name, s, e, stamp(t)): source
+                   for (d, k, c, s, e, t), source in sources.items() if d in hashes and k in keys and c in chosen}
+    for row in bundle.codings:
+        source = by_identity.get((row["document"], row["code"], row["coder"], row["start"], row["end"],
+                                  row["created_at"]))
+        if source is not None:
+            row["source"] = source
 
 
 def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]:
@@ -222,6 +239,8 @@ def bundle_problems(bundle: Bundle) -> list[str]:
             who = row.get("actor" if part == "events" else "coder")
             if isinstance(who, str) and who not in bundle.coders:
                 problems.append(f"{where} belongs to {who!r}, who is not among the file's coders")
+            if part == "codings" and not _fits(row.get("source"), _OPT_TEXT):  # optional (migration 0008)
+                problems.append(f"{where}.source is {row['source']!r}, expected a text or null")
             if part == "codings" and all(_fits(row.get(k), _INT) for k in ("start", "end")) \
                     and not 0 <= row["start"] < row["end"]:
                 problems.append(f"{where} has an empty or negative span {row['start']}–{row['end']}")

@@ -196,11 +196,12 @@ class CodingSession:
     # -- changes
 
     def apply(self, *, document_id: int, code: str, start: int, end: int, memo: str = "",
-              cursor: int | None = None) -> Change:
+              cursor: int | None = None, source: str | None = None) -> Change:
         """Put `code` on text[start:end]; a retired or merged code is refused by name.
 
         `cursor` (a unit position) is saved in the same transaction: where the coder
-        coded last is where a killed session resumes.
+        coded last is where a killed session resumes. `source` records where the coding
+        came from (an accepted suggestion); it is logged with the change.
         """
         from cotag.store import codings as coding_store
 
@@ -212,9 +213,10 @@ class CodingSession:
                                       start=start, end=end):
                 raise CotagError(f"{code_row.key} is already on {external_id} {start}–{end}")
             coding = coding_store.add_coding(session, document_id=document_id, code_id=code_row.id,
-                                             coder_id=self.owner_id, start=start, end=end, memo=memo)
+                                             coder_id=self.owner_id, start=start, end=end, memo=memo,
+                                             source=source)
             change = Change(APPLY, coding.id, document_id, external_id, code_row.key, start, end, memo)
-            self._log(session, APPLY, change)
+            self._log(session, APPLY, change, **({"source": source} if source is not None else {}))
             self._touch_cursor(session, document_id, cursor)
         self._remember(change)
         return change

@@ -140,6 +140,10 @@ KEYMAP: list[KeySpec] = [
     KeySpec("document_done", "d", "mark document done", CODER),
     KeySpec("next_document", "]", "next document", CODER),
     KeySpec("previous_document", "[", "previous document", CODER),
+    # Code suggestions (off by default). Control keys, so no code shortcut is taken from the codebook.
+    KeySpec("toggle_suggestions", "ctrl+g", "suggestions on or off (ghost labels on the current unit)", CODER),
+    KeySpec("accept_suggestion", "ctrl+y", "accept the suggested code on the current unit", CODER),
+    KeySpec("dismiss_suggestion", "ctrl+n", "dismiss the suggested code on the current unit", CODER),
     # Lead coder.
     KeySpec("toggle_overlay", "o", "toggle other coders overlay (lead)", LEAD),
     KeySpec("choose_coder", "v", "choose visible coder (lead)", LEAD),

@@ -526,7 +526,7 @@ def _apply(session, bundle: Bundle, report: MergeReport, *, write: bool = True) 
             new_rows.append({"document_id": doc_ids[row["document"]], "code_id": code_ids[row["code"]],
                              "coder_id": coder_ids[row["coder"]], "start": row["start"], "end": row["end"],
                              "memo": row.get("memo") or "", "created_at": parse_stamp(row["created_at"]),
-                             "deleted_at": deleted})
+                             "deleted_at": deleted, "source": row.get("source")})
             continue
         values: dict[str, Any] = {}
         if deleted is None and mine.deleted_at is not None:

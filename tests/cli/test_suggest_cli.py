@@ -139,3 +139,29 @@ def test_clean_errors(study):
     result = run(study, "suggest", "evaluate", "--threshold", "2")
     assert result.exit_code == 1 and "between 0 and 1" in result.output
     assert "Traceback" not in result.output
+
+
+def test_train_records_the_model_id_and_the_leads_coders_setting(study):
+    """[suggest] coders travels with the model: a copy keeps the restriction whatever the coder's cotag.toml says."""
+    from cotag.project import open_project
+    from cotag.suggest.live import LiveSuggester
+
+    toml = study.root / "cotag.toml"
+    plain = toml.read_text(encoding="utf-8")
+    toml.write_text(plain + '\n[suggest]\ncoders = "maybe"\n', encoding="utf-8")
+    bad = run(study, "suggest", "train")
+    assert bad.exit_code == 1 and "cotag.toml [suggest] coders = 'maybe'" in bad.output
+    toml.write_text(plain + '\n[suggest]\ncoders = "none"\n', encoding="utf-8")
+    result = run(study, "suggest", "train", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["coders_policy"] == "none" and len(data["model_id"]) == 12
+    toml.write_text(plain, encoding="utf-8")  # the coder's own project file says nothing
+    project = open_project(study.root)
+    try:
+        coder = LiveSuggester.open(project, lead=False)
+        assert not coder.active and "turned suggestions off" in coder.note
+        lead = LiveSuggester.open(project, lead=True)
+        assert lead.model is not None and lead.model_key == data["model_id"]
+    finally:
+        project.close()

@@ -290,6 +290,23 @@ def test_snapshot_analysis_export(team, snap_compare, size):
     assert snap_compare(lead_app(team), terminal_size=size, run_before=run)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_transcript_with_suggestions(study, snap_compare, size):
+    from test_suggestions_tui import train
+
+    train(study.project)
+    alice = CodingSession(study.project, coder="alice")
+    alice.apply(document_id=study.e001, code="network", start=study.units[2].start, end=study.units[2].end)
+    app = make_app(study.project, coder="alice", document="E001", unit=1)
+
+    async def suggestions_on(pilot):
+        await settle(pilot)
+        await pilot.press("ctrl+g", "j", "j")  # on the corruption sentence: its ghost label, reason in the side panel
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=suggestions_on)
+
+
 def with_pseudonyms(project) -> None:
     """Proposals found in the study, one accepted and one added by hand (as the CLI or the screen would)."""
     from cotag.privacy import decisions

@@ -93,6 +93,10 @@ def agreement(
                                                         "continuum for --spans."),
     by_round: bool = typer.Option(False, "--by-round", help="One report per round (`cotag round`) and each "
                                   "code's drift between consecutive rounds."),
+    suggestions: str = typer.Option("include", "--suggestions", help="Codings that came from accepted code "
+                                    "suggestions: include (as any coding), separate (alpha with and without them, "
+                                    "per code and per coder, and how many there are) or exclude (the report "
+                                    "without them)."),
 ) -> None:
     """Intercoder agreement per code: alpha, kappa, percent agreement, 2x2 counts, pooled alpha.
 
@@ -131,7 +135,17 @@ def agreement(
                           groups=_as_tuple(group), include_unfinished=include_unfinished)
     if selection.coders is not None and len(selection.coders) < 2:
         fail("--coders needs at least two coder names")
-    if by_round:
+    from cotag.suggest.agreement import MODES as SUGGESTION_MODES
+
+    if suggestions not in SUGGESTION_MODES:
+        fail(f"unknown --suggestions {suggestions!r}; use {', '.join(SUGGESTION_MODES)}")
+    if suggestions != "include" and by_round:
+        fail("--suggestions separate|exclude and --by-round do not combine yet; run them one at a time")
+    if suggestions != "include":
+        text = _with_suggestions_apart(suggestions, selection, fmt, kind=unit, rule=rule,
+                                       include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
+                                       cluster=cluster, bootstrap_method=bootstrap_method)
+    elif by_round:
         from cotag.commands.process import print_by_round
 
         text = print_by_round(open_project(), selection, fmt, kind=unit, rule=rule,
@@ -139,9 +153,11 @@ def agreement(
                               cluster=cluster, bootstrap_method=bootstrap_method)
     else:
         # the same use case as the TUI agreement screen: read, unitise, report
-        text = render(project_agreement(open_project(), selection, kind=unit, rule=rule,
-                                        include_interviewer=include_interviewer, bootstrap=bootstrap, seed=seed,
-                                        cluster=cluster, bootstrap_method=bootstrap_method).report, fmt)
+        project = open_project()
+        found = project_agreement(project, selection, kind=unit, rule=rule, include_interviewer=include_interviewer,
+                                  bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
+        text = render(found.report, fmt)
+        _note_suggestions(project, found.data)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
@@ -150,6 +166,29 @@ def agreement(
         typer.echo(f"wrote agreement ({fmt}) to {output}", err=True)
     else:
         typer.echo(text, nl=False)
+
+
+def _note_suggestions(project, data) -> None:
+    """On stderr, when some of the compared codings came from accepted suggestions: the report counts them."""
+    from cotag.suggest.agreement import accepted_in_scope
+
+    count = accepted_in_scope(project, data)
+    if count:
+        typer.echo(f"note: {count} of the compared codings came from accepted code suggestions; "
+                   "`--suggestions separate` reports alpha with and without them", err=True)
+
+
+def _with_suggestions_apart(mode: str, selection, fmt: str, **options) -> str:
+    """`--suggestions separate` (both reports side by side) or `exclude` (the usual report, without them)."""
+    from cotag.reliability.report import render
+    from cotag.suggest.agreement import counts_line, render as render_separate, suggestion_agreement
+
+    # a CotagError (no such coder, --unit char, --format csv with separate) becomes `error: ...` in cli.py
+    result = suggestion_agreement(open_project(), selection, **options)
+    if mode == "separate":
+        return render_separate(result, fmt)
+    typer.echo(f"without accepted suggestions: {counts_line(result)}", err=True)
+    return render(result.without, fmt)
 
 
 def simulate_coders(

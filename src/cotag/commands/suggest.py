@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,7 +11,6 @@ from typer.core import TyperGroup
 
 from cotag.commands.common import emit_json, fail, open_project, split_names
 
-EVALUATION_FILE = Path(".cotag") / "suggester-evaluation.json"
 
 
 class SuggestGroup(TyperGroup):
@@ -74,6 +72,8 @@ def train(include_coders: bool = IncludeCoders, coders: str | None = CodersOptio
     model = Suggester.train(data)
     # the version number a researcher knows the codebook by (the hash beside it catches edits made without one)
     model.meta["codebook_version"] = _codebook_version(project)
+    # the lead's [suggest] coders setting travels with the model: a copy handed to a coder keeps the restriction
+    model.meta["coders_policy"] = _coders_policy(project)
     path = project.root / MODEL_FILE
     try:
         model.save(path)
@@ -107,11 +107,20 @@ def _codebook_version(project: Any) -> int | None:
 
 
 def _load_evaluation(project: Any) -> dict[str, Any] | None:
-    path = project.root / EVALUATION_FILE
+    from cotag.suggest.live import load_evaluation
+
+    return load_evaluation(project.root)
+
+
+def _coders_policy(project: Any) -> str:
+    from cotag.errors import CotagError
+    from cotag.suggest.live import coder_policy
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        return coder_policy(project)
+    except CotagError as exc:
+        fail(str(exc))
+        raise
 
 
 @suggest_app.command("document")
@@ -121,6 +130,7 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Codes suggested for each unit of a document, with a score and the reasons (keyword, example, similar unit)."""
     from cotag.suggest.data import codebook_hash, read_codes, read_documents
+    from cotag.suggest.live import evaluated, passed_codes
     from cotag.suggest.model import MODEL_FILE, Suggester
 
     project = open_project()
@@ -136,9 +146,8 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
     if all_codes:
         codes = [k for k in model.modelled if k in active]
         basis = "all codes (--all-codes)"
-    elif evaluation is not None and evaluation.get("training_hash") == model.meta.get("training_hash") \
-            and evaluation.get("include_coders") == model.meta.get("include_coders"):
-        codes = [k for k in evaluation.get("passed", []) if k in active]
+    elif evaluation is not None and evaluated(model, evaluation):
+        codes = passed_codes(model, evaluation, active)
         basis = f"codes with alpha >= {evaluation['threshold']} against {evaluation['against']}"
     else:
         codes = [k for k in model.modelled if k in active]
@@ -192,6 +201,8 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
                                           if against == "consensus" else ""))
         documents = read_documents(session, docs)
         spans = read_spans(session, against, docs)
+    from cotag.suggest.live import EVALUATION_FILE
+
     result = cross_validate(data, against, documents, spans, folds=folds, threshold=limit)
     out = result.to_dict()
     out["training_hash"] = data.data_hash

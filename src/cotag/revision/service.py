@@ -189,7 +189,7 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
     # Plain rows, not ORM objects: a long transcript has thousands of codings, and nothing here changes one in place.
     live = session.connection().execute(
         select(Coding.id, Coding.document_id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end, Coding.memo,
-               Coding.created_at)
+               Coding.created_at, Coding.source)
         .where(Coding.document_id == document.id, Coding.deleted_at.is_(None))
         .order_by(Coding.start, Coding.end, Coding.id)).all()
     plan.codings = [CodingPlan(c, alignment.carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
@@ -318,7 +318,8 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> Revision:
         insert_ignoring_duplicates(session, Coding.__table__, [
             {"document_id": document.id, "code_id": p.coding.code_id, "coder_id": p.coding.coder_id,
              "start": p.carried.start, "end": p.carried.end, "memo": p.coding.memo,
-             "created_at": p.coding.created_at, "deleted_at": None} for p in inserts])
+             "created_at": p.coding.created_at, "deleted_at": None,
+             "source": p.coding.source} for p in inserts])  # an accepted suggestion stays one (migration 0008)
         ids = {tuple(row[1:]): row[0] for row in run(
             select(Coding.id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end)
             .where(Coding.document_id == document.id, Coding.deleted_at.is_(None)))}

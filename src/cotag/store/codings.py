@@ -57,10 +57,15 @@ class DuplicateCoding(CotagError):
 
 
 def add_coding(session: Session, *, document_id: int, code_id: int, coder_id: int, start: int, end: int,
-               memo: str = "") -> Coding:
-    """One new live coding; DuplicateCoding when the coder already has it (the database's unique index decides)."""
+               memo: str = "", source: str | None = None) -> Coding:
+    """One new live coding; DuplicateCoding when the coder already has it (the database's unique index decides).
+
+    source: where it came from (Coding.source), None for a coding its coder made.
+    """
     row = {"document_id": document_id, "code_id": code_id, "coder_id": coder_id, "start": start, "end": end,
            "memo": memo, "created_at": utcnow(), "deleted_at": None}
+    if source is not None:
+        row["source"] = source
     ids = insert_ignoring_duplicates(session, Coding.__table__, [row], returning=Coding.__table__.c.id)
     if not ids:
         raise DuplicateCoding(f"this coding is already there (document {document_id}, code {code_id}, "
@@ -224,3 +229,56 @@ def unit_spans(session: Session, *, document_id: int) -> list[tuple[int, int, in
              .where(Unit.document_id == document_id).order_by(Unit.index))
     # Through the connection, not the ORM session: plain rows, about twice as fast for 20,000 units.
     return [tuple(row) for row in session.connection().execute(query)]
+
+
+def suggestion_spans(session: Session, *, coder_ids: Iterable[int],
+                     document_ids: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
+    """(id, coder_id, code_id, document_id, start, end) of the live codings these coders made by accepting a suggestion.
+
+    `cotag agreement --suggestions` takes them out of the coders' work (or counts them); a coding's source is
+    written once (migration 0008), so these are exactly the codings that came from the suggester.
+    """
+    from sqlalchemy import select as core_select
+    from sqlmodel import col
+
+    from cotag.store.models import SOURCE_SUGGESTION
+
+    coders, out = list(coder_ids), []
+    documents = list(document_ids)
+    for i in range(0, len(documents), 500):  # bounded IN lists for both back ends
+        # SQLAlchemy's select: sqlmodel's typed overloads stop at four columns
+        query = (core_select(col(Coding.id), col(Coding.coder_id), col(Coding.code_id), col(Coding.document_id),
+                             col(Coding.start), col(Coding.end))
+                 .where(col(Coding.deleted_at).is_(None), col(Coding.coder_id).in_(coders),
+                        col(Coding.document_id).in_(documents[i:i + 500]),
+                        col(Coding.source).like(f"{SOURCE_SUGGESTION}%")))
+        out += [(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in session.execute(query)]
+    return out
+
+
+def coding_source(session: Session, *, coding_id: int) -> str | None:
+    """Where one coding came from (None: its coder made it)."""
+    from sqlmodel import col
+
+    return session.exec(select(col(Coding.source)).where(col(Coding.id) == coding_id)).first()
+
+
+def coding_sources(session: Session, *, coder_ids: Iterable[int]) -> dict[tuple, str]:
+    """(document_id, code_id, coder_id, start, end, created_at) -> source, for these coders' codings with a source.
+
+    What coder files and merges carry along (a coding keeps where it came from). A database from before
+    migration 0008 has no such column: then nothing.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy import select as core_select
+    from sqlmodel import col
+
+    if "source" not in {c["name"] for c in inspect(session.connection()).get_columns("coding")}:
+        return {}
+    coders, out = list(coder_ids), {}
+    for i in range(0, len(coders), 500):
+        query = (core_select(col(Coding.document_id), col(Coding.code_id), col(Coding.coder_id), col(Coding.start),
+                             col(Coding.end), col(Coding.created_at), col(Coding.source))
+                 .where(col(Coding.coder_id).in_(coders[i:i + 500]), col(Coding.source).is_not(None)))
+        out.update({tuple(r[:6]): str(r[6]) for r in session.execute(query)})
+    return out

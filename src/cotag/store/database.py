@@ -17,7 +17,7 @@ from cotag.errors import CotagError
 
 # The newest migration in src/cotag/migrations/versions. Checked against the
 # database with one query so that ordinary commands never pay for importing alembic.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0008"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -108,6 +108,13 @@ class Coding(SQLModel, table=True):
     memo: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime)
     deleted_at: Optional[datetime] = Field(default=None, sa_type=DateTime)
+    # Where the coding came from (migration 0008): None when its coder made it; SOURCE_SUGGESTION ... when it
+    # was an accepted suggestion. Never changed once written (a trigger), so it can be trusted as provenance.
+    source: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# Coding.source of an accepted suggestion starts with this word (then "model=<id> score=<p>").
+SOURCE_SUGGESTION = "suggestion"
 
 
 class Progress(SQLModel, table=True):

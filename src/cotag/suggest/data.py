@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cotag.errors import CotagError, NotFound
+from cotag.store.session import Session
 
 CONSENSUS = "consensus"
 
@@ -99,13 +100,12 @@ def training_hash(documents: Sequence[DocumentUnits], labels: Sequence[Labels]) 
 # --------------------------------------------------------------------------- the store
 
 
-def read_codes(session: Any) -> list[CodeInfo]:
+def read_codes(session: Session) -> list[CodeInfo]:
     """The project's active codes in codebook order."""
-    from sqlmodel import select
+    from cotag.store.codes import list_codes
+    from cotag.store.models import STATUS_ACTIVE
 
-    from cotag.store.models import STATUS_ACTIVE, Code
-
-    codes = list(session.exec(select(Code).order_by(Code.position, Code.key)))
+    codes = list_codes(session)
     parents = {c.parent_id for c in codes if c.parent_id is not None}
     return [CodeInfo(key=c.key, name=c.name, description=c.description or "", include=tuple(c.include or ()),
                      exclude=tuple(c.exclude or ()), examples=tuple(c.examples or ()),
@@ -113,55 +113,52 @@ def read_codes(session: Any) -> list[CodeInfo]:
             for c in codes if c.status == STATUS_ACTIVE]
 
 
-def read_documents(session: Any, external_ids: Sequence[str] | None = None) -> list[DocumentUnits]:
+def read_documents(session: Session, external_ids: Sequence[str] | None = None) -> list[DocumentUnits]:
     """Documents (all, or these ids, in id order) with their units' text."""
-    from sqlmodel import select
+    from cotag.store.codings import unit_spans
+    from cotag.store.documents import documents_by_external_id, list_documents
 
-    from cotag.store.models import Document, Unit
-
-    query = select(Document.id, Document.external_id, Document.text, Document.content_hash)
-    if external_ids is not None:
-        query = query.where(Document.external_id.in_(list(external_ids)))
-    rows = sorted(session.exec(query), key=lambda r: r[1])
-    if external_ids is not None:
-        unknown = sorted(set(external_ids) - {r[1] for r in rows})
+    if external_ids is None:
+        found = {d.external_id: d for d in list_documents(session)}
+    else:
+        found = documents_by_external_id(session, external_ids=external_ids)
+        unknown = sorted(set(external_ids) - set(found))
         if unknown:
             raise NotFound(f"no document with id {', '.join(map(repr, unknown))} (see `cotag documents list`)")
     out = []
-    for chunk in _chunks(rows, 200):
-        units: dict[int, list[tuple[int, int, bool, int]]] = {}
-        for doc_id, start, end, interviewer, turn in session.exec(
-                select(Unit.document_id, Unit.start, Unit.end, Unit.is_interviewer, Unit.turn)
-                .where(Unit.document_id.in_([r[0] for r in chunk])).order_by(Unit.document_id, Unit.start)):
-            units.setdefault(doc_id, []).append((start, end, bool(interviewer), turn))
-        for doc_id, ext, text, content_hash in chunk:
-            us = units.get(doc_id, [])
-            out.append(DocumentUnits(ext, [text[u[0]:u[1]] for u in us], [u[0] for u in us], [u[1] for u in us],
-                                     [u[2] for u in us], [u[3] for u in us], content_hash or ""))
+    for ext in sorted(found):
+        doc = found[ext]
+        assert doc.id is not None
+        # (index, start, end, turn, speaker, is_interviewer), in order
+        us = unit_spans(session, document_id=doc.id)
+        out.append(DocumentUnits(ext, [doc.text[u[1]:u[2]] for u in us], [u[1] for u in us], [u[2] for u in us],
+                                 [bool(u[5]) for u in us], [u[3] for u in us], doc.content_hash or ""))
     return out
 
 
-def coded_documents(session: Any, coder: str) -> list[str]:
+def coded_documents(session: Session, coder: str) -> list[str]:
     """Documents a coder's work counts for: marked done; for the consensus, also any with its codings."""
-    from sqlmodel import select
+    from cotag.store.codings import live_spans
+    from cotag.store.coders import get_coder, list_coders
+    from cotag.store.documents import list_documents
+    from cotag.store.progress import done_documents
 
-    from cotag.store.models import PROGRESS_DONE, Coder, Coding, Document, Progress
-
-    row = session.exec(select(Coder).where(Coder.name == coder)).first()
-    if row is None:
+    row = get_coder(session, name=coder)
+    if row is None or row.id is None:
         if coder == CONSENSUS:
             return []
-        names = sorted(session.exec(select(Coder.name)))
+        names = sorted(c.name for c in list_coders(session))
         raise NotFound(f"no coder named {coder!r} (coders: {', '.join(names) or 'none yet'})")
-    done = set(session.exec(select(Document.external_id).join(Progress, Progress.document_id == Document.id)
-                            .where(Progress.coder_id == row.id, Progress.status == PROGRESS_DONE)))
+    ids = done_documents(session, coder_id=row.id)
     if coder == CONSENSUS:
-        done |= set(session.exec(select(Document.external_id).join(Coding, Coding.document_id == Document.id)
-                                 .where(Coding.coder_id == row.id, Coding.deleted_at.is_(None)).distinct()))
-    return sorted(done)
+        ids |= {document_id for document_id, _, _ in live_spans(session, coder_id=row.id)}
+    if not ids:
+        return []
+    names_by_id = {d.id: d.external_id for d in list_documents(session)}
+    return sorted(names_by_id[i] for i in ids if i in names_by_id)
 
 
-def read_spans(session: Any, coder: str, documents: Sequence[str]) -> dict[str, list[tuple[str, int, int]]]:
+def read_spans(session: Session, coder: str, documents: Sequence[str]) -> dict[str, list[tuple[str, int, int]]]:
     """document -> the coder's live (code, start, end) in those documents."""
     from cotag.store.codings import list_codings
 
@@ -194,16 +191,14 @@ class TrainingData:
                             self.include_coders)
 
 
-def coder_names(session: Any) -> list[str]:
+def coder_names(session: Session) -> list[str]:
     """Coders whose codings may teach the suggester with include_coders: every coder except the consensus."""
-    from sqlmodel import select
+    from cotag.store.coders import list_coders
 
-    from cotag.store.models import Coder
-
-    return sorted(n for n in session.exec(select(Coder.name)) if n != CONSENSUS)
+    return sorted(c.name for c in list_coders(session) if c.name != CONSENSUS)
 
 
-def read_training(session: Any, *, include_coders: bool = False,
+def read_training(session: Session, *, include_coders: bool = False,
                   coders: Sequence[str] | None = None) -> TrainingData:
     """The codebook and the sources' codings: the consensus, and the coders' only with include_coders.
 
@@ -226,15 +221,15 @@ def read_training(session: Any, *, include_coders: bool = False,
             if done:
                 sources.append(name)
                 sources_spans.append((name, read_spans(session, name, done)))
-    for source, spans in sources_spans:
-        for doc, items in spans.items():
-            per_doc.setdefault(doc, []).append((source, items))
+    for source, by_document in sources_spans:
+        for name, items in by_document.items():
+            per_doc.setdefault(name, []).append((source, items))
     documents = read_documents(session, sorted(per_doc)) if per_doc else []
     labels = []
-    for doc in documents:
-        for source, items in per_doc[doc.document]:
-            spans = [(c, s, e) for c, s, e in items if c in known]
-            labels.append(Labels(doc.document, source, units_for_spans(doc, spans)))
+    for unit_doc in documents:
+        for source, items in per_doc[unit_doc.document]:
+            kept = [(c, s, e) for c, s, e in items if c in known]
+            labels.append(Labels(unit_doc.document, source, units_for_spans(unit_doc, kept)))
     return TrainingData(codes, documents, labels, sources, include_coders)
 
 

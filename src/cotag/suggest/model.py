@@ -45,6 +45,16 @@ SIMILAR_UNIT = 0.2  # ... and a coded unit
 SNIPPET = 120
 
 
+def model_id(meta: dict[str, Any]) -> str:
+    """A short id of one trained model (its training moment, data and codebook): what an accepted suggestion cites."""
+    import hashlib
+
+    if meta.get("model_id"):
+        return str(meta["model_id"])
+    basis = f"{meta.get('trained_at')}\0{meta.get('training_hash')}\0{meta.get('codebook_hash')}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:12]
+
+
 @dataclass
 class Suggestion:
     document: str
@@ -191,6 +201,7 @@ class Suggester:
             "positives": {c.key: int(y_all[:n_units, j].sum()) for j, c in enumerate(codes)},
             "seconds": round(time.perf_counter() - began, 3),
         }
+        meta["model_id"] = model_id(meta)
         return cls(codes=codes, modelled=modelled, vocab=vocab,
                    coef=np.vstack(coefs) if coefs else np.zeros((0, width)), intercept=np.asarray(intercepts),
                    similar=similar, similar_codes=similar_codes, similar_refs=similar_refs, meta=meta)

@@ -23,6 +23,7 @@ from cotag.tui.commands import CotagCommands
 from cotag.tui.writer import WriteFailed, Writer
 
 if TYPE_CHECKING:  # imported where used: the transcript screen pulls in the coding widgets
+    from cotag.suggest.live import LiveSuggester
     from cotag.tui.screens.transcript import TranscriptScreen
 
 INDEX_PREFETCH_DELAY = 1.5  # seconds after start
@@ -84,6 +85,7 @@ class CotagApp(App[None]):
             if point is not None:
                 self._start = point
         self._index: CorpusIndex | None = None
+        self.suggester: LiveSuggester | None = None  # loaded once, when suggestions are first turned on
         self._transcript_screen: TranscriptScreen | None = None  # kept for reuse (see open_document)
         self._index_lock = threading.Lock()
         self._stopped = False

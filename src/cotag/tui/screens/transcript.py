@@ -18,7 +18,9 @@ from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.code_picker import CodePicker
 from cotag.tui.modals.coders import CoderChooser
 from cotag.tui.modals.memo import MemoEditor
+from cotag.tui.suggesting import Suggesting
 from cotag.tui.widgets.codebook_panel import CodebookPanel, CodebookTree
+from cotag.tui.widgets.suggestions import SuggestionHint
 from cotag.tui.widgets.transcript_view import OVERLAY_MODES, OVERLAY_OFF, TranscriptView
 from cotag.tui.widgets.unit_codes import UnitCodes
 from cotag.tui.writer import WriteFailed
@@ -40,7 +42,7 @@ class CodingsChanged(Message):
         self.done = done
 
 
-class TranscriptScreen(CotagScreen[None]):
+class TranscriptScreen(Suggesting, CotagScreen[None]):
     # Enter ("open") belongs to the library and the dialogs; here it would only shadow the code tree's Enter.
     BINDINGS = bindings_for(CODER, WORD_MODE, LEAD, exclude={"open"})
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -95,6 +97,7 @@ class TranscriptScreen(CotagScreen[None]):
             yield TranscriptView(id="transcript")
             with Vertical(id="side"):
                 yield UnitCodes(id="unit-codes")
+                yield SuggestionHint(id="suggestions")
                 yield CodebookPanel(id="codebook")
         yield Footer()
 
@@ -106,6 +109,7 @@ class TranscriptScreen(CotagScreen[None]):
         view.empty_message = "Loading…"
         self.query_one(CodebookPanel).set_codebook(self.app.codebook)
         view.focus()
+        self.suggestions_mount()
         self.load(self.document_id, unit=self.start_unit)
 
     def reopen(self) -> None:
@@ -171,6 +175,7 @@ class TranscriptScreen(CotagScreen[None]):
         self._saved_cursor = None if jumped else (self.document_id, view.cursor)
         self.app.sub_title = message.transcript.external_id
         self._refresh_side()
+        self.suggestions_document_loaded()
 
     # ------------------------------------------------------------ the pseudonymised view (ctrl+o, the app's)
 
@@ -272,6 +277,7 @@ class TranscriptScreen(CotagScreen[None]):
 
     def on_transcript_view_selection_changed(self, message: TranscriptView.SelectionChanged) -> None:
         self._refresh_side()
+        self.refresh_ghosts()
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(CURSOR_SAVE_DELAY, self.save_cursor_now)
@@ -337,6 +343,7 @@ class TranscriptScreen(CotagScreen[None]):
         self.note = message.note
         self.query_one(TranscriptView).set_marks(self.own, self.others)
         self._refresh_side()
+        self.refresh_ghosts()
 
     def on_write_failed(self, message: WriteFailed) -> None:
         # Handled here: without stop() the message bubbles on to the app, which would say it all again.

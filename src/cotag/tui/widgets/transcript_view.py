@@ -64,6 +64,7 @@ class TranscriptView(Widget, can_focus=True):
         "transcript-view--thumb",
         "transcript-view--side",
         "transcript-view--empty",
+        "transcript-view--ghost",
     }  # styled in app.tcss
 
     class SelectionChanged(Message):
@@ -96,6 +97,7 @@ class TranscriptView(Widget, can_focus=True):
         self.coder_names: dict[int, str] = {}
         self._own: dict[int, list] = {}
         self._other: dict[int, list] = {}
+        self._ghosts: dict[int, tuple[str, ...]] = {}  # unit position -> code keys suggested there (not yet applied)
         self.side_coders: list[int] = []  # side by side: one column per coder, in this order
         self._cache: dict[tuple, list[Strip]] = {}
         self._frame: list[Strip] | None = None
@@ -115,6 +117,7 @@ class TranscriptView(Widget, can_focus=True):
         self.units = transcript.units
         self._starts = [u.start for u in self.units]
         self._cache.clear()
+        self._ghosts = {}
         self.unit_anchor = None
         self.word_mode = False
         self.top = self.top_skip = 0
@@ -128,6 +131,7 @@ class TranscriptView(Widget, can_focus=True):
         self.units = ()
         self._starts = []
         self._own, self._other = {}, {}
+        self._ghosts = {}
         self._cache.clear()
         self.cursor = self.top = self.top_skip = 0
         self.unit_anchor = None
@@ -170,6 +174,17 @@ class TranscriptView(Widget, can_focus=True):
             self._cache.clear()
         if refresh:
             self._invalidate()
+
+    def set_ghosts(self, position: int | None, codes: Sequence[str]) -> None:
+        """Suggested codes shown as ghost labels after one unit (the current one); None or no codes: none."""
+        ghosts = {position: tuple(codes)} if position is not None and codes else {}
+        if ghosts != self._ghosts:
+            self._ghosts = ghosts
+            self._invalidate()
+
+    @property
+    def ghosts(self) -> dict[int, tuple[str, ...]]:
+        return dict(self._ghosts)
 
     def set_overlay(self, mode: str, coder_names: dict[int, str] | None = None) -> None:
         self.overlay = mode
@@ -463,7 +478,7 @@ class TranscriptView(Widget, can_focus=True):
         own = tuple((m.id, m.code_id, m.start, m.end, bool(m.memo)) for m in self._own.get(position, ()))
         other = (tuple((m.id, m.code_id, m.coder_id, m.start, m.end) for m in self._other.get(position, ()))
                  if self.overlay != OVERLAY_OFF else ())
-        return state, words, own, other, self.pseudonym_layer is not None
+        return state, words, own, other, self._ghosts.get(position, ()), self.pseudonym_layer is not None
 
     def _block(self, position: int, width: int) -> list[Strip]:
         key = (position, width, self._signature(position))
@@ -481,7 +496,7 @@ class TranscriptView(Widget, can_focus=True):
         text_width = self._text_width(width)
         side_width = self._side_width(width)
         base = self.rich_style
-        state, words, own, _, _ = self._signature(position)
+        state, words, own, _, ghosts, _ = self._signature(position)
         line_style = self._style("cursor") if state == 2 else self._style("selection") if state == 1 else Style()
         gutter = Segment("▌ " if state else "  ", self._style("gutter") + line_style)
 
@@ -531,6 +546,12 @@ class TranscriptView(Widget, can_focus=True):
             self._tint(colour)
             text.append(" ")
             text.append(f" {label}{' ✎' if has_memo else ''} ", self._tints["tag:" + colour])
+        for key in ghosts:
+            # A suggestion: the code's colour on no background, with a question mark, until accepted.
+            entry = self.codebook.by_key.get(key)
+            text.append(" ")
+            text.append(f"{key}?", self._style("ghost") + Style(color=Color.parse(entry.colour if entry else
+                                                                                   "#888888").rich_color))
         side_texts = {coder: Text(style=self._style("side")) for coder in self.side_coders}
         for mark in self._dedupe(others):
             entry = self.codebook.by_id.get(mark.code_id)
