@@ -64,7 +64,7 @@ CODEBOOK = "codebook"
 AGREEMENT = "agreement"
 #: The analysis screen (ctrl+t).
 ANALYSIS = "analysis"
-#: The lead's pseudonym table (ctrl+n).
+#: The lead's pseudonym table (ctrl+k).
 PSEUDONYMS = "pseudonyms"
 #: The read-only tables: the audit log and the agreed spans.
 TABLE = "table"
@@ -151,9 +151,9 @@ KEYMAP: list[KeySpec] = [
     KeySpec("codebook_edit", "ctrl+e", "edit the codebook (lead)", APP),
     KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
     KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
-    KeySpec("pseudonyms", "ctrl+n", "the pseudonym table: proposals, accept, reject, edit (lead)", APP),
+    KeySpec("pseudonyms", "ctrl+k", "the pseudonym table: proposals, accept, reject, edit (lead)", APP),
     # Shows names as exports with --pseudonymise print them; selections still land on the stored text.
-    KeySpec("pseudonymised_view", "ctrl+o", "show the text pseudonymised, or as stored", APP),
+    KeySpec("pseudonymised_view", "ctrl+x", "show the text pseudonymised, or as stored", APP),
     # Everywhere.
     KeySpec("search", "/", "corpus search", APP, "search"),
     KeySpec("library_filter", "f", "library filter", APP),

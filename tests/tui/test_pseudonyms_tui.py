@@ -1,4 +1,4 @@
-"""The pseudonym screen (ctrl+n) and the pseudonymised view (ctrl+o), driven with Pilot; checked in pseudonyms.yaml,
+"""The pseudonym screen (ctrl+k) and the pseudonymised view (ctrl+x), driven with Pilot; checked in pseudonyms.yaml,
 the audit log and the stored codings."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ async def test_a_lead_suggests_accepts_rejects_adds_edits_and_removes(study):
     app = make_app(project, coder="lena", lead=True, resume=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+k")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, PseudonymScreen)
@@ -119,7 +119,7 @@ async def test_a_refused_decision_changes_nothing_and_says_why(study):
     app = make_app(project, coder="lena", lead=True, resume=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+k")
         await settle(pilot)
         screen = app.screen
         await pilot.press("a")  # the only row is an entry, not a proposal
@@ -143,7 +143,7 @@ async def test_a_coder_cannot_open_the_pseudonym_table(study):
     app = make_app(study.project, coder="alice", resume=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+k")
         await settle(pilot)
         assert not isinstance(app.screen, PseudonymScreen)
 
@@ -162,7 +162,7 @@ async def test_words_coded_in_the_pseudonymised_view_land_on_the_stored_real_wor
         await settle(pilot)
         view = app.screen.query_one(TranscriptView)
         assert "Almaty" in shown_lines(view)
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+x")
         await settle(pilot)
         assert view.pseudonym_layer is not None
         shown = shown_lines(view)
@@ -179,7 +179,7 @@ async def test_words_coded_in_the_pseudonymised_view_land_on_the_stored_real_wor
         start = study.text.index("Almaty")
         assert live(project, "alice") == [("E001", "wages", "alice", start, start + len("Almaty"), "")]
         # The coding is drawn on the pseudonym; off again, on the stored words.
-        await pilot.press("escape", "ctrl+o")
+        await pilot.press("escape", "ctrl+x")
         await settle(pilot)
         assert view.pseudonym_layer is None and "Almaty" in shown_lines(view)
 
@@ -188,7 +188,7 @@ async def test_the_view_without_pseudonyms_says_so_and_stays_as_stored(study):
     app = make_app(study.project, coder="alice", document="E001", unit=1)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+x")
         await settle(pilot)
         assert app.pseudonymiser is None
         assert app.screen.query_one(TranscriptView).pseudonym_layer is None
@@ -226,7 +226,7 @@ async def test_analysis_quotes_and_their_export_follow_the_pseudonymised_view(st
             await pilot.press("down")
             await settle(pilot)
         assert [q.text for q in screen.quotes] == [phrase]
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+x")
         await settle(pilot)
         listing = screen.query_one("#an-quote-list")
         prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
@@ -275,7 +275,7 @@ async def test_the_reconcile_screen_quotes_through_the_pseudonymised_view(sqlite
         screen = app.screen
         assert isinstance(screen, ReconcileScreen)
         assert "KazMunayGas" in shown_lines(screen.query_one("#rc-b"))
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+x")
         await settle(pilot)
         shown = "\n".join(shown_lines(screen.query_one(f"#rc-{side}")) for side in ("a", "b", "context"))
         assert "“I worked for [company 1]”" in shown and "[company 1] in [city A]." in shown
@@ -296,7 +296,7 @@ async def test_the_library_lists_attributes_through_the_pseudonymised_view(study
             return str(table.get_row_at(0)[2])
 
         assert "Almaty" in attributes()
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+x")
         await settle(pilot)
         assert "[city A]" in attributes() and "Almaty" not in attributes()
 
@@ -308,14 +308,24 @@ async def test_a_broken_table_is_named_with_its_line_and_left_as_it_is(study):
     app = make_app(study.project, coder="lena", lead=True, resume=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+k")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, PseudonymScreen)
         assert "pseudonyms.yaml line 2" in screen.message and "not valid YAML" in screen.message
         await pilot.press("a")  # nothing to act on; nothing written
         await settle(pilot)
-        await pilot.press("ctrl+o")  # the view says why it cannot show pseudonyms
+        await pilot.press("ctrl+x")  # the view says why it cannot show pseudonyms
         await settle(pilot)
         assert app.pseudonymiser is None
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_the_app_wide_keys_are_not_taken_by_the_coding_screen():
+    """ctrl+k and ctrl+x work on every screen: no key of the coding screen shadows an app-wide key there."""
+    from cotag.keys import APP, CODER, KEYMAP, LEAD, WORD_MODE
+
+    app_keys = {spec.key for spec in KEYMAP if spec.context == APP}
+    coding_keys = {spec.key for spec in KEYMAP if spec.context in (CODER, WORD_MODE, LEAD)}
+    assert {"ctrl+k", "ctrl+x"} <= app_keys
+    assert app_keys & coding_keys == set()

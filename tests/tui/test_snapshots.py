@@ -320,11 +320,11 @@ def with_pseudonyms(project) -> None:
 @SIZES
 def test_snapshot_pseudonyms(team, snap_compare, size):
     with_pseudonyms(team.project)
-    assert snap_compare(lead_app(team), terminal_size=size, run_before=steps("ctrl+n", "down", "down"))
+    assert snap_compare(lead_app(team), terminal_size=size, run_before=steps("ctrl+k", "down", "down"))
 
 
 @SIZES
 def test_snapshot_transcript_pseudonymised(team, snap_compare, size):
     with_pseudonyms(team.project)
     app = make_app(team.project, coder="alice", document="E001", unit=4)
-    assert snap_compare(app, terminal_size=size, run_before=steps("ctrl+o"))
+    assert snap_compare(app, terminal_size=size, run_before=steps("ctrl+x"))

@@ -89,7 +89,7 @@ class CotagApp(App[None]):
         self._transcript_screen: TranscriptScreen | None = None  # kept for reuse (see open_document)
         self._index_lock = threading.Lock()
         self._stopped = False
-        # The pseudonym layer while the pseudonymised view (ctrl+o) is on; screens read it, None shows the text.
+        # The pseudonym layer while the pseudonymised view (ctrl+x) is on; screens read it, None shows the text.
         self.pseudonymiser: Pseudonymiser | None = None
         self.sub_title = f"{session.actor}{' (lead)' if session.lead else ''}"
 
@@ -350,7 +350,7 @@ class CotagApp(App[None]):
         if not message.layer:
             self.pseudonymiser = None
             self._show_pseudonyms()
-            self.notify("No pseudonyms yet: the lead proposes and accepts them on the pseudonym screen (ctrl+n) "
+            self.notify("No pseudonyms yet: the lead proposes and accepts them on the pseudonym screen (ctrl+k) "
                         "or with `cotag pseudonyms suggest`.", severity="warning", timeout=6)
             return
         self.pseudonymiser = message.layer

@@ -230,7 +230,7 @@ class AnalysisScreen(CotagScreen[None]):
             f"{' · pseudonymised' if analysis.pseudonyms is not None else ''}{others}"))
 
     def show_pseudonyms(self, pseudonyms) -> None:
-        """The app's pseudonymised view (ctrl+o) went on or off: the quotes are read again through it."""
+        """The app's pseudonymised view (ctrl+x) went on or off: the quotes are read again through it."""
         if self.analysis is not None:
             self._recompute(self.analysis, "pseudonyms", pseudonyms)
 

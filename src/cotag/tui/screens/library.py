@@ -150,7 +150,7 @@ class LibraryScreen(CotagScreen[None]):
         current = self._highlighted_id()
         table.clear()
         wide = self.app.size.width >= 110
-        pseudonyms = self.app.pseudonymiser  # the pseudonymised view (ctrl+o): attributes as exports print them
+        pseudonyms = self.app.pseudonymiser  # the pseudonymised view (ctrl+x): attributes as exports print them
         for row in self.shown_rows:
             values = pseudonyms.attributes(row.attributes) if pseudonyms is not None else row.attributes
             attrs = ", ".join(str(v) for k, v in values.items() if v not in (None, "") and k != "synthetic")

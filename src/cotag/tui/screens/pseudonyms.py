@@ -1,4 +1,4 @@
-"""The pseudonym table (a lead's, from any screen: ctrl+n): the entries, cotag's proposals, and the lead's decisions.
+"""The pseudonym table (a lead's, from any screen: ctrl+k): the entries, cotag's proposals, and the lead's decisions.
 
 Every change is cotag.privacy.decisions, the same core `cotag pseudonyms accept|reject|add|remove|suggest` calls:
 it writes pseudonyms.yaml in one rename and logs the decision. The screen gathers the lead's choice and queues the

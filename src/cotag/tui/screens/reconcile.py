@@ -59,7 +59,7 @@ class ReconcileScreen(CotagScreen[None]):
         # Rulings sent to the writer and not yet back, oldest first: (disagreement id, note given with it).
         self.in_flight: list[tuple[str, str]] = []
         self._codebook_seen = 0
-        # Documents read through the pseudonym layer while the app's pseudonymised view (ctrl+o) is on.
+        # Documents read through the pseudonym layer while the app's pseudonymised view (ctrl+x) is on.
         self._layered: dict[int, Layered] = {}
 
     @property

@@ -177,7 +177,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         self._refresh_side()
         self.suggestions_document_loaded()
 
-    # ------------------------------------------------------------ the pseudonymised view (ctrl+o, the app's)
+    # ------------------------------------------------------------ the pseudonymised view (ctrl+x, the app's)
 
     def show_pseudonyms(self, pseudonyms) -> None:
         """The app's pseudonymised view went on or off, or the table changed: read the document through it."""

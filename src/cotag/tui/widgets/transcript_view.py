@@ -105,7 +105,7 @@ class TranscriptView(Widget, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._tints: dict[str, Style] = {}
         self.empty_message = "Open a document from the library (b)."
-        # The pseudonymised reading of the transcript (ctrl+o), or None for the stored text. Only the drawing goes
+        # The pseudonymised reading of the transcript (ctrl+x), or None for the stored text. Only the drawing goes
         # through it: the cursor, the selection and every mark keep the stored offsets.
         self.pseudonym_layer: Layered | None = None
         self._speakers: Callable[[str], str] | None = None
