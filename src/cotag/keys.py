@@ -38,6 +38,7 @@ __all__ = [
     "LEAD",
     "LIBRARY",
     "DASHBOARD",
+    "PSEUDONYMS",
     "RECONCILE",
     "RESERVED_KEYS",
     "REVISIONS",
@@ -69,6 +70,8 @@ AGREEMENT = "agreement"
 ANALYSIS = "analysis"
 #: The lead's review of what a revision of a transcript flagged (ctrl+f).
 REVISIONS = "revisions"
+#: The lead's pseudonym table (ctrl+k).
+PSEUDONYMS = "pseudonyms"
 #: The read-only tables: the audit log, the agreed spans, quotes of a matrix cell or a saved query.
 TABLE = "table"
 #: The library (the list of documents).
@@ -92,7 +95,7 @@ CONFIRM = "confirm"
 #: those characters free for the codebook.
 CODING_CONTEXTS: tuple[str, ...] = (APP, CODER, WORD_MODE, LEAD)
 CONTEXTS: tuple[str, ...] = CODING_CONTEXTS + (RECONCILE, CODEBOOK, AGREEMENT, ANALYSIS, TABLE, HELP, DIALOG,
-                                               CONFIRM, LIBRARY, JOURNAL, REVISIONS, DASHBOARD)
+                                               CONFIRM, LIBRARY, JOURNAL, REVISIONS, DASHBOARD, PSEUDONYMS)
 
 
 class KeySpec(NamedTuple):
@@ -166,6 +169,9 @@ KEYMAP: list[KeySpec] = [
     KeySpec("audit_log", "ctrl+l", "audit log (lead)", APP),
     KeySpec("agreement", "ctrl+a", "intercoder agreement (lead)", APP),
     KeySpec("revisions", "ctrl+f", "review codings a transcript's revision flagged (lead)", APP),
+    KeySpec("pseudonyms", "ctrl+k", "the pseudonym table: proposals, accept, reject, edit (lead)", APP),
+    # Shows names as exports with --pseudonymise print them; selections still land on the stored text.
+    KeySpec("pseudonymised_view", "ctrl+x", "show the text pseudonymised, or as stored", APP),
     # Everywhere.
     KeySpec("search", "/", "corpus search", APP, "search"),
     KeySpec("library_filter", "f", "library filter", APP),
@@ -230,6 +236,16 @@ KEYMAP: list[KeySpec] = [
     KeySpec("adjust", "e", "put it on other words of the revised text", REVISIONS, "adjust"),
     KeySpec("remove", "x", "remove the carried coding", REVISIONS, "remove"),
     KeySpec("close", "escape", "close", REVISIONS, "back"),
+    # The pseudonym table (pseudonyms.yaml): the lead decides on each proposal and edits the entries.
+    KeySpec("suggest", "s", "search the corpus for names, places and organisations to propose", PSEUDONYMS,
+            "suggest"),
+    KeySpec("accept", "a", "accept the highlighted proposal", PSEUDONYMS, "accept"),
+    KeySpec("accept_as", "A", "accept the highlighted proposal with another pseudonym", PSEUDONYMS),
+    KeySpec("reject", "r", "reject the highlighted proposal", PSEUDONYMS, "reject"),
+    KeySpec("add_entry", "n", "add a pseudonym by hand", PSEUDONYMS, "new"),
+    KeySpec("edit_entry", "e", "change the highlighted pseudonym or its kind", PSEUDONYMS, "edit"),
+    KeySpec("remove_entry", "x", "remove the highlighted pseudonym", PSEUDONYMS, "remove"),
+    KeySpec("close", "escape", "close", PSEUDONYMS, "back"),
     # The audit log and the agreed spans.
     KeySpec("close", "escape", "close", TABLE, "back"),
     KeySpec("close", "q", "close", TABLE),

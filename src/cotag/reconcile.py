@@ -572,9 +572,11 @@ class Workspace:
         return [m for m in self.memos if m.coder == coder and
                 (m.code == d.code or (m.code is None and m.document == d.document))]
 
-    def context(self, d: Disagreement, *, around: int = 240) -> tuple[str, str, str]:
-        """The text before the disagreement, the disagreement's region, and the text after (trimmed to words)."""
-        text = self.texts.get(d.document_id, "")
+    def context(self, d: Disagreement, *, around: int = 240, text: str | None = None) -> tuple[str, str, str]:
+        """The text before the disagreement, the disagreement's region, and the text after (trimmed to words).
+
+        text: the document as shown instead of as stored (the pseudonymised view), d's offsets being into it."""
+        text = self.texts.get(d.document_id, "") if text is None else text
         before = text[max(0, d.start - around):d.start]
         after = text[d.end:d.end + around]
         if d.start - around > 0 and " " in before:

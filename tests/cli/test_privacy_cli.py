@@ -285,3 +285,161 @@ def test_the_demo_project_end_to_end(tmp_path):
     leaked = sorted({p["real"] for p in places if re.search(rf"(?<!\w){re.escape(p['real'].casefold())}(?!\w)",
                                                              text)})
     assert leaked == []
+    # Every table of the demo, matrices by place included, with the accepted places pseudonymised.
+    tables = tmp_path / "tables"
+    files = json.loads(cli("export", "tables", str(tables), "--quote-formats", "csv", "--matrix-formats", "csv",
+                           "--pseudonymise", "--json"))["files"]
+    for item in files:
+        content = Path(item["path"]).read_text(encoding="utf-8").casefold()
+        leaked = sorted({p["real"] for p in places
+                         if re.search(rf"(?<!\w){re.escape(p['real'].casefold())}(?!\w)", content)})
+        assert leaked == [], item["path"]
+
+
+# ---------------------------------------------------------------- --pseudonymise on every table export
+
+def leaks(content: str) -> list[str]:
+    return [real for real in REAL if real.casefold() in content.casefold()]
+
+
+def with_codebook_texts(project) -> None:
+    """Codebook texts that quote a transcript, as examples usually do."""
+    from sqlmodel import select
+
+    from cotag.store.models import Code
+
+    with project.session() as session:
+        wages = session.exec(select(Code).where(Code.key == "wages")).one()
+        wages.description = "Pay and income, e.g. at KazMunayGas"
+        wages.examples = ["I work at KazMunayGas in AKTAU, like Aigerim Bekovoy did."]
+        wages.include = ["pay in Aktau or Shevchenko"]
+        session.add(wages)
+
+
+def test_matrix_with_pseudonymise_prints_no_real_column_head_or_filter(sqlite_project, tmp_path):
+    project = sqlite_project
+    build(project)
+    plain = run(project, "export", "matrix", "--by", "place", "--where", "place=Aktau,Almaty")
+    assert plain.exit_code == 0 and "Aktau" in plain.output  # the test can fail: the head is a real city
+    add_pseudonyms(project)
+    for suffix in ("csv", "md", "xlsx"):
+        out = tmp_path / f"matrix.{suffix}"
+        result = run(project, "export", "matrix", str(out), "--by", "place", "--where", "place=Aktau,Almaty",
+                     "--pseudonymise", "--json")
+        assert result.exit_code == 0, result.output
+        content = every_text(out).replace("\\", "")  # Markdown escapes the brackets
+        assert leaks(content) == [], suffix
+        assert "[city A]" in content and "Almaty" in content  # a place the table does not list stays
+    summary = json.loads(run(project, "export", "matrix", str(tmp_path / "m.csv"), "--by", "place",
+                             "--pseudonymise", "--json").output)
+    assert "[city A]" in summary["columns"] and summary["n"]["[city A]"] == 1 and summary["pseudonymised"] == 5
+    # The counts are the stored ones, under the new head.
+    rows = list(csv.reader((tmp_path / "m.csv").open(encoding="utf-8")))
+    assert "[city A] respondents" in rows[0]
+    cooccurrence = tmp_path / "co.xlsx"
+    result = run(project, "export", "matrix", str(cooccurrence), "--cooccurrence", "unit", "--where",
+                 "place=Aktau", "--pseudonymise")
+    assert result.exit_code == 0, result.output
+    assert leaks(every_text(cooccurrence)) == [] and "place=[city A]" in every_text(cooccurrence)
+
+
+def test_cell_quotes_with_pseudonymise(sqlite_project, tmp_path):
+    project = sqlite_project
+    build(project)
+    add_pseudonyms(project)
+    for value in ("Aktau", "[city A]"):  # the real head or the pseudonymised one
+        out = tmp_path / "cell.md"
+        result = run(project, "export", "matrix", str(out), "--by", "place", "--cell", f"corruption:{value}",
+                     "--pseudonymise")
+        assert result.exit_code == 0, result.output
+        content = out.read_text(encoding="utf-8").replace("\\", "")
+        assert leaks(content) == [], value
+        assert "In [city A] pay is low, [person 2]'s brother left." in content
+        assert "corruption × place = [city A]" in content
+
+
+def test_tables_with_pseudonymise_hold_none_of_the_real_strings(sqlite_project, tmp_path):
+    project = sqlite_project
+    build(project)
+    plain = tmp_path / "plain"
+    assert run(project, "export", "tables", str(plain)).exit_code == 0
+    assert leaks(every_text(plain / "quotes.csv"))  # the test can fail
+    add_pseudonyms(project)
+    out = tmp_path / "tables"
+    result = run(project, "export", "tables", str(out), "--where", "place!=Zhanaozen", "--pseudonymise", "--json")
+    assert result.exit_code == 0, result.output
+    files = [Path(f["path"]) for f in json.loads(result.output)["files"]]
+    assert {"quotes.docx", "matrix-by-place.xlsx", "cooccurrence-unit.md"} <= {f.name for f in files}
+    for path in files:
+        assert leaks(every_text(path)) == [], path.name
+    assert "[city A]" in every_text(out / "matrix-by-place.csv").replace("\\", "")
+    assert "I work at [company 1] in [city A], like [person 1]" in every_text(out / "quotes.csv")
+
+
+def test_codebook_appendix_with_pseudonymise(sqlite_project, tmp_path):
+    project = sqlite_project
+    build(project)
+    with_codebook_texts(project)
+    plain = run(project, "export", "codebook", "--no-agreement")
+    assert plain.exit_code == 0 and "KazMunayGas" in plain.output
+    add_pseudonyms(project)
+    for suffix in ("md", "xlsx", "docx", "csv"):
+        out = tmp_path / f"codebook.{suffix}"
+        result = run(project, "export", "codebook", str(out), "--no-agreement", "--where", "place=Aktau,Almaty",
+                     "--pseudonymise")
+        assert result.exit_code == 0, result.output
+        assert leaks(every_text(out)) == [], suffix
+    content = every_text(tmp_path / "codebook.md").replace("\\", "")
+    assert "I work at [company 1] in [city A], like [person 1] did." in content
+    assert "pay in [city A] or [city A]" in content
+
+
+@pytest.mark.parametrize("args", [("matrix", "--by", "place"), ("tables", "{tmp}/t"), ("codebook", "{tmp}/c.md"),
+                                  ("matrix", "--by", "place", "--cell", "wages:Aktau")])
+def test_every_table_export_refuses_pseudonymise_without_a_table(sqlite_project, tmp_path, args):
+    build(sqlite_project)
+    result = run(sqlite_project, "export", *[a.format(tmp=tmp_path) for a in args], "--pseudonymise")
+    assert result.exit_code == 1
+    assert "has no pseudonyms yet" in result.output
+    assert not (tmp_path / "t").exists() and not (tmp_path / "c.md").exists()
+
+
+def test_chart_with_pseudonymise_labels_no_bar_with_a_real_place(sqlite_project, tmp_path):
+    project = sqlite_project
+    build(project)
+    plain = tmp_path / "plain.svg"
+    assert run(project, "export", "chart", str(plain), "--by", "place").exit_code == 0
+    assert "Aktau" in plain.read_text(encoding="utf-8")  # the test can fail: SVG keeps its labels as text
+    add_pseudonyms(project)
+    out = tmp_path / "chart.svg"
+    result = run(project, "export", "chart", str(out), "--by", "place", "--pseudonymise", "--json")
+    assert result.exit_code == 0, result.output
+    assert leaks(out.read_text(encoding="utf-8")) == []
+    assert "[city A]" in json.loads(result.output)["values"]
+
+
+def test_each_pseudonym_decision_is_in_the_audit_log_without_the_real_string(project, monkeypatch):
+    from cotag.store.events import list_events
+
+    build(project)
+    monkeypatch.setenv("COTAG_CODER", "lena")
+    proposals = {p["real"]: p for p in json.loads(
+        run(project, "pseudonyms", "suggest", "--no-spacy", "--json").stdout)["open"]}
+    assert run(project, "pseudonyms", "accept", proposals["Aktau"]["id"]).exit_code == 0
+    assert run(project, "pseudonyms", "reject", proposals["Dauren"]["id"]).exit_code == 0
+    assert run(project, "pseudonyms", "add", "KazMunayGas", "[company 1]", "--kind", "organisation").exit_code == 0
+    assert run(project, "pseudonyms", "add", "KazMunayGas", "[employer]", "--kind", "organisation",
+               "--replace").exit_code == 0
+    assert run(project, "pseudonyms", "remove", "KazMunayGas").exit_code == 0
+    refused = run(project, "pseudonyms", "add", "Zhanaozen", "[Aktau town]", "--kind", "place")
+    assert refused.exit_code == 1  # a refused decision is neither written nor logged
+    with project.session() as session:
+        events = list_events(session, kind="pseudonyms.")
+    assert [(e.kind, e.actor) for e in events] == [
+        ("pseudonyms.suggest", "lena"), ("pseudonyms.accept", "lena"), ("pseudonyms.reject", "lena"),
+        ("pseudonyms.add", "lena"), ("pseudonyms.add", "lena"), ("pseudonyms.remove", "lena")]
+    assert events[1].payload == {"proposals": [proposals["Aktau"]["id"]],
+                                 "pseudonyms": [proposals["Aktau"]["pseudonym"]], "kinds": ["place"]}
+    assert events[4].payload == {"pseudonym": "[employer]", "kind": "organisation", "was": "[company 1]"}
+    logged = json.dumps([e.payload for e in events])
+    assert leaks(logged) == [] and "Zhanaozen" not in logged

@@ -29,6 +29,7 @@ def _screens_and_dialogs():
     from cotag.tui.screens.reconcile import ReconcileScreen
     from cotag.tui.screens.agreed import AgreedScreen
     from cotag.tui.screens.log import LogScreen
+    from cotag.tui.screens.pseudonyms import PseudonymScreen
     from cotag.tui.screens.table import TableScreen
     from cotag.tui.screens.transcript import TranscriptScreen
     from cotag.tui.modals.attributes import AttributeEditor
@@ -40,7 +41,7 @@ def _screens_and_dialogs():
     return (AttributeEditor, JournalScreen, QuotesScreen, CotagApp, TranscriptScreen, LibraryScreen, HelpScreen, ReconcileScreen, CodebookScreen, AgreementScreen,
             AnalysisScreen, TableScreen, LogScreen, AgreedScreen, CodePicker, CoderChooser, Confirm, ExportDialog,
             MemoEditor, TextPrompt, SearchModal, AgreementCoders, RulingEditor, RevisionsScreen, SpanEditor,
-            DashboardScreen)
+            DashboardScreen, PseudonymScreen)
 
 
 def test_every_keymap_key_is_documented():

@@ -367,3 +367,26 @@ def test_snapshot_analysis_cell_quotes(team, snap_compare, size):
         await steps("down", "right", "enter")(pilot)
 
     assert snap_compare(lead_app(team), terminal_size=size, run_before=run)
+
+
+def with_pseudonyms(project) -> None:
+    """Proposals found in the study, one accepted and one added by hand (as the CLI or the screen would)."""
+    from cotag.privacy import decisions
+
+    found = decisions.suggest(project, decisions.suggest_inputs(project), nlp=None)
+    almaty = next(p for p in found.open if p.real == "Almaty")
+    decisions.accept(project, [almaty.id])
+    decisions.add(project, "Respondent", "[speaker R]", "other")
+
+
+@SIZES
+def test_snapshot_pseudonyms(team, snap_compare, size):
+    with_pseudonyms(team.project)
+    assert snap_compare(lead_app(team), terminal_size=size, run_before=steps("ctrl+k", "down", "down"))
+
+
+@SIZES
+def test_snapshot_transcript_pseudonymised(team, snap_compare, size):
+    with_pseudonyms(team.project)
+    app = make_app(team.project, coder="alice", document="E001", unit=4)
+    assert snap_compare(app, terminal_size=size, run_before=steps("ctrl+x"))

@@ -125,6 +125,7 @@ def matrix(output: Optional[Path] = OutputArgument,
            cell: Optional[str] = typer.Option(None, "--cell", metavar="CODE:VALUE",
                                               help="With --by: instead of the matrix, the quotes behind this cell "
                                                    "(VALUE as the column heads it, or total)."),
+           pseudonymise: bool = PseudonymiseOption,
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Per code and attribute value: respondents who mention it, their share, coded excerpts; or co-occurrence."""
@@ -137,12 +138,13 @@ def matrix(output: Optional[Path] = OutputArgument,
         if by is None or cooccurrence is not None:
             fail("--cell CODE:VALUE goes with --by ATTRIBUTE")
         summary, text = service.cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
-                                           age_bands=age_bands, rollup=True if rollup is None else rollup)
+                                            age_bands=age_bands, rollup=True if rollup is None else rollup,
+                                            pseudonymise=pseudonymise)
         _finish(summary, text, as_json, f"{summary['quotes']} quotes from {summary['respondents']} respondents "
                                         f"behind the cell {cell} (by {by})")
         return
     summary, text = service.matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
-                                  age_bands=age_bands, rollup=rollup, excel=excel)
+                                   age_bands=age_bands, rollup=rollup, excel=excel, pseudonymise=pseudonymise)
     what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by
             else f"co-occurrence within {cooccurrence}s (codes: {summary['codes']})")
     _finish(summary, text, as_json, what)
@@ -175,6 +177,7 @@ def tables(directory: Path = typer.Argument(..., help="Folder for the files (cre
            group: Optional[str] = GroupOption,
            documents: Optional[str] = DocumentsOption,
            where: List[str] = WhereOption,
+           pseudonymise: bool = PseudonymiseOption,
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Every table at once: the quote table and the matrices, from one read of the project."""
@@ -184,7 +187,7 @@ def tables(directory: Path = typer.Argument(..., help="Folder for the files (cre
     bundle = export_tables(open_project(), directory, scope=scope, quote_formats=_names(quote_formats),
                            matrix_formats=_names(matrix_formats), by=split_names(by),
                            cooccurrence=_names(cooccurrence), widen=widen, attribution_overrides=attribution,
-                           age_bands=age_bands, excel=excel)
+                           age_bands=age_bands, excel=excel, pseudonymise=pseudonymise)
     if as_json:
         emit_json({"coding": bundle.coding, "files": bundle.files, "skipped": bundle.skipped})
         return
@@ -215,6 +218,7 @@ def codebook(output: Optional[Path] = typer.Argument(None, metavar="[OUTPUT]",
              group: Optional[str] = GroupOption,
              documents: Optional[str] = DocumentsOption,
              where: List[str] = WhereOption,
+             pseudonymise: bool = PseudonymiseOption,
              excel: bool = ExcelOption,
              as_json: bool = JsonOption) -> None:
     """Codebook appendix: definitions, rules, examples, frequencies per group and each code's alpha."""
@@ -224,7 +228,8 @@ def codebook(output: Optional[Path] = typer.Argument(None, metavar="[OUTPUT]",
     if output is None and fmt is None:
         fmt = "md"
     summary, text = export_codebook(open_project(), output, fmt=fmt, scope=scope, rollup=rollup,
-                                    bootstrap=bootstrap, agreement=agreement, excel=excel)
+                                    bootstrap=bootstrap, agreement=agreement, excel=excel,
+                                    pseudonymise=pseudonymise)
     _finish(summary, text, as_json, f"the codebook ({summary['codes']} codes)")
 
 
@@ -244,12 +249,14 @@ def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
           group: Optional[str] = GroupOption,
           documents: Optional[str] = DocumentsOption,
           where: List[str] = WhereOption,
+          pseudonymise: bool = PseudonymiseOption,
           as_json: bool = JsonOption) -> None:
     """The analysis screen's charts as images for a paper: theme frequency by group, or co-occurrence."""
     from cotag.export.charts import export_chart
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
-    summary = export_chart(open_project(), output, kind=kind, by=by, within=within, fmt=fmt, scope=scope)
+    summary = export_chart(open_project(), output, kind=kind, by=by, within=within, fmt=fmt, scope=scope,
+                           pseudonymise=pseudonymise)
     if as_json:
         emit_json(summary)
     else:

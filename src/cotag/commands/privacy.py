@@ -13,6 +13,13 @@ pseudonyms_app = typer.Typer(no_args_is_help=True,
                              help="The pseudonym table (pseudonyms.yaml beside cotag.toml): suggest, accept, apply.")
 
 
+def _actor() -> str:
+    """Who the audit log names for a decision (COTAG_CODER, as `cotag attributes import --actor` reads it)."""
+    import os
+
+    return os.environ.get("COTAG_CODER", "")
+
+
 def _suggest_inputs(project):
     from cotag.privacy.pseudonyms import SuggestInput
     from cotag.store import documents as doc_store
@@ -30,15 +37,13 @@ def suggest(spacy_model: Optional[str] = typer.Option(None, "--spacy-model",
             no_spacy: bool = typer.Option(False, "--no-spacy", help="Do not look for a spaCy model."),
             as_json: bool = JsonOption) -> None:
     """Find names, places and organisations in the corpus and list them as proposals with ids."""
-    from cotag.privacy.pseudonyms import load_pipeline, load_table, suggest as find
+    from cotag.privacy import decisions
+    from cotag.privacy.pseudonyms import load_pipeline
 
     project = open_project()
     nlp, how = (None, "spaCy not used (--no-spacy)") if no_spacy else load_pipeline(spacy_model)
-    table = load_table(project)
-    found = find(_suggest_inputs(project), nlp=nlp)
-    added = table.merge(found)
-    table.save()
-    open_ = [p for p in table.proposals if p.status == "open"]
+    result = decisions.suggest(project, _suggest_inputs(project), nlp=nlp, actor=_actor())
+    added, open_, table = result.added, result.open, result.table
     if as_json:
         emit_json({"added": len(added), "open": [vars(p) for p in open_], "spacy": how, "file": str(table.path)})
         return
@@ -79,11 +84,9 @@ def add(real: str = typer.Argument(..., help="The real string, as the transcript
         replace: bool = typer.Option(False, "--replace", help="Change the pseudonym of a string already listed.")
         ) -> None:
     """Add a pseudonym by hand."""
-    from cotag.privacy.pseudonyms import load_table
+    from cotag.privacy import decisions
 
-    table = load_table(open_project())
-    entry = table.add(real, pseudonym, kind, replace=replace)
-    table.save()
+    entry = decisions.add(open_project(), real, pseudonym, kind, replace=replace, actor=_actor())
     typer.echo(f"{entry.real!r} -> {entry.pseudonym} ({entry.kind})")
 
 
@@ -92,11 +95,10 @@ def accept(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...)."
            pseudonym: Optional[str] = typer.Option(None, "--as", help="Use this pseudonym instead of the suggested.")
            ) -> None:
     """Accept proposals: each becomes a pseudonym."""
-    from cotag.privacy.pseudonyms import load_table
+    from cotag.privacy import decisions
 
-    table = load_table(open_project())
-    entries = table.accept([i for item in ids for i in split_names(item) or []], pseudonym=pseudonym)
-    table.save()
+    entries = decisions.accept(open_project(), [i for item in ids for i in split_names(item) or []],
+                               pseudonym=pseudonym, actor=_actor())
     for e in entries:
         typer.echo(f"accepted {e.real!r} -> {e.pseudonym} ({e.kind})")
 
@@ -104,22 +106,19 @@ def accept(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...)."
 @pseudonyms_app.command("reject")
 def reject(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...).")) -> None:
     """Reject proposals: they stay listed as rejected and suggest does not offer them again."""
-    from cotag.privacy.pseudonyms import load_table
+    from cotag.privacy import decisions
 
-    table = load_table(open_project())
-    rejected = table.reject([i for item in ids for i in split_names(item) or []])
-    table.save()
+    rejected = decisions.reject(open_project(), [i for item in ids for i in split_names(item) or []],
+                                actor=_actor())
     typer.echo(f"rejected {', '.join(repr(p.real) for p in rejected)}")
 
 
 @pseudonyms_app.command("remove")
 def remove(real: str = typer.Argument(..., help="The real string whose pseudonym goes.")) -> None:
     """Remove a pseudonym from the table."""
-    from cotag.privacy.pseudonyms import load_table
+    from cotag.privacy import decisions
 
-    table = load_table(open_project())
-    entry = table.remove(real)
-    table.save()
+    entry = decisions.remove(open_project(), real, actor=_actor())
     typer.echo(f"removed {entry.real!r} -> {entry.pseudonym}")
 
 

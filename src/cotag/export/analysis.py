@@ -73,16 +73,24 @@ class Analysis:
     scope: Scope
     config: dict[str, Any] = field(default_factory=dict)
     widen: str = "span"
+    # The pseudonym layer the quotes are read through (the TUI's pseudonymised view), or None for the stored text.
+    pseudonyms: Any = None
     _matrices: dict[str, AttributeMatrix] = field(default_factory=dict, repr=False)
     _cooccurrence: dict[str, CooccurrenceMatrix] = field(default_factory=dict, repr=False)
     _quotes: QuoteTable | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, project: "Project", scope: Scope = Scope(), *, widen: str = "span") -> "Analysis":
+    def load(cls, project: "Project", scope: Scope = Scope(), *, widen: str = "span",
+             pseudonyms: Any = None) -> "Analysis":
         check_widen(widen)
         with project.session() as session:
             selection = resolve(session, scope, with_text=True, with_units=True)
-        return cls(selection=selection, scope=scope, config=dict(project.config or {}), widen=widen)
+        return cls(selection=selection, scope=scope, config=dict(project.config or {}), widen=widen,
+                   pseudonyms=pseudonyms)
+
+    def pseudonymised(self, pseudonyms: Any) -> "Analysis":
+        """The same load with quotes read through `pseudonyms` (a Pseudonymiser), or as stored (None)."""
+        return replace(self, pseudonyms=pseudonyms or None, _quotes=None)
 
     def widened(self, widen: str) -> "Analysis":
         """The same load with quotes trimmed to the span or widened to the sentence or turn."""
@@ -134,7 +142,8 @@ class Analysis:
 
     def quote_table(self) -> QuoteTable:
         if self._quotes is None:
-            self._quotes = build_quotes(self.selection, widen=self.widen, config=self.config)
+            self._quotes = build_quotes(self.selection, widen=self.widen, config=self.config,
+                                        pseudonyms=self.pseudonyms)
         return self._quotes
 
     def codes(self) -> list[CodeEntry]:
@@ -171,7 +180,8 @@ def default_export_path(project: "Project", kind: str, *, by: str = "group", wit
 
 
 def export_view(project: "Project", path: Path, *, kind: str, scope: Scope = Scope(), by: str = "group",
-                within: str = "unit", code: str | None = None, widen: str = "span") -> dict[str, Any]:
+                within: str = "unit", code: str | None = None, widen: str = "span",
+                pseudonymise: bool = False) -> dict[str, Any]:
     """Write what the analysis screen shows, through the functions `cotag export` uses; returns their summary.
 
     The file's folder is created if missing (the suggested exports/ folder usually is), and a relative path is
@@ -190,10 +200,10 @@ def export_view(project: "Project", path: Path, *, kind: str, scope: Scope = Sco
         raise CotagError(f"cannot write {path}: {exc.strerror or exc}") from None
     if kind == "quotes":
         narrowed = replace(scope, codes=(code,)) if code else scope
-        summary, _ = export_quotes(project, path, scope=narrowed, widen=widen)
+        summary, _ = export_quotes(project, path, scope=narrowed, widen=widen, pseudonymise=pseudonymise)
     elif kind == "prevalence":
-        summary, _ = export_matrix(project, path, scope=scope, by=by)
+        summary, _ = export_matrix(project, path, scope=scope, by=by, pseudonymise=pseudonymise)
     else:
-        summary, _ = export_matrix(project, path, scope=scope, within=within)
+        summary, _ = export_matrix(project, path, scope=scope, within=within, pseudonymise=pseudonymise)
     summary["kind"] = kind
     return summary

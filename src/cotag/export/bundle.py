@@ -45,11 +45,12 @@ def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope()
                   quote_formats: Iterable[str] = QUOTE_FORMATS, matrix_formats: Iterable[str] = MATRIX_FORMATS,
                   by: Iterable[str] | None = None, cooccurrence: Iterable[str] = WITHIN, widen: str = "span",
                   attribution_overrides: Iterable[str] = (), age_bands: str | None = None,
-                  excel: bool = False) -> Bundle:
+                  excel: bool = False, pseudonymise: bool = False) -> Bundle:
     """quotes.<fmt>, matrix-by-<attribute>.<fmt> and cooccurrence-<unit|document>.<fmt> in directory.
 
     by=None means the study's usual comparisons, leaving out attributes no document has; attributes named
     explicitly must exist. The project is read once; every table is built from that one load.
+    pseudonymise: every table through the pseudonym table (quotes and attributions, matrix heads, read-me filters).
     """
     check_widen(widen)
     quote_formats = _formats(quote_formats, QUOTE_FORMATS, "--quote-formats")
@@ -58,6 +59,14 @@ def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope()
     for within in cooccurrence:
         if within not in WITHIN:
             raise CotagError(f"--cooccurrence: unknown value {within!r} (choose {' or '.join(WITHIN)})")
+    layer = None
+    notes: tuple[str, ...] = ()
+    shown_scope = scope
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)  # refused before the folder is made
+        notes, shown_scope = (private.note(layer),), private.scope(scope, layer)
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise CotagError(f"{directory}: exists and is not a folder")
@@ -82,22 +91,26 @@ def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope()
     def save(result: Any, name: str, fmt: str, summary: dict[str, Any]) -> None:
         path = directory / f"{name}.{fmt}"
         if name == "quotes":
-            about = writers.About("Themed quotes", selection.coding_label, scope, documents=len(selection.documents),
-                                  notes=(f"quotes widened to: {widen}",))
+            about = writers.About("Themed quotes", selection.coding_label, shown_scope,
+                                  documents=len(selection.documents), notes=(f"quotes widened to: {widen}", *notes))
         else:
-            about = matrix_about(result, scope, documents=len(selection.documents))
+            about = matrix_about(result, shown_scope, documents=len(selection.documents))
+            about.notes = (*about.notes, *notes)
         writers.write(result, path, fmt, about=about, excel=excel)
         bundle.files.append({**summary, "path": str(path), "format": fmt})
 
     with bulk():
         if quote_formats:
             table = build_quotes(selection, widen=widen, config=project.config,
-                                 attribution_overrides=attribution_overrides)
+                                 attribution_overrides=attribution_overrides, pseudonyms=layer)
+            table.notes = list(notes)
             for fmt in quote_formats:
                 save(table, "quotes", fmt, quote_summary(table, None, fmt))
         bands = age_bands or configured_age_bands(project.config)
         for attribute in attributes:
             matrix = build_attribute_matrix(selection, by=attribute, age_bands=bands)
+            if layer is not None:
+                matrix = private.matrix(matrix, layer)
             for fmt in matrix_formats:
                 save(matrix, f"matrix-by-{attribute}", fmt, {"kind": "attribute", "by": attribute,
                                                              "codes": len(matrix.rows.ids)})

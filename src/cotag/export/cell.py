@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from cotag.errors import CotagError
 from cotag.export import writers
@@ -29,10 +30,11 @@ def parse_cell(spec: str) -> tuple[str, str]:
 
 
 def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, bands: list, rollup: bool = True,
-                   spec: str | None = None) -> Selection:
+                   spec: str | None = None, label_of: Callable[[str], str] | None = None) -> Selection:
     """The selection cut (in place) to what the matrix counts in one cell: codings of code (rolled up: and of its
     sub-codes) in the coded documents whose `by` value heads the column (every coded document for `total`).
-    The analysis screen's Enter on a cell and `export matrix --cell` both cut here."""
+    The analysis screen's Enter on a cell and `export matrix --cell` both cut here. label_of(label) is the
+    column's head as printed (pseudonymised), which VALUE may also name."""
     import numpy as np
 
     cell = spec or f"{code}:{value}"
@@ -52,6 +54,8 @@ def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, band
         chosen = set(labels)
     else:
         chosen = {d for d, label in labels.items() if label.casefold() == value.casefold()}
+        if not chosen and label_of is not None:
+            chosen = {d for d, label in labels.items() if label_of(label).casefold() == value.casefold()}
         if not chosen:
             shown = sorted(set(labels.values()), key=str.casefold)
             raise CotagError(f"--cell {cell!r}: no column {value!r} in the matrix by {by} "
@@ -66,9 +70,13 @@ def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, band
 
 def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: str, fmt: str | None = None,
                        scope: Scope = Scope(), age_bands: str | None = None, rollup: bool = True,
-                       attribution_overrides: Iterable[str] = ()) -> tuple[dict[str, Any], str | None]:
+                       attribution_overrides: Iterable[str] = (), pseudonymise: bool = False
+                       ) -> tuple[dict[str, Any], str | None]:
     """Write the quotes the matrix counts in the cell: codings of CODE (and, rolled up, its sub-codes) in the
-    coded documents whose `by` value heads the column (every coded document for `total`)."""
+    coded documents whose `by` value heads the column (every coded document for `total`).
+
+    pseudonymise: quotes, attributions and the title through the pseudonym table; VALUE may then be the column's
+    pseudonymised head, as the pseudonymised matrix prints it."""
     code, value = parse_cell(cell)
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
@@ -76,6 +84,11 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. cell.{fmt})")
     bands = parse_age_bands(age_bands or configured_age_bands(project.config)) if by == AGE_BAND else []
+    layer = None
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)
     with project.session() as session:
         try:
             selection = resolve(session, replace(scope, codes=(code,)), with_text=True, with_units=True)
@@ -83,12 +96,19 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
             if str(exc).startswith("--codes:"):
                 raise CotagError(f"--cell {cell!r}:" + str(exc)[len("--codes:"):]) from None
             raise
-        narrow_to_cell(selection, code=code, by=by, value=value, bands=bands, rollup=rollup, spec=cell)
-    table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides)
-    table.title = f"Quotes: {code} × {by} = {value}"
+        # VALUE may name the column's head as the pseudonymised matrix prints it.
+        label_of = partial(private.value_label, layer, by) if layer is not None else None
+        narrow_to_cell(selection, code=code, by=by, value=value, bands=bands, rollup=rollup, spec=cell,
+                       label_of=label_of)
+    table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides,
+                         pseudonyms=layer)
+    head = private.value_label(layer, by, value) if layer is not None else value
+    table.title = f"Quotes: {code} × {by} = {head}"
+    if layer is not None:
+        table.notes = [private.note(layer)]
     with bulk():
         text = writers.write(table, path, fmt)
-    return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": value}}, text
+    return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": head}}, text
 
 
 def narrow_to_pair(selection: Selection, *, a: str, b: str, within: str, rollup: bool = False) -> Selection:

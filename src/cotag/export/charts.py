@@ -212,10 +212,22 @@ def build_chart(project: "Project", *, kind: str = "frequency", by: str = "group
 
 
 def export_chart(project: "Project", path: Path, *, kind: str = "frequency", by: str = "group",
-                 within: str = "unit", fmt: str | None = None, scope: Scope = Scope()) -> dict[str, Any]:
+                 within: str = "unit", fmt: str | None = None, scope: Scope = Scope(),
+                 pseudonymise: bool = False) -> dict[str, Any]:
+    """pseudonymise: the bars' attribute values and the code names through the pseudonym table."""
     fmt = chart_format(path, fmt)
     writers.check_writable(path)
+    layer = None
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)
     chart = build_chart(project, kind=kind, by=by, within=within, scope=scope)
+    if layer is not None:
+        from dataclasses import replace
+
+        chart = private.chart(chart, layer) if isinstance(chart, FrequencyChart) \
+            else replace(chart, names=[layer(n) for n in chart.names])
     writers.save_content(path, render_chart(chart, fmt))
     summary: dict[str, Any] = {"path": str(path), "format": fmt, "kind": kind, "coding": chart.coding}
     if isinstance(chart, FrequencyChart):

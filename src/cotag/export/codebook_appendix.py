@@ -215,18 +215,33 @@ def build_appendix(project: "Project", scope: Scope = Scope(), *, rollup: bool =
 
 def export_codebook(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
                     rollup: bool = True, bootstrap: int = DEFAULT_BOOTSTRAP, agreement: bool = True,
-                    excel: bool = False) -> tuple[dict[str, Any], str | None]:
-    """Write the codebook appendix (docx, md, xlsx) or Taguette's codebook CSV; with no path, md or csv text."""
+                    excel: bool = False, pseudonymise: bool = False) -> tuple[dict[str, Any], str | None]:
+    """Write the codebook appendix (docx, md, xlsx) or Taguette's codebook CSV; with no path, md or csv text.
+
+    pseudonymise: every text (names, definitions, rules, examples quoted from transcripts, group heads) through
+    the pseudonym table."""
     fmt = writers.resolve_format(path, fmt)  # docx, md, xlsx or csv: every table format has an appendix
     if path is not None:
         writers.check_writable(path)
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. codebook.{fmt})")
+    layer = None
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)
     # Taguette's CSV has no place for frequencies or agreement: none is computed for it.
     appendix = build_appendix(project, scope, rollup=rollup, bootstrap=bootstrap,
                               agreement=agreement and fmt != "csv")
-    about = writers.About("Codebook appendix", appendix.coding_label, scope, notes=(appendix.legend(),))
+    notes: tuple[str, ...] = (appendix.legend(),)
+    shown_scope = scope
+    if layer is not None:
+        appendix = private.appendix(appendix, layer)
+        notes, shown_scope = (*notes, private.note(layer)), private.scope(scope, layer)
+    about = writers.About("Codebook appendix", appendix.coding_label, shown_scope, notes=notes)
     text = writers.write(appendix, path, fmt, about=about, excel=excel)
     summary = {"path": str(path) if path else None, "format": fmt, "codes": len(appendix.codes),
                "coding": appendix.coding_label, "agreement": appendix.agreement_note}
+    if layer is not None:
+        summary["pseudonymised"] = len(layer.entries)
     return summary, text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -462,10 +462,12 @@ def theme_prevalence(project: "Project", *, by: str = "group", scope: Scope = Sc
 
 def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
                   by: str | None = None, within: str | None = None, age_bands: str | None = None,
-                  rollup: bool | None = None, excel: bool = False) -> tuple[dict[str, Any], str | None]:
+                  rollup: bool | None = None, excel: bool = False,
+                  pseudonymise: bool = False) -> tuple[dict[str, Any], str | None]:
     """Write a code x attribute matrix (--by) or a co-occurrence table (--cooccurrence).
 
     excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
+    pseudonymise: column heads (attribute values) and the read-me's filters through the pseudonym table.
     """
     if (by is None) == (within is None):
         raise CotagError("choose either --by ATTRIBUTE (code x attribute matrix) or --cooccurrence unit|document")
@@ -474,15 +476,26 @@ def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = No
         writers.check_writable(path)
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. matrix.{fmt})")
+    layer = None
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)  # an empty table is refused before anything is read
     with project.session() as session:
         if by is not None:
             result: Any = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=project.config,
                                            rollup=True if rollup is None else rollup)
+            if layer is not None:
+                result = private.matrix(result, layer)
             summary = {"kind": "attribute", "by": by, "columns": result.values, "n": result.n}
         elif within is not None:  # always, by the check above
             result = cooccurrence(session, scope, within=within, rollup=bool(rollup))
             summary = {"kind": "cooccurrence", "within": within}
-    text = writers.write(result, path, fmt, excel=excel, about=matrix_about(result, scope))
+    about = matrix_about(result, scope)
+    if layer is not None:
+        about = replace(about, scope=private.scope(scope, layer), notes=(*about.notes, private.note(layer)))
+        summary["pseudonymised"] = len(layer.entries)
+    text = writers.write(result, path, fmt, excel=excel, about=about)
     summary.update({"path": str(path) if path else None, "format": fmt, "codes": len(result.rows.ids),
                     "coding": result.coding_label})
     return summary, text

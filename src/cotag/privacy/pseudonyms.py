@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from cotag.errors import CotagError
+from cotag.files import write_atomically
 
 KINDS = ("person", "place", "organisation", "other")
 FILE_NAME = "pseudonyms.yaml"
@@ -128,9 +129,11 @@ class PseudonymTable:
         }
         header = ("# cotag pseudonyms: real string -> pseudonym. This file holds the real names: keep it out of\n"
                   "# every shared folder and repository. `cotag pseudonyms list|suggest|accept|reject|add` edit it.\n")
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        tmp.replace(self.path)
+        # One rename: a reader (an export, the TUI) never sees half a table, and a failed write keeps the old one.
+        try:
+            write_atomically(self.path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        except OSError as exc:
+            raise CotagError(f"{self.path}: cannot write ({exc})") from None
 
     # ------------------------------------------------------------ editing
 
@@ -286,8 +289,8 @@ def _word_pattern(entry: Entry) -> str:
         escaped[-1] = f"{re.escape(stem)}(?:{endings}){'' if stem != last else '?'}"
     elif entry.kind == "person" and last.isalpha() and len(last) >= 3:
         stem = last[:-1] if len(last) >= 4 and last[-1].lower() in "aeiouy" else last
-        endings = sorted({*_LATIN_PERSON_ENDINGS, last[len(stem):]} - {""}, key=len, reverse=True)
-        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(endings)}){'' if stem != last else '?'}"
+        latin = sorted({*_LATIN_PERSON_ENDINGS, last[len(stem):]} - {""}, key=len, reverse=True)
+        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(latin)}){'' if stem != last else '?'}"
     return r"\s+".join(escaped)
 
 
@@ -555,9 +558,9 @@ def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | No
             paragraphs = (p for p in re.split(r"\n\s*\n", doc.text) if p.strip())
             for parsed in (nlp.pipe(paragraphs) if hasattr(nlp, "pipe") else map(nlp, paragraphs)):
                 for ent in parsed.ents:
-                    kind = SPACY_KINDS.get(ent.label_, "other")
-                    if kind is not None:
-                        note(ent.text, kind, f"spaCy {ent.label_}", doc.document)
+                    entity_kind = SPACY_KINDS.get(ent.label_, "other")
+                    if entity_kind is not None:
+                        note(ent.text, entity_kind, f"spaCy {ent.label_}", doc.document)
     # The gazetteer and spaCy know better than a capitalised word what a string is.
     for item in found.values():
         if _key(item.real) in gaz.names:

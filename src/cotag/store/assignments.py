@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, cast
+from typing import Any, Optional
 
 from sqlalchemy import select as select_columns
 from sqlalchemy import update

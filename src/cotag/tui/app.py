@@ -15,6 +15,7 @@ from textual.message import Message
 from cotag import coding
 from cotag.coding import CoderInfo, CodingSession
 from cotag.keys import APP
+from cotag.privacy.pseudonyms import Pseudonymiser
 from cotag.search import CorpusIndex
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
@@ -31,7 +32,8 @@ GC_THRESHOLD = (20_000, 20, 100)
 # How often a running session looks for a codebook change made elsewhere (the lead on another machine,
 # `cotag codebook load`): one small query of the code table, so ten coders on one server cost nothing.
 CODEBOOK_POLL = 3.0  # seconds
-LEAD_TOOLS = {"codebook_edit", "audit_log", "agreement", "revisions", "dashboard"}  # KEYMAP action ids only a lead may run
+LEAD_TOOLS = {"codebook_edit", "audit_log", "agreement", "revisions", "dashboard",
+              "pseudonyms"}  # KEYMAP action ids only a lead may run
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,14 @@ class CodebookRead(Message):
     def __init__(self, codebook: Codebook, quiet: bool) -> None:
         super().__init__()
         self.codebook, self.quiet = codebook, quiet
+
+
+class PseudonymsRead(Message):
+    """The pseudonym layer read from pseudonyms.yaml for the pseudonymised view (None: none, or unreadable)."""
+
+    def __init__(self, layer: Pseudonymiser | None, error: str = "", quiet: bool = False) -> None:
+        super().__init__()
+        self.layer, self.error, self.quiet = layer, error, quiet
 
 
 class CotagApp(App[None]):
@@ -80,6 +90,8 @@ class CotagApp(App[None]):
         self._transcript_screen: TranscriptScreen | None = None  # kept for reuse (see open_document)
         self._index_lock = threading.Lock()
         self._stopped = False
+        # The pseudonym layer while the pseudonymised view (ctrl+x) is on; screens read it, None shows the text.
+        self.pseudonymiser: Pseudonymiser | None = None
         self.sub_title = f"{session.actor}{' (lead)' if session.lead else ''}"
 
     def on_mount(self) -> None:
@@ -333,6 +345,58 @@ class CotagApp(App[None]):
 
         if not isinstance(self.screen, DashboardScreen):
             self.push_screen(DashboardScreen())
+
+    def action_pseudonyms(self) -> None:
+        from cotag.tui.screens.pseudonyms import PseudonymScreen
+
+        if not isinstance(self.screen, PseudonymScreen):
+            self.push_screen(PseudonymScreen())
+
+    # ------------------------------------------------------------ the pseudonymised view
+
+    def action_pseudonymised_view(self) -> None:
+        if self.pseudonymiser is not None:
+            self.pseudonymiser = None
+            self._show_pseudonyms()
+            self.notify("Text as stored.", timeout=2)
+        else:
+            self._read_pseudonyms(False)
+
+    def pseudonyms_edited(self) -> None:
+        """The pseudonym screen changed the table: a pseudonymised view shows the new pseudonyms at once."""
+        if self.pseudonymiser is not None:
+            self._read_pseudonyms(True)
+
+    @work(thread=True, group="pseudonyms-read", exclusive=True, exit_on_error=False)
+    def _read_pseudonyms(self, quiet: bool) -> None:
+        from cotag.privacy.pseudonyms import load_table
+
+        try:
+            self.post_message(PseudonymsRead(load_table(self.project).pseudonymiser(), quiet=quiet))
+        except Exception as exc:  # noqa: BLE001 - a broken pseudonyms.yaml is said, the view stays as it was
+            self.post_message(PseudonymsRead(None, error=str(exc), quiet=quiet))
+
+    def on_pseudonyms_read(self, message: PseudonymsRead) -> None:
+        if message.error:
+            self.notify(message.error, severity="error", timeout=6)
+            return
+        if not message.layer:
+            self.pseudonymiser = None
+            self._show_pseudonyms()
+            self.notify("No pseudonyms yet: the lead proposes and accepts them on the pseudonym screen (ctrl+k) "
+                        "or with `cotag pseudonyms suggest`.", severity="warning", timeout=6)
+            return
+        self.pseudonymiser = message.layer
+        self._show_pseudonyms()
+        if not message.quiet:
+            self.notify(f"Pseudonymised view: {len(message.layer.entries)} pseudonyms; coding still lands on "
+                        f"the stored words.", timeout=4)
+
+    def _show_pseudonyms(self) -> None:
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_pseudonyms", None)
+            if show is not None:
+                show(self.pseudonymiser)
 
     async def action_analysis(self) -> None:
         from cotag.tui.screens.analysis import AnalysisScreen

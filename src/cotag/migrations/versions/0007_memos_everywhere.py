@@ -1,7 +1,7 @@
 """memos everywhere: a memo may annotate a passage (a span of a document's text), not only a coding
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 07:20:00
 
 The `memo` table already held memos on a document, on a code and on the project (the journal: neither). It gains
@@ -21,7 +21,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

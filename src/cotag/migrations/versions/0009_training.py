@@ -1,7 +1,7 @@
 """training: a trainee codes documents that already have a consensus, scored against it
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-06 07:20:00
 
 A table `training` (coder, document, assigned_by, created_at), one row per trainee and document, never
@@ -20,7 +20,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -151,7 +151,8 @@ class AnalysisScreen(CotagScreen[None]):
             choices = coding_choices(self.project, viewer=self.viewer, lead=self.lead)
             labels = [c.label for c in choices]
             choice = labels.index(wanted) if wanted in labels else 0
-            analysis = Analysis.load(self.project, choices[choice].scope, widen=widen)
+            analysis = Analysis.load(self.project, choices[choice].scope, widen=widen,
+                                     pseudonyms=getattr(self.app, "pseudonymiser", None))
             comparisons = analysis.comparisons()
             chosen = by if by in comparisons else (comparisons[0] if comparisons else by)
             loaded = Loaded(choices=choices, choice=choice, analysis=analysis, by=chosen,
@@ -188,13 +189,17 @@ class AnalysisScreen(CotagScreen[None]):
         self.notify(escape(message), severity="error", timeout=6)
 
     @work(thread=True, exclusive=True, group="analysis-view", exit_on_error=False)
-    def _recompute(self, analysis: Analysis, what: str, value: str) -> None:
+    def _recompute(self, analysis: Analysis, what: str, value: Any) -> None:
         """by: prevalence for another attribute; within: co-occurrence; widen: the quotes widened."""
         try:
             if what == "by":
                 result: Any = (analysis.prevalence(value), analysis.prevalence_table(value))
             elif what == "within":
                 result = analysis.cooccurrence(value)
+            elif what == "pseudonyms":
+                shown = analysis.pseudonymised(value)
+                shown.quote_table().quotes  # noqa: B018 - builds the quote table off the UI thread
+                result = (shown, shown.codes())
             else:
                 widened = analysis.widened(value)
                 widened.quote_table().quotes  # noqa: B018 - builds the quote table off the UI thread
@@ -219,6 +224,11 @@ class AnalysisScreen(CotagScreen[None]):
             self.within = value
             self._show_status()
             self._show_cooccurrence(result)
+        elif message.what == "pseudonyms":
+            self.analysis = result[0]
+            self._show_status()
+            self.code, code = None, self.code
+            self._show_codes(result[1], keep=code)
         else:
             analysis, codes = result
             self.analysis, self.widen = analysis, analysis.widen
@@ -234,7 +244,13 @@ class AnalysisScreen(CotagScreen[None]):
         others = " · o: other codings" if len(self.choices) > 1 else ""
         self.query_one("#an-status", Static).update(Text(
             f"Analysis · coding: {analysis.coding_label} · {analysis.respondents} respondents · {quotes} quotes "
-            f"· by {self.by} · within {self.within}s · quotes: {analysis.widen}{others}"))
+            f"· by {self.by} · within {self.within}s · quotes: {analysis.widen}"
+            f"{' · pseudonymised' if analysis.pseudonyms is not None else ''}{others}"))
+
+    def show_pseudonyms(self, pseudonyms) -> None:
+        """The app's pseudonymised view (ctrl+x) went on or off: the quotes are read again through it."""
+        if self.analysis is not None:
+            self._recompute(self.analysis, "pseudonyms", pseudonyms)
 
     # ------------------------------------------------------------ themes by group
 
@@ -484,6 +500,10 @@ class AnalysisScreen(CotagScreen[None]):
             return
         scope, widen = self._scope(), self.widen
         suggested = default_export_path(self.project, kind, **options)
+        # What is on show is what is written: with the pseudonymised view on, the file is pseudonymised too.
+        if self.analysis.pseudonyms is not None:
+            options = {**options, "pseudonymise": True}
+            what += ", pseudonymised"
 
         def chosen(value: str | None) -> None:
             if value:

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from cotag.keys import (AGREEMENT, ANALYSIS, APP, CODEBOOK, CODER, CONFIRM, DASHBOARD, DIALOG, HELP, JOURNAL, KEYMAP,
-                        LEAD, LIBRARY, RECONCILE, REVISIONS, TABLE, WORD_MODE)
+                        LEAD, LIBRARY, PSEUDONYMS, RECONCILE, REVISIONS, TABLE, WORD_MODE)
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
 from cotag.tui.base import cotag_app
@@ -23,7 +23,7 @@ CONTEXT_TITLES = {CODER: "Coding a transcript", WORD_MODE: "Word mode (w): selec
                   AGREEMENT: "Intercoder agreement (lead)", ANALYSIS: "Analysis", TABLE: "Audit log, agreed spans",
                   HELP: "Help", DIALOG: "Dialogs", CONFIRM: "Yes or no", LIBRARY: "The library",
                   JOURNAL: "The project journal", REVISIONS: "Revisions: review what a revision flagged (lead)",
-                  DASHBOARD: "The lead's dashboard"}
+                  DASHBOARD: "The lead's dashboard", PSEUDONYMS: "The pseudonym table (lead)"}
 # The library and the transcript screen: the coder's keys.
 CODING_HELP = (CODER, WORD_MODE, LEAD)
 

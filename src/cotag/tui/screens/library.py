@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from cotag import coding
 from cotag.coding import LibraryRow
 from cotag.keys import CODER, LEAD, LIBRARY, WORD_MODE
+from cotag.privacy.pseudonyms import Pseudonymiser
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
 from cotag.tui.base import CotagScreen
@@ -136,6 +137,11 @@ class LibraryScreen(CotagScreen[None]):
             self.query_one("#attribute-filter", Select).set_options([(p, p) for p in pairs])
         self.apply_filters()
 
+    def show_pseudonyms(self, pseudonyms: Pseudonymiser | None) -> None:
+        """The app's pseudonymised view went on or off: the attribute column follows (app.pseudonymiser)."""
+        if self.rows:
+            self.apply_filters()
+
     # ------------------------------------------------------------ filtering
 
     def _matches(self, row: LibraryRow, query: str, group, attribute) -> bool:
@@ -172,8 +178,10 @@ class LibraryScreen(CotagScreen[None]):
         current = self._highlighted_id()
         table.clear()
         wide = self.app.size.width >= 110
+        pseudonyms = self.app.pseudonymiser  # the pseudonymised view (ctrl+x): attributes as exports print them
         for row in self.shown_rows:
-            attrs = ", ".join(str(v) for k, v in row.attributes.items() if v not in (None, "") and k != "synthetic")
+            values = pseudonyms.attributes(row.attributes) if pseudonyms is not None else row.attributes
+            attrs = ", ".join(str(v) for k, v in values.items() if v not in (None, "") and k != "synthetic")
             limit = 60 if wide else 26
             attrs = clip_words(attrs, limit)
             status = Text("✓ done", style="bold green") if row.done else Text("started", style="yellow") \

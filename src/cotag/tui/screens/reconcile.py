@@ -8,6 +8,8 @@ expects, and marks the one on its way to the database until it is committed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.markup import escape
 from rich.text import Text
 from textual import work
@@ -20,6 +22,7 @@ from textual.widgets.option_list import Option
 from cotag import reconcile
 from cotag.errors import CotagError
 from cotag.keys import RECONCILE
+from cotag.privacy.pseudonyms import Layered, Pseudonymiser
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.modals.ruling import RulingEditor
@@ -63,6 +66,8 @@ class ReconcileScreen(CotagScreen[None]):
         # Rulings sent to the writer and not yet back, oldest first: (disagreement id, note given with it).
         self.in_flight: list[tuple[str, str]] = []
         self._codebook_seen = 0
+        # Documents read through the pseudonym layer while the app's pseudonymised view (ctrl+x) is on.
+        self._layered: dict[int, Layered] = {}
 
     @property
     def lead(self) -> str:
@@ -165,9 +170,30 @@ class ReconcileScreen(CotagScreen[None]):
         if 0 <= event.option_index < len(self.items):
             self._show(self.items[event.option_index])
 
+    def show_pseudonyms(self, pseudonyms: Pseudonymiser | None) -> None:
+        """The app's pseudonymised view went on or off: the disagreement on show is drawn again through it."""
+        self._layered = {}
+        if self.workspace is not None and self.current is not None:
+            self._show(self.current)
+
+    def _layer_of(self, document_id: int) -> Layered | None:
+        """The document's pseudonymised reading (once per document), or None while the view is off."""
+        pseudonyms = self.app.pseudonymiser
+        if pseudonyms is None:
+            return None
+        if document_id not in self._layered:
+            self._layered[document_id] = pseudonyms.apply(self.loaded.texts.get(document_id, ""))
+        return self._layered[document_id]
+
     def _show(self, d: reconcile.Disagreement) -> None:
         workspace = self.loaded
-        before, region, after = workspace.context(d)
+        layered = self._layer_of(d.document_id)
+        if layered is None:
+            before, region, after = workspace.context(d)
+        else:
+            # The same context, cut from the pseudonymised text around the words the disagreement covers.
+            start, end = layered.map_span(d.start, d.end)
+            before, region, after = workspace.context(replace(d, start=start, end=end), text=layered.text)
         context = Text()
         units = f"unit {d.first_unit + 1}" if d.first_unit == d.last_unit else \
             f"units {d.first_unit + 1}–{d.last_unit + 1}"
@@ -184,14 +210,15 @@ class ReconcileScreen(CotagScreen[None]):
                 body.append("(did not apply this code here)", style="italic dim")
             for span in spans:
                 # The words the coder coded, as a quotation: the lead rules on what was said, not offsets.
-                body.append("“" + " ".join(text[span.start:span.end].split()) + "”\n")
+                quoted = layered.span(span.start, span.end) if layered is not None else text[span.start:span.end]
+                body.append("“" + " ".join(quoted.split()) + "”\n")
                 if span.memo:
-                    body.append(f"memo: {span.memo}\n", style="italic")
+                    body.append(f"memo: {self._shown(span.memo)}\n", style="italic")
             # The coder's own memos on this code or this document, written apart from any coding.
             for memo in workspace.memos_for(d, name):
                 on = f"on {memo.code}" if memo.code else f"on {memo.document}"
                 body.append(f"memo {on}" + (f" “{memo.title}”" if memo.title else "") + ": ", style="bold italic")
-                body.append(" ".join(memo.text.split())[:300] + "\n", style="italic")
+                body.append(" ".join(self._shown(memo.text).split())[:300] + "\n", style="italic")
             self.query_one(side, Static).update(body)
         code = workspace.codes.get(d.code, {})
         definition = Text()
@@ -209,6 +236,10 @@ class ReconcileScreen(CotagScreen[None]):
         else:
             status = "open"
         self._show_progress(status)
+
+    def _shown(self, value: str) -> str:
+        pseudonyms = self.app.pseudonymiser
+        return pseudonyms(value) if pseudonyms is not None else value
 
     def _show_progress(self, status: str = "") -> None:
         workspace = self.workspace

@@ -48,11 +48,19 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     class Loaded(Message):
-        def __init__(self, transcript: Transcript, unit: int | None, others: list) -> None:
+        def __init__(self, transcript: Transcript, unit: int | None, others: list, layered=None) -> None:
             super().__init__()
             self.transcript = transcript
             self.unit = unit
             self.others = others
+            self.layered = layered  # the pseudonymised reading, while the app's pseudonymised view is on
+
+    class Layered(Message):
+        """The open document read through the pseudonym layer (None: show it as stored)."""
+
+        def __init__(self, document_id: int, layered) -> None:
+            super().__init__()
+            self.document_id, self.layered = document_id, layered
 
     class PassageMemos(Message):
         """This coder's passage memos in a document, as (start, end) spans: the status line marks a selection
@@ -147,7 +155,9 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         transcript = coding.open_transcript(self.app.project, document_id=document_id, coder_ids=[session.owner_id],
                                             progress_coder_id=session.owner_id)
         others = session.marks(document_id=document_id, coder_ids=other_ids) if other_ids else []
-        self.post_message(self.Loaded(transcript, unit, others))
+        pseudonyms = self.app.pseudonymiser
+        self.post_message(self.Loaded(transcript, unit, others,
+                                      pseudonyms.apply(transcript.text) if pseudonyms is not None else None))
 
     def on_transcript_screen_loaded(self, message: Loaded) -> None:
         if message.transcript.document_id != self.document_id:
@@ -165,6 +175,8 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
                 cursor = coding.next_uncoded(message.transcript.units, [], after=-1) or 0
         view.show(message.transcript, cursor=cursor)
         view.set_marks(self.own, self.others)
+        if message.layered is not None and self.app.pseudonymiser is not None:
+            view.set_layer(message.layered, self.app.pseudonymiser)
         # Saved already only if the database has the coder here. A jump to a unit (search, agreement
         # screen) lands elsewhere: save it like any move, or reopening would not come back to it.
         stored = message.transcript.visited and view.cursor == message.transcript.cursor
@@ -194,6 +206,30 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             self.passage_memos = message.spans
             self._refresh_status()
 
+    # ------------------------------------------------------------ the pseudonymised view (ctrl+x, the app's)
+
+    def show_pseudonyms(self, pseudonyms) -> None:
+        """The app's pseudonymised view went on or off, or the table changed: read the document through it."""
+        if self.transcript is None:
+            return  # the load on its way reads the app's layer itself
+        if pseudonyms is None:
+            self.query_one(TranscriptView).set_layer(None)
+            self._refresh_side()
+            return
+        self._apply_layer(self.transcript.document_id, self.transcript.text, pseudonyms)
+
+    @work(thread=True, exclusive=True, group="transcript-layer")
+    def _apply_layer(self, document_id: int, text: str, pseudonyms) -> None:
+        self.post_message(self.Layered(document_id, pseudonyms.apply(text)))
+
+    def on_transcript_screen_layered(self, message: Layered) -> None:
+        if self.transcript is None or message.document_id != self.transcript.document_id:
+            return
+        if self.app.pseudonymiser is None:
+            return  # switched off again while this was computed
+        self.query_one(TranscriptView).set_layer(message.layered, self.app.pseudonymiser)
+        self._refresh_side()
+
     # ------------------------------------------------------------ status and side panel
 
     def _refresh_side(self) -> None:
@@ -206,7 +242,10 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             if self.overlay != OVERLAY_OFF:
                 others = [m for m in self.others if m.start < selection.end and m.end > selection.start]
         text = self.transcript.text if self.transcript else ""
-        self.query_one(UnitCodes).show(self.app.codebook, text, own, others, self.app.coder_names)
+        layer = view.pseudonym_layer
+        self.query_one(UnitCodes).show(self.app.codebook, text, own, others, self.app.coder_names,
+                                       shown=layer.span if layer is not None else None,
+                                       memo=self.app.pseudonymiser if layer is not None else None)
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -220,12 +259,19 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         left.append(f" {transcript.external_id}", style="bold")
         if transcript.group:
             left.append(f" · {transcript.group}")
-        values = [str(v) for k, v in transcript.attributes.items() if v not in (None, "") and k != "synthetic"]
+        attributes = transcript.attributes
+        pseudonyms = self.app.pseudonymiser if view.pseudonym_layer is not None else None
+        if pseudonyms is not None:
+            attributes = pseudonyms.attributes(attributes)
+        values = [str(v) for k, v in attributes.items() if v not in (None, "") and k != "synthetic"]
         if values:
             left.append(" · " + ", ".join(values), style="dim")
         right = Text(no_wrap=True, justify="right")
         if self.note:
             right.append(self.note + "  ", style="italic")
+        if view.pseudonym_layer is not None:
+            right.append(" PSEUDONYMS ", style="bold reverse")
+            right.append(" ")
         if view.word_mode:
             right.append(" WORDS ", style="bold reverse")
             right.append(" ")
@@ -471,7 +517,9 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
     def _edit_memo(self, mark) -> None:
         entry = self.app.codebook.by_id.get(mark.code_id)
         name = entry.name if entry else str(mark.code_id)
-        quote = self.transcript.text[mark.start:mark.end] if self.transcript else ""
+        layer = self.query_one(TranscriptView).pseudonym_layer
+        quote = (layer.span(mark.start, mark.end) if layer is not None
+                 else self.transcript.text[mark.start:mark.end] if self.transcript else "")
         session = self.app.coding_session
 
         def saved(text: str | None) -> None:

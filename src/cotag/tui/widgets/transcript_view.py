@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -16,6 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from cotag.coding import Transcript, UnitSpan, word_spans
+from cotag.privacy.pseudonyms import Layered
 from cotag.tui.codebook import Codebook
 
 GUTTER = 2  # selection bar + space
@@ -104,6 +105,10 @@ class TranscriptView(Widget, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._tints: dict[str, Style] = {}
         self.empty_message = "Open a document from the library (b)."
+        # The pseudonymised reading of the transcript (ctrl+x), or None for the stored text. Only the drawing goes
+        # through it: the cursor, the selection and every mark keep the stored offsets.
+        self.pseudonym_layer: Layered | None = None
+        self._speakers: Callable[[str], str] | None = None
 
     # ------------------------------------------------------------ content
 
@@ -116,6 +121,7 @@ class TranscriptView(Widget, can_focus=True):
         self.unit_anchor = None
         self.word_mode = False
         self.top = self.top_skip = 0
+        self.pseudonym_layer = None
         self.set_marks(transcript.marks, [], refresh=False)
         self.go_to(cursor, center=True)
 
@@ -131,7 +137,27 @@ class TranscriptView(Widget, can_focus=True):
         self.unit_anchor = None
         self.word_mode = False
         self._words = []
+        self.pseudonym_layer = None
         self._invalidate()
+
+    def set_layer(self, layer: Layered | None, speakers: Callable[[str], str] | None = None) -> None:
+        """Show the text through the pseudonym layer (None: as stored). The words to select follow what is shown:
+        a name replaced by one pseudonym is one word, so a selection never takes half of it. `speakers` reads a
+        speaker label through the same table (a speaker called by name)."""
+        if layer is not None and (self.transcript is None or layer.original != self.transcript.text):
+            return  # made for another document, or before the text changed
+        self.pseudonym_layer = layer
+        self._speakers = speakers if layer is not None else None
+        self._cache.clear()
+        if self.units:
+            anchor, cursor = self.word_anchor, self.word_cursor
+            self._reset_words()
+            if self.word_mode and self._words:
+                self.word_anchor = min(anchor, len(self._words) - 1)
+                self.word_cursor = min(cursor, len(self._words) - 1)
+            self._changed()
+        else:
+            self._invalidate()
 
     def set_codebook(self, codebook: Codebook) -> None:
         self.codebook = codebook
@@ -200,8 +226,13 @@ class TranscriptView(Widget, can_focus=True):
 
     @property
     def selected_text(self) -> str:
+        """The selection as shown: pseudonymised while the layer is on."""
         selection = self.selection
-        return self.transcript.text[selection.start:selection.end] if selection and self.transcript else ""
+        if not selection or not self.transcript:
+            return ""
+        if self.pseudonym_layer is not None:
+            return self.pseudonym_layer.span(selection.start, selection.end)
+        return self.transcript.text[selection.start:selection.end]
 
     def _changed(self, *, center: bool = False, target: int | None = None) -> None:
         self._reveal(self.cursor if target is None else target, center=center)
@@ -279,9 +310,34 @@ class TranscriptView(Widget, can_focus=True):
         if self.units and self.transcript is not None:
             unit = self.units[self.cursor]
             self._words = word_spans(self.transcript.text, unit.start, unit.end)
+            if self.pseudonym_layer is not None:
+                self._words = self._shown_words(self._words)
         else:
             self._words = []
         self.word_cursor = self.word_anchor = 0
+
+    def _shown_words(self, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Stored word spans merged where the layer shows them as one pseudonym ("Aigerim Bekova" -> one word)."""
+        assert self.pseudonym_layer is not None
+        merged: list[tuple[int, int]] = []
+        shown: list[tuple[int, int]] = []
+        for start, end in words:
+            span = self.pseudonym_layer.map_span(start, end)
+            if merged and span[0] < shown[-1][1]:  # inside the pseudonym the last word already shows
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+                shown[-1] = (shown[-1][0], max(shown[-1][1], span[1]))
+            else:
+                merged.append((start, end))
+                shown.append(span)
+        return merged
+
+    def _shown(self, start: int, end: int, unit: UnitSpan) -> tuple[int, int]:
+        """A stored span within `unit` as offsets into the unit's shown text."""
+        if self.pseudonym_layer is None:
+            return max(start, unit.start) - unit.start, min(end, unit.end) - unit.start
+        base = self.pseudonym_layer.map_start(unit.start)
+        new_start, new_end = self.pseudonym_layer.map_span(max(start, unit.start), min(end, unit.end))
+        return new_start - base, new_end - base
 
     # ------------------------------------------------------------ scrolling
 
@@ -422,7 +478,7 @@ class TranscriptView(Widget, can_focus=True):
         own = tuple((m.id, m.code_id, m.start, m.end, bool(m.memo)) for m in self._own.get(position, ()))
         other = (tuple((m.id, m.code_id, m.coder_id, m.start, m.end) for m in self._other.get(position, ()))
                  if self.overlay != OVERLAY_OFF else ())
-        return state, words, own, other, self._ghosts.get(position, ())
+        return state, words, own, other, self._ghosts.get(position, ()), self.pseudonym_layer is not None
 
     def _block(self, position: int, width: int) -> list[Strip]:
         key = (position, width, self._signature(position))
@@ -440,7 +496,7 @@ class TranscriptView(Widget, can_focus=True):
         text_width = self._text_width(width)
         side_width = self._side_width(width)
         base = self.rich_style
-        state, words, own, _, ghosts = self._signature(position)
+        state, words, own, _, ghosts, _ = self._signature(position)
         line_style = self._style("cursor") if state == 2 else self._style("selection") if state == 1 else Style()
         gutter = Segment("▌ " if state else "  ", self._style("gutter") + line_style)
 
@@ -453,7 +509,10 @@ class TranscriptView(Widget, can_focus=True):
                 strips.append(self._line(Segment("  "), Text(), text_width, empty_sides, side_width, Style(), base,
                                          width))
             style = self._style("interviewer" if unit.is_interviewer else "speaker")
-            header = Text(unit.speaker or "—", style=style, no_wrap=True, overflow="ellipsis")
+            speaker = unit.speaker
+            if self.pseudonym_layer is not None and self._speakers is not None and speaker:
+                speaker = self._speakers(speaker)
+            header = Text(speaker or "—", style=style, no_wrap=True, overflow="ellipsis")
             # Each side column is headed by its coder's name at every turn, so it is never a guess whose it is.
             side_headers = [Text(self.coder_names.get(coder, "?"), style=self._style("side") + Style(bold=True),
                                  no_wrap=True, overflow="ellipsis") for coder in self.side_coders] \
@@ -461,14 +520,14 @@ class TranscriptView(Widget, can_focus=True):
             strips.append(self._line(Segment("  "), header, text_width, side_headers, side_width, Style(), base,
                                      width))
 
-        text = Text(self.transcript.text[unit.start:unit.end],
-                    style=self._style("interviewer") if unit.is_interviewer else "")
+        shown = self.pseudonym_layer.span(unit.start, unit.end) if self.pseudonym_layer is not None \
+            else self.transcript.text[unit.start:unit.end]
+        text = Text(shown, style=self._style("interviewer") if unit.is_interviewer else "")
         seen_codes: list[tuple[int, bool]] = []
         for mark in self._own.get(position, ()):
             entry = self.codebook.by_id.get(mark.code_id)
             colour = entry.colour if entry else "#888888"
-            text.stylize(self._tint(colour), max(mark.start, unit.start) - unit.start,
-                         min(mark.end, unit.end) - unit.start)
+            text.stylize(self._tint(colour), *self._shown(mark.start, mark.end, unit))
             if mark.code_id not in [c for c, _ in seen_codes]:
                 seen_codes.append((mark.code_id, bool(mark.memo)))
             elif mark.memo:
@@ -476,11 +535,10 @@ class TranscriptView(Widget, can_focus=True):
         others = self._other.get(position, ()) if self.overlay != OVERLAY_OFF else ()
         if self.overlay == OVERLAY_INLINE:
             for mark in others:
-                text.stylize(Style(underline=True), max(mark.start, unit.start) - unit.start,
-                             min(mark.end, unit.end) - unit.start)
+                text.stylize(Style(underline=True), *self._shown(mark.start, mark.end, unit))
         if words is not None and self._words:
             lo, hi = sorted(words)
-            text.stylize(self._style("word"), self._words[lo][0] - unit.start, self._words[hi][1] - unit.start)
+            text.stylize(self._style("word"), *self._shown(self._words[lo][0], self._words[hi][1], unit))
         for code_id, has_memo in seen_codes:
             entry = self.codebook.by_id.get(code_id)
             label = entry.key if entry else str(code_id)
