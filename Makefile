@@ -31,9 +31,11 @@ demo: $(STAMP)
 test: $(READERS)
 	$(PY) -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-# What CI runs: lint (ruff), the layering contracts (import-linter), then the whole test suite.
+# What CI runs: lint (ruff), types (mypy, config in pyproject), the layering contracts (import-linter), then the
+# whole test suite.
 check: $(READERS)
 	$(VENV)/bin/ruff check src tests bench demo_corpus
+	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(MAKE) test
 

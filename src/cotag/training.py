@@ -55,7 +55,7 @@ def train(project: Any, *, coder: str, documents: list[str], lead: str) -> dict[
             raise CotagError(f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no consensus yet: a "
                              "trainee is scored against the consensus, so reconcile first (`cotag reconcile`) or "
                              "choose documents that have one")
-        coder_id = _coder_ids(project, session, [name])[name]
+        coder_id = _coder_ids(session, [name])[name]
         # Their study codings there would silently turn into practice and leave agreement: refuse instead.
         coded = store.coded_by(session, coder_id=coder_id, document_ids=ids.values())
         already = sorted(d for d in wanted if ids[d] in coded)

@@ -168,7 +168,7 @@ def train(ctx: typer.Context,
     from cotag import training
 
     if coder is None or documents is None or lead is None:
-        return fail("cotag train needs --coder NAME, --documents ID,... and --lead NAME "
+        fail("cotag train needs --coder NAME, --documents ID,... and --lead NAME "
              "(or `cotag train report --coder NAME`)")
     result = training.train(open_project(), coder=coder, documents=split_names(documents) or [], lead=lead)
     if as_json:

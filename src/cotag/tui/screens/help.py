@@ -78,7 +78,7 @@ def _shortcuts(codebook: Codebook) -> Table:
     codes.add_column("code")
     shortcuts = [entry for entry in codebook.active if entry.shortcut]
     for entry in shortcuts:
-        codes.add_row(entry.shortcut, Text.assemble(("■ ", entry.colour), entry.name, (f"  {entry.key}", "dim")))
+        codes.add_row(entry.shortcut, Text.assemble(("■ ", entry.colour or ""), entry.name, (f"  {entry.key}", "dim")))
     if not shortcuts:
         codes.add_row("", Text("no code has a shortcut: use c (code picker)", style="dim italic"))
     return codes

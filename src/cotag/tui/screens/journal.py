@@ -18,7 +18,7 @@ class JournalScreen(TableScreen):
     """A coder sees their own entries; a lead sees everyone's (and edits only their own)."""
 
     BINDINGS = bindings_for(TABLE, JOURNAL, priority={"edit_entry"})
-    KEY_CONTEXTS: tuple[str, ...] = (JOURNAL, TABLE)  # type: ignore[assignment]  # the base names one
+    KEY_CONTEXTS: tuple[str, ...] = (JOURNAL, TABLE)
     TITLE_TEXT, TABLE_ID = "Project journal", "journal-table"
     CURSOR_ON_LAST = True
     COLUMNS = ("when (UTC)", "who", "entry")

@@ -252,7 +252,7 @@ class LibraryScreen(CotagScreen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.open(int(event.row_key.value))
+        self.open(int(str(event.row_key.value)))
 
     # ------------------------------------------------------------ actions
 

@@ -303,11 +303,11 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         The status line is redrawn on every key press; on a 20,000-unit transcript a
         recount each time would cost more than the rest of the key press.
         """
-        if self._coded_cache is None:
+        if self._coded_cache is None and self.transcript is not None:
             codable = [u for u in self.transcript.units if not u.is_interviewer]
             covered = coding.covered_units(codable, [(m.start, m.end) for m in self.own])
             self._coded_cache = (len(covered), len(codable))
-        return self._coded_cache
+        return self._coded_cache or (0, 0)
 
     def on_transcript_view_selection_changed(self, message: TranscriptView.SelectionChanged) -> None:
         self._refresh_side()

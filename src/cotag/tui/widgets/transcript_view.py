@@ -526,7 +526,7 @@ class TranscriptView(Widget, can_focus=True):
         seen_codes: list[tuple[int, bool]] = []
         for mark in self._own.get(position, ()):
             entry = self.codebook.by_id.get(mark.code_id)
-            colour = entry.colour if entry else "#888888"
+            colour = (entry.colour if entry else None) or "#888888"
             text.stylize(self._tint(colour), *self._shown(mark.start, mark.end, unit))
             if mark.code_id not in [c for c, _ in seen_codes]:
                 seen_codes.append((mark.code_id, bool(mark.memo)))
@@ -542,7 +542,7 @@ class TranscriptView(Widget, can_focus=True):
         for code_id, has_memo in seen_codes:
             entry = self.codebook.by_id.get(code_id)
             label = entry.key if entry else str(code_id)
-            colour = entry.colour if entry else "#888888"
+            colour = (entry.colour if entry else None) or "#888888"
             self._tint(colour)
             text.append(" ")
             text.append(f" {label}{' ✎' if has_memo else ''} ", self._tints["tag:" + colour])
@@ -550,12 +550,12 @@ class TranscriptView(Widget, can_focus=True):
             # A suggestion: the code's colour on no background, with a question mark, until accepted.
             entry = self.codebook.by_key.get(key)
             text.append(" ")
-            text.append(f"{key}?", self._style("ghost") + Style(color=Color.parse(entry.colour if entry else
-                                                                                   "#888888").rich_color))
+            text.append(f"{key}?", self._style("ghost") + Style(color=Color.parse((entry.colour if entry else None)
+                                                                                   or "#888888").rich_color))
         side_texts = {coder: Text(style=self._style("side")) for coder in self.side_coders}
         for mark in self._dedupe(others):
             entry = self.codebook.by_id.get(mark.code_id)
-            colour = entry.colour if entry else "#888888"
+            colour = (entry.colour if entry else None) or "#888888"
             self._tint(colour)
             key = entry.key if entry else str(mark.code_id)
             if side_width and mark.coder_id in side_texts:
