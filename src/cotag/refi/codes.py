@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cotag.codebook.model import CodeSpec
 from cotag.refi import (
     RefiError,
     guid_key,
@@ -154,20 +155,10 @@ def unpack_description(text: str | None) -> Packed:
 # ---------------------------------------------------------------- our side: code fields
 
 @dataclass
-class CodeFields:
-    """One of our codes as the exporter needs it (from a YAML codebook or from the database)."""
+class CodeFields(CodeSpec):
+    """One of our codes as the exporter needs it (from a YAML codebook or from the database): the codebook's
+    CodeSpec, plus the code a retired one was merged into."""
 
-    key: str
-    name: str
-    parent: str | None = None
-    description: str = ""
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    examples: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    colour: str | None = None
-    shortcut: str | None = None
-    status: str = "active"
     merged_into: str | None = None
 
 
