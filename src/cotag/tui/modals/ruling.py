@@ -7,14 +7,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from cotag.coding import word_spans
 from cotag.keys import DIALOG, WORD_MODE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.codebook import Codebook
 from cotag.tui.base import CotagModal
+from cotag.tui.word_selection import WordSelection
 
 
-class RulingEditor(CotagModal[tuple[tuple[int, int], str] | None]):
+class RulingEditor(WordSelection, CotagModal[tuple[tuple[int, int], str] | None]):
     """Returns ((start, end), code key) for the words selected, or None when cancelled.
 
     The passage is the disagreement's region; the selection starts on coder A's reading (or
@@ -26,22 +26,15 @@ class RulingEditor(CotagModal[tuple[tuple[int, int], str] | None]):
     def __init__(self, *, text: str, region: tuple[int, int], start: tuple[int, int] | None, code: str,
                  codebook: Codebook, title: str) -> None:
         super().__init__()
-        self.text, self.code, self.codebook, self.title_text = text, code, codebook, title
-        self.passage_span = region
-        self.words = word_spans(text, *region) or [region]
-        first, last = 0, len(self.words) - 1
-        if start is not None:
-            inside = [i for i, (s, e) in enumerate(self.words) if s < start[1] and e > start[0]]
-            if inside:
-                first, last = inside[0], inside[-1]
-        self.anchor_word, self.cursor = first, last
+        self.code, self.codebook, self.title_text = code, codebook, title
+        self.select_words(text, region, start, whole=True)
 
     @property
     def span(self) -> tuple[int, int]:
-        lo, hi = sorted((self.anchor_word, self.cursor))
+        lo, hi = self.word_range
         # From the first or to the last word means from the region's edge: its closing stop included.
-        start = self.passage_span[0] if lo == 0 else self.words[lo][0]
-        end = self.passage_span[1] if hi == len(self.words) - 1 else self.words[hi][1]
+        start = self.passage[0] if lo == 0 else self.words[lo][0]
+        end = self.passage[1] if hi == len(self.words) - 1 else self.words[hi][1]
         return start, end
 
     def compose(self) -> ComposeResult:
@@ -55,7 +48,7 @@ class RulingEditor(CotagModal[tuple[tuple[int, int], str] | None]):
         self._show()
 
     def _show(self) -> None:
-        region_start, region_end = self.passage_span
+        region_start, region_end = self.passage
         start, end = self.span
         passage = Text()
         passage.append(self.text[region_start:start])
@@ -65,25 +58,6 @@ class RulingEditor(CotagModal[tuple[tuple[int, int], str] | None]):
         entry = self.codebook.by_key.get(self.code)
         name = entry.name if entry is not None else self.code
         self.query_one("#ruling-code", Static).update(Text(f"code: {name} ({self.code})", style="bold"))
-
-    def _move(self, delta: int, *, extend: bool) -> None:
-        self.cursor = min(max(self.cursor + delta, 0), len(self.words) - 1)
-        if not extend:
-            self.anchor_word = self.cursor
-        self._show()
-
-    # ids from cotag.keys.KEYMAP (word mode, as on the coding screen)
-    def action_previous_word(self) -> None:
-        self._move(-1, extend=False)
-
-    def action_next_word(self) -> None:
-        self._move(1, extend=False)
-
-    def action_extend_word_left(self) -> None:
-        self._move(-1, extend=True)
-
-    def action_extend_word_right(self) -> None:
-        self._move(1, extend=True)
 
     def action_choose_code(self) -> None:
         from cotag.tui.modals.code_picker import CodePicker
