@@ -45,3 +45,14 @@ def test_every_modal_says_what_it_returns():
             # ModalScreen[T] or cotag's typed CotagModal[T]: either way the result type is named.
             assert any(isinstance(getattr(base, "__origin__", None), type) and issubclass(base.__origin__, ModalScreen)
                        for base in bases), dialog
+
+
+def test_the_stylesheet_parses():
+    """A rule left open in app.tcss (a merge can do it) fails here by name, not as every screen's test hanging."""
+    from textual.app import App
+    from textual.css.stylesheet import Stylesheet
+
+    sheet = Stylesheet(variables=App().get_css_variables())  # the theme's $surface, $accent, ...
+    sheet.read(TUI / "app.tcss")
+    sheet.parse()
+    assert sheet.rules, "app.tcss holds no rules"
