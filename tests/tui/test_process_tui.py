@@ -165,3 +165,33 @@ def test_snapshot_library_confirm_unassigned(study, snap_compare, size):
     assert snap_compare(app, terminal_size=size, run_before=steps("down", "enter"))
 
 
+
+
+async def test_next_document_asks_before_an_unassigned_one(study):
+    """`]` from an assigned document to one the coder was not given asks first, as opening it from the library does."""
+    project = study.project
+    assigned_g002(project)
+    app = make_app(project, coder="alice", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # G002, alice's, first in her library
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TranscriptScreen) and screen.document_id == study.g002
+        await pilot.press("]")  # E001 is next, and not hers
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and screen.document_id == study.g002
+        await pilot.press("]")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen and screen.document_id == study.e001
+        await pilot.press("j", "1")  # and coding there works as usual
+        await settle(pilot)
+    from cotag.store.codings import list_codings
+
+    with project.session() as session:
+        assert [(r.document, r.code) for r in list_codings(session, coders=["alice"])] == [("E001", "wages")]

@@ -162,6 +162,15 @@ class CotagApp(App[None]):
                 return [row.document_id for row in screen.shown_rows]
         return self.library_order
 
+    def assignment_plan(self) -> dict[int, str]:
+        """Document id -> "assigned" or "training" for this coder, as the library read it (empty: none given)."""
+        from cotag.tui.screens.library import LibraryScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LibraryScreen):
+                return screen.plan
+        return {}
+
     def corpus_index(self) -> CorpusIndex:
         """Built once, on first search, in whichever worker thread asks first."""
         with self._index_lock:

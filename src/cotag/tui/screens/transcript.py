@@ -596,10 +596,25 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         if self.document_id not in order:
             return
         position = order.index(self.document_id) + step
-        if 0 <= position < len(order):
-            self.load(order[position])
-        else:
+        if not 0 <= position < len(order):
             self.app.notify("No more documents that way.", timeout=2)
+            return
+        target = order[position]
+        plan = self.app.assignment_plan()
+        if not plan or target in plan:
+            self.load(target)
+            return
+        # As the library does: a document the coder was not given (when they were given some) only once they say yes.
+        from cotag.tui.modals.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.load(target)
+
+        self.app.push_screen(Confirm("The next document is not one of your assigned documents. Code it anyway?"
+                                     if step > 0 else
+                                     "The previous document is not one of your assigned documents. Code it anyway?"),
+                             answered)
 
     def action_toggle_overlay(self) -> None:
         if self.other_ids:
