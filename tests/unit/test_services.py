@@ -78,14 +78,14 @@ def test_status_counts_through_a_plain_connection(project):
 
 def test_overview_names_what_the_models_define():
     from cotag.project import CODEBOOK_JOURNAL_MARK
-    from cotag.refi import qdc
+    from cotag.refi import journal
     from cotag.store import models, overview
 
     assert overview.STATUS_ACTIVE == models.STATUS_ACTIVE
     tables = {models.Document.__tablename__, models.Unit.__tablename__, models.Code.__tablename__,
               models.Coder.__tablename__, models.Coding.__tablename__}
     assert tables == {"document", "unit", "code", "coder", "coding"}
-    assert CODEBOOK_JOURNAL_MARK == qdc._JOURNAL_MARK
+    assert CODEBOOK_JOURNAL_MARK == journal._JOURNAL_MARK
 
 
 def test_attribute_import_commits_and_a_dry_run_does_not(project, tmp_path):

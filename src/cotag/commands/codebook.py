@@ -144,4 +144,8 @@ def register(app: typer.Typer) -> None:
                           ("split", codebook_split), ("recode", codebook_recode), ("retire", codebook_retire),
                           ("save", codebook_save)):
         codebook_app.command(name)(command)
+    # A ruling turned into an include or exclude example: implemented beside the team's process (rulings, rounds).
+    from cotag.commands.process import codebook_example
+
+    codebook_app.command("example")(codebook_example)
     # The group itself is added by cli.py, where it stands among the project's first commands in --help.

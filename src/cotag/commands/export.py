@@ -267,11 +267,12 @@ def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
 def register(app: typer.Typer) -> None:
     # The REFI-QDA exports (qdpx, qdc, codebook-csv) and a coder's file belong to `cotag export` too; their
     # implementations stay beside the imports they mirror (commands/refi.py) and the merge (commands/team.py).
-    from cotag.commands import refi, team
+    from cotag.commands import memo, refi, team
 
     export_app.command("qdpx")(refi.export_qdpx_command)
     export_app.command("qdc")(refi.export_qdc_command)
     # Meant to become `cotag export codebook --format csv` once the codebook appendix command exists.
     export_app.command("codebook-csv")(refi.export_codebook_csv_command)
     export_app.command("coder")(team.export_coder)
+    export_app.command("memos")(memo.export_memos)
     app.add_typer(export_app, name="export")

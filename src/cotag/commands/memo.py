@@ -137,8 +137,6 @@ def export_memos(output: Optional[Path] = typer.Argument(None, metavar="[FILE]",
 
 
 def register(app: typer.Typer) -> None:
-    from cotag.commands.export import export_app
-
+    # `cotag export memos` is registered by the export module, so `cotag export ...` alone builds it too.
     app.add_typer(memo_app, name="memo")
     app.command("memos")(memos_list)
-    export_app.command("memos")(export_memos)

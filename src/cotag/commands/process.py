@@ -157,8 +157,7 @@ train_app = typer.Typer(invoke_without_command=True,
 @train_app.callback()
 def train(ctx: typer.Context,
           coder: Optional[str] = typer.Option(None, "--coder", metavar="NAME", help="The trainee."),
-          documents: Optional[str] = typer.Option(None, "--documents", metavar="ID,...",
-                                                  help="Documents that already have a consensus."),
+          documents: Optional[str] = DocumentsOption,  # each must already have a consensus
           lead: Optional[str] = typer.Option(None, "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
                                              help="The lead giving the training (env COTAG_LEAD)."),
           as_json: bool = JsonOption) -> None:
@@ -288,7 +287,5 @@ def register(app: typer.Typer) -> None:
     app.command("progress")(progress)
     app.add_typer(round_app, name="round")
     app.add_typer(train_app, name="train")
-    # `cotag codebook example` joins the codebook group that cotag.cli defines.
-    for group in app.registered_groups:
-        if group.name == "codebook" and group.typer_instance is not None:
-            group.typer_instance.command("example")(codebook_example)
+    # `cotag codebook example` is registered by the codebook module (commands/codebook.py), so the one-module
+    # command line `cotag codebook ...` builds has it too.
