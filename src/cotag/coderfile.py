@@ -102,11 +102,13 @@ def read_bundle(session: Session, *, source: str, project: str = "", coders: Ite
                                "created_at": stamp(created), "deleted_at": stamp(deleted)})
     _carry_sources(session, bundle, hashes, keys, chosen)
     for note in memo_store.memos_of(session, coder_ids=ids):
-        bundle.memos.append({"coder": chosen[note.coder_id].name,
-                             "document": hashes[note.document_id][0] if note.document_id else None,
-                             "code": keys[note.code_id] if note.code_id else None, "title": note.title,
-                             "text": note.text, "created_at": stamp(note.created_at),
-                             "updated_at": stamp(note.updated_at)})
+        row = {"coder": chosen[note.coder_id].name,
+               "document": hashes[note.document_id][0] if note.document_id else None,
+               "code": keys[note.code_id] if note.code_id else None, "title": note.title,
+               "text": note.text, "created_at": stamp(note.created_at), "updated_at": stamp(note.updated_at)}
+        if note.start is not None and note.end is not None:  # a passage memo (migration 0007): its words travel
+            row["start"], row["end"] = note.start, note.end
+        bundle.memos.append(row)
     for progress in progress_rows.progress_of(session, coder_ids=ids):
         bundle.progress.append({"coder": chosen[progress.coder_id].name,
                                 "document": hashes[progress.document_id][0], "status": progress.status,
@@ -253,4 +255,11 @@ def bundle_problems(bundle: Bundle) -> list[str]:
             if part == "codings" and all(_fits(row.get(k), _INT) for k in ("start", "end")) \
                     and not 0 <= row["start"] < row["end"]:
                 problems.append(f"{where} has an empty or negative span {row['start']}–{row['end']}")
+            if part == "memos" and ("start" in row or "end" in row):  # optional: a passage memo's words
+                start, end = row.get("start"), row.get("end")
+                if not (_fits(start, _INT) and _fits(end, _INT)) or not 0 <= start < end:
+                    problems.append(f"{where} has a passage span {start!r}–{end!r}, expected two offsets, "
+                                    "start before end")
+                elif not row.get("document"):
+                    problems.append(f"{where} has a passage span but no document")
     return problems

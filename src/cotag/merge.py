@@ -510,7 +510,8 @@ def _apply(session: Session, bundle: Bundle, report: MergeReport, *, write: bool
             memo_store.add_memo(session, coder_id=coder_ids[row["coder"]],
                                 document_id=doc_ids[row["document"]] if row["document"] else None,
                                 code_id=code_ids[row["code"]] if row["code"] else None, title=row["title"],
-                                text=row["text"], created_at=parse_stamp(row["created_at"]), updated_at=updated)
+                                text=row["text"], created_at=parse_stamp(row["created_at"]), updated_at=updated,
+                                start=row.get("start"), end=row.get("end"))  # a passage memo keeps its words
             report.memos_added += 1
         elif updated > held_memo.updated_at and (held_memo.text, held_memo.title) != (row["text"], row["title"]):
             memo_store.update_memo(session, memo=held_memo, title=row["title"], text=row["text"], updated_at=updated)

@@ -432,3 +432,33 @@ def test_a_merge_written_in_batches_ends_as_one_would(projects, monkeypatch):
     with lead.session() as session:
         merges = [e.payload for e in list_events(session) if e.kind == "merge"]
     assert [m["codings_added"] for m in merges] == [4, second.codings_added]
+
+
+def test_a_passage_memo_keeps_its_words_through_a_coder_file_and_a_merge(projects, tmp_path):
+    """A memo on a passage (no code) arrives on the same words, by coder file and by project folder."""
+    lead, anna, _ = projects
+    with anna.session() as session:
+        who = coder_store.require_coder(session, name="anna")
+        doc = require_document(session, external_id="E001")
+        memo_store.add_memo(session, coder_id=who.id, document_id=doc.id, start=36, end=52, text="irony?")
+    path = tmp_path / "anna.cotag.json.gz"
+    write_coder_file(anna, coder="anna", path=path)
+    for target, source in ((build(tmp_path / "by-file"), path), (lead, anna.root)):
+        merge(target, source)
+        with target.session() as session:
+            found = [(m.document, m.start, m.end, m.text) for m in memo_store.list_memos(session) if m.start is not None]
+        assert found == [("E001", 36, 52, "irony?")]
+        target.close()
+
+
+def test_a_coder_file_with_a_broken_passage_span_is_refused_by_name(projects, tmp_path):
+    lead, anna, _ = projects
+    path = tmp_path / "anna.cotag.json.gz"
+    write_coder_file(anna, coder="anna", path=path)
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    data["memos"][0].update(start=20, end=10)
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    with pytest.raises(CotagError, match=r"memos\[0\] has a passage span 20–10"):
+        merge(lead, path)
+    with lead.session() as session:
+        assert memo_store.list_memos(session) == []
