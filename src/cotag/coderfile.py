@@ -102,10 +102,11 @@ def read_bundle(session: Session, *, source: str, project: str = "", coders: Ite
                                "created_at": stamp(created), "deleted_at": stamp(deleted)})
     _carry_sources(session, bundle, hashes, keys, chosen)
     for note in memo_store.memos_of(session, coder_ids=ids):
-        row = {"coder": chosen[note.coder_id].name,
-               "document": hashes[note.document_id][0] if note.document_id else None,
-               "code": keys[note.code_id] if note.code_id else None, "title": note.title,
-               "text": note.text, "created_at": stamp(note.created_at), "updated_at": stamp(note.updated_at)}
+        row: dict[str, Any] = {"coder": chosen[note.coder_id].name,
+                               "document": hashes[note.document_id][0] if note.document_id else None,
+                               "code": keys[note.code_id] if note.code_id else None, "title": note.title,
+                               "text": note.text, "created_at": stamp(note.created_at),
+                               "updated_at": stamp(note.updated_at)}
         if note.start is not None and note.end is not None:  # a passage memo (migration 0007): its words travel
             row["start"], row["end"] = note.start, note.end
         bundle.memos.append(row)
@@ -257,7 +258,8 @@ def bundle_problems(bundle: Bundle) -> list[str]:
                 problems.append(f"{where} has an empty or negative span {row['start']}–{row['end']}")
             if part == "memos" and ("start" in row or "end" in row):  # optional: a passage memo's words
                 start, end = row.get("start"), row.get("end")
-                if not (_fits(start, _INT) and _fits(end, _INT)) or not 0 <= start < end:
+                if not (isinstance(start, int) and isinstance(end, int) and _fits(start, _INT) and _fits(end, _INT)
+                        and 0 <= start < end):
                     problems.append(f"{where} has a passage span {start!r}–{end!r}, expected two offsets, "
                                     "start before end")
                 elif not row.get("document"):
