@@ -310,7 +310,6 @@ def compare(session: Session, *, coders: Sequence[str] | None = None, documents:
     from cotag.store.coders import list_coders
     from cotag.store.codes import code_keys
     from cotag.store.decisions import live_decisions
-    from cotag.store.training import practice_pairs
 
     coder_a, coder_b = resolve_coders(session, coders=coders)
     names = (coder_a.name, coder_b.name)
@@ -320,15 +319,12 @@ def compare(session: Session, *, coders: Sequence[str] | None = None, documents:
     # Plain rows from the shared column loaders: ORM row processing would cost more than the comparison itself.
     doc_names = doc_store.external_ids(session, ids=doc_filter)
     codes = code_keys(session)
-    practice = practice_pairs(session)  # a trainee's practice never reaches the consensus
     units: dict[int, list[tuple]] = defaultdict(list)
     for doc_id, index, start, end, turn, _, _ in doc_store.unit_columns(session, document_ids=doc_filter):
         units[doc_id].append((index, start, end, turn))
     per_coder: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for coding_id, doc_id, code_id, coder_id, start, end, memo in coding_store.live_coding_columns(
-            session, coder_ids=[coder_a.id, coder_b.id], document_ids=doc_filter):
-        if (coder_id, doc_id) in practice:
-            continue
+            session, coder_ids=[coder_a.id, coder_b.id], document_ids=doc_filter):  # study work only
         per_coder[(doc_id, coder_id)].append((coding_id, code_id, start, end, memo))
     leads = {c.id: c.name for c in list_coders(session)}
     decisions = live_decisions(session, document_ids=doc_filter)

@@ -15,7 +15,6 @@ from cotag.store.models import CONSENSUS_CODER
 from cotag.store.progress_rows import done_pairs
 from cotag.store.rows import row_id
 from cotag.store.session import Session
-from cotag.store.training import practice_pairs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -345,10 +344,7 @@ def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[in
     coder_ids = None if coders is None else [i for i, name in names.items() if name in set(coders)]
     rows = coding_store.live_coding_columns(session, coder_ids=coder_ids, code_ids=code_ids,
                                             document_ids=document_ids)
-    # A trainee's practice (cotag.training) is not study data: it reaches no export.
-    practice = practice_pairs(session)
-    if practice:
-        rows = [row for row in rows if (row[3], row[1]) not in practice]
+    # Study work only: the loader leaves a trainee's practice (cotag.training) out of every export.
     return Codings.from_rows(rows, coder_names=names)
 
 
@@ -382,10 +378,8 @@ def coded_documents(session: Session, *, coders: list[str] | None, codings: Codi
     at all. With --codes, a document coded only with other codes still counts (it was coded).
     """
     coder_ids = None if coders is None else [row_id(c) for c in list_coders(session) if c.name in set(coders)]
-    # A trainee's practice (cotag.training) is not study data: it codes no document for an export.
-    practice = practice_pairs(session)
-    done = {doc for coder, doc in done_pairs(session, coder_ids=coder_ids) if (coder, doc) not in practice}
-    with_codings = {doc for coder, doc in coding_store.coded_pairs(session, coder_ids=coder_ids)
-                    if (coder, doc) not in practice}
+    # Study work only: the loaders leave a trainee's practice (cotag.training) out.
+    done = {doc for _, doc in done_pairs(session, coder_ids=coder_ids)}
+    with_codings = {doc for _, doc in coding_store.coded_pairs(session, coder_ids=coder_ids)}
     in_scope = {d.id for d in documents}
     return frozenset((done | with_codings | set(codings.document_id.tolist())) & in_scope)

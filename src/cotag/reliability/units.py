@@ -318,7 +318,6 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
     from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
     from cotag.store.progress_rows import done_pairs
     from cotag.store.rows import row_id
-    from cotag.store.training import practice_pairs
 
     doc_rows = doc_store.document_ids(session, groups=selection.groups, external_ids=selection.documents)
     if selection.groups is not None:
@@ -350,16 +349,15 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
     coder_ids = [row_id(all_coders[n]) for n in coder_names]
     cidx = {cid: i for i, cid in enumerate(coder_ids)}
 
-    # A trainee's practice (cotag.training) is never study data: those documents are not coded by them here.
-    practice = practice_pairs(session)
+    # The loaders read study work only: a trainee's practice (cotag.training) never counts here.
     coded: dict[int, set[int]] = {i: set() for i in range(len(coder_names))}
     if coder_ids:
         for coder_id, doc_id in done_pairs(session, coder_ids=coder_ids):
-            if doc_id in doc_index and (coder_id, doc_id) not in practice:
+            if doc_id in doc_index:
                 coded[cidx[coder_id]].add(doc_index[doc_id])
         if selection.include_unfinished:
             for coder_id, doc_id in coding_store.coded_pairs(session, coder_ids=coder_ids):
-                if doc_id in doc_index and (coder_id, doc_id) not in practice:
+                if doc_id in doc_index:
                     coded[cidx[coder_id]].add(doc_index[doc_id])
     if selection.coders is not None:
         # a named coder with no document in scope would count as a coder (Fleiss instead of Cohen,
@@ -409,7 +407,7 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
     span_rows = [(cidx[coder_id], code_index[code_id], doc_index[doc_id], start, end)
                  for _, doc_id, code_id, coder_id, start, end, _ in coding_store.live_coding_columns(
                      session, coder_ids=coder_ids, document_ids=wanted_docs)
-                 if code_id in code_index and (coder_id, doc_id) not in practice]
+                 if code_id in code_index]
     frame = UnitFrame.from_rows(names, unit_rows, document_ids=[db_id for db_id, _ in doc_rows])
     data = unitise(frame, Spans.from_rows(span_rows), coders=coder_names, codes=code_keys,
                    coded={c: sorted(d) for c, d in coded.items()}, kind=kind, rule=rule,

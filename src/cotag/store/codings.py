@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from cotag.errors import CotagError
 from cotag.store.models import Code, Coder, Coding, Document, utcnow
 from cotag.store.rows import CHUNK, driver_rows, sorted_ids, table
+from cotag.store.training import practice_pairs
 
 C = table(Coding)
 
@@ -311,7 +312,9 @@ LiveCoding = tuple[int, int, int, int, int, int, str]
 def live_coding_columns(session: Session, *, coder_ids: Iterable[int] | None = None,
                         document_ids: Iterable[int] | None = None,
                         code_ids: Iterable[int] | None = None) -> list[LiveCoding]:
-    """Live codings of these coders, documents and codes (None: all), as driver rows.
+    """Live codings of these coders, documents and codes (None: all), as driver rows: study work only, a
+    trainee's practice (store/training.py) left out, as every reader of them (agreement, reconcile, exports)
+    needs.
 
     A long list of documents is filtered here rather than in SQL: an IN list of every document id
     would be longer than the table it filters.
@@ -325,20 +328,24 @@ def live_coding_columns(session: Session, *, coder_ids: Iterable[int] | None = N
     if code_ids is not None:
         query = query.where(C.c.code_id.in_(sorted_ids(code_ids) or [-1]))
     if document_ids is None:
-        return driver_rows(session, query)
-    ids = sorted_ids(document_ids)
-    if len(ids) < CHUNK:
-        return driver_rows(session, query.where(C.c.document_id.in_(ids or [-1])))
-    wanted = set(ids)
-    return [row for row in driver_rows(session, query) if row[1] in wanted]
+        rows = driver_rows(session, query)
+    else:
+        ids = sorted_ids(document_ids)
+        if len(ids) < CHUNK:
+            rows = driver_rows(session, query.where(C.c.document_id.in_(ids or [-1])))
+        else:
+            wanted = set(ids)
+            rows = [row for row in driver_rows(session, query) if row[1] in wanted]
+    practice = practice_pairs(session)
+    return [row for row in rows if (row[3], row[1]) not in practice] if practice else rows
 
 
 def coded_pairs(session: Session, *, coder_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
-    """(coder id, document id) wherever the coder has a live coding (None: any coder)."""
+    """(coder id, document id) wherever the coder has a live coding (None: any coder); practice left out."""
     query = core_select(C.c.coder_id, C.c.document_id).where(C.c.deleted_at.is_(None)).distinct()
     if coder_ids is not None:
         query = query.where(C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
-    return {(int(c), int(d)) for c, d in driver_rows(session, query)}
+    return {(int(c), int(d)) for c, d in driver_rows(session, query)} - practice_pairs(session)
 
 
 def used_code_ids(session: Session, *, coder_ids: Iterable[int]) -> set[int]:

@@ -19,11 +19,14 @@ P = table(Progress)
 
 
 def done_pairs(session: Session, *, coder_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
-    """(coder id, document id) wherever the coder marked the document done (None: any coder)."""
+    """(coder id, document id) wherever the coder marked the document done (None: any coder); a trainee's
+    practice left out."""
+    from cotag.store.training import practice_pairs
+
     query = core_select(P.c.coder_id, P.c.document_id).where(P.c.status == PROGRESS_DONE).distinct()
     if coder_ids is not None:
         query = query.where(P.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
-    return {(int(c), int(d)) for c, d in driver_rows(session, query)}
+    return {(int(c), int(d)) for c, d in driver_rows(session, query)} - practice_pairs(session)
 
 
 def progress_of(session: Session, *, coder_ids: Iterable[int]) -> list[Progress]:
