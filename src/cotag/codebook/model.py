@@ -65,22 +65,8 @@ COLOUR_NAMES: dict[str, str] = {
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _HEX_RE = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6})\Z")
 _LIST_FIELDS: tuple[str, ...] = ("include", "exclude", "examples", "keywords")
-# Order in which save_codebook places fields it adds to a code.
-_CANONICAL_ORDER: tuple[str, ...] = (
-    "key",
-    "name",
-    "description",
-    "colour",
-    "color",
-    "shortcut",
-    "status",
-    "parent",
-    "include",
-    "exclude",
-    "examples",
-    "keywords",
-    "children",
-)
+# Order in which save_codebook places fields it adds to a code: the order CODE_FIELDS lists them in.
+_CANONICAL_ORDER: tuple[str, ...] = CODE_FIELDS
 
 
 # --------------------------------------------------------------------------
