@@ -141,9 +141,7 @@ def coded_documents(session: Session, coder: str) -> list[str]:
     from cotag.store.codings import live_spans
     from cotag.store.coders import get_coder, list_coders
     from cotag.store.documents import list_documents
-    from cotag.store.progress import done_documents
-
-    from cotag.store.training import practice_pairs
+    from cotag.store.progress_rows import done_pairs
 
     row = get_coder(session, name=coder)
     if row is None or row.id is None:
@@ -151,9 +149,8 @@ def coded_documents(session: Session, coder: str) -> list[str]:
             return []
         names = sorted(c.name for c in list_coders(session))
         raise NotFound(f"no coder named {coder!r} (coders: {', '.join(names) or 'none yet'})")
-    # A trainee's practice documents (cotag.training) never teach the suggester.
-    practice = practice_pairs(session)
-    ids = {d for d in done_documents(session, coder_id=row.id) if (row.id, d) not in practice}
+    # done_pairs leaves a trainee's practice documents out (cotag.training): they never teach the suggester.
+    ids = {d for _, d in done_pairs(session, coder_ids=[row.id])}
     if coder == CONSENSUS:
         ids |= {document_id for document_id, _, _ in live_spans(session, coder_id=row.id)}
     if not ids:
