@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -84,18 +84,32 @@ class PseudonymTable:
         return table
 
     def save(self) -> None:
-        data = {
-            "entries": [{"real": e.real, "pseudonym": e.pseudonym, "kind": e.kind} for e in self.entries],
-            "proposals": [{"id": p.id, "real": p.real, "kind": p.kind, "pseudonym": p.pseudonym, "source": p.source,
-                           "count": p.count, "documents": p.documents, "status": p.status} for p in self.proposals],
-        }
-        header = ("# cotag pseudonyms: real string -> pseudonym. This file holds the real names: keep it out of\n"
-                  "# every shared folder and repository. `cotag pseudonyms list|suggest|accept|reject|add` edit it.\n")
-        # One rename: a reader (an export, the TUI) never sees half a table, and a failed write keeps the old one.
+        """Write the table in one rename. An existing file is updated in place (ruamel round trip, as the
+        codebook writer updates a codebook): the lead's comments, order and quoting stay; changed fields are
+        rewritten, entries and proposals that left the table are removed, new ones appended."""
+        data = self._rows()
+        text = None
+        if self.path.exists():
+            try:
+                text = _updated_text(self.path.read_text(encoding="utf-8"), data)
+            except Exception:  # noqa: BLE001 - a file ruamel cannot keep (duplicate keys...) is written afresh
+                text = None
+        if text is None:
+            text = _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        # One rename: a reader (an export, the TUI) never sees half a table, and a failed write keeps the old
+        # one; the file's mode stays (cotag.files).
         try:
-            write_atomically(self.path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+            write_atomically(self.path, text)
         except OSError as exc:
             raise CotagError(f"{self.path}: cannot write ({exc})") from None
+
+    def _rows(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            "entries": [{"real": e.real, "pseudonym": e.pseudonym, "kind": e.kind} for e in self.entries],
+            "proposals": [{"id": p.id, "real": p.real, "kind": p.kind, "pseudonym": p.pseudonym, "source": p.source,
+                           "count": p.count, "documents": list(p.documents), "status": p.status}
+                          for p in self.proposals],
+        }
 
     # ------------------------------------------------------------ editing
 
@@ -177,6 +191,86 @@ class PseudonymTable:
 
     def pseudonymiser(self) -> "Pseudonymiser":
         return Pseudonymiser(self.entries)
+
+
+_HEADER = ("# cotag pseudonyms: real string -> pseudonym. This file holds the real names: keep it out of\n"
+           "# every shared folder and repository. `cotag pseudonyms list|suggest|accept|reject|add` edit it.\n"
+           "# Comments written here are kept when cotag rewrites the file.\n")
+# How a row of each list is known again in the file: an entry by its real string (any case), a proposal by id.
+_ROW_KEYS: dict[str, Callable[[Any], str]] = {"entries": lambda row: _key(str(row.get("real", ""))),
+                                              "proposals": lambda row: str(row.get("id", ""))}
+
+
+def _updated_text(text: str, data: dict[str, list[dict[str, Any]]]) -> str | None:
+    """The file's text with its two lists brought to `data`, comments kept (codebook/comments.py moves the
+    comment lines of a removed row); None when the result would not read back as `data`."""
+    from io import StringIO
+
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from cotag.codebook.comments import _guess_indent, remove_item
+    from cotag.codebook.yamlsafe import _rt_yaml
+
+    rt = _rt_yaml()
+    sequence, offset = _guess_indent(text, "entries")
+    rt.indent(mapping=2, sequence=sequence, offset=offset)
+    document = rt.load(text)
+    if not isinstance(document, CommentedMap):
+        return None
+    for name, rows in data.items():
+        seq = document.get(name)
+        if not isinstance(seq, CommentedSeq):
+            seq = document[name] = CommentedSeq()
+        key_of = _ROW_KEYS[name]
+        wanted = {key_of(row): row for row in rows}
+        # Rows that left the table go (their trailing comments stay in the file); the rest are updated in place,
+        # a field rewritten only where its value changed, so the lead's quoting and layout stay.
+        for position in reversed(range(len(seq))):
+            if not isinstance(seq[position], CommentedMap) or key_of(seq[position]) not in wanted:
+                remove_item(seq, position)
+        if not seq and not wanted:
+            # An empty list is written `[]`, which has no room for the comment lines above its first row or
+            # kept at its end: the key is left empty (read as no rows) and the lines follow it.
+            slot = document.ca.items.get(name) or [None, None, None, None]
+            tokens = [*(slot[3] or []), *((seq.ca.comment or [None, None])[1] or []), *(seq.ca.end or [])]
+            unique = list({id(token): token for token in tokens}.values())
+            if unique:
+                slot[3] = None
+                document[name] = None
+                _after_key(document, name, "".join(token.value for token in unique))
+            continue
+        present = {key_of(row): row for row in seq}
+        for key, row in wanted.items():
+            mapping = present.get(key)
+            if mapping is None:
+                mapping = CommentedMap()
+                seq.append(mapping)
+            for field_name, value in row.items():
+                if mapping.get(field_name) != value:
+                    mapping[field_name] = CommentedSeq(value) if isinstance(value, list) else value
+    out = StringIO()
+    rt.dump(document, out)
+    result = out.getvalue()
+    # Checked before anything is written: the file must say what the table holds.
+    read = yaml.safe_load(result) or {}
+    for name, rows in data.items():
+        fields = [list(row) for row in rows]
+        if [{k: item.get(k) for k in keys} for item, keys in zip(read.get(name) or [], fields)] != rows \
+                or len(read.get(name) or []) != len(rows):
+            return None
+    return result
+
+
+def _after_key(document: Any, name: str, lines: str) -> None:
+    """Comment lines after the line of a top-level key whose value is a scalar or `[]`."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    slot = document.ca.items.setdefault(name, [None, None, None, None])
+    if slot[2] is not None:
+        slot[2].value = slot[2].value.rstrip("\n") + "\n" + lines
+    else:
+        slot[2] = CommentToken("\n" + lines, CommentMark(0))
 
 
 def table_path(root: Path) -> Path:
