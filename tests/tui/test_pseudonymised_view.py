@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 
+from test_revisions_screen import revised  # noqa: F401 - the fixture, shared with the revisions screen's tests
 from test_snapshots import TEAM_CODINGS, lead_app, team  # noqa: F401 - the fixture, shared with the snapshots
 from tui_helpers import settle
 
@@ -228,3 +229,34 @@ async def test_journal_entries_follow_the_view(team):  # noqa: F811
         await pilot.press("ctrl+x")
         await settle(pilot)
         assert "Almaty" in table_text(screen.query_one(DataTable))
+
+
+async def test_the_revisions_queue_follows_the_view_and_a_verdict_lands_on_the_stored_item(revised):  # noqa: F811
+    from test_revisions_screen import items
+    from test_revisions_screen import settle as settle_queue
+    from textual.widgets import DataTable
+
+    from cotag.tui.screens.revisions import RevisionsScreen
+
+    project = revised  # the revisions screen's own study: a coding changed, one orphaned
+    decisions.add(project, "Germany", "[country 1]", "place")
+    decisions.add(project, "cousin", "[relative 1]", "person")
+    app = make_app(project, coder="lena", lead=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_queue(pilot)
+        await pilot.press("ctrl+f")
+        await settle_queue(pilot)
+        screen = app.screen
+        assert isinstance(screen, RevisionsScreen)
+        detail = screen.query_one("#revisions-detail")
+        assert "Germany" in str(detail.render()) and "cousin" in table_text(screen.query_one(DataTable))
+        await pilot.press("ctrl+x")
+        await settle_queue(pilot)
+        shown = str(detail.render()) + table_text(screen.query_one(DataTable)) + screen_text(app)
+        assert pseudonymised(shown, real=("Germany", "cousin"), shown=("[country 1]", "[relative 1]"))
+        await pilot.press("a")  # accept the changed coding: the verdict is on the stored item
+        await settle_queue(pilot)
+        assert items(project)[0][:3] == (2, "changed", "accepted")
+        await pilot.press("ctrl+x")
+        await settle_queue(pilot)
+        assert "Germany" in str(detail.render())
