@@ -247,3 +247,19 @@ def test_emptied_lists_keep_their_comments_and_the_file_reads_back(tmp_path):
     third.save()
     assert [e.real for e in PseudonymTable.load(path).entries] == ["Aktau"]
     assert "# The city." in path.read_text(encoding="utf-8")
+
+
+def test_a_table_written_one_row_a_line_stays_so_with_its_comments(tmp_path):
+    """The layout docs/privacy.md shows: a row per line, a comment after one."""
+    path = tmp_path / "pseudonyms.yaml"
+    path.write_text('entries:\n'
+                    '  - {real: Aktau, pseudonym: "[city A]", kind: place}\n'
+                    '  - {real: Shevchenko, pseudonym: "[city A]", kind: place}   # Aktau\'s Soviet name\n'
+                    'proposals: []\n', encoding="utf-8")
+    table = PseudonymTable.load(path)
+    table.add("Berlin", "[city B]", "place")
+    table.save()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[2].endswith("# Aktau's Soviet name")
+    assert lines[3] == "  - {real: Berlin, pseudonym: '[city B]', kind: place}"
+    assert [e.real for e in PseudonymTable.load(path).entries] == ["Aktau", "Shevchenko", "Berlin"]

@@ -244,6 +244,9 @@ def _updated_text(text: str, data: dict[str, list[dict[str, Any]]]) -> str | Non
             mapping = present.get(key)
             if mapping is None:
                 mapping = CommentedMap()
+                last = seq[-1] if seq else None
+                if isinstance(last, CommentedMap) and last.fa.flow_style():
+                    mapping.fa.set_flow_style()  # a table written one row a line gets its new rows so too
                 seq.append(mapping)
             for field_name, value in row.items():
                 if mapping.get(field_name) != value:
