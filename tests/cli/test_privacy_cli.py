@@ -443,3 +443,75 @@ def test_each_pseudonym_decision_is_in_the_audit_log_without_the_real_string(pro
     assert events[4].payload == {"pseudonym": "[employer]", "kind": "organisation", "was": "[company 1]"}
     logged = json.dumps([e.payload for e in events])
     assert leaks(logged) == [] and "Zhanaozen" not in logged
+
+
+HAND_WRITTEN = """\
+# Pseudonyms for the Mangystau interviews. Ask Aigerim before changing any of them.
+entries:
+  # The city: every spelling reads [place 1].
+  - real: Aktau
+    pseudonym: '[place 1]'
+    kind: place   # checked against the gazetteer
+  # Her brother (E001).
+  - real: Dauren
+    pseudonym: '[person 2]'
+    kind: person
+proposals:
+  - id: p1
+    real: Shevchenko
+    kind: place
+    pseudonym: '[place 2]'
+    source: gazetteer
+    count: 1
+    documents:
+      - E001
+    status: open
+  # Rejected on purpose: a surname, not a place here.
+  - id: p2
+    real: Zhanaozen
+    kind: place
+    pseudonym: '[place 3]'
+    source: gazetteer
+    count: 1
+    documents:
+      - E004
+    status: open
+# End of the table: keep this file off the shared drive.
+"""
+HAND_COMMENTS = [line.strip() for line in HAND_WRITTEN.splitlines() if "#" in line]
+
+
+def test_a_rewritten_table_keeps_every_hand_written_comment_and_the_files_mode(sqlite_project):
+    import os
+    import stat
+
+    import yaml
+
+    from cotag.privacy.pseudonyms import table_path
+
+    project = sqlite_project
+    path = table_path(project.root)
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    os.chmod(path, 0o640)
+
+    assert run(project, "pseudonyms", "add", "KazMunayGas", "[company 1]", "--kind", "organisation").exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    for comment in HAND_COMMENTS:
+        assert comment.split("#", 1)[1] in text, comment
+    assert text.index("# End of the table") > text.index("KazMunayGas")  # the closing lines stay last
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    data = yaml.safe_load(text)
+    assert {"real": "KazMunayGas", "pseudonym": "[company 1]", "kind": "organisation"} in data["entries"]
+    assert [e["real"] for e in data["entries"]] == ["Aktau", "Dauren", "KazMunayGas"]
+
+    # Accepting the last proposal removes it from the file: the closing comment after it stays.
+    assert run(project, "pseudonyms", "accept", "p2").exit_code == 0
+    assert run(project, "pseudonyms", "reject", "p1").exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    for comment in HAND_COMMENTS:
+        assert comment.split("#", 1)[1] in text, comment
+    assert text.rstrip().endswith("# End of the table: keep this file off the shared drive.")
+    data = yaml.safe_load(text)
+    assert [e["real"] for e in data["entries"]] == ["Aktau", "Dauren", "KazMunayGas", "Zhanaozen"]
+    assert [(p["id"], p["status"]) for p in data["proposals"]] == [("p1", "rejected")]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

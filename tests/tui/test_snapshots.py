@@ -390,3 +390,13 @@ def test_snapshot_transcript_pseudonymised(team, snap_compare, size):
     with_pseudonyms(team.project)
     app = make_app(team.project, coder="alice", document="E001", unit=4)
     assert snap_compare(app, terminal_size=size, run_before=steps("ctrl+x"))
+
+
+@SIZES
+def test_snapshot_codebook_pseudonymised(team, snap_compare, size):
+    """The Networks code's coding excerpt (the Berlin sentence) through the pseudonymised view."""
+    from cotag.privacy import decisions
+
+    decisions.add(team.project, "Berlin", "[city B]", "place")
+    assert snap_compare(lead_app(team), terminal_size=size,
+                        run_before=steps("ctrl+e", "down", "down", "down", "down", "ctrl+x"))

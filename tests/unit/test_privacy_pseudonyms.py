@@ -200,3 +200,66 @@ def test_the_longest_entry_wins_and_leading_punctuation_is_no_obstacle():
                            Entry("L.N. Gumilyov", "[uni]", "other")])
     assert layer.apply("Almaty Region, not Almaty; «Bolashak» at L.N. Gumilyov.").text == \
         "[region], not [city]; «[programme] at [uni]."
+
+
+COMMENTED = """\
+# Hand-written: the Mangystau table.
+entries:
+  # The city.
+  - real: Aktau
+    pseudonym: '[place 1]'
+    kind: place  # all spellings
+proposals:
+  # Open until the lead decides.
+  - id: p1
+    real: Berlin
+    kind: place
+    pseudonym: '[place 2]'
+    source: gazetteer
+    count: 1
+    documents: [E001]
+    status: open
+# The end.
+"""
+
+
+def test_emptied_lists_keep_their_comments_and_the_file_reads_back(tmp_path):
+    path = tmp_path / "pseudonyms.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    table = PseudonymTable.load(path)
+    table.accept(["p1"])  # the only proposal leaves the file; its entry comes in
+    table.remove("Aktau")  # and the only hand-written entry goes
+    table.save()
+    text = path.read_text(encoding="utf-8")
+    # Every comment but the end-of-line one, which goes with the entry it was written on.
+    for comment in ("# Hand-written: the Mangystau table.", "# The city.", "# Open until the lead decides.",
+                    "# The end."):
+        assert comment in text, text
+    again = PseudonymTable.load(path)
+    assert [(e.real, e.pseudonym) for e in again.entries] == [("Berlin", "[place 2]")]
+    assert again.proposals == []
+    # Emptied to nothing, then filled again: still a table that reads back, comments still there.
+    again.remove("Berlin")
+    again.save()
+    third = PseudonymTable.load(path)
+    assert third.entries == [] and "# The end." in path.read_text(encoding="utf-8")
+    third.add("Aktau", "[place 1]", "place")
+    third.save()
+    assert [e.real for e in PseudonymTable.load(path).entries] == ["Aktau"]
+    assert "# The city." in path.read_text(encoding="utf-8")
+
+
+def test_a_table_written_one_row_a_line_stays_so_with_its_comments(tmp_path):
+    """The layout docs/privacy.md shows: a row per line, a comment after one."""
+    path = tmp_path / "pseudonyms.yaml"
+    path.write_text('entries:\n'
+                    '  - {real: Aktau, pseudonym: "[city A]", kind: place}\n'
+                    '  - {real: Shevchenko, pseudonym: "[city A]", kind: place}   # Aktau\'s Soviet name\n'
+                    'proposals: []\n', encoding="utf-8")
+    table = PseudonymTable.load(path)
+    table.add("Berlin", "[city B]", "place")
+    table.save()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[2].endswith("# Aktau's Soviet name")
+    assert lines[3] == "  - {real: Berlin, pseudonym: '[city B]', kind: place}"
+    assert [e.real for e in PseudonymTable.load(path).entries] == ["Aktau", "Shevchenko", "Berlin"]

@@ -1,5 +1,6 @@
 """Comments and blank lines in a round-trip YAML tree: where ruamel.yaml keeps them, and moving them with
-the code they belong to when save_codebook moves or appends a code."""
+the item they belong to when save_codebook moves or appends a code, or when an item leaves a list (a code moved
+away; a pseudonym proposal accepted, in privacy/pseudonyms.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 
-def _guess_indent(text: str) -> tuple[int, int]:
-    """(sequence, offset) indentation of the codes list in ``text``."""
+def _guess_indent(text: str, key: str = "codes") -> tuple[int, int]:
+    """(sequence, offset) indentation of the list under the top-level ``key`` in ``text``."""
     lines = text.splitlines()
     for number, line in enumerate(lines):
-        if re.match(r"codes\s*:\s*(#.*)?$", line):
+        if re.match(rf"{re.escape(key)}\s*:\s*(#.*)?$", line):
             for following in lines[number + 1 :]:
                 stripped = following.lstrip(" ")
                 if not stripped or stripped.startswith("#"):
@@ -174,3 +175,34 @@ def _shift_comments(node: Any, delta: int) -> None:
     walk(node)
 
 
+def _leave_behind(seq: CommentedSeq, position: int, previous: Any, lines: list[str]) -> None:
+    """Put comment lines back where a removed item of ``seq`` was: after the item before it, above the one
+    that now stands at ``position``, or at the end of the list."""
+    if isinstance(previous, CommentedMap) and _append_tail_lines(previous, lines):
+        return
+    if previous is None:
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+    tokens = [CommentToken(line.lstrip(" ") + "\n", CommentMark(_indent(line))) for line in lines]
+    if position < len(seq):
+        entry = seq.ca.items.setdefault(position, [None, None, None, None])
+        entry[1] = tokens + list(entry[1] or [])
+        return
+    if seq.ca.comment is None:
+        seq.ca.comment = [None, None]  # the emitter writes ca.end only with this set
+    if seq.ca.end is None:
+        seq.ca.end = []
+    seq.ca.end.extend(tokens)
+
+
+def remove_item(seq: CommentedSeq, position: int) -> list[str]:
+    """Delete ``seq[position]`` (a mapping) and keep the comment lines after it that belong to what follows
+    (indented less than its keys: a note above the next item, or the file's closing lines). Its own comments
+    (at the end of one of its lines) go with it. Returns the lines kept."""
+    item = seq[position]
+    following = _take_tail_lines(item, leading=False) if isinstance(item, CommentedMap) else []
+    previous = seq[position - 1] if position > 0 else None
+    del seq[position]
+    if following:
+        _leave_behind(seq, position, previous, following)
+    return following

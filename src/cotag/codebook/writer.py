@@ -15,10 +15,9 @@ from ruamel.yaml.tokens import CommentToken
 
 from cotag.codebook.check import _read_text, parse_codebook_text
 from cotag.codebook.comments import (
-    _append_tail_lines,
     _guess_indent,
-    _indent,
     _key_column,
+    _leave_behind,
     _shift_comments,
     _take_tail_lines,
 )
@@ -310,28 +309,8 @@ class _Updater:
     def leave_behind(
         self, seq: CommentedSeq, position: int, previous: Any, lines: list[str]
     ) -> None:
-        """Put comment lines back where a removed code was."""
-        if isinstance(previous, CommentedMap) and _append_tail_lines(previous, lines):
-            return
-        if previous is None:
-            while lines and not lines[0].strip():
-                lines = lines[1:]
-        tokens = [
-            CommentToken(line.lstrip(" ") + "\n", CommentMark(_indent(line)))
-            for line in lines
-        ]
-        if position < len(seq):
-            entry = seq.ca.items.setdefault(position, [None, None, None, None])
-            entry[1] = tokens + list(entry[1] or [])
-            return
-        if seq.ca.comment is None:
-            seq.ca.comment = [
-                None,
-                None,
-            ]  # the emitter writes ca.end only with this set
-        if seq.ca.end is None:
-            seq.ca.end = []
-        seq.ca.end.extend(tokens)
+        """Put comment lines back where a removed code was (comments.py: pseudonyms.yaml uses it too)."""
+        _leave_behind(seq, position, previous, lines)
 
     def append(
         self,

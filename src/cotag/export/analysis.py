@@ -133,6 +133,17 @@ class Analysis:
             rows.append({"code": key, "name": name, "depth": len(path), "cells": cells})
         return rows
 
+    def value_labels(self, by: str) -> dict[str, str]:
+        """Each value of `by` as the screen heads its column, legend entry or bar: through the pseudonym layer
+        (as a pseudonymised matrix export heads it) while the view is on, else as stored. Keys stay the stored
+        values: a cell's quotes are found by them."""
+        values = list(self.matrix(by).values)
+        if self.pseudonyms is None:
+            return {value: value for value in values}
+        from cotag.privacy.exports import column_labels
+
+        return column_labels(self.pseudonyms, by, values, taken={self.matrix(by).total_label})
+
     def cooccurrence(self, within: str = "unit") -> CooccurrenceMatrix:
         if within not in WITHIN:
             raise CotagError(f"co-occurrence within {within!r}: choose {' or '.join(WITHIN)}")

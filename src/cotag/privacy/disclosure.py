@@ -17,7 +17,7 @@ import yaml
 
 from cotag.errors import CotagError
 from cotag.export.attribution import Attribution, build_attribution, format_value, parse_template
-from cotag.privacy.pseudonyms import gazetteer
+from cotag.privacy.suggestions import gazetteer
 
 if TYPE_CHECKING:
     from cotag.store.session import Session

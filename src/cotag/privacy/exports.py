@@ -9,7 +9,7 @@ the stored rows and the figures are untouched.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from cotag.errors import CotagError
 from cotag.privacy.pseudonyms import Pseudonymiser, load_table
@@ -43,6 +43,29 @@ def value_label(layer: Pseudonymiser, attribute: str, value: Any) -> str:
     return str(layer.attributes({attribute: value})[attribute])
 
 
+def column_labels(layer: Pseudonymiser, by: str, values: Iterable[str], *,
+                  taken: Iterable[str] = ()) -> dict[str, str]:
+    """Each attribute value as a column head, legend or chart label prints it (value -> label): pseudonymised, a
+    name attribute's value withheld, and numbered where two read alike (Aktau and its old name Shevchenko, both
+    `[city A]`), so no two columns merge. Age bands are numbers the layer never changes; `taken` are heads in
+    use already (the total's)."""
+    from cotag.export.matrix import AGE_BAND, MISSING
+
+    values = list(values)
+    if by == AGE_BAND:
+        return {value: value for value in values}
+    mapping: dict[str, str] = {}
+    used = set(taken)
+    for value in values:
+        label = value if value == MISSING else value_label(layer, by, value)
+        shown, n = label, 2
+        while shown in used:
+            shown, n = f"{label} ({n})", n + 1
+        used.add(shown)
+        mapping[value] = shown
+    return mapping
+
+
 def scope(scope: "Scope", layer: Pseudonymiser) -> "Scope":
     """The scope as a file's read-me lists it: filters such as `place=Aktau` pseudonymised."""
     return replace(scope, where=tuple(layer(w) for w in scope.where),
@@ -60,15 +83,7 @@ def matrix(result: "AttributeMatrix", layer: Pseudonymiser) -> "AttributeMatrix"
 
     if result.by == AGE_BAND:
         return result  # bands are numbers the layer never changes
-    mapping: dict[str, str] = {}
-    used = {result.total_label}
-    for value in result.values:
-        label = value if value == MISSING else value_label(layer, result.by, value)
-        shown, n = label, 2
-        while shown in used:
-            shown, n = f"{label} ({n})", n + 1
-        used.add(shown)
-        mapping[value] = shown
+    mapping = column_labels(layer, result.by, result.values, taken={result.total_label})
     if all(mapping[v] == v for v in result.values):
         return result
     values = sorted((mapping[v] for v in result.values), key=lambda v: (v == MISSING, v.casefold()))
@@ -90,13 +105,7 @@ def chart(result: "FrequencyChart", layer: Pseudonymiser) -> "FrequencyChart":
 
     if result.by == AGE_BAND:
         return result
-    mapping: dict[str, str] = {}
-    for value in result.values:
-        label = value if value == MISSING else value_label(layer, result.by, value)
-        shown, n = label, 2
-        while shown in mapping.values():
-            shown, n = f"{label} ({n})", n + 1
-        mapping[value] = shown
+    mapping = column_labels(layer, result.by, result.values)
     values = sorted(mapping.values(), key=lambda v: (v == MISSING, v.casefold()))
     back = {shown: value for value, shown in mapping.items()}
     return replace(result, values=values, n={v: result.n[back[v]] for v in values},

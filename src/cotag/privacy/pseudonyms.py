@@ -1,55 +1,28 @@
-"""Pseudonyms as a layer over the stored text: the table (pseudonyms.yaml), proposals, and the offset map.
+"""The project's pseudonym table, pseudonyms.yaml: accepted entries and open or rejected proposals.
 
-The stored text and every coding offset stay as they are. `Pseudonymiser.apply(text)` gives the pseudonymised
-text and a map from original offsets to pseudonymised ones, so a coding [start, end) is shown or exported as the
-span of the pseudonymised text that covers the same words.
+The layer that reads a text through the entries is layer.py; what proposes entries, suggestions.py. Their
+names are re-exported here, where the rest of cotag has always imported them from.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 import yaml
 
 from cotag.errors import CotagError
 from cotag.files import write_atomically
+from cotag.privacy.layer import KINDS, PERSON_ATTRIBUTES, Entry, Layered, Pseudonymiser, Replacement, _key, check_kind
+from cotag.privacy.suggestions import Found, Gazetteer, SuggestInput, gazetteer, load_pipeline, suggest
 
-KINDS = ("person", "place", "organisation", "other")
+__all__ = ["FILE_NAME", "KINDS", "PERSON_ATTRIBUTES", "Entry", "Found", "Gazetteer", "Layered", "Proposal",
+           "PseudonymTable", "Pseudonymiser", "Replacement", "SuggestInput", "check_kind", "gazetteer",
+           "load_pipeline", "load_table", "pseudonymise_export", "suggest", "table_path"]
+
 FILE_NAME = "pseudonyms.yaml"
-
-# Russian and Kazakh case endings: "Караганда" is also "Караганды", "Караганде", "Карагандой"; "Иванов" is also
-# "Иванова", "Ивановым"; Kazakh adds "Алматыда", "Алматыдан", "Астанаға". A Cyrillic entry matches its stem
-# (the word less a final vowel, й or ь) followed by one of these. Longest first: the regex takes the first that fits.
-_CYRILLIC_ENDINGS = sorted({
-    # Russian
-    "а", "я", "ы", "и", "у", "ю", "е", "о", "ь", "й", "ой", "ей", "ою", "ею", "ом", "ем", "ым", "им", "ов", "ев",
-    "ах", "ях", "ам", "ям", "ами", "ями", "ий", "ый", "ая", "яя", "ое", "ее", "ую", "юю", "ых", "их", "ого", "его",
-    "ому", "ему", "ыми", "ими", "на", "не",
-    # Kazakh
-    "да", "де", "та", "те", "дан", "ден", "тан", "тен", "нан", "нен", "ға", "ге", "қа", "ке", "ның", "нің", "дың",
-    "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті", "ын", "ін", "н", "мен", "бен", "пен", "дағы", "дегі",
-    "тағы", "тегі"}, key=len, reverse=True)
-# A Latin-script name transliterated from Russian declines too ("Marat" -> "Marata", "Maratom"; "Ivanov" ->
-# "Ivanova"); English adds the plural. The possessive ("Marat's") needs nothing: the name ends at the apostrophe.
-_LATIN_PERSON_ENDINGS = sorted({"ovoy", "ovym", "ovu", "ova", "oy", "oj", "oi", "om", "ym", "ov", "a", "u", "e", "y",
-                                "i", "s"}, key=len, reverse=True)
-_STEM_VOWELS = set("аяоеыийьуәіөүұ")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-
-
-@dataclass
-class Entry:
-    """One accepted row of the table: every occurrence of `real` (any case, its inflected forms) reads `pseudonym`."""
-
-    real: str
-    pseudonym: str
-    kind: str = "other"
 
 
 @dataclass
@@ -64,17 +37,6 @@ class Proposal:
     count: int = 0
     documents: list[str] = field(default_factory=list)
     status: str = "open"  # open | rejected (accepted proposals become entries and leave this list)
-
-
-def check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise CotagError(f"unknown kind {kind!r} (kinds: {', '.join(KINDS)})")
-    return kind
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
 
 @dataclass
 class PseudonymTable:
@@ -122,18 +84,32 @@ class PseudonymTable:
         return table
 
     def save(self) -> None:
-        data = {
-            "entries": [{"real": e.real, "pseudonym": e.pseudonym, "kind": e.kind} for e in self.entries],
-            "proposals": [{"id": p.id, "real": p.real, "kind": p.kind, "pseudonym": p.pseudonym, "source": p.source,
-                           "count": p.count, "documents": p.documents, "status": p.status} for p in self.proposals],
-        }
-        header = ("# cotag pseudonyms: real string -> pseudonym. This file holds the real names: keep it out of\n"
-                  "# every shared folder and repository. `cotag pseudonyms list|suggest|accept|reject|add` edit it.\n")
-        # One rename: a reader (an export, the TUI) never sees half a table, and a failed write keeps the old one.
+        """Write the table in one rename. An existing file is updated in place (ruamel round trip, as the
+        codebook writer updates a codebook): the lead's comments, order and quoting stay; changed fields are
+        rewritten, entries and proposals that left the table are removed, new ones appended."""
+        data = self._rows()
+        text = None
+        if self.path.exists():
+            try:
+                text = _updated_text(self.path.read_text(encoding="utf-8"), data)
+            except Exception:  # noqa: BLE001 - a file ruamel cannot keep (duplicate keys...) is written afresh
+                text = None
+        if text is None:
+            text = _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        # One rename: a reader (an export, the TUI) never sees half a table, and a failed write keeps the old
+        # one; the file's mode stays (cotag.files).
         try:
-            write_atomically(self.path, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+            write_atomically(self.path, text)
         except OSError as exc:
             raise CotagError(f"{self.path}: cannot write ({exc})") from None
+
+    def _rows(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            "entries": [{"real": e.real, "pseudonym": e.pseudonym, "kind": e.kind} for e in self.entries],
+            "proposals": [{"id": p.id, "real": p.real, "kind": p.kind, "pseudonym": p.pseudonym, "source": p.source,
+                           "count": p.count, "documents": list(p.documents), "status": p.status}
+                          for p in self.proposals],
+        }
 
     # ------------------------------------------------------------ editing
 
@@ -217,390 +193,95 @@ class PseudonymTable:
         return Pseudonymiser(self.entries)
 
 
+_HEADER = ("# cotag pseudonyms: real string -> pseudonym. This file holds the real names: keep it out of\n"
+           "# every shared folder and repository. `cotag pseudonyms list|suggest|accept|reject|add` edit it.\n"
+           "# Comments written here are kept when cotag rewrites the file.\n")
+# How a row of each list is known again in the file: an entry by its real string (any case), a proposal by id.
+_ROW_KEYS: dict[str, Callable[[Any], str]] = {"entries": lambda row: _key(str(row.get("real", ""))),
+                                              "proposals": lambda row: str(row.get("id", ""))}
+
+
+def _updated_text(text: str, data: dict[str, list[dict[str, Any]]]) -> str | None:
+    """The file's text with its two lists brought to `data`, comments kept (codebook/comments.py moves the
+    comment lines of a removed row); None when the result would not read back as `data`."""
+    from io import StringIO
+
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from cotag.codebook.comments import _guess_indent, remove_item
+    from cotag.codebook.yamlsafe import _rt_yaml
+
+    rt = _rt_yaml()
+    sequence, offset = _guess_indent(text, "entries")
+    rt.indent(mapping=2, sequence=sequence, offset=offset)
+    document = rt.load(text)
+    if not isinstance(document, CommentedMap):
+        return None
+    for name, rows in data.items():
+        seq = document.get(name)
+        if not isinstance(seq, CommentedSeq):
+            seq = document[name] = CommentedSeq()
+        key_of = _ROW_KEYS[name]
+        wanted = {key_of(row): row for row in rows}
+        # Rows that left the table go (their trailing comments stay in the file); the rest are updated in place,
+        # a field rewritten only where its value changed, so the lead's quoting and layout stay.
+        for position in reversed(range(len(seq))):
+            if not isinstance(seq[position], CommentedMap) or key_of(seq[position]) not in wanted:
+                remove_item(seq, position)
+        if not seq and not wanted:
+            # An empty list is written `[]`, which has no room for the comment lines above its first row or
+            # kept at its end: the key is left empty (read as no rows) and the lines follow it.
+            slot = document.ca.items.get(name) or [None, None, None, None]
+            tokens = [*(slot[3] or []), *((seq.ca.comment or [None, None])[1] or []), *(seq.ca.end or [])]
+            unique = list({id(token): token for token in tokens}.values())
+            if unique:
+                slot[3] = None
+                document[name] = None
+                _after_key(document, name, "".join(token.value for token in unique))
+            continue
+        present = {key_of(row): row for row in seq}
+        for key, row in wanted.items():
+            mapping = present.get(key)
+            if mapping is None:
+                mapping = CommentedMap()
+                last = seq[-1] if seq else None
+                if isinstance(last, CommentedMap) and last.fa.flow_style():
+                    mapping.fa.set_flow_style()  # a table written one row a line gets its new rows so too
+                seq.append(mapping)
+            for field_name, value in row.items():
+                if mapping.get(field_name) != value:
+                    mapping[field_name] = CommentedSeq(value) if isinstance(value, list) else value
+    out = StringIO()
+    rt.dump(document, out)
+    result = out.getvalue()
+    # Checked before anything is written: the file must say what the table holds.
+    read = yaml.safe_load(result) or {}
+    for name, rows in data.items():
+        fields = [list(row) for row in rows]
+        if [{k: item.get(k) for k in keys} for item, keys in zip(read.get(name) or [], fields)] != rows \
+                or len(read.get(name) or []) != len(rows):
+            return None
+    return result
+
+
+def _after_key(document: Any, name: str, lines: str) -> None:
+    """Comment lines after the line of a top-level key whose value is a scalar or `[]`."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    slot = document.ca.items.setdefault(name, [None, None, None, None])
+    if slot[2] is not None:
+        slot[2].value = slot[2].value.rstrip("\n") + "\n" + lines
+    else:
+        slot[2] = CommentToken("\n" + lines, CommentMark(0))
+
+
 def table_path(root: Path) -> Path:
     return Path(root) / FILE_NAME
 
 
 def load_table(project) -> PseudonymTable:
     return PseudonymTable.load(table_path(project.root))
-
-
-# ---------------------------------------------------------------- the layer
-
-@dataclass(frozen=True)
-class Replacement:
-    start: int  # in the original text
-    end: int
-    new_start: int  # in the pseudonymised text
-    new_end: int
-    entry: Entry
-
-
-@dataclass
-class Layered:
-    """A text and its pseudonymised reading, with the offset map between them."""
-
-    original: str
-    text: str
-    replacements: list[Replacement]
-
-    @cached_property
-    def _starts(self) -> list[int]:
-        return [r.start for r in self.replacements]
-
-    def map_start(self, position: int) -> int:
-        i = bisect.bisect_right(self._starts, position) - 1
-        if i < 0:
-            return position
-        r = self.replacements[i]
-        if position < r.end:  # inside a replaced string: from the start of its pseudonym
-            return r.new_start
-        return position + r.new_end - r.end
-
-    def map_end(self, position: int) -> int:
-        i = bisect.bisect_left(self._starts, position) - 1
-        if i < 0:
-            return position
-        r = self.replacements[i]
-        if position <= r.end:  # ends inside a replaced string: through the end of its pseudonym
-            return r.new_end
-        return position + r.new_end - r.end
-
-    def map_span(self, start: int, end: int) -> tuple[int, int]:
-        new_start = self.map_start(start)
-        return new_start, max(new_start, self.map_end(end))
-
-    def span(self, start: int, end: int) -> str:
-        """The pseudonymised text of the original span [start, end)."""
-        new_start, new_end = self.map_span(start, end)
-        return self.text[new_start:new_end]
-
-
-def _word_pattern(entry: Entry) -> str:
-    words = entry.real.split()
-    escaped = [re.escape(w) for w in words]
-    last = words[-1]
-    inflect = entry.kind in ("person", "place", "organisation")
-    if inflect and _CYRILLIC.search(last) and len(last) >= 4:
-        stem = last[:-1] if last[-1].lower() in _STEM_VOWELS else last
-        endings = "|".join(re.escape(e) for e in sorted({*_CYRILLIC_ENDINGS, last[len(stem):]} - {""},
-                                                        key=len, reverse=True))
-        # The bare stem is another word ("Дан" is not "Дана"): an ending is required where one was cut off.
-        escaped[-1] = f"{re.escape(stem)}(?:{endings}){'' if stem != last else '?'}"
-    elif entry.kind == "person" and last.isalpha() and len(last) >= 3:
-        stem = last[:-1] if len(last) >= 4 and last[-1].lower() in "aeiouy" else last
-        latin = sorted({*_LATIN_PERSON_ENDINGS, last[len(stem):]} - {""}, key=len, reverse=True)
-        escaped[-1] = f"{re.escape(stem)}(?:{'|'.join(latin)}){'' if stem != last else '?'}"
-    return r"\s+".join(escaped)
-
-
-_WORD_START = re.compile(r"(?<!\w)\w")
-
-
-def _prefix(real: str) -> str:
-    """The index key of a string: its first two letters, or one when its first word is one letter long."""
-    first = real.split()[0]
-    return (first[:2] if len(first) >= 2 else first[:1]).lower()
-
-
-class Pseudonymiser:
-    """Replaces every entry's real string (case-insensitive, whole words, inflected forms) by its pseudonym."""
-
-    def __init__(self, entries: Iterable[Entry]):
-        self.entries = [e for e in entries if re.search(r"\w", e.real)]
-        # One alternation of every entry is slow (each position of a transcript tries them all): entries are
-        # indexed by how their first word begins, and only the few that begin so are tried at a word's start.
-        self._by_prefix: dict[str, list[tuple[re.Pattern, Entry]]] = {}
-        for entry in self.entries:
-            matchable = Entry(re.sub(r"^\W+", "", entry.real), entry.pseudonym, entry.kind)
-            pattern = re.compile(_word_pattern(matchable) + r"(?!\w)", re.IGNORECASE)
-            self._by_prefix.setdefault(_prefix(matchable.real), []).append((pattern, entry))
-
-    def __bool__(self) -> bool:
-        return bool(self.entries)
-
-    def find(self, text: str) -> list[tuple[int, int, Entry]]:
-        """Every occurrence, left to right, as (start, end, entry); where several fit, the longest."""
-        found: list[tuple[int, int, Entry]] = []
-        if not self.entries or not text:
-            return found
-        by_prefix = self._by_prefix
-        position = 0
-        while True:
-            word = _WORD_START.search(text, position)
-            if word is None:
-                return found
-            start = word.start()
-            best: tuple[int, int, Entry] | None = None
-            for key in {text[start:start + 2].lower(), text[start].lower()}:
-                for pattern, entry in by_prefix.get(key, ()):
-                    match = pattern.match(text, start)
-                    if match and (best is None or match.end() > best[1]):
-                        best = (start, match.end(), entry)
-            if best is not None:
-                found.append(best)
-                position = best[1]
-            else:
-                position = start + 1
-
-    def apply(self, text: str) -> Layered:
-        parts: list[str] = []
-        replacements: list[Replacement] = []
-        at = new_at = 0
-        for start, end, entry in self.find(text):
-            parts.append(text[at:start])
-            new_at += start - at
-            parts.append(entry.pseudonym)
-            replacements.append(Replacement(start, end, new_at, new_at + len(entry.pseudonym), entry))
-            new_at += len(entry.pseudonym)
-            at = end
-        parts.append(text[at:])
-        return Layered(text, "".join(parts), replacements)
-
-    def attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """A respondent's attributes for an export: values pseudonymised, and a name attribute (name, surname,
-        interviewer, ...) the table does not cover withheld, since it is a name whatever the table says."""
-        out = {}
-        for key, value in values.items():
-            shown = self(value)
-            if key.casefold() in PERSON_ATTRIBUTES and isinstance(value, str) and value.strip() and shown == value:
-                shown = "[name withheld]"
-            out[key] = shown
-        return out
-
-    def __call__(self, value: Any) -> Any:
-        """Pseudonymise a value of any shape an export writes (text, lists, mappings); other values pass through."""
-        if isinstance(value, str):
-            return self.apply(value).text if self.entries else value
-        if isinstance(value, list):
-            return [self(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self(v) for k, v in value.items()}
-        return value
-
-
-# ---------------------------------------------------------------- the gazetteer
-
-@dataclass(frozen=True)
-class Gazetteer:
-    """Kazakhstan's cities (with their regions), regions, landmarks and institutions, shipped as gazetteer.yaml."""
-
-    city_region: dict[str, str]  # casefolded name or variant -> region
-    names: dict[str, tuple[str, str]]  # casefolded name or variant -> (canonical name, kind)
-    spellings: dict[str, str]  # casefolded name or variant -> as the gazetteer writes it
-
-    def region_of(self, place: str) -> str | None:
-        return self.city_region.get(_key(place))
-
-
-@lru_cache(maxsize=1)
-def gazetteer() -> Gazetteer:
-    data = yaml.safe_load(resources.files("cotag.privacy").joinpath("gazetteer.yaml").read_text(encoding="utf-8"))
-    city_region: dict[str, str] = {}
-    names: dict[str, tuple[str, str]] = {}
-    spellings: dict[str, str] = {}
-    for city, info in data["cities"].items():
-        for name in [city, *info.get("variants", [])]:
-            city_region[_key(name)] = info["region"]
-            names[_key(name)] = (city, "place")
-    for region, variants in data["regions"].items():
-        for name in [region, *variants]:
-            city_region[_key(name)] = region
-            names[_key(name)] = (region, "place")
-    for group in data.get("places", []):
-        for name in group:
-            names[_key(name)] = (group[0], "place")
-    for group in data.get("institutions", []):
-        for name in group:
-            names[_key(name)] = (group[0], "organisation")
-    for group in [*data["cities"].items(), *data["regions"].items()]:
-        name, rest = group
-        for spelling in [name, *(rest.get("variants", []) if isinstance(rest, dict) else rest)]:
-            spellings[_key(spelling)] = spelling
-    for group in [*data.get("places", []), *data.get("institutions", [])]:
-        for spelling in group:
-            spellings[_key(spelling)] = spelling
-    return Gazetteer(city_region=city_region, names=names, spellings=spellings)
-
-
-# ---------------------------------------------------------------- suggestions
-
-# Front-matter attributes whose values are people's names, and those that name an organisation.
-PERSON_ATTRIBUTES = {"name", "respondent", "respondent_name", "full_name", "first_name", "last_name", "surname",
-                     "patronymic", "nickname", "interviewer", "interviewer_name", "interviewee"}
-ORGANISATION_ATTRIBUTES = {"employer", "organisation", "organization", "company", "university", "workplace",
-                           "institution", "school"}
-# Speaker labels that are roles, not names.
-ROLE_SPEAKERS = {"interviewer", "respondent", "interviewee", "moderator", "participant", "speaker", "i", "r", "q",
-                 "a", "int", "resp", "p", "iv", "ie", "unknown"}
-# Capitalised words that name no one: the calendar, countries, languages and peoples (too common to identify).
-COMMON_CAPITALISED = {
-    "i", "i'm", "i've", "i'd", "i'll", "mr", "mrs", "ms", "dr", "ok", "okay", "internet", "covid", "god", "soviet",
-    "union", "europe", "european", "asia", "asian", "central", "america", "american", "africa", "western", "eastern",
-    "kazakh", "kazakhs", "kazakhstan", "kazakhstani", "russians", "english", "tenge", "dollars", "euro",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "nauryz", "christmas", "ramadan", "interviewer", "respondent", "phd", "master", "masters", "bachelor",
-}
-
-
-def _common_words() -> set[str]:
-    from cotag.export.attribution import COUNTRY_ADJECTIVES
-
-    words = set(COMMON_CAPITALISED)
-    for country, adjective in COUNTRY_ADJECTIVES.items():
-        words.add(country.casefold())
-        words.add(adjective.casefold())
-    return words
-
-
-@dataclass
-class Found:
-    real: str
-    kind: str
-    source: str
-    pseudonym: str = ""
-    count: int = 0
-    documents: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SuggestInput:
-    """What suggest reads of one document."""
-
-    document: str
-    text: str
-    attributes: Mapping[str, Any]
-    speakers: Iterable[str] = ()
-
-
-_UPPER = "A-ZА-ЯЁӘІҢҒҮҰҚӨҺ"
-_CAPITALISED = re.compile(rf"(?<![\w'’-])[{_UPPER}][\w'’-]*(?:[ \t]+[{_UPPER}][\w'’-]*)*")
-_TOKEN = re.compile(r"\w+")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;…]|[\"“«(\n-])\s*$")
-SPACY_KINDS = {"PERSON": "person", "PER": "person", "GPE": "place", "LOC": "place", "FAC": "place",
-               "ORG": "organisation", "NORP": None}
-
-
-def suggest(documents: Iterable[SuggestInput], *, nlp: Callable[[str], Any] | None = None) -> list[Found]:
-    """Strings worth a pseudonym: front-matter names, speakers' names, gazetteer places and institutions,
-    capitalised words that are not common words, and a spaCy pipeline's entities when one is given."""
-    gaz = gazetteer()
-    common = _common_words()
-    found: dict[str, Found] = {}
-
-    def note(real: str, kind: str, source: str, document: str, times: int = 1) -> None:
-        real = " ".join(real.split()).strip(" '’-")
-        if len(real) < 2 or not re.search(r"[^\W\d_]", real):
-            return
-        key = _key(real)
-        item = found.get(key)
-        if item is None:
-            item = found[key] = Found(real, kind, source)
-        elif item.kind == "other" and kind != "other":  # a spaCy entity says more than a capital letter
-            item.kind, item.source = kind, source
-        item.count += times
-        if document not in item.documents:
-            item.documents.append(document)
-
-    docs = list(documents)
-    lower_words: set[str] = set()
-    for doc in docs:
-        lower_words.update(w for w in _TOKEN.findall(doc.text) if w.islower())
-
-    # Every gazetteer spelling as a whole-word, case-insensitive search.
-    gazetteer_regex = Pseudonymiser([Entry(name, "-", "other") for name in gaz.names])
-    for doc in docs:
-        for key, value in doc.attributes.items():
-            if not isinstance(value, str) or not value.strip():
-                continue
-            if key.casefold() in PERSON_ATTRIBUTES:
-                note(value, "person", "front matter", doc.document, 0)
-            elif key.casefold() in ORGANISATION_ATTRIBUTES:
-                note(value, "organisation", "front matter", doc.document, 0)
-        for speaker in set(doc.speakers):
-            if speaker and speaker.casefold() not in ROLE_SPEAKERS and not re.search(r"\d", speaker):
-                note(speaker, "person", "speaker", doc.document, 0)
-        for start, end, _ in gazetteer_regex.find(doc.text):
-            surface = doc.text[start:end]
-            if not surface[0].isupper():  # "oral exam" is not the city of Oral
-                continue
-            kind = gaz.names[_key(surface)][1]
-            # "AKTAU" and "Aktau" are one proposal, written as the gazetteer writes it.
-            note(gaz.spellings[_key(surface)], kind, "gazetteer", doc.document)
-        for match in _CAPITALISED.finditer(doc.text):
-            words = match.group(0).split()
-            sentence_initial = bool(_SENTENCE_START.search(doc.text[max(0, match.start() - 3):match.start()]))
-            # A sentence's first word is capitalised anyway ("Basically", "Excuse"): a lone sentence-initial word
-            # is not taken, and a phrase loses its first word when the corpus also writes that word in lower case.
-            if sentence_initial and len(words) == 1:
-                continue
-
-            def is_common(word: str) -> bool:
-                return _key(word) in common or _key(word).rstrip("s") in common
-
-            while words and (is_common(words[0]) or (sentence_initial and words[0].lower() in lower_words)):
-                words = words[1:]
-                sentence_initial = False
-            while words and is_common(words[-1]):
-                words = words[:-1]
-            if not words:
-                continue
-            phrase = re.sub(r"['’]s$", "", " ".join(words))  # "Dauren's" is Dauren
-            if _key(phrase) in gaz.names or all(w.lower() in lower_words for w in words):
-                continue
-            note(phrase, "other", "capitalised", doc.document)
-        if nlp is not None:
-            # Paragraph by paragraph: a whole transcript may pass spaCy's length limit, and entities do not span
-            # paragraphs.
-            paragraphs = (p for p in re.split(r"\n\s*\n", doc.text) if p.strip())
-            for parsed in (nlp.pipe(paragraphs) if hasattr(nlp, "pipe") else map(nlp, paragraphs)):
-                for ent in parsed.ents:
-                    entity_kind = SPACY_KINDS.get(ent.label_, "other")
-                    if entity_kind is not None:
-                        note(ent.text, entity_kind, f"spaCy {ent.label_}", doc.document)
-    # The gazetteer and spaCy know better than a capitalised word what a string is.
-    for item in found.values():
-        if _key(item.real) in gaz.names:
-            item.kind, item.source = gaz.names[_key(item.real)][1], "gazetteer"
-    return _with_pseudonyms(sorted(found.values(), key=lambda f: (KINDS.index(f.kind), -f.count, f.real.casefold())))
-
-
-def _with_pseudonyms(found: list[Found]) -> list[Found]:
-    """Suggested pseudonyms: `[person 1]`, `[place 2]`...; a gazetteer place's spellings share one pseudonym."""
-    gaz = gazetteer()
-    counters: dict[str, int] = {}
-    by_canonical: dict[str, str] = {}
-    for item in found:
-        canonical = gaz.names.get(_key(item.real), (item.real, item.kind))[0]
-        if canonical in by_canonical:
-            item.pseudonym = by_canonical[canonical]
-            continue
-        counters[item.kind] = counters.get(item.kind, 0) + 1
-        label = {"other": "name"}.get(item.kind, item.kind)
-        item.pseudonym = by_canonical[canonical] = f"[{label} {counters[item.kind]}]"
-    return found
-
-
-def load_pipeline(name: str | None) -> tuple[Any | None, str]:
-    """A spaCy pipeline for entity suggestions, or None and why not. No model is required; none is downloaded."""
-    try:
-        import spacy
-    except ImportError:
-        return None, "spaCy is not installed: no entity suggestions (pip install spacy and a model to add them)"
-    if name is None:
-        installed = sorted(spacy.util.get_installed_models())
-        preferred = [m for m in ("xx_ent_wiki_sm", "ru_core_news_sm", "en_core_web_sm") if m in installed]
-        if not installed:
-            return None, "no spaCy model is installed: no entity suggestions"
-        name = (preferred or installed)[0]
-    try:
-        return spacy.load(name), f"entities from the spaCy model {name}"
-    except OSError as exc:
-        raise CotagError(f"spaCy model {name!r} cannot be loaded ({exc}); install it or leave out --spacy-model")\
-            from None
 
 
 def pseudonymise_export(project, documents: list, codings: list, memos: list) -> tuple[list, list, list]:

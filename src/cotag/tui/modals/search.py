@@ -1,6 +1,16 @@
-"""Corpus-wide search: a phrase, fuzzily, across every document; Enter jumps to the unit."""
+"""Corpus-wide search: a phrase, fuzzily, across every document; Enter jumps to the unit.
+
+With the pseudonymised view on (ctrl+x) the search still runs over the stored text, and the hits are shown
+through the pseudonym layer. A pseudonym typed in the query stands for the real string(s) it replaces, so what
+the screen shows can be searched for ("[place 1]" finds Aktau, shown as [place 1]).
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -18,6 +28,9 @@ from cotag.tui.modals.code_picker import step_options
 from cotag.tui.base import cotag_app
 from cotag.tui.base import CotagModal
 
+if TYPE_CHECKING:
+    from cotag.privacy.layer import Pseudonymiser
+
 DEBOUNCE = 0.15  # seconds of no typing before searching: one pass per pause, not per key
 LIMIT = 200
 
@@ -28,16 +41,17 @@ class SearchModal(CotagModal[SearchHit | None]):
     BINDINGS = bindings_for(DIALOG, only={"cancel", "next_option", "previous_option"})
 
     class Results(Message):
-        def __init__(self, query: str, result: SearchResult, units: int) -> None:
+        def __init__(self, query: str, result: SearchResult, units: int, shown: list[SearchHit]) -> None:
             super().__init__()
             self.query = query
             self.result = result
             self.units = units
+            self.shown = shown  # the hits as listed: through the pseudonym layer while the view is on
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
         self.initial = query
-        self.hits: list[SearchHit] = []
+        self.hits: list[SearchHit] = []  # as stored: the one chosen is where the transcript jumps
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -80,7 +94,15 @@ class SearchModal(CotagModal[SearchHit | None]):
     @work(thread=True, exclusive=True, group="search")
     def _run(self, query: str) -> None:
         index = cotag_app(self).corpus_index()
-        self.post_message(self.Results(query, index.search_counted(query, limit=LIMIT), len(index)))
+        layer = cotag_app(self).pseudonymiser
+        result = index.search_counted(real_query(query, layer) if layer else query, limit=LIMIT)
+        shown = [pseudonymised_hit(hit, layer) for hit in result.hits] if layer else result.hits
+        self.post_message(self.Results(query, result, len(index), shown))
+
+    def show_pseudonyms(self, pseudonyms: "Pseudonymiser | None") -> None:
+        """The pseudonymised view went on or off: the hits are searched and listed again."""
+        if self.is_mounted:
+            self._search(self.query_one(Input).value)
 
     def on_search_modal_results(self, message: Results) -> None:
         if message.query != self.query_one(Input).value:
@@ -89,7 +111,7 @@ class SearchModal(CotagModal[SearchHit | None]):
         self.hits = result.hits
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(self._prompt(hit), id=f"{hit.document}:{hit.unit}") for hit in self.hits])
+        options.add_options([Option(self._prompt(hit), id=f"{hit.document}:{hit.unit}") for hit in message.shown])
         if self.hits:
             options.highlighted = 0
         units = "unit" if result.total == 1 else "units"
@@ -118,3 +140,24 @@ class SearchModal(CotagModal[SearchHit | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def real_query(query: str, layer: "Pseudonymiser") -> str:
+    """The query with each pseudonym in it read as the real string it stands for (the first, where several
+    spellings share one pseudonym): the index holds the stored text."""
+    for entry in sorted(layer.entries, key=lambda e: -len(e.pseudonym)):
+        if entry.pseudonym.strip():  # a function, not a template: a real string's backslashes stay as written
+            query = re.compile(re.escape(entry.pseudonym), re.IGNORECASE).sub(partial(_literal, entry.real), query)
+    return query
+
+
+def _literal(text: str, _match: re.Match[str]) -> str:
+    return text
+
+
+def pseudonymised_hit(hit: SearchHit, layer: "Pseudonymiser") -> SearchHit:
+    """The hit as listed: its whole unit read through the layer (a name cut at a snippet's edge is still
+    replaced), the match moved onto the same words."""
+    layered = layer.apply(hit.text)
+    start, end = layered.map_span(hit.match_start, hit.match_end)
+    return replace(hit, text=layered.text, match_start=start, match_end=end)

@@ -17,6 +17,7 @@ class AgreedScreen(TableScreen):
 
     TITLE_TEXT, TABLE_ID = "Agreed spans", "agreed-table"
     COLUMNS = ("document", "code", "span", "in consensus", "text")
+    PSEUDONYMISED = ("text",)
 
     def __init__(self, *, coders: list[str] | None = None, documents: list[str] | None = None) -> None:
         super().__init__()

@@ -79,9 +79,12 @@ class AgreementScreen(CotagScreen[None]):
             self.result, self.counts, self.error, self.kind, self.coders = result, counts, error, kind, coders
 
     class Drilled(Message):
-        def __init__(self, code: str, kind: str, items: list[UnitDisagreement], error: str | None = None) -> None:
+        def __init__(self, code: str, kind: str, items: list[UnitDisagreement], error: str | None = None,
+                     texts: list[str] | None = None) -> None:
             super().__init__()
             self.code, self.kind, self.items, self.error = code, kind, items, error
+            # Each unit's text as shown: through the pseudonym layer while the pseudonymised view is on.
+            self.texts = [item.text for item in items] if texts is None else texts
 
     class CodersRead(Message):
         """Everyone who could be compared (every coder but the consensus), for the `c` dialog."""
@@ -141,10 +144,18 @@ class AgreementScreen(CotagScreen[None]):
     def _drill(self, result: ProjectAgreement, code: str) -> None:
         try:
             items = project_disagreements(self.app.project, result.data, code)
+            layer = self.app.pseudonymiser
+            texts = [layer(item.text) if layer is not None else item.text for item in items]
         except Exception as exc:  # noqa: BLE001 - as above: report it, keep the app
             self.post_message(self.Drilled(code, result.data.kind, [], f"could not list the disagreements: {exc!r}"))
             return
-        self.post_message(self.Drilled(code, result.data.kind, items))
+        self.post_message(self.Drilled(code, result.data.kind, items, texts=texts))
+
+    def show_pseudonyms(self, pseudonyms) -> None:
+        """The app's pseudonymised view went on or off: the disagreeing units are listed again (in the worker)."""
+        if self.result is not None and self.code is not None:
+            self.code = None
+            self._drill_current()
 
     # ------------------------------------------------------------ showing
 
@@ -230,9 +241,9 @@ class AgreementScreen(CotagScreen[None]):
             self.query_one("#ag-units-title", Static).update(Text(message.error, style="bold red"))
             self.notify(escape(message.error), severity="error")
             return
-        self._show_units(message.code, message.items)
+        self._show_units(message.code, message.items, message.texts)
 
-    def _show_units(self, code: str | None, items: list[UnitDisagreement]) -> None:
+    def _show_units(self, code: str | None, items: list[UnitDisagreement], texts: list[str] | None = None) -> None:
         self.items = items
         table = self.query_one("#ag-units", DataTable)
         table.clear()
@@ -243,9 +254,10 @@ class AgreementScreen(CotagScreen[None]):
         noun = {"sentence": "sentences", "turn": "speaker turns"}.get(self.kind, "units")
         title.update(Text(f"{len(items)} {noun} where the coders disagree on {code}"
                           + (" — enter opens the transcript there" if items else ""), style="bold"))
-        for i, item in enumerate(items):
+        for i, (item, text) in enumerate(zip(items, texts if texts is not None else [it.text for it in items])):
             table.add_row(item.document, "" if item.unit is None else str(item.unit + 1),
-                          ", ".join(item.applied), ", ".join(item.not_applied), item.text, key=str(i))
+                          # Text, not str: a table reads a str as markup, and "[city B]" would vanish.
+                          ", ".join(item.applied), ", ".join(item.not_applied), Text(text), key=str(i))
 
     # ------------------------------------------------------------ events and actions
 

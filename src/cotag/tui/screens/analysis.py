@@ -56,6 +56,7 @@ class Loaded:
     codes: list[Any]
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     queries_error: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # attribute value -> as shown (pseudonymised view)
 
 
 class AnalysisScreen(CotagScreen[None]):
@@ -96,6 +97,8 @@ class AnalysisScreen(CotagScreen[None]):
         self.analysis: Analysis | None = None
         self.prevalence: list[dict[str, Any]] = []  # what the chart plots, as the core returned it
         self.chart_series: list[str] = []  # the attribute values on the chart
+        # Attribute value -> its head, legend entry and label as shown: pseudonymised while the view is on.
+        self.labels: dict[str, str] = {}
         self.table_rows: list[dict[str, Any]] = []
         self.cooccurrence: Any = None  # the CooccurrenceMatrix on show
         self.codes: list[Any] = []
@@ -157,7 +160,8 @@ class AnalysisScreen(CotagScreen[None]):
             chosen = by if by in comparisons else (comparisons[0] if comparisons else by)
             loaded = Loaded(choices=choices, choice=choice, analysis=analysis, by=chosen,
                             prevalence=analysis.prevalence(chosen), table=analysis.prevalence_table(chosen),
-                            within=within, cooccurrence=analysis.cooccurrence(within), codes=analysis.codes())
+                            within=within, cooccurrence=analysis.cooccurrence(within), codes=analysis.codes(),
+                            labels=analysis.value_labels(chosen) if chosen in comparisons else {})
             try:
                 loaded.queries = saved_queries(self.project)
             except CotagError as exc:  # a broken queries.yaml is said on its tab; the analysis still shows
@@ -179,7 +183,7 @@ class AnalysisScreen(CotagScreen[None]):
         self.analysis = loaded.analysis
         self.by, self.within = loaded.by, loaded.within
         self._show_status()
-        self._show_prevalence(loaded.prevalence, loaded.table)
+        self._show_prevalence(loaded.prevalence, loaded.table, loaded.labels)
         self._show_cooccurrence(loaded.cooccurrence)
         self._show_codes(loaded.codes)
         self._show_queries(loaded.queries, loaded.queries_error)
@@ -193,13 +197,17 @@ class AnalysisScreen(CotagScreen[None]):
         """by: prevalence for another attribute; within: co-occurrence; widen: the quotes widened."""
         try:
             if what == "by":
-                result: Any = (analysis.prevalence(value), analysis.prevalence_table(value))
+                result: Any = (analysis.prevalence(value), analysis.prevalence_table(value),
+                               analysis.value_labels(value))
             elif what == "within":
                 result = analysis.cooccurrence(value)
             elif what == "pseudonyms":
-                shown = analysis.pseudonymised(value)
+                layer, by = value
+                shown = analysis.pseudonymised(layer)
                 shown.quote_table().quotes  # noqa: B018 - builds the quote table off the UI thread
-                result = (shown, shown.codes())
+                themes = (shown.prevalence(by), shown.prevalence_table(by), shown.value_labels(by)) \
+                    if by in shown.comparisons() else None
+                result = (shown, shown.codes(), themes)
             else:
                 widened = analysis.widened(value)
                 widened.quote_table().quotes  # noqa: B018 - builds the quote table off the UI thread
@@ -227,6 +235,8 @@ class AnalysisScreen(CotagScreen[None]):
         elif message.what == "pseudonyms":
             self.analysis = result[0]
             self._show_status()
+            if result[2] is not None:  # the legend and column heads name attribute values: shown again
+                self._show_prevalence(*result[2])
             self.code, code = None, self.code
             self._show_codes(result[1], keep=code)
         else:
@@ -248,14 +258,18 @@ class AnalysisScreen(CotagScreen[None]):
             f"{' · pseudonymised' if analysis.pseudonyms is not None else ''}{others}"))
 
     def show_pseudonyms(self, pseudonyms) -> None:
-        """The app's pseudonymised view (ctrl+x) went on or off: the quotes are read again through it."""
+        """The app's pseudonymised view (ctrl+x) went on or off: the quotes, and the attribute values heading the
+        themes' legend and columns, are read again through it (in the worker)."""
         if self.analysis is not None:
-            self._recompute(self.analysis, "pseudonyms", pseudonyms)
+            self._recompute(self.analysis, "pseudonyms", (pseudonyms, self.by))
 
     # ------------------------------------------------------------ themes by group
 
-    def _show_prevalence(self, prevalence: list[dict[str, Any]], table_rows: list[dict[str, Any]]) -> None:
+    def _show_prevalence(self, prevalence: list[dict[str, Any]], table_rows: list[dict[str, Any]],
+                         heads: dict[str, str] | None = None) -> None:
         self.prevalence, self.table_rows = prevalence, table_rows
+        self.labels = heads or {}  # attribute values as shown: the legend and the column heads use them
+        head_of = self.labels.get
         # The values with most respondents, in the core's order (sizes come with each row as n).
         sizes: dict[str, int] = {}
         for row in prevalence:
@@ -286,7 +300,7 @@ class AnalysisScreen(CotagScreen[None]):
             legend = Text()
             for value, (r, g, b) in zip(self.chart_series, colours):
                 legend.append("■ ", style=f"rgb({r},{g},{b})")
-                legend.append(f"{value} (n={sizes[value]})   ")
+                legend.append(f"{head_of(value, value)} (n={sizes[value]})   ")
         else:
             plt.title("No coded themes in this coding yet")
             legend = Text("")
@@ -299,7 +313,7 @@ class AnalysisScreen(CotagScreen[None]):
         data.add_column("code", key=LABEL_COLUMN)
         for cell in table_rows[0]["cells"]:
             # Text, not str: DataTable reads a str label as markup, and a value may hold brackets.
-            data.add_column(Text(f"{cell['value']} (n={cell['n']})"), key=f"value:{cell['value']}")
+            data.add_column(Text(f"{head_of(cell['value'], cell['value'])} (n={cell['n']})"), key=f"value:{cell['value']}")
         for row in table_rows:
             label = Text("· " * (row["depth"] - 1) + row["name"], style="bold" if row["depth"] == 1 else "")
             data.add_row(label, *[Text(cell_label(c), justify="right") for c in row["cells"]], key=row["code"])
@@ -469,7 +483,7 @@ class AnalysisScreen(CotagScreen[None]):
         if tab == "an-prevalence":
             by = self.by
             value = column.split(":", 1)[1] if column.startswith("value:") else "total"
-            self._open_quotes(f"Quotes: {row} × {by} = {value}",
+            self._open_quotes(f"Quotes: {row} × {by} = {self.labels.get(value, value)}",
                               lambda: analysis_cell_quotes(analysis, code=row, by=by, value=value))
         else:
             within = self.within

@@ -8,6 +8,7 @@ error (a refused operation changes nothing), comes back as a message.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -156,6 +157,11 @@ class CodebookScreen(CotagScreen[None]):
             self._show(self.shown[event.option_index])
 
     def _show(self, entry: CodeEntry) -> None:
+        layer = self.app.pseudonymiser
+        if layer is not None:
+            # The pseudonymised view (ctrl+x): a definition's examples are often a transcript's words.
+            entry = replace(entry, description=layer(entry.description), include=layer(entry.include),
+                            exclude=layer(entry.exclude), examples=layer(entry.examples))
         detail = code_definition(self.codebook, entry)
         detail.append(f"\n{self.counts.get(entry.id, 0)} live coding(s), all coders", style="dim")
         self.query_one("#cbe-detail", Static).update(detail)
@@ -166,7 +172,16 @@ class CodebookScreen(CotagScreen[None]):
     @work(thread=True, exclusive=True, group="codebook-codings", exit_on_error=False)
     def _load_codings(self, key: str) -> None:
         lines, total = codebook_ops.codings_of(self.app.project, key=key, limit=SHOWN_CODINGS)
+        layer = self.app.pseudonymiser
+        if layer is not None:  # the excerpts and memos as the pseudonymised view shows them; ids stay
+            lines = [replace(line, excerpt=layer(line.excerpt), memo=layer(line.memo)) for line in lines]
         self.post_message(self.CodingsLoaded(key, lines, total))
+
+    def show_pseudonyms(self, pseudonyms) -> None:
+        """The app's pseudonymised view went on or off: the code on show is shown again, its codings re-read."""
+        current = self.current
+        if current is not None:
+            self._show(current)
 
     def on_codebook_screen_codings_loaded(self, message: CodingsLoaded) -> None:
         current = self.current

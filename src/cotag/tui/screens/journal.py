@@ -22,6 +22,7 @@ class JournalScreen(TableScreen):
     TITLE_TEXT, TABLE_ID = "Project journal", "journal-table"
     CURSOR_ON_LAST = True
     COLUMNS = ("when (UTC)", "who", "entry")
+    PSEUDONYMISED = ("title", "text")  # an entry may name a respondent; editing opens the stored text
 
     def fetch(self) -> list[dict[str, Any]]:
         from cotag.memos import JOURNAL as KIND, memos

@@ -14,6 +14,7 @@ class LogScreen(TableScreen):
     TITLE_TEXT, TABLE_ID = "Audit log", "log-table"
     CURSOR_ON_LAST = True  # newest last, and the cursor on it
     COLUMNS = ("when (UTC)", "who", "what", "details")
+    PSEUDONYMISED = ("summary",)  # details may repeat an attribute value or a memo's words
 
     def __init__(self, *, kind: str | None = None, actor: str | None = None) -> None:
         super().__init__()

@@ -22,6 +22,8 @@ from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
 
 COLUMNS = ("revision", "item", "document", "class", "code", "coder", "new words")
+# The fields of a queue row that quote the transcript: read through the pseudonymised view (ctrl+x) when on.
+SHOWN_TEXT = {"new_words", "reason", "old_context", "new_context"}
 
 
 class RevisionsScreen(Screen[None]):
@@ -31,9 +33,11 @@ class RevisionsScreen(Screen[None]):
     KEY_CONTEXTS = (REVISIONS,)
 
     class Loaded(Message):
-        def __init__(self, rows: list[dict[str, Any]] | None, error: str | None = None) -> None:
+        def __init__(self, rows: list[dict[str, Any]] | None, error: str | None = None,
+                     shown: list[dict[str, Any]] | None = None) -> None:
             super().__init__()
             self.rows, self.error = rows, error
+            self.shown: list[dict[str, Any]] = (rows or []) if shown is None else shown
 
     class Reviewed(Message):
         """A verdict committed (the writer's reply): read the queue again."""
@@ -44,7 +48,8 @@ class RevisionsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[dict[str, Any]] = []  # as stored: what a verdict works on
+        self.shown: list[dict[str, Any]] = []  # as shown: through the pseudonym layer while the view is on
         self.last_verdict = ""
 
     def compose(self) -> ComposeResult:
@@ -65,10 +70,18 @@ class RevisionsScreen(Screen[None]):
 
         try:
             rows = review_queue(self.app.project)  # type: ignore[attr-defined]
+            layer = getattr(self.app, "pseudonymiser", None)
+            shown = rows if layer is None else [
+                {k: layer(v) if k in SHOWN_TEXT else v for k, v in row.items()} for row in rows]
         except Exception as exc:  # noqa: BLE001 - said on the screen; the app keeps running
             self.post_message(self.Loaded(None, f"revisions: {exc}"))
             return
-        self.post_message(self.Loaded(rows))
+        self.post_message(self.Loaded(rows, shown=shown))
+
+    def show_pseudonyms(self, pseudonyms: Any) -> None:
+        """The app's pseudonymised view went on or off: the queue is read again (in the worker) through it."""
+        if self.is_mounted:
+            self._load()
 
     def on_revisions_screen_loaded(self, message: Loaded) -> None:
         header = self.query_one("#revisions-header", Static)
@@ -77,13 +90,14 @@ class RevisionsScreen(Screen[None]):
             return
         table = self.query_one(DataTable)
         row = table.cursor_row
-        self.rows = message.rows
+        self.rows, self.shown = message.rows, message.shown
         table.clear()
         width = max(20, self.app.size.width - 60)
+        # The words as Text: a table reads a str as markup, and a pseudonym such as "[city A]" would vanish.
         table.add_rows([(r["revision"], r["item"], r["document"], r["status"], r["code"],
                          r.get("coder") or r.get("lead") or "",
-                         clip_words(r.get("new_words") or r.get("reason") or "(its words were deleted)", width))
-                        for r in self.rows])
+                         Text(clip_words(r.get("new_words") or r.get("reason") or "(its words were deleted)", width)))
+                        for r in self.shown])
         count = len(self.rows)
         done = f" · {self.last_verdict}" if self.last_verdict else ""
         header.update(f"Revisions to review · {count} flagged item(s) not reviewed{done} · esc back")
@@ -103,7 +117,8 @@ class RevisionsScreen(Screen[None]):
 
     def _show_detail(self) -> None:
         detail = self.query_one("#revisions-detail", Static)
-        row = self.current()
+        # The row as shown (pseudonymised while the view is on), at the cursor.
+        row = self.shown[self.query_one(DataTable).cursor_row] if self.current() is not None else None
         if row is None:
             detail.update("Nothing to review: every item revisions flagged has a verdict.")
             return
