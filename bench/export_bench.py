@@ -84,7 +84,7 @@ def load_reference(session, path: Path, *, coder: str, drop: float = 0.0, move: 
 
 
 def prepare(directory: Path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.store.coders import get_coder
     from cotag.store.codings import count_live
 

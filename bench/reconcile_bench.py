@@ -85,7 +85,7 @@ def load_reference(session, *, coder: str, perturb: bool, seed: int = 11) -> int
 
 
 def prepare(directory: Path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.reconcile import require_lead
     from cotag.store.coders import get_coder
     from cotag.store.codings import count_live

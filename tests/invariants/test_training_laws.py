@@ -19,7 +19,7 @@ def _observed(project, pair: tuple[str, str]) -> dict:
     from cotag.errors import CotagError
     from cotag.export.quotes import collect_quotes
     from cotag.export.scope import Scope
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.units import Selection
 
     out: dict = {}

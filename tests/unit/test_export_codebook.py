@@ -79,7 +79,7 @@ def test_alpha_with_interval_when_coders_compare(project, tmp_path):
     ids = build_study(project)
     mark_done(project, ids)
     appendix = build_appendix(project, bootstrap=200)
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
 
     report = project_agreement(project, bootstrap=200).report
     rows = {r.code: r for r in report.views["all"].rows}
@@ -96,7 +96,7 @@ def test_alpha_with_interval_when_coders_compare(project, tmp_path):
 
 def test_agreement_csv_neutralises_formula_like_cells(project):
     """The agreement report's CSV goes through the same safe writer as every export."""
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.report import render_csv
 
     ids = build_study(project)

@@ -248,7 +248,7 @@ def _front_matter(path: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="demo corpus not generated (make corpus)")
 def test_matrix_matches_reference_coding_of_demo_corpus(tmp_path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
 
     project, _ = ensure_demo_project(tmp_path / "demo", echo=lambda _: None)
     bench = _bench()

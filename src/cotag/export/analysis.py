@@ -37,13 +37,14 @@ def coding_choices(project: "Project", *, viewer: str | None = None, lead: bool 
     showing another coder's quotes or counts. A lead gets the default (consensus once it exists, else every
     coder), every coder together, and each coder alone.
     """
-    from cotag import coding
+    from cotag.coding_views import coders as coder_counts
 
     if not lead:
         if viewer is None:
             raise CotagError("a coder who is not the lead analyses only their own coding: name the coder")
         return [CodingChoice(viewer, Scope(coders=(viewer,)))]
-    coders = [c for c in coding.coders(project) if c.codings > 0]
+    with project.session() as session:
+        coders = [c for c in coder_counts(session) if c.codings > 0]
     has_consensus = any(c.name == CONSENSUS_CODER for c in coders)
     choices = [CodingChoice("consensus" if has_consensus else "all coders", Scope())]
     if has_consensus:

@@ -153,12 +153,15 @@ def _agreement(project: "Project", selection: Selection, keys: list[str], bootst
     Agreement that cannot be computed (fewer than two coders on a common document, ...) is written into
     the appendix as the reason, never an error: the codebook is worth having without it.
     """
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.reliability.disagreements import agreement_of
     from cotag.reliability.units import Selection as AgreementSelection
+    from cotag.reliability.units import load_unitised
 
     documents = tuple(d.external_id for d in selection.documents)
     try:
-        result = project_agreement(project, AgreementSelection(documents=documents or None), bootstrap=bootstrap)
+        with project.session() as session:
+            data = load_unitised(session, AgreementSelection(documents=documents or None))
+        result = agreement_of(data, bootstrap=bootstrap)
     except CotagError as exc:
         reason = f"not computed: {exc}"
         return {key: CodeAgreement(note=reason) for key in keys}, reason

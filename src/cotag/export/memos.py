@@ -111,7 +111,7 @@ def export_memos(project: "Project", path: Path | None, *, fmt: str | None = Non
                  kinds: Iterable[str] | None = None, pseudonymise: bool = False
                  ) -> tuple[dict[str, Any], str | None]:
     """Write the memos (md, docx, csv or xlsx); without a path, Markdown or CSV is returned for standard output."""
-    from cotag import coding
+    from cotag.store.codes import list_codes
 
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
@@ -119,7 +119,8 @@ def export_memos(project: "Project", path: Path | None, *, fmt: str | None = Non
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. memos.{fmt})")
     views = memos(project, coders=coders, document=document, code=code, kinds=kinds)
-    code_names = {c.key: c.name for c in coding.codebook(project, include_retired=True)}
+    with project.session() as session:
+        code_names = {c.key: c.name for c in list_codes(session, include_retired=True)}
     if pseudonymise:
         views, code_names = pseudonymised(project, views, code_names)
     report = MemoReport(views, code_names=code_names, pseudonymised=pseudonymise)

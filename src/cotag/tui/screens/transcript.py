@@ -11,8 +11,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 
-from cotag import coding
-from cotag.coding import Change, Transcript
+from cotag import spans
+from cotag.coding import APPLY, Change
+from cotag.coding_views import Transcript
+from cotag.services import coding
 from cotag.keys import CODER, LEAD, WORD_MODE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.code_picker import CodePicker
@@ -172,7 +174,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             cursor = message.transcript.cursor
             if not message.transcript.visited:
                 # First visit: start where the coding starts, at the first respondent unit.
-                cursor = coding.next_uncoded(message.transcript.units, [], after=-1) or 0
+                cursor = spans.next_uncoded(message.transcript.units, [], after=-1) or 0
         view.show(message.transcript, cursor=cursor)
         view.set_marks(self.own, self.others)
         if message.layered is not None and self.app.pseudonymiser is not None:
@@ -305,7 +307,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         """
         if self._coded_cache is None and self.transcript is not None:
             codable = [u for u in self.transcript.units if not u.is_interviewer]
-            covered = coding.covered_units(codable, [(m.start, m.end) for m in self.own])
+            covered = spans.covered_units(codable, [(m.start, m.end) for m in self.own])
             self._coded_cache = (len(covered), len(codable))
         return self._coded_cache or (0, 0)
 
@@ -362,7 +364,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             return change, session.marks(document_id=document_id)
 
         self.app.writer.submit(job, target=self, reply=lambda result: CodingsChanged(
-            document_id, result[1], ("✓ applied " if result[0].kind == coding.APPLY else "✗ removed ") + key))
+            document_id, result[1], ("✓ applied " if result[0].kind == APPLY else "✗ removed ") + key))
 
     def on_codebook_tree_code_chosen(self, event: CodebookTree.CodeChosen) -> None:
         self.apply_code(event.entry.key)
@@ -473,7 +475,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
 
     def action_next_uncoded(self) -> None:
         view = self.query_one(TranscriptView)
-        position = coding.next_uncoded(view.units, [(m.start, m.end) for m in self.own], after=view.cursor)
+        position = spans.next_uncoded(view.units, [(m.start, m.end) for m in self.own], after=view.cursor)
         if position is None:
             self.app.notify("Every respondent unit in this document has one of your codes.", timeout=3)
         else:

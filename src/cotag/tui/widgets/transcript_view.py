@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from cotag.coding import Transcript, UnitSpan, word_spans
+from cotag.coding_views import Transcript
+from cotag.spans import UnitSpan, word_spans
 from cotag.privacy.pseudonyms import Layered
 from cotag.tui.codebook import Codebook
 
