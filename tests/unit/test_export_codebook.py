@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from cotag.errors import CotagError
-from cotag.export.codebook_appendix import build_appendix, export_codebook
+from cotag.services.export import build_appendix, export_codebook
 from cotag.export.matrix import attribute_matrix
 from cotag.export.scope import Scope
 from cotag.store import progress as progress_store

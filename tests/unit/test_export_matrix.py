@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cotag.errors import CotagError
-from cotag.export.matrix import (attribute_matrix, cooccurrence, export_matrix, parse_age_bands, theme_prevalence)
+from cotag.export.matrix import attribute_matrix, cooccurrence, parse_age_bands
+from cotag.services.export import export_matrix, theme_prevalence
 from cotag.export.scope import Scope
 from cotag.store.codings import add_coding
 from cotag.store.coders import get_or_create_coder
