@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--skip-10x", action="store_true")
     args = parser.parse_args()
 
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.project import open_project
 
     tmp = None

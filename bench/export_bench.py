@@ -84,7 +84,7 @@ def load_reference(session, path: Path, *, coder: str, drop: float = 0.0, move: 
 
 
 def prepare(directory: Path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.store.coders import get_coder
     from cotag.store.codings import count_live
 
@@ -113,8 +113,8 @@ def timed(run, repeat: int):
 
 def per_command_cases(out: Path):
     """(label, function) for each export as `cotag export quotes|matrix` runs it: its own load, one file."""
-    from cotag.export.matrix import export_matrix
-    from cotag.export.quotes import export_quotes
+    from cotag.services.export import export_matrix
+    from cotag.services.export import export_quotes
     from cotag.export.scope import Scope
 
     both = Scope(coders=(CODER_A, CODER_B))
@@ -129,9 +129,9 @@ def per_command_cases(out: Path):
 
 def analysis_screen_data(project, scope) -> int:
     """What the TUI's analysis screen computes in its worker when it opens (one read of the project)."""
-    from cotag.export.analysis import Analysis
+    from cotag.services.export import load_analysis
 
-    analysis = Analysis.load(project, scope)
+    analysis = load_analysis(project, scope)
     analysis.prevalence("group")
     analysis.prevalence_table("group")
     analysis.cooccurrence("unit")
@@ -171,7 +171,8 @@ def main() -> None:
         project, created, counts = prepare(directory)
         setup = time.perf_counter() - started
         from cotag import services
-        from cotag.export.bundle import MATRIX_FORMATS, QUOTE_FORMATS, export_tables
+        from cotag.export.bundle import MATRIX_FORMATS, QUOTE_FORMATS
+        from cotag.services.export import export_tables
         from cotag.export.scope import Scope
 
         status = services.status(project)

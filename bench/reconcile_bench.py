@@ -85,7 +85,7 @@ def load_reference(session, *, coder: str, perturb: bool, seed: int = 11) -> int
 
 
 def prepare(directory: Path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.reconcile import require_lead
     from cotag.store.coders import get_coder
     from cotag.store.codings import count_live
@@ -121,6 +121,7 @@ def main() -> None:
     from typer.testing import CliRunner
 
     from cotag import codebook_ops, reconcile
+    from cotag.services import reconcile as reconcile_service
     from cotag.cli import app
     from cotag.store.codes import coding_counts
     from cotag.store.models import Code
@@ -134,7 +135,7 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; demo project "
               f"{'built' if created else 'reused'} in {setup:.1f} s; codings {counts}")
 
-        listing, found = best_of(args.repeat, lambda: reconcile.list_disagreements(project, coders=pair))
+        listing, found = best_of(args.repeat, lambda: reconcile_service.list_disagreements(project, coders=pair))
         runner = CliRunner()
         cli_args = ["--project", str(project.root), "reconcile", "list", "--coders", ",".join(pair), "--json"]
         cli, result = best_of(args.repeat, lambda: runner.invoke(app, cli_args))

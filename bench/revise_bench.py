@@ -129,7 +129,7 @@ def main() -> None:
 
     from sqlmodel import select
 
-    from cotag.demo import project as demo_setup
+    from cotag.services import corpus as demo_setup
     from cotag.demo import simulate
     from cotag.revision import service
     from cotag.store.models import Coding, Document, RevisionItem

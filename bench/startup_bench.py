@@ -97,7 +97,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = options.project
         if project is None:
-            from cotag.demo.project import ensure_demo_project
+            from cotag.services.corpus import ensure_demo_project
 
             project = Path(tmp) / "demo"
             ensure_demo_project(project, echo=lambda *_: None)

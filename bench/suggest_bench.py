@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from cotag.demo import simulate
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.reliability.report import build_report
     from cotag.suggest.data import read_documents, read_training
     from cotag.suggest.evaluate import BASELINE, SUGGESTER, as_coders, unit_spans

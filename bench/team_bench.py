@@ -74,7 +74,8 @@ def bench_postgres(base_url: str, coders: int, seconds: float) -> None:
     from cotag.store import documents as doc_store
     from cotag.store.database import ensure_schema
     from cotag.store.models import Code
-    from cotag.team import add_coder, drop_coder_role
+    from cotag.services.team import add_coder
+    from cotag.team import drop_coder_role
 
     schema = "bench_" + uuid.uuid4().hex[:10]
     dsn = base_url.replace("postgresql+psycopg://", "postgresql://")

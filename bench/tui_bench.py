@@ -84,7 +84,7 @@ def prepare(args, work: Path):
         shutil.copytree(source, target)
         project = open_project(target)
     else:
-        from cotag.demo.project import ensure_demo_project
+        from cotag.services.corpus import ensure_demo_project
 
         project, _ = ensure_demo_project(work / "project", echo=lambda line: None)
     add_synthetic_document(project, "SYNTH", args.units)
@@ -233,7 +233,7 @@ async def measure_document(project, external_id: str, presses: int) -> dict[str,
     finally:
         TranscriptView._build_frame = original_build
         TranscriptView.set_marks = original_set_marks
-    from cotag.coding import codings_table
+    from cotag.services.coding import codings_table
 
     committed = len(codings_table(project, coders=[coder], documents=[external_id]))
     return {"open": statistics.median(opens), "open_all": opens, "applies": applies, "committed": committed}

@@ -227,17 +227,14 @@ def assignment_table(session, *, coder: Optional[str] = None, round_name: Option
     return [table[key] for key in sorted(table)]
 
 
-def coder_plan(project, *, coder_id: Optional[int]) -> dict[int, str]:
+def coder_plan(session, *, coder_id: int) -> dict[int, str]:
     """document id -> "assigned" or "training" for this coder: what the library lists first."""
     from cotag.store import assignments as store
     from cotag.store import training as training_store
 
-    if coder_id is None:
-        return {}
-    with project.session() as session:
-        plan = {d: "assigned" for d in store.document_ids_for_coder(session, coder_id=coder_id)}
-        for row in training_store.for_coder(session, coder_id=coder_id):
-            plan[row["document_id"]] = "training"
+    plan = {d: "assigned" for d in store.document_ids_for_coder(session, coder_id=coder_id)}
+    for row in training_store.for_coder(session, coder_id=coder_id):
+        plan[row["document_id"]] = "training"
     return plan
 
 
@@ -369,55 +366,3 @@ def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
                           "change": None if x is None or y is None else y - x})
         out[code] = steps
     return out
-
-
-# ---------------------------------------------------------------- the project-level entry points
-# The use cases are services.team's now (each opens and commits its own transaction); these names stay so that
-# callers of the old API (scripts, tests) keep working.
-
-def assign(project, **options: Any) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.assign(project, **options)
-
-
-def reassign(project, **options: Any) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.reassign(project, **options)
-
-
-def list_assignments(project, **options: Any) -> list[dict[str, Any]]:
-    from cotag.services import team
-
-    return team.list_assignments(project, **options)
-
-
-def progress(project, **options: Any) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.progress(project, **options)
-
-
-def start_round(project, **options: Any) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.start_round(project, **options)
-
-
-def close_round(project, **options: Any) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.close_round(project, **options)
-
-
-def rounds(project) -> list[dict[str, Any]]:
-    from cotag.services import team
-
-    return team.rounds(project)
-
-
-def agreement_by_round(project, selection, **options: Any) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.agreement_by_round(project, selection, **options)

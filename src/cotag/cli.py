@@ -210,7 +210,7 @@ def demo(directory: Path = typer.Option(Path("demo-project"), "--dir", help="Whe
     """Create (or reuse) the demo project (codebook, synthetic corpus, two simulated coders) and open the coding app."""
     import sys
 
-    from cotag.demo import project as demo_setup
+    from cotag.services import corpus as demo_setup
     from cotag.services.corpus import status as project_status
 
     project, created = demo_setup.ensure_demo_project(directory, echo=typer.echo)

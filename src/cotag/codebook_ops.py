@@ -380,28 +380,8 @@ def codings_of_code(session, *, key: str, limit: int = 1000) -> tuple[list[Codin
     return lines, total
 
 
-# The codebook screen still calls these two with the project; they are services.codebook's now.
-def overview(project) -> tuple[list[Code], dict[int, int]]:
-    from cotag.services.codebook import overview as run_overview
-
-    return run_overview(project)
-
-
-def codings_of(project, *, key: str, limit: int = 1000) -> tuple[list[CodingLine], int]:
-    from cotag.services.codebook import codings_of as run_codings_of
-
-    return run_codings_of(project, key=key, limit=limit)
-
-
-# ---------------------------------------------------------------- project-level
+# ---------------------------------------------------------------- by name (services.codebook.run_operation)
 
 OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "rename": rename, "move": move, "merge": merge, "split": split, "recode": recode, "retire": retire, "save": save,
 }
-
-
-def run(project, operation: str, **kwargs) -> dict[str, Any]:
-    """One operation in one transaction (services.codebook.run_operation; kept for the codebook screen)."""
-    from cotag.services.codebook import run_operation
-
-    return run_operation(project, operation, **kwargs)

@@ -499,31 +499,29 @@ def agreed_table(session: Session, *, coders: Sequence[str] | None = None,
     return [s.as_dict((s.document_id, s.code_id, s.start, s.end) in present) for s in comparison.agreed]
 
 
-def agreed_review(project, *, coders: Sequence[str] | None = None,
+def agreed_review(session: Session, *, coders: Sequence[str] | None = None,
                   documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """agreed_table with each span's text, for reviewing the automatic part of the consensus on screen."""
     from cotag.store.documents import texts_by_external_id
 
-    with project.session() as session:
-        rows = agreed_table(session, coders=coders, documents=documents)
-        texts = texts_by_external_id(session, external_ids={row["document"] for row in rows})
+    rows = agreed_table(session, coders=coders, documents=documents)
+    texts = texts_by_external_id(session, external_ids={row["document"] for row in rows})
     for row in rows:
         row["text"] = " ".join(texts.get(row["document"], "")[row["start"]:row["end"]].split())
     return rows
 
 
-# ---------------------------------------------------------------- project-level use cases
-
-def list_disagreements(project, *, coders: Sequence[str] | None = None, documents: Sequence[str] | None = None,
-                       status: str | None = None) -> list[dict[str, Any]]:
+def disagreement_table(session: Session, *, coders: Sequence[str] | None = None,
+                       documents: Sequence[str] | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Every disagreement between two coders (only those of `status`, if given), each with the words both coded
+    and the ruling that stands."""
     from dataclasses import replace
 
     from cotag.store import documents as doc_store
 
-    with project.session() as session:
-        found = [d for d in compare(session, coders=coders, documents=documents, agreed=False).disagreements
-                 if status is None or d.status == status]
-        texts = doc_store.texts(session, ids={d.document_id for d in found})
+    found = [d for d in compare(session, coders=coders, documents=documents, agreed=False).disagreements
+             if status is None or d.status == status]
+    texts = doc_store.texts(session, ids={d.document_id for d in found})
     for d in found:
         # The words each coder coded, spaces and line breaks folded: what the lead reads to rule.
         text = texts.get(d.document_id, "")
@@ -532,78 +530,9 @@ def list_disagreements(project, *, coders: Sequence[str] | None = None, document
     return [d.as_dict() for d in found]
 
 
-def rule(project, **kwargs) -> dict[str, Any]:
-    """decide() in its own transaction: committed whole or not at all."""
-    with project.session() as session:
-        return decide(session, **kwargs)
-
-
 def parse_span(text: str) -> Interval:
     try:
         start_text, end_text = text.split(":")
         return int(start_text), int(end_text)
     except ValueError:
         raise CotagError(f"span {text!r} is not START:END (two character offsets, e.g. 120:188)") from None
-
-
-# ---------------------------------------------------------------- what the reconcile screen shows
-
-@dataclass
-class Workspace:
-    """A lead's reconcile session: the comparison, the texts to show context from, and the codes' definitions."""
-
-    lead: str
-    coders: tuple[str, str]
-    documents: list[str] | None
-    disagreements: list[Disagreement]
-    texts: dict[int, str]
-    codes: dict[str, dict[str, Any]]
-    memos: list[Any] = field(default_factory=list)  # the two coders' own memos (store.memos.MemoRow)
-
-    def progress(self) -> dict[str, Any]:
-        return Comparison(coders=self.coders, disagreements=self.disagreements).progress()
-
-    def memos_for(self, d: Disagreement, coder: str) -> list[Any]:
-        """A coder's memos that bear on a disagreement: on its code, or on its document as a whole."""
-        return [m for m in self.memos if m.coder == coder and
-                (m.code == d.code or (m.code is None and m.document == d.document))]
-
-    def context(self, d: Disagreement, *, around: int = 240, text: str | None = None) -> tuple[str, str, str]:
-        """The text before the disagreement, the disagreement's region, and the text after (trimmed to words).
-
-        text: the document as shown instead of as stored (the pseudonymised view), d's offsets being into it."""
-        text = self.texts.get(d.document_id, "") if text is None else text
-        before = text[max(0, d.start - around):d.start]
-        after = text[d.end:d.end + around]
-        if d.start - around > 0 and " " in before:
-            before = "…" + before[before.index(" ") + 1:]
-        if d.end + around < len(text) and " " in after:
-            after = after[:after.rindex(" ")] + "…"
-        return before, text[d.start:d.end], after
-
-    def refresh_document(self, project, document: str) -> None:
-        """Recompare one document after a ruling (or a coder's change) and put its disagreements back in place."""
-        with project.session() as session:
-            fresh = compare(session, coders=self.coders, documents=[document], agreed=False).disagreements
-        kept = [d for d in self.disagreements if d.document != document]
-        self.disagreements = sorted(kept + fresh, key=lambda d: (d.document, d.start, d.code))
-
-
-def open_workspace(project, *, lead: str, coders: Sequence[str] | None = None,
-                   documents: Sequence[str] | None = None) -> Workspace:
-    """Check the lead, write the agreed spans into the consensus, and load everything to rule on."""
-    from cotag.store import documents as doc_store
-    from cotag.store.codes import list_codes
-    from cotag.store.memos import list_memos
-
-    with project.session() as session:
-        lead_row = require_lead(session, name=lead)
-        # One full comparison serves both: writing the consensus touches neither coder, so its disagreements stand.
-        comparison = compare(session, coders=coders, documents=documents)
-        write_agreed(session, lead=lead_row.name, coders=coders, documents=documents, comparison=comparison)
-        texts = doc_store.texts(session, ids={d.document_id for d in comparison.disagreements})
-        codes = {c.key: {"name": c.name, "description": c.description, "include": list(c.include),
-                         "exclude": list(c.exclude), "status": c.status} for c in list_codes(session)}
-        memos = list_memos(session, coders=comparison.coders)
-    return Workspace(lead=lead_row.name, coders=comparison.coders, documents=list(documents) if documents else None,
-                     disagreements=comparison.disagreements, texts=texts, codes=codes, memos=memos)

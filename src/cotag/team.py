@@ -147,27 +147,6 @@ def coder_table(session, *, postgres: bool) -> list[dict[str, Any]]:
     return rows
 
 
-# The project-level entry points are services.team's now (each use case owns its transaction); these names
-# stay for callers of the old API.
-
-def add_coder(project, *, name: str, lead: bool = False, password: str | None = None) -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.add_coder(project, name=name, lead=lead, password=password)
-
-
-def set_role(project, *, name: str, lead: bool, by: str = "") -> dict[str, Any]:
-    from cotag.services import team
-
-    return team.set_role(project, name=name, lead=lead, by=by)
-
-
-def team_status(project) -> list[dict[str, Any]]:
-    from cotag.services import team
-
-    return team.coders(project)
-
-
 # SQLSTATE 42501, insufficient_privilege: a missing grant, or a row the row-level security policies refuse.
 INSUFFICIENT_PRIVILEGE = "42501"
 # SQLSTATE 23514, check_violation: a span outside its text, a retired code (migration 0003).

@@ -9,7 +9,8 @@ import pytest
 from factories import make_document
 from typer.testing import CliRunner
 
-from cotag import reconcile, services
+from cotag import services
+from cotag.services import reconcile as reconcile_service
 from cotag.cli import app
 from cotag.store.coders import get_or_create_coder
 from cotag.store.codes import require_code
@@ -48,8 +49,8 @@ def ruled(project):
         ben = get_or_create_coder(session, name="ben")
         family = require_code(session, key="family")
         add_coding(session, document_id=doc.id, code_id=family.id, coder_id=ben.id, start=3, end=20)
-    [disagreement] = [d for d in reconcile.list_disagreements(project, coders=["anna", "ben"]) if d["code"] == "work"]
-    reconcile.rule(project, disagreement_id=disagreement["id"], ruling="none", lead="lena", coders=["anna", "ben"],
+    [disagreement] = [d for d in reconcile_service.list_disagreements(project, coders=["anna", "ben"]) if d["code"] == "work"]
+    reconcile_service.rule(project, disagreement_id=disagreement["id"], ruling="none", lead="lena", coders=["anna", "ben"],
                    note="a sister is family, not work")
     project.ruling_id = disagreement["id"]
     return project

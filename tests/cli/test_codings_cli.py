@@ -9,7 +9,8 @@ from factories import make_codes, make_document
 from typer.testing import CliRunner
 
 from cotag.cli import app
-from cotag.coding import CodingSession, open_transcript
+from cotag.coding import CodingSession
+from cotag.services.coding import open_transcript
 from cotag.store.codings import list_codings
 from cotag.store.models import STATUS_RETIRED
 

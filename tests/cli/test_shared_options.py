@@ -12,7 +12,8 @@ from factories import make_codes, make_document
 from typer.testing import CliRunner
 
 from cotag.cli import app
-from cotag.coding import CodingSession, open_transcript
+from cotag.coding import CodingSession
+from cotag.services.coding import open_transcript
 
 REPO = Path(__file__).resolve().parents[2]
 

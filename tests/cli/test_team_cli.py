@@ -131,7 +131,8 @@ def test_team_add_coder_on_postgres(postgres_url, tmp_path, monkeypatch):
 def test_a_refusal_by_the_database_is_a_clean_message(postgres_url, tmp_path, monkeypatch):
     """A coder's role running what only the owner may (an import that logs as the system): no traceback."""
     from cotag.store.database import make_engine
-    from cotag.team import add_coder, drop_coder_role
+    from cotag.services.team import add_coder
+    from cotag.team import drop_coder_role
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
     project = build(tmp_path / "pg", url=postgres_url)

@@ -244,7 +244,7 @@ def build_study(project, study: Study, *, workdir: Path, coders: tuple[str, ...]
     """Documents, codebook, lead and the chosen coders' work (default: every coder of the study)."""
     from factories import make_codes, make_document
 
-    from cotag import codebook_ops
+    from cotag.services import codebook as codebook_ops
     from cotag.store import coders as coder_store
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -258,9 +258,9 @@ def build_study(project, study: Study, *, workdir: Path, coders: tuple[str, ...]
         coder_store.get_or_create_coder(session, name=LEAD, role="lead")
     _apply_codings(project, [c for c in study.before if c.coder in who], workdir / "before.csv", keys=lambda k: k)
     for old, new in study.renames:
-        codebook_ops.run(project, "rename", key=old, new_key=new, lead=LEAD)
+        codebook_ops.run_operation(project, "rename", key=old, new_key=new, lead=LEAD)
     for source, target in study.merges:
-        codebook_ops.run(project, "merge", source=source, target=target, lead=LEAD)
+        codebook_ops.run_operation(project, "merge", source=source, target=target, lead=LEAD)
     _apply_codings(project, [c for c in study.after if c.coder in who], workdir / "after.csv", keys=study.key_now)
     _mark_done(project, [(c, d) for c, d in study.done if c in who])
     _add_memos(project, [m for m in study.memos if m[0] in who])
@@ -280,7 +280,8 @@ BY_HAND = 2
 
 def _apply_codings(project, codings: list[CodingSpec], path: Path, *, keys) -> None:
     """Codings through `cotag codings import` (one transaction), a coder's first codings with memos by hand."""
-    from cotag.coding import CodingSession, import_codings
+    from cotag.coding import CodingSession
+    from cotag.services.coding import import_codings
     from cotag.errors import CotagError
     from cotag.store.documents import require_document
 

@@ -10,7 +10,7 @@ from invariants.studies import CODEBOOK, LEAD, build_study, studies
 def _agreement(project, coders: tuple[str, ...] | None):
     """The report's JSON (what `cotag agreement --format json` prints), or the refusal's message."""
     from cotag.errors import CotagError
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.units import Selection
 
     try:

@@ -12,7 +12,7 @@ from invariants.studies import LEAD, build_study, studies
 
 
 def _plan(project, coders: list[str], share: float, seed: int) -> list[dict]:
-    from cotag import assignments
+    from cotag.services import team as assignments
 
     assignments.assign(project, coders=coders, lead=LEAD, overlap=share, stratify="group", seed=seed)
     return assignments.list_assignments(project)

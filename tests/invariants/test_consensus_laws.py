@@ -76,6 +76,7 @@ def _identical(rows, a: str, b: str) -> set[tuple[str, str, int, int]]:
 @study_settings()
 def test_every_agreed_span_reaches_the_consensus_and_rulings_add_up(backend, study, data):
     from cotag import reconcile
+    from cotag.services import reconcile as reconcile_service
     from cotag.export.matrix import attribute_matrix
     from cotag.export.quotes import collect_quotes
     from cotag.export.scope import Scope
@@ -113,22 +114,22 @@ def test_every_agreed_span_reaches_the_consensus_and_rulings_add_up(backend, stu
     for disagreement_id in chosen:
         ruling = "both" if data is None else data.draw(st.sampled_from(("a", "b", "both", "none")))
         # As the reconcile screen does: the ruling looks its disagreement up in its own document only.
-        reconcile.rule(project, disagreement_id=disagreement_id, ruling=ruling, lead=LEAD, coders=[a, b],
+        reconcile_service.rule(project, disagreement_id=disagreement_id, ruling=ruling, lead=LEAD, coders=[a, b],
                        documents=[document_of[disagreement_id]])
         rulings[disagreement_id] = ruling
     progress = _progress(project, coders)
     assert progress["disagreements"] == len(ids)
     assert progress["decided"] == len(rulings)
     assert progress["decided"] + progress["open"] == progress["disagreements"]
-    assert progress["open"] == len(reconcile.list_disagreements(project, coders=[a, b], status=reconcile.OPEN))
+    assert progress["open"] == len(reconcile_service.list_disagreements(project, coders=[a, b], status=reconcile.OPEN))
     # Ruling writes only the consensus, so the disagreements themselves stand.
-    assert [d["id"] for d in reconcile.list_disagreements(project, coders=[a, b])] == ids
+    assert [d["id"] for d in reconcile_service.list_disagreements(project, coders=[a, b])] == ids
 
     # 3. Once every disagreement is ruled, the consensus holds every identical span (but where the lead said
     #    "none"), and nothing that neither coder marked.
     for disagreement_id in ids:
         if disagreement_id not in rulings:
-            reconcile.rule(project, disagreement_id=disagreement_id, ruling="both", lead=LEAD, coders=[a, b],
+            reconcile_service.rule(project, disagreement_id=disagreement_id, ruling="both", lead=LEAD, coders=[a, b],
                            documents=[document_of[disagreement_id]])
     assert _progress(project, coders)["open"] == 0
     rows = live_codings(project)

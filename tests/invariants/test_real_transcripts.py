@@ -49,7 +49,7 @@ def test_laws_hold_on_imported_transcripts(backend, data):
     from factories import make_codes
 
     from cotag import reconcile
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.units import Selection
     from cotag.services import document_turns, import_transcripts
     from cotag.store.documents import require_document

@@ -19,7 +19,7 @@ def _observed(project, pair: tuple[str, str]) -> dict:
     from cotag.errors import CotagError
     from cotag.export.quotes import collect_quotes
     from cotag.export.scope import Scope
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.units import Selection
 
     out: dict = {}
@@ -47,6 +47,7 @@ def _observed(project, pair: tuple[str, str]) -> dict:
 @study_settings()
 def test_a_trainees_codings_never_change_agreement_or_consensus(backend, study, data):
     from cotag import reconcile, training
+    from cotag.services import reconcile as reconcile_service
 
     project = backend.project("training")
     build_study(project, study, workdir=backend.folder("csv"))
@@ -56,7 +57,7 @@ def test_a_trainees_codings_never_change_agreement_or_consensus(backend, study, 
     with project.session() as session:
         comparison = reconcile.compare(session, coders=[a, b])
     for d in comparison.disagreements:  # the lead rules on everything: the consensus is complete
-        reconcile.rule(project, disagreement_id=d.id, ruling=data.draw(st.sampled_from(("a", "b", "both"))),
+        reconcile_service.rule(project, disagreement_id=d.id, ruling=data.draw(st.sampled_from(("a", "b", "both"))),
                        lead=LEAD, coders=[a, b], documents=[d.document])
     with_consensus = sorted({row[0] for row in live_codings(project, coders=["consensus"])})
     if not with_consensus:

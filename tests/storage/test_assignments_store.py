@@ -10,7 +10,7 @@ from factories import make_document
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from cotag import assignments
+from cotag.services import team as assignments
 from cotag.errors import CotagError
 
 SENTENCES = [("R", ["We left for work.", "My sister was there."])]
@@ -92,7 +92,8 @@ def test_an_assignment_is_never_rewritten(project):
 @pytest.fixture
 def team(postgres_url, tmp_path, monkeypatch):
     from cotag.project import Project, init_project
-    from cotag.team import add_coder, drop_coder_role
+    from cotag.services.team import add_coder
+    from cotag.team import drop_coder_role
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
     project = init_project(tmp_path / "team", database_url=postgres_url)

@@ -60,7 +60,8 @@ def test_a_coder_role_accepts_and_dismisses_and_cannot_rewrite_the_source(postgr
     from cotag.project import init_project, open_project
     from cotag.store.codings import coding_source
     from cotag.suggest.live import accept, dismiss, dismissed
-    from cotag.team import add_coder, drop_coder_role
+    from cotag.services.team import add_coder
+    from cotag.team import drop_coder_role
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
     owner = init_project(tmp_path / "team", database_url=postgres_url)

@@ -140,7 +140,8 @@ def test_cotag_tables_without_a_schema_revision_are_refused_by_name(database_url
 
 def test_a_coder_role_meeting_an_old_schema_is_told_the_lead_must_upgrade(postgres_url, tmp_path, monkeypatch):
     from cotag.store.database import SCHEMA_HEAD, make_engine
-    from cotag.team import add_coder, drop_coder_role
+    from cotag.services.team import add_coder
+    from cotag.team import drop_coder_role
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
     project = init_project(tmp_path / "team", database_url=postgres_url)

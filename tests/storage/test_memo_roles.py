@@ -17,7 +17,8 @@ pytestmark = pytest.mark.postgres
 def team(postgres_url, tmp_path, monkeypatch):
     from cotag.project import init_project
     from cotag.store.database import make_engine
-    from cotag.team import add_coder, drop_coder_role
+    from cotag.services.team import add_coder
+    from cotag.team import drop_coder_role
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
     project = init_project(tmp_path / "team", database_url=postgres_url)

@@ -134,7 +134,7 @@ class Matrix:
 
     def __init__(self, project):
         from cotag.store.coders import consensus_coder, get_or_create_coder
-        from cotag.team import add_coder
+        from cotag.services.team import add_coder
 
         self.project = project
         self.prefix = "m" + uuid.uuid4().hex[:8] + "_"

@@ -35,7 +35,7 @@ class Team:
             self.code_id = codes["push"].id
 
     def add(self, short: str, *, lead: bool = False) -> str:
-        from cotag.team import add_coder
+        from cotag.services.team import add_coder
 
         name = self.prefix + short
         self.urls[name] = add_coder(self.project, name=name, lead=lead)["url"]
@@ -285,6 +285,7 @@ def test_coding_session_as_a_coder_role(team, monkeypatch):
 def test_running_session_sees_the_leads_codebook_changes(team, monkeypatch):
     """A lead retires one code and adds another while a coder's session is open: no restart, no crash."""
     from cotag import coding
+    from cotag.services import coding as coding_service
     from cotag.errors import CotagError
     from cotag.project import open_project
     from cotag.store.models import Code
@@ -303,7 +304,7 @@ def test_running_session_sees_the_leads_codebook_changes(team, monkeypatch):
         with pytest.raises(CotagError, match="'pull' .* is retired and cannot be applied"):
             session.apply(document_id=team.document_id, code="pull", start=42, end=60)
         session.apply(document_id=team.document_id, code="network", start=42, end=60)
-        keys = [c.key for c in coding.codebook(project)]
+        keys = [c.key for c in coding_service.codebook(project)]
         assert "network" in keys and "pull" not in keys
     finally:
         project.close()

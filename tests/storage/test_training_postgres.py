@@ -13,11 +13,12 @@ from cotag import training
 from cotag.coding import CodingSession
 from cotag.errors import CotagError
 from cotag.project import Project, init_project
-from cotag.reliability.disagreements import project_agreement
+from cotag.services.agreement import agreement_report as project_agreement
 from cotag.reliability.units import Selection
 from cotag.store.coders import consensus_coder, get_or_create_coder
 from cotag.store.codings import add_coding
-from cotag.team import add_coder, drop_coder_role
+from cotag.services.team import add_coder
+from cotag.team import drop_coder_role
 
 pytestmark = pytest.mark.postgres
 

@@ -6,8 +6,9 @@ import pytest
 from sqlmodel import select
 from tui_helpers import settle
 
-from cotag import coding
-from cotag.reliability.disagreements import disagreement_counts, project_agreement
+from cotag.services import coding
+from cotag.reliability.disagreements import disagreement_counts
+from cotag.services.agreement import agreement_report as project_agreement
 from cotag.reliability.units import Selection
 from cotag.store import codings as coding_store
 from cotag.store import progress as progress_store
@@ -196,7 +197,7 @@ async def test_too_few_coders_is_said_not_raised(study):
 
 @pytest.mark.slow
 async def test_the_demo_project_has_agreement_to_show(tmp_path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
 
     project, _ = ensure_demo_project(tmp_path / "demo", echo=lambda _: None)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from test_analysis_screen import open_analysis, study  # noqa: F401 - the fixture is shared
 from tui_helpers import settle
 
-from cotag.export.cell import export_cell_quotes
+from cotag.services.export import export_cell_quotes
 from cotag.export.scope import Scope
 from cotag.query import save_query
 from cotag.tui.app import make_app

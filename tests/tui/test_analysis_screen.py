@@ -8,8 +8,10 @@ import pytest
 from factories import make_codes, make_document
 from tui_helpers import settle
 
-from cotag.export.analysis import Analysis, coding_choices, default_export_path, export_view
-from cotag.export.quotes import quotes_for_code
+from cotag.export.analysis import default_export_path
+from cotag.services.export import load_analysis
+from cotag.services.export import coding_choices, export_view
+from cotag.services.export import quotes_for_code
 from cotag.export.scope import Scope
 from cotag.store.coders import get_or_create_coder
 from cotag.store.codings import add_coding
@@ -85,7 +87,7 @@ def table_cells(table) -> list[list[str]]:
 
 
 async def test_ctrl_t_shows_the_cores_prevalence_as_chart_and_table(study):
-    core = Analysis.load(study)  # a lead's default: every coder (no consensus yet)
+    core = load_analysis(study)  # a lead's default: every coder (no consensus yet)
     app = make_app(study, coder="alice", lead=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_analysis(pilot)
@@ -120,7 +122,7 @@ async def test_ctrl_t_shows_the_cores_prevalence_as_chart_and_table(study):
 
 
 async def test_cooccurrence_tab_within_units_and_documents(study):
-    core = Analysis.load(study)
+    core = load_analysis(study)
     app = make_app(study, coder="alice", lead=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_analysis(pilot)
@@ -273,7 +275,7 @@ async def test_a_lead_switches_whose_coding_and_a_coder_sees_only_their_own(stud
         await pilot.press("o")
         await settle(pilot)
         assert screen.analysis.coding_label == "alice"
-        assert screen.prevalence == Analysis.load(study, Scope(coders=("alice",))).prevalence("group")
+        assert screen.prevalence == load_analysis(study, Scope(coders=("alice",))).prevalence("group")
         assert "coding: alice" in str(screen.query_one("#an-status").render())
     app = make_app(study, coder="bob")
     async with app.run_test(size=SIZE) as pilot:
@@ -310,7 +312,7 @@ async def test_reload_finds_a_new_consensus_and_the_figures_follow(study):
             await pilot.press("o")
             await settle(pilot)
         assert screen.analysis.coding_label == "consensus"
-        assert screen.prevalence == Analysis.load(study, Scope(consensus=True)).prevalence("group")
+        assert screen.prevalence == load_analysis(study, Scope(consensus=True)).prevalence("group")
         push = {row["value"]: row["respondents"] for row in screen.prevalence if row["code"] == "push"}
         # the consensus covers one expert's interview so far: no graduate is counted, coded or not
         assert push == {"expert": 1}

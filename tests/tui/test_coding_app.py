@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tui_helpers import live, settle
 
-from cotag import coding
-from cotag.coding import CodingSession, word_spans
+from cotag.coding import CodingSession
+from cotag.services import coding
+from cotag.spans import word_spans
 from cotag.keys import CODING_CONTEXTS, KEYMAP
 from cotag.store.events import list_events
 from cotag.tui.app import make_app

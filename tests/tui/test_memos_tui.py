@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from tui_helpers import settle
 
-from cotag.coding import word_spans
+from cotag.spans import word_spans
 
 from cotag.tui.app import make_app
 from cotag.tui.modals.attributes import AttributeEditor

@@ -9,7 +9,7 @@ from test_snapshots import SIZES, steps, team  # noqa: F401 - team: the snapshot
 from tui_helpers import settle
 from typer.testing import CliRunner
 
-from cotag import assignments
+from cotag.services import team as assignments
 from cotag.cli import app as cli
 from cotag.store.coders import get_coder
 from cotag.store.progress import get_progress

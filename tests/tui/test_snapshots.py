@@ -95,7 +95,7 @@ TEAM_CODINGS = [("alice", "wages", "E001", 1), ("bob", "wages", "E001", 1), ("al
 def team(study):
     from sqlmodel import select
 
-    from cotag import coding
+    from cotag.services import coding
     from cotag.store import codings as coding_store
     from cotag.store import progress as progress_store
     from cotag.store.coders import get_or_create_coder

@@ -11,7 +11,8 @@ from tui_helpers import build_study, live, settle
 
 from cotag import codebook_ops, services
 from cotag.project import Project, init_project
-from cotag.team import add_coder, drop_coder_role
+from cotag.services.team import add_coder
+from cotag.team import drop_coder_role
 from cotag.tui import app as app_module
 from cotag.tui.app import make_app
 from cotag.tui.screens.transcript import TranscriptScreen

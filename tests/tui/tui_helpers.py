@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from factories import make_codes, make_document
 
-from cotag import coding
+from cotag.services import coding
 
 E001 = [("Interviewer", ["So, tell me how you decided to leave Kazakhstan?"]),
         ("Respondent", ["I left in 2019 because the wages were too low for a young doctor.",

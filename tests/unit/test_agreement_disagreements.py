@@ -11,9 +11,9 @@ from cotag.reliability.disagreements import (
     disagreeing_units,
     disagreement_counts,
     locate,
-    project_agreement,
-    project_disagreements,
 )
+from cotag.services.agreement import agreement_report as project_agreement
+from cotag.services.agreement import unit_disagreements as project_disagreements
 from cotag.reliability.report import build_report
 from cotag.reliability.units import Selection, Spans, UnitFrame, load_unitised, unitise
 from test_agreement_units import build_agreement_study, doc_units

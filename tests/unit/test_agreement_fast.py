@@ -184,7 +184,7 @@ def test_binary_counts_per_unit():
 
 @pytest.mark.slow
 def test_fast_path_on_the_demo_corpus(tmp_path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
     from cotag.demo.simulate import simulate_coders
     from cotag.reliability.units import Selection, load_unitised
 

@@ -150,7 +150,8 @@ def test_simulate_into_the_store(project, tmp_path):
 
 @pytest.mark.slow
 def test_new_demo_project_has_two_simulated_coders(tmp_path):
-    from cotag.demo.project import corpus_root, ensure_demo_project
+    from cotag.demo.project import corpus_root
+    from cotag.services.corpus import ensure_demo_project
 
     try:
         corpus_root()

@@ -210,7 +210,7 @@ def test_load_include_unfinished_and_selection(project):
 def test_a_parent_theme_nobody_coded_is_named_as_such_in_the_pooled_exclusions(project):
     from sqlmodel import select
 
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.store.models import Code
 
     build_agreement_study(project)

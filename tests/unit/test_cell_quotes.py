@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from test_export_quotes import build_study
 
-from cotag.export.analysis import Analysis
+from cotag.services.export import load_analysis
 from cotag.export.cell import analysis_cell_quotes, analysis_pair_quotes
 from cotag.export.scope import Scope
 from cotag.query import run_saved, save_query, stored_scope
@@ -20,7 +20,7 @@ def study(sqlite_project):
 
 @pytest.mark.parametrize("by", ["group", "gender", "age_band", "place"])
 def test_every_themes_cell_quotes_as_many_excerpts_as_it_counts(study, by):
-    analysis = Analysis.load(study, Scope(all_coders=True))
+    analysis = load_analysis(study, Scope(all_coders=True))
     for row in analysis.prevalence_table(by):
         for cell in row["cells"]:
             table = analysis_cell_quotes(analysis, code=row["code"], by=by, value=cell["value"])
@@ -30,7 +30,7 @@ def test_every_themes_cell_quotes_as_many_excerpts_as_it_counts(study, by):
 
 @pytest.mark.parametrize("within", ["unit", "document"])
 def test_a_cooccurrence_cell_has_quotes_exactly_when_it_counts_some(study, within):
-    analysis = Analysis.load(study, Scope(all_coders=True))
+    analysis = load_analysis(study, Scope(all_coders=True))
     matrix = analysis.cooccurrence(within)
     keys = list(matrix.counts.index)
     for a in keys:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from cotag import codebook_ops
+from cotag.services import codebook as codebook_ops
 from cotag.codebook import load_codebook
 from cotag.errors import CotagError, NotFound, PermissionDenied
 from cotag.store import codings as coding_store
@@ -62,7 +62,7 @@ def events(project, kind):
 
 def test_rename_name_and_key(project, ids):
     cid = add(project, ids, "alice", "wages", 6, 10)
-    codebook_ops.run(project, "rename", key="wages", name="Pay at home", new_key="pay", lead="lena")
+    codebook_ops.run_operation(project, "rename", key="wages", name="Pay at home", new_key="pay", lead="lena")
     renamed = code(project, "pay")
     assert (renamed.id, renamed.name) == (ids["wages"], "Pay at home")
     with project.session() as session:
@@ -72,9 +72,9 @@ def test_rename_name_and_key(project, ids):
 
 
 def test_move_under_another_parent_and_to_top(project, ids):
-    codebook_ops.run(project, "move", key="jobs", parent="pull", lead="lena")
+    codebook_ops.run_operation(project, "move", key="jobs", parent="pull", lead="lena")
     assert code(project, "jobs").parent_id == ids["pull"]
-    codebook_ops.run(project, "move", key="jobs", parent=None, lead="lena")
+    codebook_ops.run_operation(project, "move", key="jobs", parent=None, lead="lena")
     assert code(project, "jobs").parent_id is None
     assert [e["parent"] for e in events(project, "codebook.move")] == ["pull", None]
 
@@ -83,7 +83,7 @@ def test_merge_moves_every_coders_codings_and_keeps_the_code(project, ids):
     a = add(project, ids, "alice", "pull-wages", 0, 4, memo="kept memo")
     b = add(project, ids, "bob", "pull-wages", 5, 9)
     twin = add(project, ids, "bob", "wages", 5, 9)  # bob had both codes on one span
-    result = codebook_ops.run(project, "merge", source="pull-wages", target="wages", lead="lena")
+    result = codebook_ops.run_operation(project, "merge", source="pull-wages", target="wages", lead="lena")
     assert result["codings"] == 2 and result["duplicates_removed"] == 1
     with project.session() as session:
         rows = {c.id: c for c in session.exec(select(Coding))}
@@ -97,18 +97,18 @@ def test_merge_moves_every_coders_codings_and_keeps_the_code(project, ids):
 
 
 def test_merge_moves_children_under_the_target(project, ids):
-    codebook_ops.run(project, "merge", source="pull", target="push", lead="lena")
+    codebook_ops.run_operation(project, "merge", source="pull", target="push", lead="lena")
     assert code(project, "pull-wages").parent_id == ids["push"]
 
 
 def test_split_to_existing_and_to_new_code(project, ids):
     keep = add(project, ids, "alice", "wages", 0, 4)
     move = add(project, ids, "bob", "wages", 5, 9, memo="m")
-    codebook_ops.run(project, "split", source="wages", codings=[move], target="jobs", lead="lena")
+    codebook_ops.run_operation(project, "split", source="wages", codings=[move], target="jobs", lead="lena")
     with project.session() as session:
         assert session.get(Coding, move).code_id == ids["jobs"]
         assert session.get(Coding, keep).code_id == ids["wages"]
-    result = codebook_ops.run(project, "split", source="wages", codings=[keep], new_key="low-pay", new_name="Low pay",
+    result = codebook_ops.run_operation(project, "split", source="wages", codings=[keep], new_key="low-pay", new_name="Low pay",
                               lead="lena")
     assert result["created"] is True
     new = code(project, "low-pay")
@@ -119,7 +119,7 @@ def test_split_to_existing_and_to_new_code(project, ids):
 
 def test_recode_keeps_span_coder_and_memo(project, ids):
     cid = add(project, ids, "bob", "wages", 5, 9, memo="why")
-    codebook_ops.run(project, "recode", coding=cid, code="jobs", lead="lena")
+    codebook_ops.run_operation(project, "recode", coding=cid, code="jobs", lead="lena")
     with project.session() as session:
         row = session.get(Coding, cid)
     assert (row.code_id, row.coder_id, row.start, row.end, row.memo) == (ids["jobs"], ids["bob"], 5, 9, "why")
@@ -128,10 +128,10 @@ def test_recode_keeps_span_coder_and_memo(project, ids):
 
 def test_retire_keeps_codings(project, ids):
     add(project, ids, "alice", "jobs", 0, 4)
-    result = codebook_ops.run(project, "retire", key="jobs", lead="lena")
+    result = codebook_ops.run_operation(project, "retire", key="jobs", lead="lena")
     assert result["codings_kept"] == 1 and code(project, "jobs").status == "retired"
     with pytest.raises(CotagError, match="already retired"):
-        codebook_ops.run(project, "retire", key="jobs", lead="lena")
+        codebook_ops.run_operation(project, "retire", key="jobs", lead="lena")
 
 
 @pytest.mark.parametrize("operation,kwargs,error,message", [
@@ -152,7 +152,7 @@ def test_bad_input_changes_nothing(project, ids, operation, kwargs, error, messa
     add(project, ids, "alice", "wages", 0, 4)
     before = snapshot(project)
     with pytest.raises(error, match=message):
-        codebook_ops.run(project, operation, lead="lena", **kwargs)
+        codebook_ops.run_operation(project, operation, lead="lena", **kwargs)
     assert snapshot(project) == before
 
 
@@ -160,14 +160,14 @@ def test_a_coder_cannot_change_the_codebook(project, ids):
     add(project, ids, "alice", "wages", 0, 4)
     before = snapshot(project)
     with pytest.raises(PermissionDenied, match="not a lead"):
-        codebook_ops.run(project, "merge", source="pull-wages", target="wages", lead="alice")
+        codebook_ops.run_operation(project, "merge", source="pull-wages", target="wages", lead="alice")
     assert snapshot(project) == before
 
 
 def test_operations_on_a_merged_code_are_refused(project, ids):
-    codebook_ops.run(project, "merge", source="jobs", target="wages", lead="lena")
+    codebook_ops.run_operation(project, "merge", source="jobs", target="wages", lead="lena")
     with pytest.raises(CotagError, match="was merged into 'wages'"):
-        codebook_ops.run(project, "rename", key="jobs", name="x", lead="lena")
+        codebook_ops.run_operation(project, "rename", key="jobs", name="x", lead="lena")
 
 
 def _statements(project, operation):
@@ -195,7 +195,7 @@ def test_merge_of_thousands_of_codings_is_set_based(project, ids, n):
                  "coder_id": ids["alice" if i % 3 else "bob"], "start": i, "end": i + 1} for i in range(n)]
         coding_store.add_codings(session, rows=rows)
     result, statements = _statements(
-        project, lambda: codebook_ops.run(project, "merge", source="pull-wages", target="jobs", lead="lena"))
+        project, lambda: codebook_ops.run_operation(project, "merge", source="pull-wages", target="jobs", lead="lena"))
     # the statement count does not grow with the codings (bench/ times it); a per-coding loop would send thousands
     assert statements < 40, statements
     assert result["codings"] == n // 2
@@ -213,10 +213,10 @@ def test_save_writes_changes_back_keeping_comments_and_bumping_version(project, 
     shutil.copy(REPO / "codebooks" / "migration.yaml", path)
     services.load_codebook_file(project, path=path)
     original = load_codebook(path)
-    codebook_ops.run(project, "rename", key="wages", name="Pay at home", new_key="home-pay", lead="lena")
-    codebook_ops.run(project, "merge", source="pull-wages", target="home-pay", lead="lena")
-    codebook_ops.run(project, "move", key="employment", parent="pull", lead="lena")
-    result = codebook_ops.run(project, "save", path=path, lead="lena")
+    codebook_ops.run_operation(project, "rename", key="wages", name="Pay at home", new_key="home-pay", lead="lena")
+    codebook_ops.run_operation(project, "merge", source="pull-wages", target="home-pay", lead="lena")
+    codebook_ops.run_operation(project, "move", key="employment", parent="pull", lead="lena")
+    result = codebook_ops.run_operation(project, "save", path=path, lead="lena")
     saved = load_codebook(path)
     assert saved.version == original.version + 1 == result["version"]
     text = path.read_text()
@@ -228,7 +228,7 @@ def test_save_writes_changes_back_keeping_comments_and_bumping_version(project, 
     assert len(saved.codes) == len(original.codes)
     assert events(project, "codebook.save")[0]["renamed_keys"] == {"wages": "home-pay"}
     # Saving again changes only the version.
-    codebook_ops.run(project, "save", path=path, lead="lena")
+    codebook_ops.run_operation(project, "save", path=path, lead="lena")
     assert load_codebook(path).version == saved.version + 1
 
 

@@ -6,8 +6,10 @@ import pytest
 from factories import make_codes, make_document
 from sqlmodel import select
 
-from cotag import coding
-from cotag.coding import CodingSession, UnitSpan
+from cotag import coding, spans
+from cotag.coding import CodingSession
+from cotag.services import coding as coding_service
+from cotag.spans import UnitSpan
 from cotag.errors import CotagError, NotFound, PermissionDenied
 from cotag.store import codings as coding_store
 from cotag.store.events import list_events
@@ -27,7 +29,7 @@ def study(project):
                                      ("network", "Networks", "push", "2"), ("old", "Old code")])
         codes["old"].status = STATUS_RETIRED
         session.add(codes["old"])
-    transcript = coding.open_transcript(project, document_id=doc.id, coder_ids=[], progress_coder_id=0)
+    transcript = coding_service.open_transcript(project, document_id=doc.id, coder_ids=[], progress_coder_id=0)
     return {"doc": doc.id, "other": other.id, "text": transcript.text, "units": transcript.units}
 
 
@@ -198,13 +200,13 @@ def test_cursor_and_done_are_remembered(project, study):
     alice.save_cursor(document_id=study["doc"], unit=2)
     again = CodingSession(project, coder="alice")
     assert again.resume_point() == (study["doc"], 2)
-    transcript = coding.open_transcript(project, document_id=study["doc"], coder_ids=[again.owner_id],
+    transcript = coding_service.open_transcript(project, document_id=study["doc"], coder_ids=[again.owner_id],
                                         progress_coder_id=again.owner_id)
     assert (transcript.cursor, transcript.done, transcript.visited) == (2, False, True)
-    rows = {row.external_id: row for row in coding.library(project, coder_id=again.owner_id)}
+    rows = {row.external_id: row for row in coding_service.library(project, coder_id=again.owner_id)}
     assert rows["G002"].done and not rows["E001"].done
     alice.mark_done(document_id=study["other"], done=False)
-    rows = {row.external_id: row for row in coding.library(project, coder_id=again.owner_id)}
+    rows = {row.external_id: row for row in coding_service.library(project, coder_id=again.owner_id)}
     assert not rows["G002"].done
     with project.session() as session:
         assert [e.kind for e in list_events(session, kind="progress.")] == ["progress.done", "progress.reopen"]
@@ -215,7 +217,7 @@ def test_library_counts_respondent_units_coded_by_this_coder(project, study):
     u1, u2 = study["units"][1], study["units"][2]
     alice.apply(document_id=study["doc"], code="wages", start=u1.start, end=u2.start + 3)  # touches units 1 and 2
     bob.apply(document_id=study["doc"], code="wages", start=study["units"][3].start, end=study["units"][3].end)
-    rows = {row.external_id: row for row in coding.library(project, coder_id=alice.owner_id)}
+    rows = {row.external_id: row for row in coding_service.library(project, coder_id=alice.owner_id)}
     assert (rows["E001"].units, rows["E001"].codable, rows["E001"].coded) == (4, 3, 2)
     assert (rows["G002"].group, rows["G002"].coded) == ("graduate", 0)
     assert rows["E001"].attributes == {"gender": "female", "age": 34}
@@ -223,8 +225,8 @@ def test_library_counts_respondent_units_coded_by_this_coder(project, study):
 
 def test_word_spans_skip_punctuation():
     text = "Well, I don't know — a well-paid job?"
-    assert [text[s:e] for s, e in coding.word_spans(text)] == ["Well", "I", "don't", "know", "a", "well-paid", "job"]
-    assert coding.word_spans(text, 6, 13) == [(6, 7), (8, 13)]
+    assert [text[s:e] for s, e in spans.word_spans(text)] == ["Well", "I", "don't", "know", "a", "well-paid", "job"]
+    assert spans.word_spans(text, 6, 13) == [(6, 7), (8, 13)]
 
 
 def units(*spans, interviewer=()):
@@ -233,26 +235,26 @@ def units(*spans, interviewer=()):
 
 def test_next_uncoded_skips_coded_and_interviewer_units_and_wraps():
     us = units((0, 10), (11, 20), (21, 30), (31, 40), interviewer={0})
-    assert coding.next_uncoded(us, [(11, 20)], after=0) == 2
-    assert coding.next_uncoded(us, [(11, 20), (35, 36)], after=1) == 2
-    assert coding.next_uncoded(us, [(21, 40)], after=2) == 1  # wrapped round
-    assert coding.next_uncoded(us, [(0, 40)], after=0) is None
-    assert coding.covered_units(us, [(19, 22)]) == {1, 2}
-    assert coding.covered_units(us, [(20, 21)]) == set()  # the space between units touches neither
+    assert spans.next_uncoded(us, [(11, 20)], after=0) == 2
+    assert spans.next_uncoded(us, [(11, 20), (35, 36)], after=1) == 2
+    assert spans.next_uncoded(us, [(21, 40)], after=2) == 1  # wrapped round
+    assert spans.next_uncoded(us, [(0, 40)], after=0) is None
+    assert spans.covered_units(us, [(19, 22)]) == {1, 2}
+    assert spans.covered_units(us, [(20, 21)]) == set()  # the space between units touches neither
 
 
 def test_codings_table_and_unknown_names(project, study):
     alice = CodingSession(project, coder="alice")
     unit = study["units"][1]
     alice.apply(document_id=study["doc"], code="wages", start=unit.start, end=unit.end, memo="pay")
-    assert coding.codings_table(project, coders=["alice"]) == [
+    assert coding_service.codings_table(project, coders=["alice"]) == [
         {"document": "E001", "code": "wages", "coder": "alice", "start": unit.start, "end": unit.end,
          "text": SENTENCES[0], "memo": "pay"}]
-    assert coding.codings_table(project, codes=["network"]) == []
+    assert coding_service.codings_table(project, codes=["network"]) == []
     with pytest.raises(NotFound, match="no coder named 'zed'"):
-        coding.codings_table(project, coders=["zed"])
+        coding_service.codings_table(project, coders=["zed"])
     with pytest.raises(NotFound):
-        coding.codings_table(project, documents=["X9"])
+        coding_service.codings_table(project, documents=["X9"])
 
 
 def test_undo_of_a_row_removed_elsewhere_is_dropped_cleanly(project, study):

@@ -10,15 +10,18 @@ import pytest
 from test_export_quotes import EXPERT_FEMALE, EXPERT_NO_PLACE, GRADUATE_US, add_consensus, build_study
 
 from cotag.errors import CotagError
-from cotag.export.analysis import Analysis, coding_choices, default_export_path, export_view
-from cotag.export.matrix import cooccurrence, theme_prevalence
-from cotag.export.quotes import quotes_for_code
+from cotag.export.analysis import default_export_path
+from cotag.services.export import load_analysis
+from cotag.services.export import coding_choices, export_view
+from cotag.export.matrix import cooccurrence
+from cotag.services.export import theme_prevalence
+from cotag.services.export import quotes_for_code
 from cotag.export.scope import Scope
 
 
 def test_one_load_gives_the_exports_figures(project):
     build_study(project)
-    analysis = Analysis.load(project)
+    analysis = load_analysis(project)
     assert analysis.coding_label == "all coders" and analysis.respondents == 4
     for by in ("group", "gender", "age_band", "degree_country"):
         assert analysis.prevalence(by) == theme_prevalence(project, by=by), by
@@ -32,7 +35,7 @@ def test_one_load_gives_the_exports_figures(project):
 
 def test_prevalence_table_has_every_code_and_the_total(project):
     build_study(project)
-    table = Analysis.load(project).prevalence_table("group")
+    table = load_analysis(project).prevalence_table("group")
     assert [(r["code"], r["depth"]) for r in table] == [("push", 1), ("wages", 2), ("lowpay", 3),
                                                         ("corruption", 2), ("pull", 1), ("retention", 1),
                                                         ("family", 2)]
@@ -45,7 +48,7 @@ def test_prevalence_table_has_every_code_and_the_total(project):
 
 def test_codes_count_their_subtrees_quotes(project):
     build_study(project)
-    codes = Analysis.load(project).codes()
+    codes = load_analysis(project).codes()
     assert [(c.key, c.depth, c.quotes) for c in codes] == [
         ("push", 1, 5), ("wages", 2, 4), ("lowpay", 3, 2), ("corruption", 2, 1), ("pull", 1, 0),
         ("retention", 1, 2), ("family", 2, 2)]
@@ -53,7 +56,7 @@ def test_codes_count_their_subtrees_quotes(project):
 
 def test_quotes_carry_the_export_attribution_and_widen(project):
     build_study(project)
-    analysis = Analysis.load(project)
+    analysis = load_analysis(project)
     wages = analysis.quotes_for("wages")
     assert {(q.document, q.attribution) for q in wages} == {("E001", EXPERT_FEMALE), ("E002", EXPERT_NO_PLACE),
                                                             ("G001", GRADUATE_US)}
@@ -69,7 +72,7 @@ def test_quotes_carry_the_export_attribution_and_widen(project):
 
 def test_comparisons_put_the_studys_first(project):
     build_study(project)
-    comparisons = Analysis.load(project).comparisons()
+    comparisons = load_analysis(project).comparisons()
     assert comparisons[:6] == ["group", "place", "gender", "age_band", "occupation", "degree_country"]
     assert "residence_country" in comparisons and "id" not in comparisons and "document" not in comparisons
 
@@ -85,8 +88,8 @@ def test_whose_coding(project):
     add_consensus(project, ids, [("E001", "wages", "My cousin earns five times more in Berlin.")])
     choices = coding_choices(project)
     assert [c.label for c in choices] == ["consensus", "all coders", "alice", "bob"]
-    assert Analysis.load(project, choices[0].scope).coding_label == "consensus"
-    assert Analysis.load(project, choices[1].scope).coding_label == "all coders"
+    assert load_analysis(project, choices[0].scope).coding_label == "consensus"
+    assert load_analysis(project, choices[1].scope).coding_label == "all coders"
 
 
 def test_export_view_writes_through_the_export_functions(project, tmp_path):

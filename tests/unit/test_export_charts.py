@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cotag.errors import CotagError
-from cotag.export.analysis import Analysis
-from cotag.export.charts import build_chart, export_chart, figure
+from cotag.services.export import load_analysis
+from cotag.export.charts import figure
+from cotag.services.export import build_chart, export_chart
 from cotag.export.scope import Scope
 from test_export_quotes import build_study
 
@@ -28,7 +29,7 @@ def test_bar_heights_are_the_analysis_screens_shares(project, scope):
 
     build_study(project)
     chart = build_chart(project, kind="frequency", by="group", scope=scope)
-    expected = Analysis.load(project, scope).prevalence("group")
+    expected = load_analysis(project, scope).prevalence("group")
     fig = figure(chart)
     try:
         ax = fig.axes[0]
@@ -53,7 +54,7 @@ def test_cooccurrence_cells_are_the_core_counts(project):
 
     build_study(project)
     chart = build_chart(project, kind="cooccurrence", within="document")
-    counts = Analysis.load(project).cooccurrence("document").counts
+    counts = load_analysis(project).cooccurrence("document").counts
     fig = figure(chart)
     try:
         image = fig.axes[0].get_images()[0].get_array()

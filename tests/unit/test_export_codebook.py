@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from cotag.errors import CotagError
-from cotag.export.codebook_appendix import build_appendix, export_codebook
+from cotag.services.export import build_appendix, export_codebook
 from cotag.export.matrix import attribute_matrix
 from cotag.export.scope import Scope
 from cotag.store import progress as progress_store
@@ -79,7 +79,7 @@ def test_alpha_with_interval_when_coders_compare(project, tmp_path):
     ids = build_study(project)
     mark_done(project, ids)
     appendix = build_appendix(project, bootstrap=200)
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
 
     report = project_agreement(project, bootstrap=200).report
     rows = {r.code: r for r in report.views["all"].rows}
@@ -96,7 +96,7 @@ def test_alpha_with_interval_when_coders_compare(project, tmp_path):
 
 def test_agreement_csv_neutralises_formula_like_cells(project):
     """The agreement report's CSV goes through the same safe writer as every export."""
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.report import render_csv
 
     ids = build_study(project)

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cotag.export.matrix import export_matrix
-from cotag.export.quotes import export_quotes
+from cotag.services.export import export_matrix
+from cotag.services.export import export_quotes
 from cotag.export.writers import FORMULA_TRIGGERS, Grid, csv_rows, csv_safe, csv_text
 from test_export_quotes import build_study
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cotag.errors import CotagError
-from cotag.export.matrix import (attribute_matrix, cooccurrence, export_matrix, parse_age_bands, theme_prevalence)
+from cotag.export.matrix import attribute_matrix, cooccurrence, parse_age_bands
+from cotag.services.export import export_matrix, theme_prevalence
 from cotag.export.scope import Scope
 from cotag.store.codings import add_coding
 from cotag.store.coders import get_or_create_coder
@@ -248,7 +249,7 @@ def _front_matter(path: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="demo corpus not generated (make corpus)")
 def test_matrix_matches_reference_coding_of_demo_corpus(tmp_path):
-    from cotag.demo.project import ensure_demo_project
+    from cotag.services.corpus import ensure_demo_project
 
     project, _ = ensure_demo_project(tmp_path / "demo", echo=lambda _: None)
     bench = _bench()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
-from cotag.export.matrix import export_matrix
-from cotag.export.quotes import export_quotes
+from cotag.services.export import export_matrix
+from cotag.services.export import export_quotes
 from cotag.export.scope import Scope
 from cotag.export.writers import Grid, Sheet, Table, docx_bytes, table_widths, xlsx_bytes
 from test_export_quotes import build_study
@@ -61,7 +61,7 @@ def test_wide_xlsx_prints_landscape():
 def test_every_xlsx_has_a_read_me(project, tmp_path):
     import openpyxl
 
-    from cotag.export.bundle import export_tables
+    from cotag.services.export import export_tables
 
     build_study(project)
     export_quotes(project, tmp_path / "q.xlsx", widen="sentence")

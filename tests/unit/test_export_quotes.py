@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cotag.errors import CotagError
-from cotag.export.quotes import collect_quotes, export_quotes, quotes_for_code
+from cotag.export.quotes import collect_quotes
+from cotag.services.export import export_quotes, quotes_for_code
 from cotag.export.scope import Scope
 from cotag.store.codings import add_coding
 from cotag.store.coders import consensus_coder, get_or_create_coder

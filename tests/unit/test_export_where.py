@@ -78,8 +78,8 @@ def test_bad_conditions_are_clear_errors(study, where, message):
 
 
 def test_quotes_and_matrix_use_it(study):
-    from cotag.export.matrix import export_matrix
-    from cotag.export.quotes import export_quotes
+    from cotag.services.export import export_matrix
+    from cotag.services.export import export_quotes
 
     summary, _ = export_quotes(study, None, fmt="csv", scope=Scope(where=("age=30..39",)))
     assert summary["respondents"] == 2  # E001 (38) and G001 (33)
@@ -88,8 +88,8 @@ def test_quotes_and_matrix_use_it(study):
 
 
 def test_quotes_behind_a_matrix_cell(study):
-    from cotag.export.cell import export_cell_quotes
-    from cotag.export.matrix import export_matrix
+    from cotag.services.export import export_cell_quotes
+    from cotag.services.export import export_matrix
 
     scope = Scope(coders=("alice",))
     _, matrix = export_matrix(study, None, fmt="csv", scope=scope, by="gender")

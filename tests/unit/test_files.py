@@ -50,7 +50,7 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
 
 def test_codebook_save_keeps_a_shared_codebook_readable_by_the_team(sqlite_project, tmp_path):
     """Issue #14: `codebook save` with a renamed code turned a shared 0644 codebook into 0600."""
-    from cotag import codebook_ops
+    from cotag.services import codebook as codebook_ops
     from cotag.services import load_codebook_file
     from cotag.store.coders import get_or_create_coder
 
@@ -60,7 +60,7 @@ def test_codebook_save_keeps_a_shared_codebook_readable_by_the_team(sqlite_proje
     load_codebook_file(sqlite_project, path=path)
     with sqlite_project.session() as session:
         get_or_create_coder(session, name="lena", role="lead")
-    codebook_ops.run(sqlite_project, "rename", key="wages", new_key="pay", name="Pay", lead="lena")
-    codebook_ops.run(sqlite_project, "save", path=path, lead="lena")
+    codebook_ops.run_operation(sqlite_project, "rename", key="wages", new_key="pay", name="Pay", lead="lena")
+    codebook_ops.run_operation(sqlite_project, "save", path=path, lead="lena")
     assert "key: pay" in path.read_text(encoding="utf-8")
     assert mode(path) == 0o644

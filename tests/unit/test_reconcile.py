@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from cotag import reconcile
+from cotag.services import reconcile as reconcile_service
 from cotag.errors import CotagError, NotFound, PermissionDenied
 from cotag.store import codings as coding_store
 from cotag.store.coders import get_or_create_coder
@@ -58,7 +59,7 @@ def consensus(project):
 
 
 def listing(project, **kw):
-    return reconcile.list_disagreements(project, coders=["alice", "bob"], **kw)
+    return reconcile_service.list_disagreements(project, coders=["alice", "bob"], **kw)
 
 
 def test_agreed_units_are_not_disagreements_and_go_to_consensus(setup):
@@ -115,12 +116,12 @@ def test_the_coders_in_either_order_are_one_comparison(setup):
     s, e = units[1]
     add(project, ids, "alice", "wages", s, e)
     (d,) = listing(project)
-    reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
-    (again,) = reconcile.list_disagreements(project, coders=["bob", "alice"])
+    reconcile_service.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    (again,) = reconcile_service.list_disagreements(project, coders=["bob", "alice"])
     assert (again["id"], again["status"], again["ruling"], again["coders"]) == (d["id"], "decided", "a",
                                                                                  ["alice", "bob"])
     assert len(again["a"]) == 1 and again["b"] == []
-    result = reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["bob", "alice"])
+    result = reconcile_service.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["bob", "alice"])
     assert result["revisited"] is True and [(c[1], c[2]) for c in consensus(project)] == [(s, e)]
 
 
@@ -131,7 +132,7 @@ def test_rulings_write_decision_consensus_and_event(setup, ruling, expected):
     add(project, ids, "alice", "wages", s, e, memo="alice memo")
     add(project, ids, "bob", "wages", s + 4, e)
     (d,) = listing(project)
-    result = reconcile.rule(project, disagreement_id=d["id"], ruling=ruling, lead="lena", note="why",
+    result = reconcile_service.rule(project, disagreement_id=d["id"], ruling=ruling, lead="lena", note="why",
                             coders=["alice", "bob"])
     assert result["revisited"] is False
     assert [(c[1] - s, c[2] - s) for c in consensus(project)] == expected
@@ -148,9 +149,9 @@ def test_revisit_supersedes_and_replaces_consensus_and_is_logged(setup):
     project, ids, units = setup
     add(project, ids, "alice", "wages", *units[2])
     (d,) = listing(project)
-    reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    reconcile_service.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
     assert len(consensus(project)) == 1
-    result = reconcile.rule(project, disagreement_id=d["id"], ruling="none", lead="lena", note="not pay",
+    result = reconcile_service.rule(project, disagreement_id=d["id"], ruling="none", lead="lena", note="not pay",
                             coders=["alice", "bob"])
     assert result["revisited"] is True and result["previous_ruling"] == "a"
     assert consensus(project) == []
@@ -169,11 +170,11 @@ def test_edit_ruling_writes_the_lead_span_and_code(setup):
     add(project, ids, "alice", "wages", *units[2], memo="m")
     (d,) = listing(project)
     s, e = units[2]
-    reconcile.rule(project, disagreement_id=d["id"], ruling="edit", lead="lena", span=(s, e - 1), code="jobs",
+    reconcile_service.rule(project, disagreement_id=d["id"], ruling="edit", lead="lena", span=(s, e - 1), code="jobs",
                    coders=["alice", "bob"])
     assert consensus(project) == [("jobs", s, e - 1, "m")]
     # Revisiting an edit removes the edit's coding, whatever its code.
-    reconcile.rule(project, disagreement_id=d["id"], ruling="b", lead="lena", coders=["alice", "bob"])
+    reconcile_service.rule(project, disagreement_id=d["id"], ruling="b", lead="lena", coders=["alice", "bob"])
     assert consensus(project) == []
 
 
@@ -183,7 +184,7 @@ def test_deciding_also_writes_the_agreed_spans_of_that_document(setup):
     add(project, ids, "bob", "homeland", *units[6])
     add(project, ids, "alice", "wages", *units[1])
     (d,) = listing(project)
-    result = reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    result = reconcile_service.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
     assert result["agreed_added"] == 1
     assert sorted(c[0] for c in consensus(project)) == ["homeland", "wages"]
 
@@ -192,14 +193,14 @@ def test_ruling_on_a_disagreement_that_no_longer_exists_is_refused(setup):
     project, ids, units = setup
     coding = add(project, ids, "alice", "wages", *units[1])
     (d,) = listing(project)
-    reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    reconcile_service.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
     with project.session() as session:
         coding_store.soft_delete(session, coding=session.get(Coding, coding))
     before = snapshot(project)
     with pytest.raises(CotagError, match="no longer exists"):
-        reconcile.rule(project, disagreement_id=d["id"], ruling="b", lead="lena", coders=["alice", "bob"])
+        reconcile_service.rule(project, disagreement_id=d["id"], ruling="b", lead="lena", coders=["alice", "bob"])
     with pytest.raises(NotFound, match="no disagreement"):
-        reconcile.rule(project, disagreement_id="000000000000", ruling="b", lead="lena", coders=["alice", "bob"])
+        reconcile_service.rule(project, disagreement_id="000000000000", ruling="b", lead="lena", coders=["alice", "bob"])
     assert snapshot(project) == before
 
 
@@ -212,7 +213,7 @@ def test_stale_view_is_refused_by_fingerprint(setup):
     add(project, ids, "bob", "wages", units[1][0], units[1][0] + 3)
     before = snapshot(project)
     with pytest.raises(CotagError, match="changed while you were looking"):
-        reconcile.rule(project, disagreement_id=d.id, ruling="a", lead="lena", coders=["alice", "bob"],
+        reconcile_service.rule(project, disagreement_id=d.id, ruling="a", lead="lena", coders=["alice", "bob"],
                        fingerprint=old)
     assert snapshot(project) == before
 
@@ -224,7 +225,7 @@ def test_a_coder_cannot_rule_and_nothing_changes(setup):
     before = snapshot(project)
     for who in ("bob", "consensus"):
         with pytest.raises(PermissionDenied):
-            reconcile.rule(project, disagreement_id=d["id"], ruling="b", lead=who, coders=["alice", "bob"])
+            reconcile_service.rule(project, disagreement_id=d["id"], ruling="b", lead=who, coders=["alice", "bob"])
     assert snapshot(project) == before
 
 
@@ -242,7 +243,7 @@ def test_bad_rulings_change_nothing(setup, kwargs, message):
     (d,) = listing(project)
     before = snapshot(project)
     with pytest.raises(CotagError, match=message):
-        reconcile.rule(project, disagreement_id=d["id"], lead="lena", coders=["alice", "bob"], **kwargs)
+        reconcile_service.rule(project, disagreement_id=d["id"], lead="lena", coders=["alice", "bob"], **kwargs)
     assert snapshot(project) == before
 
 
@@ -250,16 +251,16 @@ def test_coders_default_to_the_only_two_and_must_be_named_otherwise(setup):
     project, ids, units = setup
     add(project, ids, "alice", "wages", *units[1])
     add(project, ids, "bob", "jobs", *units[2])
-    assert len(reconcile.list_disagreements(project)) == 2
+    assert len(reconcile_service.list_disagreements(project)) == 2
     with project.session() as session:
         carl = get_or_create_coder(session, name="carl")
         coding_store.add_coding(session, document_id=ids["doc"], code_id=ids["wages"], coder_id=carl.id,
                                 start=units[1][0], end=units[1][1])
     with pytest.raises(CotagError, match="--coders A,B"):
-        reconcile.list_disagreements(project)
+        reconcile_service.list_disagreements(project)
     with pytest.raises(CotagError, match="two different coders"):
-        reconcile.list_disagreements(project, coders=["alice", "alice"])
-    assert reconcile.list_disagreements(project, coders=["alice", "carl"]) == []
+        reconcile_service.list_disagreements(project, coders=["alice", "alice"])
+    assert reconcile_service.list_disagreements(project, coders=["alice", "carl"]) == []
 
 
 def test_progress_per_document_and_overall(setup):
@@ -267,7 +268,7 @@ def test_progress_per_document_and_overall(setup):
     add(project, ids, "alice", "wages", *units[1])
     add(project, ids, "alice", "homeland", *units[6])
     first = listing(project)[0]
-    reconcile.rule(project, disagreement_id=first["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    reconcile_service.rule(project, disagreement_id=first["id"], ruling="a", lead="lena", coders=["alice", "bob"])
     with project.session() as session:
         progress = reconcile.compare(session, coders=["alice", "bob"]).progress()
     assert (progress["disagreements"], progress["decided"], progress["open"]) == (2, 1, 1)
@@ -280,7 +281,7 @@ def test_reconcile_on_postgres_and_sqlite(project):
     add(project, ids, "bob", "homeland", *units[6])
     add(project, ids, "alice", "homeland", *units[6])
     (d,) = listing(project)
-    reconcile.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
+    reconcile_service.rule(project, disagreement_id=d["id"], ruling="a", lead="lena", coders=["alice", "bob"])
     assert [c[0] for c in consensus(project)] == ["wages", "homeland"]
 
 
@@ -345,7 +346,7 @@ def test_agreed_spans_of_every_document_reach_the_consensus(project):
             ("I01", "wages"), ("I03", "homeland"), ("I03", "wages")]
         assert reconcile.write_agreed(session, lead="lena", coders=["alice", "bob"]) == 3
     for d in listing(project):  # keep what either coder read
-        reconcile.rule(project, disagreement_id=d["id"], ruling="both", lead="lena", coders=["alice", "bob"])
+        reconcile_service.rule(project, disagreement_id=d["id"], ruling="both", lead="lena", coders=["alice", "bob"])
     with project.session() as session:
         progress = reconcile.compare(session, coders=["alice", "bob"]).progress()
         rows = coding_store.list_codings(session, coders=["consensus"])
@@ -364,6 +365,6 @@ def test_a_lead_who_codes_is_not_a_default_candidate(setup):
         coding_store.add_coding(session, document_id=ids["doc"], code_id=ids["wages"], coder_id=lena.id,
                                 start=units[1][0], end=units[1][1])
     # alice and bob remain the only two candidates; the lead is compared only when named
-    assert {tuple(d["coders"]) for d in reconcile.list_disagreements(project)} <= {("alice", "bob")}
-    assert len(reconcile.list_disagreements(project)) == 2
-    assert len(reconcile.list_disagreements(project, coders=["bob", "lena"])) == 2
+    assert {tuple(d["coders"]) for d in reconcile_service.list_disagreements(project)} <= {("alice", "bob")}
+    assert len(reconcile_service.list_disagreements(project)) == 2
+    assert len(reconcile_service.list_disagreements(project, coders=["bob", "lena"])) == 2

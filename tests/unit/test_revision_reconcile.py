@@ -93,7 +93,7 @@ def test_undo_brings_back_the_rulings(project, tmp_path):
 
 
 def test_agreement_reads_the_revised_text(project, tmp_path):
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.units import Selection
 
     path, _ = _two_coders_and_rulings(project, tmp_path)

@@ -73,9 +73,9 @@ def quotes(output: Optional[Path] = OutputArgument,
     from cotag.services import export as service
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
-    summary, text = service.quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
-                                  attribution_overrides=attribution, pseudonymise=pseudonymise, min_k=min_k,
-                                  excel=excel)
+    summary, text = service.export_quotes(open_project(), output, fmt=fmt, scope=scope, widen=widen,
+                                         attribution_overrides=attribution, pseudonymise=pseudonymise, min_k=min_k,
+                                         excel=excel)
     _finish(summary, text, as_json,
             f"{summary['quotes']} quotes from {summary['respondents']} respondents "
             f"(codes: {summary['codes']}, themes: {summary['themes']})")
@@ -94,7 +94,7 @@ def member_check(document: str = typer.Argument(..., help="The respondent's docu
                  pseudonymise: bool = PseudonymiseOption,
                  as_json: bool = JsonOption) -> None:
     """One respondent's quotes under every code, with their attribution, to send back to that respondent."""
-    from cotag.export.quotes import export_member_check
+    from cotag.services.export import export_member_check
 
     scope = _scope(None, coder, consensus, all_coders, None, None, [])
     summary = export_member_check(open_project(), document, output, scope=scope, widen=widen,
@@ -137,14 +137,14 @@ def matrix(output: Optional[Path] = OutputArgument,
 
         if by is None or cooccurrence is not None:
             fail("--cell CODE:VALUE goes with --by ATTRIBUTE")
-        summary, text = service.cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
-                                            age_bands=age_bands, rollup=True if rollup is None else rollup,
-                                            pseudonymise=pseudonymise)
+        summary, text = service.export_cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
+                                                   age_bands=age_bands, rollup=True if rollup is None else rollup,
+                                                   pseudonymise=pseudonymise)
         _finish(summary, text, as_json, f"{summary['quotes']} quotes from {summary['respondents']} respondents "
                                         f"behind the cell {cell} (by {by})")
         return
-    summary, text = service.matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
-                                   age_bands=age_bands, rollup=rollup, excel=excel, pseudonymise=pseudonymise)
+    summary, text = service.export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
+                                          age_bands=age_bands, rollup=rollup, excel=excel, pseudonymise=pseudonymise)
     what = (f"codes x {by} (codes: {summary['codes']}, columns: {len(summary['columns'])})" if by
             else f"co-occurrence within {cooccurrence}s (codes: {summary['codes']})")
     _finish(summary, text, as_json, what)
@@ -181,7 +181,7 @@ def tables(directory: Path = typer.Argument(..., help="Folder for the files (cre
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
     """Every table at once: the quote table and the matrices, from one read of the project."""
-    from cotag.export.bundle import export_tables
+    from cotag.services.export import export_tables
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
     bundle = export_tables(open_project(), directory, scope=scope, quote_formats=_names(quote_formats),
@@ -222,7 +222,7 @@ def codebook(output: Optional[Path] = typer.Argument(None, metavar="[OUTPUT]",
              excel: bool = ExcelOption,
              as_json: bool = JsonOption) -> None:
     """Codebook appendix: definitions, rules, examples, frequencies per group and each code's alpha."""
-    from cotag.export.codebook_appendix import export_codebook
+    from cotag.services.export import export_codebook
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
     if output is None and fmt is None:
@@ -252,7 +252,7 @@ def chart(output: Path = typer.Argument(..., metavar="OUTPUT",
           pseudonymise: bool = PseudonymiseOption,
           as_json: bool = JsonOption) -> None:
     """The analysis screen's charts as images for a paper: theme frequency by group, or co-occurrence."""
-    from cotag.export.charts import export_chart
+    from cotag.services.export import export_chart
 
     scope = _scope(codes, coder, consensus, all_coders, group, documents, where)
     summary = export_chart(open_project(), output, kind=kind, by=by, within=within, fmt=fmt, scope=scope,

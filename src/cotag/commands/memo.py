@@ -119,7 +119,7 @@ def export_memos(output: Optional[Path] = typer.Argument(None, metavar="[FILE]",
     import json
 
     from cotag.commands.common import split_names
-    from cotag.export.memos import export_memos as write
+    from cotag.services.export import export_memos as write
 
     summary, text = write(open_project(), output, fmt=fmt or ("md" if output is None else None),
                           coders=split_names(coder), document=document, code=code, kinds=split_names(kind),

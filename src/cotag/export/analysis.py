@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from cotag.errors import CotagError
 from cotag.export.bundle import DEFAULT_BY
 from cotag.export.matrix import (WITHIN, AttributeMatrix, CodeRows, CooccurrenceMatrix, build_attribute_matrix,
-                                 build_cooccurrence, configured_age_bands, export_matrix, known_attributes)
-from cotag.export.quotes import QuoteRow, QuoteTable, build_quotes, check_widen, export_quotes
+                                 build_cooccurrence, configured_age_bands, known_attributes, write_matrix)
+from cotag.export.quotes import QuoteRow, QuoteTable, build_quotes, check_widen, write_quotes
 from cotag.export.scope import Scope, Selection, resolve
 from cotag.store.models import CONSENSUS_CODER
 
 if TYPE_CHECKING:
     from cotag.project import Project
+    from cotag.store.session import Session
 
 # What the screen can export: the table it is showing.
 EXPORT_KINDS = ("prevalence", "cooccurrence", "quotes")
@@ -30,20 +31,20 @@ class CodingChoice:
     scope: Scope
 
 
-def coding_choices(project: "Project", *, viewer: str | None = None, lead: bool = True) -> list[CodingChoice]:
+def coding_choices(session: Session, *, viewer: str | None = None, lead: bool = True) -> list[CodingChoice]:
     """The codings a viewer may analyse, the default first.
 
     A coder who is not the lead sees only their own coding: the analysis must not break blind coding by
     showing another coder's quotes or counts. A lead gets the default (consensus once it exists, else every
     coder), every coder together, and each coder alone.
     """
-    from cotag import coding
+    from cotag.coding_views import coders as coder_counts
 
     if not lead:
         if viewer is None:
             raise CotagError("a coder who is not the lead analyses only their own coding: name the coder")
         return [CodingChoice(viewer, Scope(coders=(viewer,)))]
-    coders = [c for c in coding.coders(project) if c.codings > 0]
+    coders = [c for c in coder_counts(session) if c.codings > 0]
     has_consensus = any(c.name == CONSENSUS_CODER for c in coders)
     choices = [CodingChoice("consensus" if has_consensus else "all coders", Scope())]
     if has_consensus:
@@ -80,13 +81,12 @@ class Analysis:
     _quotes: QuoteTable | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, project: "Project", scope: Scope = Scope(), *, widen: str = "span",
-             pseudonyms: Any = None) -> "Analysis":
+    def load(cls, session: Session, scope: Scope = Scope(), *, config: dict[str, Any] | None = None,
+             widen: str = "span", pseudonyms: Any = None) -> "Analysis":
+        """Read the scope once in `session` (texts and units too: every table of the screen is built from it)."""
         check_widen(widen)
-        with project.session() as session:
-            selection = resolve(session, scope, with_text=True, with_units=True)
-        return cls(selection=selection, scope=scope, config=dict(project.config or {}), widen=widen,
-                   pseudonyms=pseudonyms)
+        selection = resolve(session, scope, with_text=True, with_units=True)
+        return cls(selection=selection, scope=scope, config=dict(config or {}), widen=widen, pseudonyms=pseudonyms)
 
     def pseudonymised(self, pseudonyms: Any) -> "Analysis":
         """The same load with quotes read through `pseudonyms` (a Pseudonymiser), or as stored (None)."""
@@ -190,9 +190,9 @@ def default_export_path(project: "Project", kind: str, *, by: str = "group", wit
     raise CotagError(f"nothing to export called {kind!r} (choose {', '.join(EXPORT_KINDS)})")
 
 
-def export_view(project: "Project", path: Path, *, kind: str, scope: Scope = Scope(), by: str = "group",
-                within: str = "unit", code: str | None = None, widen: str = "span",
-                pseudonymise: bool = False) -> dict[str, Any]:
+def write_view(project: "Project", session: Session, path: Path, *, kind: str, scope: Scope = Scope(),
+               by: str = "group", within: str = "unit", code: str | None = None, widen: str = "span",
+               pseudonymise: bool = False) -> dict[str, Any]:
     """Write what the analysis screen shows, through the functions `cotag export` uses; returns their summary.
 
     The file's folder is created if missing (the suggested exports/ folder usually is), and a relative path is
@@ -211,10 +211,10 @@ def export_view(project: "Project", path: Path, *, kind: str, scope: Scope = Sco
         raise CotagError(f"cannot write {path}: {exc.strerror or exc}") from None
     if kind == "quotes":
         narrowed = replace(scope, codes=(code,)) if code else scope
-        summary, _ = export_quotes(project, path, scope=narrowed, widen=widen, pseudonymise=pseudonymise)
+        summary, _ = write_quotes(project, session, path, scope=narrowed, widen=widen, pseudonymise=pseudonymise)
     elif kind == "prevalence":
-        summary, _ = export_matrix(project, path, scope=scope, by=by, pseudonymise=pseudonymise)
+        summary, _ = write_matrix(project, session, path, scope=scope, by=by, pseudonymise=pseudonymise)
     else:
-        summary, _ = export_matrix(project, path, scope=scope, within=within, pseudonymise=pseudonymise)
+        summary, _ = write_matrix(project, session, path, scope=scope, within=within, pseudonymise=pseudonymise)
     summary["kind"] = kind
     return summary

@@ -15,6 +15,7 @@ from cotag.export.scope import Scope, bulk, resolve
 
 if TYPE_CHECKING:
     from cotag.project import Project
+    from cotag.store.session import Session
 
 # The comparisons the study reports (STUDY.md): groups, region, gender, age band, occupation, degree country.
 DEFAULT_BY = ("group", "place", "gender", "age_band", "occupation", "degree_country")
@@ -24,7 +25,7 @@ MATRIX_FORMATS = ("csv", "xlsx", "md")
 
 @dataclass
 class Bundle:
-    """What export_tables wrote: one entry per file, and the attributes it left out (no document has them)."""
+    """What write_tables wrote: one entry per file, and the attributes it left out (no document has them)."""
 
     files: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -41,7 +42,7 @@ def _formats(names: Iterable[str], allowed: tuple[str, ...], option: str) -> lis
     return list(dict.fromkeys(chosen))
 
 
-def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope(),
+def write_tables(project: "Project", session: Session, directory: Path, *, scope: Scope = Scope(),
                   quote_formats: Iterable[str] = QUOTE_FORMATS, matrix_formats: Iterable[str] = MATRIX_FORMATS,
                   by: Iterable[str] | None = None, cooccurrence: Iterable[str] = WITHIN, widen: str = "span",
                   attribution_overrides: Iterable[str] = (), age_bands: str | None = None,
@@ -75,8 +76,7 @@ def export_tables(project: "Project", directory: Path, *, scope: Scope = Scope()
     except OSError as exc:
         raise CotagError(f"cannot create folder {directory}: {exc.strerror or exc}") from None
     bundle = Bundle()
-    with project.session() as session:
-        selection = resolve(session, scope, with_text=bool(quote_formats), with_units=True)
+    selection = resolve(session, scope, with_text=bool(quote_formats), with_units=True)
     bundle.coding = selection.coding_label
     known = known_attributes(selection.documents)
     if by is None:

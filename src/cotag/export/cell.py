@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cotag.export.analysis import Analysis
     from cotag.export.quotes import QuoteTable
     from cotag.project import Project
+    from cotag.store.session import Session
 
 
 def parse_cell(spec: str) -> tuple[str, str]:
@@ -68,10 +69,10 @@ def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, band
     return selection
 
 
-def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: str, fmt: str | None = None,
-                       scope: Scope = Scope(), age_bands: str | None = None, rollup: bool = True,
-                       attribution_overrides: Iterable[str] = (), pseudonymise: bool = False
-                       ) -> tuple[dict[str, Any], str | None]:
+def write_cell_quotes(project: "Project", session: Session, path: Path | None, *, cell: str, by: str,
+                      fmt: str | None = None, scope: Scope = Scope(), age_bands: str | None = None, rollup: bool = True,
+                      attribution_overrides: Iterable[str] = (), pseudonymise: bool = False
+                      ) -> tuple[dict[str, Any], str | None]:
     """Write the quotes the matrix counts in the cell: codings of CODE (and, rolled up, its sub-codes) in the
     coded documents whose `by` value heads the column (every coded document for `total`).
 
@@ -89,17 +90,16 @@ def export_cell_quotes(project: "Project", path: Path | None, *, cell: str, by: 
         from cotag.privacy import exports as private
 
         layer = private.export_layer(project)
-    with project.session() as session:
-        try:
-            selection = resolve(session, replace(scope, codes=(code,)), with_text=True, with_units=True)
-        except CotagError as exc:
-            if str(exc).startswith("--codes:"):
-                raise CotagError(f"--cell {cell!r}:" + str(exc)[len("--codes:"):]) from None
-            raise
-        # VALUE may name the column's head as the pseudonymised matrix prints it.
-        label_of = partial(private.value_label, layer, by) if layer is not None else None
-        narrow_to_cell(selection, code=code, by=by, value=value, bands=bands, rollup=rollup, spec=cell,
-                       label_of=label_of)
+    try:
+        selection = resolve(session, replace(scope, codes=(code,)), with_text=True, with_units=True)
+    except CotagError as exc:
+        if str(exc).startswith("--codes:"):
+            raise CotagError(f"--cell {cell!r}:" + str(exc)[len("--codes:"):]) from None
+        raise
+    # VALUE may name the column's head as the pseudonymised matrix prints it.
+    label_of = partial(private.value_label, layer, by) if layer is not None else None
+    narrow_to_cell(selection, code=code, by=by, value=value, bands=bands, rollup=rollup, spec=cell,
+                   label_of=label_of)
     table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides,
                          pseudonyms=layer)
     head = private.value_label(layer, by, value) if layer is not None else value

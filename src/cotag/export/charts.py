@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from cotag.project import Project
+    from cotag.store.session import Session
 
 CHART_KINDS = ("frequency", "cooccurrence")
 CHART_FORMATS = ("png", "svg")
@@ -199,21 +200,20 @@ def chart_format(path: Path, fmt: str | None) -> str:
     return found
 
 
-def build_chart(project: "Project", *, kind: str = "frequency", by: str = "group", within: str = "unit",
-                scope: Scope = Scope()) -> FrequencyChart | CooccurrenceChart:
+def build_chart(session: Session, *, kind: str = "frequency", by: str = "group", within: str = "unit",
+                scope: Scope = Scope(), config: dict[str, Any] | None = None) -> FrequencyChart | CooccurrenceChart:
     if kind not in CHART_KINDS:
         raise CotagError(f"--kind: unknown chart {kind!r} (choose {' or '.join(CHART_KINDS)})")
     if kind == "cooccurrence" and within not in WITHIN:
         raise CotagError(f"--within: unknown value {within!r} (choose {' or '.join(WITHIN)})")
-    with project.session() as session:
-        selection = resolve(session, scope, with_units=kind == "cooccurrence" and within == "unit")
-    analysis = Analysis(selection=selection, scope=scope, config=dict(project.config or {}))
+    selection = resolve(session, scope, with_units=kind == "cooccurrence" and within == "unit")
+    analysis = Analysis(selection=selection, scope=scope, config=dict(config or {}))
     return frequency_chart(analysis, by) if kind == "frequency" else cooccurrence_chart(analysis, within)
 
 
-def export_chart(project: "Project", path: Path, *, kind: str = "frequency", by: str = "group",
-                 within: str = "unit", fmt: str | None = None, scope: Scope = Scope(),
-                 pseudonymise: bool = False) -> dict[str, Any]:
+def write_chart(project: "Project", session: Session, path: Path, *, kind: str = "frequency", by: str = "group",
+                within: str = "unit", fmt: str | None = None, scope: Scope = Scope(),
+                pseudonymise: bool = False) -> dict[str, Any]:
     """pseudonymise: the bars' attribute values and the code names through the pseudonym table."""
     fmt = chart_format(path, fmt)
     writers.check_writable(path)
@@ -222,7 +222,7 @@ def export_chart(project: "Project", path: Path, *, kind: str = "frequency", by:
         from cotag.privacy import exports as private
 
         layer = private.export_layer(project)
-    chart = build_chart(project, kind=kind, by=by, within=within, scope=scope)
+    chart = build_chart(session, kind=kind, by=by, within=within, scope=scope, config=project.config)
     if layer is not None:
         from dataclasses import replace
 

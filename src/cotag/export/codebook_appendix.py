@@ -14,6 +14,7 @@ from cotag.export.scope import Scope, Selection, resolve
 
 if TYPE_CHECKING:
     from cotag.project import Project
+    from cotag.store.session import Session
 
 DEFAULT_BOOTSTRAP = 1000
 # Taguette's codebook import (taguette/import_codebook.py) takes exactly one of tag/name/path as the tag
@@ -146,19 +147,21 @@ class CodebookAppendix:
                             [tags, [describe(c.definition, c.include, c.exclude, c.examples) for c in self.codes]])
 
 
-def _agreement(project: "Project", selection: Selection, keys: list[str], bootstrap: int
+def _agreement(session: Session, selection: Selection, keys: list[str], bootstrap: int
                ) -> tuple[dict[str, CodeAgreement], str]:
     """Per code key, alpha with its interval from cotag's agreement core (the default coders), and a note.
 
     Agreement that cannot be computed (fewer than two coders on a common document, ...) is written into
     the appendix as the reason, never an error: the codebook is worth having without it.
     """
-    from cotag.reliability.disagreements import project_agreement
+    from cotag.reliability.disagreements import agreement_of
     from cotag.reliability.units import Selection as AgreementSelection
+    from cotag.reliability.units import load_unitised
 
     documents = tuple(d.external_id for d in selection.documents)
     try:
-        result = project_agreement(project, AgreementSelection(documents=documents or None), bootstrap=bootstrap)
+        data = load_unitised(session, AgreementSelection(documents=documents or None))
+        result = agreement_of(data, bootstrap=bootstrap)
     except CotagError as exc:
         reason = f"not computed: {exc}"
         return {key: CodeAgreement(note=reason) for key in keys}, reason
@@ -184,16 +187,17 @@ def _agreement(project: "Project", selection: Selection, keys: list[str], bootst
     return found, note
 
 
-def build_appendix(project: "Project", scope: Scope = Scope(), *, rollup: bool = True,
+def build_appendix(session: Session, scope: Scope = Scope(), *, rollup: bool = True,
                    bootstrap: int = DEFAULT_BOOTSTRAP, agreement: bool = True) -> CodebookAppendix:
+    """The codebook appendix of the scope: each code's definition and rules, its frequencies per group and (unless
+    `agreement` is off) its alpha from the agreement core, all read in `session`."""
     if bootstrap < 0:
         raise CotagError(f"--bootstrap: {bootstrap} replicates; give 0 (no interval) or more")
-    with project.session() as session:
-        selection = resolve(session, scope)
+    selection = resolve(session, scope)
     matrix = build_attribute_matrix(selection, by="group", rollup=rollup)
     total = matrix.total_label
     if agreement:
-        agreements, note = _agreement(project, selection, matrix.rows.keys, bootstrap)
+        agreements, note = _agreement(session, selection, matrix.rows.keys, bootstrap)
     else:
         note = "not computed (--no-agreement)"
         agreements = {key: CodeAgreement(note=note) for key in matrix.rows.keys}
@@ -213,9 +217,10 @@ def build_appendix(project: "Project", scope: Scope = Scope(), *, rollup: bool =
                             coding_label=selection.coding_label, rollup=rollup, agreement_note=note, scope=scope)
 
 
-def export_codebook(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
-                    rollup: bool = True, bootstrap: int = DEFAULT_BOOTSTRAP, agreement: bool = True,
-                    excel: bool = False, pseudonymise: bool = False) -> tuple[dict[str, Any], str | None]:
+def write_codebook(project: "Project", session: Session, path: Path | None, *, fmt: str | None = None,
+                   scope: Scope = Scope(), rollup: bool = True, bootstrap: int = DEFAULT_BOOTSTRAP,
+                   agreement: bool = True, excel: bool = False,
+                   pseudonymise: bool = False) -> tuple[dict[str, Any], str | None]:
     """Write the codebook appendix (docx, md, xlsx) or Taguette's codebook CSV; with no path, md or csv text.
 
     pseudonymise: every text (names, definitions, rules, examples quoted from transcripts, group heads) through
@@ -231,7 +236,7 @@ def export_codebook(project: "Project", path: Path | None, *, fmt: str | None = 
 
         layer = private.export_layer(project)
     # Taguette's CSV has no place for frequencies or agreement: none is computed for it.
-    appendix = build_appendix(project, scope, rollup=rollup, bootstrap=bootstrap,
+    appendix = build_appendix(session, scope, rollup=rollup, bootstrap=bootstrap,
                               agreement=agreement and fmt != "csv")
     notes: tuple[str, ...] = (appendix.legend(),)
     shown_scope = scope

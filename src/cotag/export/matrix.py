@@ -437,7 +437,7 @@ def build_cooccurrence(selection: Selection, *, within: str, rollup: bool = Fals
                               coding_label=selection.coding_label, rollup=rollup)
 
 
-# ---------------------------------------------------------------- project-level entry points
+# ---------------------------------------------------------------- what `export matrix` and the analysis screen write
 
 def matrix_about(result: "AttributeMatrix | CooccurrenceMatrix", scope: Scope, documents: int | None = None
                  ) -> writers.About:
@@ -452,18 +452,17 @@ def matrix_about(result: "AttributeMatrix | CooccurrenceMatrix", scope: Scope, d
     return writers.About(what, result.coding_label, scope, documents=documents, notes=tuple(notes))
 
 
-def theme_prevalence(project: "Project", *, by: str = "group", scope: Scope = Scope(), depth: int | None = 1,
-                     age_bands: str | None = None) -> list[dict[str, Any]]:
+def theme_prevalence(session: Session, *, by: str = "group", scope: Scope = Scope(), depth: int | None = 1,
+                     age_bands: str | None = None, config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The analysis screen's bar chart: share of respondents per theme (tree depth 1) and attribute value."""
-    with project.session() as session:
-        matrix = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=project.config)
+    matrix = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=config)
     return matrix.prevalence(depth=depth)
 
 
-def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
-                  by: str | None = None, within: str | None = None, age_bands: str | None = None,
-                  rollup: bool | None = None, excel: bool = False,
-                  pseudonymise: bool = False) -> tuple[dict[str, Any], str | None]:
+def write_matrix(project: "Project", session: Session, path: Path | None, *, fmt: str | None = None,
+                 scope: Scope = Scope(), by: str | None = None, within: str | None = None,
+                 age_bands: str | None = None, rollup: bool | None = None, excel: bool = False,
+                 pseudonymise: bool = False) -> tuple[dict[str, Any], str | None]:
     """Write a code x attribute matrix (--by) or a co-occurrence table (--cooccurrence).
 
     excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
@@ -481,16 +480,15 @@ def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = No
         from cotag.privacy import exports as private
 
         layer = private.export_layer(project)  # an empty table is refused before anything is read
-    with project.session() as session:
-        if by is not None:
-            result: Any = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=project.config,
-                                           rollup=True if rollup is None else rollup)
-            if layer is not None:
-                result = private.matrix(result, layer)
-            summary = {"kind": "attribute", "by": by, "columns": result.values, "n": result.n}
-        elif within is not None:  # always, by the check above
-            result = cooccurrence(session, scope, within=within, rollup=bool(rollup))
-            summary = {"kind": "cooccurrence", "within": within}
+    if by is not None:
+        result: Any = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=project.config,
+                                       rollup=True if rollup is None else rollup)
+        if layer is not None:
+            result = private.matrix(result, layer)
+        summary = {"kind": "attribute", "by": by, "columns": result.values, "n": result.n}
+    elif within is not None:  # always, by the check above
+        result = cooccurrence(session, scope, within=within, rollup=bool(rollup))
+        summary = {"kind": "cooccurrence", "within": within}
     about = matrix_about(result, scope)
     if layer is not None:
         about = replace(about, scope=private.scope(scope, layer), notes=(*about.notes, private.note(layer)))

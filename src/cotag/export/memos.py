@@ -9,12 +9,11 @@ none of the real names it lists reaches the file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 from cotag.errors import CotagError
 from cotag.export import writers
-from cotag.memos import CODE, DOCUMENT, JOURNAL, KINDS, PASSAGE, MemoView, memos
+from cotag.memos import CODE, DOCUMENT, JOURNAL, KINDS, PASSAGE, MemoView
 
 if TYPE_CHECKING:
     from cotag.project import Project
@@ -104,26 +103,3 @@ def pseudonymised(project: "Project", views: list[MemoView], code_names: dict[st
                        passage=text(view.passage), title=text(view.title), text=text(view.text))
 
     return [each(v) for v in views], {text(k): text(v) for k, v in code_names.items()}
-
-
-def export_memos(project: "Project", path: Path | None, *, fmt: str | None = None,
-                 coders: Iterable[str] | None = None, document: str | None = None, code: str | None = None,
-                 kinds: Iterable[str] | None = None, pseudonymise: bool = False
-                 ) -> tuple[dict[str, Any], str | None]:
-    """Write the memos (md, docx, csv or xlsx); without a path, Markdown or CSV is returned for standard output."""
-    from cotag import coding
-
-    fmt = writers.resolve_format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. memos.{fmt})")
-    views = memos(project, coders=coders, document=document, code=code, kinds=kinds)
-    code_names = {c.key: c.name for c in coding.codebook(project, include_retired=True)}
-    if pseudonymise:
-        views, code_names = pseudonymised(project, views, code_names)
-    report = MemoReport(views, code_names=code_names, pseudonymised=pseudonymise)
-    text = writers.write(report, path, fmt)
-    counts = {kind: sum(1 for v in views if v.kind == kind) for kind in KINDS}
-    return {"memos": len(views), **counts, "format": fmt, "path": str(path) if path else None,
-            "pseudonymised": pseudonymise}, text

@@ -297,14 +297,13 @@ def build_quotes(selection: Selection, *, attribution: Attribution | None = None
     return QuoteTable(data=data, attribute_keys=selection.attribute_keys(), coding_label=selection.coding_label)
 
 
-def quotes_for_code(project: "Project", *, code: str, scope: Scope = Scope(), widen: str = "span",
-                    attribution_overrides: Iterable[str] = ()) -> list[QuoteRow]:
+def code_quotes(session: Session, *, code: str, scope: Scope = Scope(), widen: str = "span",
+                config: dict[str, Any] | None = None, attribution_overrides: Iterable[str] = ()) -> list[QuoteRow]:
     """The quote browser's data: one code (with its subtree) and the same attribution the exports use."""
     narrowed = Scope(codes=(code,), coders=scope.coders, consensus=scope.consensus, all_coders=scope.all_coders,
                      groups=scope.groups, documents=scope.documents, where=scope.where)
-    with project.session() as session:
-        return collect_quotes(session, narrowed, widen=widen, config=project.config,
-                              attribution_overrides=attribution_overrides).quotes
+    return collect_quotes(session, narrowed, widen=widen, config=config,
+                          attribution_overrides=attribution_overrides).quotes
 
 
 def quote_summary(table: QuoteTable, path: Path | None, fmt: str) -> dict[str, Any]:
@@ -355,10 +354,11 @@ def private_quotes(project: "Project", session: Session, scope: Scope = Scope(),
     return table, privacy
 
 
-def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = None, scope: Scope = Scope(),
-                  widen: str = "span", attribution_overrides: Iterable[str] = (), pseudonymise: bool = False,
-                  min_k: int | None = None, excel: bool = False) -> tuple[dict[str, Any], str | None]:
-    """Write the quote table; returns a summary and, when path is None, the CSV or Markdown text.
+def write_quotes(project: "Project", session: Session, path: Path | None, *, fmt: str | None = None,
+                 scope: Scope = Scope(), widen: str = "span", attribution_overrides: Iterable[str] = (),
+                 pseudonymise: bool = False, min_k: int | None = None,
+                 excel: bool = False) -> tuple[dict[str, Any], str | None]:
+    """Write the quote table read in `session`; returns a summary and, when path is None, the CSV or Markdown text.
 
     excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
     """
@@ -368,14 +368,13 @@ def export_quotes(project: "Project", path: Path | None, *, fmt: str | None = No
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. quotes.{fmt})")
     privacy: dict[str, Any] = {}
-    with project.session() as session:
-        if pseudonymise or min_k is not None:
-            table, privacy = private_quotes(project, session, scope, widen=widen,
-                                            attribution_overrides=attribution_overrides, pseudonymise=pseudonymise,
-                                            min_k=min_k)
-        else:
-            table = collect_quotes(session, scope, widen=widen, config=project.config,
-                                   attribution_overrides=attribution_overrides)
+    if pseudonymise or min_k is not None:
+        table, privacy = private_quotes(project, session, scope, widen=widen,
+                                        attribution_overrides=attribution_overrides, pseudonymise=pseudonymise,
+                                        min_k=min_k)
+    else:
+        table = collect_quotes(session, scope, widen=widen, config=project.config,
+                               attribution_overrides=attribution_overrides)
     with bulk():
         text = writers.write(table, path, fmt, excel=excel,
                              about=writers.About("Themed quotes", table.coding_label, scope,
@@ -399,9 +398,9 @@ def plain_text(table: QuoteTable) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
-def export_member_check(project: "Project", document: str, path: Path, *, scope: Scope = Scope(),
-                        widen: str = "sentence", pseudonymise: bool = False, attribution_overrides: Iterable[str] = ()
-                        ) -> dict[str, Any]:
+def write_member_check(project: "Project", session: Session, document: str, path: Path, *, scope: Scope = Scope(),
+                       widen: str = "sentence", pseudonymise: bool = False, attribution_overrides: Iterable[str] = ()
+                       ) -> dict[str, Any]:
     """One respondent's quotes, every code, with their attribution, to send back to that respondent (md, docx, txt)."""
     from cotag.store.documents import get_document
 
@@ -411,11 +410,10 @@ def export_member_check(project: "Project", document: str, path: Path, *, scope:
     writers.check_writable(Path(path))
     narrowed = Scope(codes=None, coders=scope.coders, consensus=scope.consensus, all_coders=scope.all_coders,
                      documents=(document,))
-    with project.session() as session:
-        if get_document(session, external_id=document) is None:
-            raise CotagError(f"no document {document!r} in the project")
-        table, privacy = private_quotes(project, session, narrowed, widen=widen,
-                                        attribution_overrides=attribution_overrides, pseudonymise=pseudonymise)
+    if get_document(session, external_id=document) is None:
+        raise CotagError(f"no document {document!r} in the project")
+    table, privacy = private_quotes(project, session, narrowed, widen=widen,
+                                    attribution_overrides=attribution_overrides, pseudonymise=pseudonymise)
     # The respondent reads each passage once per code, whoever coded it: coders' duplicates and names go.
     keep, seen = [], set()
     for i, passage in enumerate(zip(table.data["code"], table.data["text"])):

@@ -1,21 +1,21 @@
-"""Agreement for a whole project in one call, and the units where coders part ways (the drill-down).
+"""The agreement report of unitised data, and the units where coders part ways (the drill-down).
 
 Both front ends use this: the CLI prints the report, the TUI agreement screen shows the
 same report and, for one code, lists the units on which the coders disagree so that the
 lead can jump into the transcript at that unit.  The statistics live in `report`; this
-module only reads the store and locates units.
+module locates units (in a session the caller gives); the use cases that open it are services.agreement's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cotag.reliability.bootstrap import DEFAULT_SEED
 from cotag.reliability.report import AgreementReport, build_report
-from cotag.reliability.units import OverlapRule, Selection, Unitised, load_unitised
+from cotag.reliability.units import Unitised
 
 if TYPE_CHECKING:
     from cotag.store.session import Session
@@ -32,17 +32,12 @@ class ProjectAgreement:
     report: AgreementReport
 
 
-def project_agreement(project: Any, selection: Selection = Selection(), *, kind: str = "sentence",
-                      rule: OverlapRule | None = None, include_interviewer: bool = False, bootstrap: int = 0,
-                      seed: int | None = DEFAULT_SEED, cluster: str | None = None,
-                      bootstrap_method: str = "cluster") -> ProjectAgreement:
-    """Read the project's codings, unitise them and build the agreement report.
+def agreement_of(data: Unitised, *, bootstrap: int = 0, seed: int | None = DEFAULT_SEED, cluster: str | None = None,
+                 bootstrap_method: str = "cluster") -> ProjectAgreement:
+    """The agreement report of unitised data (`units.load_unitised`), kept with the data for the drill-down.
 
-    Raises CotagError (from `load_unitised`) when fewer than two coders coded a common
-    document, or a named coder, code or document does not exist.
-    """
-    with project.session() as session:
-        data = load_unitised(session, selection, kind=kind, rule=rule, include_interviewer=include_interviewer)
+    Pure: the use case (services.agreement.agreement_report) reads the data in its transaction and builds
+    the report after it, so a long bootstrap holds no transaction open."""
     report = build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
     return ProjectAgreement(data, report)
 
@@ -137,13 +132,6 @@ def locate(session: Session, items: list[UnitDisagreement]) -> list[UnitDisagree
         out.append(UnitDisagreement(item.document, item.document_id, item.start, item.end, item.applied,
                                     item.not_applied, unit, text))
     return out
-
-
-def project_disagreements(project: Any, data: Unitised, code: str) -> list[UnitDisagreement]:
-    """`disagreeing_units` for one code, located in the store (unit index and text)."""
-    items = disagreeing_units(data, code)
-    with project.session() as session:
-        return locate(session, items)
 
 
 def disagreement_counts(data: Unitised) -> dict[str, int]:

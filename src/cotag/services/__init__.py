@@ -4,13 +4,17 @@ Every function here takes a `Project`, opens `project.session()` (one unit of wo
 use case ends, rolled back on any error) and calls domain and store functions that take that session.
 The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
 
-    services.corpus     import transcripts, status, documents, attributes, disclosure
+    services.corpus     import transcripts, status, documents, attributes, disclosure, the demo project
     services.codebook   load a codebook file, the lead's codebook operations, the codebook's fields
-    services.agreement  the agreement report, the agreement screen's chosen coders, simulated coders
-    services.reconcile  disagreements, rulings, agreed spans, progress
-    services.export     quote tables, matrices and other files for papers and other tools
-    services.team       coders and roles, assignments and rounds, the audit trail
-    services.coding     what the suggester reads (training data, a document's units, a coder's spans)
+    services.agreement  the agreement report and its drill-down, the agreement screen's coders, simulated coders
+    services.reconcile  disagreements, rulings, agreed spans, progress, the reconcile screen's workspace
+    services.export     quote tables, matrices and other files for papers and other tools; the analysis screen
+    services.team       coders and roles, assignments and rounds, the lead's dashboard, the audit trail
+    services.coding     what the coding screen reads, codings as a table and from one, what the suggester reads
+
+Nothing below this package imports it (an import-linter layers contract in pyproject.toml): a use case that
+composes others lives here. The one exception to "services own the transactions" is the coder's write path,
+coding.CodingSession (docs/architecture.md says why).
 
 The package imports nothing heavy: `from cotag.services import load_codebook_file` (and the other names
 that lived in the old services.py) still works, resolved from the submodule on first use.

@@ -8,18 +8,38 @@ from typing import TYPE_CHECKING, Any, Sequence
 if TYPE_CHECKING:
     from cotag.demo.simulate import SimulationReport
     from cotag.project import Project
-    from cotag.reliability.disagreements import ProjectAgreement
+    from cotag.reliability.disagreements import ProjectAgreement, UnitDisagreement
+    from cotag.reliability.units import OverlapRule, Selection, Unitised
 
 AGREEMENT_CODERS_EVENT = "agreement.coders"
 
 
-def agreement_report(project: Project, selection: Any = None, **options: Any) -> ProjectAgreement:
+def agreement_report(project: Project, selection: Selection | None = None, *, kind: str = "sentence",
+                     rule: OverlapRule | None = None, include_interviewer: bool = False,
+                     **report_options: Any) -> ProjectAgreement:
     """Read the project's codings, unitise them and build the agreement report (what the CLI and the
-    agreement screen show). `options` are those of reliability.disagreements.project_agreement."""
-    from cotag.reliability.disagreements import project_agreement
-    from cotag.reliability.units import Selection
+    agreement screen show). `report_options` (bootstrap, seed, cluster, bootstrap_method) are
+    reliability.disagreements.agreement_of's.
 
-    return project_agreement(project, selection if selection is not None else Selection(), **options)
+    The codings are read in one transaction and the report (bootstrap included) is built after it ends.
+    Raises CotagError (from `load_unitised`) when fewer than two coders coded a common document, or a named
+    coder, code or document does not exist."""
+    from cotag.reliability.disagreements import agreement_of
+    from cotag.reliability.units import Selection, load_unitised
+
+    with project.session() as session:
+        data = load_unitised(session, selection if selection is not None else Selection(), kind=kind, rule=rule,
+                             include_interviewer=include_interviewer)
+    return agreement_of(data, **report_options)
+
+
+def unit_disagreements(project: Project, data: Unitised, code: str) -> list[UnitDisagreement]:
+    """The units on which the coders part ways over one code, located in the store (unit index and text)."""
+    from cotag.reliability.disagreements import disagreeing_units, locate
+
+    items = disagreeing_units(data, code)
+    with project.session() as session:
+        return locate(session, items)
 
 
 def agreement_coders(project: Project) -> tuple[str, ...] | None:

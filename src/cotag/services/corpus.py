@@ -1,4 +1,5 @@
-"""Use cases on the corpus: import transcripts, the project's status, documents, attributes, disclosure."""
+"""Use cases on the corpus: import transcripts, the project's status, documents, attributes, disclosure, and
+setting up the demo project."""
 
 from __future__ import annotations
 
@@ -99,3 +100,45 @@ def disclosure(project: Project, *, attributes: list[str] | None = None, k: int 
 
     with project.session() as session:
         return disclosure_report(session, config=project.config, attributes=attributes, k=k)
+
+
+# ---------------------------------------------------------------- the demo project
+
+def ensure_demo_project(directory: Path | str, *, echo: Callable[[str], None] = print) -> tuple[Project, bool]:
+    """Open the demo project in directory, creating and filling it on first use: the study's codebook, the
+    synthetic corpus (each use case in its own transaction) and two simulated coders."""
+    import os
+    import shutil
+
+    from cotag.demo.project import corpus_root
+    from cotag.errors import CotagError
+    from cotag.project import CONFIG_NAME, init_project, open_project
+    from cotag.services.codebook import load_codebook_file
+
+    directory = Path(directory).resolve()
+    if (directory / CONFIG_NAME).is_file():
+        return open_project(directory), False
+    source = corpus_root()
+    # The demo gets its own copy of the codebook: renames, merges, `codebook save` and REFI-QDA
+    # imports write to the project's codebook file, and must never edit the repository's.
+    directory.mkdir(parents=True, exist_ok=True)
+    codebook = "codebook.yaml"
+    shutil.copyfile(source / "codebooks" / "migration.yaml", directory / codebook)
+    folders = [os.path.relpath(source / "transcripts" / g, directory) for g in ("experts", "graduates")]
+    project = init_project(directory, codebook=codebook, folders=folders, name="demo")
+    echo(f"created demo project in {directory}")
+    report = load_codebook_file(project, path=project.codebook_path or directory / codebook)
+    echo(f"loaded codebook: {report['codes']} codes")
+    imported = import_transcripts(project, paths=project.transcript_folders)
+    echo(f"imported {len(imported.added)} transcripts: {imported.units} units, {imported.words} words")
+    if not imported.ok:
+        raise CotagError("the demo corpus did not import cleanly:\n" + "\n".join(imported.errors + imported.refused))
+    # Two simulated coders on the same documents, so agreement and reconcile have content on first run.
+    from cotag.demo import simulate
+
+    with project.session() as session:
+        sim = simulate.simulate_coders(session, simulate.DEMO_CODERS, noise=simulate.DEFAULT_NOISE,
+                                       documents=simulate.DEMO_DOCUMENTS, seed=simulate.DEFAULT_SEED)
+    echo(f"simulated coders {', '.join(sim.coders)} on {len(sim.documents)} documents "
+         f"(noise {sim.noise}): try `cotag agreement`")
+    return project, True

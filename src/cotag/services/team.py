@@ -79,6 +79,16 @@ def assign(project: Project, *, coders: list[str], lead: str, overlap: float = 0
                               documents=documents, group=group, round_name=round_name, seed=seed, dry_run=dry_run)
 
 
+def coder_plan(project: Project, *, coder_id: int | None) -> dict[int, str]:
+    """document id -> "assigned" or "training" for this coder (none for no coder): what the library lists first."""
+    from cotag.assignments import coder_plan as plan
+
+    if coder_id is None:
+        return {}
+    with project.session() as session:
+        return plan(session, coder_id=coder_id)
+
+
 def reassign(project: Project, *, document: str, coders: list[str], lead: str,
              round_name: str | None = None) -> dict[str, Any]:
     """Give one document to other coders, keeping whether it is in the overlap sample."""
@@ -187,3 +197,53 @@ def agreement_by_round(project: Project, selection: Any, **options: Any) -> dict
     if not blocks:
         raise CotagError("no rounds yet: start one with `cotag round start NAME`")
     return {"rounds": blocks, "drift": drift(blocks)}
+
+
+# ---------------------------------------------------------------- the lead's dashboard
+
+def pair_alpha(project: Project, coders: tuple[str, str], documents: list[str]) -> float | None:
+    """Two coders' pooled alpha on the overlap documents, codings so far counting; None when undefined."""
+    from cotag.errors import CotagError
+    from cotag.reliability.units import Selection
+    from cotag.services.agreement import agreement_report
+
+    try:
+        result = agreement_report(project, Selection(coders=coders, documents=tuple(documents),
+                                                      include_unfinished=True))
+    except CotagError:
+        return None
+    return result.report.views["all"].pooled.value
+
+
+def dashboard(project: Project, *, round_name: str | None = None) -> dict[str, Any]:
+    """Everything the lead's dashboard shows (cotag.dashboard describes it), as plain data."""
+    from itertools import combinations
+
+    from cotag.store import assignments as assignment_store
+    from cotag.store import progress as progress_store
+
+    data = progress(project, round_name=round_name)
+    overlap = data["overlap"]
+    with project.session() as session:
+        live = assignment_store.live(session, round_name=round_name)
+        done_pairs = progress_store.done_pairs(session, document_ids=sorted({r["document_id"] for r in live}))
+    pairs: dict[tuple[str, str], float | None] = {}
+    if len(overlap["coders"]) >= 2 and overlap["documents"]:
+        for a, b in combinations(overlap["coders"], 2):
+            pairs[(a, b)] = pair_alpha(project, (a, b), overlap["documents"])
+    coders = []
+    for row in data["coders"]:
+        mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
+        coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
+    round_rows = []
+    for entry in rounds(project):
+        if round_name is not None and entry["round"] != round_name:
+            continue
+        theirs = [r for r in live if r["round"] == entry["round"]]
+        finished = sum((r["coder"], r["document_id"]) in done_pairs for r in theirs)
+        round_rows.append({"round": entry["round"], "closed": entry["closed_at"] is not None,
+                       "documents": len(entry["documents"]), "assignments": len(theirs), "done": finished,
+                       "left": len(theirs) - finished,
+                       "unassigned": len(set(entry["documents"]) - {r["document"] for r in theirs})})
+    return {"round": round_name, "coders": coders, "rounds": round_rows, "overlap": overlap,
+            "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}

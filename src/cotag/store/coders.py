@@ -29,7 +29,7 @@ def get_or_create_coder(session: Session, *, name: str, role: str = ROLE_CODER) 
 
     Nobody becomes a lead by asking for it here: a plain coder who could promote
     themselves could rule on their own disagreements (see `require_lead`). A role is
-    changed explicitly and logged (`cotag team role NAME --lead`, `cotag.team.set_role`).
+    changed explicitly and logged (`cotag team role NAME --lead`, `services.team.set_role`).
     """
     name = name.strip()
     if not name:

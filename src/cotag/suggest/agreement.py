@@ -78,7 +78,8 @@ def suggestion_agreement(project: Any, selection: Selection = Selection(), *, ki
                          seed: int | None = None, cluster: str | None = None,
                          bootstrap_method: str = "cluster") -> SuggestionAgreement:
     """The project's agreement with and without the coders' accepted suggestions."""
-    from cotag.reliability.disagreements import DEFAULT_SEED, project_agreement
+    from cotag.reliability.disagreements import DEFAULT_SEED, agreement_of
+    from cotag.reliability.units import load_unitised
     from cotag.store.codings import list_codings, suggestion_spans
     from cotag.store.coders import list_coders
 
@@ -86,8 +87,9 @@ def suggestion_agreement(project: Any, selection: Selection = Selection(), *, ki
         raise CotagError("--suggestions compares sentence or turn units; character units (--unit char) have no "
                          "report without the accepted suggestions yet")
     seed = DEFAULT_SEED if seed is None else seed
-    first = project_agreement(project, selection, kind=kind, rule=rule, include_interviewer=include_interviewer,
-                              bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
+    with project.session() as session:
+        loaded = load_unitised(session, selection, kind=kind, rule=rule, include_interviewer=include_interviewer)
+    first = agreement_of(loaded, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
 
     def report(data: Unitised) -> AgreementReport:
         return build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)

@@ -12,8 +12,9 @@ from textual import events, work
 from textual.app import App
 from textual.message import Message
 
-from cotag import coding
-from cotag.coding import CoderInfo, CodingSession
+from cotag.coding import CodingSession
+from cotag.coding_views import CoderInfo
+from cotag.services import coding
 from cotag.keys import APP
 from cotag.privacy.pseudonyms import Pseudonymiser
 from cotag.search import CorpusIndex

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cotag.coding import word_spans
+from cotag.spans import word_spans
 
 
 class WordSelection:

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, RadioButton, RadioSet
 
-from cotag.coding import CoderInfo
+from cotag.coding_views import CoderInfo
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.widgets.ticks import Choice, TickList

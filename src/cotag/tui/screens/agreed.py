@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cotag import reconcile
+from cotag.services import reconcile
 from cotag.tui.screens.table import TableScreen
 from cotag.tui.base import cotag_app
 

@@ -15,13 +15,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.errors import CotagError
-from cotag.reliability.disagreements import (
-    ProjectAgreement,
-    UnitDisagreement,
-    disagreement_counts,
-    project_agreement,
-    project_disagreements,
-)
+from cotag.reliability.disagreements import ProjectAgreement, UnitDisagreement, disagreement_counts
+# The use cases (each in its own transaction) are services.agreement's; the screen's names for them stay.
+from cotag.services.agreement import agreement_report as project_agreement
+from cotag.services.agreement import unit_disagreements as project_disagreements
 from cotag.keys import AGREEMENT
 from cotag.reliability.report import THRESHOLD, CodeRow
 from cotag.reliability.units import Selection

@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from cotag.errors import CotagError
-from cotag.export.analysis import Analysis, CodingChoice, coding_choices, default_export_path, export_view
+from cotag.export.analysis import Analysis, CodingChoice, default_export_path
+from cotag.services.export import coding_choices, export_view, load_analysis
 from cotag.export.quotes import WIDEN
 from cotag.query import saved_queries
 from cotag.keys import ANALYSIS
@@ -154,7 +155,7 @@ class AnalysisScreen(CotagScreen[None]):
             choices = coding_choices(self.project, viewer=self.viewer, lead=self.lead)
             labels = [c.label for c in choices]
             choice = labels.index(wanted) if wanted in labels else 0
-            analysis = Analysis.load(self.project, choices[choice].scope, widen=widen,
+            analysis = load_analysis(self.project, choices[choice].scope, widen=widen,
                                      pseudonyms=getattr(self.app, "pseudonymiser", None))
             comparisons = analysis.comparisons()
             chosen = by if by in comparisons else (comparisons[0] if comparisons else by)

@@ -22,6 +22,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cotag import codebook_ops
+from cotag.services import codebook as codebook_service
 from cotag.errors import CotagError
 from cotag.keys import CODEBOOK
 from cotag.tui.bindings import bindings_for
@@ -104,7 +105,7 @@ class CodebookScreen(CotagScreen[None]):
 
     @work(thread=True, exclusive=True, group="codebook-load", exit_on_error=False)
     def _load(self) -> None:
-        codes, counts = codebook_ops.overview(self.app.project)
+        codes, counts = codebook_service.overview(self.app.project)
         self.post_message(self.Loaded(Codebook.from_codes(codes), counts, None))
 
     def on_codebook_screen_loaded(self, message: Loaded) -> None:
@@ -171,7 +172,7 @@ class CodebookScreen(CotagScreen[None]):
 
     @work(thread=True, exclusive=True, group="codebook-codings", exit_on_error=False)
     def _load_codings(self, key: str) -> None:
-        lines, total = codebook_ops.codings_of(self.app.project, key=key, limit=SHOWN_CODINGS)
+        lines, total = codebook_service.codings_of(self.app.project, key=key, limit=SHOWN_CODINGS)
         layer = self.app.pseudonymiser
         if layer is not None:  # the excerpts and memos as the pseudonymised view shows them; ids stay
             lines = [replace(line, excerpt=layer(line.excerpt), memo=layer(line.memo)) for line in lines]
@@ -219,8 +220,8 @@ class CodebookScreen(CotagScreen[None]):
         project, lead = self.app.project, self.lead
 
         def job() -> tuple[str, Codebook, dict[int, int]]:
-            result = codebook_ops.run(project, operation, lead=lead, **kwargs)
-            codes, counts = codebook_ops.overview(project)
+            result = codebook_service.run_operation(project, operation, lead=lead, **kwargs)
+            codes, counts = codebook_service.overview(project)
             return done(result), Codebook.from_codes(codes), counts
 
         self.app.writer.submit(job, target=self,

@@ -1,7 +1,7 @@
 """The lead's dashboard (ctrl+u): per coder, documents assigned / started / done, codings, time spent and alpha so
 far on the overlap sample; per round, what is left.
 
-The figures come from cotag.dashboard (store/progress.py and the reliability core), computed in a worker that posts
+The figures come from services.team.dashboard (store/progress.py and the reliability core), computed in a worker that posts
 them back as a message: alpha on a large overlap sample takes a moment, and the screen stays live meanwhile.
 """
 
@@ -67,7 +67,7 @@ class DashboardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def _compute(self) -> None:
-        from cotag.dashboard import dashboard
+        from cotag.services.team import dashboard
 
         try:
             data = dashboard(cast("CotagApp", self.app).project)

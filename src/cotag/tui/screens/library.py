@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from cotag import coding
-from cotag.coding import LibraryRow
+from cotag.coding_views import LibraryRow
+from cotag.services import coding
 from cotag.keys import CODER, LEAD, LIBRARY, WORD_MODE
 from cotag.privacy.pseudonyms import Pseudonymiser
 from cotag.tui.bindings import bindings_for
@@ -114,7 +114,7 @@ class LibraryScreen(CotagScreen[None]):
 
     @work(thread=True, exclusive=True, group="library-load")
     def _load(self) -> None:
-        from cotag.assignments import coder_plan
+        from cotag.services.team import coder_plan
 
         coder_id = self.app.coding_session.owner_id
         rows = coding.library(self.app.project, coder_id=coder_id)

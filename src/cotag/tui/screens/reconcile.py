@@ -20,6 +20,8 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cotag import reconcile
+from cotag.reconcile_workspace import Workspace
+from cotag.services import reconcile as reconcile_service
 from cotag.errors import CotagError
 from cotag.keys import RECONCILE
 from cotag.privacy.pseudonyms import Layered, Pseudonymiser
@@ -37,7 +39,7 @@ class ReconcileScreen(CotagScreen[None]):
     KEY_CONTEXTS = (RECONCILE,)  # what help (?) lists first and the palette offers
 
     class Loaded(Message):
-        def __init__(self, workspace: reconcile.Workspace | None, error: str | None, focus_id: str | None) -> None:
+        def __init__(self, workspace: Workspace | None, error: str | None, focus_id: str | None) -> None:
             super().__init__()
             self.workspace, self.error, self.focus_id = workspace, error, focus_id
 
@@ -59,7 +61,7 @@ class ReconcileScreen(CotagScreen[None]):
         super().__init__()
         self.coders = coders
         self.documents = documents
-        self.workspace: reconcile.Workspace | None = None
+        self.workspace: Workspace | None = None
         self.items: list[reconcile.Disagreement] = []  # as listed; the workspace may be newer (writer thread)
         self.note = ""
         self.message = ""
@@ -99,8 +101,8 @@ class ReconcileScreen(CotagScreen[None]):
     def _load(self, focus_id: str | None) -> None:
         """Compare the coders (again); the screen shows the disagreements, on focus_id if given."""
         try:
-            workspace = reconcile.open_workspace(self.app.project, lead=self.lead, coders=self.coders,
-                                                 documents=self.documents)
+            workspace = reconcile_service.open_workspace(self.app.project, lead=self.lead, coders=self.coders,
+                                                         documents=self.documents)
         except CotagError as exc:
             self.post_message(self.Loaded(None, str(exc), focus_id))
             return
@@ -122,7 +124,7 @@ class ReconcileScreen(CotagScreen[None]):
     # ------------------------------------------------------------ showing
 
     @property
-    def loaded(self) -> reconcile.Workspace:
+    def loaded(self) -> Workspace:
         """The workspace, once the worker has read it: every caller runs after on_..._loaded set it."""
         assert self.workspace is not None, "the reconcile workspace is used before it was loaded"
         return self.workspace
@@ -313,11 +315,12 @@ class ReconcileScreen(CotagScreen[None]):
 
         def job() -> None:
             try:
-                reconcile.rule(project, disagreement_id=d.id, ruling=ruling, lead=lead, note=note, coders=coders,
-                               documents=[d.document], span=span, code=code, fingerprint=d.fingerprint)
+                reconcile_service.rule(project, disagreement_id=d.id, ruling=ruling, lead=lead, note=note,
+                                       coders=coders, documents=[d.document], span=span, code=code,
+                                       fingerprint=d.fingerprint)
             finally:
                 # Refused or not, the document is compared again: a refusal often means a coder changed it.
-                workspace.refresh_document(project, d.document)
+                reconcile_service.refresh_document(project, workspace, d.document)
 
         self.in_flight.append((d.id, note))
         self.note = ""

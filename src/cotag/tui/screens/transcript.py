@@ -11,17 +11,19 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 
-from cotag import coding
-from cotag.coding import Change, Transcript
+from cotag import spans
+from cotag.coding import APPLY, Change
+from cotag.coding_views import Transcript
+from cotag.services import coding
 from cotag.keys import CODER, LEAD, WORD_MODE
 from cotag.tui.bindings import bindings_for
 from cotag.tui.modals.code_picker import CodePicker
-from cotag.tui.modals.coders import CoderChooser
-from cotag.tui.modals.memo import MemoEditor
 from cotag.tui.suggesting import Suggesting
+from cotag.tui.transcript_memos import TranscriptMemos
+from cotag.tui.transcript_overlay import LeadOverlay
 from cotag.tui.widgets.codebook_panel import CodebookPanel, CodebookTree
 from cotag.tui.widgets.suggestions import SuggestionHint
-from cotag.tui.widgets.transcript_view import OVERLAY_MODES, OVERLAY_OFF, TranscriptView
+from cotag.tui.widgets.transcript_view import OVERLAY_OFF, TranscriptView
 from cotag.tui.widgets.unit_codes import UnitCodes
 from cotag.tui.writer import WriteFailed
 from cotag.tui.base import CotagScreen
@@ -42,7 +44,7 @@ class CodingsChanged(Message):
         self.done = done
 
 
-class TranscriptScreen(Suggesting, CotagScreen[None]):
+class TranscriptScreen(Suggesting, LeadOverlay, TranscriptMemos, CotagScreen[None]):
     # Enter ("open") belongs to the library and the dialogs; here it would only shadow the code tree's Enter.
     BINDINGS = bindings_for(CODER, WORD_MODE, LEAD, exclude={"open"})
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -61,27 +63,6 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         def __init__(self, document_id: int, layered) -> None:
             super().__init__()
             self.document_id, self.layered = document_id, layered
-
-    class PassageMemos(Message):
-        """This coder's passage memos in a document, as (start, end) spans: the status line marks a selection
-        that has one (ctrl+n opens it)."""
-
-        def __init__(self, document_id: int, spans: list[tuple[int, int]]) -> None:
-            super().__init__()
-            self.document_id, self.spans = document_id, spans
-
-    class OthersFound(Message):
-        """The other coders of a document, for the overlay (`then` = "cycle") or the chooser ("choose")."""
-
-        def __init__(self, document_id: int, coders: list, then: str) -> None:
-            super().__init__()
-            self.document_id, self.coders, self.then = document_id, coders, then
-
-    class OthersLoaded(Message):
-        def __init__(self, document_id: int, marks: list) -> None:
-            super().__init__()
-            self.document_id = document_id
-            self.marks = marks
 
     def __init__(self, document_id: int, *, unit: int | None = None) -> None:
         super().__init__()
@@ -172,7 +153,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             cursor = message.transcript.cursor
             if not message.transcript.visited:
                 # First visit: start where the coding starts, at the first respondent unit.
-                cursor = coding.next_uncoded(message.transcript.units, [], after=-1) or 0
+                cursor = spans.next_uncoded(message.transcript.units, [], after=-1) or 0
         view.show(message.transcript, cursor=cursor)
         view.set_marks(self.own, self.others)
         if message.layered is not None and self.app.pseudonymiser is not None:
@@ -187,24 +168,6 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         self.memos_changed()
         self._refresh_side()
         self.suggestions_document_loaded()
-
-    def memos_changed(self) -> None:
-        """Read this coder's passage memos in the document again (after a load, or a memo saved anywhere)."""
-        if self.transcript is not None:
-            self._load_passage_memos(self.transcript.document_id, self.transcript.external_id)
-
-    @work(thread=True, exclusive=True, group="transcript-memos", exit_on_error=False)
-    def _load_passage_memos(self, document_id: int, external_id: str) -> None:
-        from cotag.memos import PASSAGE, memos
-
-        found = memos(self.app.project, coders=[self.app.coding_session.actor], document=external_id,
-                      kinds=[PASSAGE])
-        self.post_message(self.PassageMemos(document_id, [(m.start or 0, m.end or 0) for m in found]))
-
-    def on_transcript_screen_passage_memos(self, message: PassageMemos) -> None:
-        if self.transcript is not None and message.document_id == self.transcript.document_id:
-            self.passage_memos = message.spans
-            self._refresh_status()
 
     # ------------------------------------------------------------ the pseudonymised view (ctrl+x, the app's)
 
@@ -305,7 +268,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         """
         if self._coded_cache is None and self.transcript is not None:
             codable = [u for u in self.transcript.units if not u.is_interviewer]
-            covered = coding.covered_units(codable, [(m.start, m.end) for m in self.own])
+            covered = spans.covered_units(codable, [(m.start, m.end) for m in self.own])
             self._coded_cache = (len(covered), len(codable))
         return self._coded_cache or (0, 0)
 
@@ -362,7 +325,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
             return change, session.marks(document_id=document_id)
 
         self.app.writer.submit(job, target=self, reply=lambda result: CodingsChanged(
-            document_id, result[1], ("✓ applied " if result[0].kind == coding.APPLY else "✗ removed ") + key))
+            document_id, result[1], ("✓ applied " if result[0].kind == APPLY else "✗ removed ") + key))
 
     def on_codebook_tree_code_chosen(self, event: CodebookTree.CodeChosen) -> None:
         self.apply_code(event.entry.key)
@@ -473,7 +436,7 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
 
     def action_next_uncoded(self) -> None:
         view = self.query_one(TranscriptView)
-        position = coding.next_uncoded(view.units, [(m.start, m.end) for m in self.own], after=view.cursor)
+        position = spans.next_uncoded(view.units, [(m.start, m.end) for m in self.own], after=view.cursor)
         if position is None:
             self.app.notify("Every respondent unit in this document has one of your codes.", timeout=3)
         else:
@@ -510,51 +473,6 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
         excerpt = " ".join(selection.split())
         self.app.push_screen(CodePicker(self.app.codebook, subtitle=f"“{excerpt[:70]}{'…' if len(excerpt) > 70 else ''}”"),
                              chosen)
-
-    def action_memo(self) -> None:
-        self._choose_coding("Memo on which code?", self._edit_memo)
-
-    def _edit_memo(self, mark) -> None:
-        entry = self.app.codebook.by_id.get(mark.code_id)
-        name = entry.name if entry else str(mark.code_id)
-        layer = self.query_one(TranscriptView).pseudonym_layer
-        quote = (layer.span(mark.start, mark.end) if layer is not None
-                 else self.transcript.text[mark.start:mark.end] if self.transcript else "")
-        session = self.app.coding_session
-
-        def saved(text: str | None) -> None:
-            if text is not None:
-                self._submit_change(lambda: session.set_memo(coding_id=mark.id, memo=text), "✎")
-
-        self.app.push_screen(MemoEditor(mark.memo, title=f"Memo on {name}", quote=quote), saved)
-
-    def action_passage_memo(self) -> None:
-        """A memo on the selection itself: an annotation that needs no code (the same span again edits it)."""
-        from cotag.tui.memos import MemoTarget, open_memo
-
-        selection = self.query_one(TranscriptView).selection
-        if self.transcript is None or selection is None:
-            return
-        quote = self.transcript.text[selection.start:selection.end]
-        open_memo(self.app, MemoTarget(f"Memo on a passage of {self.transcript.external_id}", quote=quote,
-                                       document_id=self.transcript.document_id, start=selection.start,
-                                       end=selection.end))
-
-    def action_document_memo(self) -> None:
-        from cotag.tui.memos import MemoTarget, open_memo
-
-        if self.transcript is not None:
-            open_memo(self.app, MemoTarget(f"Memo on {self.transcript.external_id}",
-                                           document_id=self.transcript.document_id))
-
-    def on_option_list_option_selected(self, event) -> None:
-        # Enter on one of your codings in "On this selection" opens its memo.
-        if event.option_list.id != "unit-codes" or not (event.option.id or "").startswith("own:"):
-            return
-        mark_id = int(event.option.id.split(":", 1)[1])
-        mark = next((m for m in self.own if m.id == mark_id), None)
-        if mark is not None:
-            self._edit_memo(mark)
 
     def action_remove_code(self) -> None:
         session = self.app.coding_session
@@ -615,61 +533,3 @@ class TranscriptScreen(Suggesting, CotagScreen[None]):
                                      if step > 0 else
                                      "The previous document is not one of your assigned documents. Code it anyway?"),
                              answered)
-
-    def action_toggle_overlay(self) -> None:
-        if self.other_ids:
-            self._cycle_overlay()
-        else:
-            # Whose codings to show is read first (a worker); each press is one step, taken when it answers.
-            self._find_others(self.document_id, "cycle")
-
-    def action_choose_coder(self) -> None:
-        self._find_others(self.document_id, "choose")
-
-    @work(thread=True, group="others-find")
-    def _find_others(self, document_id: int, then: str) -> None:
-        self.post_message(self.OthersFound(document_id, self.app.other_coders(document_id), then))
-
-    def on_transcript_screen_others_found(self, message: OthersFound) -> None:
-        if message.document_id != self.document_id:
-            return
-        self.app.coder_names.update({c.id: c.name for c in message.coders})
-        if message.then == "choose":
-            def chosen(result) -> None:
-                if result is not None:
-                    self.other_ids = list(result[0])
-                    self._set_overlay(result[1] if self.other_ids else OVERLAY_OFF)
-
-            self.app.push_screen(CoderChooser(message.coders, chosen=self.other_ids, mode=self.overlay), chosen)
-            return
-        if not self.other_ids:
-            self.other_ids = [c.id for c in message.coders if c.codings]
-        if not self.other_ids:
-            self.app.notify("No other coder has codings in this document.", timeout=3)
-            return
-        self._cycle_overlay()
-
-    def _cycle_overlay(self) -> None:
-        self._set_overlay(OVERLAY_MODES[(OVERLAY_MODES.index(self.overlay) + 1) % len(OVERLAY_MODES)])
-
-    def _set_overlay(self, mode: str) -> None:
-        self.overlay = mode
-        self.query_one(TranscriptView).set_overlay(mode, self.app.coder_names)
-        if mode != OVERLAY_OFF and self.transcript is not None:
-            self._load_others(self.transcript.document_id, list(self.other_ids))
-        else:
-            self.others = []
-            self.query_one(TranscriptView).set_marks(self.own, self.others)
-            self._refresh_side()
-
-    @work(thread=True, exclusive=True, group="others-load")
-    def _load_others(self, document_id: int, coder_ids: list[int]) -> None:
-        marks = self.app.coding_session.marks(document_id=document_id, coder_ids=coder_ids)
-        self.post_message(self.OthersLoaded(document_id, marks))
-
-    def on_transcript_screen_others_loaded(self, message: OthersLoaded) -> None:
-        if self.transcript is None or message.document_id != self.transcript.document_id:
-            return
-        self.others = message.marks if self.overlay != OVERLAY_OFF else []
-        self.query_one(TranscriptView).set_marks(self.own, self.others)
-        self._refresh_side()
