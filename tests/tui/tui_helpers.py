@@ -43,13 +43,24 @@ def build_study(sqlite_project) -> Study:
     return Study(sqlite_project, ids[0], ids[1], transcript.text, transcript.units)
 
 
+def _busy(app) -> bool:
+    return bool(app.writer.pending) or any(w.group != "writer" and not w.is_finished for w in app.workers)
+
+
 async def settle(pilot) -> None:
-    """Let key presses be handled, then wait for every write and worker, then for their messages."""
-    await pilot.pause()
-    await pilot.app.settle()
-    await pilot.pause()
-    await pilot.app.settle()
-    await pilot.pause()
+    """Let key presses be handled, then wait for every write and worker, then for their messages, until quiet.
+
+    A worker's message may start another worker (the transcript loads, then the suggester, then its scores):
+    on a loaded machine a fixed number of rounds missed the last hop, so this goes on until two rounds in a
+    row find nothing running."""
+    quiet = 0
+    for _ in range(50):
+        await pilot.pause()
+        await pilot.app.settle()
+        await pilot.pause()
+        quiet = 0 if _busy(pilot.app) else quiet + 1
+        if quiet == 2:
+            return
 
 
 def live(project, coder: str | None = None) -> list[tuple]:
