@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy import select as columns_of
 from sqlmodel import col, func, select
 
@@ -58,6 +58,15 @@ class LiveCoding(NamedTuple):
     memo: str
     created_at: datetime
     source: str | None  # an accepted suggestion stays one (migration 0008)
+
+
+class PassageMemo(NamedTuple):
+    """A memo on a span of a document's text, as a revision reads it."""
+
+    id: int
+    coder_id: int
+    start: int
+    end: int
 
 
 def _table(model: Any) -> Table:
@@ -218,6 +227,19 @@ def memo_count(session: Session, *, document_id: int) -> int:
     return session.exec(select(func.count()).select_from(Memo).where(Memo.document_id == document_id)).one()
 
 
+def passage_memo_rows(session: Session, *, document_id: int) -> tuple[list[PassageMemo], int]:
+    """The document's passage memos in text order, and how many memos it has with no span (on the document)."""
+    passages, whole = [], 0
+    for memo_id, coder_id, start, end in session.connection().execute(
+            columns_of(col(Memo.id), col(Memo.coder_id), col(Memo.start), col(Memo.end))
+            .where(col(Memo.document_id) == document_id).order_by(col(Memo.start), col(Memo.end), col(Memo.id))):
+        if start is None or end is None:
+            whole += 1
+        else:
+            passages.append(PassageMemo(cast(int, memo_id), coder_id, start, end))
+    return passages, whole
+
+
 def standing_decisions(session: Session, *, document_id: int) -> list[Decision]:
     return list(session.exec(select(Decision).where(Decision.document_id == document_id,
                                                     col(Decision.superseded_at).is_(None))
@@ -246,6 +268,18 @@ def set_codings_deleted(session: Session, *, ids: Sequence[int], at: datetime | 
     run = session.connection().execute
     for first in range(0, len(ids), CHUNK):
         run(update(Coding).where(col(Coding.id).in_(ids[first:first + CHUNK])).values(deleted_at=at))
+
+
+def set_memo_spans(session: Session, *, spans: Sequence[tuple[int, int | None, int | None]]) -> None:
+    """Put memos (id, start, end) on new spans of their document's current text; (id, None, None) makes a passage
+    memo a memo on its document. A memo's row keeps its id, coder, words and times: nothing but the span moves."""
+    if not spans:
+        return
+    session.flush()  # the document's new text first: the database checks a memo's span against it
+    session.connection().execute(
+        update(Memo).where(col(Memo.id) == bindparam("memo_id")).values(start=bindparam("new_start"),
+                                                                       end=bindparam("new_end")),
+        [{"memo_id": i, "new_start": start, "new_end": end} for i, start, end in spans])
 
 
 def insert_codings(session: Session, *, rows: Sequence[tuple[Any, ...]]) -> None:
