@@ -213,7 +213,9 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revisio
             p.new_id = p.coding.id
             taken[(p.coding.coder_id, p.coding.code_id, p.coding.start, p.coding.end)] = p.coding.id
     inserts: list[CodingPlan] = []
-    for p in plan.codings:
+    # Codings carried unchanged claim their span first: when an edited coding lands on the words of another of the
+    # same coder and code, the edited one is merged into it (and flagged), not the other way round.
+    for p in sorted(plan.codings, key=lambda p: p.carried.flagged):
         if p.new_id is not None or p.carried.start is None:
             continue
         place = (p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)
