@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +37,7 @@ from cotag.revision.items import (
 from cotag.revision.review import REVIEW_ACTIONS, review, review_queue
 from cotag.revision.undo import undo
 from cotag.store import revisions as revision_store
+from cotag.store.revisions import LiveCoding, PassageMemo
 from cotag.store.models import CARRY_CHANGED, CARRY_KEPT, CARRY_MOVED, CARRY_ORPHANED, Document, Revision, RevisionItem, utcnow
 from cotag.store.session import Session
 
@@ -82,35 +84,56 @@ def _reconcile_pairs(session: Session) -> dict[str, tuple[str, str]]:
     return pairs
 
 
-def plan_document(session: Session, *, document: Document, transcript, group: str, meta: dict,
-                  pairs: dict[str, tuple[str, str]], units: list[tuple], words: int,
-                  names: tuple[dict[int, str], dict[int, str]] | None = None,
-                  old_units: list[tuple[Any, ...]] | None = None) -> DocumentPlan:
+@dataclass
+class Loads:
+    """What planning reads, for all the documents of one `cotag revise` at once (a query per table, not per
+    document): names of coders and codes, the rulings' coder pairs, spreadsheet attributes, and by document id its
+    units, live codings and memos."""
+
+    coders: dict[int, str]
+    codes: dict[int, str]
+    pairs: dict[str, tuple[str, str]]
+    sheet: dict[str, dict[str, Any]]
+    units: dict[int, list[tuple[Any, ...]]]
+    codings: dict[int, list[LiveCoding]]
+    memos: dict[int, tuple[list[PassageMemo], int]]
+
+    @classmethod
+    def read(cls, session: Session, document_ids: Sequence[int]) -> "Loads":
+        from cotag.attributes import sheet_attributes
+
+        return cls(coders=revision_store.coder_names(session), codes=revision_store.code_keys(session),
+                   pairs=_reconcile_pairs(session) if document_ids else {}, sheet=sheet_attributes(session),
+                   units=revision_store.unit_rows_of(session, document_ids=document_ids),
+                   codings=revision_store.live_coding_rows_of(session, document_ids=document_ids),
+                   memos=revision_store.passage_memo_rows_of(session, document_ids=document_ids))
+
+
+def plan_document(session: Session, *, document: Document, transcript, group: str, meta: dict, units: list[tuple],
+                  words: int, loads: Loads | None = None) -> DocumentPlan:
+    from cotag.attributes import keep_sheet_attributes
     from cotag.corpus.importer import content_hash
 
-    if old_units is None:
-        old_units = revision_store.unit_rows(session, document_id=key(document.id))
+    document_id = key(document.id)
+    if loads is None:
+        loads = Loads.read(session, [document_id])
     alignment = align(document.text, transcript.text)
     values = {"text": transcript.text, "content_hash": content_hash(transcript.text), "words": words,
               "source_path": str(Path(transcript.path).resolve()), "format": transcript.format,
               "attributes": meta, "group": group or document.group}
-    from cotag.attributes import keep_sheet_attributes, sheet_attributes
-
     # Attributes set from a spreadsheet outlive the front matter here too, as in `cotag import`.
-    values["attributes"] = keep_sheet_attributes(meta, sheet_attributes(session).get(document.external_id))
+    values["attributes"] = keep_sheet_attributes(meta, loads.sheet.get(document.external_id))
     plan = DocumentPlan(document=document, path=Path(transcript.path), new_text=transcript.text,
                         new_hash=values["content_hash"], new_units=units, new_values=values, alignment=alignment,
-                        old_units=old_units)
-    coders, codes = names if names is not None else (revision_store.coder_names(session),
-                                                      revision_store.code_keys(session))
-    live = revision_store.live_coding_rows(session, document_id=key(document.id))
+                        old_units=loads.units[document_id])
+    coders, codes = loads.coders, loads.codes
     carry = alignment.carry
     plan.codings = [CodingPlan(c, carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
-                    for c in live]
+                    for c in loads.codings[document_id]]
     # Passage memos go the way codings go, by the same alignment; memos on the whole document stay as they are.
-    passages, plan.document_memos = revision_store.passage_memo_rows(session, document_id=key(document.id))
+    passages, plan.document_memos = loads.memos[document_id]
     plan.memos = [MemoPlan(m, carry(m.start, m.end), coders.get(m.coder_id, "")) for m in passages]
-    plan.decisions = _plan_decisions(session, plan, coders, codes, pairs)
+    plan.decisions = _plan_decisions(session, plan, coders, codes, loads.pairs)
     return plan
 
 
@@ -318,15 +341,13 @@ def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
             raise CotagError("\n".join(missing))
         changed = [r for r in read if known[r[1]].content_hash != content_hash(r[0].text)]
         unchanged = sorted(r[1] for r in read if r not in changed)
-        pairs = _reconcile_pairs(session) if changed else {}
-        names = (revision_store.coder_names(session), revision_store.code_keys(session))
+        loads = Loads.read(session, [key(known[r[1]].id) for r in changed])
         documents = []
-        old_units = [revision_store.unit_rows(session, document_id=key(known[r[1]].id)) for r in changed]
-        new_spans = resplit([(r[0], known[r[1]].text, units) for r, units in zip(changed, old_units)])
-        for (transcript, external_id, group, meta), spans, before in zip(changed, new_spans, old_units):
+        new_spans = resplit([(r[0], known[r[1]].text, loads.units[key(known[r[1]].id)]) for r in changed])
+        for (transcript, external_id, group, meta), spans in zip(changed, new_spans):
             units, words = units_and_words(transcript, spans)
             plan = plan_document(session, document=known[external_id], transcript=transcript, group=group,
-                                 meta=meta, pairs=pairs, units=units, words=words, names=names, old_units=before)
+                                 meta=meta, units=units, words=words, loads=loads)
             entry: dict[str, Any] = {"document": external_id, "path": str(transcript.path)}
             if dry_run:
                 entry.update(plan.summary(), flagged=plan.flagged())
