@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Union
 from cotag.errors import CotagError
 from cotag.revision.align import STATUSES, Alignment, Carried
 from cotag.store.models import CARRY_CHANGED, CARRY_KEPT, CARRY_ORPHANED, Decision, Document, RevisionItem
-from cotag.store.revisions import LiveCoding, PassageMemo
+from cotag.store.revisions import ITEM_FIELDS, LiveCoding, PassageMemo
 
 REVISE = "revision"
 UNDO = "revision.undo"
@@ -143,17 +143,16 @@ class DocumentPlan:
     def spans(self) -> list[CodingPlan | MemoPlan]:
         return [*self.codings, *self.memos]
 
-    def items(self) -> list[dict[str, Any]]:
-        """The rows of `revisionitem` for this revision, in the order they are numbered: codings, rulings, memos."""
+    def items(self) -> list[tuple[Any, ...]]:
+        """The rows of `revisionitem` for this revision (store.revisions.ITEM_FIELDS' values), in the order they are
+        numbered: codings, rulings, memos."""
         old, new = self.alignment.old, self.alignment.new
         rows = [span_item(p, old, new) for p in self.codings]
         for dp in self.decisions:
             d = dp.decision
-            rows.append({"kind": KIND_DECISION, "status": dp.status, "old_id": d.id, "new_id": dp.new_id,
-                         "coder": dp.lead, "code": dp.code, "old_start": d.start, "old_end": d.end,
-                         "new_start": dp.new_start, "new_end": dp.new_end,
-                         "old_words": old[dp.old_region[0]:dp.old_region[1]] if dp.old_region else "",
-                         "new_words": dp.reason if dp.status in FLAGGED else ""})
+            rows.append((KIND_DECISION, dp.status, d.id, dp.new_id, dp.lead, dp.code, d.start, d.end, dp.new_start,
+                         dp.new_end, old[dp.old_region[0]:dp.old_region[1]] if dp.old_region else "",
+                         dp.reason if dp.status in FLAGGED else ""))
         rows += [span_item(p, old, new) for p in self.memos]
         return rows
 
@@ -166,15 +165,15 @@ class DocumentPlan:
         return rows
 
 
-def span_item(plan: CodingPlan | MemoPlan, old_text: str, new_text: str) -> dict[str, Any]:
-    """The revision's record of a coding or passage memo: what undo and review read (its old span and words)."""
+def span_item(plan: CodingPlan | MemoPlan, old_text: str, new_text: str) -> tuple[Any, ...]:
+    """The revision's record of a coding or passage memo (store.revisions.ITEM_FIELDS' values): what undo and
+    review read, its old span and words among them. A tuple: a revision of a corpus writes some 70,000."""
     carried = plan.carried
     status = carried.status
-    return {"kind": plan.kind, "status": status, "old_id": plan.old_id, "new_id": plan.new_id,
-            "coder": plan.coder, "code": plan.code, "old_start": plan.start, "old_end": plan.end,
-            "new_start": carried.start, "new_end": carried.end,
-            "old_words": old_text[plan.start:plan.end] if status != CARRY_KEPT else "",
-            "new_words": new_text[carried.start:carried.end] if status in FLAGGED and carried.start is not None else ""}
+    start, end = plan.start, plan.end
+    return (plan.kind, status, plan.old_id, plan.new_id, plan.coder, plan.code, start, end, carried.start,
+            carried.end, old_text[start:end] if status != CARRY_KEPT else "",
+            new_text[carried.start:carried.end] if status in FLAGGED and carried.start is not None else "")
 
 
 def flagged_span(plan: CodingPlan | MemoPlan, alignment: Alignment) -> dict[str, Any]:
@@ -204,10 +203,10 @@ def item_dict(item: Item) -> dict[str, Any]:
     return data
 
 
-def written_flagged(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def written_flagged(items: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """The flagged items as they were just written (numbered from 1 in this order), without reading them back."""
-    return [item_dict(SimpleNamespace(number=n, review="", reviewed_by="", **row))
-            for n, row in enumerate(items, 1) if row["status"] in FLAGGED]
+    return [item_dict(SimpleNamespace(number=n, review="", reviewed_by="", **dict(zip(ITEM_FIELDS, row))))
+            for n, row in enumerate(items, 1) if row[1] in FLAGGED]
 
 
 def is_flagged(status: str) -> bool:

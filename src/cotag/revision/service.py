@@ -251,13 +251,18 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revisio
         taken[place] = -1
         inserts.append(p)
     if inserts:
-        # No RETURNING: SQLite would then insert row by row to keep their order. The live-coding index makes
-        # (coder, code, span) name one live row, so the new ids are read back by that.
-        revision_store.insert_codings(session, rows=[
+        # No RETURNING: SQLite would then insert row by row to keep their order. On SQLite the rows are given their
+        # ids; otherwise the live-coding index makes (coder, code, span) name one live row, and the ids are read
+        # back by that.
+        numbered = revision_store.insert_codings_numbered(session, rows=[
             (document.id, p.coding.code_id, p.coding.coder_id, p.carried.start, p.carried.end, p.coding.memo,
              p.coding.created_at, None, p.coding.source) for p in inserts])
-        ids = revision_store.live_coding_ids(session, document_id=document.id)
-        taken = {place: ids[place] if value == -1 else value for place, value in taken.items()}
+        if numbered is not None:
+            for p, new_id in zip(inserts, numbered):
+                taken[(p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)] = new_id
+        else:
+            ids = revision_store.live_coding_ids(session, document_id=document.id)
+            taken = {place: ids[place] if value == -1 else value for place, value in taken.items()}
     for p in plan.codings:
         if p.new_id is None and p.carried.start is not None:
             p.new_id = taken[(p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)]

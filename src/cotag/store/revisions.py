@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from operator import itemgetter
+from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, update
@@ -74,20 +74,29 @@ def _table(model: Any) -> Table:
     return table
 
 
-def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *,
-                 ignore_duplicates: bool = False) -> None:
-    """Rows (tuples in `columns` order) straight to the driver; with ignore_duplicates, a row a unique index
-    already holds is skipped (ON CONFLICT DO NOTHING), as store.codings.insert_ignoring_duplicates does."""
+def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                 ignore_duplicates: bool = False) -> int | None:
+    """Rows (sequences in `columns` order) straight to the driver; with ignore_duplicates, a row a unique index
+    already holds is skipped (ON CONFLICT DO NOTHING), as store.codings.insert_ignoring_duplicates does. Returns how
+    many rows were written where the driver says (SQLite), else None."""
     if not rows:
-        return
+        return 0
     session.flush()  # pending ORM changes first (a coding soft-deleted just before must not count as live)
     connection = session.connection()
     dialect = connection.dialect
     # Values the driver does not bind as they are (a datetime is text on SQLite) go through the column's own
-    # conversion, looked up once per column.
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    if any(processors):
-        rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row)) for row in rows]
+    # conversion, looked up once per column and applied only to the columns that have one.
+    converting = [(n, p) for n, p in enumerate(table.c[name].type.bind_processor(dialect) for name in columns)
+                  if p is not None]
+    if converting:
+        converted = []
+        for row in rows:
+            cells = list(row)
+            for n, processor in converting:
+                if cells[n] is not None:
+                    cells[n] = processor(cells[n])
+            converted.append(cells)
+        rows = converted
     quote = dialect.identifier_preparer
     name = quote.format_table(table)
     names = ", ".join(quote.quote(c) for c in columns)
@@ -97,18 +106,22 @@ def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: S
         with cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        return
+        return None
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     values = f"({', '.join([marker] * len(columns))})"
     if dialect.name == "sqlite":
         # Many rows per statement: SQLite's per-statement work is most of an executemany's time.
         size = max(1, min(CHUNK, 32766 // len(columns)))
+        written = 0
         for first in range(0, len(rows), size):
             chunk = rows[first:first + size]
-            connection.exec_driver_sql(f"INSERT INTO {name} ({names}) VALUES {', '.join([values] * len(chunk))}"
-                                       f"{conflict}", tuple(v for row in chunk for v in row))
-        return
-    connection.exec_driver_sql(f"INSERT INTO {name} ({names}) VALUES {values}{conflict}", list(rows))
+            result = connection.exec_driver_sql(
+                f"INSERT INTO {name} ({names}) VALUES {', '.join([values] * len(chunk))}{conflict}",
+                tuple(chain.from_iterable(chunk)))
+            written += result.rowcount
+        return written
+    connection.exec_driver_sql(f"INSERT INTO {name} ({names}) VALUES {values}{conflict}", [tuple(r) for r in rows])
+    return None
 
 
 # ---------------------------------------------------------------- revisions and their items
@@ -126,11 +139,11 @@ def add_revision(session: Session, **values: Any) -> Revision:
     return revision
 
 
-def add_items(session: Session, *, revision_id: int, rows: Sequence[dict[str, Any]]) -> None:
-    """A revision's items (dicts with ITEM_FIELDS), numbered 1, 2, ... in the order given, not reviewed yet."""
-    get = itemgetter(*ITEM_FIELDS)
+def add_items(session: Session, *, revision_id: int, rows: Sequence[Sequence[Any]]) -> None:
+    """A revision's items (sequences of ITEM_FIELDS' values), numbered 1, 2, ... in the order given, not reviewed
+    yet."""
     _insert_rows(session, _table(RevisionItem), ITEM_COLUMNS,
-                 [(revision_id, n, *get(row), "", "", None) for n, row in enumerate(rows, 1)])
+                 [(revision_id, n, *row, "", "", None) for n, row in enumerate(rows, 1)])
 
 
 def items_of(session: Session, *, revision_ids: Sequence[int], flagged_only: bool = False
@@ -321,6 +334,21 @@ def set_memo_spans(session: Session, *, spans: Sequence[tuple[int, int | None, i
 def insert_codings(session: Session, *, rows: Sequence[tuple[Any, ...]]) -> None:
     """Codings (tuples in CODING_COLUMNS order) in bulk; one already live on its span (coder, code) is skipped."""
     _insert_rows(session, _table(Coding), CODING_COLUMNS, rows, ignore_duplicates=True)
+
+
+def insert_codings_numbered(session: Session, *, rows: Sequence[tuple[Any, ...]]) -> list[int] | None:
+    """insert_codings, and the ids the rows got in their order, where the database lets them be known without
+    reading them back: on SQLite, under the write lock a revision holds, rows are given the ids after the
+    highest (what SQLite would give them). None when the ids are not known (PostgreSQL, whose sequence hands out
+    ids to coders writing meanwhile; or a row skipped as already live): read them with live_coding_ids."""
+    if session.connection().dialect.name != "sqlite" or not rows:
+        insert_codings(session, rows=rows)
+        return None if rows else []
+    first = 1 + (session.exec(select(func.max(Coding.id))).one() or 0)
+    ids = list(range(first, first + len(rows)))
+    written = _insert_rows(session, _table(Coding), ("id", *CODING_COLUMNS),
+                           [(i, *row) for i, row in zip(ids, rows)], ignore_duplicates=True)
+    return ids if written == len(rows) else None
 
 
 def insert_coding_like(session: Session, original: Coding, *, start: int, end: int) -> int | None:
