@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Union
 
 from cotag.errors import CotagError
 from cotag.revision.align import STATUSES, Alignment, Carried
-from cotag.store.models import CARRY_CHANGED, CARRY_KEPT, CARRY_ORPHANED, Decision, Document, RevisionItem
+from cotag.store.models import CARRY_CHANGED, CARRY_KEPT, CARRY_ORPHANED, Decision, Document, Progress, RevisionItem
 from cotag.store.revisions import ITEM_FIELDS, LiveCoding, PassageMemo
 
 REVISE = "revision"
@@ -125,6 +125,8 @@ class DocumentPlan:
     memos: list[MemoPlan] = field(default_factory=list)
     decisions: list[DecisionPlan] = field(default_factory=list)
     document_memos: int = 0  # memos on the document with no span: they stay as they are
+    progress: list[Progress] = field(default_factory=list)  # each coder's place in the document
+    number: int = 1  # the revision's number among the document's revisions
 
     def counts(self) -> dict[str, dict[str, int]]:
         """kind -> class -> how many (every coding, passage memo and ruling in exactly one class)."""

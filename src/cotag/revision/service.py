@@ -40,7 +40,18 @@ from cotag.revision.review import REVIEW_ACTIONS, review, review_queue
 from cotag.revision.undo import undo
 from cotag.store import revisions as revision_store
 from cotag.store.revisions import LiveCoding, PassageMemo
-from cotag.store.models import CARRY_CHANGED, CARRY_KEPT, CARRY_MOVED, CARRY_ORPHANED, Document, Revision, RevisionItem, utcnow
+from cotag.store.models import (
+    CARRY_CHANGED,
+    CARRY_KEPT,
+    CARRY_MOVED,
+    CARRY_ORPHANED,
+    Decision,
+    Document,
+    Progress,
+    Revision,
+    RevisionItem,
+    utcnow,
+)
 from cotag.store.session import Session
 
 # What callers use from here (the command line, the revisions screen, tests): the use cases of all three modules.
@@ -99,6 +110,9 @@ class Loads:
     units: dict[int, list[tuple[Any, ...]]]
     codings: dict[int, list[LiveCoding]]
     memos: dict[int, tuple[list[PassageMemo], int]]
+    decisions: dict[int, list[Decision]]
+    progress: dict[int, list[Progress]]
+    numbers: dict[int, int]  # the number each document's next revision gets
 
     @classmethod
     def read(cls, session: Session, document_ids: Sequence[int]) -> "Loads":
@@ -108,7 +122,10 @@ class Loads:
                    pairs=_reconcile_pairs(session) if document_ids else {}, sheet=sheet_attributes(session),
                    units=revision_store.unit_rows_of(session, document_ids=document_ids),
                    codings=revision_store.live_coding_rows_of(session, document_ids=document_ids),
-                   memos=revision_store.passage_memo_rows_of(session, document_ids=document_ids))
+                   memos=revision_store.passage_memo_rows_of(session, document_ids=document_ids),
+                   decisions=revision_store.standing_decisions_of(session, document_ids=document_ids),
+                   progress=revision_store.progress_of(session, document_ids=document_ids),
+                   numbers=revision_store.next_numbers(session, document_ids=document_ids))
 
 
 def plan_document(session: Session, *, document: Document, transcript, group: str, meta: dict, units: list[tuple],
@@ -135,17 +152,18 @@ def plan_document(session: Session, *, document: Document, transcript, group: st
     # Passage memos go the way codings go, by the same alignment; memos on the whole document stay as they are.
     passages, plan.document_memos = loads.memos[document_id]
     plan.memos = [MemoPlan(m, carry(m.start, m.end), coders.get(m.coder_id, "")) for m in passages]
-    plan.decisions = _plan_decisions(session, plan, coders, codes, loads.pairs)
+    plan.progress = loads.progress[document_id]
+    plan.number = loads.numbers[document_id]
+    plan.decisions = _plan_decisions(plan, loads.decisions[document_id], coders, codes, loads.pairs)
     return plan
 
 
-def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str], codes: dict[int, str],
+def _plan_decisions(plan: DocumentPlan, decisions: list[Decision], coders: dict[int, str], codes: dict[int, str],
                     pairs: dict[str, tuple[str, str]]) -> list[DecisionPlan]:
     """Each standing ruling on the document: carried to its disagreement's new id, or back to open when the
     codings it ruled on were edited or deleted (or the disagreement is no longer the same)."""
     from cotag.reconcile import compare_document
 
-    decisions = revision_store.standing_decisions(session, document_id=key(plan.document.id))
     if not decisions:
         return []
     ids = {name: i for i, name in coders.items()}
@@ -285,7 +303,7 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revisio
     revision_store.set_memo_spans(session, spans=[(p.memo.id, p.carried.start, p.carried.end)
                                                   for p in plan.memos if p.moves])
     _move_cursors(session, plan)
-    number = revision_store.next_number(session, document_id=document.id)
+    number = plan.number
     summary = plan.summary()
     revision = revision_store.add_revision(
         session, document_id=document.id, number=number, old_text=old_text, old_hash=old_hash,
@@ -306,7 +324,7 @@ def _move_cursors(session: Session, plan: DocumentPlan) -> None:
         return
     assert plan.document.id is not None
     starts = [u[1] for u in plan.new_units]
-    for progress in revision_store.progress_rows(session, document_id=plan.document.id):
+    for progress in plan.progress:
         if 0 <= progress.cursor < len(plan.old_units):
             where = plan.alignment.position(plan.old_units[progress.cursor][1])
             cursor = max(0, bisect.bisect_right(starts, where) - 1)

@@ -268,6 +268,40 @@ def passage_memo_rows_of(session: Session, *, document_ids: Sequence[int]
     return out
 
 
+def _rows_by_document(session: Session, model: Any, document_ids: Sequence[int], *where: Any,
+                      order: Any = None) -> dict[int, list[Any]]:
+    """ORM rows of a table with a document_id, by document, for these documents (500 per query)."""
+    out: dict[int, list[Any]] = {i: [] for i in document_ids}
+    ids = sorted(set(document_ids))
+    for first in range(0, len(ids), CHUNK):
+        query = select(model).where(col(model.document_id).in_(ids[first:first + CHUNK]), *where)
+        for row in session.exec(query.order_by(order if order is not None else col(model.id))):
+            out[row.document_id].append(row)
+    return out
+
+
+def standing_decisions_of(session: Session, *, document_ids: Sequence[int]) -> dict[int, list[Decision]]:
+    """document id -> its rulings not superseded, as standing_decisions gives them."""
+    return _rows_by_document(session, Decision, document_ids, col(Decision.superseded_at).is_(None))
+
+
+def progress_of(session: Session, *, document_ids: Sequence[int]) -> dict[int, list[Progress]]:
+    """document id -> every coder's progress row on it (their place in it)."""
+    return _rows_by_document(session, Progress, document_ids)
+
+
+def next_numbers(session: Session, *, document_ids: Sequence[int]) -> dict[int, int]:
+    """document id -> the number its next revision gets (1 for its first), as next_number."""
+    out = dict.fromkeys(document_ids, 1)
+    ids = sorted(set(document_ids))
+    for first in range(0, len(ids), CHUNK):
+        for document_id, last in session.exec(
+                select(Revision.document_id, func.max(Revision.number))
+                .where(col(Revision.document_id).in_(ids[first:first + CHUNK])).group_by(col(Revision.document_id))):
+            out[document_id] = 1 + (last or 0)
+    return out
+
+
 def live_codings(session: Session, *, document_id: int) -> list[Coding]:
     return list(session.exec(select(Coding).where(Coding.document_id == document_id,
                                                   col(Coding.deleted_at).is_(None))))
