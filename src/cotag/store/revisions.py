@@ -1,6 +1,7 @@
-"""Queries on revisions of documents' texts and the items (codings, rulings) each one carried, and the reads and
-writes a revision makes on the tables it carries (units, codings, decisions, progress), as new functions here so
-that cotag.revision holds no SQL.
+"""Queries on revisions of documents' texts and the items (codings, passage memos, rulings) each one carried, and
+the reads and writes a revision makes on the tables it carries (units, codings, memos, decisions, progress), as new
+functions here so that cotag.revision holds no SQL. A revision reads all its documents' rows at once (the `*_of`
+functions: one query per table, not per document).
 
 A revision of the whole demo corpus writes some 60,000 codings and 70,000 items: those go to the driver in
 multi-row statements (SQLite) or COPY (PostgreSQL), not through SQLAlchemy's per-row parameter handling, which
@@ -126,12 +127,6 @@ def _insert_rows(session: Session, table: Table, columns: Sequence[str], rows: S
 
 # ---------------------------------------------------------------- revisions and their items
 
-def next_number(session: Session, *, document_id: int) -> int:
-    """The number the document's next revision gets (1 for its first)."""
-    last = session.exec(select(func.max(Revision.number)).where(Revision.document_id == document_id)).one()
-    return 1 + (last or 0)
-
-
 def add_revision(session: Session, **values: Any) -> Revision:
     revision = Revision(**values)
     session.add(revision)
@@ -214,16 +209,6 @@ def code_keys(session: Session) -> dict[int, str]:
     return {i: k for i, k in session.exec(select(Code.id, Code.key)).all() if i is not None}
 
 
-def live_coding_rows(session: Session, *, document_id: int) -> list[LiveCoding]:
-    """The document's live codings in text order, as plain tuples: a long transcript has thousands, and nothing
-    changes one in place."""
-    return [LiveCoding._make(row) for row in session.connection().execute(
-        columns_of(col(Coding.id), col(Coding.document_id), col(Coding.coder_id), col(Coding.code_id),
-                   col(Coding.start), col(Coding.end), col(Coding.memo), col(Coding.created_at), col(Coding.source))
-        .where(col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))
-        .order_by(col(Coding.start), col(Coding.end), col(Coding.id)))]
-
-
 # The same reads for all the documents of one revision at once: one query per 500 documents, rows fetched all
 # together (a revision of a corpus reads some 70,000 codings and units; a query per document cost more than them).
 
@@ -245,7 +230,8 @@ def unit_rows_of(session: Session, *, document_ids: Sequence[int]) -> dict[int, 
 
 
 def live_coding_rows_of(session: Session, *, document_ids: Sequence[int]) -> dict[int, list[LiveCoding]]:
-    """document id -> its live codings as live_coding_rows gives them."""
+    """document id -> its live codings in text order, as plain tuples: a long transcript has thousands, and
+    nothing changes one in place."""
     query = (columns_of(col(Coding.document_id), col(Coding.id), col(Coding.document_id), col(Coding.coder_id),
                         col(Coding.code_id), col(Coding.start), col(Coding.end), col(Coding.memo),
                         col(Coding.created_at), col(Coding.source))
@@ -281,7 +267,7 @@ def _rows_by_document(session: Session, model: Any, document_ids: Sequence[int],
 
 
 def standing_decisions_of(session: Session, *, document_ids: Sequence[int]) -> dict[int, list[Decision]]:
-    """document id -> its rulings not superseded, as standing_decisions gives them."""
+    """document id -> its rulings not superseded, in the order they were made."""
     return _rows_by_document(session, Decision, document_ids, col(Decision.superseded_at).is_(None))
 
 
@@ -291,7 +277,7 @@ def progress_of(session: Session, *, document_ids: Sequence[int]) -> dict[int, l
 
 
 def next_numbers(session: Session, *, document_ids: Sequence[int]) -> dict[int, int]:
-    """document id -> the number its next revision gets (1 for its first), as next_number."""
+    """document id -> the number its next revision gets (1 for its first)."""
     out = dict.fromkeys(document_ids, 1)
     ids = sorted(set(document_ids))
     for first in range(0, len(ids), CHUNK):
@@ -314,19 +300,9 @@ def live_coding_ids(session: Session, *, document_id: int) -> dict[tuple[int, in
         .where(col(Coding.document_id) == document_id, col(Coding.deleted_at).is_(None))) if i is not None}
 
 
-def memo_count(session: Session, *, document_id: int) -> int:
-    return session.exec(select(func.count()).select_from(Memo).where(Memo.document_id == document_id)).one()
-
-
 def passage_memo_rows(session: Session, *, document_id: int) -> tuple[list[PassageMemo], int]:
     """The document's passage memos in text order, and how many memos it has with no span (on the document)."""
     return passage_memo_rows_of(session, document_ids=[document_id])[document_id]
-
-
-def standing_decisions(session: Session, *, document_id: int) -> list[Decision]:
-    return list(session.exec(select(Decision).where(Decision.document_id == document_id,
-                                                    col(Decision.superseded_at).is_(None))
-                             .order_by(col(Decision.id))))
 
 
 def rulings_since(session: Session, *, document_id: int, since: datetime, excluding: Iterable[int]) -> list[int]:
