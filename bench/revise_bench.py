@@ -1,7 +1,8 @@
 """Revision benchmark: correct every demo transcript after it was coded, revise all 187, and check where codings land.
 
-Run: .venv/bin/python bench/revise_bench.py [--dir DEMO_PROJECT] [--seed N]
-Builds a fresh demo project (`cotag demo`), has two simulated coders code every document, then a seeded editor
+Run: .venv/bin/python bench/revise_bench.py [--dir DEMO_PROJECT] [--seed N] [--repeat N] [--profile FILE]
+Builds a fresh demo project (`cotag demo`), has two simulated coders code every document and write passage memos on
+some of their codings' words (five per document), then a seeded editor
 makes the corrections a transcriber's second pass makes, per document:
   - typo fixes inside coded sentences (two letters of a word swapped back),
   - words changed (one word for another), anywhere,
@@ -9,11 +10,13 @@ makes the corrections a transcriber's second pass makes, per document:
   - paragraphs split (a turn broken in two) and merged (a wrongly split turn joined to the one before),
   - speaker labels corrected (Interviewer: -> INTERVIEWER:),
   - lines re-wrapped (spaces inside a paragraph become line breaks).
-The editor knows where every character went, so each coding has a true place in the new text. Reported:
+The editor knows where every character went, so each coding and memo has a true place in the new text. Reported:
   - of the codings whose words still exist (no edit touched a letter of them), the share `cotag revise` puts on
-    exactly the same words (goal >= 99.5%),
-  - codings placed on other words without a flag (status kept or moved but not their true place; goal 0),
-  - the time to revise all documents in one `cotag revise` (goal < 5 s), and the classes of all codings.
+    exactly the same words (goal >= 99.5%), and the same for passage memos,
+  - codings and memos placed on other words without a flag (status kept or moved but not their true place; goal 0),
+  - the time to revise all documents in one `cotag revise` (goal < 5 s), and the classes of all codings and memos.
+With --repeat N the revision is run N times, each on a fresh copy of the same coded database (the machine may be
+shared: the best and the median are reported); every run must class every item the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -118,13 +123,61 @@ def edit_document(text: str, codings: list[tuple[int, int]], rng: random.Random)
     return editor
 
 
+def add_passage_memos(project, rng: random.Random, per_document: int = 5) -> int:
+    """Passage memos by the simulated coders on some of their codings' words (a memo on a span with no code)."""
+    from sqlmodel import select
+
+    from cotag.store.memos import add_memo
+    from cotag.store.models import Coding
+
+    count = 0
+    with project.session() as session:
+        by_doc: dict[int, list[Coding]] = {}
+        for c in session.exec(select(Coding).where(Coding.deleted_at.is_(None)).order_by(Coding.id)):
+            by_doc.setdefault(c.document_id, []).append(c)
+        for document_id in sorted(by_doc):
+            for c in rng.sample(by_doc[document_id], min(per_document, len(by_doc[document_id]))):
+                add_memo(session, coder_id=c.coder_id, text="why this passage?", document_id=document_id,
+                         start=c.start, end=c.end)
+                count += 1
+    return count
+
+
+def check(rows, items, editors, texts, *, show: bool, label: str) -> tuple[int, int, int]:
+    """(words still exist, on exactly the same words, on other words without a flag) for codings or memos."""
+    from cotag.revision.align import words_of
+
+    exist = exact = wrong_unflagged = 0
+    for row_id, document_id, start, end in rows:
+        item = items[row_id]
+        still, s, e = editors[document_id].truth(start, end)
+        placed = (item.new_start, item.new_end)
+        unflagged = item.status in ("kept", "moved")
+        if still:
+            exist += 1
+            exact += placed == (s, e)
+            if unflagged and placed != (s, e):
+                wrong_unflagged += 1
+                if show:
+                    old_text = editors[document_id].text
+                    print(f"  WRONG {label} {item.status} {start}:{end} {old_text[start:end]!r} -> {placed} "
+                          f"{texts[document_id][placed[0]:placed[1]]!r}; true {s}:{e} {texts[document_id][s:e]!r}")
+        elif unflagged:
+            # Its words were edited, yet it was not flagged: right only if the words it is on are its old ones.
+            if words_of(texts[document_id][placed[0]:placed[1]]) != words_of(editors[document_id].text[start:end]):
+                wrong_unflagged += 1
+    return exist, exact, wrong_unflagged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=None, help="where to build the demo project (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--show", action="store_true", help="print each coding placed on other words unflagged")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="run the revision under cProfile and write its stats to this file")
+                        help="run the revision under cProfile and write its stats to this file (the first run)")
+    parser.add_argument("--repeat", type=int, default=1, help="revise this many times, each on a fresh copy of the "
+                                                              "coded database; report the best and the median")
     args = parser.parse_args()
 
     from sqlmodel import select
@@ -132,14 +185,17 @@ def main() -> None:
     from cotag.services import corpus as demo_setup
     from cotag.demo import simulate
     from cotag.revision import service
-    from cotag.store.models import Coding, Document, RevisionItem
+    from cotag.project import open_project
+    from cotag.store.models import Coding, Document, Memo, RevisionItem
 
     base = args.dir or Path(tempfile.mkdtemp(prefix="revise-bench-"))
     started = time.perf_counter()
     project, _ = demo_setup.ensure_demo_project(base / "demo", echo=lambda s: None)
     with project.session() as session:
         simulate.simulate_coders(session, ("bench_a", "bench_b"), noise=0.15, documents=None, seed=args.seed)
-    print(f"demo project with every document coded by two simulated coders: {time.perf_counter() - started:.1f} s")
+    memo_count = add_passage_memos(project, random.Random(args.seed + 1))
+    print(f"demo project with every document coded by two simulated coders, {memo_count} passage memos: "
+          f"{time.perf_counter() - started:.1f} s")
 
     rng = random.Random(args.seed)
     sources = {p.stem: p for p in (demo_setup.corpus_root() / "transcripts").rglob("*.md") if p.stem[0] in "EG"}
@@ -159,58 +215,59 @@ def main() -> None:
             target = out / sources[doc.external_id].parent.name / sources[doc.external_id].name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(front + editor.apply() + "\n", encoding="utf-8")
+        memos = [(m.id, m.document_id, m.start, m.end) for m in session.exec(select(Memo).where(
+            Memo.start.is_not(None)))]
     print(f"{len(documents)} documents edited: {sum(len(e.edits) for e in editors.values())} edits, "
-          f"{len(codings)} live codings")
-
-    profiler = None
-    if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    started, cpu = time.perf_counter(), time.process_time()
-    report = service.revise_paths(project, paths=[out], lead="bench_lead")
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(args.profile)
-    print(f"cotag revise of {len(report['revised'])} documents ({len(report['unchanged'])} unchanged): "
-          f"{seconds:.2f} s (goal < 5 s), {cpu:.2f} s of CPU")
-
-    with project.session() as session:
-        items = {i.old_id: i for i in session.exec(select(RevisionItem).where(RevisionItem.kind == "coding"))}
-        texts = {d.id: d.text for d in session.exec(select(Document))}
-    classes = Counter(i.status for i in items.values())
-    accounted = sum(1 for c in codings if c.id in items)
-    exist = exact = wrong_unflagged = 0
-    for c in codings:
-        item = items[c.id]
-        still, s, e = editors[c.document_id].truth(c.start, c.end)
-        placed = (item.new_start, item.new_end)
-        unflagged = item.status in ("kept", "moved")
-        if still:
-            exist += 1
-            exact += placed == (s, e)
-            if unflagged and placed != (s, e):
-                wrong_unflagged += 1
-                if args.show:
-                    old_text = editors[c.document_id].text
-                    print(f"  WRONG {item.status} {c.start}:{c.end} {old_text[c.start:c.end]!r} -> {placed} "
-                          f"{texts[c.document_id][placed[0]:placed[1]]!r}; true {s}:{e} "
-                          f"{texts[c.document_id][s:e]!r}")
-        elif unflagged:
-            # Its words were edited, yet it was not flagged: right only if the words it is on are its old ones.
-            from cotag.revision.align import words_of
-
-            new_text = texts[c.document_id]
-            if words_of(new_text[placed[0]:placed[1]]) != words_of(editors[c.document_id].text[c.start:c.end]):
-                wrong_unflagged += 1
-    print(f"codings accounted for: {accounted} of {len(codings)}; classes: "
-          + ", ".join(f"{k} {classes.get(k, 0)}" for k in ("kept", "moved", "changed", "orphaned")))
-    print(f"words still exist: {exist}; on exactly the same words: {exact} = {100 * exact / max(exist, 1):.2f}% "
-          f"(goal >= 99.5%)")
-    print(f"placed on other words without a flag: {wrong_unflagged} (goal 0)")
+          f"{len(codings)} live codings, {len(memos)} passage memos")
     project.close()
+    # Every run starts from this copy of the coded database.
+    database = base / "demo" / "cotag.db"
+    pristine = base / "coded.db"
+    shutil.copyfile(database, pristine)
+
+    times: list[tuple[float, float]] = []
+    outcomes: list[tuple] = []
+    for run in range(args.repeat):
+        for extra in ("-wal", "-shm"):
+            Path(f"{database}{extra}").unlink(missing_ok=True)
+        shutil.copyfile(pristine, database)
+        project = open_project(base / "demo")
+        profiler = None
+        if args.profile and run == 0:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started, cpu = time.perf_counter(), time.process_time()
+        report = service.revise_paths(project, paths=[out], lead="bench_lead")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        times.append((seconds, cpu))
+        print(f"run {run + 1}: cotag revise of {len(report['revised'])} documents ({len(report['unchanged'])} "
+              f"unchanged): {seconds:.2f} s (goal < 5 s), {cpu:.2f} s of CPU")
+        with project.session() as session:
+            items = {(i.kind, i.old_id): i for i in session.exec(select(RevisionItem))}
+            texts = {d.id: d.text for d in session.exec(select(Document))}
+        outcomes.append(tuple(sorted((k, i.status, i.new_start, i.new_end) for k, i in items.items())))
+        project.close()
+    if args.repeat > 1:
+        walls, cpus = sorted(t for t, _ in times), sorted(c for _, c in times)
+        print(f"{args.repeat} runs: best {walls[0]:.2f} s, median {statistics.median(walls):.2f} s wall; "
+              f"best {cpus[0]:.2f} s, median {statistics.median(cpus):.2f} s CPU")
+        print("every run classed and placed every item the same way: " + ("yes" if len(set(outcomes)) == 1 else "NO"))
+
+    for kind, rows in (("coding", [(c.id, c.document_id, c.start, c.end) for c in codings]), ("memo", memos)):
+        mine = {row_id: item for (k, row_id), item in items.items() if k == kind}
+        classes = Counter(mine[row[0]].status for row in rows if row[0] in mine)
+        accounted = sum(1 for row in rows if row[0] in mine)
+        exist, exact, wrong = check(rows, mine, editors, texts, show=args.show, label=kind)
+        print(f"{kind}s accounted for: {accounted} of {len(rows)}; classes: "
+              + ", ".join(f"{k} {classes.get(k, 0)}" for k in ("kept", "moved", "changed", "orphaned")))
+        print(f"  words still exist: {exist}; on exactly the same words: {exact} = {100 * exact / max(exist, 1):.2f}% "
+              f"(goal >= 99.5%)")
+        print(f"  placed on other words without a flag: {wrong} (goal 0)")
 
 
 if __name__ == "__main__":

@@ -167,3 +167,39 @@ def test_snapshot_revisions(revised, snap_compare, size, keys):
 
     app = make_app(revised, coder="lena", lead=True, resume=False)
     assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+async def test_an_orphaned_passage_memo_is_listed_never_removed_and_accepted(sqlite_project, tmp_path):
+    from cotag import memos as memo_service
+    from cotag.corpus.importer import import_paths
+    from cotag.store.models import Memo
+
+    project = sqlite_project
+    path = tmp_path / "E7.md"
+    path.write_text(OLD, encoding="utf-8")
+    with project.session() as session:
+        import_paths(session, paths=[path])
+        text = session.exec(select(Document)).one().text
+    start = text.index("My parents are old.")
+    memo = memo_service.add_memo(project, coder="aliya", text="they depend on him", span=("E7", start, start + 19))
+    path.write_text(NEW, encoding="utf-8")
+    service.revise_paths(project, paths=[path], lead="lena")
+    app = make_app(project, coder="lena", lead=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        screen = app.screen
+        assert [(r["kind"], r["status"], r["old_id"]) for r in screen.rows] == [("memo", "orphaned", memo.id)]
+        detail = str(screen.query_one("#revisions-detail").render())
+        assert f"passage memo {memo.id} by aliya" in detail and "kept on the document" in detail
+        await pilot.press("x")  # a memo is its coder's words: not removed
+        await settle(pilot)
+        assert items(project) == [(1, "orphaned", "", "")]
+        await pilot.press("a")
+        await settle(pilot)
+        assert items(project) == [(1, "orphaned", "accepted", "lena")]
+        assert screen.rows == []
+    with project.session() as session:
+        kept = session.get(Memo, memo.id)
+        assert (kept.start, kept.end, kept.text) == (None, None, "they depend on him")

@@ -63,3 +63,35 @@ def test_a_coder_file_from_before_two_revisions_merges_onto_the_current_text(pro
     # Merging the same file again finds everything there.
     again = merge(project, coder_file)
     assert again.codings_added == 0 and again.codings_unchanged == 2
+
+
+def test_passage_memos_in_a_coder_file_from_before_a_revision_follow_their_words(project, tmp_path, monkeypatch):
+    from cotag import memos as memo_service
+    from cotag.store.models import Memo
+
+    monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)
+    path = _write(tmp_path, OLD)
+    services.import_transcripts(project, paths=[path])
+    _code(project, "ben", [("work", "It was hard at first.")])
+    own = init_project(tmp_path / "own")
+    services.import_transcripts(own, paths=[path])
+    _code(own, "ana", [("work", "It was hard at first.")])
+    for words in ("It was hard at first.", "Then we moved to the city."):
+        with own.session() as session:
+            start = session.exec(select(Document)).one().text.index(words)
+        memo_service.add_memo(own, coder="ana", text=f"on {words}", span=("E1", start, start + len(words)))
+    coder_file = tmp_path / "ana.cotag"
+    write_coder_file(own, coder="ana", path=coder_file)
+    own.close()
+
+    revision.revise_paths(project, paths=[_write(tmp_path, NEW)])
+    report = merge(project, coder_file)
+    assert report.memos_added == 2
+    assert any("passage memo by ana" in line for line in report.codings_not_carried)
+    with project.session() as session:
+        text = session.exec(select(Document)).one().text
+        memos = {m.text: m for m in session.exec(select(Memo))}
+    kept = memos["on It was hard at first."]
+    assert text[kept.start:kept.end] == "It was hard at first."
+    gone = memos["on Then we moved to the city."]
+    assert (gone.start, gone.end) == (None, None) and gone.document_id is not None

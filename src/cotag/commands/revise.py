@@ -32,9 +32,10 @@ def revise(paths: Optional[List[Path]] = typer.Argument(None, help="Corrected tr
            lead: Optional[str] = typer.Option(None, "--lead", envvar="COTAG_LEAD", metavar="NAME",
                                               help="The lead making the revision (recorded as who revised)."),
            undo: Optional[int] = typer.Option(None, "--undo", metavar="ID",
-                                              help="Undo revision ID: the old text, units, codings and rulings."),
+                                              help="Undo revision ID: the old text, units, codings, memo spans and rulings."),
            ) -> None:
-    """Replace coded documents' text with corrected files, carrying every coding, ruling and unit across."""
+    """Replace coded documents' text with corrected files, carrying every coding, passage memo, ruling and unit
+    across."""
     from cotag.revision import service
 
     project = open_project()
@@ -47,7 +48,8 @@ def revise(paths: Optional[List[Path]] = typer.Argument(None, help="Corrected tr
         else:
             typer.echo(f"undid revision {result['revision']} of {result['document']}: "
                        f"{result['codings_restored']} coding(s) restored, {result['rulings_restored']} ruling(s) "
-                       f"restored, {result['carried_back']} later coding(s) carried back")
+                       f"restored, {result['carried_back']} later coding(s) carried back, "
+                       f"{result['memos_restored'] + result['memos_carried_back']} passage memo(s) put back")
         return
     if not paths:
         fail("name the corrected transcript files (or folders) to revise from")
@@ -72,19 +74,24 @@ def _print_entry(entry: dict, *, dry_run: bool) -> None:
     typer.echo(f"{head}: +{entry['chars_inserted']} / -{entry['chars_deleted']} characters, units "
                f"{entry['units_before']} -> {entry['units_after']}")
     typer.echo(f"  codings: {_counts(entry['codings'])}")
-    typer.echo(f"  rulings: {_counts(entry['decisions'])}; memos on the document: {entry['memos']} (unchanged)")
+    typer.echo(f"  passage memos: {_counts(entry['memos'])}; memos on the whole document: {entry['document_memos']} "
+               "(unchanged)")
+    typer.echo(f"  rulings: {_counts(entry['decisions'])}")
     for item in entry["flagged"]:
         typer.echo("  " + _flag_line(item))
 
 
 def _flag_line(item: dict) -> str:
     number = f"[{item['item']}] " if "item" in item else ""
-    if item["kind"] == "coding":
+    if item["kind"] in ("coding", "memo"):
         where = f"{item['old'][0]}:{item['old'][1]}"
         new = "" if item["new"] is None else f" -> {item['new'][0]}:{item['new'][1]} {item['new_words']!r}"
         review = f" (reviewed: {item['review']})" if item.get("review") else ""
-        return f"{number}{item['status']} coding of {item['code']} by {item['coder']} at {where} " \
-               f"{item['old_words']!r}{new}{review}"
+        what = f"coding of {item['code']}" if item["kind"] == "coding" else \
+            f"passage memo {item.get('old_id', item.get('memo'))}"
+        if item["kind"] == "memo" and item["new"] is None:
+            new = " (kept as a memo on the document)"
+        return f"{number}{item['status']} {what} by {item['coder']} at {where} {item['old_words']!r}{new}{review}"
     reason = item.get("reason", "")
     return f"{number}{item['status']} ruling on {item['code']} by {item['lead']}: {reason}"
 
@@ -110,7 +117,8 @@ def revisions_show(revision_id: Optional[int] = typer.Argument(None, metavar="[I
                    f"{row['at']}{undone}")
         typer.echo(f"  +{s['chars_inserted']} / -{s['chars_deleted']} characters, units {s['units_before']} -> "
                    f"{s['units_after']}; codings: {_counts(s['codings'])}; rulings: {_counts(s['decisions'])}; "
-                   f"{row['open']} flagged item(s) not reviewed")
+                   + (f"passage memos: {_counts(s['memos'])}; " if isinstance(s.get("memos"), dict) else "")
+                   + f"{row['open']} flagged item(s) not reviewed")
         if revision_id is not None or len(rows) == 1:
             for item in row["flagged"]:
                 typer.echo("  " + _flag_line(item))
@@ -121,9 +129,10 @@ def revisions_review(revision_id: int = typer.Argument(..., metavar="ID"),
                      item: int = typer.Argument(..., metavar="ITEM", help="The item's number in `cotag revisions ID`."),
                      accept: bool = typer.Option(False, "--accept", help="Keep it where the revision carried it "
                                                                         "(an orphan: accept that it is gone)."),
-                     remove: bool = typer.Option(False, "--remove", help="Remove the carried coding."),
+                     remove: bool = typer.Option(False, "--remove", help="Remove the carried coding (not a memo)."),
                      span: Optional[str] = typer.Option(None, "--span", metavar="START:END",
-                                                        help="Put the coding on this span of the new text."),
+                                                        help="Put the coding or passage memo on this span of the new "
+                                                             "text."),
                      lead: Optional[str] = typer.Option(None, "--lead", envvar="COTAG_LEAD", metavar="NAME",
                                                         help="The lead reviewing."),
                      as_json: bool = JsonOption,

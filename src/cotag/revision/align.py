@@ -12,7 +12,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from itertools import accumulate
+from typing import NamedTuple
+from itertools import accumulate, compress
+from operator import ne
 
 from rapidfuzz.distance import Indel
 
@@ -53,9 +55,9 @@ class Block:
     b2: int
 
 
-@dataclass(frozen=True)
-class Carried:
-    """Where one span went: its class and the new span (None when its words were all deleted)."""
+class Carried(NamedTuple):
+    """Where one span went: its class and the new span (None when its words were all deleted). A tuple: a revision
+    of a corpus makes some 70,000."""
 
     status: str
     start: int | None
@@ -128,6 +130,9 @@ class Alignment:
         a_tokens, a_starts = _tokens(a_mid)
         b_tokens, b_starts = _tokens(b_mid)
         pending: list[int] = []  # the differing stretch being gathered: [a1, a2, b1, b2]
+        # Entries of raw that stand for two or more identical tokens in a row: such a run is never a tiny match
+        # (token by token, each of its tokens had an unchanged neighbour).
+        runs: set[int] = set()
 
         def flush() -> None:
             # Indel's opcodes are deletions and insertions, never replacements: a changed word is one of each,
@@ -155,16 +160,26 @@ class Alignment:
             if old[a1:a2] == new[b1:b2]:
                 raw.append((True, a1, a2, b1, b2))
                 continue
-            # The same words; the spaces after each may differ (a line re-wrapped), which is a small edit.
-            for k in range(i2 - i1):
-                ta, tb = a_tokens[i1 + k], b_tokens[j1 + k]
-                pa, pb = head + a_starts[i1 + k], head + b_starts[j1 + k]
-                if ta == tb:
-                    raw.append((True, pa, pa + len(ta), pb, pb + len(tb)))
-                    continue
+            # The same words; the spaces after some may differ (a line re-wrapped), which is a small edit. Only the
+            # tokens that differ are looked at one by one (found by a comparison in C, not a loop over thousands of
+            # tokens); each run of identical tokens between them is one entry.
+            count = i2 - i1
+            differing = list(compress(range(count), map(ne, a_tokens[i1:i2], b_tokens[j1:j2])))
+            k = 0
+            for d in (*differing, count):
+                if d > k:
+                    if d - k > 1:
+                        runs.add(len(raw))
+                    raw.append((True, head + a_starts[i1 + k], head + a_starts[i1 + d], head + b_starts[j1 + k],
+                                head + b_starts[j1 + d]))
+                if d == count:
+                    break
+                ta, tb = a_tokens[i1 + d], b_tokens[j1 + d]
+                pa, pb = head + a_starts[i1 + d], head + b_starts[j1 + d]
                 core = len(ta.rstrip()) or len(ta)
                 raw.append((True, pa, pa + core, pb, pb + core))
                 raw.append((False, pa + core, pa + len(ta), pb + core, pb + len(tb)))
+                k = d + 1
         flush()
         if tail:
             raw.append((True, len(old) - tail, len(old), len(new) - tail, len(new)))
@@ -172,7 +187,7 @@ class Alignment:
         # the edit around it, so a span in a rewritten passage is never taken for unchanged because of it.
         for n in range(1, len(raw) - 1):
             equal, a1, a2, b1, b2 = raw[n]
-            if equal and not raw[n - 1][0] and not raw[n + 1][0] and (
+            if equal and n not in runs and not raw[n - 1][0] and not raw[n + 1][0] and (
                     a2 - a1 < SMALL_MATCH or not any(_is_word_char(ch) for ch in old[a1:a2])):
                 raw[n] = (False, a1, a2, b1, b2)
         # Adjacent blocks of the same kind joined; differing stretches between equal ones made one block.

@@ -68,6 +68,23 @@ def carry_bundle(session: Session, bundle: Any) -> tuple[int, list[str]]:
         kept_rows.append({**row, "document": target[h], "start": start, "end": end})
         carried += 1
     bundle.codings[:] = kept_rows
+    # A passage memo goes the same way: onto its words in the current text, or, when a revision edited or deleted
+    # them, onto its document as a whole (never onto other words, never dropped), named with the codings left out.
+    for row in bundle.memos:
+        h = row["document"]
+        if h not in chains or row.get("start") is None or row.get("end") is None:
+            continue
+        start, end = row["start"], row["end"]
+        for alignment in alignments[h]:
+            moved = alignment.carry(start, end)
+            if moved.flagged:
+                lost.append(f"{bundle.documents.get(h, h[:12])} {row['start']}–{row['end']} (passage memo by "
+                            f"{row['coder']}): its words were edited or deleted by a revision; merged as a memo on "
+                            "the document")
+                start = end = None
+                break
+            start, end = moved.start, moved.end
+        row["start"], row["end"] = start, end
     for row in (*bundle.progress, *bundle.memos):
         if row["document"] in target:
             row["document"] = target[row["document"]]

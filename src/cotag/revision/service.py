@@ -1,133 +1,62 @@
-"""Revise a coded document: plan what becomes of every coding and ruling, then write it all in one transaction.
+"""Revise a coded document: plan what becomes of every coding, passage memo and ruling, then write it all in one
+transaction.
 
 The database refuses changing a coding's span or a ruling (migration 0003), so a coding that has to move is
 soft-deleted and a new row with the same coder, code, memo and creation time takes its place, and a ruling is
-superseded by a new one. Every such pair is linked in `revision_item`, with the previous text and units in
-`revision`, which is what makes undo exact: it removes the new rows and brings back the very rows there were.
+superseded by a new one. A passage memo's row moves in place (the tables' owner may change its span). Every item is
+recorded in `revisionitem` with its old and new span, and the previous text and units in `revision`, which is what
+makes undo exact (cotag.revision.undo): it removes the new rows, brings back the very rows there were, and puts each
+memo back on its old span. The lead's review of flagged items is cotag.revision.review.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, cast
 
 from cotag.errors import CotagError, NotFound
-from cotag.revision.align import STATUSES, Alignment, Carried, align
+from cotag.revision.align import Carried, align
+from cotag.revision.items import (
+    FLAGGED,
+    KIND_CODING,
+    KIND_DECISION,
+    KIND_MEMO,
+    REVISE,
+    CodingPlan,
+    DecisionPlan,
+    DocumentPlan,
+    MemoPlan,
+    item_dict,
+    key,
+    written_flagged,
+)
+from cotag.revision.review import REVIEW_ACTIONS, review, review_queue
+from cotag.revision.undo import undo
 from cotag.store import revisions as revision_store
-from cotag.store.revisions import LiveCoding
+from cotag.store.revisions import LiveCoding, PassageMemo
 from cotag.store.models import (
     CARRY_CHANGED,
     CARRY_KEPT,
     CARRY_MOVED,
     CARRY_ORPHANED,
-    Coding,
     Decision,
     Document,
+    Progress,
     Revision,
     RevisionItem,
     utcnow,
 )
 from cotag.store.session import Session
 
-REVISE = "revision"
-UNDO = "revision.undo"
-REVIEW = "revision.review"
-KIND_CODING = "coding"
-KIND_DECISION = "decision"
-REVIEW_ACTIONS = ("accept", "remove", "span")
-FLAGGED = (CARRY_CHANGED, CARRY_ORPHANED)
-# How much of a span's text a report shows.
-QUOTE = 80
-
-
-def _key(value: int | None) -> int:
-    """The id of a row read from the database (only a row not yet written has none)."""
-    if value is None:
-        raise CotagError("internal error: a stored row without an id")
-    return value
-
-
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= QUOTE else text[:QUOTE - 1] + "…"
-
-
-@dataclass
-class CodingPlan:
-    coding: LiveCoding
-    carried: Carried
-    coder: str
-    code: str
-    new_id: int | None = None
-
-
-@dataclass
-class DecisionPlan:
-    decision: Decision
-    status: str
-    lead: str
-    code: str
-    new_disagreement: str | None = None  # None: the ruling returns to open (or is left as it was, when kept)
-    new_start: int | None = None
-    new_end: int | None = None
-    old_region: tuple[int, int] | None = None
-    new_id: int | None = None
-    reason: str = ""
-    coders: tuple[str, str] | None = None
-
-
-@dataclass
-class DocumentPlan:
-    """Everything one revision of one document will do, computed before anything is written."""
-
-    document: Document
-    path: Path
-    new_text: str
-    new_hash: str
-    new_units: list[tuple]
-    new_values: dict[str, Any]
-    alignment: Alignment
-    old_units: list[tuple]
-    codings: list[CodingPlan] = field(default_factory=list)
-    decisions: list[DecisionPlan] = field(default_factory=list)
-    memos: int = 0
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        out = {KIND_CODING: dict.fromkeys(STATUSES, 0), KIND_DECISION: dict.fromkeys(STATUSES, 0)}
-        for cp in self.codings:
-            out[KIND_CODING][cp.carried.status] += 1
-        for dp in self.decisions:
-            out[KIND_DECISION][dp.status] += 1
-        return out
-
-    def summary(self) -> dict[str, Any]:
-        return {**self.alignment.summary(), "units_before": len(self.old_units), "units_after": len(self.new_units),
-                "memos": self.memos, **{f"{kind}s": counts for kind, counts in self.counts().items()}}
-
-    def flagged(self) -> list[dict[str, Any]]:
-        rows = []
-        for cp in self.codings:
-            if cp.carried.flagged:
-                rows.append(_coding_row(cp, self.alignment))
-        for dp in self.decisions:
-            if dp.status in (CARRY_CHANGED, CARRY_ORPHANED):
-                rows.append({"kind": KIND_DECISION, "status": dp.status, "decision": dp.decision.id,
-                             "code": dp.code, "lead": dp.lead, "ruling": dp.decision.ruling,
-                             "reason": dp.reason})
-        return rows
-
-
-def _coding_row(plan: CodingPlan, alignment: Alignment) -> dict[str, Any]:
-    c, carried = plan.coding, plan.carried
-    return {"kind": KIND_CODING, "status": carried.status, "coding": c.id, "coder": plan.coder, "code": plan.code,
-            "old": [c.start, c.end], "new": None if carried.start is None else [carried.start, carried.end],
-            "old_words": _quote(alignment.old[c.start:c.end]),
-            "new_words": "" if carried.start is None else _quote(alignment.new[carried.start:carried.end])}
+# What callers use from here (the command line, the revisions screen, tests): the use cases of all three modules.
+__all__ = ["FLAGGED", "KIND_CODING", "KIND_DECISION", "KIND_MEMO", "REVIEW_ACTIONS", "list_revisions", "plan_document",
+           "review", "review_queue", "revise_paths", "undo"]
 
 
 # ---------------------------------------------------------------- reading the new files
@@ -168,43 +97,73 @@ def _reconcile_pairs(session: Session) -> dict[str, tuple[str, str]]:
     return pairs
 
 
-def plan_document(session: Session, *, document: Document, transcript, group: str, meta: dict,
-                  pairs: dict[str, tuple[str, str]], units: list[tuple], words: int,
-                  names: tuple[dict[int, str], dict[int, str]] | None = None,
-                  old_units: list[tuple[Any, ...]] | None = None) -> DocumentPlan:
+@dataclass
+class Loads:
+    """What planning reads, for all the documents of one `cotag revise` at once (a query per table, not per
+    document): names of coders and codes, the rulings' coder pairs, spreadsheet attributes, and by document id its
+    units, live codings and memos."""
+
+    coders: dict[int, str]
+    codes: dict[int, str]
+    pairs: dict[str, tuple[str, str]]
+    sheet: dict[str, dict[str, Any]]
+    units: dict[int, list[tuple[Any, ...]]]
+    codings: dict[int, list[LiveCoding]]
+    memos: dict[int, tuple[list[PassageMemo], int]]
+    decisions: dict[int, list[Decision]]
+    progress: dict[int, list[Progress]]
+    numbers: dict[int, int]  # the number each document's next revision gets
+
+    @classmethod
+    def read(cls, session: Session, document_ids: Sequence[int]) -> "Loads":
+        from cotag.attributes import sheet_attributes
+
+        return cls(coders=revision_store.coder_names(session), codes=revision_store.code_keys(session),
+                   pairs=_reconcile_pairs(session) if document_ids else {}, sheet=sheet_attributes(session),
+                   units=revision_store.unit_rows_of(session, document_ids=document_ids),
+                   codings=revision_store.live_coding_rows_of(session, document_ids=document_ids),
+                   memos=revision_store.passage_memo_rows_of(session, document_ids=document_ids),
+                   decisions=revision_store.standing_decisions_of(session, document_ids=document_ids),
+                   progress=revision_store.progress_of(session, document_ids=document_ids),
+                   numbers=revision_store.next_numbers(session, document_ids=document_ids))
+
+
+def plan_document(session: Session, *, document: Document, transcript, group: str, meta: dict, units: list[tuple],
+                  words: int, loads: Loads | None = None) -> DocumentPlan:
+    from cotag.attributes import keep_sheet_attributes
     from cotag.corpus.importer import content_hash
 
-    if old_units is None:
-        old_units = revision_store.unit_rows(session, document_id=_key(document.id))
+    document_id = key(document.id)
+    if loads is None:
+        loads = Loads.read(session, [document_id])
     alignment = align(document.text, transcript.text)
     values = {"text": transcript.text, "content_hash": content_hash(transcript.text), "words": words,
               "source_path": str(Path(transcript.path).resolve()), "format": transcript.format,
               "attributes": meta, "group": group or document.group}
-    from cotag.attributes import keep_sheet_attributes, sheet_attributes
-
     # Attributes set from a spreadsheet outlive the front matter here too, as in `cotag import`.
-    values["attributes"] = keep_sheet_attributes(meta, sheet_attributes(session).get(document.external_id))
+    values["attributes"] = keep_sheet_attributes(meta, loads.sheet.get(document.external_id))
     plan = DocumentPlan(document=document, path=Path(transcript.path), new_text=transcript.text,
                         new_hash=values["content_hash"], new_units=units, new_values=values, alignment=alignment,
-                        old_units=old_units)
-    coders, codes = names if names is not None else (revision_store.coder_names(session),
-                                                      revision_store.code_keys(session))
-    live = revision_store.live_coding_rows(session, document_id=_key(document.id))
+                        old_units=loads.units[document_id])
+    coders, codes = loads.coders, loads.codes
     carry = alignment.carry
     plan.codings = [CodingPlan(c, carry(c.start, c.end), coders.get(c.coder_id, ""), codes.get(c.code_id, ""))
-                    for c in live]
-    plan.memos = revision_store.memo_count(session, document_id=_key(document.id))
-    plan.decisions = _plan_decisions(session, plan, coders, codes, pairs)
+                    for c in loads.codings[document_id]]
+    # Passage memos go the way codings go, by the same alignment; memos on the whole document stay as they are.
+    passages, plan.document_memos = loads.memos[document_id]
+    plan.memos = [MemoPlan(m, carry(m.start, m.end), coders.get(m.coder_id, "")) for m in passages]
+    plan.progress = loads.progress[document_id]
+    plan.number = loads.numbers[document_id]
+    plan.decisions = _plan_decisions(plan, loads.decisions[document_id], coders, codes, loads.pairs)
     return plan
 
 
-def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str], codes: dict[int, str],
+def _plan_decisions(plan: DocumentPlan, decisions: list[Decision], coders: dict[int, str], codes: dict[int, str],
                     pairs: dict[str, tuple[str, str]]) -> list[DecisionPlan]:
     """Each standing ruling on the document: carried to its disagreement's new id, or back to open when the
     codings it ruled on were edited or deleted (or the disagreement is no longer the same)."""
     from cotag.reconcile import compare_document
 
-    decisions = revision_store.standing_decisions(session, document_id=_key(plan.document.id))
     if not decisions:
         return []
     ids = {name: i for i, name in coders.items()}
@@ -223,9 +182,9 @@ def _plan_decisions(session: Session, plan: DocumentPlan, coders: dict[int, str]
             new = lambda rows: [(p.coding.id, p.coding.code_id, p.carried.start, p.carried.end, p.coding.memo)
                                 for p in rows if p.carried.start is not None]
             ext = plan.document.external_id
-            before, _ = compare_document(document=ext, document_id=_key(plan.document.id), units=old_units, codes=codes,
+            before, _ = compare_document(document=ext, document_id=key(plan.document.id), units=old_units, codes=codes,
                                          coders=pair, a_codings=old(a), b_codings=old(b), agreed=False)
-            after, _ = compare_document(document=ext, document_id=_key(plan.document.id), units=new_units, codes=codes,
+            after, _ = compare_document(document=ext, document_id=key(plan.document.id), units=new_units, codes=codes,
                                         coders=pair, a_codings=new(a), b_codings=new(b), agreed=False)
             cache[pair] = (before, after, {p.coding.id: p for p in a + b})
         return cache[pair]
@@ -297,24 +256,31 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revisio
             p.new_id = p.coding.id
             taken[(p.coding.coder_id, p.coding.code_id, p.coding.start, p.coding.end)] = p.coding.id
     inserts: list[CodingPlan] = []
-    for p in plan.codings:
+    # Codings carried unchanged claim their span first: when an edited coding lands on the words of another of the
+    # same coder and code, the edited one is merged into it (and flagged), not the other way round.
+    for p in sorted(plan.codings, key=lambda p: p.carried.flagged):
         if p.new_id is not None or p.carried.start is None:
             continue
-        key = (p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)
-        if key in taken:
+        place = (p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)
+        if place in taken:
             # Two codings of one coder and code that the revision brings onto one span are one coding now.
             p.carried = Carried(CARRY_CHANGED, p.carried.start, p.carried.end)
             continue
-        taken[key] = -1
+        taken[place] = -1
         inserts.append(p)
     if inserts:
-        # No RETURNING: SQLite would then insert row by row to keep their order. The live-coding index makes
-        # (coder, code, span) name one live row, so the new ids are read back by that.
-        revision_store.insert_codings(session, rows=[
+        # No RETURNING: SQLite would then insert row by row to keep their order. On SQLite the rows are given their
+        # ids; otherwise the live-coding index makes (coder, code, span) name one live row, and the ids are read
+        # back by that.
+        numbered = revision_store.insert_codings_numbered(session, rows=[
             (document.id, p.coding.code_id, p.coding.coder_id, p.carried.start, p.carried.end, p.coding.memo,
              p.coding.created_at, None, p.coding.source) for p in inserts])
-        ids = revision_store.live_coding_ids(session, document_id=document.id)
-        taken = {key: ids[key] if value == -1 else value for key, value in taken.items()}
+        if numbered is not None:
+            for p, new_id in zip(inserts, numbered):
+                taken[(p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)] = new_id
+        else:
+            ids = revision_store.live_coding_ids(session, document_id=document.id)
+            taken = {place: ids[place] if value == -1 else value for place, value in taken.items()}
     for p in plan.codings:
         if p.new_id is None and p.carried.start is not None:
             p.new_id = taken[(p.coding.coder_id, p.coding.code_id, p.carried.start, p.carried.end)]
@@ -333,43 +299,23 @@ def _apply(session: Session, plan: DocumentPlan, *, actor: str) -> tuple[Revisio
         dp.new_id = new.id
         carried_rulings.append({"from": decision.disagreement, "to": dp.new_disagreement,
                                 "coders": list(dp.coders or ())})
+    # Passage memos move in place; an orphan becomes a memo on its document (its old span is in its item).
+    revision_store.set_memo_spans(session, spans=[(p.memo.id, p.carried.start, p.carried.end)
+                                                  for p in plan.memos if p.moves])
     _move_cursors(session, plan)
-    number = revision_store.next_number(session, document_id=document.id)
+    number = plan.number
     summary = plan.summary()
-    summary["codings"] = {s: 0 for s in STATUSES}
-    for p in plan.codings:
-        summary["codings"][p.carried.status] += 1
     revision = revision_store.add_revision(
         session, document_id=document.id, number=number, old_text=old_text, old_hash=old_hash,
         new_hash=plan.new_hash, old_units=[list(u) for u in plan.old_units], old_document=old_document,
         summary=summary, actor=actor, created_at=now)
     assert revision.id is not None
-    items = []
-    new_text = plan.new_text
-    for p in plan.codings:
-        c, carried = p.coding, p.carried
-        status = carried.status
-        items.append({"kind": KIND_CODING, "status": status, "old_id": c.id, "new_id": p.new_id,
-                      "coder": p.coder, "code": p.code, "old_start": c.start, "old_end": c.end,
-                      "new_start": carried.start, "new_end": carried.end,
-                      "old_words": old_text[c.start:c.end] if status != CARRY_KEPT else "",
-                      "new_words": new_text[carried.start:carried.end]
-                      if status in FLAGGED and carried.start is not None else ""})
-    for dp in plan.decisions:
-        d = dp.decision
-        items.append({"kind": KIND_DECISION, "status": dp.status, "old_id": d.id, "new_id": dp.new_id,
-                      "coder": dp.lead, "code": dp.code, "old_start": d.start, "old_end": d.end,
-                      "new_start": dp.new_start, "new_end": dp.new_end,
-                      "old_words": old_text[dp.old_region[0]:dp.old_region[1]] if dp.old_region else "",
-                      "new_words": dp.reason if dp.status in FLAGGED else ""})
+    items = plan.items()
     revision_store.add_items(session, revision_id=revision.id, rows=items)
     log_event(session, kind=REVISE, actor=actor, payload={
         "document": document.external_id, "revision": revision.id, "number": number, "path": str(plan.path),
         "old_hash": old_hash, "new_hash": plan.new_hash, **summary, "rulings_carried": carried_rulings})
-    # The flagged items as they were just written (numbered from 1 in this order), without reading them back.
-    flagged = [_item_dict(SimpleNamespace(number=n, review="", reviewed_by="", **row))
-               for n, row in enumerate(items, 1) if row["status"] in FLAGGED]
-    return revision, flagged
+    return revision, written_flagged(items)
 
 
 def _move_cursors(session: Session, plan: DocumentPlan) -> None:
@@ -378,7 +324,7 @@ def _move_cursors(session: Session, plan: DocumentPlan) -> None:
         return
     assert plan.document.id is not None
     starts = [u[1] for u in plan.new_units]
-    for progress in revision_store.progress_rows(session, document_id=plan.document.id):
+    for progress in plan.progress:
         if 0 <= progress.cursor < len(plan.old_units):
             where = plan.alignment.position(plan.old_units[progress.cursor][1])
             cursor = max(0, bisect.bisect_right(starts, where) - 1)
@@ -389,9 +335,32 @@ def _move_cursors(session: Session, plan: DocumentPlan) -> None:
 
 # ---------------------------------------------------------------- use cases
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a revision runs, and run once after.
+
+    Revising the demo corpus makes some million small objects that live until it ends (codings read, their plans
+    and carried spans, rows to write) and form no reference cycles; the collector kept scanning them as they
+    piled up, about 250 times, which was a fifth of the CPU time of the whole revision.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
                  lead: str | None = None) -> dict[str, Any]:
     """Revise the documents these files are new versions of: all in one transaction, or (dry run) nothing."""
+    with _no_cycle_collection():
+        return _revise_paths(project, paths=paths, dry_run=dry_run, lead=lead)
+
+
+def _revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool, lead: str | None) -> dict[str, Any]:
     from cotag.corpus.importer import collect_files, content_hash, units_and_words
     from cotag.revision.units import resplit
     from cotag.store.coders import require_lead
@@ -420,37 +389,24 @@ def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
             raise CotagError("\n".join(missing))
         changed = [r for r in read if known[r[1]].content_hash != content_hash(r[0].text)]
         unchanged = sorted(r[1] for r in read if r not in changed)
-        pairs = _reconcile_pairs(session) if changed else {}
-        names = (revision_store.coder_names(session), revision_store.code_keys(session))
+        loads = Loads.read(session, [key(known[r[1]].id) for r in changed])
         documents = []
-        old_units = [revision_store.unit_rows(session, document_id=_key(known[r[1]].id)) for r in changed]
-        new_spans = resplit([(r[0], known[r[1]].text, units) for r, units in zip(changed, old_units)])
-        for (transcript, external_id, group, meta), spans, before in zip(changed, new_spans, old_units):
+        new_spans = resplit([(r[0], known[r[1]].text, loads.units[key(known[r[1]].id)]) for r in changed])
+        for (transcript, external_id, group, meta), spans in zip(changed, new_spans):
             units, words = units_and_words(transcript, spans)
             plan = plan_document(session, document=known[external_id], transcript=transcript, group=group,
-                                 meta=meta, pairs=pairs, units=units, words=words, names=names, old_units=before)
-            entry = {"document": external_id, "path": str(transcript.path), **plan.summary(),
-                     "flagged": plan.flagged()}
-            if not dry_run:
+                                 meta=meta, units=units, words=words, loads=loads)
+            entry: dict[str, Any] = {"document": external_id, "path": str(transcript.path)}
+            if dry_run:
+                entry.update(plan.summary(), flagged=plan.flagged())
+            else:
                 revision, flagged = _apply(session, plan, actor=actor)
-                entry.update(revision=revision.id, number=revision.number, flagged=flagged)
+                # The summary as written: two codings the revision brought onto one span are one, changed.
+                entry.update(revision.summary, revision=revision.id, number=revision.number, flagged=flagged)
             documents.append(entry)
         if dry_run:
             session.rollback()
     return {"dry_run": dry_run, "revised": documents, "unchanged": unchanged}
-
-
-def _item_dict(item: RevisionItem | SimpleNamespace) -> dict[str, Any]:
-    data = {"item": item.number, "kind": item.kind, "status": item.status, "old_id": item.old_id,
-            "new_id": item.new_id, ("coder" if item.kind == KIND_CODING else "lead"): item.coder, "code": item.code,
-            "old": None if item.old_start is None else [item.old_start, item.old_end],
-            "new": None if item.new_start is None else [item.new_start, item.new_end],
-            "review": item.review, "reviewed_by": item.reviewed_by}
-    if item.kind == KIND_CODING:
-        data.update(old_words=_quote(item.old_words), new_words=_quote(item.new_words))
-    else:
-        data.update(region=_quote(item.old_words), reason=item.new_words)
-    return data
 
 
 def _revision_dict(revision: Revision, external_id: str, *, items: Sequence[RevisionItem] | None) -> dict[str, Any]:
@@ -459,8 +415,8 @@ def _revision_dict(revision: Revision, external_id: str, *, items: Sequence[Revi
             "undone_at": revision.undone_at.isoformat(timespec="seconds") if revision.undone_at else None,
             "undone_by": revision.undone_by}
     if items is not None:
-        data["flagged"] = cast(Any, [_item_dict(i) for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED)])
-        data["open"] = sum(1 for i in items if i.status in (CARRY_CHANGED, CARRY_ORPHANED) and not i.review)
+        data["flagged"] = cast(Any, [item_dict(i) for i in items if i.status in FLAGGED])
+        data["open"] = sum(1 for i in items if i.status in FLAGGED and not i.review)
     return data
 
 
@@ -470,236 +426,5 @@ def list_revisions(project, *, revision_id: int | None = None) -> list[dict[str,
         rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
         if revision_id is not None and not rows:
             raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
-        items = revision_store.items_of(session, revision_ids=[_key(r.id) for r, _ in rows])
-        return [_revision_dict(r, ext, items=items.get(_key(r.id), [])) for r, ext in rows]
-
-
-def _latest_standing(session: Session, revision_id: int) -> tuple[Revision, Document]:
-    revision = session.get(Revision, revision_id)
-    if revision is None:
-        raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
-    document = session.get(Document, revision.document_id)
-    if document is None:
-        raise NotFound(f"revision {revision_id}'s document is gone")
-    if revision.undone_at is not None:
-        raise CotagError(f"revision {revision_id} of {document.external_id} was undone on "
-                         f"{revision.undone_at.isoformat(timespec='seconds')} by {revision.undone_by or 'the owner'}")
-    later = revision_store.later_standing(session, revision=revision)
-    if later is not None:
-        raise CotagError(f"revision {revision_id} of {document.external_id} is not its latest: revision {later} "
-                         "came after it (undo that one first)")
-    if document.content_hash != revision.new_hash:
-        raise CotagError(f"document {document.external_id}'s text is no longer the one revision {revision_id} wrote")
-    return revision, document
-
-
-def undo(project, *, revision_id: int, lead: str | None = None) -> dict[str, Any]:
-    """Put a document back as it was before a revision: its text, units, codings and rulings.
-
-    Codings coders made on the revised text since are carried back the same way a revision carries them;
-    if one of them would not land on the same words the undo is refused (nothing is lost either way).
-    """
-
-    from cotag.store import documents as doc_store
-    from cotag.store.coders import require_lead
-    from cotag.store.database import begin_write
-    from cotag.store.events import log_event
-
-    with project.session() as session:
-        begin_write(session, key="cotag.revise")
-        actor = require_lead(session, name=lead).name if lead else ""
-        revision, document = _latest_standing(session, revision_id)
-        items = revision_store.items_of(session, revision_ids=[_key(revision.id)]).get(_key(revision.id), [])
-        coding_items = [i for i in items if i.kind == KIND_CODING]
-        decision_items = [i for i in items if i.kind == KIND_DECISION]
-        later_rulings = revision_store.rulings_since(session, document_id=_key(document.id), since=revision.created_at,
-                                                     excluding=[i.new_id for i in decision_items if i.new_id])
-        if later_rulings:
-            raise CotagError(f"revision {revision_id} of {document.external_id} cannot be undone: the lead ruled on "
-                             f"the revised text since ({len(later_rulings)} ruling(s)); nothing was changed")
-        live = {c.id: c for c in revision_store.live_codings(session, document_id=_key(document.id))}
-        carried_ids = {i.new_id for i in coding_items if i.new_id is not None}
-        later = [c for c in live.values() if c.id not in carried_ids]
-        back = align(document.text, revision.old_text)
-        returning = [(c, back.carry(c.start, c.end)) for c in later]
-        lost = [f"coding {c.id} at {c.start}:{c.end}" for c, carried in returning if carried.flagged]
-        if lost:
-            raise CotagError(f"revision {revision_id} of {document.external_id} cannot be undone: codings made on the "
-                             f"revised text since would not land on the same words in the old text ({', '.join(lost[:5])}"
-                             f"{' …' if len(lost) > 5 else ''}); nothing was changed")
-        now = utcnow()
-        # The rows the revision wrote (and still live) go; the originals they stood for come back.
-        leaving = [i.new_id for i in coding_items if i.new_id is not None and i.new_id != i.old_id and i.new_id in live]
-        leaving += [_key(c.id) for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
-        restore = [i.old_id for i in coding_items if i.new_id != i.old_id and (
-            (i.new_id is not None and i.new_id in live) or (i.new_id is None and i.review != "removed"))]
-        revision_store.set_codings_deleted(session, ids=leaving, at=now)
-        _move_cursors_back(session, document, back, revision)
-        old = revision.old_document
-        doc_store.replace_document(session, document=document, values={
-            "text": revision.old_text, "content_hash": revision.old_hash, "words": old["words"],
-            "source_path": old["source_path"], "format": old["format"], "attributes": old["attributes"],
-            "group": old["group"]}, units=cast(Any, [tuple(u) for u in revision.old_units]))
-        session.flush()
-        revision_store.set_codings_deleted(session, ids=restore, at=None)
-        moved_back = [(document.id, c.code_id, c.coder_id, carried.start, carried.end, c.memo, c.created_at, None)
-                      for c, carried in returning if (carried.start, carried.end) != (c.start, c.end)]
-        revision_store.insert_codings(session, rows=moved_back)
-        for item in decision_items:
-            if item.new_id == item.old_id:
-                continue
-            if item.new_id is not None:
-                new = session.get(Decision, item.new_id)
-                if new is not None and new.superseded_at is None:
-                    revision_store.supersede(session, new, at=now)
-            original = session.get(Decision, item.old_id)
-            if original is not None:
-                revision_store.copy_decision(session, original, disagreement=original.disagreement,
-                                             start=original.start, end=original.end)
-        revision.undone_at = now
-        revision.undone_by = actor
-        session.add(revision)
-        payload = {"document": document.external_id, "revision": revision.id, "number": revision.number,
-                   "codings_restored": len(restore), "codings_removed": len(leaving), "carried_back": len(moved_back),
-                   "rulings_restored": sum(1 for i in decision_items if i.new_id != i.old_id)}
-        log_event(session, kind=UNDO, actor=actor, payload=payload)
-        return payload
-
-
-def _move_cursors_back(session: Session, document: Document, back: Alignment, revision: Revision) -> None:
-    """Before the old units return: each coder's place follows their words back (as a revision moved it)."""
-    units = revision.old_units
-    assert document.id is not None
-    current = revision_store.unit_starts(session, document_id=document.id)
-    if not units or not current:
-        return
-    starts = [u[1] for u in units]
-    for progress in revision_store.progress_rows(session, document_id=document.id):
-        if 0 <= progress.cursor < len(current):
-            cursor = max(0, bisect.bisect_right(starts, back.position(current[progress.cursor])) - 1)
-            if cursor != progress.cursor:
-                progress.cursor = cursor
-                session.add(progress)
-
-
-def review(project, *, revision_id: int, item_number: int, action: str, lead: str,
-           span: tuple[int, int] | None = None) -> dict[str, Any]:
-    """The lead's verdict on one flagged item: accept where it was carried, remove it, or put it on a span."""
-    from cotag.store import codings as coding_store
-    from cotag.store.coders import require_lead
-    from cotag.store.events import log_event
-
-    if action not in REVIEW_ACTIONS:
-        raise CotagError(f"unknown review {action!r}: --accept, --remove or --span START:END")
-    with project.session() as session:
-        lead_row = require_lead(session, name=lead)
-        revision, document = _latest_standing(session, revision_id)
-        item = revision_store.item(session, revision_id=_key(revision.id), number=item_number)
-        if item is None:
-            raise NotFound(f"revision {revision_id} has no item {item_number} (see `cotag revisions {revision_id}`)")
-        if item.status not in (CARRY_CHANGED, CARRY_ORPHANED):
-            raise CotagError(f"item {item_number} of revision {revision_id} was {item.status}, not flagged: "
-                             "nothing to review")
-        if item.kind == KIND_DECISION and action != "accept":
-            raise CotagError(f"item {item_number} is a ruling that is open again: rule on it with `cotag reconcile`; "
-                             "here only --accept (noted) applies")
-        payload = {"revision": revision.id, "document": document.external_id, "item": item_number,
-                   "kind": item.kind, "status": item.status, "action": action}
-        current = session.get(Coding, item.new_id) if item.kind == KIND_CODING and item.new_id else None
-        if current is not None and current.deleted_at is not None:
-            current = None
-        if action == "remove" and current is not None:
-            coding_store.soft_delete(session, coding=current)
-            payload["removed"] = current.id
-        elif action == "span":
-            if span is None:
-                raise CotagError("--span needs START:END")
-            start, end = span
-            if not 0 <= start < end <= len(document.text):
-                raise CotagError(f"span {start}:{end} is not inside document {document.external_id} "
-                                 f"(0–{len(document.text)})")
-            original = session.get(Coding, item.old_id)
-            if current is not None and (current.start, current.end) != (start, end):
-                coding_store.soft_delete(session, coding=current)
-                payload["removed"] = current.id
-            if current is None or (current.start, current.end) != (start, end):
-                written = revision_store.insert_coding_like(session, original, start=start, end=end)
-                if written is None:
-                    raise CotagError(f"{item.coder} already has {item.code} on {start}:{end}; nothing was changed")
-                item.new_id = written
-                payload["written"] = written
-            item.new_start, item.new_end = start, end
-            item.new_words = document.text[start:end]
-        item.review = {"accept": "accepted", "remove": "removed", "span": "respanned"}[action]
-        item.reviewed_by = lead_row.name
-        item.reviewed_at = utcnow()
-        session.add(item)
-        log_event(session, kind=REVIEW, actor=lead_row.name, payload=payload)
-        session.flush()
-        return {**payload, "item_now": _item_dict(item)}
-
-
-# ---------------------------------------------------------------- the lead's review queue (the TUI's revisions screen)
-
-# Characters of context either side of a span (cut at a space) when the review screen shows old and new words.
-CONTEXT = 160
-
-
-def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
-    """(before, words, after) around text[start:end], the context cut at spaces."""
-    lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
-    if lo > 0:
-        lo = text.find(" ", lo, start) + 1 or lo
-    if hi < len(text):
-        cut = text.rfind(" ", end, hi)
-        hi = cut if cut > 0 else hi
-    return text[lo:start], text[start:end], text[end:hi]
-
-
-def review_queue(project, *, revision_id: int | None = None) -> list[dict[str, Any]]:
-    """The flagged items the lead has not reviewed and can still review, oldest revision first: those of each
-    document's latest standing revision whose text the document still has (see `review`). Each with its old words in context in the
-    old text, its new words (or, for an orphan, the place its words were) in context in the current text, and the
-    passage of the current text (the sentence units around it) in which the lead may put it on other words."""
-    with project.session() as session:
-        rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
-        latest: dict[int, Revision] = {}
-        for revision, _ in rows:  # newest first
-            if revision.undone_at is None and revision.document_id not in latest:
-                latest[revision.document_id] = revision
-        wanted = [r for r in sorted(latest.values(), key=lambda r: r.id or 0)]
-        items = revision_store.items_of(session, revision_ids=[r.id for r in wanted if r.id is not None],
-                                        flagged_only=True)
-        out: list[dict[str, Any]] = []
-        for revision in wanted:
-            flagged = items.get(revision.id or 0, [])
-            document = session.get(Document, revision.document_id)
-            if not flagged or document is None or document.content_hash != revision.new_hash:
-                continue
-            text = document.text
-            units = revision_store.unit_rows(session, document_id=revision.document_id)
-            starts = [u[1] for u in units]
-            alignment: Alignment | None = None
-            for item in flagged:
-                if item.review:
-                    continue
-                entry = {"revision": revision.id, "document": document.external_id, "document_id": document.id,
-                         **_item_dict(item)}
-                if item.old_start is not None and item.old_end is not None:
-                    entry["old_context"] = _context(revision.old_text, item.old_start, item.old_end)
-                if item.new_start is not None and item.new_end is not None:
-                    at, until = item.new_start, item.new_end
-                else:
-                    if alignment is None:
-                        alignment = align(revision.old_text, text)
-                    at = until = alignment.position(item.old_start or 0)
-                entry["new_context"] = _context(text, at, until)
-                if units:
-                    first = max(0, bisect.bisect_right(starts, at) - 2)
-                    last = min(len(units) - 1, bisect.bisect_left(starts, max(until, at + 1)))
-                    entry["passage"] = (units[first][1], units[last][2])
-                else:
-                    entry["passage"] = (0, len(text))
-                entry["text"] = text
-                out.append(entry)
-        return out
+        items = revision_store.items_of(session, revision_ids=[key(r.id) for r, _ in rows])
+        return [_revision_dict(r, ext, items=items.get(key(r.id), [])) for r, ext in rows]

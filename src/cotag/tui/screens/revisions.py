@@ -94,7 +94,8 @@ class RevisionsScreen(Screen[None]):
         table.clear()
         width = max(20, self.app.size.width - 60)
         # The words as Text: a table reads a str as markup, and a pseudonym such as "[city A]" would vanish.
-        table.add_rows([(r["revision"], r["item"], r["document"], r["status"], r["code"],
+        table.add_rows([(r["revision"], r["item"], r["document"], r["status"],
+                         r["code"] if r["kind"] != "memo" else "(passage memo)",
                          r.get("coder") or r.get("lead") or "",
                          Text(clip_words(r.get("new_words") or r.get("reason") or "(its words were deleted)", width)))
                         for r in self.shown])
@@ -124,8 +125,9 @@ class RevisionsScreen(Screen[None]):
             return
         out = Text()
         who = row.get("coder") or row.get("lead") or ""
-        kind = "ruling" if row["kind"] == "decision" else "coding"
-        out.append(f"{row['status']} {kind} of {row['code']} by {who} in {row['document']} "
+        kind = {"decision": f"ruling of {row['code']}", "memo": f"passage memo {row['old_id']}"}.get(
+            row["kind"], f"coding of {row['code']}")
+        out.append(f"{row['status']} {kind} by {who} in {row['document']} "
                    f"(revision {row['revision']}, item {row['item']})\n", style="bold")
         if "old_context" in row:
             before, words, after = row["old_context"]
@@ -144,6 +146,9 @@ class RevisionsScreen(Screen[None]):
         if row["kind"] == "decision":
             out.append(f"\n{row.get('reason', '')}: rule on it on the reconcile screen; a notes it as seen",
                        style="italic")
+        elif row["kind"] == "memo" and not row.get("new"):
+            out.append("\nits words were deleted: the memo is kept on the document; a accepts that, e puts it on "
+                       "other words", style="italic")
         detail.update(out)
 
     def _verdict(self, action: str, span: tuple[int, int] | None = None) -> None:
@@ -173,6 +178,10 @@ class RevisionsScreen(Screen[None]):
             self.notify("a ruling that is open again is ruled on on the reconcile screen; here only a applies",
                         severity="warning")
             return
+        if row is not None and row["kind"] == "memo":
+            self.notify("a passage memo is its coder's words: a keeps it where it is, e puts it on other words",
+                        severity="warning")
+            return
         self._verdict("remove")
 
     def action_adjust(self) -> None:
@@ -191,7 +200,7 @@ class RevisionsScreen(Screen[None]):
 
         new = tuple(row["new"]) if row.get("new") else None
         self.app.push_screen(SpanEditor(text=row["text"], passage=tuple(row["passage"]), start=new,
-                                        title=f"{row['code']} by {row.get('coder', '')}: the words it goes on"),
+                                        title=f"{row['code'] or 'memo'} by {row.get('coder', '')}: the words it goes on"),
                              chosen)
 
     def action_close(self) -> None:
