@@ -7,21 +7,18 @@ them back as a message: alpha on a large overlap sample takes a moment, and the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.keys import DASHBOARD
+from cotag.tui.base import CotagScreen
 from cotag.tui.bindings import bindings_for
-
-if TYPE_CHECKING:
-    from cotag.tui.app import CotagApp
 
 
 def hours(seconds: float) -> str:
@@ -33,7 +30,7 @@ def figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(CotagScreen[None]):
     """Two tables: the coders, then the rounds; the overlap sample's alpha in the header."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(DASHBOARD)]
@@ -70,7 +67,7 @@ class DashboardScreen(Screen[None]):
         from cotag.services.team import dashboard
 
         try:
-            data = dashboard(cast("CotagApp", self.app).project)
+            data = dashboard(self.app.project)
         except Exception as exc:  # noqa: BLE001 - said on the screen; the app keeps running
             self.post_message(self.Computed(None, f"dashboard: {exc}"))
             return

@@ -14,10 +14,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.keys import REVISIONS
+from cotag.tui.base import CotagScreen
 from cotag.tui.bindings import bindings_for
 from cotag.tui.text import clip_words
 
@@ -26,7 +26,7 @@ COLUMNS = ("revision", "item", "document", "class", "code", "coder", "new words"
 SHOWN_TEXT = {"new_words", "reason", "old_context", "new_context"}
 
 
-class RevisionsScreen(Screen[None]):
+class RevisionsScreen(CotagScreen[None]):
     """Flagged items of each document's latest revision not reviewed yet, oldest revision first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for(REVISIONS)]
@@ -69,8 +69,8 @@ class RevisionsScreen(Screen[None]):
         from cotag.revision.service import review_queue
 
         try:
-            rows = review_queue(self.app.project)  # type: ignore[attr-defined]
-            layer = getattr(self.app, "pseudonymiser", None)
+            rows = review_queue(self.app.project)
+            layer = self.app.pseudonymiser
             shown = rows if layer is None else [
                 {k: layer(v) if k in SHOWN_TEXT else v for k, v in row.items()} for row in rows]
         except Exception as exc:  # noqa: BLE001 - said on the screen; the app keeps running
