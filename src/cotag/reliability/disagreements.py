@@ -41,8 +41,8 @@ def project_agreement(project: Any, selection: Selection = Selection(), *, kind:
     Raises CotagError (from `load_unitised`) when fewer than two coders coded a common
     document, or a named coder, code or document does not exist.
     """
-    with project.session() as session:
-        data = load_unitised(session, selection, kind=kind, rule=rule, include_interviewer=include_interviewer)
+    with project.reading() as connection:  # a plain connection: no ORM to import for these reads (issue #14)
+        data = load_unitised(connection, selection, kind=kind, rule=rule, include_interviewer=include_interviewer)
     report = build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
     return ProjectAgreement(data, report)
 
