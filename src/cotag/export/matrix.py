@@ -263,9 +263,11 @@ class AttributeMatrix:
     def table(self) -> writers.Grid:
         """One wide table (CSV): a first row with each column's respondents, then one row per code."""
         labels = self.rows.label_columns()
-        names, data = list(labels), [["All respondents (N)" if c == "code_name" else "", *labels[c]] for c in labels]
+        names = list(labels)
+        data: list[list[Any]] = [["All respondents (N)" if c == "code_name" else "", *labels[c]] for c in labels]
         for column in self.columns:
             for measure in MEASURES:
+                first: int | float
                 if measure == "respondents":
                     first, values = self.n[column], self.respondents.column(column)
                 elif measure == "share":
