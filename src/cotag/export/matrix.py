@@ -18,9 +18,9 @@ from cotag.export import writers
 from cotag.export.attribution import format_value
 from cotag.export.quotes import path_columns
 from cotag.export.scope import BUILTIN_ATTRIBUTES, Scope, Selection, attribute_keys, document_value, resolve
-from cotag.store.session import Session
 
 if TYPE_CHECKING:
+    from cotag.store.session import Session  # for the type checker: importing it loads SQLModel
     import numpy as np
     import pandas as pd
 
@@ -539,7 +539,8 @@ def export_matrix(project: "Project", path: Path | None, *, fmt: str | None = No
         from cotag.privacy import exports as private
 
         layer = private.export_layer(project)  # an empty table is refused before anything is read
-    with project.session() as session:
+    # a plain connection: the matrix's reads need no ORM, and importing it cost more than the table (issue #14)
+    with project.reading() as session:
         if by is not None:
             result: Any = attribute_matrix(session, scope, by=by, age_bands=age_bands, config=project.config,
                                            rollup=True if rollup is None else rollup)

@@ -13,8 +13,10 @@ A trainee's practice (store/training.py) is left out where the study's work is r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import Integer, column, func, select, table
 from sqlalchemy import cast as sql_cast
@@ -33,11 +35,14 @@ ROLE_LEAD = "lead"
 PROGRESS_DONE = "done"
 SOURCE_SUGGESTION = "suggestion"
 
-DOCUMENT = table("document", column("id"), column("external_id"), column("group"))
+DOCUMENT = table("document", column("id"), column("external_id"), column("group"), column("attributes"),
+                 column("words"), column("text"))
 UNIT = table("unit", column("document_id"), column("index"), column("start"), column("end"), column("turn"),
              column("speaker"), column("is_interviewer"))
 CODER = table("coder", column("id"), column("name"), column("role"))
-CODE = table("code", column("id"), column("key"), column("parent_id"), column("status"), column("position"))
+CODE = table("code", column("id"), column("key"), column("parent_id"), column("status"), column("position"),
+             column("name"), column("description"), column("include"), column("exclude"), column("examples"),
+             column("keywords"), column("colour"), column("shortcut"), column("merged_into_id"))
 CODING = table("coding", column("id"), column("document_id"), column("code_id"), column("coder_id"), column("start"),
                column("end"), column("memo"), column("deleted_at"), column("source"))
 PROGRESS = table("progress", column("coder_id"), column("document_id"), column("status"))
@@ -95,6 +100,35 @@ def existing_external_ids(source: Any, *, external_ids: Sequence[str]) -> set[st
     return found
 
 
+class DocumentColumns(NamedTuple):
+    """A document as exports read it (store.documents.DocumentColumns has the same fields)."""
+
+    id: int
+    external_id: str
+    group: str
+    attributes: dict[str, Any]
+    words: int
+    text: str
+
+
+def _json(value: Any, empty: Any) -> Any:
+    """A JSON column's value from a driver row: text on SQLite, already decoded on PostgreSQL."""
+    if value is None:
+        return empty
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def document_columns(source: Any, *, with_text: bool = False) -> list[DocumentColumns]:
+    """Every document in reading order (group, external id); the text only when asked for."""
+    D = DOCUMENT.c
+    columns: list[Any] = [D.id, D.external_id, D.group, D.attributes, D.words]
+    if with_text:
+        columns.append(D.text)
+    return [DocumentColumns(int(row[0]), row[1], row[2] or "", _json(row[3], {}) or {}, row[4] or 0,
+                            row[5] if with_text else "")
+            for row in rows(source, select(*columns).order_by(D.group, D.external_id))]
+
+
 def unit_columns(source: Any, *, document_ids: Iterable[int] | None = None) -> list[UnitColumns]:
     """The units of these documents (None: all) in one query, as plain tuples.
 
@@ -130,6 +164,18 @@ def codes(source: Any) -> list[tuple[int, str, int | None, str, int]]:
     return [(int(i), str(k), None if p is None else int(p), str(s), int(o)) for i, k, p, s, o in rows(source, query)]
 
 
+def code_rows(source: Any) -> list[SimpleNamespace]:
+    """Every code with the fields the code tree reads (store/code_tree.codebook_of), by position and id."""
+    C = CODE.c
+    query = select(C.id, C.key, C.name, C.parent_id, C.description, C.include, C.exclude, C.examples, C.keywords,
+                   C.colour, C.shortcut, C.status, C.position, C.merged_into_id).order_by(C.position, C.id)
+    return [SimpleNamespace(id=int(r[0]), key=r[1], name=r[2], parent_id=r[3], description=r[4] or "",
+                            include=_json(r[5], []), exclude=_json(r[6], []), examples=_json(r[7], []),
+                            keywords=_json(r[8], []), colour=r[9], shortcut=r[10], status=r[11], position=int(r[12]),
+                            merged_into_id=r[13])
+            for r in rows(source, query)]
+
+
 # ---------------------------------------------------------------- codings and progress
 
 def practice_pairs(source: Any) -> set[tuple[int, int]]:
@@ -154,6 +200,15 @@ def coded_pairs(source: Any, *, coder_ids: Iterable[int] | None = None) -> set[t
     if coder_ids is not None:
         query = query.where(C.coder_id.in_(sorted_ids(coder_ids) or [-1]))
     return {(int(c), int(d)) for c, d in rows(source, query)} - practice_pairs(source)
+
+
+def count_live(source: Any, *, coder_id: int | None = None) -> int:
+    """Live codings (of this coder), practice included, as store.codings.count_live counts them."""
+    C = CODING.c
+    query = select(func.count()).select_from(CODING).where(C.deleted_at.is_(None))
+    if coder_id is not None:
+        query = query.where(C.coder_id == coder_id)
+    return int(rows(source, query)[0][0])
 
 
 def used_code_ids(source: Any, *, coder_ids: Iterable[int]) -> set[int]:
