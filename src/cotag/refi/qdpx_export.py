@@ -469,7 +469,9 @@ class _ProjectWriter:
         # the sentence units, so that cotag's import need not split the texts again (refi/carried_units.py)
         from cotag.refi.carried_units import UNITS_KEY, units_for_export
 
-        meta[UNITS_KEY] = units_for_export(self.loaded.documents, self.loaded.units, self.doc_guid)
+        units = units_for_export(self.loaded.documents, self.loaded.units, self.doc_guid)
+        if units:
+            meta[UNITS_KEY] = units
         self.root.addprevious(self.etree.PI(PI_TARGET, xml_safe(json.dumps(meta, ensure_ascii=False, sort_keys=True)
                                                                 .replace("?>", "?\\u003e"))))
 
@@ -513,6 +515,9 @@ def _export(project, path: Path, coders: list[str] | None, pseudonymise: bool,
 
         loaded.documents, loaded.codings, loaded.memos = pseudonymise_export(
             project, loaded.documents, loaded.codings, loaded.memos)
+        # The units' offsets are the real texts': they would give away the real sentences' lengths and would
+        # not fit the pseudonymised texts. The importer splits those texts itself.
+        loaded.units = []
     if not loaded.codes:
         raise RefiError("the project has no codes; load a codebook first (`cotag codebook load`)")
     writer = _ProjectWriter(project, loaded, report, one_code_per_selection=one_code_per_selection)
