@@ -319,13 +319,16 @@ def compare(session: Session, *, coders: Sequence[str] | None = None, documents:
     # Plain rows from the shared column loaders: ORM row processing would cost more than the comparison itself.
     doc_names = doc_store.external_ids(session, ids=doc_filter)
     codes = code_keys(session)
-    units: dict[int, list[tuple]] = defaultdict(list)
-    for doc_id, index, start, end, turn, _, _ in doc_store.unit_columns(session, document_ids=doc_filter):
-        units[doc_id].append((index, start, end, turn))
     per_coder: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for coding_id, doc_id, code_id, coder_id, start, end, memo in coding_store.live_coding_columns(
             session, coder_ids=[coder_a.id, coder_b.id], document_ids=doc_filter):  # study work only
         per_coder[(doc_id, coder_id)].append((coding_id, code_id, start, end, memo))
+    # Only the units of documents the two coded: the whole corpus's units cost `reconcile list` a third of its
+    # start-up (issue #14), for documents nobody compared.
+    units: dict[int, list[tuple]] = defaultdict(list)
+    coded = doc_filter if doc_filter is not None else sorted({doc_id for doc_id, _ in per_coder})
+    for doc_id, index, start, end, turn, _, _ in doc_store.unit_columns(session, document_ids=coded):
+        units[doc_id].append((index, start, end, turn))
     leads = {c.id: c.name for c in list_coders(session)}
     decisions = live_decisions(session, document_ids=doc_filter)
     result = Comparison(coders=names)

@@ -258,6 +258,10 @@ def test_qdpx_with_pseudonymise_moves_each_coding_onto_the_pseudonymised_words(p
     assert "I work at [company 1] in [city A], like [person 1]" in quoted
     assert "In [city A] pay is low, [person 2]'s brother left." in quoted
     assert "A teacher cannot live on this salary." in quoted
+    # the real texts' sentence units (their offsets, a hash of each text) stay out of a pseudonymised file
+    from cotag.refi.qdc import read_pi
+
+    assert "units" not in read_pi(root)
 
 
 @pytest.mark.slow

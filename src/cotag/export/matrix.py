@@ -1,4 +1,10 @@
-"""Code x attribute matrices (respondents, share, excerpts) and code x code co-occurrence, built with pandas."""
+"""Code x attribute matrices (respondents, share, excerpts) and code x code co-occurrence.
+
+The attribute matrix is counted with numpy and written from plain lists: `cotag export matrix --by` is a
+report a researcher waits for at the prompt, and importing pandas cost more than the whole 28 x 2 table
+(issue #14). Its tables are `CountTable`s, which answer the few questions its readers ask of them (`.at`,
+`.index`) and become a DataFrame on request. The co-occurrence matrix still uses pandas (a self-join).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from cotag.export import writers
 from cotag.export.attribution import format_value
 from cotag.export.quotes import path_columns
 from cotag.export.scope import BUILTIN_ATTRIBUTES, Scope, Selection, attribute_keys, document_value, resolve
-from cotag.store.session import Session
 
 if TYPE_CHECKING:
+    from cotag.store.session import Session  # for the type checker: importing it loads SQLModel
     import numpy as np
     import pandas as pd
 
@@ -130,14 +136,17 @@ class CodeRows:
     def depth(self) -> int:
         return max((len(p) for p in self.paths), default=1)
 
+    def label_columns(self) -> dict[str, list[str]]:
+        """code, code_name and the path's theme / sub-theme columns, as lists."""
+        data: dict[str, list[str]] = {"code": list(self.keys), "code_name": list(self.names)}
+        for level, col in enumerate(path_columns(self.depth)):
+            data[col] = [p[level] if level < len(p) else "" for p in self.paths]
+        return data
+
     def label_frame(self) -> "pd.DataFrame":
         import pandas as pd
 
-        cols = path_columns(self.depth)
-        data: dict[str, list] = {"code": self.keys, "code_name": self.names}
-        for level, col in enumerate(cols):
-            data[col] = [p[level] if level < len(p) else "" for p in self.paths]
-        return pd.DataFrame(data)
+        return pd.DataFrame(self.label_columns())
 
     def indented(self) -> list[str]:
         # Markdown and Word tables show the tree by indenting names; the reader needs no key.
@@ -178,6 +187,55 @@ def _expand(selection: Selection, rows: CodeRows, rollup: bool, positions: "np.n
 
 # ---------------------------------------------------------------- code x attribute
 
+class CountTable:
+    """A code x column table of numbers, labelled: what the attribute matrix holds instead of a DataFrame.
+
+    It answers what the matrix's readers ask (`table.at[code, column]` or `.loc[...]`, `table.index`, `table.columns`,
+    `table[column]`, and the column renaming and reordering of privacy.exports) without pandas;
+    `to_frame()` gives the DataFrame when one is wanted.
+    """
+
+    def __init__(self, values: "np.ndarray", index: list[str], columns: list[str]) -> None:
+        self.values, self.index, self.columns = values, list(index), list(columns)
+        self._position = {c: i for i, c in enumerate(self.columns)}
+        self._row = {k: i for i, k in enumerate(self.index)}
+
+    @property
+    def at(self) -> "_At":
+        return _At(self)
+
+    loc = at  # a cell by its labels, as a DataFrame's .loc[key, column]
+
+    def column(self, name: str) -> list[Any]:
+        """One column's values as Python numbers, in row order."""
+        return self.values[:, self._position[name]].tolist()
+
+    def __getitem__(self, key: str | list[str]) -> Any:
+        if isinstance(key, list):  # columns in this order, as a DataFrame's frame[[...]]
+            return CountTable(self.values[:, [self._position[c] for c in key]], self.index, key)
+        return self.values[:, self._position[key]]
+
+    def rename(self, *, columns: dict[str, str]) -> "CountTable":
+        return CountTable(self.values, self.index, [columns.get(c, c) for c in self.columns])
+
+    def to_numpy(self) -> "np.ndarray":
+        return self.values
+
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame(self.values, index=self.index, columns=self.columns)
+
+
+class _At:
+    def __init__(self, table: CountTable) -> None:
+        self.table = table
+
+    def __getitem__(self, cell: tuple[str, str]) -> Any:
+        key, column = cell
+        return self.table.values[self.table._row[key], self.table._position[column]]
+
+
 @dataclass
 class AttributeMatrix:
     """Per code and attribute value: respondents who mention the code, their share, and coded excerpts."""
@@ -186,9 +244,9 @@ class AttributeMatrix:
     values: list[str]  # column labels in reading order; the total column (total_label) follows them
     n: dict[str, int]  # respondents per column, the share's denominator
     rows: CodeRows
-    respondents: "pd.DataFrame"  # index: code key; columns: values + total
-    excerpts: "pd.DataFrame"
-    share: "pd.DataFrame"
+    respondents: CountTable  # index: code key; columns: values + total
+    excerpts: CountTable
+    share: CountTable
     coding_label: str
     rollup: bool
     total_label: str = "total"
@@ -199,50 +257,49 @@ class AttributeMatrix:
         return [*self.values, self.total_label]
 
     def frame(self) -> "pd.DataFrame":
-        """One wide table (CSV): a first row with each column's respondents, then one row per code."""
-        import pandas as pd
-
-        labels = self.rows.label_frame()
-        head = {c: "" for c in labels.columns}
-        head["code_name"] = "All respondents (N)"
-        first: dict[str, Any] = dict(head)
-        body: dict[str, Any] = {c: labels[c].tolist() for c in labels.columns}
-        for column in self.columns:
-            for measure in MEASURES:
-                name = f"{column} {measure}"
-                if measure == "respondents":
-                    first[name], values = self.n[column], self.respondents[column].tolist()
-                elif measure == "share":
-                    first[name], values = 1.0, [round(v, 4) for v in self.share[column].tolist()]
-                else:
-                    first[name], values = self.total_excerpts.get(column, 0), self.excerpts[column].tolist()
-                body[name] = values
-        return pd.concat([pd.DataFrame([first]), pd.DataFrame(body)], ignore_index=True)
+        """One wide table (CSV) as a DataFrame: what table() holds."""
+        return self.table().to_frame()
 
     def table(self) -> writers.Grid:
-        return writers.Grid.from_frame(self.frame())
-
-    def _sheet_frame(self, table: "pd.DataFrame") -> "pd.DataFrame":
-        frame = self.rows.label_frame()
+        """One wide table (CSV): a first row with each column's respondents, then one row per code."""
+        labels = self.rows.label_columns()
+        names = list(labels)
+        data: list[list[Any]] = [["All respondents (N)" if c == "code_name" else "", *labels[c]] for c in labels]
         for column in self.columns:
-            frame[f"{column} (n={self.n[column]})"] = table[column].to_numpy()
-        return frame
+            for measure in MEASURES:
+                first: int | float
+                if measure == "respondents":
+                    first, values = self.n[column], self.respondents.column(column)
+                elif measure == "share":
+                    first, values = 1.0, [round(v, 4) for v in self.share.column(column)]
+                else:
+                    first, values = self.total_excerpts.get(column, 0), self.excerpts.column(column)
+                names.append(f"{column} {measure}")
+                data.append([first, *values])
+        return writers.Grid(names, data)
+
+    def _sheet_grid(self, table: CountTable) -> writers.Grid:
+        labels = self.rows.label_columns()
+        names, data = list(labels), list(labels.values())
+        for column in self.columns:
+            names.append(f"{column} (n={self.n[column]})")
+            data.append(table.column(column))
+        return writers.Grid(names, data)
 
     def sheets(self) -> list[writers.Sheet]:
-        freeze = f"{writers.column_letter(len(self.rows.label_frame().columns) + 1)}2"
-        share = self._sheet_frame(self.share)
+        freeze = f"{writers.column_letter(len(self.rows.label_columns()) + 1)}2"
+        share = self._sheet_grid(self.share)
         percent = tuple(c for c in share.columns if c.endswith(")") and "(n=" in c)
-        grid = writers.Grid.from_frame
-        return [writers.Sheet("Respondents", grid(self._sheet_frame(self.respondents)), freeze=freeze),
-                writers.Sheet("Share", grid(share), percent=percent, freeze=freeze),
-                writers.Sheet("Excerpts", grid(self._sheet_frame(self.excerpts)), freeze=freeze)]
+        return [writers.Sheet("Respondents", self._sheet_grid(self.respondents), freeze=freeze),
+                writers.Sheet("Share", share, percent=percent, freeze=freeze),
+                writers.Sheet("Excerpts", self._sheet_grid(self.excerpts), freeze=freeze)]
 
     def blocks(self) -> list[writers.Block]:
         data: dict[str, list] = {"code": self.rows.indented()}
         for column in self.columns:
             data[f"{column} (n={self.n[column]})"] = [
-                f"{r} ({s:.0%}) / {e}" for r, s, e in zip(self.respondents[column], self.share[column],
-                                                         self.excerpts[column])]
+                f"{r} ({s:.0%}) / {e}" for r, s, e in zip(self.respondents.column(column),
+                                                         self.share.column(column), self.excerpts.column(column))]
         legend = (f"Each cell: respondents who mention the code (share of the column's respondents whose "
                   f"interviews this coding covers) / coded excerpts. Coding: {self.coding_label}."
                   + (" A code's row includes its sub-codes' codings." if self.rollup else ""))
@@ -279,7 +336,6 @@ def attribute_matrix(session: Session, scope: Scope = Scope(), *, by: str, age_b
 def build_attribute_matrix(selection: Selection, *, by: str, age_bands: str = DEFAULT_AGE_BANDS,
                            rollup: bool = True) -> AttributeMatrix:
     import numpy as np
-    import pandas as pd
 
     known = known_attributes(selection.documents)
     if by not in known:
@@ -317,29 +373,31 @@ def build_attribute_matrix(selection: Selection, *, by: str, age_bands: str = DE
     in_scope = np.flatnonzero(np.isin(codings.document_id, sorted_ids))
     coding_at, row_at = _expand(selection, rows, rollup, in_scope)
     documents = codings.document_id[coding_at]
-    hits = pd.DataFrame({"row": row_at, "doc": documents, "column": column_for(documents)})
     shape = (len(rows.ids), len(values) + 1)
 
-    def table(per_cell: "pd.Series", per_row: "pd.Series") -> "pd.DataFrame":
+    def table(row: "np.ndarray", document: "np.ndarray") -> CountTable:
+        """Per row and column, the (row, document) pairs given; the last column counts each row's pairs."""
         grid = np.zeros(shape, dtype=np.int64)
-        if len(per_cell):
-            grid[per_cell.index.get_level_values(0).to_numpy(), per_cell.index.get_level_values(1).to_numpy()] = \
-                per_cell.to_numpy()
-            grid[per_row.index.to_numpy(), -1] = per_row.to_numpy()
-        return pd.DataFrame(grid, index=rows.keys, columns=[*values, total])
+        if len(row):
+            np.add.at(grid, (row, column_for(document)), 1)
+            grid[:, -1] = np.bincount(row, minlength=shape[0])
+        return CountTable(grid, rows.keys, [*values, total])
 
     # Respondents: distinct (row, document) pairs; excerpts: codings, each counted once per row it reaches.
-    mentions = hits.drop_duplicates(["row", "doc"])
-    respondents = table(mentions.groupby(["row", "column"]).size(), mentions.groupby("row").size())
-    excerpts = table(hits.groupby(["row", "column"]).size(), hits.groupby("row").size())
-    denominators = pd.Series({c: n[c] for c in [*values, total]}, dtype=float).replace(0, float("nan"))
-    share = respondents.div(denominators, axis=1).fillna(0.0)
+    if len(row_at):
+        pairs = np.unique(np.stack([row_at, documents]), axis=1)
+        respondents = table(pairs[0], pairs[1])
+    else:
+        respondents = table(row_at, documents)
+    excerpts = table(row_at, documents)
+    denominators = np.array([n[c] for c in [*values, total]], dtype=float)
+    share = np.divide(respondents.values, denominators, out=np.zeros(shape), where=denominators != 0)
     # Every coding in scope has a row (its own code's), so the column totals count them all, once.
     per_column = np.bincount(column_for(codings.document_id[in_scope]), minlength=len(values))
     total_excerpts = {label: int(per_column[i]) for i, label in enumerate(values)}
     total_excerpts[total] = int(len(in_scope))
     return AttributeMatrix(by=by, values=values, n=n, rows=rows, respondents=respondents, excerpts=excerpts,
-                           share=share, coding_label=selection.coding_label, rollup=rollup, total_label=total,
+                           share=CountTable(share, rows.keys, [*values, total]), coding_label=selection.coding_label, rollup=rollup, total_label=total,
                            total_excerpts=total_excerpts)
 
 

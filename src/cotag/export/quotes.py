@@ -11,9 +11,9 @@ from cotag.errors import CotagError
 from cotag.export import writers
 from cotag.export.attribution import Attribution, build_attribution, format_value
 from cotag.export.scope import Scope, Selection, bulk, resolve
-from cotag.store.session import Session
 
 if TYPE_CHECKING:
+    from cotag.store.session import Session  # for the type checker: importing it loads SQLModel
     import pandas as pd
 
     from cotag.privacy.disclosure import Coarsening

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from cotag.bulk import collector_paused
 from cotag.errors import CotagError
 from cotag.export.attribution import format_value
-from cotag.store import codings as coding_store
-from cotag.store import documents as doc_store
-from cotag.store.coders import list_coders
-from cotag.store.models import CONSENSUS_CODER
-from cotag.store.progress_rows import done_pairs
-from cotag.store.rows import row_id
-from cotag.store.session import Session
+# The store's plain column reads, which need neither the ORM nor the model classes: `cotag export quotes|matrix`
+# are reports a researcher waits for at the prompt (issue #14). `session` below is a Session or a plain
+# Connection (Project.reading()).
+from cotag.store import plain_reads as store
+from cotag.store.plain_reads import CONSENSUS_CODER
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from cotag.store.session import Session
 
     from cotag.codebook import Codebook
     from cotag.store.code_tree import StoredCode
@@ -281,7 +281,7 @@ def resolve_coders(session: Session, scope: Scope) -> tuple[list[str] | None, st
     chosen = sum([bool(scope.coders), scope.consensus, scope.all_coders])
     if chosen > 1:
         raise CotagError("choose one of --coder, --consensus and --all-coders")
-    coders = {c.name: c for c in list_coders(session)}
+    coders = {name: coder_id for coder_id, name, _ in store.coders(session)}
     if scope.coders:
         for name in scope.coders:
             if name not in coders:
@@ -290,7 +290,7 @@ def resolve_coders(session: Session, scope: Scope) -> tuple[list[str] | None, st
         names = list(dict.fromkeys(scope.coders))
         return names, ", ".join(names)
     consensus = coders.get(CONSENSUS_CODER)
-    has_consensus = consensus is not None and coding_store.count_live(session, coder_id=consensus.id) > 0
+    has_consensus = consensus is not None and store.count_live(session, coder_id=consensus) > 0
     if scope.consensus:
         if not has_consensus:
             raise CotagError("--consensus: the project has no consensus coding yet (reconcile first, "
@@ -308,7 +308,7 @@ def select_documents(session: Session, scope: Scope, *, with_text: bool = False
     """Documents in scope, and the attribute names of every document in the project."""
     # Columns, not ORM objects: a corpus-wide export must not pay for identity maps (or texts it does not show).
     documents = [Respondent(d.id, d.external_id, d.group, d.attributes, d.text)
-                 for d in doc_store.document_columns(session, with_text=with_text)]
+                 for d in store.document_columns(session, with_text=with_text)]
     every_key = attribute_keys(documents)
     everyone = documents
     if scope.groups is not None:
@@ -340,9 +340,9 @@ bulk = collector_paused
 def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[int] | None,
                  document_ids: set[int] | None) -> Codings:
     """Live codings, ordered by document and position."""
-    names = {row_id(c): c.name for c in list_coders(session)}
+    names = {coder_id: name for coder_id, name, _ in store.coders(session)}
     coder_ids = None if coders is None else [i for i, name in names.items() if name in set(coders)]
-    rows = coding_store.live_coding_columns(session, coder_ids=coder_ids, code_ids=code_ids,
+    rows = store.live_coding_columns(session, coder_ids=coder_ids, code_ids=code_ids,
                                             document_ids=document_ids)
     # Study work only: the loader leaves a trainee's practice (cotag.training) out of every export.
     return Codings.from_rows(rows, coder_names=names)
@@ -350,7 +350,7 @@ def load_codings(session: Session, *, coders: list[str] | None, code_ids: set[in
 
 def load_units(session: Session, document_ids: Iterable[int]) -> UnitTable:
     """Units of many documents in one query (a query per document would dominate a corpus-wide export)."""
-    return UnitTable.from_rows(doc_store.unit_columns(session, document_ids=document_ids))
+    return UnitTable.from_rows(store.unit_columns(session, document_ids=document_ids))
 
 
 def resolve(session: Session, scope: Scope, *, with_text: bool = False, with_units: bool = False) -> Selection:
@@ -377,9 +377,9 @@ def coded_documents(session: Session, *, coders: list[str] | None, codings: Codi
     that its respondent did not mention a theme. "Done" counts a document coded with no code
     at all. With --codes, a document coded only with other codes still counts (it was coded).
     """
-    coder_ids = None if coders is None else [row_id(c) for c in list_coders(session) if c.name in set(coders)]
+    coder_ids = None if coders is None else [i for i, name, _ in store.coders(session) if name in set(coders)]
     # Study work only: the loaders leave a trainee's practice (cotag.training) out.
-    done = {doc for _, doc in done_pairs(session, coder_ids=coder_ids)}
-    with_codings = {doc for _, doc in coding_store.coded_pairs(session, coder_ids=coder_ids)}
+    done = {doc for _, doc in store.done_pairs(session, coder_ids=coder_ids)}
+    with_codings = {doc for _, doc in store.coded_pairs(session, coder_ids=coder_ids)}
     in_scope = {d.id for d in documents}
     return frozenset((done | with_codings | set(codings.document_id.tolist())) & in_scope)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Union
@@ -234,12 +235,10 @@ def is_missing(value: Any) -> bool:
         return value != value  # NaN
     if isinstance(value, (str, int)):
         return False
-    try:
-        import pandas as pd
-
-        return value is pd.NA or value is pd.NaT
-    except ImportError:  # pandas is a dependency; this only keeps the helper usable alone
-        return False
+    # pandas' NA and NaT exist only once pandas is loaded: an export that never needed pandas (a matrix, issue
+    # #14's start-up) does not import it here to ask
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
 
 
 def cell_text(value: Any) -> str:

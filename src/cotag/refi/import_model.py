@@ -101,6 +101,8 @@ class ImportPlan:
     # Title and version of the exporting project's YAML codebook (cotag files only), for a new codebook.yaml.
     codebook_title: str | None = None
     codebook_version: int = 0
+    # Sentence units a cotag export carried, by source guid_key (refi/carried_units.py); {} from other tools.
+    carried_units: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

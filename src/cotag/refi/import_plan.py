@@ -16,6 +16,7 @@ from cotag.refi import (
     guid_key,
     parse_datetime,
 )
+from cotag.refi.carried_units import UNITS_KEY
 from cotag.refi.offsets import (
     Selection,
     anchor,
@@ -77,9 +78,11 @@ class _Planner(_FileReader):
             codebook_version = max(int(self.meta.get("version") or 0), 0)
         except (TypeError, ValueError):
             codebook_version = 0
+        units = self.meta.get(UNITS_KEY)
         return ImportPlan(report=self.report, users=self.users, default_user=self.default_user, codes=self.codes,
                           documents=documents, codebook_title=codebook_title, codebook_version=codebook_version,
-                          memos=self.memos)
+                          memos=self.memos,
+                          carried_units={guid_key(k): v for k, v in units.items()} if isinstance(units, dict) else {})
 
     # -- the file as a whole
 

@@ -149,6 +149,7 @@ class _Loaded:
     memos: list[Any]
     identity: Any
     code_ids: dict[str, int]
+    units: list[Any] = field(default_factory=list)  # every unit, store/plain_reads.unit_columns
 
 
 def _load(project, coders: list[str] | None) -> _Loaded:
@@ -158,6 +159,7 @@ def _load(project, coders: list[str] | None) -> _Loaded:
     from cotag.store.codings import list_codings
     from cotag.store.documents import list_documents
     from cotag.store.memos import list_memos
+    from cotag.store.plain_reads import unit_columns
     from cotag.store.refi_loads import code_ids_by_key
 
     with project.session() as session:
@@ -167,7 +169,8 @@ def _load(project, coders: list[str] | None) -> _Loaded:
         return _Loaded(coders=[c for c in list_coders(session) if coders is None or c.name in coders],
                        codes=fields_from_db(session), documents=list_documents(session),
                        codings=list_codings(session, coders=coders), memos=list_memos(session, coders=coders),
-                       identity=load_identity(session), code_ids=code_ids_by_key(session))
+                       identity=load_identity(session), code_ids=code_ids_by_key(session),
+                       units=unit_columns(session))
 
 
 class _ProjectWriter:
@@ -457,12 +460,18 @@ class _ProjectWriter:
             self.sub(self.root, "NoteRef", targetGUID=note_guid)
 
     def processing_instruction(self, project) -> None:
-        """Roles and the YAML codebook's title and version have no place in REFI-QDA; the processing
-        instruction carries them for cotag's importer (other tools skip it)."""
+        """Roles, the YAML codebook's title and version and the sentence units have no place in REFI-QDA; the
+        processing instruction carries them for cotag's importer (other tools skip it)."""
         meta: dict[str, Any] = {"roles": {c.name: c.role for c in self.loaded.coders}}
         if self.text_attributes:
             meta["text_attributes"] = self.text_attributes
         meta.update(_codebook_title(project, self.report))
+        # the sentence units, so that cotag's import need not split the texts again (refi/carried_units.py)
+        from cotag.refi.carried_units import UNITS_KEY, units_for_export
+
+        units = units_for_export(self.loaded.documents, self.loaded.units, self.doc_guid)
+        if units:
+            meta[UNITS_KEY] = units
         self.root.addprevious(self.etree.PI(PI_TARGET, xml_safe(json.dumps(meta, ensure_ascii=False, sort_keys=True)
                                                                 .replace("?>", "?\\u003e"))))
 
@@ -506,6 +515,9 @@ def _export(project, path: Path, coders: list[str] | None, pseudonymise: bool,
 
         loaded.documents, loaded.codings, loaded.memos = pseudonymise_export(
             project, loaded.documents, loaded.codings, loaded.memos)
+        # The units' offsets are the real texts': they would give away the real sentences' lengths and would
+        # not fit the pseudonymised texts. The importer splits those texts itself.
+        loaded.units = []
     if not loaded.codes:
         raise RefiError("the project has no codes; load a codebook first (`cotag codebook load`)")
     writer = _ProjectWriter(project, loaded, report, one_code_per_selection=one_code_per_selection)

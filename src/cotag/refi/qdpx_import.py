@@ -66,19 +66,25 @@ __all__ = ["ImportPlan", "ImportReport", "apply_plan", "import_qdpx", "open_pack
 
 # ---------------------------------------------------------------- writing
 
-def _units_for(documents: list[PlannedDocument]) -> list[list]:
-    """Speaker turns and sentence units, as the transcript importer makes them."""
-    from cotag.corpus.formats import ParsedTranscript
-    from cotag.corpus.sentences import sentence_spans
-    from cotag.corpus.speakers import find_turns
-    from cotag.store.documents import UnitRow
+def _units_for(documents: list[PlannedDocument], carried_units: dict[str, Any] | None = None) -> list[list]:
+    """Speaker turns and sentence units, as the transcript importer makes them; those a cotag export carried
+    for a document (refi/carried_units.py) when they check out, so spaCy need not split that text again."""
+    from cotag.refi.carried_units import carried
 
-    parsed = [ParsedTranscript(path=Path(d.name), text=d.text, metadata={}, turns=find_turns(d.text),
-                               format="qdpx") for d in documents]
-    spans = sentence_spans(parsed) if parsed else []
-    return [[UnitRow(index=i, start=s, end=e, turn=turn, speaker=p.turns[turn].speaker,
-                     is_interviewer=p.turns[turn].is_interviewer) for i, (turn, s, e) in enumerate(doc_spans)]
-            for p, doc_spans in zip(parsed, spans)]
+    out: list[list | None] = [carried((carried_units or {}).get(guid_key(d.guid)), d.text) for d in documents]
+    to_split = [i for i, units in enumerate(out) if units is None]
+    if to_split:
+        from cotag.corpus.formats import ParsedTranscript
+        from cotag.corpus.sentences import sentence_spans
+        from cotag.corpus.speakers import find_turns
+        from cotag.store.documents import UnitRow
+
+        parsed = [ParsedTranscript(path=Path(documents[i].name), text=documents[i].text, metadata={},
+                                   turns=find_turns(documents[i].text), format="qdpx") for i in to_split]
+        for i, p, doc_spans in zip(to_split, parsed, sentence_spans(parsed)):
+            out[i] = [UnitRow(index=n, start=s, end=e, turn=turn, speaker=p.turns[turn].speaker,
+                              is_interviewer=p.turns[turn].is_interviewer) for n, (turn, s, e) in enumerate(doc_spans)]
+    return [units if units is not None else [] for units in out]
 
 
 def _stored_id(row: Any) -> int:
@@ -240,12 +246,15 @@ class _PlanWriter:
 
         session, report = self.session, self.report
         known_hashes = doc_store.documents_by_hash(session)
+        # the project's documents named like the file's sources, in one query per 500 names (not one per source)
+        named = doc_store.documents_by_external_id(session, external_ids=[d.name for d in self.plan.documents])
         new_by_hash: dict[str, PlannedDocument] = {}
         aliases: dict[str, str] = {}  # source guid_key -> guid_key of a new source with the same text
         reused: list[str] = []
+        digests: dict[str, str] = {}  # guid_key -> content hash of a new document
         for document in self.plan.documents:
             digest = content_hash(document.text)
-            existing = doc_store.get_document(session, external_id=document.name)
+            existing = named.get(document.name)
             if existing is not None and existing.content_hash == digest:
                 self.targets[guid_key(document.guid)] = _stored_id(existing)
                 reused.append(document.name)
@@ -271,13 +280,18 @@ class _PlanWriter:
                                        f"as {f'{base}-{n}'!r}")
                 document.name = f"{base}-{n}"
             new_by_hash[digest] = document
+            digests[guid_key(document.guid)] = digest
             self.new_docs.append(document)
-        for document, units in zip(self.new_docs, _units_for(self.new_docs)):
-            values = {"external_id": document.name, "group": document.group, "text": document.text,
-                      "attributes": document.attributes, "content_hash": content_hash(document.text),
-                      "source_path": document.source_path, "format": "qdpx", "words": count_words(document.text)}
-            row = doc_store.add_document(session, values=values, units=units)
-            self.targets[guid_key(document.guid)] = _stored_id(row)
+        # Every new document in one statement and their units in a few (as `cotag import` writes them): an ORM
+        # flush per document cost more than the rows themselves.
+        units_of = _units_for(self.new_docs, self.plan.carried_units)
+        ids = doc_store.add_documents(session, rows=[
+            {"external_id": d.name, "group": d.group, "text": d.text, "attributes": d.attributes,
+             "content_hash": digests[guid_key(d.guid)], "source_path": d.source_path, "format": "qdpx",
+             "words": count_words(d.text)} for d in self.new_docs])
+        doc_store.insert_units_of(session, batches=list(zip(ids, units_of)))
+        for document, document_id, units in zip(self.new_docs, ids, units_of):
+            self.targets[guid_key(document.guid)] = int(document_id)
             self.imported["units"] += len(units)
         for alias, twin_key in aliases.items():
             self.targets[alias] = self.targets[twin_key]

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from cotag.store.session import Session
 
 UNIT_KINDS: tuple[str, ...] = ("turn", "sentence", "char")
 UNIT_NOUNS = {"turn": "speaker turn", "sentence": "sentence", "char": "character"}
@@ -301,7 +298,7 @@ class Selection:
     include_unfinished: bool = False
 
 
-def load_unitised(session: Session, selection: Selection = Selection(), *, kind: str = "sentence",
+def load_unitised(session: Any, selection: Selection = Selection(), *, kind: str = "sentence",
                   rule: OverlapRule | None = None, include_interviewer: bool = False) -> Unitised:
     """Read codings, units and progress from the store and unitise them.
 
@@ -309,19 +306,17 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
     `include_unfinished`, also when the coder has any live coding in it.  The consensus
     coder is never one of the default coders (it is the outcome of agreement, not a coder).
     Raises CotagError when fewer than two coders have coded a common document.
+    `session`: a plain Connection (`Project.reading()`, what `cotag agreement` uses) or a Session.
     """
     from cotag.errors import CotagError, NotFound
-    from cotag.store import codings as coding_store
-    from cotag.store import documents as doc_store
-    from cotag.store.coders import list_coders
-    from cotag.store.codes import list_codes
-    from cotag.store.models import CONSENSUS_CODER, ROLE_LEAD
-    from cotag.store.progress_rows import done_pairs
-    from cotag.store.rows import row_id
+    # The plain column reads, not the ORM loaders: `cotag agreement` then starts without SQLModel and the
+    # model classes (issue #14); `session` may be a plain Connection (Project.reading()) or a Session.
+    from cotag.store import plain_reads as store
+    from cotag.store.plain_reads import CONSENSUS_CODER, ROLE_LEAD, STATUS_ACTIVE
 
-    doc_rows = doc_store.document_ids(session, groups=selection.groups, external_ids=selection.documents)
+    doc_rows = store.document_ids(session, groups=selection.groups, external_ids=selection.documents)
     if selection.groups is not None:
-        known_groups = doc_store.group_names(session)
+        known_groups = store.group_names(session)
         unknown = [g for g in selection.groups if g not in known_groups]
         if unknown:
             raise NotFound(f"no document group {', '.join(map(repr, unknown))} "
@@ -329,13 +324,13 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
     if selection.documents is not None:
         unknown = sorted(set(selection.documents) - {ext for _, ext in doc_rows})
         if unknown and selection.groups is not None:  # filtered out by --group, or not in the project at all?
-            unknown = sorted(set(unknown) - doc_store.existing_external_ids(session, external_ids=unknown))
+            unknown = sorted(set(unknown) - store.existing_external_ids(session, external_ids=unknown))
         if unknown:
             raise NotFound(f"no document with id {', '.join(map(repr, unknown))} (see `cotag documents list`)")
     doc_index = {db_id: i for i, (db_id, _) in enumerate(doc_rows)}
     names = [ext for _, ext in doc_rows]
 
-    all_coders = {c.name: c for c in list_coders(session)}
+    all_coders = {name: (coder_id, role) for coder_id, name, role in store.coders(session)}
     if selection.coders is not None:
         unknown = [n for n in selection.coders if n not in all_coders]
         if unknown:
@@ -345,18 +340,18 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
     else:
         # The default comparison is the coders': a lead who codes a document (to try a code, or to mark it
         # done) must not turn a pair into a three-way comparison. A lead is compared only when named.
-        coder_names = sorted(n for n, c in all_coders.items() if n != CONSENSUS_CODER and c.role != ROLE_LEAD)
-    coder_ids = [row_id(all_coders[n]) for n in coder_names]
+        coder_names = sorted(n for n, (_, role) in all_coders.items() if n != CONSENSUS_CODER and role != ROLE_LEAD)
+    coder_ids = [all_coders[n][0] for n in coder_names]
     cidx = {cid: i for i, cid in enumerate(coder_ids)}
 
     # The loaders read study work only: a trainee's practice (cotag.training) never counts here.
     coded: dict[int, set[int]] = {i: set() for i in range(len(coder_names))}
     if coder_ids:
-        for coder_id, doc_id in done_pairs(session, coder_ids=coder_ids):
+        for coder_id, doc_id in store.done_pairs(session, coder_ids=coder_ids):
             if doc_id in doc_index:
                 coded[cidx[coder_id]].add(doc_index[doc_id])
         if selection.include_unfinished:
-            for coder_id, doc_id in coding_store.coded_pairs(session, coder_ids=coder_ids):
+            for coder_id, doc_id in store.coded_pairs(session, coder_ids=coder_ids):
                 if doc_id in doc_index:
                     coded[cidx[coder_id]].add(doc_index[doc_id])
     if selection.coders is not None:
@@ -376,7 +371,7 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
         cidx = {cid: i for i, cid in enumerate(coder_ids)}
     if len(coder_names) < 2:
         hint = "" if selection.include_unfinished else " (documents count when marked done; see --include-unfinished)"
-        if selection.coders is None and any(c.role == ROLE_LEAD for c in all_coders.values()):
+        if selection.coders is None and any(role == ROLE_LEAD for _, role in all_coders.values()):
             hint += "; leads are compared only when named in --coders"
         raise CotagError(f"agreement needs at least two coders who coded documents in scope; found "
                          f"{len(coder_names)}{': ' + ', '.join(coder_names) if coder_names else ''}{hint}")
@@ -389,31 +384,32 @@ def load_unitised(session: Session, selection: Selection = Selection(), *, kind:
                          + ("" if selection.include_unfinished
                             else " (documents count when marked done; see --include-unfinished)"))
 
-    all_codes = {c.key: c for c in sorted(list_codes(session), key=lambda c: (c.position, c.key))}
+    # (id, key, parent id, status, position) by key, in the order (position, key)
+    all_codes = {c[1]: c for c in sorted(store.codes(session), key=lambda c: (c[4], c[1]))}
     if selection.codes is not None:
         unknown = [k for k in selection.codes if k not in all_codes]
         if unknown:
             raise NotFound(f"no code with key {', '.join(map(repr, unknown))} (see `cotag codebook`)")
         code_keys = list(dict.fromkeys(selection.codes))
     else:
-        used = coding_store.used_code_ids(session, coder_ids=coder_ids)
+        used = store.used_code_ids(session, coder_ids=coder_ids)
         # active codes, plus retired ones that still carry these coders' codings
-        code_keys = [k for k, c in all_codes.items() if c.status == "active" or c.id in used]
-    code_index = {all_codes[k].id: i for i, k in enumerate(code_keys)}
+        code_keys = [k for k, c in all_codes.items() if c[3] == STATUS_ACTIVE or c[0] in used]
+    code_index = {all_codes[k][0]: i for i, k in enumerate(code_keys)}
 
     wanted_docs = [doc_rows[i][0] for i in np.flatnonzero(per_doc >= 2)]
     unit_rows = [(doc_index[doc_id], start, end, turn, bool(interviewer)) for doc_id, _, start, end, turn, _, interviewer
-                 in doc_store.unit_columns(session, document_ids=wanted_docs)]
+                 in store.unit_columns(session, document_ids=wanted_docs)]
     span_rows = [(cidx[coder_id], code_index[code_id], doc_index[doc_id], start, end)
-                 for _, doc_id, code_id, coder_id, start, end, _ in coding_store.live_coding_columns(
+                 for _, doc_id, code_id, coder_id, start, end, _ in store.live_coding_columns(
                      session, coder_ids=coder_ids, document_ids=wanted_docs)
                  if code_id in code_index]
     frame = UnitFrame.from_rows(names, unit_rows, document_ids=[db_id for db_id, _ in doc_rows])
     data = unitise(frame, Spans.from_rows(span_rows), coders=coder_names, codes=code_keys,
                    coded={c: sorted(d) for c, d in coded.items()}, kind=kind, rule=rule,
                    include_interviewer=include_interviewer)
-    parent_ids = {c.parent_id for c in all_codes.values() if c.parent_id is not None}
-    data.parent_codes = [k for k in code_keys if all_codes[k].id in parent_ids]
+    parent_ids = {c[2] for c in all_codes.values() if c[2] is not None}
+    data.parent_codes = [k for k in code_keys if all_codes[k][0] in parent_ids]
     if kind == "char":
         data.named_spans = [(coder_names[c], names[d], code_keys[k], s, e) for c, k, d, s, e in span_rows
                             if names[d] in data.coded[coder_names[c]]]

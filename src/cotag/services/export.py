@@ -67,8 +67,9 @@ def export_matrix(project: Project, path: Path | None, **options: Any) -> Writte
     """A code x attribute matrix (by=) or a co-occurrence table (within=); options are export.matrix.write_matrix's."""
     from cotag.export.matrix import write_matrix
 
-    with project.session() as session:
-        return write_matrix(project, session, path, **options)
+    # A plain connection: the matrix's reads need no ORM, and importing it cost more than the table (issue #14).
+    with project.reading() as connection:
+        return write_matrix(project, connection, path, **options)
 
 
 def theme_prevalence(project: Project, **options: Any) -> list[dict[str, Any]]:

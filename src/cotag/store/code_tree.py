@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from cotag.codebook import Codebook, CodeSpec
-from cotag.store.codes import list_codes
-from cotag.store.models import Code
+
+# The model classes only for the type checker: the tree is read with store/plain_reads, so an export that
+# needs it does not import SQLModel and build the model classes (report start-up, issue #14).
+if TYPE_CHECKING:
+    from cotag.store.models import Code
 
 
 @dataclass
@@ -30,13 +32,13 @@ class StoredCode(CodeSpec):
     merged_into_id: int | None = None
 
 
-def codebook_of(codes: Iterable[Code]) -> Codebook:
+def codebook_of(codes: Iterable[Code] | Iterable[Any]) -> Codebook:
     """Code rows as a Codebook of StoredCode: depth-first, parents before children, siblings by position.
 
     Codes caught in a parent cycle (only a hand-edited database has one) come last, in position order,
     so a tree walk neither loses them nor loops.
     """
-    rows = [c for c in codes if c.id is not None]
+    rows: list[Any] = [c for c in codes if c.id is not None]
     by_id = {c.id: c for c in rows}
     in_order = sorted(rows, key=lambda c: (c.position, c.id or 0))
     children: dict[int | None, list[Code]] = {}
@@ -65,6 +67,9 @@ def codebook_of(codes: Iterable[Code]) -> Codebook:
     return Codebook(title="", version=0, codes=specs)
 
 
-def code_tree(session: Session) -> Codebook:
-    """The project's codebook as the code table holds it (retired and merged codes included)."""
-    return codebook_of(list_codes(session))
+def code_tree(session: Any) -> Codebook:
+    """The project's codebook as the code table holds it (retired and merged codes included); ``session`` a
+    Session or a plain Connection."""
+    from cotag.store.plain_reads import code_rows
+
+    return codebook_of(code_rows(session))

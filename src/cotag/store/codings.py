@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 
 from cotag.errors import CotagError
 from cotag.store.models import Code, Coder, Coding, Document, utcnow
-from cotag.store.rows import CHUNK, driver_rows, sorted_ids, table
-from cotag.store.training import practice_pairs
+# The column-wise reads below answer through store/plain_reads.py (no model classes: report start-up, #14).
+from cotag.store import plain_reads
+from cotag.store.rows import driver_rows, sorted_ids, table
 
 C = table(Coding)
 
@@ -319,40 +320,17 @@ def live_coding_columns(session: Session, *, coder_ids: Iterable[int] | None = N
     A long list of documents is filtered here rather than in SQL: an IN list of every document id
     would be longer than the table it filters.
     """
-    query = (core_select(C.c.id, C.c.document_id, C.c.code_id, C.c.coder_id, C.c.start, C.c.end,
-                         func.coalesce(C.c.memo, ""))
-             .where(C.c.deleted_at.is_(None))
-             .order_by(C.c.document_id, C.c.start, C.c.end, C.c.id))
-    if coder_ids is not None:
-        query = query.where(C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
-    if code_ids is not None:
-        query = query.where(C.c.code_id.in_(sorted_ids(code_ids) or [-1]))
-    if document_ids is None:
-        rows = driver_rows(session, query)
-    else:
-        ids = sorted_ids(document_ids)
-        if len(ids) < CHUNK:
-            rows = driver_rows(session, query.where(C.c.document_id.in_(ids or [-1])))
-        else:
-            wanted = set(ids)
-            rows = [row for row in driver_rows(session, query) if row[1] in wanted]
-    practice = practice_pairs(session)
-    return [row for row in rows if (row[3], row[1]) not in practice] if practice else rows
+    return plain_reads.live_coding_columns(session, coder_ids=coder_ids, document_ids=document_ids, code_ids=code_ids)
 
 
 def coded_pairs(session: Session, *, coder_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
     """(coder id, document id) wherever the coder has a live coding (None: any coder); practice left out."""
-    query = core_select(C.c.coder_id, C.c.document_id).where(C.c.deleted_at.is_(None)).distinct()
-    if coder_ids is not None:
-        query = query.where(C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
-    return {(int(c), int(d)) for c, d in driver_rows(session, query)} - practice_pairs(session)
+    return plain_reads.coded_pairs(session, coder_ids=coder_ids)
 
 
 def used_code_ids(session: Session, *, coder_ids: Iterable[int]) -> set[int]:
     """Codes that carry a live coding of one of these coders."""
-    query = (core_select(C.c.code_id).where(C.c.deleted_at.is_(None), C.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
-             .distinct())
-    return {int(row[0]) for row in driver_rows(session, query)}
+    return plain_reads.used_code_ids(session, coder_ids=coder_ids)
 
 
 def live_positions(session: Session, *, coder_id: int) -> set[tuple[int, int, int, int]]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Integer, cast, delete, func, insert
+from sqlalchemy import Connection, delete, func, insert
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from cotag.errors import NotFound
 from cotag.store.models import Coding, Document, Unit, utcnow
-from cotag.store.rows import CHUNK, chunks, driver_rows, sorted_ids, table
+# The column-wise reads below answer through store/plain_reads.py (no model classes: report start-up, #14).
+from cotag.store import plain_reads
+from cotag.store.rows import chunks, driver_rows, sorted_ids, table
 
 D = table(Document)
 U = table(Unit)
@@ -216,25 +218,16 @@ def document_columns(session: Session, *, with_text: bool = False) -> list[Docum
 def document_ids(session: Session, *, groups: Sequence[str] | None = None,
                  external_ids: Sequence[str] | None = None) -> list[tuple[int, str]]:
     """(database id, external id) of the documents in these groups and among these ids (None: any), by id."""
-    query = core_select(D.c.id, D.c.external_id).order_by(D.c.external_id)
-    if groups is not None:
-        query = query.where(D.c.group.in_(list(groups)))
-    if external_ids is not None:
-        query = query.where(D.c.external_id.in_(list(external_ids)))
-    return [(int(i), str(e)) for i, e in driver_rows(session, query)]
+    return plain_reads.document_ids(session, groups=groups, external_ids=external_ids)
 
 
 def group_names(session: Session) -> set[str]:
-    return {row[0] for row in driver_rows(session, core_select(D.c.group).distinct())}
+    return plain_reads.group_names(session)
 
 
 def existing_external_ids(session: Session, *, external_ids: Sequence[str]) -> set[str]:
     """Those of ``external_ids`` that name a document of the project."""
-    found: set[str] = set()
-    for chunk in chunks(sorted(set(external_ids))):
-        query = core_select(D.c.external_id).where(D.c.external_id.in_(list(chunk)))
-        found.update(row[0] for row in driver_rows(session, query))
-    return found
+    return plain_reads.existing_external_ids(session, external_ids=external_ids)
 
 
 def texts(session: Session, *, ids: Iterable[int] | None = None) -> dict[int, str]:
@@ -298,16 +291,7 @@ def unit_columns(session: Session, *, document_ids: Iterable[int] | None = None)
     would be a bool on PostgreSQL and an int on SQLite). With many documents, reading every unit and
     keeping theirs is cheaper than an IN list as long as the table.
     """
-    query = (core_select(U.c.document_id, U.c.index, U.c.start, U.c.end, U.c.turn, func.coalesce(U.c.speaker, ""),
-                         cast(U.c.is_interviewer, Integer))
-             .order_by(U.c.document_id, U.c.index))
-    if document_ids is None:
-        return driver_rows(session, query)
-    ids = sorted_ids(document_ids)
-    if len(ids) < CHUNK:
-        return driver_rows(session, query.where(U.c.document_id.in_(ids or [-1])))
-    wanted = set(ids)
-    return [row for row in driver_rows(session, query) if row[0] in wanted]
+    return plain_reads.unit_columns(session, document_ids=document_ids)
 
 
 def speakers(session: Session) -> dict[int, set[str]]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from cotag.store.models import PROGRESS_DONE, Progress
-from cotag.store.rows import driver_rows, sorted_ids, table
+from cotag.store.models import Progress
+# The column-wise reads below answer through store/plain_reads.py (no model classes: report start-up, #14).
+from cotag.store import plain_reads
+from cotag.store.rows import sorted_ids, table
 
 P = table(Progress)
 
@@ -21,12 +22,7 @@ P = table(Progress)
 def done_pairs(session: Session, *, coder_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
     """(coder id, document id) wherever the coder marked the document done (None: any coder); a trainee's
     practice left out."""
-    from cotag.store.training import practice_pairs
-
-    query = core_select(P.c.coder_id, P.c.document_id).where(P.c.status == PROGRESS_DONE).distinct()
-    if coder_ids is not None:
-        query = query.where(P.c.coder_id.in_(sorted_ids(coder_ids) or [-1]))
-    return {(int(c), int(d)) for c, d in driver_rows(session, query)} - practice_pairs(session)
+    return plain_reads.done_pairs(session, coder_ids=coder_ids)
 
 
 def progress_of(session: Session, *, coder_ids: Iterable[int]) -> list[Progress]:

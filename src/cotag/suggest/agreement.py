@@ -121,17 +121,18 @@ def suggestion_agreement(project: Any, selection: Selection = Selection(), *, ki
 
 def accepted_in_scope(project: Any, data: Unitised) -> int:
     """How many live codings of the comparison's coders, in their coded documents of it, came from suggestions."""
-    from cotag.store.codings import suggestion_spans
-    from cotag.store.coders import list_coders
+    # plain column reads on a plain connection: `cotag agreement` runs this on every report, and the ORM
+    # would cost its start-up more than the count (issue #14)
+    from cotag.store import plain_reads
 
     if not data.documents:
         return 0
     doc_index = {name: i for i, name in enumerate(data.frame_documents)}
     coded = {name: {data.document_ids[doc_index[d]] for d in docs} for name, docs in data.coded.items()}
-    with project.session() as session:
-        names = {int(c.id): c.name for c in list_coders(session) if c.id is not None and c.name in coded}
-        rows = suggestion_spans(session, coder_ids=list(names),
-                                document_ids=[data.document_ids[doc_index[d]] for d in data.documents])
+    with project.reading() as connection:
+        names = {coder_id: name for coder_id, name, _ in plain_reads.coders(connection) if name in coded}
+        rows = plain_reads.suggestion_spans(connection, coder_ids=list(names),
+                                            document_ids=[data.document_ids[doc_index[d]] for d in data.documents])
     return sum(1 for _, coder_id, _, document_id, _, _ in rows if document_id in coded[names[coder_id]])
 
 
