@@ -68,11 +68,13 @@ class Terminal:
         return code
 
 
-def wait_for(condition, what: str) -> None:
+def wait_for(condition, what: str, terminal: Terminal | None = None) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            # What the terminal showed last, and whether the program still runs: a timeout alone says nothing.
+            seen = f"; exit code {terminal.process.poll()}; it showed: {terminal.text()[-1500:]!r}" if terminal else ""
+            raise AssertionError(f"timed out waiting for {what}{seen}")
         time.sleep(0.05)
 
 
@@ -81,7 +83,8 @@ def test_the_readme_command_opens_the_app_on_the_demo_project(study):
     # (building the real demo corpus would take a minute), as the lead coder "you".
     terminal = Terminal(None, "demo", "--dir", str(study.project.root))
     try:
-        wait_for(lambda: "coder you" in terminal.text() and "G002" in terminal.text(), "the library")
+        wait_for(lambda: "coder you" in terminal.text() and "G002" in terminal.text(), "the library",
+                 terminal)
         assert "E001" in terminal.text() and "(lead)" in terminal.text()
         terminal.press("q")
         code = terminal.process.wait(timeout=TIMEOUT)
@@ -110,7 +113,7 @@ async def test_sigkill_right_after_a_coding_loses_nothing(study):
     terminal = Terminal(root, "--coder", "alice", "--document", "E001")
     try:
         # The first visit starts on unit 1 (the first respondent unit); the first frame has its text.
-        wait_for(lambda: "wages were too low" in terminal.text(), "the transcript on screen")
+        wait_for(lambda: "wages were too low" in terminal.text(), "the transcript on screen", terminal)
         terminal.press("j")
         time.sleep(0.2)
         terminal.press("1")
