@@ -183,6 +183,7 @@ def main() -> None:
     from sqlmodel import select
 
     from cotag.services import corpus as demo_setup
+    from cotag.demo.project import corpus_root
     from cotag.demo import simulate
     from cotag.revision import service
     from cotag.project import open_project
@@ -198,7 +199,7 @@ def main() -> None:
           f"{time.perf_counter() - started:.1f} s")
 
     rng = random.Random(args.seed)
-    sources = {p.stem: p for p in (demo_setup.corpus_root() / "transcripts").rglob("*.md") if p.stem[0] in "EG"}
+    sources = {p.stem: p for p in (corpus_root() / "transcripts").rglob("*.md") if p.stem[0] in "EG"}
     out = base / "revised"
     editors: dict[int, Editor] = {}
     with project.session() as session:
