@@ -519,3 +519,28 @@ def test_a_rewritten_table_keeps_every_hand_written_comment_and_the_files_mode(s
     assert [e["real"] for e in data["entries"]] == ["Aktau", "Dauren", "KazMunayGas", "Zhanaozen"]
     assert [(p["id"], p["status"]) for p in data["proposals"]] == [("p1", "rejected")]
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_table_cotag_cannot_rewrite_with_its_comments_is_left_as_it_is_with_a_clear_error(sqlite_project):
+    from cotag.privacy.pseudonyms import table_path
+    from cotag.store.events import list_events
+
+    project = sqlite_project
+    path = table_path(project.root)
+    # PyYAML reads a duplicated key (the last wins); the comment-keeping writer refuses it.
+    written = ("# Pseudonyms for the Aktau interviews: ask Lena before changing.\n"
+               "entries:\n- real: Aktau\n  pseudonym: '[city A]'\n  kind: place\nentries:\n"
+               "- real: Dauren\n  pseudonym: '[person 1]'\n  kind: person\n")
+    path.write_text(written, encoding="utf-8")
+
+    result = run(project, "pseudonyms", "add", "KazMunayGas", "[company 1]", "--kind", "organisation")
+    assert result.exit_code != 0
+    assert str(path) in result.output and "line 6" in result.output and "comments" in result.output
+    assert path.read_text(encoding="utf-8") == written  # nothing lost, nothing half-written
+    with project.session() as session:
+        assert list_events(session, kind="pseudonyms.add") == []  # the refused decision is not logged
+
+    # Without comments there is nothing to lose: the table is written afresh and the entry added.
+    path.write_text(written.split("\n", 1)[1], encoding="utf-8")
+    assert run(project, "pseudonyms", "add", "KazMunayGas", "[company 1]", "--kind", "organisation").exit_code == 0
+    assert "KazMunayGas" in path.read_text(encoding="utf-8")

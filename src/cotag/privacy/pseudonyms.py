@@ -90,9 +90,18 @@ class PseudonymTable:
         data = self._rows()
         text = None
         if self.path.exists():
+            old = self.path.read_text(encoding="utf-8")
             try:
-                text = _updated_text(self.path.read_text(encoding="utf-8"), data)
-            except Exception:  # noqa: BLE001 - a file ruamel cannot keep (duplicate keys...) is written afresh
+                text = _updated_text(old, data)
+            except Exception as exc:  # noqa: BLE001 - ruamel refuses some files PyYAML reads (duplicate keys...)
+                # Written afresh, the file would lose the lead's comments: refuse, naming why, unless it has none.
+                if any(line.lstrip().startswith("#") or " #" in line for line in old.splitlines()):
+                    mark = getattr(exc, "problem_mark", None)
+                    where = f" line {mark.line + 1}" if mark is not None else ""
+                    raise CotagError(
+                        f"{self.path}{where}: cannot update this file keeping its comments "
+                        f"({getattr(exc, 'problem', None) or exc}); fix that, or remove the comments to let cotag "
+                        f"rewrite it; nothing was changed") from None
                 text = None
         if text is None:
             text = _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
