@@ -260,3 +260,38 @@ async def test_the_revisions_queue_follows_the_view_and_a_verdict_lands_on_the_s
         await pilot.press("ctrl+x")
         await settle_queue(pilot)
         assert "Germany" in str(detail.render())
+
+
+async def test_a_cells_quotes_withhold_a_name_attribute_the_table_does_not_cover(team):  # noqa: F811
+    from sqlmodel import select
+    from textual.widgets import DataTable
+
+    from cotag.store.models import Document
+    from cotag.tui.screens.quotes import QuotesScreen
+
+    pseudonyms(team.project)
+    with team.project.session() as session:
+        for document in session.exec(select(Document)):
+            document.attributes = {**(document.attributes or {}), "name": "Aigerim Nurlanovna"}
+            session.add(document)
+    # A template that prints the respondent's name: the pseudonymised view must not show it.
+    team.project.config["export"] = {"attribution": {group: "({name}, {place})" for group in ("expert", "graduate")}}
+    app = lead_app(team)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        table = app.screen.query_one("#an-prevalence-table", DataTable)
+        table.focus()
+        table.move_cursor(row=[str(key.value) for key in table.rows].index("network"),
+                          column=[str(key.value) for key in table.columns].index("value:total"))
+        await pilot.press("enter")
+        await settle(pilot)
+        quotes = app.screen
+        assert isinstance(quotes, QuotesScreen)
+        assert "Aigerim Nurlanovna" in table_text(quotes.query_one(DataTable))  # the view is off: as stored
+        await pilot.press("ctrl+x")
+        await settle(pilot)
+        shown = table_text(quotes.query_one(DataTable)) + screen_text(app)
+        assert "Aigerim" not in shown and "[name withheld]" in shown
+        assert "Almaty" not in shown

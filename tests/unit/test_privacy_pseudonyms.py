@@ -263,3 +263,14 @@ def test_a_table_written_one_row_a_line_stays_so_with_its_comments(tmp_path):
     assert lines[2].endswith("# Aktau's Soviet name")
     assert lines[3] == "  - {real: Berlin, pseudonym: '[city B]', kind: place}"
     assert [e.real for e in PseudonymTable.load(path).entries] == ["Aktau", "Shevchenko", "Berlin"]
+
+
+def test_an_attribution_withholds_a_name_the_table_misses_as_a_whole_word_only():
+    layer = Pseudonymiser([Entry("Aktau", "[city A]", "place")])
+    attributes = {"name": "Ali", "place": "Aktau", "occupation": "teacher"}
+    shown = layer.withhold_names("(Ali, teacher at Alibek school, Aktau)", attributes)
+    assert shown == "([name withheld], teacher at Alibek school, [city A])"
+    # A name the table covers is pseudonymised, not withheld; a non-name attribute is never withheld.
+    covered = Pseudonymiser([Entry("Ali", "[person 1]", "person")])
+    assert covered.withhold_names("(Ali, teacher)", attributes) == "([person 1], teacher)"
+    assert layer.withhold_names("(teacher)", {"occupation": "teacher"}) == "(teacher)"

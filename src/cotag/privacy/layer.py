@@ -58,10 +58,12 @@ def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+NAME_WITHHELD = "[name withheld]"  # what a pseudonymised export or view prints for a name the table misses
 # Front-matter attributes whose values are people's names (an export withholds them when the table does not
 # cover them; suggestions propose them).
 PERSON_ATTRIBUTES = {"name", "respondent", "respondent_name", "full_name", "first_name", "last_name", "surname",
                      "patronymic", "nickname", "interviewer", "interviewer_name", "interviewee"}
+
 
 @dataclass(frozen=True)
 class Replacement:
@@ -199,10 +201,25 @@ class Pseudonymiser:
         out = {}
         for key, value in values.items():
             shown = self(value)
-            if key.casefold() in PERSON_ATTRIBUTES and isinstance(value, str) and value.strip() and shown == value:
-                shown = "[name withheld]"
+            if self._withheld(key, value, shown):
+                shown = NAME_WITHHELD
             out[key] = shown
         return out
+
+    def withhold_names(self, text: str, attributes: Mapping[str, Any]) -> str:
+        """An attribution already rendered (by any template) through the layer, and with each name attribute's
+        value that the table does not cover withheld, as `attributes` withholds it before rendering."""
+        shown = self(text)
+        for key, value in attributes.items():
+            if self._withheld(key, value, self(value)):  # the whole name, not "Ali" inside "Alibek"
+                shown = re.sub(rf"(?<!\w){re.escape(value.strip())}(?!\w)", NAME_WITHHELD, shown)
+        return shown
+
+    @staticmethod
+    def _withheld(key: str, value: Any, shown: Any) -> bool:
+        """A name attribute's value that the pseudonyms leave as it is: a name whatever the table says."""
+        return key.casefold() in PERSON_ATTRIBUTES and isinstance(value, str) and bool(value.strip()) \
+            and shown == value
 
     def __call__(self, value: Any) -> Any:
         """Pseudonymise a value of any shape an export writes (text, lists, mappings); other values pass through."""

@@ -31,7 +31,7 @@ class QuotesScreen(TableScreen):
         self.title_shown = title
 
     def _layer(self, text: str) -> str:
-        layer = getattr(self.app, "pseudonymiser", None)
+        layer = self.app.pseudonymiser
         return layer(text) if layer is not None else text
 
     def compose(self) -> ComposeResult:
@@ -51,7 +51,11 @@ class QuotesScreen(TableScreen):
     def fetch(self) -> list[dict[str, Any]]:
         self.table = self.build()
         self.title_shown = self._layer(self.table.title if self.table is not None else self.TITLE_TEXT)
-        return [{"document": q.document, "coder": q.coder, "attribution": q.attribution, "quote": q.text}
+        layer = self.app.pseudonymiser
+        # With the view on, a name attribute the pseudonyms do not cover is withheld from the attribution, as
+        # the pseudonymised exports withhold it, whichever template printed it (a cell's, a saved query's).
+        return [{"document": q.document, "coder": q.coder, "quote": q.text,
+                 "attribution": layer.withhold_names(q.attribution, q.attributes) if layer else q.attribution}
                 for q in self.table.quotes]
 
     def show(self, rows: list[dict[str, Any]]) -> tuple[list[tuple], str]:
