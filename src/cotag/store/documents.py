@@ -13,6 +13,7 @@ from cotag.errors import NotFound
 from cotag.store.models import Coding, Document, Unit, utcnow
 # The column-wise reads below answer through store/plain_reads.py (no model classes: report start-up, #14).
 from cotag.store import plain_reads
+from cotag.store.plain_reads import DocumentColumns  # one type with the plain reads, which need no ORM
 from cotag.store.rows import chunks, driver_rows, sorted_ids, table
 
 D = table(Document)
@@ -193,26 +194,11 @@ def total_units(session: Session) -> int:
 # never ORM objects (a corpus is tens of thousands of units), and a document's text only when asked for.
 
 
-class DocumentColumns(NamedTuple):
-    """A document without its ORM object; `text` is "" unless the loader was asked for it."""
-
-    id: int
-    external_id: str
-    group: str
-    attributes: dict[str, Any]
-    words: int
-    text: str
 
 
 def document_columns(session: Session, *, with_text: bool = False) -> list[DocumentColumns]:
-    """Every document in reading order (group, id)."""
-    columns: list[Any] = [D.c.id, D.c.external_id, D.c.group, D.c.attributes, D.c.words]
-    if with_text:
-        columns.append(D.c.text)
-    # Through SQLAlchemy, not driver rows: attributes is a JSON column that needs decoding.
-    query = core_select(*columns).order_by(D.c.group, D.c.external_id)
-    return [DocumentColumns(row[0], row[1], row[2] or "", row[3] or {}, row[4] or 0, row[5] if with_text else "")
-            for row in session.connection().execute(query)]
+    """Every document in reading order (group, external id); the text only when asked for."""
+    return plain_reads.document_columns(session, with_text=with_text)
 
 
 def document_ids(session: Session, *, groups: Sequence[str] | None = None,

@@ -16,16 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, column, func, select, table
 from sqlalchemy import cast as sql_cast
 
 from cotag.store.rows import CHUNK, chunks, sorted_ids
-
-if TYPE_CHECKING:
-    from sqlalchemy.sql.compiler import SQLCompiler
-    from sqlalchemy.sql.elements import ClauseElement
+from cotag.store.rows import driver_rows as rows
 
 # models.STATUS_ACTIVE, PROGRESS_DONE, SOURCE_SUGGESTION, CONSENSUS_CODER and ROLE_LEAD: kept here so this module
 # need not import the models (tests/storage/test_plain_reads.py keeps them equal).
@@ -52,24 +49,6 @@ TRAINING = table("training", column("coder_id"), column("document_id"))
 UnitColumns = tuple[int, int, int, int, int, str, int]
 # (id, document id, code id, coder id, start, end, memo), by document, start, end and id.
 LiveCoding = tuple[int, int, int, int, int, int, str]
-
-
-def rows(source: Any, query: ClauseElement) -> list[tuple[Any, ...]]:
-    """A query's rows as the driver returns them, on a Connection or inside a Session's transaction."""
-    connection = source.connection() if callable(getattr(source, "connection", None)) else source
-    compiled = cast("SQLCompiler", query.compile(dialect=connection.dialect,
-                                               compile_kwargs={"render_postcompile": True}))
-    params = compiled.construct_params()
-    args = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
-    dbapi = connection.connection.dbapi_connection
-    if dbapi is None:  # only a closed connection has none
-        raise ValueError("the connection is closed")
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(str(compiled), args)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 # ---------------------------------------------------------------- documents and units
@@ -101,7 +80,8 @@ def existing_external_ids(source: Any, *, external_ids: Sequence[str]) -> set[st
 
 
 class DocumentColumns(NamedTuple):
-    """A document as exports read it (store.documents.DocumentColumns has the same fields)."""
+    """A document as exports read it, without its ORM object; `text` is "" unless the loader was asked for it
+    (store.documents uses this type too)."""
 
     id: int
     external_id: str

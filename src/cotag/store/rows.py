@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.sql.compiler import SQLCompiler
     from sqlalchemy.sql.elements import ClauseElement
-    from sqlmodel import Session
 
 # IN lists are cut to this many values: both back ends take them, and SQLite's bound-value limit is not reached.
 CHUNK = 500
@@ -24,16 +23,17 @@ CHUNK = 500
 T = TypeVar("T")
 
 
-def driver_rows(session: Session, query: ClauseElement) -> list[tuple[Any, ...]]:
-    """A query's rows as the driver returns them, inside the session's transaction."""
-    connection = session.connection()
+def driver_rows(source: Any, query: ClauseElement) -> list[tuple[Any, ...]]:
+    """A query's rows as the driver returns them, inside a Session's transaction or on a plain Connection
+    (store/plain_reads: the reads that need no ORM)."""
+    connection = source.connection() if callable(getattr(source, "connection", None)) else source
     compiled = cast("SQLCompiler", query.compile(dialect=connection.dialect,
                                                compile_kwargs={"render_postcompile": True}))
     params = compiled.construct_params()
     args = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
     dbapi = connection.connection.dbapi_connection
     if dbapi is None:  # only a closed connection has none
-        raise ValueError("the session's connection is closed")
+        raise ValueError("the connection is closed")
     cursor = dbapi.cursor()
     try:
         cursor.execute(str(compiled), args)
