@@ -161,7 +161,7 @@ def test_a_revision_carries_the_source_of_a_moved_coding(sqlite_project, tmp_pat
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
     from test_revision_store import NEW, _setup, _write
 
-    from cotag.revision import service as revision
+    from cotag.services import revision
     from cotag.store.codings import add_coding, coding_source
     from cotag.store.models import Code, Coder, Document, RevisionItem
 

@@ -8,7 +8,7 @@ from cotag import services
 from cotag.coderfile import write_coder_file
 from cotag.merge import merge
 from cotag.project import init_project
-from cotag.revision import service as revision
+from cotag.services import revision
 from cotag.store.models import Coder, Coding, Document
 
 from test_revision_store import NEW, OLD, _write
