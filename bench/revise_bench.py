@@ -185,7 +185,7 @@ def main() -> None:
     from cotag.services import corpus as demo_setup
     from cotag.demo.project import corpus_root
     from cotag.demo import simulate
-    from cotag.revision import service
+    from cotag.services import revision as service
     from cotag.project import open_project
     from cotag.store.models import Coding, Document, Memo, RevisionItem
 

@@ -206,7 +206,7 @@ def postgres_copy(demo_db: Path, base_url: str, root: Path):
 
 
 def bench_merge(demo_dir: Path, postgres: str | None = None) -> None:
-    from cotag.merge import merge
+    from cotag.services.team import merge
 
     if not (demo_dir / "cotag.toml").is_file():
         print(f"creating the demo project in {demo_dir} (cotag demo --no-tui) ...", flush=True)

@@ -139,12 +139,16 @@ def _carry_sources(session, bundle: Bundle, hashes: dict, keys: dict, chosen: di
             row["source"] = source
 
 
-def write_coder_file(project, *, coder: str, path: Path | str) -> dict[str, Any]:
-    """Write one coder's work to `path` (gzip'd JSON); returns counts for the message."""
+def coder_bundle(session: Session, *, coder: str, source: str, project: str) -> Bundle:
+    """One coder's work as a bundle, read in `session` (refused by name when this login cannot see it)."""
+    _check_can_see(session, coder)
+    return read_bundle(session, source=source, project=project, coders=[coder])
+
+
+def write_bundle_file(bundle: Bundle, *, coder: str, path: Path | str) -> dict[str, Any]:
+    """Write a coder's bundle to `path` (gzip'd JSON, atomically); returns counts for the message. Called after the
+    read transaction has ended (services.team.export_coder_file): writing the file holds no transaction open."""
     path = Path(path)
-    with project.session() as session:
-        _check_can_see(session, coder)
-        bundle = read_bundle(session, source=str(project.root), project=project.name, coders=[coder])
     data = json.dumps(bundle.as_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     # No name, mtime=0: the same work gives the same bytes, so a re-sent file is recognisably the same.
     packed = gzip.compress(data, mtime=0)

@@ -271,54 +271,23 @@ COUNTS = ("codings_added", "codings_updated", "codings_unchanged", "memos_added"
           "progress_updated", "events_added")
 
 
-def merge(project, source: Path | str | Bundle, *, renames: list[str] | None = None,
-          dry_run: bool = False) -> MergeReport:
-    """Bring the source's coders' work into `project`; raises MergeRefused on any mismatch, having written nothing.
-
-    PostgreSQL: one transaction. SQLite: everything is checked first, then written a batch of whole documents per
-    transaction (see BATCH_CODINGS); each batch re-reads what is here under the write lock, so a merge stopped
-    part-way, or another merge running at the same moment, leaves every coding exactly once, and merging the
-    same source again completes it.
-    """
-    bundle = source if isinstance(source, Bundle) else load_source(source, target=project)
+def prepare(source: Path | str | Bundle, *, target: Any, renames: list[str] | None = None,
+            dry_run: bool = False) -> tuple[Bundle, MergeReport]:
+    """The source read into a bundle (another project's database through store/other_project, read-only, never
+    this project's transaction), its coders renamed as asked, and the empty report of the merge to come."""
+    bundle = source if isinstance(source, Bundle) else load_source(source, target=target)
     mapping = parse_renames(list(renames or []), bundle)
     _rename(bundle, mapping)
-    report = MergeReport(source=bundle.source, coders=sorted(bundle.coders), renamed=mapping, dry_run=dry_run)
-    batched = project.engine.dialect.name == "sqlite" and not dry_run
-    with project.session() as session:
-        if batched:
-            _apply(session, bundle, report, write=False)  # every refusal before the first write
-        else:
-            _lock(session)
-            _apply(session, bundle, report)
-        if report.refused:
-            raise MergeRefused(refusal_message(report), report)
-        if dry_run:
-            session.rollback()
-            return report
-        if not batched:
-            _log_merge(session, report)
-            return report
-    from cotag.store.database import yield_lock
-
-    parts = _batches(bundle)
-    for index, part in enumerate(parts):
-        if index:
-            yield_lock()  # a coder waiting to save a coding gets the lock between batches
-        with project.session() as session:
-            _lock(session)
-            done = MergeReport(source=bundle.source)
-            _apply(session, part, done)
-            if done.refused:  # only if this project changed under the merge since the check
-                raise MergeRefused(refusal_message(done), done)
-            for name in COUNTS:
-                setattr(report, name, getattr(report, name) + getattr(done, name))
-            if index == len(parts) - 1:
-                _log_merge(session, report)
-    return report
+    return bundle, MergeReport(source=bundle.source, coders=sorted(bundle.coders), renamed=mapping, dry_run=dry_run)
 
 
-def _log_merge(session: Session, report: MergeReport) -> None:
+def add_counts(report: MergeReport, done: MergeReport) -> None:
+    """A batch's counts added to the whole merge's."""
+    for name in COUNTS:
+        setattr(report, name, getattr(report, name) + getattr(done, name))
+
+
+def log_merge(session: Session, report: MergeReport) -> None:
     if report.changed:
         from cotag.store.events import log_event
 
@@ -327,7 +296,7 @@ def _log_merge(session: Session, report: MergeReport) -> None:
             if k in ("source", "coders", "renamed", *COUNTS) and k != "codings_unchanged"})
 
 
-def _batches(bundle: Bundle) -> list[Bundle]:
+def batches(bundle: Bundle) -> list[Bundle]:
     """The bundle cut into parts of whole documents (codings, memos, progress), about BATCH_CODINGS codings each;
     the last part holds memos on no document and the events."""
     by_document: dict[str, int] = Counter(row["document"] for row in bundle.codings)
@@ -359,7 +328,7 @@ def _followed(current: dict[str, str], key: str | None) -> str | None:
     return current.get(key, key) if key is not None else None
 
 
-def _lock(session: Session) -> None:
+def lock(session: Session) -> None:
     # Two leads merging the same file at once must not both see "new" and both insert: the second waits for the
     # first to commit and then finds everything there (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
     from cotag.store.database import begin_write
@@ -367,7 +336,7 @@ def _lock(session: Session) -> None:
     begin_write(session, key="cotag.merge")
 
 
-def _apply(session: Session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
+def bring_in(session: Session, bundle: Bundle, report: MergeReport, *, write: bool = True) -> None:
     """Compare and (with `write`) bring in; a bundle with `only` set compares against this project's rows of those
     documents (hashes; None: memos on no document) alone, being one batch of a larger merge."""
     from cotag.store import coders as coder_store

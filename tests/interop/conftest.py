@@ -79,7 +79,7 @@ def study(project) -> Study:
 @pytest.fixture(params=[False, True], ids=["selection-per-span", "one-code-per-selection"])
 def exported(request, study, tmp_path) -> tuple[Study, Path]:
     """The study exported both ways: one selection per span and coder, and one per code."""
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
 
     path = tmp_path / "study.qdpx"
     export_qdpx(study.project, path, one_code_per_selection=request.param)

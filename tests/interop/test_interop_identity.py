@@ -30,7 +30,7 @@ def by_guid(root: ET.Element, tag: str, *attributes: str) -> dict[str, tuple]:
 
 
 def round_trip(path: Path, project, tmp_path: Path) -> ET.Element:
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
     from cotag.refi.qdpx_import import import_qdpx
 
     import_qdpx(path, project=project)
@@ -78,7 +78,7 @@ def test_memo_guids_do_not_swap_through_a_second_project(study, tmp_path):
     """A cotag file imported into another project and exported again keeps each memo's GUID on that memo
     (its memo numbers in the new database differ, which moved GUIDs between memos before)."""
     from cotag.project import init_project
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
     from cotag.refi.qdpx_import import import_qdpx
     from cotag.store.coders import get_or_create_coder
     from cotag.store.memos import add_memo

@@ -155,7 +155,7 @@ def test_cotag_round_trip_keeps_text_attributes_and_memos_once(study, tmp_path):
     """Typed for other tools, text for cotag: '34' comes back as '34'; a coding memo written in both the
     Description and a Note comes back once."""
     from cotag.project import open_project
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
     from cotag.refi.qdpx_import import import_qdpx
     from cotag.store.codings import list_codings
     from cotag.store.documents import list_documents

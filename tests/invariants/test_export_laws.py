@@ -92,7 +92,7 @@ def test_the_matrix_counts_the_quote_tables_rows(backend, study, scope_kind, by)
 @study_settings()
 def test_a_qdpx_round_trip_keeps_codings_memos_and_attributes(backend, study):
     from cotag import reconcile
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
     from cotag.refi.qdpx_import import import_qdpx
 
     project = backend.project("qdpx-source")

@@ -37,8 +37,8 @@ def _state(project) -> tuple:
 @given(study=studies(max_documents=10), data=st.data())
 @study_settings()
 def test_merging_is_idempotent_and_commutative_and_never_duplicates(backend, study, data):
-    from cotag.coderfile import write_coder_file
-    from cotag.merge import merge
+    from cotag.services.team import export_coder_file
+    from cotag.services.team import merge
 
     # Each coder codes their own SQLite copy with the codebook as it was; the lead's project (on the back end
     # under test) has since renamed and merged codes.
@@ -50,7 +50,7 @@ def test_merging_is_idempotent_and_commutative_and_never_duplicates(backend, stu
         # A coder file is one coder's work: a coder who did nothing has none to send (their copy merges as is).
         if _has_work(copy, coder) and data.draw(st.booleans(), label=f"{coder} sends a coder file"):
             path = backend.folder("file") / f"{coder}.cotag.json.gz"
-            write_coder_file(copy, coder=coder, path=path)
+            export_coder_file(copy, coder=coder, path=path)
             sources[coder] = path
         else:
             sources[coder] = copy.root

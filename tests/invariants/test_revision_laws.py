@@ -98,7 +98,7 @@ def test_revise_lands_codings_and_memos_on_their_words_or_flags_them(backend, ca
 
     from cotag import memos as memo_service
     from cotag import services
-    from cotag.revision import service as revision
+    from cotag.services import revision
     from cotag.store.codings import add_coding
     from cotag.store.coders import get_or_create_coder
     from cotag.store.models import Coding, Document, Memo, RevisionItem

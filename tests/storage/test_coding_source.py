@@ -94,8 +94,9 @@ def test_a_coder_role_accepts_and_dismisses_and_cannot_rewrite_the_source(postgr
 @pytest.mark.parametrize("via", ["coder file", "project folder"])
 def test_merge_carries_the_source(tmp_path, monkeypatch, via):
     """A coder who accepted suggestions in their own project: the lead's merged copy still says so."""
-    from cotag.coderfile import load_coder_file, write_coder_file
-    from cotag.merge import merge
+    from cotag.coderfile import load_coder_file
+    from cotag.services.team import export_coder_file
+    from cotag.services.team import merge
     from cotag.project import init_project
     from cotag.store.codings import coding_source, list_codings
     from cotag.store.coders import get_or_create_coder
@@ -115,7 +116,7 @@ def test_merge_carries_the_source(tmp_path, monkeypatch, via):
         add_coding(session, document_id=1, code_id=2, coder_id=who.id, start=42, end=60)
     source = tmp_path / "anna.cotag.json.gz"
     if via == "coder file":
-        write_coder_file(anna, coder="anna", path=source)
+        export_coder_file(anna, coder="anna", path=source)
         assert [r.get("source") for r in load_coder_file(source).codings] == ["suggestion model=m1 score=0.900", None]
     else:
         source = tmp_path / "anna"
@@ -161,7 +162,7 @@ def test_a_revision_carries_the_source_of_a_moved_coding(sqlite_project, tmp_pat
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
     from test_revision_store import NEW, _setup, _write
 
-    from cotag.revision import service as revision
+    from cotag.services import revision
     from cotag.store.codings import add_coding, coding_source
     from cotag.store.models import Code, Coder, Document, RevisionItem
 

@@ -72,7 +72,7 @@ def rows(project, sql: str):
 
 
 def test_concurrent_merges_of_one_source_store_each_coding_once(target, tmp_path, monkeypatch):
-    from cotag.coderfile import write_coder_file
+    from cotag.services.team import export_coder_file
 
     from cotag.merge import BATCH_CODINGS
 
@@ -88,7 +88,7 @@ def test_concurrent_merges_of_one_source_store_each_coding_once(target, tmp_path
         # Removed codings travel too: the unique index does not cover them, only the writers' lock does.
         session.execute(text("UPDATE coding SET deleted_at = created_at WHERE start % 10 = 0"))
     path = tmp_path / "anna.cotag.json.gz"
-    assert write_coder_file(source, coder="anna", path=path)["codings"] == len(spans)
+    assert export_coder_file(source, coder="anna", path=path)["codings"] == len(spans)
     source.close()
 
     reports = run_together(target, "merge", str(path), "--json")

@@ -313,7 +313,8 @@ def test_running_session_sees_the_leads_codebook_changes(team, monkeypatch):
 def test_a_coder_role_exporting_another_coders_work_is_told_not_given_an_empty_file(team, monkeypatch, tmp_path):
     """Row-level security hides Ben's codings from Anna's role: her `export coder --coder ben` would write a file
     with none of them that looks complete. It is refused by name; her own export and a lead's of Ben work."""
-    from cotag.coderfile import load_coder_file, write_coder_file
+    from cotag.coderfile import load_coder_file
+    from cotag.services.team import export_coder_file
     from cotag.coding import CodingSession
     from cotag.errors import CotagError
     from cotag.project import open_project
@@ -329,15 +330,15 @@ def test_a_coder_role_exporting_another_coders_work_is_told_not_given_an_empty_f
     project = open_project(team.project.root)  # still Anna's role
     try:
         with pytest.raises(CotagError, match=f"logged in as coder '{anna}'.*cannot see {ben}'s work"):
-            write_coder_file(project, coder=ben, path=tmp_path / "ben.cotag.json.gz")
+            export_coder_file(project, coder=ben, path=tmp_path / "ben.cotag.json.gz")
         assert not (tmp_path / "ben.cotag.json.gz").exists()
-        assert write_coder_file(project, coder=anna, path=tmp_path / "anna.cotag.json.gz")["codings"] == 1
+        assert export_coder_file(project, coder=anna, path=tmp_path / "anna.cotag.json.gz")["codings"] == 1
     finally:
         project.close()
     monkeypatch.setenv("COTAG_DATABASE_URL", team.urls[lena])
     project = open_project(team.project.root)
     try:
-        write_coder_file(project, coder=ben, path=tmp_path / "ben.cotag.json.gz")
+        export_coder_file(project, coder=ben, path=tmp_path / "ben.cotag.json.gz")
     finally:
         project.close()
     assert len(load_coder_file(tmp_path / "ben.cotag.json.gz").codings) == 1

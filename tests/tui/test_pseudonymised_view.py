@@ -12,7 +12,7 @@ from test_revisions_screen import revised  # noqa: F401 - the fixture, shared wi
 from test_snapshots import TEAM_CODINGS, lead_app, team  # noqa: F401 - the fixture, shared with the snapshots
 from tui_helpers import settle
 
-from cotag.privacy import decisions
+from cotag.services import privacy as decisions
 from cotag.tui.app import make_app
 
 SIZE = (160, 45)

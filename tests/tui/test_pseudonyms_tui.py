@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 from tui_helpers import live, settle
 
-from cotag.privacy import decisions
+from cotag.services import privacy as decisions
 from cotag.privacy.pseudonyms import table_path
 from cotag.store.events import list_events
 from cotag.tui.app import make_app

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from cotag.revision import service
+from cotag.services import revision as service
 from cotag.store.models import Coding, Document, Event, RevisionItem
 from cotag.tui.app import make_app
 from cotag.tui.modals.span import SpanEditor

@@ -371,7 +371,7 @@ def test_snapshot_analysis_cell_quotes(team, snap_compare, size):
 
 def with_pseudonyms(project) -> None:
     """Proposals found in the study, one accepted and one added by hand (as the CLI or the screen would)."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
 
     found = decisions.suggest(project, decisions.suggest_inputs(project), nlp=None)
     almaty = next(p for p in found.open if p.real == "Almaty")
@@ -395,7 +395,7 @@ def test_snapshot_transcript_pseudonymised(team, snap_compare, size):
 @SIZES
 def test_snapshot_codebook_pseudonymised(team, snap_compare, size):
     """The Networks code's coding excerpt (the Berlin sentence) through the pseudonymised view."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
 
     decisions.add(team.project, "Berlin", "[city B]", "place")
     assert snap_compare(lead_app(team), terminal_size=size,

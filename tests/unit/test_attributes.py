@@ -167,7 +167,7 @@ def test_sheet_values_survive_reimport_of_a_changed_transcript(corpus, tmp_path)
 def test_sheet_values_survive_revise_of_a_coded_transcript(project, tmp_path):
     from test_revision_store import NEW, _setup, _write
 
-    from cotag.revision import service as revision
+    from cotag.services import revision
 
     _, path = _setup(project, tmp_path)
     sheet = write_csv(tmp_path / "s.csv", [["id", "age"], ["E1", "51"]])

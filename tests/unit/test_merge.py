@@ -8,9 +8,11 @@ import json
 import pytest
 from factories import make_codes, make_document
 
-from cotag.coderfile import load_coder_file, write_coder_file
+from cotag.coderfile import load_coder_file
+from cotag.services.team import export_coder_file
 from cotag.errors import CotagError
-from cotag.merge import MergeRefused, merge
+from cotag.merge import MergeRefused
+from cotag.services.team import merge
 from cotag.project import init_project
 from cotag.store import coders as coder_store
 from cotag.store import codings as coding_store
@@ -128,7 +130,7 @@ def test_later_work_of_the_same_coder_merges_as_an_update(projects):
 def test_coder_file_round_trip(projects, tmp_path):
     lead, anna, _ = projects
     path = tmp_path / "anna.cotag.json.gz"
-    summary = write_coder_file(anna, coder="anna", path=path)
+    summary = export_coder_file(anna, coder="anna", path=path)
     assert summary["codings"] == 3 and summary["memos"] == 1 and summary["progress"] == 1
     data = json.loads(gzip.decompress(path.read_bytes()))
     assert {c["coder"] for c in data["codings"]} == {"anna"}
@@ -140,14 +142,14 @@ def test_coder_file_round_trip(projects, tmp_path):
     assert snapshot(lead) == snapshot(anna)
     # The same work written twice gives the same bytes: a re-sent file is visibly the same file.
     again = tmp_path / "again.cotag.json.gz"
-    write_coder_file(anna, coder="anna", path=again)
+    export_coder_file(anna, coder="anna", path=again)
     assert again.read_bytes() == path.read_bytes()
 
 
 def test_coder_file_of_unknown_coder_is_refused(projects, tmp_path):
     _, anna, _ = projects
     with pytest.raises(CotagError, match="no coder named 'zoe'"):
-        write_coder_file(anna, coder="zoe", path=tmp_path / "z.gz")
+        export_coder_file(anna, coder="zoe", path=tmp_path / "z.gz")
     assert not (tmp_path / "z.gz").exists()
 
 
@@ -235,7 +237,7 @@ def test_lead_who_kept_working_after_the_copy_is_no_clash(projects, tmp_path):
 def test_single_coder_file_renamed_with_just_a_name(projects, tmp_path):
     lead, anna, _ = projects
     path = tmp_path / "anna.gz"
-    write_coder_file(anna, coder="anna", path=path)
+    export_coder_file(anna, coder="anna", path=path)
     report = merge(lead, path, renames=["anna_b"])
     assert report.coders == ["anna_b"] and report.renamed == {"anna": "anna_b"} and report.codings_added == 3
 
@@ -287,7 +289,7 @@ def test_merge_into_either_back_end(project, tmp_path):
 def _edited_coder_file(anna, tmp_path, name, edit):
     path = tmp_path / "anna.cotag.json.gz"
     if not path.exists():
-        write_coder_file(anna, coder="anna", path=path)
+        export_coder_file(anna, coder="anna", path=path)
     data = json.loads(gzip.decompress(path.read_bytes()))
     edit(data)
     out = tmp_path / name
@@ -418,7 +420,7 @@ def test_a_merge_written_in_batches_ends_as_one_would(projects, monkeypatch):
 
     lead, anna, ben = projects
     monkeypatch.setattr(merging, "BATCH_CODINGS", 1)
-    assert len(merging._batches(merging.load_source(anna.root))) == 2  # E001 (2 codings, memo, progress), E002
+    assert len(merging.batches(merging.load_source(anna.root))) == 2  # E001 (2 codings, memo, progress), E002
     code(anna, "anna", "E002", "push", 45, 58)
     with anna.session() as session:
         log_event(session, kind="memo", actor="anna", payload={})
@@ -442,7 +444,7 @@ def test_a_passage_memo_keeps_its_words_through_a_coder_file_and_a_merge(project
         doc = require_document(session, external_id="E001")
         memo_store.add_memo(session, coder_id=who.id, document_id=doc.id, start=36, end=52, text="irony?")
     path = tmp_path / "anna.cotag.json.gz"
-    write_coder_file(anna, coder="anna", path=path)
+    export_coder_file(anna, coder="anna", path=path)
     for target, source in ((build(tmp_path / "by-file"), path), (lead, anna.root)):
         merge(target, source)
         with target.session() as session:
@@ -454,7 +456,7 @@ def test_a_passage_memo_keeps_its_words_through_a_coder_file_and_a_merge(project
 def test_a_coder_file_with_a_broken_passage_span_is_refused_by_name(projects, tmp_path):
     lead, anna, _ = projects
     path = tmp_path / "anna.cotag.json.gz"
-    write_coder_file(anna, coder="anna", path=path)
+    export_coder_file(anna, coder="anna", path=path)
     data = json.loads(gzip.decompress(path.read_bytes()))
     data["memos"][0].update(start=20, end=10)
     path.write_bytes(gzip.compress(json.dumps(data).encode()))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from factories import make_codes, make_document
 
 from cotag.refi import RefiError
-from cotag.refi.qdpx_export import export_qdpx
+from cotag.services.refi import export_qdpx
 from cotag.refi.qdpx_import import import_qdpx
 
 REPO = Path(__file__).resolve().parents[2]

@@ -322,7 +322,7 @@ def test_users_are_not_matched_to_existing_coders_by_name(project, tmp_path):
 
 def test_the_consensus_and_lead_roles_of_a_file_need_a_lead(project, tmp_path):
     """A file's "consensus" user, or its claim that a user is a lead, gives nobody those rights here."""
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
     from cotag.store.coders import get_or_create_coder
 
     sys.path.insert(0, str(REPO / "tests" / "unit"))

@@ -13,7 +13,7 @@ from cotag import memos as memo_service
 from cotag import services
 from cotag.cli import app
 from cotag.errors import CotagError
-from cotag.revision import service as revision
+from cotag.services import revision
 from cotag.store.models import Document, Memo, RevisionItem
 
 from test_revision_store import NEW, OLD, _write

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 
 from cotag import services
-from cotag.coderfile import write_coder_file
-from cotag.merge import merge
+from cotag.services.team import export_coder_file
+from cotag.services.team import merge
 from cotag.project import init_project
-from cotag.revision import service as revision
+from cotag.services import revision
 from cotag.store.models import Coder, Coding, Document
 
 from test_revision_store import NEW, OLD, _write
@@ -46,7 +46,7 @@ def test_a_coder_file_from_before_two_revisions_merges_onto_the_current_text(pro
     _code(own, "ana", [("work", "It was hard at first."), ("work", "My family stayed behind."),
                        ("move", "Then we moved to the city.")])
     coder_file = tmp_path / "ana.cotag"
-    write_coder_file(own, coder="ana", path=coder_file)
+    export_coder_file(own, coder="ana", path=coder_file)
     own.close()
 
     revision.revise_paths(project, paths=[_write(tmp_path, NEW)])
@@ -81,7 +81,7 @@ def test_passage_memos_in_a_coder_file_from_before_a_revision_follow_their_words
             start = session.exec(select(Document)).one().text.index(words)
         memo_service.add_memo(own, coder="ana", text=f"on {words}", span=("E1", start, start + len(words)))
     coder_file = tmp_path / "ana.cotag"
-    write_coder_file(own, coder="ana", path=coder_file)
+    export_coder_file(own, coder="ana", path=coder_file)
     own.close()
 
     revision.revise_paths(project, paths=[_write(tmp_path, NEW)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from cotag import reconcile, services
-from cotag.revision import service as revision
+from cotag.services import revision
 from cotag.store.models import Decision, Document, RevisionItem
 
 OLD = """---

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from cotag import services
 from cotag.errors import CotagError
-from cotag.revision import service as revision
+from cotag.services import revision
 from cotag.store.models import Coding, Document, Event, Revision, RevisionItem, Unit
 
 OLD = """---

@@ -20,16 +20,6 @@ def _actor() -> str:
     return os.environ.get("COTAG_CODER", "")
 
 
-def _suggest_inputs(project):
-    from cotag.privacy.pseudonyms import SuggestInput
-    from cotag.store import documents as doc_store
-
-    with project.session() as session:
-        speakers = doc_store.speakers(session)
-        documents = sorted(doc_store.document_columns(session, with_text=True), key=lambda d: d.external_id)
-        return [SuggestInput(d.external_id, d.text, d.attributes, speakers.get(d.id, ())) for d in documents]
-
-
 @pseudonyms_app.command("suggest")
 def suggest(spacy_model: Optional[str] = typer.Option(None, "--spacy-model",
                                                       help="spaCy pipeline for entities (default: an installed "
@@ -37,12 +27,12 @@ def suggest(spacy_model: Optional[str] = typer.Option(None, "--spacy-model",
             no_spacy: bool = typer.Option(False, "--no-spacy", help="Do not look for a spaCy model."),
             as_json: bool = JsonOption) -> None:
     """Find names, places and organisations in the corpus and list them as proposals with ids."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
     from cotag.privacy.pseudonyms import load_pipeline
 
     project = open_project()
     nlp, how = (None, "spaCy not used (--no-spacy)") if no_spacy else load_pipeline(spacy_model)
-    result = decisions.suggest(project, _suggest_inputs(project), nlp=nlp, actor=_actor())
+    result = decisions.suggest(project, decisions.suggest_inputs(project), nlp=nlp, actor=_actor())
     added, open_, table = result.added, result.open, result.table
     if as_json:
         emit_json({"added": len(added), "open": [vars(p) for p in open_], "spacy": how, "file": str(table.path)})
@@ -84,7 +74,7 @@ def add(real: str = typer.Argument(..., help="The real string, as the transcript
         replace: bool = typer.Option(False, "--replace", help="Change the pseudonym of a string already listed.")
         ) -> None:
     """Add a pseudonym by hand."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
 
     entry = decisions.add(open_project(), real, pseudonym, kind, replace=replace, actor=_actor())
     typer.echo(f"{entry.real!r} -> {entry.pseudonym} ({entry.kind})")
@@ -95,7 +85,7 @@ def accept(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...)."
            pseudonym: Optional[str] = typer.Option(None, "--as", help="Use this pseudonym instead of the suggested.")
            ) -> None:
     """Accept proposals: each becomes a pseudonym."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
 
     entries = decisions.accept(open_project(), [i for item in ids for i in split_names(item) or []],
                                pseudonym=pseudonym, actor=_actor())
@@ -106,7 +96,7 @@ def accept(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...)."
 @pseudonyms_app.command("reject")
 def reject(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...).")) -> None:
     """Reject proposals: they stay listed as rejected and suggest does not offer them again."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
 
     rejected = decisions.reject(open_project(), [i for item in ids for i in split_names(item) or []],
                                 actor=_actor())
@@ -116,7 +106,7 @@ def reject(ids: List[str] = typer.Argument(..., help="Proposal ids (p1 p2 ...)."
 @pseudonyms_app.command("remove")
 def remove(real: str = typer.Argument(..., help="The real string whose pseudonym goes.")) -> None:
     """Remove a pseudonym from the table."""
-    from cotag.privacy import decisions
+    from cotag.services import privacy as decisions
 
     entry = decisions.remove(open_project(), real, actor=_actor())
     typer.echo(f"removed {entry.real!r} -> {entry.pseudonym}")

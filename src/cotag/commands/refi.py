@@ -29,7 +29,7 @@ def export_qdpx_command(file: Path = typer.Argument(..., help="The .qdpx file to
                                  "only the first coding of a selection."),
                         as_json: bool = JsonOption) -> None:
     """REFI-QDA project for ATLAS.ti, MAXQDA, NVivo, QualCoder: documents, codebook, coders, codings, memos."""
-    from cotag.refi.qdpx_export import export_qdpx
+    from cotag.services.refi import export_qdpx
 
     report = export_qdpx(open_project(), file, coders=split_names(coders), pseudonymise=pseudonymise,
                          one_code_per_selection=one_code_per_selection)

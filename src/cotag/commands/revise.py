@@ -36,7 +36,7 @@ def revise(paths: Optional[List[Path]] = typer.Argument(None, help="Corrected tr
            ) -> None:
     """Replace coded documents' text with corrected files, carrying every coding, passage memo, ruling and unit
     across."""
-    from cotag.revision import service
+    from cotag.services import revision as service
 
     project = open_project()
     if undo is not None:
@@ -101,7 +101,7 @@ def revisions_show(revision_id: Optional[int] = typer.Argument(None, metavar="[I
                    as_json: bool = JsonOption,
                    ) -> None:
     """Revisions, newest first: who, when, the diff summary and the flagged items (with their numbers)."""
-    from cotag.revision import service
+    from cotag.services import revision as service
 
     rows = service.list_revisions(open_project(), revision_id=revision_id)
     if as_json:
@@ -139,7 +139,7 @@ def revisions_review(revision_id: int = typer.Argument(..., metavar="ID"),
                      ) -> None:
     """The lead's verdict on one flagged item of a revision (logged in the audit trail)."""
     from cotag.reconcile import parse_span
-    from cotag.revision import service
+    from cotag.services import revision as service
 
     chosen = [name for name, on in (("accept", accept), ("remove", remove), ("span", span is not None)) if on]
     if len(chosen) != 1:

@@ -22,7 +22,8 @@ def merge_command(other: Path = OtherArgument,
                   dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; change nothing."),
                   as_json: bool = JsonOption) -> None:
     """Bring in another project's (or a coder file's) codings, memos, progress and events; all or nothing."""
-    from cotag.merge import MergeRefused, merge
+    from cotag.merge import MergeRefused
+    from cotag.services.team import merge
 
     project = open_project()
     try:
@@ -61,9 +62,9 @@ def export_coder(file: Path = CoderFileArgument,
                  coder: str = typer.Option(..., "--coder", help="Whose work to write."),
                  as_json: bool = JsonOption) -> None:
     """One coder's codings, memos, progress and events in a small file to send the lead (who runs `cotag merge FILE`)."""
-    from cotag.coderfile import write_coder_file
+    from cotag.services.team import export_coder_file
 
-    summary = write_coder_file(open_project(), coder=coder, path=file)
+    summary = export_coder_file(open_project(), coder=coder, path=file)
     if as_json:
         emit_json(summary)
         return

@@ -2,8 +2,8 @@
 
 Modules:
 
-* :mod:`cotag.refi.qdpx_export` writes a project as a .qdpx archive (:mod:`cotag.refi.export_values`:
-  attribute types and values);
+* :mod:`cotag.refi.qdpx_export` writes a project as a .qdpx archive from what it read in the session
+  :mod:`cotag.services.refi` opened (:mod:`cotag.refi.export_values`: attribute types and values);
 * :mod:`cotag.refi.qdpx_import` reads one (from any of the tools above) into a project: the archive
   (:mod:`cotag.refi.package`), the file's parts (:mod:`cotag.refi.import_read`), the plan
   (:mod:`cotag.refi.import_plan`, :mod:`cotag.refi.import_model`), then one transaction;

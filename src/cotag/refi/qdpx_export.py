@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cotag.files import replace_atomically
 from cotag.refi import (
@@ -49,15 +49,19 @@ from cotag.refi import (
 from cotag.refi.export_values import _attribute, _text, _value_element, _value_parts
 from cotag.refi.export_values import variable_type as variable_type
 
+if TYPE_CHECKING:
+    from cotag.store.session import Session
+
 __all__ = [
     "GROUP_SET",
     "JSON_VARIABLE",
     "QUOTE_LIMIT",
     "ExportReport",
-    "export_qdpx",
+    "read_export",
     "quote_name",
     "variable_type",
     "write_atomically",
+    "write_qdpx",
 ]
 
 #: Longest quote written into PlainTextSelection@name (ATLAS.ti cuts at about 100 as well).
@@ -152,7 +156,9 @@ class _Loaded:
     units: list[Any] = field(default_factory=list)  # every unit, store/plain_reads.unit_columns
 
 
-def _load(project, coders: list[str] | None) -> _Loaded:
+def read_export(session: Session, coders: list[str] | None) -> _Loaded:
+    """Everything an export writes, read in `session` (services.refi's one read transaction); refuses an unknown
+    coder by name."""
     from cotag.refi.identity import load_identity
     from cotag.refi.qdc import fields_from_db
     from cotag.store.coders import list_coders, require_coder
@@ -162,15 +168,14 @@ def _load(project, coders: list[str] | None) -> _Loaded:
     from cotag.store.plain_reads import unit_columns
     from cotag.store.refi_loads import code_ids_by_key
 
-    with project.session() as session:
-        if coders is not None:
-            for name in coders:
-                require_coder(session, name=name)
-        return _Loaded(coders=[c for c in list_coders(session) if coders is None or c.name in coders],
-                       codes=fields_from_db(session), documents=list_documents(session),
-                       codings=list_codings(session, coders=coders), memos=list_memos(session, coders=coders),
-                       identity=load_identity(session), code_ids=code_ids_by_key(session),
-                       units=unit_columns(session))
+    if coders is not None:
+        for name in coders:
+            require_coder(session, name=name)
+    return _Loaded(coders=[c for c in list_coders(session) if coders is None or c.name in coders],
+                   codes=fields_from_db(session), documents=list_documents(session),
+                   codings=list_codings(session, coders=coders), memos=list_memos(session, coders=coders),
+                   identity=load_identity(session), code_ids=code_ids_by_key(session),
+                   units=unit_columns(session))
 
 
 class _ProjectWriter:
@@ -493,23 +498,16 @@ class _ProjectWriter:
         return data[:at] + sources.encode("utf-8") + data[at + len(mark):]
 
 
-def export_qdpx(project, path: Path | str, *, coders: list[str] | None = None,
-                pseudonymise: bool = False, one_code_per_selection: bool = False) -> ExportReport:
-    """Write the project (or only the named coders' codings and memos) to ``path``.
+def write_qdpx(project, loaded: _Loaded, path: Path | str, *, pseudonymise: bool = False,
+               one_code_per_selection: bool = False) -> ExportReport:
+    """Write what `read_export` read (the project, or only the named coders' codings and memos) to ``path``; the
+    project is passed for its name, codebook file and pseudonym table, never for a session.
 
     ``one_code_per_selection`` writes a selection per code (the span repeated, as NVivo does)
     for readers that keep only the first coding of a selection; ``pseudonymise`` writes texts,
     offsets, attributes and memos through the pseudonym layer (docs/privacy.md)."""
-    from cotag.bulk import collector_paused
-
-    with collector_paused():  # a large export makes a few hundred thousand objects, none in a cycle
-        return _export(project, Path(path), coders, pseudonymise, one_code_per_selection)
-
-
-def _export(project, path: Path, coders: list[str] | None, pseudonymise: bool,
-            one_code_per_selection: bool) -> ExportReport:
+    path = Path(path)
     report = ExportReport(file=str(path))
-    loaded = _load(project, coders)
     if pseudonymise:  # texts, offsets, attributes and memos through the pseudonym layer (docs/privacy.md)
         from cotag.privacy.pseudonyms import pseudonymise_export
 

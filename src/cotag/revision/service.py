@@ -54,9 +54,10 @@ from cotag.store.models import (
 )
 from cotag.store.session import Session
 
-# What callers use from here (the command line, the revisions screen, tests): the use cases of all three modules.
+# What services.revision uses from here: the session-taking halves of all three modules (the use cases, with their
+# transactions, are services.revision's).
 __all__ = ["FLAGGED", "KIND_CODING", "KIND_DECISION", "KIND_MEMO", "REVIEW_ACTIONS", "list_revisions", "plan_document",
-           "review", "review_queue", "revise_paths", "undo"]
+           "review", "review_queue", "revise_files", "transcript_files", "no_cycle_collection", "undo"]
 
 
 # ---------------------------------------------------------------- reading the new files
@@ -333,11 +334,13 @@ def _move_cursors(session: Session, plan: DocumentPlan) -> None:
                 session.add(progress)
 
 
-# ---------------------------------------------------------------- use cases
+# ---------------------------------------------------------------- a revision, in the session it is given
+# The transaction (and the write lock begin_write takes in it) is services.revision's: one per revision.
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a revision runs, and run once after.
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a revision runs (services.revision holds it around the whole
+    use case, its transaction included).
 
     Revising the demo corpus makes some million small objects that live until it ends (codings read, their plans
     and carried spans, rows to write) and form no reference cycles; the collector kept scanning them as they
@@ -353,59 +356,61 @@ def _no_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
-def revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool = False,
-                 lead: str | None = None) -> dict[str, Any]:
-    """Revise the documents these files are new versions of: all in one transaction, or (dry run) nothing."""
-    with _no_cycle_collection():
-        return _revise_paths(project, paths=paths, dry_run=dry_run, lead=lead)
-
-
-def _revise_paths(project, *, paths: Iterable[Path | str], dry_run: bool, lead: str | None) -> dict[str, Any]:
-    from cotag.corpus.importer import collect_files, content_hash, units_and_words
-    from cotag.revision.units import resplit
-    from cotag.store.coders import require_lead
-    from cotag.store.database import begin_write
-    from cotag.store.documents import documents_by_external_id
+def transcript_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The transcript files under these paths; every problem said at once, before any transaction opens."""
+    from cotag.corpus.importer import collect_files
 
     files, problems = collect_files(paths)
     if problems:
         raise CotagError("\n".join(problems))
     if not files:
         raise CotagError("no transcript files given")
-    with project.session() as session:
-        if not dry_run:
-            begin_write(session, key="cotag.revise")
-        actor = require_lead(session, name=lead).name if lead else ""
-        read = [_read(path) for path in files]
-        seen: dict[str, Path] = {}
-        for transcript, external_id, *_ in read:
-            if external_id in seen:
-                raise CotagError(f"{transcript.path}: document id {external_id!r} is also the id of {seen[external_id]}")
-            seen[external_id] = transcript.path
-        known = documents_by_external_id(session, external_ids=list(seen))
-        missing = [f"{t.path}: no document {i!r} in the project; add it with `cotag import`" for t, i, *_ in read
-                   if i not in known]
-        if missing:
-            raise CotagError("\n".join(missing))
-        changed = [r for r in read if known[r[1]].content_hash != content_hash(r[0].text)]
-        unchanged = sorted(r[1] for r in read if r not in changed)
-        loads = Loads.read(session, [key(known[r[1]].id) for r in changed])
-        documents = []
-        new_spans = resplit([(r[0], known[r[1]].text, loads.units[key(known[r[1]].id)]) for r in changed])
-        for (transcript, external_id, group, meta), spans in zip(changed, new_spans):
-            units, words = units_and_words(transcript, spans)
-            plan = plan_document(session, document=known[external_id], transcript=transcript, group=group,
-                                 meta=meta, units=units, words=words, loads=loads)
-            entry: dict[str, Any] = {"document": external_id, "path": str(transcript.path)}
-            if dry_run:
-                entry.update(plan.summary(), flagged=plan.flagged())
-            else:
-                revision, flagged = _apply(session, plan, actor=actor)
-                # The summary as written: two codings the revision brought onto one span are one, changed.
-                entry.update(revision.summary, revision=revision.id, number=revision.number, flagged=flagged)
-            documents.append(entry)
+    return files
+
+
+def revise_files(session: Session, files: Sequence[Path], *, dry_run: bool = False,
+                 lead: str | None = None) -> dict[str, Any]:
+    """Revise the documents these files are new versions of, in `session`: under the revision's write lock, or (dry
+    run) rolled back."""
+    from cotag.corpus.importer import content_hash, units_and_words
+    from cotag.revision.units import resplit
+    from cotag.store.coders import require_lead
+    from cotag.store.database import begin_write
+    from cotag.store.documents import documents_by_external_id
+
+    if not dry_run:
+        begin_write(session, key="cotag.revise")
+    actor = require_lead(session, name=lead).name if lead else ""
+    read = [_read(path) for path in files]
+    seen: dict[str, Path] = {}
+    for transcript, external_id, *_ in read:
+        if external_id in seen:
+            raise CotagError(f"{transcript.path}: document id {external_id!r} is also the id of {seen[external_id]}")
+        seen[external_id] = transcript.path
+    known = documents_by_external_id(session, external_ids=list(seen))
+    missing = [f"{t.path}: no document {i!r} in the project; add it with `cotag import`" for t, i, *_ in read
+               if i not in known]
+    if missing:
+        raise CotagError("\n".join(missing))
+    changed = [r for r in read if known[r[1]].content_hash != content_hash(r[0].text)]
+    unchanged = sorted(r[1] for r in read if r not in changed)
+    loads = Loads.read(session, [key(known[r[1]].id) for r in changed])
+    documents = []
+    new_spans = resplit([(r[0], known[r[1]].text, loads.units[key(known[r[1]].id)]) for r in changed])
+    for (transcript, external_id, group, meta), spans in zip(changed, new_spans):
+        units, words = units_and_words(transcript, spans)
+        plan = plan_document(session, document=known[external_id], transcript=transcript, group=group,
+                             meta=meta, units=units, words=words, loads=loads)
+        entry: dict[str, Any] = {"document": external_id, "path": str(transcript.path)}
         if dry_run:
-            session.rollback()
+            entry.update(plan.summary(), flagged=plan.flagged())
+        else:
+            revision, flagged = _apply(session, plan, actor=actor)
+            # The summary as written: two codings the revision brought onto one span are one, changed.
+            entry.update(revision.summary, revision=revision.id, number=revision.number, flagged=flagged)
+        documents.append(entry)
+    if dry_run:
+        session.rollback()
     return {"dry_run": dry_run, "revised": documents, "unchanged": unchanged}
 
 
@@ -420,11 +425,10 @@ def _revision_dict(revision: Revision, external_id: str, *, items: Sequence[Revi
     return data
 
 
-def list_revisions(project, *, revision_id: int | None = None) -> list[dict[str, Any]]:
+def list_revisions(session: Session, *, revision_id: int | None = None) -> list[dict[str, Any]]:
     """Every revision, newest first, with its diff summary and flagged items; or one revision."""
-    with project.session() as session:
-        rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
-        if revision_id is not None and not rows:
-            raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
-        items = revision_store.items_of(session, revision_ids=[key(r.id) for r, _ in rows])
-        return [_revision_dict(r, ext, items=items.get(key(r.id), [])) for r, ext in rows]
+    rows = revision_store.revisions_with_documents(session, revision_id=revision_id)
+    if revision_id is not None and not rows:
+        raise NotFound(f"no revision {revision_id} (see `cotag revisions`)")
+    items = revision_store.items_of(session, revision_ids=[key(r.id) for r, _ in rows])
+    return [_revision_dict(r, ext, items=items.get(key(r.id), [])) for r, ext in rows]

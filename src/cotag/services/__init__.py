@@ -9,12 +9,17 @@ The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
     services.agreement  the agreement report and its drill-down, the agreement screen's coders, simulated coders
     services.reconcile  disagreements, rulings, agreed spans, progress, the reconcile screen's workspace
     services.export     quote tables, matrices and other files for papers and other tools; the analysis screen
-    services.team       coders and roles, assignments and rounds, the lead's dashboard, the audit trail
+    services.team       coders and roles, assignments and rounds, the lead's dashboard, the audit trail,
+                        merging another project or a coder file, writing a coder file
     services.coding     what the coding screen reads, codings as a table and from one, what the suggester reads
+    services.revision   revising coded transcripts, undoing a revision, the revisions and the lead's review
+    services.privacy    the lead's decisions on the pseudonym table, what the pseudonym suggester reads
+    services.refi       writing a REFI-QDA .qdpx project
 
 Nothing below this package imports it (an import-linter layers contract in pyproject.toml): a use case that
-composes others lives here. The one exception to "services own the transactions" is the coder's write path,
-coding.CodingSession (docs/architecture.md says why).
+composes others lives here. The exceptions to "services own the transactions" are the coder's write path,
+coding.CodingSession, and the REFI-QDA imports' transaction paired with the codebook journal
+(refi.journal.journalled_session); docs/architecture.md says why.
 
 The package imports nothing heavy: `from cotag.services import load_codebook_file` (and the other names
 that lived in the old services.py) still works, resolved from the submodule on first use.
@@ -37,7 +42,7 @@ _MOVED = {
     "document_turns": "corpus",
 }
 
-_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "reconcile", "team")
+_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "privacy", "reconcile", "refi", "revision", "team")
 
 __all__ = [*_MOVED, *_SUBMODULES]
 

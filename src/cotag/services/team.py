@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cotag.coderfile import Bundle
+    from cotag.merge import MergeReport
     from cotag.project import Project
 
 
@@ -247,3 +250,63 @@ def dashboard(project: Project, *, round_name: str | None = None) -> dict[str, A
                        "unassigned": len(set(entry["documents"]) - {r["document"] for r in theirs})})
     return {"round": round_name, "coders": coders, "rounds": round_rows, "overlap": overlap,
             "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}
+
+
+# ---------------------------------------------------------------- the coder file
+
+def export_coder_file(project: Project, *, coder: str, path: Path | str) -> dict[str, Any]:
+    """Write one coder's work to `path` (gzip'd JSON) for the lead's `cotag merge FILE`; counts for the message.
+
+    The work is read in one transaction, which ends before the file is written."""
+    from cotag.coderfile import coder_bundle, write_bundle_file
+
+    with project.session() as session:
+        bundle = coder_bundle(session, coder=coder, source=str(project.root), project=project.name)
+    return write_bundle_file(bundle, coder=coder, path=path)
+
+
+# ---------------------------------------------------------------- merging another project or a coder file
+
+def merge(project: Project, source: Path | str | Bundle, *, renames: list[str] | None = None,
+          dry_run: bool = False) -> MergeReport:
+    """Bring the source's coders' work into `project`; raises MergeRefused on any mismatch, having written nothing.
+
+    PostgreSQL: one transaction. SQLite: everything is checked first, then written a batch of whole documents per
+    transaction (cotag.merge.BATCH_CODINGS), so a coder waiting to save a coding waits for one batch, not the whole
+    merge; each batch re-reads what is here under the merge's write lock, so a merge stopped part-way, or another
+    merge running at the same moment, leaves every coding exactly once, and merging the same source again completes
+    it. The source (another project's database, or a coder file) is read before any transaction here opens.
+    """
+    from cotag import merge as merging
+    from cotag.store.database import yield_lock
+
+    bundle, report = merging.prepare(source, target=project, renames=renames, dry_run=dry_run)
+    batched = project.engine.dialect.name == "sqlite" and not dry_run
+    with project.session() as session:
+        if batched:
+            merging.bring_in(session, bundle, report, write=False)  # every refusal before the first write
+        else:
+            merging.lock(session)
+            merging.bring_in(session, bundle, report)
+        if report.refused:
+            raise merging.MergeRefused(merging.refusal_message(report), report)
+        if dry_run:
+            session.rollback()
+            return report
+        if not batched:
+            merging.log_merge(session, report)
+            return report
+    parts = merging.batches(bundle)
+    for index, part in enumerate(parts):
+        if index:
+            yield_lock()  # a coder waiting to save a coding gets the lock between batches
+        with project.session() as session:
+            merging.lock(session)
+            done = merging.MergeReport(source=bundle.source)
+            merging.bring_in(session, part, done)
+            if done.refused:  # only if this project changed under the merge since the check
+                raise merging.MergeRefused(merging.refusal_message(done), done)
+            merging.add_counts(report, done)
+            if index == len(parts) - 1:
+                merging.log_merge(session, report)
+    return report

@@ -1,8 +1,8 @@
 """The pseudonym table (a lead's, from any screen: ctrl+k): the entries, cotag's proposals, and the lead's decisions.
 
-Every change is cotag.privacy.decisions, the same core `cotag pseudonyms accept|reject|add|remove|suggest` calls:
+Every change is services.privacy (over cotag.privacy.decisions), the same use case `cotag pseudonyms accept|reject|add|remove|suggest` calls:
 it writes pseudonyms.yaml in one rename and logs the decision. The screen gathers the lead's choice and queues the
-decision on the app's writer; the table comes back read afresh, or the core's refusal. The search for proposals
+decision on the app's writer; the table comes back read afresh, or the use case's refusal. The search for proposals
 reads the whole corpus, so it runs in a worker and only its result is queued on the writer.
 """
 
@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from cotag.keys import PSEUDONYMS
-from cotag.privacy import decisions
+from cotag.services import privacy as decisions
 from cotag.privacy.pseudonyms import KINDS, Entry, Found, Proposal, PseudonymTable, load_table
 from cotag.tui.base import CotagScreen
 from cotag.tui.bindings import bindings_for

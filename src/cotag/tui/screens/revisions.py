@@ -2,7 +2,7 @@
 words in the old text and its new words in the revised text; accept, adjust or remove it, each an audit event.
 
 Reading is a worker that posts the queue; every verdict goes through the app's writer and calls the same use case
-as `cotag revisions review` (cotag.revision.service.review), then the queue is read again.
+as `cotag revisions review` (services.revision.review), then the queue is read again.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class RevisionsScreen(CotagScreen[None]):
 
     @work(thread=True, exclusive=True, group="revisions-load", exit_on_error=False)
     def _load(self) -> None:
-        from cotag.revision.service import review_queue
+        from cotag.services.revision import review_queue
 
         try:
             rows = review_queue(self.app.project)
@@ -155,7 +155,7 @@ class RevisionsScreen(CotagScreen[None]):
         row = self.current()
         if row is None:
             return
-        from cotag.revision.service import review
+        from cotag.services.revision import review
 
         app: Any = self.app
         project, lead = app.project, app.coding_session.actor
