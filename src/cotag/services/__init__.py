@@ -11,6 +11,10 @@ The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
     services.export     quote tables, matrices and other files for papers and other tools; the analysis screen
     services.team       coders and roles, assignments and rounds, the lead's dashboard, the audit trail
     services.coding     what the coding screen reads, codings as a table and from one, what the suggester reads
+    services.memos      memos on passages, documents and codes, and the journal: write, edit, list, the dialog's
+    services.queries    code queries and saved queries, the search of what was said
+    services.suggestions  dismissing a suggestion, agreement with and without accepted suggestions
+    services.training   practice documents for a trainee, and their score against the consensus
 
 Nothing below this package imports it (an import-linter layers contract in pyproject.toml): a use case that
 composes others lives here. The one exception to "services own the transactions" is the coder's write path,
@@ -37,7 +41,8 @@ _MOVED = {
     "document_turns": "corpus",
 }
 
-_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "reconcile", "team")
+_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "memos", "queries", "reconcile", "suggestions",
+               "team", "training")
 
 __all__ = [*_MOVED, *_SUBMODULES]
 
