@@ -3,6 +3,9 @@
 A memo belongs to the coder who wrote it. On PostgreSQL the database lets a coder read and write only their own
 memos and a lead read everyone's (migration 0002); on SQLite the front ends show a coder their own. Memos on a
 coding are the coding's own memo (cotag.coding.CodingSession.set_memo), not these.
+
+Each function here works in the session it is given; the use cases that open the transaction are
+cotag.services.memos's.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from cotag.errors import CotagError
 
 if TYPE_CHECKING:
-    from cotag.project import Project
     from cotag.store.memos import MemoRow
+    from cotag.store.session import Session
 
 PASSAGE, DOCUMENT, CODE, JOURNAL = "passage", "document", "code", "journal"
 KINDS = (PASSAGE, DOCUMENT, CODE, JOURNAL)
@@ -128,7 +131,7 @@ def _target(session, *, document: str | None, code: str | None, span: tuple[str,
     return _Target()
 
 
-def add_memo(project: "Project", *, coder: str, text: str, title: str = "", document: str | None = None,
+def add_memo(session: "Session", *, coder: str, text: str, title: str = "", document: str | None = None,
              code: str | None = None, span: tuple[str, int, int] | None = None, journal: bool = False) -> MemoView:
     """Write a new memo for `coder` (created on first use) and log it; empty text is refused."""
     from cotag.store import coders as coder_store
@@ -138,23 +141,22 @@ def add_memo(project: "Project", *, coder: str, text: str, title: str = "", docu
     text = text.strip()
     if not text:
         raise CotagError("the memo is empty: give its text (or --file FILE)")
-    with project.session() as session:
-        target = _target(session, document=document, code=code, span=span, journal=journal)
-        author = coder_store.get_or_create_coder(session, name=coder)
-        assert author.id is not None
-        memo = insert(session, coder_id=author.id, text=text, title=title.strip(), document_id=target.document_id,
-                      code_id=target.code_id, start=target.start, end=target.end)
-        assert memo.id is not None
-        kind = kind_of(target.document, target.code, target.start)
-        log_event(session, kind=EVENT_ADD, actor=author.name,
-                  payload={"memo": memo.id, "on": kind, "document": target.document, "code": target.code,
-                           "start": target.start, "end": target.end, "title": memo.title})
-        row = MemoRow(memo.id, author.name, target.document, target.code, memo.title, memo.text, memo.created_at,
-                      memo.updated_at, target.start, target.end, target.text)
+    target = _target(session, document=document, code=code, span=span, journal=journal)
+    author = coder_store.get_or_create_coder(session, name=coder)
+    assert author.id is not None
+    memo = insert(session, coder_id=author.id, text=text, title=title.strip(), document_id=target.document_id,
+                  code_id=target.code_id, start=target.start, end=target.end)
+    assert memo.id is not None
+    kind = kind_of(target.document, target.code, target.start)
+    log_event(session, kind=EVENT_ADD, actor=author.name,
+              payload={"memo": memo.id, "on": kind, "document": target.document, "code": target.code,
+                       "start": target.start, "end": target.end, "title": memo.title})
+    row = MemoRow(memo.id, author.name, target.document, target.code, memo.title, memo.text, memo.created_at,
+                  memo.updated_at, target.start, target.end, target.text)
     return _view(row)
 
 
-def edit_memo(project: "Project", *, coder: str, memo_id: int, text: str, title: str | None = None) -> MemoView:
+def edit_memo(session: "Session", *, coder: str, memo_id: int, text: str, title: str | None = None) -> MemoView:
     """Change the words of one of `coder`'s memos; a memo is changed only by the coder who wrote it."""
     from cotag.store import coders as coder_store
     from cotag.store.events import log_event
@@ -163,18 +165,18 @@ def edit_memo(project: "Project", *, coder: str, memo_id: int, text: str, title:
     text = text.strip()
     if not text:
         raise CotagError(f"memo {memo_id}: the new text is empty (a memo keeps its words; write new ones)")
-    with project.session() as session:
-        author = coder_store.require_coder(session, name=coder)
-        memo = get_memo(session, memo_id=memo_id)
-        if memo is None or memo.coder_id != author.id:
-            raise CotagError(f"memo {memo_id}: no memo of {coder}'s has that number")
-        if memo.text != text or (title is not None and memo.title != title.strip()):
-            set_memo_text(session, memo=memo, text=text, title=None if title is None else title.strip())
-            log_event(session, kind=EVENT_EDIT, actor=author.name, payload={"memo": memo_id, "title": memo.title})
-    return next(m for m in memos(project, coders=[coder]) if m.id == memo_id)
+    author = coder_store.require_coder(session, name=coder)
+    memo = get_memo(session, memo_id=memo_id)
+    if memo is None or memo.coder_id != author.id:
+        raise CotagError(f"memo {memo_id}: no memo of {coder}'s has that number")
+    if memo.text != text or (title is not None and memo.title != title.strip()):
+        set_memo_text(session, memo=memo, text=text, title=None if title is None else title.strip())
+        log_event(session, kind=EVENT_EDIT, actor=author.name, payload={"memo": memo_id, "title": memo.title})
+    # Read back in the same transaction (set_memo_text flushed): the view is the memo as this edit left it.
+    return next(m for m in memos(session, coders=[coder]) if m.id == memo_id)
 
 
-def memos(project: "Project", *, coders: Iterable[str] | None = None, document: str | None = None,
+def memos(session: "Session", *, coders: Iterable[str] | None = None, document: str | None = None,
           code: str | None = None, kinds: Iterable[str] | None = None) -> list[MemoView]:
     """Memos in the order they were written; a document's memos include its passage memos."""
     from cotag.store.codes import require_code
@@ -185,33 +187,30 @@ def memos(project: "Project", *, coders: Iterable[str] | None = None, document: 
     if wanted is not None and not wanted <= set(KINDS):
         raise CotagError(f"unknown memo kind(s) {', '.join(sorted(wanted - set(KINDS)))} "
                          f"(kinds: {', '.join(KINDS)})")
-    with project.session() as session:
-        document_ids = [int(require_document(session, external_id=document).id or 0)] if document is not None \
-            else None
-        code_ids = [int(require_code(session, key=code).id or 0)] if code is not None else None
-        rows = list_memos(session, coders=list(coders) if coders is not None else None, document_ids=document_ids,
-                          code_ids=code_ids, with_text=True)
+    document_ids = [int(require_document(session, external_id=document).id or 0)] if document is not None \
+        else None
+    code_ids = [int(require_code(session, key=code).id or 0)] if code is not None else None
+    rows = list_memos(session, coders=list(coders) if coders is not None else None, document_ids=document_ids,
+                      code_ids=code_ids, with_text=True)
     views = [_view(row) for row in rows]
     return [v for v in views if wanted is None or v.kind in wanted]
 
 
-def own_memo(project: "Project", *, coder: str, document_id: int | None = None, code_id: int | None = None,
+def own_memo(session: "Session", *, coder: str, document_id: int | None = None, code_id: int | None = None,
              start: int | None = None, end: int | None = None) -> tuple[int | None, str]:
     """The id and text of the coder's newest memo on exactly this thing ((None, "") if none): what a memo
     dialog opens with, so a second memo key press edits the memo rather than starting another."""
     from cotag.store.coders import get_coder
     from cotag.store.memos import find_memo
 
-    with project.session() as session:
-        author = get_coder(session, name=coder)
-        if author is None or author.id is None:
-            return None, ""
-        memo = find_memo(session, coder_id=author.id, document_id=document_id, code_id=code_id, start=start,
-                         end=end)
-        return (memo.id, memo.text) if memo is not None else (None, "")
+    author = get_coder(session, name=coder)
+    if author is None or author.id is None:
+        return None, ""
+    memo = find_memo(session, coder_id=author.id, document_id=document_id, code_id=code_id, start=start, end=end)
+    return (memo.id, memo.text) if memo is not None else (None, "")
 
 
-def save_memo(project: "Project", *, coder: str, text: str, memo_id: int | None = None,
+def save_memo(session: "Session", *, coder: str, text: str, memo_id: int | None = None,
               document_id: int | None = None, code_id: int | None = None, start: int | None = None,
               end: int | None = None) -> MemoView | None:
     """What a memo dialog's save does, by database ids: a new memo, or new words for memo_id. Empty text with no
@@ -219,18 +218,17 @@ def save_memo(project: "Project", *, coder: str, text: str, memo_id: int | None 
     from cotag.store.memos import target_names
 
     if memo_id is not None:
-        return edit_memo(project, coder=coder, memo_id=memo_id, text=text)
+        return edit_memo(session, coder=coder, memo_id=memo_id, text=text)
     if not text.strip():
         return None
-    with project.session() as session:
-        external_id, key = target_names(session, document_id=document_id, code_id=code_id)
+    external_id, key = target_names(session, document_id=document_id, code_id=code_id)
     if start is not None and end is not None and external_id is not None:
-        return add_memo(project, coder=coder, text=text, span=(external_id, start, end))
+        return add_memo(session, coder=coder, text=text, span=(external_id, start, end))
     if external_id is not None:
-        return add_memo(project, coder=coder, text=text, document=external_id)
+        return add_memo(session, coder=coder, text=text, document=external_id)
     if key is not None:
-        return add_memo(project, coder=coder, text=text, code=key)
-    return add_memo(project, coder=coder, text=text, journal=True)
+        return add_memo(session, coder=coder, text=text, code=key)
+    return add_memo(session, coder=coder, text=text, journal=True)
 
 
 def quote(view: MemoView, limit: int = QUOTE_CHARS) -> str:

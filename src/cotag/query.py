@@ -6,6 +6,8 @@ for the text its codings cover (with its sub-codes); AND, OR and NOT are interse
 complement of those characters; X OVERLAP Y keeps the passages of X that share a character with a passage
 of Y and those of Y that share one with X; X NEAR/n Y does the same for passages at most n units
 (sentences) apart. See docs/queries.md.
+
+The functions over a project read in the session they are given; services.queries opens the transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from cotag.export.quotes import QuoteTable
     from cotag.export.scope import Scope, Selection
     from cotag.project import Project
+    from cotag.store.session import Session
 
 Span = tuple[int, int]
 Passages = list[Span]
@@ -383,25 +386,24 @@ def _has_not(expr: Expr) -> bool:
     return _has_not(expr.left) or _has_not(expr.right)
 
 
-def query_selection(project: "Project", source: str, scope: "Scope") -> "Selection":
+def query_selection(session: "Session", source: str, scope: "Scope") -> "Selection":
     """Resolve the scope for a query: its codes (each with its subtree), whose coding, which respondents."""
     from cotag.export.scope import Scope, chosen_code_ids, load_tree, resolve
 
     expr = parse(source)  # a bad query fails before the project is read
-    with project.session() as session:
-        tree = load_tree(session)
-        for code in codes_in(expr):
-            try:
-                chosen_code_ids(tree, [code.key])
-            except CotagError as exc:
-                raise _error(source, code.position, str(exc).replace("--codes: ", "")) from None
-        narrowed = Scope(codes=tuple(dict.fromkeys(c.key for c in codes_in(expr))), coders=scope.coders,
-                         consensus=scope.consensus, all_coders=scope.all_coders, groups=scope.groups,
-                         documents=scope.documents, where=scope.where)
-        return resolve(session, narrowed, with_text=True, with_units=True)
+    tree = load_tree(session)
+    for code in codes_in(expr):
+        try:
+            chosen_code_ids(tree, [code.key])
+        except CotagError as exc:
+            raise _error(source, code.position, str(exc).replace("--codes: ", "")) from None
+    narrowed = Scope(codes=tuple(dict.fromkeys(c.key for c in codes_in(expr))), coders=scope.coders,
+                     consensus=scope.consensus, all_coders=scope.all_coders, groups=scope.groups,
+                     documents=scope.documents, where=scope.where)
+    return resolve(session, narrowed, with_text=True, with_units=True)
 
 
-def export_query(project: "Project", source: str, path: Path | None, *, fmt: str | None = None,
+def export_query(project: "Project", session: "Session", source: str, path: Path | None, *, fmt: str | None = None,
                  scope: "Scope", attribution_overrides: Iterable[str] = ()) -> tuple[dict[str, Any], str | None]:
     """Write the query's passages with the quote table's writers; returns a summary and, without path, the text."""
     from cotag.export import writers
@@ -412,7 +414,7 @@ def export_query(project: "Project", source: str, path: Path | None, *, fmt: str
         writers.check_writable(path)
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. query.{fmt})")
-    selection = query_selection(project, source, scope)
+    selection = query_selection(session, source, scope)
     table = run_query(selection, source, attribution_overrides=attribution_overrides, config=project.config)
     if fmt == "txt":
         text = plain_text(table)
@@ -519,12 +521,12 @@ def stored_scope(entry: dict[str, Any], *, coding: "Scope | None" = None, own: s
                  documents=names(entry.get("documents")), where=tuple(str(w) for w in entry.get("where") or ()))
 
 
-def run_saved(project: "Project", name: str, *, coding: "Scope | None" = None, own: str | None = None
-              ) -> "QuoteTable":
+def run_saved(project: "Project", session: "Session", name: str, *, coding: "Scope | None" = None,
+              own: str | None = None) -> "QuoteTable":
     """A saved query's quote table (what the analysis screen shows); see stored_scope for whose coding."""
     entry = saved_query(project, name)
     source = entry["query"]
-    selection = query_selection(project, source, stored_scope(entry, coding=coding, own=own))
+    selection = query_selection(session, source, stored_scope(entry, coding=coding, own=own))
     table = run_query(selection, source, attribution_overrides=list(entry.get("attribution") or []),
                       config=project.config)
     return table

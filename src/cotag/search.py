@@ -1,9 +1,15 @@
-"""Corpus-wide fuzzy search over unit texts with rapidfuzz: which sentences say roughly this, and where."""
+"""Corpus-wide fuzzy search over unit texts with rapidfuzz: which sentences say roughly this, and where.
+
+The index is built from the session it is given; services.queries opens the transaction.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 # Below this many characters a fuzzy score means little ("of" is 100% inside most
 # sentences), so short queries must match exactly (case-insensitively).
@@ -63,17 +69,16 @@ class CorpusIndex:
         return len(self._rows)
 
     @classmethod
-    def build(cls, project, *, include_interviewer: bool = True) -> "CorpusIndex":
+    def build(cls, session: "Session", *, include_interviewer: bool = True) -> "CorpusIndex":
         from cotag.store import documents as doc_store
 
         rows: list[tuple[int, str, int, str, str]] = []
-        with project.session() as session:
-            texts = doc_store.texts(session)
-            external = doc_store.external_ids(session)
-            for doc_id, index, start, end, _, speaker, interviewer in doc_store.unit_columns(session):
-                if interviewer and not include_interviewer:
-                    continue
-                rows.append((doc_id, external[doc_id], index, speaker, texts[doc_id][start:end]))
+        texts = doc_store.texts(session)
+        external = doc_store.external_ids(session)
+        for doc_id, index, start, end, _, speaker, interviewer in doc_store.unit_columns(session):
+            if interviewer and not include_interviewer:
+                continue
+            rows.append((doc_id, external[doc_id], index, speaker, texts[doc_id][start:end]))
         rows.sort(key=lambda row: (row[1], row[2]))
         return cls(rows)
 
@@ -161,6 +166,6 @@ class CorpusIndex:
                          text=text, match_start=start, match_end=end, speaker=speaker)
 
 
-def search(project, query: str, *, limit: int | None = 200, cutoff: float = DEFAULT_CUTOFF) -> list[SearchHit]:
+def search(session: "Session", query: str, *, limit: int | None = 200, cutoff: float = DEFAULT_CUTOFF) -> list[SearchHit]:
     """One-off search (builds the index each time; a screen keeps a CorpusIndex instead)."""
-    return CorpusIndex.build(project).search(query, limit=limit, cutoff=cutoff)
+    return CorpusIndex.build(session).search(query, limit=limit, cutoff=cutoff)

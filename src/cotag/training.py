@@ -9,18 +9,23 @@ include/exclude rules beside it.
 
 A (trainee, document) pair is practice for good: the store's `not_practice` clause keeps those codings out of
 agreement, reconciling, the consensus, exports and the suggester.
+
+`train` and `report` work in the session they are given; services.team opens the transaction.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from cotag.errors import CotagError
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 TRAIN = "train.assign"
 
 
-def train(project: Any, *, coder: str, documents: list[str], lead: str) -> dict[str, Any]:
+def train(session: Session, *, coder: str, documents: list[str], lead: str) -> dict[str, Any]:
     """Give the trainee these documents to practise on; every one must have a consensus."""
     from cotag.assignments import _coder_ids
     from cotag.store import training as store
@@ -37,37 +42,36 @@ def train(project: Any, *, coder: str, documents: list[str], lead: str) -> dict[
     wanted = list(dict.fromkeys(d.strip() for d in documents if d and d.strip()))
     if not wanted:
         raise CotagError("--documents needs at least one document id")
-    with project.session() as session:
-        lead_row = require_lead(session, name=lead)
-        if name == lead_row.name:
-            raise CotagError(f"{name} is the lead giving the training, not a trainee")
-        existing = get_coder(session, name=name)
-        if existing is not None and existing.role == ROLE_LEAD:
-            raise CotagError(f"{name} is a lead: a lead sees the consensus, so cannot train blind against it")
-        rows = {d: get_document(session, external_id=d) for d in wanted}
-        missing = [d for d, row in rows.items() if row is None]
-        if missing:
-            raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
-        ids: dict[str, int] = {d: row.id for d, row in rows.items() if row is not None and row.id is not None}
-        with_consensus = store.consensus_documents(session, document_ids=ids.values())
-        without = [d for d in wanted if ids[d] not in with_consensus]
-        if without:
-            raise CotagError(f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no consensus yet: a "
-                             "trainee is scored against the consensus, so reconcile first (`cotag reconcile`) or "
-                             "choose documents that have one")
-        coder_id = _coder_ids(session, [name])[name]
-        # Their study codings there would silently turn into practice and leave agreement: refuse instead.
-        coded = store.coded_by(session, coder_id=coder_id, document_ids=ids.values())
-        already = sorted(d for d in wanted if ids[d] in coded)
-        if already:
-            raise CotagError(f"{name} has already coded {', '.join(already)} as study work; a document a coder "
-                             "has coded cannot become practice (its codings would leave agreement)")
-        added = set(store.add(session, coder_id=coder_id, document_ids=[ids[d] for d in wanted], lead=lead_row.name))
-        new = [d for d in wanted if ids[d] in added]
-        if new:
-            log_event(session, kind=TRAIN, actor=lead_row.name, payload={"coder": name, "documents": new})
-        return {"coder": name, "added": new, "already": [d for d in wanted if ids[d] not in added],
-                "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)]}
+    lead_row = require_lead(session, name=lead)
+    if name == lead_row.name:
+        raise CotagError(f"{name} is the lead giving the training, not a trainee")
+    existing = get_coder(session, name=name)
+    if existing is not None and existing.role == ROLE_LEAD:
+        raise CotagError(f"{name} is a lead: a lead sees the consensus, so cannot train blind against it")
+    rows = {d: get_document(session, external_id=d) for d in wanted}
+    missing = [d for d, row in rows.items() if row is None]
+    if missing:
+        raise CotagError(f"no document {', '.join(map(repr, missing))} (see `cotag documents list`)")
+    ids: dict[str, int] = {d: row.id for d, row in rows.items() if row is not None and row.id is not None}
+    with_consensus = store.consensus_documents(session, document_ids=ids.values())
+    without = [d for d in wanted if ids[d] not in with_consensus]
+    if without:
+        raise CotagError(f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no consensus yet: a "
+                         "trainee is scored against the consensus, so reconcile first (`cotag reconcile`) or "
+                         "choose documents that have one")
+    coder_id = _coder_ids(session, [name])[name]
+    # Their study codings there would silently turn into practice and leave agreement: refuse instead.
+    coded = store.coded_by(session, coder_id=coder_id, document_ids=ids.values())
+    already = sorted(d for d in wanted if ids[d] in coded)
+    if already:
+        raise CotagError(f"{name} has already coded {', '.join(already)} as study work; a document a coder "
+                         "has coded cannot become practice (its codings would leave agreement)")
+    added = set(store.add(session, coder_id=coder_id, document_ids=[ids[d] for d in wanted], lead=lead_row.name))
+    new = [d for d in wanted if ids[d] in added]
+    if new:
+        log_event(session, kind=TRAIN, actor=lead_row.name, payload={"coder": name, "documents": new})
+    return {"coder": name, "added": new, "already": [d for d in wanted if ids[d] not in added],
+            "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)]}
 
 
 def _id(value: Optional[int]) -> int:
@@ -82,7 +86,7 @@ def _rules(code: Any) -> dict[str, Any]:
             "exclude": list(code.exclude or [])}
 
 
-def report(project: Any, *, coder: str, kind: str = "sentence") -> dict[str, Any]:
+def report(session: Session, *, coder: str, kind: str = "sentence") -> dict[str, Any]:
     """The trainee's score per code against the consensus on their practice documents."""
     from cotag.reliability.disagreements import disagreeing_units, locate
     from cotag.reliability.report import build_report
@@ -91,41 +95,40 @@ def report(project: Any, *, coder: str, kind: str = "sentence") -> dict[str, Any
     from cotag.store.coders import consensus_coder, list_coders, require_coder
     from cotag.store.decisions import live_decisions
 
-    with project.session() as session:
-        trainee = require_coder(session, name=coder)
-        trainee_id, consensus_id = _id(trainee.id), _id(consensus_coder(session).id)
-        practice = store.for_coder(session, coder_id=trainee_id)
-        if not practice:
-            raise CotagError(f"{coder} has no training documents: give some with "
-                             f"`cotag train --coder {coder} --documents ID,...`")
-        doc_ids = [p["document_id"] for p in practice]
-        names = [p["document"] for p in practice]
-        index = {d: i for i, d in enumerate(doc_ids)}
-        codes = store.codes_by_id(session)
-        trainee_spans = store.spans(session, coder_id=trainee_id, document_ids=doc_ids)
-        consensus_spans = store.spans(session, coder_id=consensus_id, document_ids=doc_ids)
-        used = {c for _, c, _, _ in trainee_spans} | {c for _, c, _, _ in consensus_spans}
-        keys = [c.key for c in sorted(codes.values(), key=lambda c: (c.position, c.key))
-                if c.status == "active" or c.id in used]
-        code_index = {c.id: keys.index(c.key) for c in codes.values() if c.key in keys}
-        unit_rows = [(index[d], s, e, t, i) for d, s, e, t, i in store.units(session, document_ids=doc_ids)]
-        span_rows = ([(0, code_index[c], index[d], s, e) for d, c, s, e in trainee_spans if c in code_index]
-                     + [(1, code_index[c], index[d], s, e) for d, c, s, e in consensus_spans if c in code_index])
-        leads = {c.id: c.name for c in list_coders(session)}
-        rulings: dict[tuple[int, int], list[dict[str, Any]]] = {}
-        for decision in live_decisions(session, document_ids=doc_ids).values():
-            rulings.setdefault((decision.document_id, decision.code_id), []).append(
-                {"ruling": decision.ruling, "note": decision.note, "lead": leads.get(decision.lead_id, ""),
-                 "start": decision.start, "end": decision.end})
-        by_key = {c.key: c for c in codes.values()}
-        if not unit_rows:
-            raise CotagError(f"{coder}'s training documents have no units to score")
-        frame = UnitFrame.from_rows(names, unit_rows, document_ids=doc_ids)
-        data = unitise(frame, Spans.from_rows(span_rows), coders=[trainee.name, "consensus"], codes=keys,
-                       coded={0: range(len(names)), 1: range(len(names))}, kind=kind)
-        built = build_report(data)
-        view = built.views["all"]
-        located = {key: locate(session, disagreeing_units(data, key)) for key in keys}
+    trainee = require_coder(session, name=coder)
+    trainee_id, consensus_id = _id(trainee.id), _id(consensus_coder(session).id)
+    practice = store.for_coder(session, coder_id=trainee_id)
+    if not practice:
+        raise CotagError(f"{coder} has no training documents: give some with "
+                         f"`cotag train --coder {coder} --documents ID,...`")
+    doc_ids = [p["document_id"] for p in practice]
+    names = [p["document"] for p in practice]
+    index = {d: i for i, d in enumerate(doc_ids)}
+    codes = store.codes_by_id(session)
+    trainee_spans = store.spans(session, coder_id=trainee_id, document_ids=doc_ids)
+    consensus_spans = store.spans(session, coder_id=consensus_id, document_ids=doc_ids)
+    used = {c for _, c, _, _ in trainee_spans} | {c for _, c, _, _ in consensus_spans}
+    keys = [c.key for c in sorted(codes.values(), key=lambda c: (c.position, c.key))
+            if c.status == "active" or c.id in used]
+    code_index = {c.id: keys.index(c.key) for c in codes.values() if c.key in keys}
+    unit_rows = [(index[d], s, e, t, i) for d, s, e, t, i in store.units(session, document_ids=doc_ids)]
+    span_rows = ([(0, code_index[c], index[d], s, e) for d, c, s, e in trainee_spans if c in code_index]
+                 + [(1, code_index[c], index[d], s, e) for d, c, s, e in consensus_spans if c in code_index])
+    leads = {c.id: c.name for c in list_coders(session)}
+    rulings: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for decision in live_decisions(session, document_ids=doc_ids).values():
+        rulings.setdefault((decision.document_id, decision.code_id), []).append(
+            {"ruling": decision.ruling, "note": decision.note, "lead": leads.get(decision.lead_id, ""),
+             "start": decision.start, "end": decision.end})
+    by_key = {c.key: c for c in codes.values()}
+    if not unit_rows:
+        raise CotagError(f"{coder}'s training documents have no units to score")
+    frame = UnitFrame.from_rows(names, unit_rows, document_ids=doc_ids)
+    data = unitise(frame, Spans.from_rows(span_rows), coders=[trainee.name, "consensus"], codes=keys,
+                   coded={0: range(len(names)), 1: range(len(names))}, kind=kind)
+    built = build_report(data)
+    view = built.views["all"]
+    located = {key: locate(session, disagreeing_units(data, key)) for key in keys}
     rows = []
     for row in view.rows:
         code = by_key[row.code]

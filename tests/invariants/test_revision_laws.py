@@ -96,7 +96,7 @@ def _file(folder, text: str):
 def test_revise_lands_codings_and_memos_on_their_words_or_flags_them(backend, case):
     from sqlmodel import select
 
-    from cotag import memos as memo_service
+    from cotag.services import memos as memo_service
     from cotag import services
     from cotag.services import revision
     from cotag.store.codings import add_coding

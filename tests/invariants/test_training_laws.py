@@ -46,7 +46,8 @@ def _observed(project, pair: tuple[str, str]) -> dict:
 @given(study=studies(max_documents=8, codebook_changes=False), data=st.data())
 @study_settings()
 def test_a_trainees_codings_never_change_agreement_or_consensus(backend, study, data):
-    from cotag import reconcile, training
+    from cotag import reconcile
+    from cotag.services import training
     from cotag.services import reconcile as reconcile_service
 
     project = backend.project("training")

@@ -19,7 +19,8 @@ def suggestion(start: int = 32, end: int = 41) -> Suggestion:
 def test_accepted_suggestion_keeps_its_source_on_sqlite(sqlite_project):
     from cotag.coding import CodingSession
     from cotag.store.codings import coding_source
-    from cotag.suggest.live import accept, dismiss, dismissed
+    from cotag.services.suggestions import dismiss, dismissed
+    from cotag.suggest.live import accept
 
     with sqlite_project.session() as session:
         document_id = make_document(session, "E001", SENTENCES).id
@@ -59,7 +60,8 @@ def test_a_coder_role_accepts_and_dismisses_and_cannot_rewrite_the_source(postgr
     from cotag.coding import CodingSession
     from cotag.project import init_project, open_project
     from cotag.store.codings import coding_source
-    from cotag.suggest.live import accept, dismiss, dismissed
+    from cotag.services.suggestions import dismiss, dismissed
+    from cotag.suggest.live import accept
     from cotag.services.team import add_coder
     from cotag.team import drop_coder_role
 

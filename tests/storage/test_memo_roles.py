@@ -71,7 +71,7 @@ def test_passage_memos_are_private_to_their_coder_and_readable_by_the_lead(team)
 
 def test_the_domain_functions_work_through_a_coders_role(team, tmp_path):
     """`cotag memo add` and `cotag memos` as anna's role: her memos only, and the journal too."""
-    from cotag.memos import add_memo, memos
+    from cotag.services.memos import add_memo, memos
     from cotag.project import Project
 
     project, names, engines = team

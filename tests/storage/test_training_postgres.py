@@ -9,7 +9,7 @@ import pytest
 from factories import make_codes, make_document
 from sqlalchemy import text
 
-from cotag import training
+from cotag.services import training
 from cotag.coding import CodingSession
 from cotag.errors import CotagError
 from cotag.project import Project, init_project

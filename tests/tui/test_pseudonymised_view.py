@@ -210,7 +210,7 @@ async def test_analysis_heads_legend_and_cell_quotes_follow_the_view(team):  # n
 async def test_journal_entries_follow_the_view(team):  # noqa: F811
     from textual.widgets import DataTable
 
-    from cotag.memos import add_memo
+    from cotag.services.memos import add_memo
     from cotag.tui.screens.journal import JournalScreen
 
     pseudonyms(team.project)

@@ -170,7 +170,7 @@ def test_snapshot_revisions(revised, snap_compare, size, keys):
 
 
 async def test_an_orphaned_passage_memo_is_listed_never_removed_and_accepted(sqlite_project, tmp_path):
-    from cotag import memos as memo_service
+    from cotag.services import memos as memo_service
     from cotag.corpus.importer import import_paths
     from cotag.store.models import Memo
 

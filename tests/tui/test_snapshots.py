@@ -315,7 +315,7 @@ def journal_entries(project) -> None:
 
     from sqlalchemy import text
 
-    from cotag.memos import add_memo
+    from cotag.services.memos import add_memo
 
     add_memo(project, coder="lena", journal=True, text="Codebook v2 agreed with alice and bob.", title="Week 1")
     add_memo(project, coder="lena", journal=True, text="Wages and corruption keep meeting: query both.")

@@ -6,7 +6,7 @@ import pytest
 from test_attributes import attributes, corpus, events, write_transcript  # noqa: F401 - the fixture is shared
 
 from cotag import services
-from cotag.attribute_edit import attribute_form, edit_attributes
+from cotag.services.corpus import attribute_form, edit_attributes
 from cotag.errors import CotagError
 
 

@@ -9,7 +9,8 @@ from test_export_quotes import build_study
 from cotag.services.export import load_analysis
 from cotag.export.cell import analysis_cell_quotes, analysis_pair_quotes
 from cotag.export.scope import Scope
-from cotag.query import run_saved, save_query, stored_scope
+from cotag.query import save_query, stored_scope
+from cotag.services.queries import run_saved
 
 
 @pytest.fixture

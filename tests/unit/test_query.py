@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from cotag.errors import CotagError
 from cotag.export.scope import Scope
-from cotag.query import (QueryError, UnitStarts, complement, evaluate, export_query, intersect, normalize, parse,
-                         query_selection, render, run_query, saved_queries, save_query, union)
+from cotag.query import (QueryError, UnitStarts, complement, evaluate, intersect, normalize, parse, query_selection,
+                         render, run_query, saved_queries, save_query, union)
+from cotag.services.queries import export_query
 from cotag.store.codings import add_coding
 from cotag.store.coders import get_or_create_coder
 from cotag.store.models import Document
@@ -110,7 +111,8 @@ def study(project):
 
 
 def passages(project, source: str, **scope) -> list[tuple[str, str, str]]:
-    selection = query_selection(project, source, Scope(**scope))
+    with project.session() as session:
+        selection = query_selection(session, source, Scope(**scope))
     table = run_query(selection, source)
     return list(zip(table.data["document"], table.data["coder"], table.data["text"]))
 

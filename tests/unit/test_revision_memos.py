@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cotag import memos as memo_service
+from cotag.services import memos as memo_service
 from cotag import services
 from cotag.cli import app
 from cotag.errors import CotagError

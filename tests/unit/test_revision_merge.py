@@ -66,7 +66,7 @@ def test_a_coder_file_from_before_two_revisions_merges_onto_the_current_text(pro
 
 
 def test_passage_memos_in_a_coder_file_from_before_a_revision_follow_their_words(project, tmp_path, monkeypatch):
-    from cotag import memos as memo_service
+    from cotag.services import memos as memo_service
     from cotag.store.models import Memo
 
     monkeypatch.delenv("COTAG_DATABASE_URL", raising=False)

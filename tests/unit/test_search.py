@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from factories import make_document
 
-from cotag.search import CorpusIndex, SearchHit, search
+from cotag.search import CorpusIndex, SearchHit
+from cotag.services.queries import corpus_index, search
 
 
 def build(project):
@@ -32,7 +33,7 @@ def test_short_queries_match_exactly_and_case_blind(sqlite_project):
 
 def test_matching_documents_and_limits(sqlite_project):
     build(sqlite_project)
-    index = CorpusIndex.build(sqlite_project)
+    index = corpus_index(sqlite_project)
     assert len(index) == 4
     ids = index.matching_documents("brother")
     assert len(ids) == 2

@@ -167,9 +167,9 @@ def agreement(
 
 def _note_suggestions(project, data) -> None:
     """On stderr, when some of the compared codings came from accepted suggestions: the report counts them."""
-    from cotag.suggest.agreement import accepted_in_scope
+    from cotag.services.suggestions import accepted_suggestions
 
-    count = accepted_in_scope(project, data)
+    count = accepted_suggestions(project, data)
     if count:
         typer.echo(f"note: {count} of the compared codings came from accepted code suggestions; "
                    "`--suggestions separate` reports alpha with and without them", err=True)
@@ -178,7 +178,8 @@ def _note_suggestions(project, data) -> None:
 def _with_suggestions_apart(mode: str, selection, fmt: str, **options) -> str:
     """`--suggestions separate` (both reports side by side) or `exclude` (the usual report, without them)."""
     from cotag.reliability.report import render
-    from cotag.suggest.agreement import counts_line, render as render_separate, suggestion_agreement
+    from cotag.services.suggestions import suggestion_agreement
+    from cotag.suggest.agreement import counts_line, render as render_separate
 
     # a CotagError (no such coder, --unit char, --format csv with separate) becomes `error: ...` in cli.py
     result = suggestion_agreement(open_project(), selection, **options)

@@ -47,7 +47,8 @@ def memo_add(text: Optional[str] = typer.Argument(None, metavar="[TEXT]", help="
              title: str = typer.Option("", "--title", help="A title for the memo."),
              as_json: bool = JsonOption) -> None:
     """Write a memo on a passage, a document, a code, or in the project journal."""
-    from cotag.memos import add_memo, parse_span, quote
+    from cotag.memos import parse_span, quote
+    from cotag.services.memos import add_memo
 
     view = add_memo(open_project(), coder=coder, text=_text(text, file), title=title, document=document, code=code,
                     span=parse_span(span) if span is not None else None, journal=journal)
@@ -65,7 +66,7 @@ def memo_edit(memo_id: int = typer.Argument(..., metavar="ID", help="The memo's 
               title: Optional[str] = typer.Option(None, "--title", help="A new title."),
               as_json: bool = JsonOption) -> None:
     """Give one of your memos new words (a memo is changed only by the coder who wrote it)."""
-    from cotag.memos import edit_memo
+    from cotag.services.memos import edit_memo
 
     view = edit_memo(open_project(), coder=coder, memo_id=memo_id, text=_text(text, file), title=title)
     if as_json:
@@ -83,7 +84,8 @@ def memos_list(coder: Optional[str] = typer.Option(None, "--coder", help="Only t
                as_json: bool = JsonOption) -> None:
     """Every memo (not those on codings: `cotag codings list`), oldest first."""
     from cotag.commands.common import split_names
-    from cotag.memos import memos, quote
+    from cotag.memos import quote
+    from cotag.services.memos import memos
 
     views = memos(open_project(), coders=split_names(coder), document=document, code=code, kinds=split_names(kind))
     if as_json:

@@ -164,7 +164,7 @@ def train(ctx: typer.Context,
     """Give a trainee documents that have a consensus, to code blind; their codings there stay practice."""
     if ctx.invoked_subcommand is not None:
         return
-    from cotag import training
+    from cotag.services import training
 
     if coder is None or documents is None or lead is None:
         fail("cotag train needs --coder NAME, --documents ID,... and --lead NAME "
@@ -190,7 +190,7 @@ def train_report(coder: str = typer.Option(..., "--coder", metavar="NAME", help=
                  unit: str = typer.Option("sentence", "--unit", help="turn, sentence or char (as cotag agreement)."),
                  as_json: bool = JsonOption) -> None:
     """Score a trainee per code against the consensus: alpha, kappa, misses and extras with rulings and rules."""
-    from cotag import training
+    from cotag.services import training
 
     data = training.report(open_project(), coder=coder, kind=unit)
     if as_json:
@@ -236,13 +236,12 @@ def codebook_example(ruling: str = typer.Option(..., "--ruling", metavar="ID",
                                                              help="The codebook file (default: the project's)."),
                      as_json: bool = JsonOption) -> None:
     """Turn a ruling into an include or exclude example of its code, in the YAML codebook (comments kept)."""
-    from cotag import codebook_examples
+    from cotag.services.codebook import example_from_ruling
 
     if include == exclude:
         fail("choose one of --include and --exclude")
-    result = codebook_examples.example_from_ruling(open_project(), ruling=ruling,
-                                                   kind="include" if include else "exclude", lead=lead,
-                                                   coders=split_names(coders), codebook=codebook)
+    result = example_from_ruling(open_project(), ruling=ruling, kind="include" if include else "exclude", lead=lead,
+                                 coders=split_names(coders), codebook=codebook)
     if as_json:
         emit_json(result)
         return

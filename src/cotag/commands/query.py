@@ -34,7 +34,8 @@ def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
           as_json: bool = JsonOption) -> None:
     """Passages where codes meet (AND, OR, NOT, OVERLAP, NEAR/n), as a quote table with attributions."""
     from cotag.errors import CotagError
-    from cotag.query import export_query, save_query, saved_query
+    from cotag.query import save_query, saved_query
+    from cotag.services.queries import export_query
 
     project = open_project()
     if saved is not None:

@@ -15,6 +15,10 @@ The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
     services.revision   revising coded transcripts, undoing a revision, the revisions and the lead's review
     services.privacy    the lead's decisions on the pseudonym table, what the pseudonym suggester reads
     services.refi       writing a REFI-QDA .qdpx project
+    services.memos      memos on passages, documents and codes, and the journal: write, edit, list, the dialog's
+    services.queries    code queries and saved queries, the search of what was said
+    services.suggestions  dismissing a suggestion, agreement with and without accepted suggestions
+    services.training   practice documents for a trainee, and their score against the consensus
 
 Nothing below this package imports it (an import-linter layers contract in pyproject.toml): a use case that
 composes others lives here. The exceptions to "services own the transactions" are the coder's write path,
@@ -42,7 +46,8 @@ _MOVED = {
     "document_turns": "corpus",
 }
 
-_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "privacy", "reconcile", "refi", "revision", "team")
+_SUBMODULES = ("agreement", "codebook", "coding", "corpus", "export", "memos", "privacy", "queries", "reconcile",
+               "refi", "revision", "suggestions", "team", "training")
 
 __all__ = [*_MOVED, *_SUBMODULES]
 

@@ -1,9 +1,10 @@
-"""Use cases on the codebook: load a file into the project, the lead's operations, the codebook's fields."""
+"""Use cases on the codebook: load a file into the project, the lead's operations, the codebook's fields, a
+ruling made an example of its code."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     from cotag.project import Project
@@ -58,3 +59,13 @@ def codings_of(project: Project, *, key: str, limit: int = 1000) -> tuple[list[A
 
     with project.session() as session:
         return codings_of_code(session, key=key, limit=limit)
+
+
+def example_from_ruling(project: Project, *, ruling: str, kind: str, lead: str, coders: Sequence[str] | None = None,
+                        codebook: Path | str | None = None) -> dict[str, Any]:
+    """A ruled passage becomes an include or exclude example of its code, in the codebook file and the project's
+    copy (one transaction: the file is written inside it, so a failed write rolls the project's copy back)."""
+    from cotag.codebook_examples import example_from_ruling as add
+
+    with project.session() as session:
+        return add(project, session, ruling=ruling, kind=kind, lead=lead, coders=coders, codebook=codebook)

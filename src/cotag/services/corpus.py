@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 if TYPE_CHECKING:
-    from cotag.attributes import AttributeImport
+    from cotag.attribute_edit import AttributeForm
+    from cotag.attributes import AttributeImport, Change
     from cotag.corpus.importer import ImportReport
     from cotag.project import Project
 
@@ -92,6 +93,22 @@ def import_attributes(project: Project, path: Path, *, dry_run: bool = False, ac
 
     with project.session() as session:
         return read(session, path, dry_run=dry_run, actor=actor)
+
+
+def attribute_form(project: Project, *, document: str) -> AttributeForm:
+    """One document's attributes as the library's form shows them, and the names other documents use."""
+    from cotag.attribute_edit import attribute_form as read
+
+    with project.session() as session:
+        return read(session, document=document)
+
+
+def edit_attributes(project: Project, *, document: str, values: dict[str, str], actor: str = "") -> list[Change]:
+    """Set one document's attributes from the form's texts: all or nothing, logged (returns the changes made)."""
+    from cotag.attribute_edit import edit_attributes as edit
+
+    with project.session() as session:
+        return edit(session, document=document, values=values, actor=actor)
 
 
 def disclosure(project: Project, *, attributes: list[str] | None = None, k: int = 3) -> dict[str, Any]:

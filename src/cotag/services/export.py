@@ -136,8 +136,9 @@ def export_memos(project: Project, path: Path | None, *, fmt: str | None = None,
         writers.check_writable(path)
     elif fmt in writers.BINARY_FORMATS:
         raise CotagError(f"{fmt} output needs a file name (e.g. memos.{fmt})")
-    views = memos(project, coders=coders, document=document, code=code, kinds=kinds)
+    # The memos and the code names in one read (two transactions before issue #14 moved memos' sessions here).
     with project.session() as session:
+        views = memos(session, coders=coders, document=document, code=code, kinds=kinds)
         code_names = {c.key: c.name for c in list_codes(session, include_retired=True)}
     if pseudonymise:
         views, code_names = pseudonymised(project, views, code_names)

@@ -8,6 +8,9 @@ report) and makes it again without the accepted suggestions: of every coder, and
 The reliability core is not changed: the units of the first comparison are unitised again, as given,
 with the codings that remain (`reliability.units.unitise` and `reliability.report.build_report`), so
 both reports count exactly the same units and documents; only whose codings mark them differs.
+
+The reads take the session (or plain connection) they are given and the reports are built from what they
+returned; services.suggestions opens the transaction.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cotag.errors import CotagError
 from cotag.reliability.report import AgreementReport, build_report
-from cotag.reliability.units import OverlapRule, Selection, Spans, UnitFrame, Unitised, unitise
+from cotag.reliability.units import Spans, UnitFrame, Unitised, unitise
+
+if TYPE_CHECKING:
+    from cotag.store.session import Session
 
 MODES = ("include", "separate", "exclude")
 
@@ -73,34 +79,48 @@ def rebuild(data: Unitised, spans: Iterable[tuple[str, str, str, int, int]]) -> 
     return out
 
 
-def suggestion_agreement(project: Any, selection: Selection = Selection(), *, kind: str = "sentence",
-                         rule: OverlapRule | None = None, include_interviewer: bool = False, bootstrap: int = 0,
-                         seed: int | None = None, cluster: str | None = None,
-                         bootstrap_method: str = "cluster") -> SuggestionAgreement:
-    """The project's agreement with and without the coders' accepted suggestions."""
-    from cotag.reliability.disagreements import DEFAULT_SEED, agreement_of
-    from cotag.reliability.units import load_unitised
-    from cotag.store.codings import list_codings, suggestion_spans
-    from cotag.store.coders import list_coders
-
+def check_kind(kind: str) -> None:
+    """Refuse a unit this comparison cannot make (before anything is read)."""
     if kind == "char":
         raise CotagError("--suggestions compares sentence or turn units; character units (--unit char) have no "
                          "report without the accepted suggestions yet")
+
+
+@dataclass(frozen=True)
+class SuggestionCodings:
+    """What the comparison reads beside the unitised data: the comparison's live codings, and which of them came
+    from an accepted suggestion (coding ids)."""
+
+    rows: list[Any]
+    accepted: set[int]
+
+
+def read_suggestion_codings(session: Session, data: Unitised) -> SuggestionCodings:
+    """The live codings of `data`'s coders, documents and codes, and which were accepted suggestions."""
+    from cotag.store.codings import list_codings, suggestion_spans
+    from cotag.store.coders import list_coders
+
+    doc_index = {name: i for i, name in enumerate(data.frame_documents)}
+    ids = {c.name: int(c.id) for c in list_coders(session) if c.id is not None}
+    rows = list_codings(session, coders=data.coders, documents=data.documents, codes=data.codes)
+    accepted = {r[0] for r in suggestion_spans(session, coder_ids=[ids[n] for n in data.coders],
+                                               document_ids=[data.document_ids[doc_index[d]]
+                                                             for d in data.documents])}
+    return SuggestionCodings(list(rows), accepted)
+
+
+def suggestion_agreement(loaded: Unitised, read: SuggestionCodings, *, bootstrap: int = 0, seed: int | None = None,
+                         cluster: str | None = None, bootstrap_method: str = "cluster") -> SuggestionAgreement:
+    """The agreement with and without the coders' accepted suggestions, from what was read (pure)."""
+    from cotag.reliability.disagreements import DEFAULT_SEED, agreement_of
+
     seed = DEFAULT_SEED if seed is None else seed
-    with project.session() as session:
-        loaded = load_unitised(session, selection, kind=kind, rule=rule, include_interviewer=include_interviewer)
     first = agreement_of(loaded, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
 
     def report(data: Unitised) -> AgreementReport:
         return build_report(data, bootstrap=bootstrap, seed=seed, cluster=cluster, bootstrap_method=bootstrap_method)
     data = first.data
-    doc_index = {name: i for i, name in enumerate(data.frame_documents)}
-    with project.session() as session:
-        ids = {c.name: int(c.id) for c in list_coders(session) if c.id is not None}
-        rows = list_codings(session, coders=data.coders, documents=data.documents, codes=data.codes)
-        accepted = {r[0] for r in suggestion_spans(session, coder_ids=[ids[n] for n in data.coders],
-                                                   document_ids=[data.document_ids[doc_index[d]]
-                                                                 for d in data.documents])}
+    rows, accepted = read.rows, read.accepted
     coded = {name: set(docs) for name, docs in data.coded.items()}
     in_scope = [r for r in rows if r.document in coded.get(r.coder, ())]
     codings = Counter(r.coder for r in in_scope)
@@ -119,7 +139,7 @@ def suggestion_agreement(project: Any, selection: Selection = Selection(), *, ki
                                dict(Counter(r.code for r in from_suggestions)))
 
 
-def accepted_in_scope(project: Any, data: Unitised) -> int:
+def accepted_in_scope(connection: Any, data: Unitised) -> int:
     """How many live codings of the comparison's coders, in their coded documents of it, came from suggestions."""
     # plain column reads on a plain connection: `cotag agreement` runs this on every report, and the ORM
     # would cost its start-up more than the count (issue #14)
@@ -129,10 +149,9 @@ def accepted_in_scope(project: Any, data: Unitised) -> int:
         return 0
     doc_index = {name: i for i, name in enumerate(data.frame_documents)}
     coded = {name: {data.document_ids[doc_index[d]] for d in docs} for name, docs in data.coded.items()}
-    with project.reading() as connection:
-        names = {coder_id: name for coder_id, name, _ in plain_reads.coders(connection) if name in coded}
-        rows = plain_reads.suggestion_spans(connection, coder_ids=list(names),
-                                            document_ids=[data.document_ids[doc_index[d]] for d in data.documents])
+    names = {coder_id: name for coder_id, name, _ in plain_reads.coders(connection) if name in coded}
+    rows = plain_reads.suggestion_spans(connection, coder_ids=list(names),
+                                        document_ids=[data.document_ids[doc_index[d]] for d in data.documents])
     return sum(1 for _, coder_id, _, document_id, _, _ in rows if document_id in coded[names[coder_id]])
 
 

@@ -13,7 +13,8 @@ The coding screen offers a code on a unit only when all of these hold:
   not already have the code on the unit.
 
 Accepting writes the coding through the coder's CodingSession (undoable like any other) with
-`Coding.source = "suggestion model=<id> score=<p>"`.  Nothing here imports a front end.
+`Coding.source = "suggestion model=<id> score=<p>"`.  Nothing here imports a front end. `dismiss` and
+`dismissed` work in the session they are given; services.suggestions opens the transaction.
 """
 
 from __future__ import annotations
@@ -171,22 +172,20 @@ def accept(session: Any, *, document_id: int, suggestion: Suggestion, model_key:
                          cursor=cursor, source=source_text(model_key, suggestion.score))
 
 
-def dismiss(project: Any, *, actor: str, owner: str, document: str, suggestion: Suggestion, model_key: str) -> None:
+def dismiss(session: Any, *, actor: str, owner: str, document: str, suggestion: Suggestion, model_key: str) -> None:
     """Remember that this coder does not want this code offered on this unit again (an event of their own)."""
     from cotag.store.events import log_event
 
-    with project.session() as session:
-        log_event(session, kind=DISMISS, actor=actor, payload={
-            "document": document, "code": suggestion.code, "start": suggestion.start, "end": suggestion.end,
-            "coder": owner, "model": model_key, "score": round(suggestion.score, 4)})
+    log_event(session, kind=DISMISS, actor=actor, payload={
+        "document": document, "code": suggestion.code, "start": suggestion.start, "end": suggestion.end,
+        "coder": owner, "model": model_key, "score": round(suggestion.score, 4)})
 
 
-def dismissed(project: Any, *, actor: str, owner: str, document: str) -> set[tuple[str, int, int]]:
+def dismissed(session: Any, *, actor: str, owner: str, document: str) -> set[tuple[str, int, int]]:
     """(code, start, end) this coder dismissed in this document, by any model (a unit's code stays dismissed)."""
     from cotag.store.events import list_events
 
-    with project.session() as session:
-        events = list_events(session, actor=actor, kind=DISMISS)
+    events = list_events(session, actor=actor, kind=DISMISS)
     return {(str(e.payload["code"]), int(e.payload["start"]), int(e.payload["end"])) for e in events
             if e.kind == DISMISS and e.payload.get("document") == document and e.payload.get("coder") == owner
             and {"code", "start", "end"} <= set(e.payload)}

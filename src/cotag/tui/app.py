@@ -176,7 +176,9 @@ class CotagApp(App[None]):
         """Built once, on first search, in whichever worker thread asks first."""
         with self._index_lock:
             if self._index is None:
-                self._index = CorpusIndex.build(self.project)
+                from cotag.services.queries import corpus_index
+
+                self._index = corpus_index(self.project)
                 if not self._stopped:
                     gc.freeze()  # the index lives as long as the app: out of every collection from now on
             return self._index

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from cotag.memos import MemoView, own_memo, save_memo
+from cotag.memos import MemoView
+from cotag.services.memos import own_memo, save_memo
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ class Suggesting:
                                            model_key=live.model_key, cursor=cursor), "✓ suggestion:")
 
     def action_dismiss_suggestion(self) -> None:
-        from cotag.suggest.live import dismiss
+        from cotag.services.suggestions import dismiss
 
         shown = self._first_or_tell()
         if shown is None:
@@ -177,7 +177,8 @@ class Suggesting:
 
     @work(thread=True, exclusive=True, group="suggester-score")
     def _score(self, live: Any, document_id: int, external_id: str, text: str, units: list) -> None:
-        from cotag.suggest.live import dismissed, document_units
+        from cotag.services.suggestions import dismissed
+        from cotag.suggest.live import document_units
 
         offers: dict[int, list] = {}
         for suggestion in live.offers(document_units(external_id, text, units)):

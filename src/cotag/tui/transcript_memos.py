@@ -49,7 +49,8 @@ class TranscriptMemos:
 
     @work(thread=True, exclusive=True, group="transcript-memos", exit_on_error=False)
     def _load_passage_memos(self, document_id: int, external_id: str) -> None:
-        from cotag.memos import PASSAGE, memos
+        from cotag.memos import PASSAGE
+        from cotag.services.memos import memos
 
         found = memos(self.app.project, coders=[self.app.coding_session.actor], document=external_id,
                       kinds=[PASSAGE])

@@ -15,7 +15,8 @@ from textual.message import Message
 from cotag.tui.base import CotagModal
 from textual.widgets import Button, Input, Label, Static
 
-from cotag.attribute_edit import AttributeForm, edit_attributes
+from cotag.attribute_edit import AttributeForm
+from cotag.services.corpus import edit_attributes
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.writer import WriteFailed

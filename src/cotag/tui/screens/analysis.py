@@ -459,7 +459,7 @@ class AnalysisScreen(CotagScreen[None]):
     def action_open_cell(self) -> None:
         """Enter: the quotes behind the highlighted cell, or the highlighted saved query's passages."""
         from cotag.export.cell import analysis_cell_quotes, analysis_pair_quotes
-        from cotag.query import run_saved
+        from cotag.services.queries import run_saved
 
         analysis, tab = self.analysis, self.query_one(TabbedContent).active
         if analysis is None:

@@ -25,7 +25,8 @@ class JournalScreen(TableScreen):
     PSEUDONYMISED = ("title", "text")  # an entry may name a respondent; editing opens the stored text
 
     def fetch(self) -> list[dict[str, Any]]:
-        from cotag.memos import JOURNAL as KIND, memos
+        from cotag.memos import JOURNAL as KIND
+        from cotag.services.memos import memos
 
         app = cast("CotagApp", self.app)
         session = app.coding_session

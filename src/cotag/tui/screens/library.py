@@ -294,7 +294,7 @@ class LibraryScreen(CotagScreen[None]):
 
     @work(thread=True, exclusive=True, group="library-form", exit_on_error=False)
     def _load_form(self, external_id: str) -> None:
-        from cotag.attribute_edit import attribute_form
+        from cotag.services.corpus import attribute_form
 
         try:
             self.post_message(self.FormLoaded(attribute_form(self.app.project, document=external_id)))

@@ -405,8 +405,8 @@ class ReconcileScreen(CotagScreen[None]):
         self._example("exclude")
 
     def _example(self, kind: str) -> None:
-        """The current ruling's passage becomes an example of its code (cotag.codebook_examples), via the writer."""
-        from cotag import codebook_examples
+        """The current ruling's passage becomes an example of its code (services.codebook), via the writer."""
+        from cotag.services.codebook import example_from_ruling
 
         d, workspace = self.current, self.workspace
         if d is None or workspace is None:
@@ -417,7 +417,7 @@ class ReconcileScreen(CotagScreen[None]):
         project, lead, coders, ruling = self.app.project, self.lead, list(workspace.coders), d.id
 
         def job() -> dict:
-            return codebook_examples.example_from_ruling(project, ruling=ruling, kind=kind, lead=lead, coders=coders)
+            return example_from_ruling(project, ruling=ruling, kind=kind, lead=lead, coders=coders)
 
         self.app.writer.submit(job, target=self, reply=self.ExampleAdded)
 
