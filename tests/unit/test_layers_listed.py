@@ -54,3 +54,34 @@ def test_the_layers_are_in_the_documented_order():
     assert {"coding", "reconcile", "reliability", "export", "assignments", "team", "codebook_ops"} <= set(order[2])
     assert order[3] == ["store"]
     assert "codebook" in order[4]
+
+
+# Modules below services/ that open a unit of work on a project themselves, and why (docs/architecture.md):
+# the coder's write path commits one change per key in key order; the REFI-QDA import pairs its transaction with
+# the codebook journal, and the journal's recovery runs when a project opens, before any use case.
+OPENS_ITS_OWN = {"coding.py", "refi/journal.py"}
+ABOVE_THE_DOMAIN = ("services/", "tui/", "commands/", "migrations/", "cli.py", "project.py")
+
+
+def opened_units_of_work(path: Path) -> list[int]:
+    """Lines where a module calls `.session()` or `.reading()` (with no arguments) on anything."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("session", "reading") and not node.args and not node.keywords]
+
+
+def test_only_services_open_transactions_below_the_front_ends():
+    package = ROOT / "src" / "cotag"
+    found = {}
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if name.startswith(ABOVE_THE_DOMAIN) or name.startswith("store/") or name in OPENS_ITS_OWN:
+            continue
+        if lines := opened_units_of_work(path):
+            found[name] = lines
+    assert not found, f"open the transaction in a services/ use case and pass the session down: {found}"
+    for name in OPENS_ITS_OWN:  # the exceptions are still needed (else drop them from the list)
+        assert opened_units_of_work(package / name), name
