@@ -216,3 +216,36 @@ def test_export_codebook_csv_for_taguette_and_one_code_per_selection(sqlite_proj
         result = run("export", "qdpx", tmp_path / "s.qdpx", *flag, "--json", project=sqlite_project)
         assert result.exit_code == 0, result.output
         assert (json.loads(result.stdout)["selections"], json.loads(result.stdout)["codings"]) == (selections, 4)
+
+
+def test_import_qdpx_into_a_new_project_with_its_starter_codebook(sqlite_project, tmp_path):
+    """`cotag init` writes a codebook.yaml the database does not hold yet; the import writes its codes into that
+    file, so a shortcut the file gives another code is not taken (a file with one shortcut twice is refused),
+    and one the file gives the same code is kept."""
+    from cotag.codebook import load_codebook
+
+    build_small(sqlite_project)  # wages has shortcut 1
+    out = tmp_path / "study.qdpx"
+    assert run("export", "qdpx", out, project=sqlite_project).exit_code == 0
+
+    def new_project(name: str) -> Path:
+        target = tmp_path / name
+        target.mkdir()
+        assert CliRunner().invoke(app, ["init", str(target)]).exit_code == 0
+        return target
+
+    # The starter codebook as `cotag init` writes it: the import goes through and the file stays valid.
+    target = new_project("starter")
+    result = CliRunner().invoke(app, ["--project", str(target), "import", "qdpx", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wages" in {c.key for c in load_codebook(target / "codebook.yaml").codes}
+
+    # A codebook whose own code holds key 1: the imported wages is left without it, and the report says so.
+    target = new_project("own")
+    (target / "codebook.yaml").write_text('codebook: Ours\nversion: 1\ncodes:\n  - key: holder\n    name: Holder\n'
+                                          '    shortcut: "1"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(target), "import", "qdpx", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "code wages: shortcut '1' is already used by holder" in result.output
+    codes = {c.key: c for c in load_codebook(target / "codebook.yaml").codes}
+    assert codes["holder"].shortcut == "1" and codes["wages"].shortcut is None

@@ -43,7 +43,19 @@ def _code_values(code: RefiCode) -> dict[str, Any]:
             "colour": colour, "status": status}
 
 
-def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
+def file_shortcuts(project) -> dict[str, str]:
+    """shortcut -> code key in the project's YAML codebook, for codes the database may not hold yet (a starter
+    codebook from `cotag init`): the import writes its codes into that file, which refuses a shortcut twice."""
+    from cotag.codebook import load_codebook
+
+    path = project.codebook_path
+    if path is None or not path.is_file():
+        return {}
+    return {spec.shortcut: spec.key for spec in load_codebook(path).codes if spec.shortcut}
+
+
+def merge_codes(session, codes: list[RefiCode], *, update: bool,
+                taken_shortcuts: dict[str, str] | None = None) -> CodeMerge:
     """Bring a file's codes into the project's code table.
 
     A code is the same as a project code when its packed key names one, or when it has the
@@ -58,7 +70,8 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
     existing = list_codes(session)
     by_key = {c.key: c for c in existing}
     by_name = {(c.parent_id, c.name.casefold()): c for c in existing}
-    shortcuts = {c.shortcut: c.key for c in existing if c.shortcut}
+    # The file's shortcuts first, the table's over them: a code in both keeps its own.
+    shortcuts = {**(taken_shortcuts or {}), **{c.shortcut: c.key for c in existing if c.shortcut}}
     position = max((c.position for c in existing), default=-1) + 1
     keys_used = set(by_key)
     merged_into: list[tuple[Any, str]] = []
@@ -100,7 +113,7 @@ def merge_codes(session, codes: list[RefiCode], *, update: bool) -> CodeMerge:
                 key = f"{base}-{n}"
                 result.warnings.append(f"code {code.name!r}: key {code.key!r} is taken in this project; "
                                        f"imported as {key!r}")
-            if shortcut and shortcut in shortcuts:
+            if shortcut and shortcuts.get(shortcut, key) != key:  # the file's own code of that key may hold it
                 result.warnings.append(f"code {key}: shortcut {shortcut!r} is already used by "
                                        f"{shortcuts[shortcut]}; left without a shortcut")
                 shortcut = None

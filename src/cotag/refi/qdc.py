@@ -29,7 +29,7 @@ from cotag.refi import (
     xml_safe,
 )
 from cotag.refi.code_merge import CodeMerge as CodeMerge
-from cotag.refi.code_merge import _code_values, merge_codes
+from cotag.refi.code_merge import _code_values, file_shortcuts, merge_codes
 from cotag.refi.code_merge import update_project_codebook as update_project_codebook
 from cotag.refi.codes import CYRILLIC_TO_LATIN as CYRILLIC_TO_LATIN
 from cotag.refi.codes import MAX_CODE_DEPTH as MAX_CODE_DEPTH
@@ -266,7 +266,7 @@ def import_qdc(path: Path | str, *, project=None, into: Path | str | None = None
     from cotag.store.events import log_event
 
     with journalled_session(project) as (session, journal):
-        merge = merge_codes(session, codes, update=True)
+        merge = merge_codes(session, codes, update=True, taken_shortcuts=file_shortcuts(project))
         report.added, report.updated, report.matched = merge.added, merge.updated, merge.matched
         report.warnings.extend(merge.warnings)
         line = journal.stage(project, session, merge.added + merge.updated)

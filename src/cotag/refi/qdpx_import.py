@@ -201,7 +201,7 @@ class _PlanWriter:
         self.new_docs: list[PlannedDocument] = []
 
     def write(self, project, journal, user_map: dict[str, str], fresh: bool, lead: str | None) -> None:
-        from cotag.refi.code_merge import merge_codes
+        from cotag.refi.code_merge import file_shortcuts, merge_codes
         from cotag.refi.identity import record_identity
         from cotag.store.events import log_event
         from cotag.store.refi_loads import has_coders
@@ -212,7 +212,7 @@ class _PlanWriter:
         fresh = fresh or not has_coders(session)
         coder_ids = _map_users(session, plan, user_map, fresh=fresh, lead=lead)
         self.imported["coders"] = len(set(coder_ids.values()))
-        merge = merge_codes(session, plan.codes, update=False)
+        merge = merge_codes(session, plan.codes, update=False, taken_shortcuts=file_shortcuts(project))
         report.warnings.extend(merge.warnings)
         self.imported["codes_added"] = len(merge.added)
         self.imported["codes_matched"] = len(merge.matched)
