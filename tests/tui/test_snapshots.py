@@ -232,6 +232,12 @@ def test_snapshot_reconcile_help(team, snap_compare, size):
 
 
 @SIZES
+def test_snapshot_reconcile_ruling_editor(team, snap_compare, size):
+    # e on the first disagreement: the ruling editor, its words selected as the coding screen selects them.
+    assert snap_compare(reconcile_app(team), terminal_size=size, run_before=steps("e", "w", "shift+right"))
+
+
+@SIZES
 def test_snapshot_reconcile_note_prompt(team, snap_compare, size):
     assert snap_compare(reconcile_app(team), terminal_size=size, run_before=steps("n", *"clear"))
 
