@@ -60,7 +60,23 @@ async def settle(pilot) -> None:
         await pilot.pause()
         quiet = 0 if _busy(pilot.app) else quiet + 1
         if quiet == 2:
+            break
+    await _tables_measured(pilot)
+
+
+async def _tables_measured(pilot) -> None:
+    """A DataTable sizes its columns to new rows when it is next idle: on a loaded CI machine snapshots caught
+    the library's and the analysis table's columns still at their heads' widths. Wait (briefly, a bounded number
+    of times) until no table on any screen has rows or cells left to measure."""
+    from textual.widgets import DataTable
+
+    for _ in range(50):
+        # Every screen on the stack: a modal's snapshot shows the screen beneath it, tables and all.
+        pending = [table for screen in pilot.app.screen_stack for table in screen.query(DataTable)
+                   if getattr(table, "_require_update_dimensions", False) or getattr(table, "_updated_cells", None)]
+        if not pending:
             return
+        await pilot.pause(0.01)
 
 
 def live(project, coder: str | None = None) -> list[tuple]:

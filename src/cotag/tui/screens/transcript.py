@@ -281,9 +281,12 @@ class TranscriptScreen(Suggesting, LeadOverlay, TranscriptMemos, CotagScreen[Non
 
     def save_cursor_now(self) -> None:
         """Queue a save of the cursor unless it is already saved (leaving, quitting, after a pause)."""
-        if self.transcript is None or not self.is_mounted:
+        views = self.query(TranscriptView)
+        # A pending timer can fire while the screen is being taken down, its view already gone: nothing to save
+        # then (leaving and quitting saved the cursor before that).
+        if self.transcript is None or not self.is_mounted or not views:
             return
-        where = (self.transcript.document_id, self.query_one(TranscriptView).cursor)
+        where = (self.transcript.document_id, views.first().cursor)
         if where == self._saved_cursor:
             return
         self._saved_cursor = where
