@@ -26,14 +26,13 @@ from cotag.services import codebook as codebook_service
 from cotag.errors import CotagError
 from cotag.keys import CODEBOOK
 from cotag.tui.bindings import bindings_for
+from cotag.tui.lead_edits import LeadEdits
 from cotag.tui.codebook import Codebook, CodeEntry
 from cotag.tui.modals.code_picker import CodePicker
 from cotag.tui.modals.confirm import Confirm
-from cotag.tui.modals.prompt import TextPrompt
 from cotag.tui.text import clip_words
 from cotag.tui.widgets.codebook_panel import code_definition, code_label
 from cotag.tui.widgets.ticks import TickList
-from cotag.tui.writer import WriteFailed
 from cotag.tui.base import CotagScreen
 
 SHOWN_CODINGS = 1000  # a code with more codings lists the first ones; the count says how many there are
@@ -54,9 +53,10 @@ def parse_split_target(text: str, known: set[str]) -> dict[str, str]:
     return {"new_key": words[0], "new_name": " ".join(words[1:])}
 
 
-class CodebookScreen(CotagScreen[None]):
+class CodebookScreen(LeadEdits, CotagScreen[None]):
     """Codes on the left; the highlighted code's definition and its codings (tick some to split) on the right."""
 
+    STATUS_ID = "cbe-status"  # where a refusal is said (LeadEdits)
     BINDINGS = bindings_for(CODEBOOK)
     KEY_CONTEXTS = (CODEBOOK,)  # what help (?) lists first and the palette offers
 
@@ -226,23 +226,6 @@ class CodebookScreen(CotagScreen[None]):
 
         self.app.writer.submit(job, target=self,
                                reply=lambda r: self.Loaded(r[1], r[2], focus_key, done=r[0]))
-
-    def on_write_failed(self, message: WriteFailed) -> None:
-        message.stop()
-        self._failed(message.error)
-
-    def _failed(self, message: str) -> None:
-        self.message = message
-        self.query_one("#cbe-status", Static).update(Text(message, style="bold red", no_wrap=True,
-                                                          overflow="ellipsis"))
-        self.notify(escape(message), severity="error", timeout=6)
-
-    def _ask(self, title: str, hint: str, value: str, then: Callable[[str], None]) -> None:
-        def chosen(answer: str | None) -> None:
-            if answer:
-                then(answer)
-
-        self.app.push_screen(TextPrompt(title, hint, value), chosen)
 
     def _pick(self, title: str, keys: list[str], then: Callable[[str], None]) -> None:
         def chosen(key: str | None) -> None:

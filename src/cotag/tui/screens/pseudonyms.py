@@ -23,9 +23,8 @@ from cotag.services import privacy as decisions
 from cotag.privacy.pseudonyms import KINDS, Entry, Found, Proposal, PseudonymTable, load_table
 from cotag.tui.base import CotagScreen
 from cotag.tui.bindings import bindings_for
+from cotag.tui.lead_edits import LeadEdits
 from cotag.tui.modals.confirm import Confirm
-from cotag.tui.modals.prompt import TextPrompt
-from cotag.tui.writer import WriteFailed
 
 COLUMNS = ("", "real", "pseudonym", "kind", "found")
 
@@ -58,9 +57,10 @@ def table_rows(table: PseudonymTable) -> list[Row]:
             + [Row(proposal=p) for p in table.proposals if p.status == "open"])
 
 
-class PseudonymScreen(CotagScreen[None]):
+class PseudonymScreen(LeadEdits, CotagScreen[None]):
     """Entries (✓) and open proposals (their ids) in one table; the keys act on the highlighted row."""
 
+    STATUS_ID = "ps-status"  # where a refusal is said (LeadEdits)
     BINDINGS = bindings_for(PSEUDONYMS)
     KEY_CONTEXTS = (PSEUDONYMS,)  # what help (?) lists first and the palette offers
 
@@ -169,23 +169,6 @@ class PseudonymScreen(CotagScreen[None]):
             return done, load_table(project)
 
         self.app.writer.submit(run, target=self, reply=lambda r: self.Loaded(r[1], done=r[0], focus=focus))
-
-    def on_write_failed(self, message: WriteFailed) -> None:
-        message.stop()
-        self._failed(message.error)
-
-    def _failed(self, message: str) -> None:
-        self.message = message
-        self.query_one("#ps-status", Static).update(Text(message, style="bold red", no_wrap=True,
-                                                         overflow="ellipsis"))
-        self.notify(escape(message), severity="error", timeout=6)
-
-    def _ask(self, title: str, hint: str, value: str, then: Callable[[str], None]) -> None:
-        def chosen(answer: str | None) -> None:
-            if answer:
-                then(answer)
-
-        self.app.push_screen(TextPrompt(title, hint, value), chosen)
 
     def _proposal(self, verb: str) -> Proposal | None:
         row = self.current
