@@ -38,7 +38,8 @@ def train(project, *, passed=("wages", "corruption", "network"), include_coders:
     model.save(project.root / MODEL_FILE)
     (project.root / EVALUATION_FILE).write_text(json.dumps({
         "against": "consensus", "threshold": 0.667, "passed": list(passed),
-        "training_hash": model.meta["training_hash"], "include_coders": include_coders}), encoding="utf-8")
+        "training_hash": model.meta["training_hash"], "codebook_hash": model.meta["codebook_hash"],
+        "include_coders": include_coders}), encoding="utf-8")
     return model
 
 

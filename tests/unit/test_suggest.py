@@ -113,6 +113,26 @@ def test_codebook_alone_teaches_its_examples():
     assert "weather" not in model.modelled and model.modelled == ["garden", "money"]
 
 
+def test_codebook_only_scores_stay_moderate_and_every_suggestion_has_a_reason():
+    """With about 100 codebook samples SGD diverged (every probability 0 or 1: "Let me answer in my own way."
+    scored 1.00 for two codes with no reason); a codebook-only model is now penalised harder, and nothing is
+    suggested that a researcher could not check."""
+    many = [CodeInfo(f"c{k}", f"Code {k}", keywords=(f"kw{k}",),
+                     examples=tuple(f"example sentence {k} number {j} about topic{k}" for j in range(4)))
+            for k in range(20)]
+    model = Suggester.train(TrainingData(many, [], [], [], include_coders=False))
+    assert model.meta["penalty"] == pytest.approx(1e-2)
+    texts = ["Interviewer asks.", "Let me answer in my own way.", "It is about topic3 and kw3 really."]
+    doc = DocumentUnits("X", texts, [0, 18, 47], [17, 46, 81], [True, False, False], [0, 1, 1])
+    _, prob, _ = model.scores(doc)
+    assert prob.max() < 0.999
+    suggestions = model.suggest(doc)
+    assert suggestions and all(s.reasons for s in suggestions)
+    assert all(s.unit == 2 for s in suggestions) and "c3" in {s.code for s in suggestions}
+    # evaluation scores exactly what is suggested
+    assert model.predict(doc) == {code: {2} for code in {s.code for s in suggestions}}
+
+
 def test_reasons_name_the_similar_coded_unit():
     docs, truth = corpus(10)
     model = Suggester.train(training(docs[:8], truth))
@@ -122,6 +142,11 @@ def test_reasons_name_the_similar_coded_unit():
     similar = [r for s in garden for r in s.reasons if r["kind"] == "similar"]
     assert similar and all(r["document"] in {d.document for d in docs[:8]} for r in similar)
     assert all(any(v in r["text"] for v in VEG) for r in similar)
+    # which unit: numbered from 1, its text that unit's
+    by_name = {d.document: d for d in docs}
+    for r in similar:
+        unit = by_name[r["document"]]
+        assert unit.texts[r["unit"] - 1].startswith(r["text"]) and unit.starts[r["unit"] - 1] == r["start"]
 
 
 def test_saved_model_predicts_the_same(tmp_path):

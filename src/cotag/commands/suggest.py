@@ -9,8 +9,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from cotag.commands.common import JsonOption, emit_json, fail, open_project, split_names
-
+from cotag.commands.common import JsonOption, OptionalLeadOption, emit_json, fail, open_project, split_names
 
 
 class SuggestGroup(TyperGroup):
@@ -31,23 +30,31 @@ IncludeCoders = typer.Option(False, "--include-coders", help="Also learn from th
 CodersOption = typer.Option(None, "--coders", help="With --include-coders: only these coders (comma-separated).")
 
 
-def _threshold(project: Any, given: float | None) -> float:
+def _threshold(project: Any, given: float | None) -> tuple[float, str]:
+    """The alpha a code needs, and where it was set (recorded with the evaluation and in the audit trail)."""
+    from cotag.errors import CotagError
     from cotag.suggest.evaluate import DEFAULT_THRESHOLD
+    from cotag.suggest.live import suggest_config
 
     if given is not None:
-        value = given
+        value: Any = given
         origin = "--threshold"
     else:
-        value = project.config.get("suggest", {}).get("threshold", DEFAULT_THRESHOLD)
-        origin = "cotag.toml [suggest] threshold"
+        try:
+            section = suggest_config(project)
+        except CotagError as exc:  # [suggest] is not a table
+            fail(str(exc))
+        value = section.get("threshold", DEFAULT_THRESHOLD)
+        origin = "cotag.toml [suggest] threshold" if "threshold" in section else "default"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        fail(f"{origin} must be a number between 0 and 1; got {value!r}")
-    return float(value)
+        fail(f"{'cotag.toml [suggest] threshold' if origin == 'default' else origin} must be a number between "
+             f"0 and 1; got {value!r}")
+    return float(value), origin
 
 
 def _training(project: Any, include_coders: bool, coders: str | None) -> Any:
     from cotag.errors import CotagError
-    from cotag.services.coding import training_data
+    from cotag.services.suggestions import training_data
 
     names = split_names(coders)
     if names is not None and not include_coders:
@@ -62,13 +69,18 @@ def _training(project: Any, include_coders: bool, coders: str | None) -> Any:
 
 @suggest_app.command("train")
 def train(include_coders: bool = IncludeCoders, coders: str | None = CodersOption,
-          as_json: bool = JsonOption) -> None:
+          lead: str | None = OptionalLeadOption, as_json: bool = JsonOption) -> None:
     """Train the suggester on the codebook and the consensus (and coders, with --include-coders); save it."""
+    from cotag.errors import CotagError
+    from cotag.services.suggestions import TRAIN_EVENT, log_run
     from cotag.suggest.model import MODEL_FILE, Suggester
 
     project = open_project()
     data = _training(project, include_coders, coders)
-    model = Suggester.train(data)
+    try:
+        model = Suggester.train(data)
+    except CotagError as exc:
+        fail(str(exc))
     # the version number a researcher knows the codebook by (the hash beside it catches edits made without one)
     model.meta["codebook_version"] = _codebook_version(project)
     # the lead's [suggest] coders setting travels with the model: a copy handed to a coder keeps the restriction
@@ -79,11 +91,16 @@ def train(include_coders: bool = IncludeCoders, coders: str | None = CodersOptio
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
     meta = {**model.meta, "path": str(path), "modelled": model.modelled,
-            "not_modelled": [c.key for c in data.codes if c.key not in model.modelled]}
+            "not_modelled": [c.key for c in data.codes if c.key not in model.modelled], "notes": data.notes}
+    log_run(project, kind=TRAIN_EVENT, actor=lead or "", payload={
+        k: meta[k] for k in ("model_id", "sources", "include_coders", "documents", "samples", "training_hash",
+                             "codebook_hash", "codebook_version", "coders_policy")})
     if as_json:
         emit_json(meta)
         return
-    learnt = ", ".join(meta["sources"]) or "the codebook only (no consensus yet)"
+    for note in data.notes:
+        typer.echo(f"note: {note}", err=True)
+    learnt = ", ".join(meta["sources"]) or "the codebook only"
     typer.echo(f"trained on {learnt}: {meta['documents']} documents, {meta['samples']} unit judgements, "
                f"{meta['codebook_samples']} codebook examples and rules; {len(model.modelled)} codes in "
                f"{meta['seconds']:.1f} s")
@@ -126,15 +143,32 @@ def _coders_policy(project: Any) -> str:
 def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Document id (see `cotag documents list`)."),
              all_codes: bool = typer.Option(False, "--all-codes", help="Every code the suggester knows, not only "
                                             "those that passed `cotag suggest evaluate`."),
+             coder: str | None = typer.Option(None, "--coder", envvar="COTAG_CODER", metavar="NAME",
+                                              help="Who asks (env COTAG_CODER): a coder who is not a lead sees only "
+                                              "what the lead's [suggest] coders setting allows. On PostgreSQL a "
+                                              "coder's database role decides."),
              as_json: bool = JsonOption) -> None:
     """Codes suggested for each unit of a document, with a score and the reasons (keyword, example, similar unit)."""
-    from cotag.services.coding import document_for_suggestions
+    from cotag.errors import CotagError
+    from cotag.services.suggestions import asker, document_for_suggestions
     from cotag.suggest.data import codebook_hash
-    from cotag.suggest.live import evaluated, passed_codes
+    from cotag.suggest.live import coder_refusal, evaluated, passed_codes
     from cotag.suggest.model import MODEL_FILE, Suggester
 
     project = open_project()
     model = Suggester.load(project.root / MODEL_FILE)
+    who, is_lead = asker(project, coder)
+    if not is_lead:
+        try:
+            refused = coder_refusal(project, model)
+        except CotagError as exc:
+            fail(str(exc))
+        if refused is not None:
+            fail(f"no suggestions for {who}: {refused} (the lead decides, with [suggest] coders in cotag.toml; "
+                 "see docs/suggestions.md)")
+        if all_codes:
+            fail(f"--all-codes is the lead's: {who} sees only the codes that passed `cotag suggest evaluate`, "
+                 "as in the coding screen")
     current, doc = document_for_suggestions(project, document_id)
     notes = []
     if codebook_hash(current) != model.meta.get("codebook_hash"):
@@ -164,14 +198,17 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
     typer.echo(f"{doc.document}: {len(suggestions)} suggestions ({basis})")
     for s in suggestions:
         text = doc.texts[s.unit]
-        typer.echo(f"unit {s.unit:>4}  {s.code:<24} {s.score:.2f}  {text[:90]}")
+        # units numbered from 1, as the transcript screen, `reconcile list` and the exports number them
+        typer.echo(f"unit {s.unit + 1:>4}  {s.code:<24} {s.score:.2f}  {text[:90]}")
         for r in s.reasons:
             if r["kind"] == "keyword":
                 typer.echo(f"{'':12}keyword: {', '.join(r['keywords'])}")
             elif r["kind"] == "example":
-                typer.echo(f"{'':12}like the codebook example ({r['similarity']:.2f}): {r['example'][:80]}")
+                typer.echo(f"{'':12}like the codebook example of {s.code} ({r['similarity']:.2f}): "
+                           f"{r['example'][:80]}")
             else:
-                typer.echo(f"{'':12}like a coded unit of {r['document']} ({r['similarity']:.2f}): {r['text'][:70]}")
+                where = f"unit {r['unit']} of {r['document']}" if "unit" in r else f"a unit of {r['document']}"
+                typer.echo(f"{'':12}like {where}, coded {s.code} ({r['similarity']:.2f}): {r['text'][:70]}")
 
 
 @suggest_app.command("evaluate")
@@ -181,30 +218,43 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
                                                     "suggested (default: cotag.toml \\[suggest] threshold, else 0.667)."),
              folds: int = typer.Option(5, "--folds", help="Cross-validation folds (by document)."),
              include_coders: bool = IncludeCoders, coders: str | None = CodersOption,
-             as_json: bool = JsonOption) -> None:
+             bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap replicates for 95% intervals of "
+                                           "alpha (e.g. 2000), as `cotag agreement --bootstrap`."),
+             seed: int = typer.Option(20240607, "--seed", help="Bootstrap seed."),
+             lead: str | None = OptionalLeadOption, as_json: bool = JsonOption) -> None:
     """Cross-validate by document and score the suggester as a coder (alpha, kappa per code), beside keywords alone."""
-    from cotag.services.coding import evaluation_data
+    from cotag.services.suggestions import EVALUATE_EVENT, evaluation_data, log_run
+    from cotag.suggest.data import codebook_hash
     from cotag.suggest.evaluate import cross_validate
 
     if folds < 2:
         fail("--folds needs at least 2")
+    if bootstrap < 0:
+        fail("--bootstrap needs a number of replicates >= 0")
     project = open_project()
-    limit = _threshold(project, threshold)
+    limit, origin = _threshold(project, threshold)
     data = _training(project, include_coders, coders)
-    docs, documents, spans = evaluation_data(project, against)
+    docs, documents, spans, hidden = evaluation_data(project, against)
     if len(docs) < 2:
-        fail(f"{against!r} coded {len(docs)} document(s) (documents count when marked done); cross-validation "
-             f"needs at least two" + ("; evaluate against a coder with --against NAME"
-                                      if against == "consensus" else ""))
+        if hidden:
+            fail(f"{hidden}; evaluate against your own codings with --against NAME, or ask the lead to evaluate")
+        what = ("there is no consensus yet (`cotag reconcile` writes it)" if against == "consensus" and not docs
+                else f"{against!r} coded {len(docs)} document(s) (a coder's documents count when marked done)")
+        fail(f"{what}; cross-validation by document needs at least two"
+             + ("; evaluate against a coder with --against NAME" if against == "consensus" else ""))
     from cotag.suggest.live import EVALUATION_FILE
 
-    result = cross_validate(data, against, documents, spans, folds=folds, threshold=limit)
+    result = cross_validate(data, against, documents, spans, folds=folds, threshold=limit, bootstrap=bootstrap,
+                            seed=seed)
     out = result.to_dict()
     out["training_hash"] = data.data_hash
+    out["codebook_hash"] = codebook_hash(data.codes)
     out["include_coders"] = include_coders
+    out["threshold_from"] = origin
+    out["notes"] = data.notes
     path = project.root / EVALUATION_FILE
-    saved = {k: out[k] for k in ("against", "threshold", "passed", "pooled_alpha", "keyword_pooled_alpha",
-                                 "training_hash", "include_coders")}
+    saved = {k: out[k] for k in ("against", "threshold", "threshold_from", "passed", "pooled_alpha",
+                                 "keyword_pooled_alpha", "training_hash", "codebook_hash", "include_coders")}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
@@ -212,22 +262,16 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
         os.replace(tmp, path)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
+    log_run(project, kind=EVALUATE_EVENT, actor=lead or "", payload={
+        **saved, "folds": out["folds"], "documents": out["documents"], "sources": data.sources})
     if as_json:
         emit_json(out)
         return
+    for note in data.notes:
+        typer.echo(f"note: {note}", err=True)
+    from cotag.suggest.evaluate import render_text
 
-    def f(v: float | None) -> str:
-        return f"{v:.3f}" if v is not None else "n/a"
-
-    typer.echo(f"suggester against {against}: {out['documents']} documents in {out['folds']} folds (by document); "
-               f"learnt from {', '.join(data.sources) or 'the codebook only'}")
-    typer.echo(f"{'code':<24}{'alpha':>8}{'kappa':>8}{'keywords':>10}  may suggest")
-    for row in out["codes"]:
-        why = "" if row["alpha"] is not None else f"  ({row['undefined_reason']})"
-        typer.echo(f"{row['code']:<24}{f(row['alpha']):>8}{f(row['kappa']):>8}{f(row['keyword_alpha']):>10}  "
-                   f"{'yes' if row['passed'] else 'no'}{why}")
-    typer.echo(f"{'pooled alpha':<24}{f(out['pooled_alpha']):>8}{'':>8}{f(out['keyword_pooled_alpha']):>10}")
-    typer.echo(f"may suggest (alpha >= {limit}): {', '.join(out['passed']) or 'no code'}")
+    typer.echo(render_text(out, learnt=data.sources, threshold_from=origin), nl=False)
 
 
 def register(app: typer.Typer) -> None:

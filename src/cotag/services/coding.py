@@ -1,18 +1,16 @@
-"""Use cases on the coders' work: what the coding screen reads, codings as a table and from one, and what the
-suggester reads."""
+"""Use cases on the coders' work: what the coding screen reads, codings as a table and from one. (What the
+suggester reads: services.suggestions.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable
 
-from cotag.errors import CotagError
 
 if TYPE_CHECKING:
     from cotag.coding_views import CoderInfo, LibraryRow, Transcript
     from cotag.codings_import import CodingsImport
     from cotag.project import Project
-    from cotag.suggest.data import CodeInfo, DocumentUnits, TrainingData
 
 
 # ---------------------------------------------------------------- what the coding screen reads
@@ -78,38 +76,3 @@ def import_codings(project: Project, *, path: Path | str, lead: str | None = Non
     records = read_table(path)
     with project.session() as session:
         return add_codings(session, path=path, records=records, lead=lead)
-
-
-def training_data(project: Project, *, include_coders: bool = False,
-                  coders: Sequence[str] | None = None) -> TrainingData:
-    """What the suggester learns from: the codebook, the consensus, and (if asked) named coders' finished work."""
-    from cotag.suggest.data import coder_names, read_training
-
-    with project.session() as session:
-        if coders is not None:
-            known = set(coder_names(session))
-            unknown = [n for n in coders if n not in known]
-            if unknown:
-                raise CotagError(f"--coders: no coder named {', '.join(map(repr, unknown))}")
-        return read_training(session, include_coders=include_coders, coders=list(coders) if coders else None)
-
-
-def document_for_suggestions(project: Project, document: str) -> tuple[list[CodeInfo], DocumentUnits]:
-    """The codebook as it is now and one document's units, for suggesting codes."""
-    from cotag.suggest.data import read_codes, read_documents
-
-    with project.session() as session:
-        codes = read_codes(session)
-        (units,) = read_documents(session, [document])
-    return codes, units
-
-
-def evaluation_data(project: Project, against: str) -> tuple[list[str], list[DocumentUnits], dict[str, Any]]:
-    """The documents `against` (consensus or a coder) finished, their units, and `against`'s spans in them."""
-    from cotag.suggest.data import coded_documents, read_documents, read_spans
-
-    with project.session() as session:
-        documents = coded_documents(session, against)
-        if len(documents) < 2:
-            return documents, [], {}
-        return documents, read_documents(session, documents), read_spans(session, against, documents)

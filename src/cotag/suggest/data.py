@@ -179,6 +179,7 @@ class TrainingData:
     labels: list[Labels]
     sources: list[str]
     include_coders: bool
+    notes: list[str] = field(default_factory=list)  # what could not teach it, for the person training
 
     @property
     def data_hash(self) -> str:

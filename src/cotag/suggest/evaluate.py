@@ -92,6 +92,7 @@ class Evaluation:
         for r in self.suggester.views["all"].rows:
             b = base[r.code]
             rows.append({"code": r.code, "alpha": r.alpha.value, "undefined_reason": r.alpha.undefined_reason,
+                         "alpha_ci": _bounds(r.ci), "keyword_alpha_ci": _bounds(b.ci),
                          "kappa": r.kappa.value, "percent_agreement": r.percent.value,
                          "both": r.counts.both, "only_suggester": r.counts.only_a, "only_reference": r.counts.only_b,
                          "keyword_alpha": b.alpha.value, "keyword_undefined_reason": b.alpha.undefined_reason,
@@ -100,15 +101,20 @@ class Evaluation:
         return {"against": self.against, "threshold": self.threshold, "folds": len(self.folds),
                 "documents": sum(len(f) for f in self.folds), "training": self.training,
                 "pooled_alpha": s_all.pooled.value, "keyword_pooled_alpha": b_all.pooled.value,
+                "pooled_alpha_ci": _bounds(s_all.pooled_ci), "keyword_pooled_alpha_ci": _bounds(b_all.pooled_ci),
                 "codes": rows, "passed": self.passed(),
                 "report": self.suggester.to_dict(), "keyword_report": self.baseline.to_dict()}
 
 
 def cross_validate(training: TrainingData, reference: str, documents: Sequence[DocumentUnits],
                    reference_spans: Mapping[str, Sequence[tuple[str, int, int]]], *,
-                   folds: int = DEFAULT_FOLDS, threshold: float = DEFAULT_THRESHOLD,
+                   folds: int = DEFAULT_FOLDS, threshold: float = DEFAULT_THRESHOLD, bootstrap: int = 0,
+                   seed: int | None = None,
                    trainer: Callable[[TrainingData], Suggester] = Suggester.train) -> Evaluation:
-    """Score the suggester against `reference`'s codings of `documents`, each fold trained without its documents."""
+    """Score the suggester against `reference`'s codings of `documents`, each fold trained without its documents.
+
+    bootstrap, seed: 95% intervals of every alpha, as `cotag agreement --bootstrap` computes them (the cluster
+    bootstrap over the turns of the evaluated documents)."""
     if not 0.0 <= threshold <= 1.0:
         raise CotagError(f"--threshold must lie between 0 and 1; got {threshold}")
     by_name = {d.document: d for d in documents}
@@ -123,9 +129,43 @@ def cross_validate(training: TrainingData, reference: str, documents: Sequence[D
     baseline = {d.document: unit_spans(d, keyword_baseline(training.codes, d)) for d in documents}
     codes = training.codes
     ordered = [by_name[n] for n in sorted(by_name)]
-    report = build_report(as_coders(ordered, codes, coders={SUGGESTER: suggested, reference: reference_spans}))
-    base = build_report(as_coders(ordered, codes, coders={BASELINE: baseline, reference: reference_spans}))
+    options: dict[str, Any] = {"bootstrap": bootstrap} if seed is None else {"bootstrap": bootstrap, "seed": seed}
+    report = build_report(as_coders(ordered, codes, coders={SUGGESTER: suggested, reference: reference_spans}),
+                          **options)
+    base = build_report(as_coders(ordered, codes, coders={BASELINE: baseline, reference: reference_spans}), **options)
     report.threshold = base.threshold = threshold
     info = {"sources": training.sources, "include_coders": training.include_coders,
             "documents": len({lab.document for lab in training.labels})}
     return Evaluation(reference, threshold, fold_list, report, base, info, sorted(modelled))
+
+
+def _bounds(ci: Any) -> list[float | None] | None:
+    return None if ci is None else [ci.lo, ci.hi]
+
+
+def render_text(out: Mapping[str, Any], *, learnt: Sequence[str], threshold_from: str) -> str:
+    """`cotag suggest evaluate`'s table: per code alpha (with its interval when bootstrapped), kappa and percent
+    agreement of the suggester, the keyword baseline's alpha beside it, and whether the code may be suggested."""
+
+    def f(v: float | None) -> str:
+        return f"{v:.3f}" if v is not None else "n/a"
+
+    def ci(b: Sequence[float | None] | None) -> str:
+        return "" if not b or b[0] is None or b[1] is None else f"[{b[0]:.2f}, {b[1]:.2f}]"
+
+    wide = any(r["alpha_ci"] for r in out["codes"])
+    lines = [f"suggester against {out['against']}: {out['documents']} documents in {out['folds']} folds "
+             f"(by document); learnt from {', '.join(learnt) or 'the codebook only'}",
+             f"{'code':<24}{'alpha':>8}{f'{chr(32) * 4}95% interval' if wide else ''}{'kappa':>8}{'% agree':>9}"
+             f"{'keywords':>10}  may suggest"]
+    for row in out["codes"]:
+        why = "" if row["alpha"] is not None else f"  ({row['undefined_reason']})"
+        interval = f"{ci(row['alpha_ci']):>16}" if wide else ""
+        lines.append(f"{row['code']:<24}{f(row['alpha']):>8}{interval}{f(row['kappa']):>8}"
+                     f"{f(row['percent_agreement']):>9}{f(row['keyword_alpha']):>10}  "
+                     f"{'yes' if row['passed'] else 'no'}{why}")
+    interval = f"{ci(out['pooled_alpha_ci']):>16}" if wide else ""
+    lines.append(f"{'pooled alpha':<24}{f(out['pooled_alpha']):>8}{interval}{'':>17}"
+                 f"{f(out['keyword_pooled_alpha']):>10}")
+    lines.append(f"may suggest (alpha >= {out['threshold']}, {threshold_from}): {', '.join(out['passed']) or 'no code'}")
+    return "\n".join(lines) + "\n"

@@ -78,9 +78,27 @@ def load_evaluation(root: Path) -> dict[str, Any] | None:
 
 
 def evaluated(model: Suggester, evaluation: Mapping[str, Any] | None) -> bool:
-    """True when the evaluation was run on this model's training data (same data hash, same sources)."""
+    """True when the evaluation was run on this model's training data: the same codings (data hash), the same
+    sources and the same codebook (its examples, rules and keywords teach the model too; an evaluation of the
+    codebook before an edit says nothing about the model after it)."""
     return (evaluation is not None and evaluation.get("training_hash") == model.meta.get("training_hash")
-            and evaluation.get("include_coders") == model.meta.get("include_coders"))
+            and evaluation.get("include_coders") == model.meta.get("include_coders")
+            and evaluation.get("codebook_hash") == model.meta.get("codebook_hash"))
+
+
+def coder_refusal(project: Any, model: Suggester) -> str | None:
+    """Why a coder who is not a lead may not see this model's suggestions (None: they may).
+
+    The lead's `[suggest] coders` setting, the stricter of the project's and the one recorded in the model:
+    `none` shows coders nothing; `blind` (default) nothing from a model that learnt from coders' codings."""
+    policy = coder_policy(project)
+    recorded = model.meta.get("coders_policy", DEFAULT_CODER_POLICY)
+    policy = stricter(policy, recorded if recorded in CODER_POLICIES else CODERS_NONE)
+    if policy == CODERS_NONE:
+        return "the lead has turned suggestions off for coders"
+    if policy == CODERS_BLIND and model.meta.get("include_coders"):
+        return "this suggester learnt from coders' codings: not shown to a blind coder"
+    return None
 
 
 def passed_codes(model: Suggester, evaluation: Mapping[str, Any] | None, active: Iterable[str]) -> list[str]:
@@ -137,12 +155,9 @@ class LiveSuggester:
             return cls(None, [], note=str(exc))
         key = model_id(model.meta)
         if not lead:
-            recorded = model.meta.get("coders_policy", DEFAULT_CODER_POLICY)
-            policy = stricter(policy, recorded if recorded in CODER_POLICIES else CODERS_NONE)
-            if policy == CODERS_NONE:
-                return cls(None, [], key, "the lead has turned suggestions off for coders")
-            if policy == CODERS_BLIND and model.meta.get("include_coders"):
-                return cls(None, [], key, "this suggester learnt from coders' codings: not shown to a blind coder")
+            refused = coder_refusal(project, model)
+            if refused is not None:
+                return cls(None, [], key, refused)
         if active_codes is None:
             active_codes = [c.key for c in model.codes]
         codes = passed_codes(model, load_evaluation(project.root), active_codes)

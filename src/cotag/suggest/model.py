@@ -43,6 +43,11 @@ MAX_PER_UNIT = 2  # codes suggested per unit at most: the codebook asks for one 
 EXAMPLE_SIMILARITY = 0.25  # cosine at which a codebook example is named as a reason
 SIMILAR_UNIT = 0.2  # ... and a coded unit
 SNIPPET = 120
+# L2 penalty when the codebook is all there is to learn from (some 100 samples): SGD's learning rate falls as
+# 1/(alpha t), and with the 1e-5 that suits 13,000 coded sentences the first steps on 100 samples are so large
+# that the weights diverge and every probability is 0 or 1 (seen: "Let me answer in my own way." scored 1.00
+# for two codes). A hundredfold larger penalty keeps the codebook-only scores moderate.
+CODEBOOK_ONLY_ALPHA = 1e-2
 
 
 def model_id(meta: dict[str, Any]) -> str:
@@ -66,7 +71,8 @@ class Suggestion:
     reasons: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"document": self.document, "unit": self.unit, "start": self.start, "end": self.end,
+        """As people read it: `unit` numbered from 1, as the transcript screen, `reconcile list` and the exports do."""
+        return {"document": self.document, "unit": self.unit + 1, "start": self.start, "end": self.end,
                 "code": self.code, "score": round(self.score, 4), "reasons": self.reasons}
 
 
@@ -99,6 +105,7 @@ class Suggester:
         self._code_index = {c.key: i for i, c in enumerate(codes)}
         self._examples = None
         self._similar_index: dict[str, np.ndarray] | None = None
+        self._places: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ training
 
@@ -161,6 +168,8 @@ class Suggester:
                              "or exclude rules in the codebook")
         x = sparse.vstack(blocks, format="csr")
         y_all, w_all = np.vstack(y_rows), np.vstack(w_rows)
+        if n_units == 0:
+            alpha = max(alpha, CODEBOOK_ONLY_ALPHA)
         modelled, coefs, intercepts = [], [], []
         for j, code in enumerate(codes):
             use = np.flatnonzero(w_all[:, j] > 0)
@@ -185,7 +194,7 @@ class Suggester:
                 if keys:
                     sim_rows.append(own_doc[r])
                     similar_codes.append(keys)
-                    similar_refs.append([doc.document, doc.starts[u], doc.ends[u], doc.texts[u][:SNIPPET]])
+                    similar_refs.append([doc.document, doc.starts[u], doc.ends[u], doc.texts[u][:SNIPPET], u])
         similar = sparse.vstack(sim_rows, format="csr") if sim_rows else sparse.csr_matrix((0, len(vocab)))
         width = x.shape[1]
         meta = {
@@ -200,6 +209,7 @@ class Suggester:
             "codebook_samples": len(book),
             "positives": {c.key: int(y_all[:n_units, j].sum()) for j, c in enumerate(codes)},
             "seconds": round(time.perf_counter() - began, 3),
+            "penalty": alpha,
         }
         meta["model_id"] = model_id(meta)
         return cls(codes=codes, modelled=modelled, vocab=vocab,
@@ -230,12 +240,10 @@ class Suggester:
         return chosen
 
     def predict(self, doc: DocumentUnits, decision: float = DECISION) -> dict[str, set[int]]:
-        """code -> unit indices suggested (no reasons: for evaluation)."""
-        units, prob, _ = self.scores(doc)
-        chosen = self.decide(prob, decision)
+        """code -> unit indices suggested: exactly what `suggest` offers (evaluation measures what is shown)."""
         out: dict[str, set[int]] = {}
-        for r, j in zip(*np.nonzero(chosen)):
-            out.setdefault(self.modelled[j], set()).add(units[r])
+        for s in self.suggest(doc, decision=decision):
+            out.setdefault(s.code, set()).add(s.unit)
         return out
 
     def suggest(self, doc: DocumentUnits, *, codes: Sequence[str] | None = None,
@@ -243,6 +251,11 @@ class Suggester:
         """Suggestions for a document's respondent units, in text order, each with its reasons.
 
         codes: only these (e.g. the codes that passed evaluation); None = every modelled code.
+        A code the model scores high but for which no reason can be named (no keyword of the code in the unit,
+        no codebook example and no coded unit like it) is not suggested: a researcher could not check it, and
+        such suggestions are mostly the model's guesses from the neighbours' words (on the demo corpus 0.5% of
+        the suggestions of a model trained on codings; most of a codebook-only model's).
+        Unit indices are 0-based here, as in DocumentUnits; people see them from 1 (the command line adds one).
         """
         units, prob, own = self.scores(doc)
         chosen = self.decide(prob, decision)
@@ -270,11 +283,21 @@ class Suggester:
                                     "similarity": round(float(example_sims[r, best]), 3)})
             cols = self._similar_rows().get(key)
             if unit_sims is not None and cols is not None:
+                # not the unit itself (a document the sources coded): "like itself" tells the researcher nothing
+                ref_doc, ref_start = self._similar_places()
+                cols = cols[(ref_doc[cols] != doc.document) | (ref_start[cols] != doc.starts[i])]
+            if unit_sims is not None and cols is not None and len(cols):
                 best = cols[int(np.argmax(unit_sims[r, cols]))]
                 if unit_sims[r, best] >= SIMILAR_UNIT:
-                    document, start, end, snippet = self.similar_refs[best]
-                    reasons.append({"kind": "similar", "document": document, "start": int(start), "end": int(end),
-                                    "text": snippet, "similarity": round(float(unit_sims[r, best]), 3)})
+                    ref = self.similar_refs[best]
+                    document, start, end, snippet = ref[:4]
+                    reason = {"kind": "similar", "document": document, "start": int(start), "end": int(end),
+                              "text": snippet, "similarity": round(float(unit_sims[r, best]), 3)}
+                    if len(ref) > 4:  # models saved before the unit was recorded give offsets only
+                        reason["unit"] = int(ref[4]) + 1  # numbered from 1, as people see units
+                    reasons.append(reason)
+            if not reasons:
+                continue
             out.append(Suggestion(doc.document, i, doc.starts[i], doc.ends[i], key, float(prob[r, j]), reasons))
         out.sort(key=lambda s: (s.unit, -s.score))
         return out
@@ -288,6 +311,13 @@ class Suggester:
             self._examples = (pairs, self.vocab.transform([t for _, t in pairs]),
                               {k: np.asarray(v) for k, v in rows.items()})
         return self._examples
+
+    def _similar_places(self) -> tuple[np.ndarray, np.ndarray]:
+        """The coded units' documents and start offsets, as arrays (to leave a unit out of its own look-up)."""
+        if self._places is None:
+            self._places = (np.asarray([str(r[0]) for r in self.similar_refs], dtype=object),
+                            np.asarray([int(r[1]) for r in self.similar_refs], dtype=np.int64))
+        return self._places
 
     def _similar_rows(self) -> dict[str, np.ndarray]:
         if self._similar_index is None:
