@@ -37,6 +37,7 @@ def main() -> None:
     from cotag.suggest.evaluate import BASELINE, SUGGESTER, as_coders, unit_spans
     from cotag.suggest.model import Suggester, keyword_baseline
 
+    load_at_start = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     tmp = None
     if args.project is None:
         tmp = tempfile.TemporaryDirectory()
@@ -99,10 +100,30 @@ def main() -> None:
           f"({1000 * statistics.median(cpu_timings):.1f} ms CPU), {1000 * max(timings):.1f} ms max over "
           f"{len(timings)} documents of ~{units:.0f} respondent units, with reasons (goal < 200 ms)")
     print(f"load saved model         {1000 * load_seconds:6.1f} ms wall ({size / 1e6:.1f} MB)")
-    print(f"machine load average     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"machine                  {machine()}; load average {load_at_start:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end")
     project.close()
     if tmp is not None:
         tmp.cleanup()
+
+
+def machine() -> str:
+    """CPU, cores, Python and the libraries the figures depend on, for the record beside them."""
+    import platform
+
+    import numpy
+    import scipy
+    import sklearn
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
+            f"numpy {numpy.__version__}, scipy {scipy.__version__}")
 
 
 def read_documents_ids(session):
