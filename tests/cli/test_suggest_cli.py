@@ -319,3 +319,31 @@ def test_nothing_leaves_the_machine(study, monkeypatch):
     for args in (["suggest", "train"], ["suggest", "evaluate", "--folds", "2"], ["suggest", "D5"]):
         result = run(study, *args)
         assert result.exit_code == 0, result.output
+
+
+def test_a_threshold_raised_in_cotag_toml_applies_without_evaluating_again(study):
+    assert run(study, "suggest", "train").exit_code == 0
+    assert run(study, "suggest", "evaluate", "--folds", "2").exit_code == 0
+    saved = json.loads((study.root / ".cotag" / "suggester-evaluation.json").read_text(encoding="utf-8"))
+    assert saved["alphas"]["garden"] == pytest.approx(1.0) and saved["passed"] == ["garden"]
+    # make garden's alpha fall short of a stricter threshold the lead sets afterwards
+    saved["alphas"]["garden"] = 0.7
+    (study.root / ".cotag" / "suggester-evaluation.json").write_text(json.dumps(saved), encoding="utf-8")
+    toml = study.root / "cotag.toml"
+    plain = toml.read_text(encoding="utf-8")
+    toml.write_text(plain + "\n[suggest]\nthreshold = 0.8\n", encoding="utf-8")
+    data = json.loads(run(study, "suggest", "D5", "--json").stdout)
+    assert data["codes"] == [] and data["suggestions"] == [] and "alpha >= 0.8" in data["basis"]
+    from cotag.project import open_project
+    from cotag.suggest.live import LiveSuggester
+
+    project = open_project(study.root)
+    try:
+        assert LiveSuggester.open(project, lead=True).codes == []
+    finally:
+        project.close()
+    # a lower threshold does not loosen the evaluation: it says to evaluate again
+    toml.write_text(plain + "\n[suggest]\nthreshold = 0.5\n", encoding="utf-8")
+    data = json.loads(run(study, "suggest", "D5", "--json").stdout)
+    assert data["codes"] == ["garden"] and "alpha >= 0.667" in data["basis"]
+    assert any("run `cotag suggest evaluate` again" in n for n in data["notes"])

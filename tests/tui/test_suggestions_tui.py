@@ -153,3 +153,12 @@ async def test_the_lead_restricts_blind_coders(study):
         await pilot.press("ctrl+y")
         await settle(pilot)
     assert [r[1:3] for r in live(study.project)] == [("wages", "consensus")]
+
+
+def test_the_side_panel_names_the_similar_unit():
+    from cotag.tui.widgets.suggestions import describe
+
+    reason = {"kind": "similar", "document": "E010", "unit": 254, "start": 10, "end": 40,
+              "text": "I like that I can walk to work.", "similarity": 0.95}
+    assert describe([reason]).startswith("like E010 u254: I like that")
+    assert describe([{"kind": "keyword", "keywords": ["came back"]}, reason]) == "keyword: came back"

@@ -152,7 +152,7 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
     from cotag.errors import CotagError
     from cotag.services.suggestions import asker, document_for_suggestions
     from cotag.suggest.data import codebook_hash
-    from cotag.suggest.live import coder_refusal, evaluated, passed_codes
+    from cotag.suggest.live import coder_refusal, configured_threshold, effective_threshold, evaluated, passed_codes
     from cotag.suggest.model import MODEL_FILE, Suggester
 
     project = open_project()
@@ -179,8 +179,16 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
         codes = [k for k in model.modelled if k in active]
         basis = "all codes (--all-codes)"
     elif evaluation is not None and evaluated(model, evaluation):
-        codes = passed_codes(model, evaluation, active)
-        basis = f"codes with alpha >= {evaluation['threshold']} against {evaluation['against']}"
+        try:
+            configured = configured_threshold(project)
+        except CotagError as exc:
+            fail(str(exc))
+        codes = passed_codes(model, evaluation, active, configured)
+        basis = (f"codes with alpha >= {effective_threshold(evaluation, configured)} against "
+                 f"{evaluation['against']}")
+        if configured is not None and configured < float(evaluation["threshold"]):
+            notes.append(f"cotag.toml's threshold {configured} is below the evaluation's {evaluation['threshold']}: "
+                         "run `cotag suggest evaluate` again to let more codes through")
     else:
         codes = [k for k in model.modelled if k in active]
         basis = "all codes: not evaluated on this training data"
@@ -255,6 +263,8 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
     path = project.root / EVALUATION_FILE
     saved = {k: out[k] for k in ("against", "threshold", "threshold_from", "passed", "pooled_alpha",
                                  "keyword_pooled_alpha", "training_hash", "codebook_hash", "include_coders")}
+    # every code's alpha: a threshold the lead raises later in cotag.toml applies without evaluating again
+    saved["alphas"] = {row["code"]: row["alpha"] for row in out["codes"]}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
@@ -263,7 +273,8 @@ def evaluate(against: str = typer.Option("consensus", "--against", help="Whose c
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
     log_run(project, kind=EVALUATE_EVENT, actor=lead or "", payload={
-        **saved, "folds": out["folds"], "documents": out["documents"], "sources": data.sources})
+        **{k: v for k, v in saved.items() if k != "alphas"}, "folds": out["folds"], "documents": out["documents"],
+        "sources": data.sources})
     if as_json:
         emit_json(out)
         return

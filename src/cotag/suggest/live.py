@@ -101,12 +101,38 @@ def coder_refusal(project: Any, model: Suggester) -> str | None:
     return None
 
 
-def passed_codes(model: Suggester, evaluation: Mapping[str, Any] | None, active: Iterable[str]) -> list[str]:
-    """The codes the evaluation let through, still active and modelled, in the model's order; [] if not evaluated."""
+def configured_threshold(project: Any) -> float | None:
+    """cotag.toml `[suggest] threshold`, when the lead set one (None: not set)."""
+    value = suggest_config(project).get("threshold")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise CotagError(f"cotag.toml [suggest] threshold must be a number between 0 and 1; got {value!r}")
+    return float(value)
+
+
+def effective_threshold(evaluation: Mapping[str, Any], configured: float | None) -> float:
+    """The alpha a code needs now: the evaluation's threshold, or the lead's cotag.toml threshold when that is
+    stricter. Raising the threshold in cotag.toml takes effect at once (the evaluation kept every code's alpha);
+    lowering it needs `cotag suggest evaluate` again, so that an evaluation run with a strict --threshold is never
+    loosened behind its back."""
+    saved = float(evaluation.get("threshold", 0.0))
+    return saved if configured is None else max(saved, configured)
+
+
+def passed_codes(model: Suggester, evaluation: Mapping[str, Any] | None, active: Iterable[str],
+                 configured: float | None = None) -> list[str]:
+    """The codes the evaluation let through (at the effective threshold), still active and modelled, in the model's
+    order; [] if not evaluated."""
     if not evaluated(model, evaluation):
         return []
     assert evaluation is not None
-    passed = set(evaluation.get("passed", [])) & set(active)
+    passed = set(evaluation.get("passed", []))
+    alphas = evaluation.get("alphas")
+    if configured is not None and isinstance(alphas, dict):
+        limit = effective_threshold(evaluation, configured)
+        passed &= {k for k, v in alphas.items() if isinstance(v, (int, float)) and v >= limit}
+    passed &= set(active)
     return [k for k in model.modelled if k in passed]
 
 
@@ -160,7 +186,11 @@ class LiveSuggester:
                 return cls(None, [], key, refused)
         if active_codes is None:
             active_codes = [c.key for c in model.codes]
-        codes = passed_codes(model, load_evaluation(project.root), active_codes)
+        try:
+            configured = configured_threshold(project)
+        except CotagError as exc:
+            return cls(None, [], key, str(exc))
+        codes = passed_codes(model, load_evaluation(project.root), active_codes, configured)
         if not evaluated(model, load_evaluation(project.root)):
             return cls(model, [], key, "the suggester is not evaluated (`cotag suggest evaluate`)")
         if not codes:

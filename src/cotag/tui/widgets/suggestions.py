@@ -45,5 +45,6 @@ def describe(reasons: Sequence[dict[str, Any]]) -> str:
         if reason.get("kind") == "example":
             return "like: " + clip_words(" ".join(str(reason.get("example", "")).split()), 40)
         if reason.get("kind") == "similar":
-            return f"like {reason.get('document', '?')}: " + clip_words(" ".join(str(reason.get("text", "")).split()), 30)
+            where = reason.get("document", "?") + (f" u{reason['unit']}" if "unit" in reason else "")
+            return f"like {where}: " + clip_words(" ".join(str(reason.get("text", "")).split()), 30)
     return ""
