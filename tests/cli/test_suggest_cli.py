@@ -297,6 +297,10 @@ def test_a_coder_sees_what_the_lead_allows(study):
     assert {s["code"] for s in json.loads(result.stdout)["suggestions"]} == {"garden"}
     result = run(study, "suggest", "D5", "--coder", "ann", "--all-codes")
     assert result.exit_code == 1 and "--all-codes is the lead's" in result.output
+    # D0 taught the model (its consensus): a coder is shown nothing there, the lead is
+    result = run(study, "suggest", "D0", "--coder", "ann")
+    assert result.exit_code == 1 and "no suggestions on D0: the suggester learnt from its codings" in result.output
+    assert run(study, "suggest", "D0").exit_code == 0
     result = run(study, "suggest", "D5", "--coder", "nobody")
     assert result.exit_code == 1 and "no coder named 'nobody'" in result.output
     toml = study.root / "cotag.toml"

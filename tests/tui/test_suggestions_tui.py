@@ -162,3 +162,33 @@ def test_the_side_panel_names_the_similar_unit():
               "text": "I like that I can walk to work.", "similarity": 0.95}
     assert describe([reason]).startswith("like E010 u254: I like that")
     assert describe([{"kind": "keyword", "keywords": ["came back"]}, reason]) == "keyword: came back"
+
+
+async def test_a_coder_is_offered_nothing_on_a_document_the_suggester_learnt_from(study):
+    """A trainee practising on a consensus document (or a third coder on a reconciled one) would otherwise be shown
+    that document's consensus sentence by sentence: blindness holds there too; the lead still sees them."""
+    from cotag.store import codings
+    from cotag.store.coders import consensus_coder
+    from cotag.store.codes import list_codes
+
+    with study.project.session() as session:
+        wages = next(c for c in list_codes(session) if c.key == "wages")
+        unit = study.units[1]
+        codings.add_codings(session, rows=[{"document_id": study.e001, "code_id": wages.id,
+                                            "coder_id": consensus_coder(session).id,
+                                            "start": unit.start, "end": unit.end}])
+    model = train(study.project)
+    assert model.meta["sources"] == ["consensus"] and model.training_documents == {"E001"}
+    study.project.config["suggest"] = {"show": True}
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert view(app).cursor == 1 and view(app).ghosts == {}
+        assert "learnt from its codings" in str(app.screen.query_one(SuggestionHint).render())
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+    assert live(study.project, "alice") == []
+    app = make_app(study.project, coder="lena", lead=True, document="E001")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert view(app).ghosts == {1: ("wages",)}

@@ -170,6 +170,10 @@ def document(document_id: str = typer.Argument(..., metavar="DOCUMENT", help="Do
             fail(f"--all-codes is the lead's: {who} sees only the codes that passed `cotag suggest evaluate`, "
                  "as in the coding screen")
     current, doc = document_for_suggestions(project, document_id)
+    if not is_lead and doc.document in model.training_documents:
+        from cotag.suggest.live import WITHHELD_NOTE
+
+        fail(f"{WITHHELD_NOTE.replace('this document', doc.document)} (asked as {who}, not a lead)")
     notes = []
     if codebook_hash(current) != model.meta.get("codebook_hash"):
         notes.append("the codebook changed since the suggester was trained: run `cotag suggest train`")

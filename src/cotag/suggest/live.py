@@ -30,6 +30,8 @@ from cotag.suggest.data import DocumentUnits, codebook_hash
 from cotag.suggest.model import MODEL_FILE, Suggester, Suggestion, model_id
 
 EVALUATION_FILE = Path(".cotag") / "suggester-evaluation.json"
+WITHHELD_NOTE = ("no suggestions on this document: the suggester learnt from its codings, and would show a coder "
+                 "what the consensus (or a colleague) coded here")
 DISMISS = "suggestion.dismiss"  # event kind: one coder dismissed one code on one unit
 
 # Who among the coders (not leads) may see suggestions, from the most open to the strictest.
@@ -158,6 +160,8 @@ class LiveSuggester:
     model_key: str = ""
     note: str = ""  # why no code (or fewer) is offered, for the status line
     reasons: dict[str, str] = field(default_factory=dict)
+    # documents nothing is offered on: for a coder (not a lead), those whose codings taught the model
+    withheld: set[str] = field(default_factory=set)
 
     @property
     def active(self) -> bool:
@@ -195,13 +199,19 @@ class LiveSuggester:
             return cls(model, [], key, "the suggester is not evaluated (`cotag suggest evaluate`)")
         if not codes:
             return cls(model, [], key, "no code passed the evaluation")
-        return cls(model, codes, key)
+        # A coder coding a document the model learnt from (a trainee's practice document, a third coder's) would
+        # be shown that document's consensus, sentence by sentence: coders are offered nothing there.
+        return cls(model, codes, key, withheld=set() if lead else model.training_documents)
 
     def offers(self, doc: DocumentUnits) -> list[Suggestion]:
         """The suggestions for a whole document (respondent units), limited to the codes that passed."""
-        if self.model is None or not self.codes:
+        if self.model is None or not self.codes or doc.document in self.withheld:
             return []
         return self.model.suggest(doc, codes=self.codes)
+
+    def withheld_note(self, document: str) -> str:
+        """Why nothing is offered on this document ("" when it is not withheld)."""
+        return (WITHHELD_NOTE if document in self.withheld else "")
 
     def codebook_changed(self, codes: Sequence[Any]) -> bool:
         return self.model is not None and codebook_hash(codes) != self.model.meta.get("codebook_hash")

@@ -205,6 +205,8 @@ class Suggester:
             "training_hash": data.data_hash,
             "codebook_hash": codebook_hash(codes),
             "documents": len(used_docs),
+            # whose codings taught it: a coder is offered nothing there (it would show that document's consensus)
+            "training_documents": used_docs,
             "samples": n_units,
             "codebook_samples": len(book),
             "positives": {c.key: int(y_all[:n_units, j].sum()) for j, c in enumerate(codes)},
@@ -238,6 +240,14 @@ class Suggester:
             rank = np.argsort(-probabilities, axis=1)[:, MAX_PER_UNIT:]
             np.put_along_axis(chosen, rank, False, axis=1)
         return chosen
+
+    @property
+    def training_documents(self) -> set[str]:
+        """The documents whose codings taught this model (older models: those with a coded unit on record)."""
+        recorded = self.meta.get("training_documents")
+        if isinstance(recorded, list):
+            return {str(d) for d in recorded}
+        return {str(ref[0]) for ref in self.similar_refs}
 
     def predict(self, doc: DocumentUnits, decision: float = DECISION) -> dict[str, set[int]]:
         """code -> unit indices suggested: exactly what `suggest` offers (evaluation measures what is shown)."""

@@ -208,4 +208,6 @@ class Suggesting:
         note = "" if live is None or live.active else live.note
         if live is None:
             note = "loading the suggester…"
+        elif live.active and self.transcript is not None:
+            note = live.withheld_note(self.transcript.external_id)
         hint.show(self.app.codebook, shown or [], note)
