@@ -92,7 +92,9 @@ def test_a_coders_role_learns_from_its_own_work_only(team, monkeypatch):
 def test_the_lead_learns_from_the_consensus_and_a_coder_is_not_shown_coders_work(team, monkeypatch):
     owner, names, urls = team
     monkeypatch.setenv("COTAG_DATABASE_URL", urls["dana"])
-    data = json.loads(run(owner, "suggest", "train", "--json").stdout)
+    result = run(owner, "suggest", "train", "--json", "--lead", "someone-else")
+    assert result.exit_code == 0, result.output  # the lead's role is logged as itself, not refused by the database
+    data = json.loads(result.stdout)
     assert data["sources"] == ["consensus"] and data["documents"] == 4 and data["notes"] == []
     data = json.loads(run(owner, "suggest", "train", "--include-coders", "--json").stdout)
     assert data["sources"] == ["consensus", names["anna"], names["ben"]]
@@ -101,3 +103,8 @@ def test_the_lead_learns_from_the_consensus_and_a_coder_is_not_shown_coders_work
     result = run(owner, "suggest", "D5", "--coder", names["dana"])
     assert result.exit_code == 1 and f"no suggestions for {names['anna']}" in result.output
     assert "learnt from coders' codings" in result.output
+    monkeypatch.delenv("COTAG_DATABASE_URL")
+    from cotag.store.events import list_events
+
+    with owner.session() as s:
+        assert [e.actor for e in list_events(s, kind="suggest.train")] == [names["dana"], names["dana"]]

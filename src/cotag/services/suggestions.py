@@ -111,11 +111,15 @@ def asker(project: Project, coder: str | None) -> tuple[str | None, bool]:
 
 def log_run(project: Project, *, kind: str, actor: str, payload: dict[str, Any]) -> None:
     """Put a training or an evaluation in the audit trail (`cotag log`): what was learnt from, the threshold and who
-    set it. A coder's PostgreSQL role may append events only as itself, so there the role is the actor."""
+    set it. A coder's or a lead's PostgreSQL role may append events only as itself, so there the role is the actor
+    (whatever --lead said); the owner's role, and SQLite, log the name given."""
+    from cotag.store.coders import database_user, get_coder
     from cotag.store.events import log_event
 
     with project.session() as session:
-        actor = _coder_role(session) or actor
+        me = database_user(session)
+        if me and get_coder(session, name=me) is not None:
+            actor = me
         log_event(session, kind=kind, actor=actor, payload=payload)
 
 
