@@ -17,7 +17,7 @@ The CLI (cotag.commands) and the TUI call these; neither opens a session itself.
     services.refi       writing a REFI-QDA .qdpx project
     services.memos      memos on passages, documents and codes, and the journal: write, edit, list, the dialog's
     services.queries    code queries and saved queries, the search of what was said
-    services.suggestions  dismissing a suggestion, agreement with and without accepted suggestions
+    services.suggestions  what the suggester trains and is evaluated on, who asks, dismissing, agreement without accepted suggestions
     services.training   practice documents for a trainee, and their score against the consensus
 
 Nothing below this package imports it (an import-linter layers contract in pyproject.toml): a use case that
