@@ -261,11 +261,64 @@ def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any
         entry["codings"] += codings.get(key, 0)
     overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
     overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
+    # Alpha so far is over the overlap coders who have coded in the sample: one who has not started yet would
+    # otherwise make it not computable for everyone (the core refuses a named coder with nothing in scope).
+    overlap_started = sorted({row["coder"] for row in rows
+                              if row["overlap"] and (row["coder"], row["document_id"]) in codings})
     # Time spent: active time from the coder's recorded actions (cotag.dashboard.active_time), in seconds.
     return {"round": round_name, "coders": [{"coder": c, **coders[c],
                                              "time_spent": active_time(times.get(c, [])).total_seconds()}
                                             for c in sorted(coders)],
-            "overlap_documents": overlap_documents, "overlap_coders": overlap_coders}
+            "rounds": round_progress(rows, done, round_table(session), round_name=round_name),
+            "overlap_documents": overlap_documents, "overlap_coders": overlap_coders,
+            "overlap_started": overlap_started}
+
+
+def coders_with_work(session, *, coders: list[str], documents: list[str], unfinished: bool) -> list[str]:
+    """Those of the coders who have work among these documents: a document marked done, or (unfinished) any live
+    coding in it. A trainee's practice is not work (store.plain_reads leaves it out)."""
+    from cotag.store import plain_reads
+    from cotag.store.assignments import document_and_coder_ids
+
+    document_ids, coder_ids = document_and_coder_ids(session, documents=documents, coders=coders)
+    pairs = plain_reads.done_pairs(session, coder_ids=coder_ids.values())
+    if unfinished:
+        pairs |= plain_reads.coded_pairs(session, coder_ids=coder_ids.values())
+    wanted = set(document_ids.values())
+    busy = {c for c, d in pairs if d in wanted}
+    return sorted(name for name, coder_id in coder_ids.items() if coder_id in busy)
+
+
+NO_ROUND = "(no round)"
+
+
+def round_progress(rows: list[dict[str, Any]], done: set[tuple[str, int]], started: list[dict[str, Any]], *,
+                   round_name: Optional[str] = None) -> list[dict[str, Any]]:
+    """Per round, what is left: its documents, assignments (one per coder and document), those marked done, those
+    left, the documents some coder has still to finish, and documents of the round nobody is assigned.
+
+    The started rounds come first, in the order they started (closed ones too: a late document may still be
+    left there); then labels `cotag assign --round` used without `cotag round start`, and the assignments made
+    without a round, as NO_ROUND: every live assignment is in exactly one row."""
+    labels = [entry["round"] for entry in started]
+    labels += sorted({row["round"] for row in rows} - set(labels))
+    if round_name is not None:
+        labels = [label for label in labels if label == round_name]
+    by_name = {entry["round"]: entry for entry in started}
+    out = []
+    for label in labels:
+        theirs = [r for r in rows if r["round"] == label]
+        entry = by_name.get(label)
+        documents = set(entry["documents"]) if entry else set()
+        documents |= {r["document"] for r in theirs}
+        unfinished = {r["document"] for r in theirs if (r["coder"], r["document_id"]) not in done}
+        finished = sum((r["coder"], r["document_id"]) in done for r in theirs)
+        out.append({"round": label or NO_ROUND, "started": entry is not None,
+                    "closed": bool(entry and entry["closed_at"] is not None),
+                    "documents": len(documents), "assignments": len(theirs), "done": finished,
+                    "left": len(theirs) - finished, "documents_left": len(unfinished),
+                    "unassigned": len(documents - {r["document"] for r in theirs})})
+    return out
 
 
 # ---------------------------------------------------------------- rounds
@@ -331,12 +384,21 @@ def round_table(session) -> list[dict[str, Any]]:
     """Every round in the order it started, with its documents: those named at the start and those assigned in it."""
     from cotag.store import assignments as store
 
+    from cotag.store.events import list_events
+
     rows = store.all_rounds(session)
     assigned = store.live(session)
+    # The latest plan of each round (its share, stratification and seed), for the methods paragraph.
+    plans = {e.payload.get("round", ""): e.payload for e in list_events(session, kind=ASSIGN)}
     out = []
     for row in rows:
         entry = _round_dict(row)
-        entry["documents"] = sorted(set(entry["documents"]) | {a["document"] for a in assigned if a["round"] == row.name})
+        theirs = [a for a in assigned if a["round"] == row.name]
+        entry["documents"] = sorted(set(entry["documents"]) | {a["document"] for a in theirs})
+        entry["coders"] = sorted({a["coder"] for a in theirs})
+        entry["overlap_documents"] = sorted({a["document"] for a in theirs if a["overlap"]})
+        plan = plans.get(row.name) or {}
+        entry["plan"] = {k: plan.get(k) for k in ("overlap", "stratify", "seed")} if plan else None
         out.append(entry)
     return out
 
@@ -352,17 +414,49 @@ def round_for_planning(session, name: str) -> Optional[dict[str, Any]]:
     return _round_dict(row)
 
 
+POOLED = "(pooled)"
+
+
+def _estimate(row: Any) -> tuple[Optional[float], Optional[tuple[float, float]]]:
+    """A code row's (or a view's pooled) alpha and its bootstrap interval, when there is one."""
+    value = row.alpha.value if hasattr(row, "alpha") else row.pooled.value
+    ci = row.ci if hasattr(row, "alpha") else row.pooled_ci
+    return value, (ci.lo, ci.hi) if ci is not None and ci.lo is not None and ci.hi is not None else None
+
+
+def change_interval(before: Optional[tuple[float, float]], after: Optional[tuple[float, float]],
+                    change: float) -> Optional[tuple[float, float]]:
+    """An approximate 95% interval of the change of alpha between two rounds.
+
+    The rounds code different documents, so their bootstraps are independent: each percentile interval is read
+    as +-1.96 standard errors and the errors add in quadrature. Approximate (a skewed interval is treated as
+    symmetric); it says whether a drift is larger than the rounds' own sampling noise."""
+    if before is None or after is None:
+        return None
+    se = math.hypot((before[1] - before[0]) / 3.92, (after[1] - after[0]) / 3.92)
+    return change - 1.96 * se, change + 1.96 * se
+
+
 def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """code -> [{from, to, change}] between consecutive rounds (None when either alpha is undefined)."""
-    alphas = [{row.code: row.alpha.value for row in b["report"].views["all"].rows} if b["report"] else {}
-              for b in blocks]
-    codes = sorted({code for per_round in alphas for code in per_round})
+    """code -> [{from, to, before, after, before_ci, after_ci, change, change_ci}] between consecutive rounds
+    (change None when either alpha is undefined; intervals None without a bootstrap). POOLED is the pooled alpha
+    over the codes with variation."""
+    estimates: list[dict[str, tuple[Optional[float], Optional[tuple[float, float]]]]] = []
+    for block in blocks:
+        view = block["report"].views["all"] if block["report"] else None
+        per_round = {row.code: _estimate(row) for row in view.rows} if view else {}
+        if view:
+            per_round[POOLED] = _estimate(view)
+        estimates.append(per_round)
+    codes = sorted({code for per_round in estimates for code in per_round} - {POOLED})
     out: dict[str, list[dict[str, Any]]] = {}
-    for code in codes:
+    for code in ([POOLED] if any(POOLED in e for e in estimates) else []) + codes:
         steps = []
-        for (a, b), (before, after) in zip(zip(blocks, blocks[1:]), zip(alphas, alphas[1:])):
-            x, y = before.get(code), after.get(code)
-            steps.append({"from": a["round"], "to": b["round"],
-                          "change": None if x is None or y is None else y - x})
+        for (a, b), (first, second) in zip(zip(blocks, blocks[1:]), zip(estimates, estimates[1:])):
+            (x, x_ci), (y, y_ci) = first.get(code, (None, None)), second.get(code, (None, None))
+            change = None if x is None or y is None else y - x
+            steps.append({"from": a["round"], "to": b["round"], "before": x, "after": y,
+                          "before_ci": x_ci, "after_ci": y_ci, "change": change,
+                          "change_ci": None if change is None else change_interval(x_ci, y_ci, change)})
         out[code] = steps
     return out

@@ -100,7 +100,7 @@ def test_rounds_and_agreement_by_round(corpus):
     data = json.loads(run(corpus, "agreement", "--by-round", "--format", "json").output)
     assert data["rounds"][0]["round"] == "pilot" and data["rounds"][0]["report"] is None
     bad = run(corpus, "agreement", "--by-round", "--format", "csv")
-    assert bad.exit_code == 1 and "--by-round prints table, md or json" in bad.output
+    assert bad.exit_code == 1 and "--by-round prints table, md, json or methods" in bad.output
 
 
 def test_progress_time_spent_is_active_time(corpus):

@@ -194,7 +194,7 @@ def test_progress_says_why_alpha_is_not_computable(project):
     assert "no overlap sample" in assignments.progress(project)["overlap"]["reason"]
     assignments.assign(project, coders=["anna", "ben"], lead="lena", overlap=1.0, round_name="r2")
     reason = assignments.progress(project, round_name="r2")["overlap"]["reason"]
-    assert reason and "coded no document" in reason
+    assert reason and "fewer than two of the overlap sample's coders have coded in it yet (none of anna, ben)" in reason
 
 
 @pytest.mark.postgres
@@ -264,7 +264,10 @@ def test_agreement_by_round_and_drift(project):
     data = assignments.agreement_by_round(project, Selection(include_unfinished=True))
     alpha = {b["round"]: b["report"].views["all"].rows[0].alpha.value for b in data["rounds"]}
     assert alpha["r1"] == pytest.approx(1.0) and alpha["r2"] < 1.0
-    assert data["drift"]["push"] == [{"from": "r1", "to": "r2", "change": pytest.approx(alpha["r2"] - 1.0)}]
+    [step] = data["drift"]["push"]
+    assert (step["from"], step["to"], step["before"], step["after"]) == ("r1", "r2", 1.0, alpha["r2"])
+    assert step["change"] == pytest.approx(alpha["r2"] - 1.0)
+    assert step["before_ci"] is None and step["change_ci"] is None  # no bootstrap asked for here
 
 
 def test_agreement_by_round_needs_a_round(project):

@@ -11,6 +11,7 @@ from cotag.commands.common import (CodesOption, DocumentsOption, GroupOption, Js
 
 FORMATS = ("table", "csv", "json", "md", "methods")
 UNITS = ("turn", "sentence", "char")
+BY_ROUND_REPLICATES = 1000
 
 
 def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, level: str,
@@ -73,7 +74,8 @@ def agreement(
     include_interviewer: bool = typer.Option(False, "--include-interviewer", help="Count interviewer turns too."),
     include_unfinished: bool = typer.Option(False, "--include-unfinished", help="Count a document as coded by "
                                             "a coder with any coding in it, not only when marked done."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap replicates for 95% intervals (e.g. 2000)."),
+    bootstrap: int | None = typer.Option(None, "--bootstrap", help="Bootstrap replicates for 95% intervals (e.g. "
+                                         "2000; default 0, none, or 1000 with --by-round)."),
     seed: int = typer.Option(20240607, "--seed", help="Bootstrap seed."),
     cluster: str | None = typer.Option(None, "--cluster", help="What the bootstrap resamples: unit, turn or "
                                           "document (default: unit for turns, turn otherwise)."),
@@ -99,6 +101,8 @@ def agreement(
     With --matrix or --spans, a calculator on a CSV file (no project needed)."""
     if fmt is not None and fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+    # --by-round reports each round's alpha with its interval (and the drift's) unless told --bootstrap 0.
+    bootstrap = (BY_ROUND_REPLICATES if by_round else 0) if bootstrap is None else bootstrap
     if bootstrap_method not in ("cluster", "krippendorff"):
         fail(f"unknown --bootstrap-method {bootstrap_method!r}; use cluster or krippendorff")
     if bootstrap < 0:

@@ -101,6 +101,14 @@ def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption
                    f"{', '.join(overlap['coders'])}): {overlap['alpha']:.3f}")
     else:
         typer.echo(f"alpha on the overlap sample: not computable: {overlap['reason']}")
+    # Per round, what is left (the dashboard's second table).
+    typer.echo(f"\n{'round':<16} {'state':<7} {'documents':>9} {'assignments':>11} {'done':>6} {'left':>6} "
+               f"{'docs left':>9}")
+    for row in data["rounds"]:
+        state = "closed" if row["closed"] else "open" if row["started"] else "-"
+        typer.echo(f"{row['round']:<16} {state:<7} {row['documents']:>9} {row['assignments']:>11} {row['done']:>6} "
+                   f"{row['left']:>6} {row['documents_left']:>9}"
+                   + (f"  ({row['unassigned']} document(s) of the round unassigned)" if row["unassigned"] else ""))
 
 
 round_app = typer.Typer(no_args_is_help=True, help="Named rounds of coding with a start and an end (lead).")
@@ -250,20 +258,38 @@ def codebook_example(ruling: str = typer.Option(..., "--ruling", metavar="ID",
 
 
 def print_by_round(project, selection, fmt: str, **options) -> str:
-    """`cotag agreement --by-round`: one report per round, then each code's drift between consecutive rounds."""
+    """`cotag agreement --by-round`: one report per round, then each code's alpha per round with its interval and
+    the drift between consecutive rounds; `--format methods`: the methods paragraph over every round's documents,
+    then a paragraph on the rounds."""
     import json
+    from dataclasses import replace
 
-    from cotag.services import team as assignments
+    from cotag.dashboard import drift_table, rounds_methods
     from cotag.reliability.report import render
+    from cotag.services import team as assignments
 
+    if fmt not in ("table", "md", "json", "methods"):
+        fail(f"--by-round prints table, md, json or methods, not {fmt!r}")
     data = assignments.agreement_by_round(project, selection, **options)
     if fmt == "json":
         return json.dumps({"rounds": [{k: v for k, v in b.items() if k != "report"}
                                       | {"report": b["report"].to_dict() if b["report"] else None}
                                       for b in data["rounds"]], "drift": data["drift"]},
                           ensure_ascii=False, indent=2, default=str) + "\n"
-    if fmt not in ("table", "md"):
-        fail(f"--by-round prints table, md or json, not {fmt!r}")
+    if fmt == "methods":
+        from cotag.errors import CotagError
+        from cotag.services.agreement import agreement_report
+
+        documents = sorted({d for b in data["rounds"] for d in b["documents"]})
+        compared = sorted({c for b in data["rounds"] for c in b["compared"] or []})
+        if selection.coders is None and len(compared) >= 2:
+            selection = replace(selection, coders=tuple(compared))  # the rounds' coders, as in each round's report
+        try:
+            overall = render(agreement_report(project, replace(selection, documents=tuple(documents)),
+                                              **options).report, "methods") + "\n"
+        except CotagError as exc:
+            overall = f"(agreement over the rounds' documents is not computable: {exc})\n\n"
+        return overall + rounds_methods(data)
     parts = []
     for block in data["rounds"]:
         end = f"{block['closed_at']:%Y-%m-%d %H:%M}" if block["closed_at"] else "open"
@@ -271,12 +297,7 @@ def print_by_round(project, selection, fmt: str, **options) -> str:
                      f"{len(block['documents'])} document(s)) ==\n")
         parts.append(render(block["report"], fmt) if block["report"] else f"not computable: {block['reason']}\n")
         parts.append("\n")
-    if len(data["rounds"]) > 1:
-        parts.append("== drift: change of each code's alpha between consecutive rounds ==\n")
-        for code, steps in data["drift"].items():
-            shown = "  ".join(f"{s['from']}->{s['to']} " + (f"{s['change']:+.3f}" if s["change"] is not None
-                                                              else "n/a") for s in steps)
-            parts.append(f"{code:<24} {shown}\n")
+    parts.append(drift_table(data))
     return "".join(parts)
 
 

@@ -116,13 +116,17 @@ def progress(project: Project, *, round_name: str | None = None) -> dict[str, An
 
     with project.session() as session:
         counts = work_progress(session, round_name=round_name)
-    return {"round": counts["round"], "coders": counts["coders"],
+    return {"round": counts["round"], "coders": counts["coders"], "rounds": counts["rounds"],
             "overlap": overlap_agreement(project, coders=counts["overlap_coders"],
-                                         documents=counts["overlap_documents"])}
+                                         documents=counts["overlap_documents"], started=counts["overlap_started"])}
 
 
-def overlap_agreement(project: Project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:
-    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why."""
+def overlap_agreement(project: Project, *, coders: list[str], documents: list[str],
+                      started: list[str] | None = None) -> dict[str, Any]:
+    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why.
+
+    `started`: those of the coders who have coded in the sample so far (None: all of them). Alpha is theirs; a
+    coder who has not begun leaves it to the others rather than making it not computable."""
     from cotag.errors import CotagError
     from cotag.reliability.units import Selection
     from cotag.services.agreement import agreement_report
@@ -135,9 +139,15 @@ def overlap_agreement(project: Project, *, coders: list[str], documents: list[st
         out["reason"] = ("fewer than two coders on the overlap sample"
                          + (" that this role may see (a coder sees only their own assignments)" if coders else ""))
         return out
+    active = [c for c in coders if started is None or c in started]
+    if len(active) < 2:
+        out["reason"] = (f"fewer than two of the overlap sample's coders have coded in it yet "
+                         f"({', '.join(active) if active else 'none'} of {', '.join(coders)})")
+        return out
+    out["coders"] = active
     try:
         # Codings so far count: a document a coder has started is in, not only those marked done.
-        result = agreement_report(project, Selection(coders=tuple(coders), documents=tuple(documents),
+        result = agreement_report(project, Selection(coders=tuple(active), documents=tuple(documents),
                                                      include_unfinished=True))
     except CotagError as exc:
         out["reason"] = str(exc)
@@ -182,17 +192,29 @@ def agreement_by_round(project: Project, selection: Any, **options: Any) -> dict
     from cotag.errors import CotagError
     from cotag.services.agreement import agreement_report
 
+    from cotag.assignments import coders_with_work
+
     blocks = []
     for entry in rounds(project):
         documents = entry["documents"]
         if selection.documents is not None:
             documents = [d for d in documents if d in selection.documents]
         block = {**entry, "documents": documents, "report": None, "reason": None}
+        chosen = selection
+        if selection.coders is None and documents:
+            # A round's agreement is its coders': those assigned in it who have coded (or, without
+            # --include-unfinished, finished) one of its documents; not whoever else happened to code there.
+            with project.session() as session:
+                working = coders_with_work(session, coders=entry["coders"], documents=documents,
+                                           unfinished=selection.include_unfinished)
+            if len(working) >= 2:
+                chosen = replace(selection, coders=tuple(working))
+        block["compared"] = list(chosen.coders) if chosen.coders is not None else None
         if not documents:
             block["reason"] = "no documents in this round" + (" within --documents" if selection.documents else "")
         else:
             try:
-                block["report"] = agreement_report(project, replace(selection, documents=tuple(documents)),
+                block["report"] = agreement_report(project, replace(chosen, documents=tuple(documents)),
                                                    **options).report
             except CotagError as exc:
                 block["reason"] = str(exc)
@@ -222,14 +244,8 @@ def dashboard(project: Project, *, round_name: str | None = None) -> dict[str, A
     """Everything the lead's dashboard shows (cotag.dashboard describes it), as plain data."""
     from itertools import combinations
 
-    from cotag.store import assignments as assignment_store
-    from cotag.store import progress as progress_store
-
     data = progress(project, round_name=round_name)
     overlap = data["overlap"]
-    with project.session() as session:
-        live = assignment_store.live(session, round_name=round_name)
-        done_pairs = progress_store.done_pairs(session, document_ids=sorted({r["document_id"] for r in live}))
     pairs: dict[tuple[str, str], float | None] = {}
     if len(overlap["coders"]) >= 2 and overlap["documents"]:
         for a, b in combinations(overlap["coders"], 2):
@@ -238,16 +254,8 @@ def dashboard(project: Project, *, round_name: str | None = None) -> dict[str, A
     for row in data["coders"]:
         mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
         coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
-    round_rows = []
-    for entry in rounds(project):
-        if round_name is not None and entry["round"] != round_name:
-            continue
-        theirs = [r for r in live if r["round"] == entry["round"]]
-        finished = sum((r["coder"], r["document_id"]) in done_pairs for r in theirs)
-        round_rows.append({"round": entry["round"], "closed": entry["closed_at"] is not None,
-                       "documents": len(entry["documents"]), "assignments": len(theirs), "done": finished,
-                       "left": len(theirs) - finished,
-                       "unassigned": len(set(entry["documents"]) - {r["document"] for r in theirs})})
+    # The rows `cotag progress` prints under its table: the same figures on the screen and the command line.
+    round_rows = data["rounds"]
     return {"round": round_name, "coders": coders, "rounds": round_rows, "overlap": overlap,
             "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}
 
