@@ -50,7 +50,8 @@ class Plan:
                               for d, c in sorted(self.documents.items())],
                 "workload": self.workload(),
                 "overlap_per_stratum": {s: sum(d in self.overlap_documents for d in docs)
-                                        for s, docs in sorted(self.strata.items())}}
+                                        for s, docs in sorted(self.strata.items())},
+                "strata": {s: len(docs) for s, docs in sorted(self.strata.items())}}
 
 
 def overlap_size(stratum_size: int, overlap: float) -> int:
@@ -166,6 +167,7 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
     require_lead(session, name=lead)
     plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
                             overlap=overlap, seed=seed)
+    refuse_practice(session, plan.documents)
     result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
     if dry_run:
         session.rollback()
@@ -179,6 +181,21 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
                        "overlap_documents": sorted(plan.overlap_documents), "replaced": replaced})
     result["replaced"] = replaced
     return result
+
+
+def refuse_practice(session, plan: dict[str, list[str]]) -> None:
+    """A trainee's practice document cannot be their study work too: their codings there are practice for good
+    (cotag.training), so the assignment would never count. Refused by name, before anything is stored."""
+    from cotag.store.training import practice_by_name
+
+    practice = practice_by_name(session)
+    clash = sorted((coder, document) for document, coders in plan.items() for coder in coders
+                   if (coder, document) in practice)
+    if clash:
+        listed = ", ".join(f"{document} to {coder}" for coder, document in clash)
+        raise CotagError(f"cannot assign {listed}: a trainee's practice document (`cotag train`) stays practice, "
+                         "so their codings there would never count; leave the document out (--documents) or give "
+                         "it to another coder")
 
 
 def reassign_document(session, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
@@ -200,6 +217,7 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
                          "name one with --round")
     before = sorted({row["coder"] for row in current})
     is_overlap = any(row["overlap"] for row in current)
+    refuse_practice(session, {document: names})
     ids = list(_coder_ids(session, names).values())
     store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
                   round_name=rounds[0], lead=lead)
@@ -214,6 +232,9 @@ def assignment_table(session, *, coder: Optional[str] = None, round_name: Option
 
     rows = store.live(session, round_name=round_name)
     if coder is not None:
+        from cotag.store.coders import require_coder
+
+        require_coder(session, name=coder)  # a misspelt name is an error, not "0 assigned documents"
         theirs = {(row["round"], row["document"]) for row in rows if row["coder"] == coder}
         rows = [row for row in rows if (row["round"], row["document"]) in theirs]
     table: dict[tuple[str, str], dict[str, Any]] = {}

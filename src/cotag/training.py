@@ -66,6 +66,14 @@ def train(session: Session, *, coder: str, documents: list[str], lead: str) -> d
     if already:
         raise CotagError(f"{name} has already coded {', '.join(already)} as study work; a document a coder "
                          "has coded cannot become practice (its codings would leave agreement)")
+    # Nor may a document given to the trainee as study work become practice: it would silently stop counting.
+    from cotag.store.assignments import document_ids_for_coder
+
+    assigned = sorted(d for d in wanted if ids[d] in document_ids_for_coder(session, coder_id=coder_id))
+    if assigned:
+        raise CotagError(f"{name} is assigned {', '.join(assigned)} as study work (`cotag assignments --coder "
+                         f"{name}`); give {'it' if len(assigned) == 1 else 'them'} to another coder first "
+                         f"(`cotag assign --document ID --coders NAME`) or choose other documents")
     added = set(store.add(session, coder_id=coder_id, document_ids=[ids[d] for d in wanted], lead=lead_row.name))
     new = [d for d in wanted if ids[d] in added]
     if new:
@@ -79,6 +87,23 @@ def _id(value: Optional[int]) -> int:
     if value is None:
         raise CotagError("a row without an id: it was not stored")
     return value
+
+
+def _ruled_regions(session: Session, decision_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """decision id -> the disputed region it ruled on, from the reconcile events that logged it (rulings made
+    before the region was logged have none: they stand beside every miss of their document and code)."""
+    from cotag.reconcile import DECIDE, REVISIT
+    from cotag.store.events import list_events
+
+    wanted = set(decision_ids)
+    out: dict[int, tuple[int, int]] = {}
+    for kind in (DECIDE, REVISIT):
+        for event in list_events(session, kind=kind):
+            payload = event.payload or {}
+            region = payload.get("region")
+            if payload.get("decision") in wanted and isinstance(region, list) and len(region) == 2:
+                out[int(payload["decision"])] = (int(region[0]), int(region[1]))
+    return out
 
 
 def _rules(code: Any) -> dict[str, Any]:
@@ -116,10 +141,14 @@ def report(session: Session, *, coder: str, kind: str = "sentence") -> dict[str,
                  + [(1, code_index[c], index[d], s, e) for d, c, s, e in consensus_spans if c in code_index])
     leads = {c.id: c.name for c in list_coders(session)}
     rulings: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    for decision in live_decisions(session, document_ids=doc_ids).values():
+    decisions = live_decisions(session, document_ids=doc_ids).values()
+    regions = _ruled_regions(session, [d.id for d in decisions if d.id is not None]) if decisions else {}
+    for decision in decisions:
+        # The disputed passage the ruling settled (logged with it); an edit's own span; else unknown (None).
+        start, end = regions.get(_id(decision.id), (decision.start, decision.end))
         rulings.setdefault((decision.document_id, decision.code_id), []).append(
             {"ruling": decision.ruling, "note": decision.note, "lead": leads.get(decision.lead_id, ""),
-             "start": decision.start, "end": decision.end})
+             "start": start, "end": end})
     by_key = {c.key: c for c in codes.values()}
     if not unit_rows:
         raise CotagError(f"{coder}'s training documents have no units to score")
@@ -135,8 +164,11 @@ def report(session: Session, *, coder: str, kind: str = "sentence") -> dict[str,
         misses: list[dict[str, Any]] = []
         extras: list[dict[str, Any]] = []
         for item in located.get(row.code, []):
+            # The lead's rulings on this code whose disputed passage touches this one: the ruling beside the miss.
+            beside = [r for r in rulings.get((item.document_id or 0, _id(code.id)), [])
+                      if r["start"] is None or r["end"] is None or (r["start"] < item.end and item.start < r["end"])]
             entry = {"document": item.document, "start": item.start, "end": item.end, "unit": item.unit,
-                     "text": item.text, "rulings": rulings.get((item.document_id or 0, _id(code.id)), [])}
+                     "text": item.text, "rulings": beside}
             (misses if "consensus" in item.applied else extras).append(entry)
         rows.append({"code": row.code, "alpha": row.alpha.value, "alpha_undefined": row.alpha.undefined_reason,
                      "kappa": row.kappa.value, "percent": row.percent.value, "misses": misses, "extras": extras,

@@ -31,6 +31,8 @@ def test_assign_then_list(corpus):
                  "--seed", "4", "--round", "pilot", "--lead", "lena")
     assert result.exit_code == 0, result.output
     assert "assigned 9 document(s), 2 in the overlap sample" in result.output
+    # 0.2 of 6 experts rounds to 1, of 3 graduates to 1 (at least one per stratum)
+    assert "overlap sample per group: expert 1 of 6, graduate 1 of 3" in result.output
     listed = json.loads(run(corpus, "assignments", "--json").output)
     assert len(listed) == 9 and {r["round"] for r in listed} == {"pilot"}
     assert sorted(r["document"] for r in listed if r["overlap"]) == sorted(

@@ -58,6 +58,10 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
     verb = "would assign" if dry_run else "assigned"
     typer.echo(f"{verb} {len(result['documents'])} document(s), {overlap_count} in the overlap sample; "
                f"documents per coder: {load}")
+    if stratify is not None and overlap:
+        strata = result["strata"]
+        typer.echo(f"overlap sample per {stratify}: " + ", ".join(
+            f"{s or '(none)'} {n} of {strata[s]}" for s, n in result["overlap_per_stratum"].items()))
     if result.get("replaced"):
         typer.echo(f"replaced {result['replaced']} earlier assignment(s) (kept in the history)")
 
