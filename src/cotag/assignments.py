@@ -123,10 +123,15 @@ def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, 
 
 # ---------------------------------------------------------------- stored plans
 
-def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str]) -> list[Candidate]:
+def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str],
+           unassigned: bool = False, round_name: str = "") -> list[Candidate]:
     from cotag.store import assignments as store
 
     rows = store.documents_in_scope(session, group=group)
+    if unassigned:
+        # Those no other round has planned (this round's own are re-planned as usual): the main round after a pilot.
+        taken = {row["document"] for row in store.live(session) if row["round"] != round_name}
+        rows = {d: v for d, v in rows.items() if d not in taken}
     if documents is not None:
         missing = [d for d in documents if d not in rows]
         if missing:
@@ -135,7 +140,8 @@ def _scope(session, *, documents: Optional[list[str]], group: Optional[str], str
                              + " (see `cotag documents list`)")
         rows = {d: rows[d] for d in documents}
     if not rows:
-        raise CotagError("no documents in scope to assign" + (f" (group {group!r})" if group is not None else ""))
+        raise CotagError("no documents in scope to assign" + (f" (group {group!r})" if group is not None else "")
+                         + (" that another round has not planned (--unassigned)" if unassigned else ""))
 
     def stratum(grp: str, attrs: dict) -> str:
         if stratify is None:
@@ -153,7 +159,7 @@ def _scope(session, *, documents: Optional[list[str]], group: Optional[str], str
 
 def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: Optional[str] = None,
                    documents: Optional[list[str]] = None, group: Optional[str] = None, round_name: str = "",
-                   seed: int = 0, dry_run: bool = False) -> dict[str, Any]:
+                   seed: int = 0, dry_run: bool = False, unassigned: bool = False) -> dict[str, Any]:
     """Plan and (unless dry_run) store the assignments; earlier live assignments of these documents in the same
     round are replaced, the replaced ones kept as history."""
     from cotag.store import assignments as store
@@ -165,7 +171,8 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
         if started and started["documents"] and documents is None and group is None:
             documents = started["documents"]
     require_lead(session, name=lead)
-    plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
+    plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify,
+                                   unassigned=unassigned, round_name=round_name), coders,
                             overlap=overlap, seed=seed)
     refuse_practice(session, plan.documents)
     result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}

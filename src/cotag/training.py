@@ -79,7 +79,42 @@ def train(session: Session, *, coder: str, documents: list[str], lead: str) -> d
     if new:
         log_event(session, kind=TRAIN, actor=lead_row.name, payload={"coder": name, "documents": new})
     return {"coder": name, "added": new, "already": [d for d in wanted if ids[d] not in added],
-            "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)]}
+            "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)],
+            "unfinished": unfinished_consensus(session, wanted)}
+
+
+def unfinished_consensus(session: Session, documents: list[str]) -> list[dict[str, Any]]:
+    """Documents whose reconciling is not finished: disagreements still open between a pair of coders the lead
+    reconciled there (from the audit trail). The trainee is scored against the consensus as it stands, so a
+    passage still in dispute would count as a miss or an extra: `cotag train` says so (a warning, not a refusal:
+    the lead may train on a part-reconciled document knowingly)."""
+    from cotag.reconcile import AGREED, DECIDE, REVISIT, compare
+    from cotag.store.events import list_events
+
+    wanted = set(documents)
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    for kind in (AGREED, DECIDE, REVISIT):
+        for event in list_events(session, kind=kind):
+            payload = event.payload or {}
+            coders = payload.get("coders") or []
+            if len(coders) != 2:
+                continue
+            for document in payload.get("documents") or [payload.get("document")]:
+                if document in wanted:
+                    pairs.setdefault(document, set()).add((coders[0], coders[1]))
+    out = []
+    for document in documents:
+        # No reconciling logged there (a consensus imported, say): the project's default pair, if it has one.
+        known: list[tuple[str, str] | None] = list(sorted(pairs.get(document, ())))
+        for pair in known or [None]:
+            try:
+                found = compare(session, coders=list(pair) if pair else None, documents=[document],
+                                agreed=False).progress()
+            except CotagError:  # no default pair, or a coder since removed: nothing to say
+                continue
+            if found["open"]:
+                out.append({"document": document, "coders": found["coders"], "open": found["open"]})
+    return out
 
 
 def _id(value: Optional[int]) -> int:
@@ -174,5 +209,6 @@ def report(session: Session, *, coder: str, kind: str = "sentence") -> dict[str,
                      "kappa": row.kappa.value, "percent": row.percent.value, "misses": misses, "extras": extras,
                      "rules": _rules(code)})
     return {"coder": trainee.name, "documents": names, "unit": data.rule_text,
-            "alpha": view.pooled.value, "alpha_undefined": view.pooled.undefined_reason, "codes": rows}
+            "alpha": view.pooled.value, "alpha_undefined": view.pooled.undefined_reason, "codes": rows,
+            "unfinished": unfinished_consensus(session, names)}
 

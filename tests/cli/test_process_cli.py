@@ -145,3 +145,23 @@ def corpus_document_id(project, external_id: str) -> int:
 
     with project.session() as session:
         return require_document(session, external_id=external_id).id
+
+
+def test_the_main_round_after_a_pilot_plans_only_what_no_round_has(corpus):
+    assert run(corpus, "round", "start", "pilot", "--documents", "E000,E001", "--lead", "lena").exit_code == 0
+    assert run(corpus, "assign", "--round", "pilot", "--overlap", "1", "--coders", "anna,ben",
+               "--lead", "lena").exit_code == 0
+    main = run(corpus, "assign", "--round", "main", "--unassigned", "--coders", "anna,ben", "--lead", "lena",
+               "--json")
+    assert main.exit_code == 0, main.output
+    assert sorted(r["document"] for r in json.loads(main.output)["documents"]) == [f"E{i:03}" for i in range(2, 9)]
+    # Planning main again re-plans its own documents (they are not another round's).
+    again = json.loads(run(corpus, "assign", "--round", "main", "--unassigned", "--coders", "anna,ben,carl",
+                           "--lead", "lena", "--json").output)
+    assert len(again["documents"]) == 7 and again["replaced"] == 7
+    run(corpus, "assign", "--round", "late", "--documents", "E002,E003,E004,E005,E006,E007,E008", "--coders",
+        "carl", "--lead", "lena")
+    nothing = run(corpus, "assign", "--round", "extra", "--unassigned", "--coders", "anna", "--lead", "lena")
+    assert nothing.exit_code == 1 and "that another round has not planned (--unassigned)" in nothing.output
+    mixed = run(corpus, "assign", "--document", "E000", "--unassigned", "--coders", "anna", "--lead", "lena")
+    assert mixed.exit_code == 1 and "--document reassigns one document" in mixed.output

@@ -187,3 +187,19 @@ def test_the_report_puts_each_ruling_beside_the_miss_it_settled(study):
     assert misses["E001"]["rulings"] == []
     table = run(study, "train", "report", "--coder", "tina").output
     assert "ruling by lena: a - a sister is family" in table
+
+
+def test_training_on_a_part_reconciled_document_is_said(study):
+    assert run(study, "reconcile", "agreed", "--coders", "anna,ben", "--lead", "lena").exit_code == 0
+    given = run(study, "train", "--coder", "tina", "--documents", "E000,E001", "--lead", "lena", "--json")
+    assert given.exit_code == 0, given.output
+    # E000: anna and ben still disagree on family (S2 against S3); E001 has nothing open.
+    assert json.loads(given.output)["unfinished"] == [{"document": "E000", "coders": ["anna", "ben"], "open": 1}]
+    with study.session() as session:
+        code(session, "tina", "E000", "work", S1, study.codes)
+    assert "note: E000 still has 1 open disagreement(s) between anna and ben" in run(
+        study, "train", "report", "--coder", "tina").output
+    disagreement = json.loads(run(study, "reconcile", "list", "--coders", "anna,ben", "--open", "--json").output)[0]
+    assert run(study, "reconcile", "decide", disagreement["id"], "--keep", "a", "--lead", "lena",
+               "--coders", "anna,ben").exit_code == 0
+    assert json.loads(run(study, "train", "report", "--coder", "tina", "--json").output)["unfinished"] == []

@@ -201,18 +201,31 @@ def simulate_coders(
     seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same coders)."),
     reference: Path | None = typer.Option(None, "--reference", help="Reference coding CSV "
                                              "(default: the demo corpus's transcripts/reference.csv)."),
+    assigned: bool = typer.Option(False, "--assigned", help="Each coder codes the documents assigned to them "
+                                  "(`cotag assign`; a trainee their training documents) instead of --documents."),
+    round_name: str | None = typer.Option(None, "--round", metavar="NAME", help="With --assigned: only the "
+                                          "documents assigned in this round."),
     as_json: bool = JsonOption,
 ) -> None:
     """Simulate coders from the reference coding with controlled noise; they mark their documents done."""
+    from cotag.services.agreement import simulate_assigned
     from cotag.services.agreement import simulate_coders as run
 
-    report = run(open_project(), names, noise=noise, documents=documents or None, seed=seed, reference=reference)
+    if round_name is not None and not assigned:
+        fail("--round goes with --assigned")
+    if assigned:
+        reports = simulate_assigned(open_project(), names, noise=noise, seed=seed, reference=reference,
+                                    round_name=round_name)
+    else:
+        reports = [run(open_project(), names, noise=noise, documents=documents or None, seed=seed,
+                       reference=reference)]
     if as_json:
-        emit_json(report.as_dict())
+        emit_json(reports[0].as_dict() if len(reports) == 1 else [r.as_dict() for r in reports])
         return
-    counts = ", ".join(f"{n} {c} codings" for n, c in report.codings.items())
-    typer.echo(f"simulated {len(report.coders)} coder(s) on {len(report.documents)} documents "
-               f"(noise {report.noise}, seed {report.seed}): {counts}")
+    for report in reports:
+        counts = ", ".join(f"{n} {c} codings" for n, c in report.codings.items())
+        typer.echo(f"simulated {len(report.coders)} coder(s) on {len(report.documents)} documents "
+                   f"(noise {report.noise}, seed {report.seed}): {counts}")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,8 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
            round_name: Optional[str] = RoundOption,
            seed: int = typer.Option(0, "--seed", help="The same seed gives the same plan."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; store nothing."),
+           unassigned: bool = typer.Option(False, "--unassigned", help="Only documents no other round has "
+                                                                       "planned (e.g. the main round after a pilot)."),
            as_json: bool = JsonOption) -> None:
     """Plan who codes which document: each gets one coder, workloads balanced; the overlap sample gets all."""
     from cotag.services import team as assignments
@@ -36,7 +38,7 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
     names = split_names(coders) or []
     project = open_project()
     if document is not None:
-        if documents is not None or group is not None or stratify is not None or overlap or dry_run:
+        if documents is not None or group is not None or stratify is not None or overlap or dry_run or unassigned:
             fail("--document reassigns one document: it takes only --coders, --lead and --round")
         result = assignments.reassign(project, document=document, coders=names, lead=lead, round_name=round_name)
         if as_json:
@@ -47,7 +49,7 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
         return
     result = assignments.assign(project, coders=names, lead=lead, overlap=overlap, stratify=stratify,
                                 documents=split_names(documents), group=group, round_name=round_name or "",
-                                seed=seed, dry_run=dry_run)
+                                seed=seed, dry_run=dry_run, unassigned=unassigned)
     if as_json:
         emit_json(result)
         return
@@ -191,6 +193,11 @@ def train(ctx: typer.Context,
     if result["already"]:
         typer.echo(f"already training on {', '.join(result['already'])}")
     typer.echo(f"{len(result['documents'])} training document(s) for {result['coder']}")
+    for item in result["unfinished"]:
+        typer.echo(f"warning: {item['document']} has {item['open']} open disagreement(s) between "
+                   f"{' and '.join(item['coders'])}: the consensus there is not finished, and a passage still in "
+                   "dispute counts as a miss or an extra in `cotag train report` (rule on them first: "
+                   "`cotag reconcile`)", err=True)
 
 
 def _f(value: Optional[float]) -> str:
@@ -217,6 +224,9 @@ def train_report(coder: str = typer.Option(..., "--coder", metavar="NAME", help=
                    f"{len(row['misses']):>7} {len(row['extras']):>7}")
     pooled = _f(data["alpha"]) if data["alpha"] is not None else f"n/a ({data['alpha_undefined']})"
     typer.echo(f"pooled alpha: {pooled}")
+    for item in data["unfinished"]:
+        typer.echo(f"note: {item['document']} still has {item['open']} open disagreement(s) between "
+                   f"{' and '.join(item['coders'])}: where they are, the consensus is not settled yet")
     for row in data["codes"]:
         if not row["misses"] and not row["extras"]:
             continue

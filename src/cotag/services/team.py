@@ -72,14 +72,15 @@ def coders(project: Project) -> list[dict[str, Any]]:
 
 def assign(project: Project, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: str | None = None,
            documents: list[str] | None = None, group: str | None = None, round_name: str = "", seed: int = 0,
-           dry_run: bool = False) -> dict[str, Any]:
+           dry_run: bool = False, unassigned: bool = False) -> dict[str, Any]:
     """Plan who codes which document and (unless dry_run) store the plan; earlier live assignments of these
     documents in the same round are replaced (kept as history). Logged."""
     from cotag.assignments import plan_and_store
 
     with project.session() as session:
         return plan_and_store(session, coders=coders, lead=lead, overlap=overlap, stratify=stratify,
-                              documents=documents, group=group, round_name=round_name, seed=seed, dry_run=dry_run)
+                              documents=documents, group=group, round_name=round_name, seed=seed, dry_run=dry_run,
+                              unassigned=unassigned)
 
 
 def coder_plan(project: Project, *, coder_id: int | None) -> dict[int, str]:
