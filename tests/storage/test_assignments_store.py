@@ -283,3 +283,25 @@ def test_postgres_names_a_coder_without_a_role(team):
     with pytest.raises(CotagError, match="no coder 'nobody_here'.*cotag team add-coder"):
         assignments.assign(as_role["lena"], coders=[names["anna"], "nobody_here"], lead=names["lena"])
     assert _live(project) == []
+
+
+@pytest.mark.postgres
+def test_postgres_a_coders_role_sees_its_own_rounds_progress_and_assignments_only(team):
+    project, names, as_role = team
+    _codes(project)
+    assignments.start_round(as_role["lena"], name="r1", lead=names["lena"])
+    assignments.assign(as_role["lena"], coders=[names["anna"], names["ben"]], lead=names["lena"], round_name="r1",
+                       overlap=0.34, seed=1)
+    _code_unit(project, names["anna"], "E000", 0, done=True)
+    everyone = assignments.progress(as_role["lena"])
+    mine = assignments.progress(as_role["anna"])
+    [lead_round] = everyone["rounds"]
+    [anna_round] = mine["rounds"]
+    # The lead's row counts both coders' assignments; anna's role counts only hers (what is left for her).
+    assert lead_round["assignments"] == 6 + 2  # 6 documents, 2 in the overlap sample coded by both
+    assert anna_round["assignments"] == sum(1 for r in assignments.list_assignments(project)
+                                            if names["anna"] in r["coders"])
+    assert [c["coder"] for c in mine["coders"]] == [names["anna"]]
+    # Asking for another coder's assignments as anna's role shows nothing of theirs.
+    assert assignments.list_assignments(as_role["anna"], coder=names["ben"]) == []
+    assert assignments.list_assignments(as_role["lena"], coder=names["ben"])
