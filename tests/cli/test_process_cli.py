@@ -165,3 +165,21 @@ def test_the_main_round_after_a_pilot_plans_only_what_no_round_has(corpus):
     assert nothing.exit_code == 1 and "that another round has not planned (--unassigned)" in nothing.output
     mixed = run(corpus, "assign", "--document", "E000", "--unassigned", "--coders", "anna", "--lead", "lena")
     assert mixed.exit_code == 1 and "--document reassigns one document" in mixed.output
+
+
+def test_without_lead_the_projects_only_lead_plans(corpus, monkeypatch):
+    monkeypatch.delenv("COTAG_LEAD", raising=False)
+    none_yet = run(corpus, "assign", "--coders", "anna,ben", "--overlap", "0.2", "--dry-run")
+    assert none_yet.exit_code == 1
+    assert "cotag assign is the lead's: name the lead with --lead NAME" in none_yet.output
+    assert "no lead yet" in none_yet.output
+    assert run(corpus, "round", "start", "pilot", "--lead", "lena").exit_code == 0  # lena becomes the lead
+    planned = run(corpus, "assign", "--coders", "anna,ben", "--overlap", "0.2", "--round", "pilot")
+    assert planned.exit_code == 0, planned.output
+    assert run(corpus, "round", "close", "pilot").exit_code == 0
+    log = json.loads(run(corpus, "log", "--json").output)
+    assert [(e["kind"], e["actor"]) for e in log if e["kind"].startswith(("assign", "round"))] == [
+        ("round.start", "lena"), ("assign.plan", "lena"), ("round.close", "lena")]
+    assert run(corpus, "round", "start", "main", "--lead", "mia").exit_code == 0  # a second lead
+    two = run(corpus, "round", "close", "main")
+    assert two.exit_code == 1 and "this project's leads are lena, mia" in two.output

@@ -8,14 +8,16 @@ from typing import Optional
 
 import typer
 
-from cotag.commands.common import DocumentsOption, JsonOption, LeadOption, emit_json, fail, open_project, split_names
+from cotag.commands.common import DocumentsOption, JsonOption, emit_json, fail, open_project, split_names
 
 RoundOption = typer.Option(None, "--round", metavar="NAME", help="The round (a named batch of assignments).")
+# Optional: without it (and COTAG_LEAD) the project's only lead acts (services.team.default_lead).
+LeadOption = typer.Option(None, "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
+                          help="The lead (env COTAG_LEAD; default: the project's only lead).")
 
 
 def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="The coders to share the documents."),
-           lead: str = typer.Option(..., "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
-                                    help="The lead making the plan (env COTAG_LEAD)."),
+           lead: Optional[str] = LeadOption,
            overlap: float = typer.Option(0.0, "--overlap", help="Share of the documents every coder codes "
                                                                 "(0.2 = a fifth), sampled per stratum."),
            stratify: Optional[str] = typer.Option(None, "--stratify", metavar="ATTR",
@@ -37,6 +39,7 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
 
     names = split_names(coders) or []
     project = open_project()
+    lead = assignments.default_lead(project, lead, command="cotag assign")
     if document is not None:
         if documents is not None or group is not None or stratify is not None or overlap or dry_run or unassigned:
             fail("--document reassigns one document: it takes only --coders, --lead and --round")
@@ -123,11 +126,13 @@ round_app = typer.Typer(no_args_is_help=True, help="Named rounds of coding with 
 @round_app.command("start")
 def round_start(name: str = typer.Argument(..., metavar="NAME"),
                 documents: Optional[str] = DocumentsOption,
-                lead: str = LeadOption, as_json: bool = JsonOption) -> None:
+                lead: Optional[str] = LeadOption, as_json: bool = JsonOption) -> None:
     """Start a named round now."""
     from cotag.services import team as assignments
 
-    row = assignments.start_round(open_project(), name=name, lead=lead, documents=split_names(documents))
+    project = open_project()
+    lead = assignments.default_lead(project, lead, command="cotag round start")
+    row = assignments.start_round(project, name=name, lead=lead, documents=split_names(documents))
     if as_json:
         emit_json(row)
         return
@@ -136,12 +141,14 @@ def round_start(name: str = typer.Argument(..., metavar="NAME"),
 
 
 @round_app.command("close")
-def round_close(name: str = typer.Argument(..., metavar="NAME"), lead: str = LeadOption,
+def round_close(name: str = typer.Argument(..., metavar="NAME"), lead: Optional[str] = LeadOption,
                 as_json: bool = JsonOption) -> None:
     """Close a round now: no more assignments in it."""
     from cotag.services import team as assignments
 
-    row = assignments.close_round(open_project(), name=name, lead=lead)
+    project = open_project()
+    lead = assignments.default_lead(project, lead, command="cotag round close")
+    row = assignments.close_round(project, name=name, lead=lead)
     if as_json:
         emit_json(row)
         return
@@ -172,18 +179,19 @@ train_app = typer.Typer(invoke_without_command=True,
 def train(ctx: typer.Context,
           coder: Optional[str] = typer.Option(None, "--coder", metavar="NAME", help="The trainee."),
           documents: Optional[str] = DocumentsOption,  # each must already have a consensus
-          lead: Optional[str] = typer.Option(None, "--lead", "-l", envvar="COTAG_LEAD", metavar="NAME",
-                                             help="The lead giving the training (env COTAG_LEAD)."),
+          lead: Optional[str] = LeadOption,
           as_json: bool = JsonOption) -> None:
     """Give a trainee documents that have a consensus, to code blind; their codings there stay practice."""
     if ctx.invoked_subcommand is not None:
         return
     from cotag.services import training
+    from cotag.services.team import default_lead
 
-    if coder is None or documents is None or lead is None:
-        fail("cotag train needs --coder NAME, --documents ID,... and --lead NAME "
-             "(or `cotag train report --coder NAME`)")
-    result = training.train(open_project(), coder=coder, documents=split_names(documents) or [], lead=lead)
+    if coder is None or documents is None:
+        fail("cotag train needs --coder NAME and --documents ID,... (or `cotag train report --coder NAME`)")
+    project = open_project()
+    lead = default_lead(project, lead, command="cotag train")
+    result = training.train(project, coder=coder, documents=split_names(documents) or [], lead=lead)
     if as_json:
         emit_json(result)
         return

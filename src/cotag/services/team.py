@@ -67,6 +67,25 @@ def coders(project: Project) -> list[dict[str, Any]]:
         return team.coder_table(session, postgres=project.engine.dialect.name == "postgresql")
 
 
+def default_lead(project: Project, lead: str | None, *, command: str) -> str:
+    """The lead a process command acts as: the one named (--lead or COTAG_LEAD), else the project's only lead.
+
+    With no lead or several, the command says how to name one: a new name given to --lead becomes a lead."""
+    from cotag.errors import CotagError
+    from cotag.store.coders import list_coders
+    from cotag.store.models import ROLE_LEAD
+
+    if lead:
+        return lead
+    with project.session() as session:
+        leads = [c.name for c in list_coders(session) if c.role == ROLE_LEAD]
+    if len(leads) == 1:
+        return leads[0]
+    raise CotagError(f"{command} is the lead's: name the lead with --lead NAME (or COTAG_LEAD)"
+                     + (f"; this project's leads are {', '.join(leads)}" if leads
+                        else "; the project has no lead yet, and the name you give becomes its lead"))
+
+
 # ---------------------------------------------------------------- assignments and rounds
 # The plan itself is pure (cotag.assignments.plan_assignments); these store and read it, each in one transaction.
 
