@@ -195,3 +195,32 @@ async def test_next_document_asks_before_an_unassigned_one(study):
 
     with project.session() as session:
         assert [(r.document, r.code) for r in list_codings(session, coders=["alice"])] == [("E001", "wages")]
+
+
+async def test_a_search_hit_in_an_unassigned_document_asks_first(study):
+    """A coder given G002 searches and picks a hit in E001: the app asks before opening it, as the library does."""
+    assigned_g002(study.project)
+    app = make_app(study.project, coder="alice", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "E001"
