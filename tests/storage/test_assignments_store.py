@@ -305,3 +305,38 @@ def test_postgres_a_coders_role_sees_its_own_rounds_progress_and_assignments_onl
     # Asking for another coder's assignments as anna's role shows nothing of theirs.
     assert assignments.list_assignments(as_role["anna"], coder=names["ben"]) == []
     assert assignments.list_assignments(as_role["lena"], coder=names["ben"])
+
+
+@pytest.mark.postgres
+def test_postgres_the_commands_run_as_a_coders_role_show_that_coder_only(team, monkeypatch):
+    """`cotag assignments`, `cotag progress` and `cotag round list` with COTAG_DATABASE_URL set to the coder's
+    login, as a coder on a team database runs them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cotag.cli import app
+
+    project, names, as_role = team
+    _codes(project)
+    assignments.start_round(as_role["lena"], name="r1", lead=names["lena"])
+    assignments.assign(as_role["lena"], coders=[names["anna"], names["ben"]], lead=names["lena"], round_name="r1",
+                       overlap=0.34, seed=1)
+    _code_unit(project, names["ben"], "E000", 0, done=True)
+
+    def cli(role: str, *args: str):
+        monkeypatch.setenv("COTAG_DATABASE_URL", str(as_role[role].database_url))
+        result = CliRunner().invoke(app, ["--project", str(project.root), *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    listed = cli("anna", "assignments", "--json")
+    assert listed and all(row["coders"] == [names["anna"]] for row in listed)
+    progress = cli("anna", "progress", "--json")
+    assert [row["coder"] for row in progress["coders"]] == [names["anna"]]
+    assert progress["coders"][0]["codings"] == 0 and progress["coders"][0]["done"] == 0  # ben's work is not hers
+    assert progress["rounds"][0]["assignments"] == len(listed) and progress["overlap"]["alpha"] is None
+    assert [r["round"] for r in cli("anna", "round", "list", "--json")] == ["r1"]
+    lead = cli("lena", "progress", "--json")
+    assert sorted(row["coder"] for row in lead["coders"]) == sorted([names["anna"], names["ben"]])
+    assert lead["rounds"][0]["done"] == 1

@@ -84,7 +84,9 @@ def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metava
     for row in rows:
         typer.echo(f"{row['document']}  {', '.join(row['coders'])}  round {row['round'] or '-'}  "
                    f"overlap {'yes' if row['overlap'] else 'no'}")
-    typer.echo(f"{len(rows)} assigned document(s)")
+    typer.echo(f"{len(rows)} assigned document(s)" if rows else
+               "no assignments" + (f" for {coder}" if coder else "") + (f" in round {round_name!r}" if round_name else "")
+               + " (the lead plans them with `cotag assign`)")
 
 
 def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption) -> None:
