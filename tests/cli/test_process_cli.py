@@ -76,7 +76,7 @@ def test_progress_table_and_json(corpus):
     table = run(corpus, "progress", "--round", "r1")
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
-    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings", "time"]
+    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings", "time", "alpha"]
     assert [line.split()[:2] for line in lines[1:3]] == [["anna", "5"], ["ben", "4"]] or \
         [line.split()[:2] for line in lines[1:3]] == [["anna", "4"], ["ben", "5"]]
     assert "not computable: no overlap sample" in table.output
@@ -131,7 +131,7 @@ def test_progress_time_spent_is_active_time(corpus):
             session.add(event)
     data = json.loads(run(corpus, "progress", "--json").output)
     assert data["coders"][0]["time_spent"] == 7 * 60
-    assert run(corpus, "progress").output.splitlines()[1].split()[-1] == "0h07"
+    assert run(corpus, "progress").output.splitlines()[1].split()[-2:] == ["0h07", "n/a"]  # alone: no alpha
 
 
 def make_codes_once(session) -> None:

@@ -180,6 +180,9 @@ def test_progress_counts_per_coder_and_alpha_on_the_overlap(project):
     data = assignments.progress(project)
     # time spent (active time between recorded actions) is tested with the dashboard; here only its presence
     assert all(row.pop("time_spent") >= 0 for row in data["coders"])
+    # Each coder's alpha so far: the mean of their pairs' (one pair here: the pooled figure).
+    assert [row.pop("alpha") for row in data["coders"]] == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert data["pairs"] == [{"coders": ["anna", "ben"], "alpha": pytest.approx(1.0)}]
     assert data["coders"] == [{"coder": "anna", "assigned": 4, "started": 2, "done": 1, "codings": 2},
                               {"coder": "ben", "assigned": 4, "started": 1, "done": 0, "codings": 1}]
     overlap = data["overlap"]

@@ -101,15 +101,17 @@ def progress(round_name: Optional[str] = RoundOption, as_json: bool = JsonOption
         typer.echo("no assignments" + (f" in round {round_name!r}" if round_name else "")
                    + " (plan them with `cotag assign`)")
         return
-    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8} {'time':>7}")
+    typer.echo(f"{'coder':<16} {'assigned':>8} {'started':>8} {'done':>6} {'codings':>8} {'time':>7} {'alpha':>6}")
     for row in data["coders"]:
         minutes = int(row["time_spent"] // 60)
+        alpha = "n/a" if row["alpha"] is None else f"{row['alpha']:.3f}"
         typer.echo(f"{row['coder']:<16} {row['assigned']:>8} {row['started']:>8} {row['done']:>6} {row['codings']:>8} "
-                   f"{minutes // 60:>4}h{minutes % 60:02d}")
+                   f"{minutes // 60:>4}h{minutes % 60:02d} {alpha:>6}")
     overlap = data["overlap"]
     if overlap["alpha"] is not None:
         typer.echo(f"alpha so far on the overlap sample ({len(overlap['documents'])} document(s), "
-                   f"{', '.join(overlap['coders'])}): {overlap['alpha']:.3f}")
+                   f"{', '.join(overlap['coders'])}): {overlap['alpha']:.3f} pooled; a coder's alpha is the mean of "
+                   "their pairs'")
     else:
         typer.echo(f"alpha on the overlap sample: not computable: {overlap['reason']}")
     # Per round, what is left (the dashboard's second table).

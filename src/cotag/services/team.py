@@ -131,14 +131,27 @@ def list_assignments(project: Project, *, coder: str | None = None,
 
 
 def progress(project: Project, *, round_name: str | None = None) -> dict[str, Any]:
-    """Per assigned coder: assigned, started, done, codings; and alpha so far on the overlap sample."""
+    """Per assigned coder: assigned, started, done, codings, time spent and alpha so far (the mean of their pairwise
+    alphas with each other coder on the overlap sample); alpha so far on the overlap sample pooled; per round, what
+    is left. What `cotag progress` prints and the lead's dashboard shows."""
+    from itertools import combinations
+
     from cotag.assignments import work_progress
 
     with project.session() as session:
         counts = work_progress(session, round_name=round_name)
-    return {"round": counts["round"], "coders": counts["coders"], "rounds": counts["rounds"],
-            "overlap": overlap_agreement(project, coders=counts["overlap_coders"],
-                                         documents=counts["overlap_documents"], started=counts["overlap_started"])}
+    overlap = overlap_agreement(project, coders=counts["overlap_coders"], documents=counts["overlap_documents"],
+                                started=counts["overlap_started"])
+    pairs: dict[tuple[str, str], float | None] = {}
+    if overlap["alpha"] is not None:
+        for a, b in combinations(overlap["coders"], 2):
+            pairs[(a, b)] = pair_alpha(project, (a, b), overlap["documents"])
+    coders = []
+    for row in counts["coders"]:
+        mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
+        coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
+    return {"round": counts["round"], "coders": coders, "rounds": counts["rounds"], "overlap": overlap,
+            "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}
 
 
 def overlap_agreement(project: Project, *, coders: list[str], documents: list[str],
@@ -261,23 +274,8 @@ def pair_alpha(project: Project, coders: tuple[str, str], documents: list[str]) 
 
 
 def dashboard(project: Project, *, round_name: str | None = None) -> dict[str, Any]:
-    """Everything the lead's dashboard shows (cotag.dashboard describes it), as plain data."""
-    from itertools import combinations
-
-    data = progress(project, round_name=round_name)
-    overlap = data["overlap"]
-    pairs: dict[tuple[str, str], float | None] = {}
-    if len(overlap["coders"]) >= 2 and overlap["documents"]:
-        for a, b in combinations(overlap["coders"], 2):
-            pairs[(a, b)] = pair_alpha(project, (a, b), overlap["documents"])
-    coders = []
-    for row in data["coders"]:
-        mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
-        coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
-    # The rows `cotag progress` prints under its table: the same figures on the screen and the command line.
-    round_rows = data["rounds"]
-    return {"round": round_name, "coders": coders, "rounds": round_rows, "overlap": overlap,
-            "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}
+    """Everything the lead's dashboard shows (cotag.dashboard describes it), as plain data: `cotag progress`'s."""
+    return progress(project, round_name=round_name)
 
 
 # ---------------------------------------------------------------- the coder file
