@@ -44,8 +44,14 @@ class Plan:
                 counts[coder] += 1
         return counts
 
+    def raised_strata(self) -> list[str]:
+        """Strata too small for their share that got one overlap document anyway (at least one per stratum)."""
+        return [s for s, docs in sorted(self.strata.items())
+                if self.overlap > 0 and math.floor(self.overlap * len(docs) + 0.5) == 0]
+
     def as_dict(self) -> dict[str, Any]:
         return {"coders": self.coders, "overlap": self.overlap, "seed": self.seed,
+                "raised_strata": self.raised_strata(),
                 "documents": [{"document": d, "coders": c, "overlap": d in self.overlap_documents}
                               for d, c in sorted(self.documents.items())],
                 "workload": self.workload(),
@@ -98,6 +104,9 @@ def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, 
     names = check_coders(coders)
     if not 0 <= overlap <= 1 or math.isnan(overlap):
         raise CotagError(f"--overlap {overlap} is not a share between 0 and 1 (0.2 = a fifth of the documents)")
+    if overlap > 0 and len(names) < 2:
+        raise CotagError(f"--overlap {overlap:g} asks for documents every coder codes, to measure agreement: that "
+                         f"needs two coders or more, and --coders names only {names[0]}")
     by_document: dict[str, str] = {}
     for candidate in candidates:
         by_document[candidate.document] = candidate.stratum or ""

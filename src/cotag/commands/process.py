@@ -67,6 +67,13 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
         strata = result["strata"]
         typer.echo(f"overlap sample per {stratify}: " + ", ".join(
             f"{s or '(none)'} {n} of {strata[s]}" for s, n in result["overlap_per_stratum"].items()))
+    raised = result["raised_strata"]
+    if raised:
+        share = overlap_count / len(result["documents"])
+        typer.echo(f"note: {len(raised)} stratum/strata ({', '.join(s or '(none)' for s in raised[:5])}"
+                   f"{', ...' if len(raised) > 5 else ''}) too small for a share of {overlap:g} got one overlap "
+                   f"document anyway (at least one per stratum): the sample is {overlap_count} of "
+                   f"{len(result['documents'])} documents ({share:.0%})", err=True)
     if result.get("replaced"):
         typer.echo(f"replaced {result['replaced']} earlier assignment(s) (kept in the history)")
 
