@@ -239,7 +239,12 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
                   round_name=rounds[0], lead=lead)
     log_event(session, kind=REASSIGN, actor=lead,
               payload={"document": document, "round": rounds[0], "from": before, "to": names})
-    return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap}
+    # The codings of a coder taken off the document stay theirs (nothing is lost) and still count in agreement:
+    # say so, so the lead can ask them to remove them if the document is to start afresh.
+    codings, _ = store.work_in(session, [current[0]["document_id"]])
+    kept = {coder: n for (coder, _), n in sorted(codings.items()) if coder in set(before) - set(names)}
+    return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap,
+            "kept_codings": kept}
 
 
 def assignment_table(session, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:

@@ -343,3 +343,14 @@ def test_postgres_the_commands_run_as_a_coders_role_show_that_coder_only(team, m
     lead = cli("lena", "progress", "--json")
     assert sorted(row["coder"] for row in lead["coders"]) == sorted([names["anna"], names["ben"]])
     assert lead["rounds"][0]["done"] == 1
+
+
+def test_reassigning_says_whose_codings_stay(project):
+    _documents(project, 2)
+    _codes(project)
+    assignments.assign(project, coders=["anna"], lead="lena", documents=["E000"])
+    _code_unit(project, "anna", "E000", 0)
+    moved = assignments.reassign(project, document="E000", coders=["ben"], lead="lena")
+    assert moved["from"] == ["anna"] and moved["to"] == ["ben"] and moved["kept_codings"] == {"anna": 1}
+    again = assignments.reassign(project, document="E000", coders=["ben", "carl"], lead="lena")
+    assert again["kept_codings"] == {}  # ben stays on it; nobody taken off has codings

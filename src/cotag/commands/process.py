@@ -49,6 +49,9 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
             return
         typer.echo(f"{result['document']}: {', '.join(result['from'])} -> {', '.join(result['to'])}"
                    f"{' (overlap sample)' if result['overlap'] else ''}")
+        for coder, count in result["kept_codings"].items():
+            typer.echo(f"note: {coder}'s {count} coding(s) in {result['document']} stay (and count in agreement)",
+                       err=True)
         return
     result = assignments.assign(project, coders=names, lead=lead, overlap=overlap, stratify=stratify,
                                 documents=split_names(documents), group=group, round_name=round_name or "",
