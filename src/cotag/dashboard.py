@@ -42,8 +42,9 @@ def _change(step: dict) -> str:
     return f"{step['change']:+.3f}" + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
 
 
-def drift_table(data: dict) -> str:
-    """Each code's alpha per round with its 95% interval, and the change between consecutive rounds."""
+def drift_table(data: dict, *, markdown: bool = False) -> str:
+    """Each code's alpha per round with its 95% interval, and the change between consecutive rounds (a Markdown
+    table with `markdown`)."""
     rounds = [b["round"] for b in data["rounds"]]
     drift = data["drift"]
     if len(rounds) < 2 or not drift:
@@ -54,11 +55,15 @@ def drift_table(data: dict) -> str:
         alphas = [_alpha(steps[0]["before"], steps[0]["before_ci"])]
         alphas += [_alpha(s["after"], s["after_ci"]) for s in steps]
         lines.append([code] + alphas + [_change(s) for s in steps])
-    widths = [max(len(row[i]) for row in [head] + lines) for i in range(len(head))]
-    out = ["== drift: each code's alpha per round [95% interval] and its change between consecutive rounds "
-           "[approximate 95% interval] =="]
-    for row in [head] + lines:
-        out.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    title = ("drift: each code's alpha per round [95% interval] and its change between consecutive rounds "
+             "[approximate 95% interval]")
+    if markdown:
+        out = [f"# {title[0].upper()}{title[1:]}", "", "| " + " | ".join(head) + " |",
+               "|" + "---|" * len(head)] + ["| " + " | ".join(row) + " |" for row in lines]
+    else:
+        widths = [max(len(row[i]) for row in [head] + lines) for i in range(len(head))]
+        out = [f"== {title} =="] + ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+                                    for row in [head] + lines]
     if not any(s["change_ci"] for steps in drift.values() for s in steps):
         out.append("(no intervals: run with --bootstrap N, N > 0)")
     return "\n".join(out) + "\n"

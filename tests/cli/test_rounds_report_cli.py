@@ -128,6 +128,12 @@ def test_by_round_gives_intervals_and_the_drift_with_the_rounds_coders(two_round
     table = run(project, "agreement", "--by-round", "--include-unfinished")
     assert "== drift: each code's alpha per round [95% interval]" in table.output
     assert any(line.startswith("push ") and "r1->r2" not in line and "[" in line for line in table.output.splitlines())
+    md = run(project, "agreement", "--by-round", "--include-unfinished", "--format", "md").output
+    headings = [line for line in md.splitlines() if line.startswith("# ")]
+    assert [h.split(" (")[0] for h in headings] == ["# Round r1", "# Round r2", "# Drift: each code's alpha per round"
+                                                    " [95% interval] and its change between consecutive rounds"
+                                                    " [approximate 95% interval]"]
+    assert "| code | r1 | r2 | r1->r2 |" in md
     # --bootstrap 0 leaves the intervals out, and says how to get them.
     quick = run(project, "agreement", "--by-round", "--include-unfinished", "--bootstrap", "0")
     assert "(no intervals: run with --bootstrap N, N > 0)" in quick.output

@@ -329,11 +329,14 @@ def print_by_round(project, selection, fmt: str, **options) -> str:
     parts = []
     for block in data["rounds"]:
         end = f"{block['closed_at']:%Y-%m-%d %H:%M}" if block["closed_at"] else "open"
-        parts.append(f"== round {block['round']} ({block['started_at']:%Y-%m-%d %H:%M} - {end}, "
-                     f"{len(block['documents'])} document(s)) ==\n")
-        parts.append(render(block["report"], fmt) if block["report"] else f"not computable: {block['reason']}\n")
+        title = (f"round {block['round']} ({block['started_at']:%Y-%m-%d %H:%M} - {end}, "
+                 f"{len(block['documents'])} document(s))")
+        parts.append(f"# Round {title[6:]}\n\n" if fmt == "md" else f"== {title} ==\n")
+        report = render(block["report"], fmt) if block["report"] else f"not computable: {block['reason']}\n"
+        # In Markdown the round is the heading: the report's own headings go one level down.
+        parts.append(report.replace("\n#", "\n##").replace("# ", "## ", 1) if fmt == "md" else report)
         parts.append("\n")
-    parts.append(drift_table(data))
+    parts.append(drift_table(data, markdown=fmt == "md"))
     return "".join(parts)
 
 
