@@ -233,6 +233,9 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
                          "name one with --round")
     before = sorted({row["coder"] for row in current})
     is_overlap = any(row["overlap"] for row in current)
+    if sorted(names) == before:  # nothing to change, nothing to log
+        return {"document": document, "round": rounds[0], "from": before, "to": before, "overlap": is_overlap,
+                "kept_codings": {}, "unchanged": True}
     refuse_practice(session, {document: names})
     ids = list(_coder_ids(session, names).values())
     store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
@@ -244,7 +247,7 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
     codings, _ = store.work_in(session, [current[0]["document_id"]])
     kept = {coder: n for (coder, _), n in sorted(codings.items()) if coder in set(before) - set(names)}
     return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap,
-            "kept_codings": kept}
+            "kept_codings": kept, "unchanged": False}
 
 
 def assignment_table(session, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:

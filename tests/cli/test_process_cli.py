@@ -183,3 +183,30 @@ def test_without_lead_the_projects_only_lead_plans(corpus, monkeypatch):
     assert run(corpus, "round", "start", "main", "--lead", "mia").exit_code == 0  # a second lead
     two = run(corpus, "round", "close", "main")
     assert two.exit_code == 1 and "this project's leads are lena, mia" in two.output
+
+
+def test_reassign_is_a_command_of_its_own(corpus):
+    assert run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena").exit_code == 0
+    owner = next(r["coders"] for r in json.loads(run(corpus, "assignments", "--json").output) if r["document"] == "E003")
+    other = "ben" if owner == ["anna"] else "anna"
+    moved = run(corpus, "reassign", "E003", "--coders", other, "--lead", "lena")
+    assert moved.exit_code == 0 and f"E003: {owner[0]} -> {other}" in moved.output
+    same = run(corpus, "reassign", "E003", "--coders", other, "--lead", "lena")
+    assert same.exit_code == 0 and f"E003: already {other}'s; nothing changed" in same.output
+    log = json.loads(run(corpus, "log", "--json").output)
+    assert sum(e["kind"] == "assign.reassign" for e in log) == 1
+    missing = run(corpus, "reassign", "E404", "--coders", "anna", "--lead", "lena")
+    assert missing.exit_code == 1 and "'E404' has no assignment" in missing.output
+
+
+def test_dry_run_writes_no_row_of_any_kind(corpus):
+    def counts():
+        with corpus.engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                    for t in ("assignment", "coder", "event", "coding_round")}
+
+    before = counts()
+    dry = run(corpus, "assign", "--coders", "anna,ben,carl", "--overlap", "0.5", "--stratify", "group",
+              "--round", "pilot", "--lead", "newlead", "--dry-run")
+    assert dry.exit_code == 0 and "would assign 9 document(s)" in dry.output
+    assert counts() == before

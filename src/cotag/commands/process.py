@@ -47,6 +47,9 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
         if as_json:
             emit_json(result)
             return
+        if result["unchanged"]:
+            typer.echo(f"{result['document']}: already {', '.join(result['to'])}'s; nothing changed")
+            return
         typer.echo(f"{result['document']}: {', '.join(result['from'])} -> {', '.join(result['to'])}"
                    f"{' (overlap sample)' if result['overlap'] else ''}")
         for coder, count in result["kept_codings"].items():
@@ -79,6 +82,15 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
                    f"{len(result['documents'])} documents ({share:.0%})", err=True)
     if result.get("replaced"):
         typer.echo(f"replaced {result['replaced']} earlier assignment(s) (kept in the history)")
+
+
+def reassign(document: str = typer.Argument(..., metavar="DOCUMENT", help="The document's id."),
+             coders: str = typer.Option(..., "--coders", metavar="A[,B]", help="Who codes it from now on."),
+             lead: Optional[str] = LeadOption, round_name: Optional[str] = RoundOption,
+             as_json: bool = JsonOption) -> None:
+    """Give one assigned document to other coders (the lead's correction; the same as `cotag assign --document`)."""
+    assign(coders=coders, lead=lead, overlap=0.0, stratify=None, documents=None, document=document, group=None,
+           round_name=round_name, seed=0, dry_run=False, unassigned=False, as_json=as_json)
 
 
 def assignments_list(coder: Optional[str] = typer.Option(None, "--coder", metavar="NAME",
@@ -342,6 +354,7 @@ def print_by_round(project, selection, fmt: str, **options) -> str:
 
 def register(app: typer.Typer) -> None:
     app.command("assign")(assign)
+    app.command("reassign")(reassign)
     app.command("assignments")(assignments_list)
     app.command("progress")(progress)
     app.add_typer(round_app, name="round")
