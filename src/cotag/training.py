@@ -73,7 +73,7 @@ def train(session: Session, *, coder: str, documents: list[str], lead: str) -> d
     if assigned:
         raise CotagError(f"{name} is assigned {', '.join(assigned)} as study work (`cotag assignments --coder "
                          f"{name}`); give {'it' if len(assigned) == 1 else 'them'} to another coder first "
-                         f"(`cotag assign --document ID --coders NAME`) or choose other documents")
+                         f"(`cotag reassign ID --coders NAME`) or choose other documents")
     added = set(store.add(session, coder_id=coder_id, document_ids=[ids[d] for d in wanted], lead=lead_row.name))
     new = [d for d in wanted if ids[d] in added]
     if new:
