@@ -296,6 +296,11 @@ def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any
     rows = store.live(session, round_name=round_name)
     codings, done = store.work_in(session, sorted({row["document_id"] for row in rows}))
     times = progress_store.action_times(session, actors=sorted({row["coder"] for row in rows}))
+    started = _get_round(session, round_name) if round_name else None
+    if started is not None:
+        # A round's time is what the coders spent while it was open (actions carry no round of their own).
+        times = {actor: [at for at in ats if at >= started.started_at
+                         and (started.closed_at is None or at <= started.closed_at)] for actor, ats in times.items()}
     coders: dict[str, dict[str, int]] = {}
     for row in rows:
         entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})

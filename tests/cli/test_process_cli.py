@@ -132,6 +132,12 @@ def test_progress_time_spent_is_active_time(corpus):
     data = json.loads(run(corpus, "progress", "--json").output)
     assert data["coders"][0]["time_spent"] == 7 * 60
     assert run(corpus, "progress").output.splitlines()[1].split()[-2:] == ["0h07", "n/a"]  # alone: no alpha
+    # A started round counts only the time spent while it was open: these actions came before it.
+    assert run(corpus, "round", "start", "later", "--lead", "lena").exit_code == 0
+    assert run(corpus, "assign", "--coders", "anna", "--documents", "E002", "--round", "later",
+               "--lead", "lena").exit_code == 0
+    later = json.loads(run(corpus, "progress", "--round", "later", "--json").output)
+    assert later["coders"][0]["time_spent"] == 0
 
 
 def make_codes_once(session) -> None:
