@@ -117,6 +117,12 @@ def test_practice_never_changes_agreement_reconcile_or_exports_and_is_scored(stu
     assert any(e["kind"] == "train.assign" and e["payload"]["coder"] == "tina" for e in log)
 
 
+def test_report_refuses_an_unknown_unit_cleanly(study):
+    result = run(study, "train", "report", "--coder", "anna", "--unit", "words")
+    assert result.exit_code == 1 and "unknown unit 'words'; use turn, sentence or char" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_report_without_training_documents_says_how(study):
     with study.session() as session:
         get_or_create_coder(session, name="tina")

@@ -245,6 +245,8 @@ def train_report(coder: str = typer.Option(..., "--coder", metavar="NAME", help=
     """Score a trainee per code against the consensus: alpha, kappa, misses and extras with rulings and rules."""
     from cotag.services import training
 
+    if unit not in ("turn", "sentence", "char"):
+        fail(f"unknown unit {unit!r}; use turn, sentence or char")
     data = training.report(open_project(), coder=coder, kind=unit)
     if as_json:
         emit_json(data)
