@@ -61,6 +61,8 @@ def test_dry_run_stores_nothing_and_reassign_is_logged(corpus):
     (["--coders", "anna", "--documents", "E001,X9"], "'X9'"),
     (["--coders", "anna,anna"], "more than once"),
     (["--coders", "anna", "--document", "E001", "--overlap", "0.5"], "--document reassigns one document"),
+    (["--coders", "anna", "--documents", ""], "--documents needs at least one document id"),
+    (["--coders", "anna", "--documents", " , "], "--documents needs at least one document id"),
 ])
 def test_bad_input_is_one_clean_error(corpus, args, message):
     result = run(corpus, "assign", *args, "--lead", "lena")

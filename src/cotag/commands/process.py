@@ -38,6 +38,8 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
     from cotag.services import team as assignments
 
     names = split_names(coders) or []
+    if documents is not None and not split_names(documents):
+        fail("--documents needs at least one document id (leave it out for every document)")
     project = open_project()
     lead = assignments.default_lead(project, lead, command="cotag assign")
     if document is not None:
@@ -156,6 +158,8 @@ def round_start(name: str = typer.Argument(..., metavar="NAME"),
     """Start a named round now."""
     from cotag.services import team as assignments
 
+    if documents is not None and not split_names(documents):
+        fail("--documents needs at least one document id (leave it out to name the documents later)")
     project = open_project()
     lead = assignments.default_lead(project, lead, command="cotag round start")
     row = assignments.start_round(project, name=name, lead=lead, documents=split_names(documents))
