@@ -224,3 +224,23 @@ async def test_a_search_hit_in_an_unassigned_document_asks_first(study):
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "E001"
+
+
+async def test_dashboard_rounds_match_progress_with_a_row_for_work_outside_any_round(team):
+    project = team.project
+    plan_the_team(team)
+    assignments.reassign(project, document="G002", coders=["alice", "bob"], lead="lena")
+    assignments.assign(project, coders=["bob"], lead="lena", documents=["E001"])  # no round: a row of its own
+    expected = json.loads(CliRunner().invoke(cli, ["--project", str(project.root), "progress", "--json"]).output)
+    app = make_app(project, coder="lena", lead=True, resume=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+u")
+        screen = app.screen
+        await computed(pilot, screen)
+        assert screen.data["rounds"] == expected["rounds"]
+        table = screen.query_one("#db-rounds")
+        assert [str(table.get_row(r["round"])[1]) for r in expected["rounds"]] == ["open", "-"]
+        assert str(table.get_row("(no round)")[0]) == "(no round)"
+        shown = {row["coder"]: row["alpha"] for row in screen.data["coders"]}
+        assert shown == {row["coder"]: row["alpha"] for row in expected["coders"]}
