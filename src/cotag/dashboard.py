@@ -1,4 +1,7 @@
-"""The lead's dashboard: where the team is, per coder and per round, and agreement so far.
+"""What the lead reads about the team's process: the dashboard's rule for time spent, and the rendering of
+`cotag agreement --by-round` (each code's alpha per round and its drift, and the methods paragraph on the rounds).
+
+The lead's dashboard: where the team is, per coder and per round, and agreement so far.
 
 Per coder: documents assigned / started / done and codings (as `cotag progress`), time spent, and alpha so far
 on the overlap sample: the mean of the coder's pairwise alphas with each other coder of the sample (the same

@@ -1,5 +1,5 @@
-"""The team's process: `cotag assign` (plan who codes what, or reassign one document), `cotag assignments`
-and `cotag progress`."""
+"""The team's process: `cotag assign` (plan who codes what), `cotag reassign`, `cotag assignments`, `cotag progress`,
+`cotag round start|close|list`, `cotag train` and `cotag train report`, and the rendering of `agreement --by-round`."""
 
 from __future__ import annotations
 
