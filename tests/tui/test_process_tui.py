@@ -244,3 +244,34 @@ async def test_dashboard_rounds_match_progress_with_a_row_for_work_outside_any_r
         assert str(table.get_row("(no round)")[0]) == "(no round)"
         shown = {row["coder"]: row["alpha"] for row in screen.data["coders"]}
         assert shown == {row["coder"]: row["alpha"] for row in expected["coders"]}
+
+
+async def test_a_trainee_sees_the_training_document_first_and_codes_it_blind(study):
+    """tia is given G002 (which has a consensus) to train on: the library lists it first, marked, though reading
+    order puts E001 first; it opens without a question; the transcript shows none of the consensus's codings (nor
+    anyone else's)."""
+    from cotag.services import training
+    from cotag.store.codes import require_code
+    from cotag.store.codings import add_coding
+    from cotag.store.coders import consensus_coder, get_or_create_coder
+    from cotag.store.documents import list_units
+    from cotag.tui.widgets.transcript_view import TranscriptView
+
+    project = study.project
+    with project.session() as session:
+        get_or_create_coder(session, name="lena", role="lead")
+        units = list_units(session, document_id=study.g002)
+        for coder in (consensus_coder(session), get_or_create_coder(session, name="bob")):
+            add_coding(session, document_id=study.g002, code_id=require_code(session, key="wages").id,
+                       coder_id=coder.id, start=units[1].start, end=units[1].end)
+    training.train(project, coder="tia", documents=["G002"], lead="lena")
+    app = make_app(project, coder="tia", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert library_ids(app) == ["G002", "E001"]
+        assert app.screen.plan == {study.g002: "training"}
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "G002"
+        view = app.screen.query_one(TranscriptView)
+        assert all(not view.marks_at(i) and not view.marks_at(i, others=True) for i in range(len(units)))
