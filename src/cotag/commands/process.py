@@ -196,7 +196,9 @@ def round_list(as_json: bool = JsonOption) -> None:
         return
     for row in rows:
         end = f"{row['closed_at']:%Y-%m-%d %H:%M}" if row["closed_at"] else "open"
-        typer.echo(f"{row['round']:<16} {row['started_at']:%Y-%m-%d %H:%M} - {end}  {len(row['documents'])} document(s)")
+        typer.echo(f"{row['round']:<16} {row['started_at']:%Y-%m-%d %H:%M} - {end}  {len(row['documents'])} document(s)"
+                   + (f", {len(row['overlap_documents'])} in the overlap sample" if row["overlap_documents"] else "")
+                   + (f"; coders {', '.join(row['coders'])}" if row["coders"] else ""))
     typer.echo(f"{len(rows)} round(s)")
 
 
