@@ -185,6 +185,13 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
                             overlap=overlap, seed=seed)
     refuse_practice(session, plan.documents)
     result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
+    # Documents another round has planned too are coded twice (once per round): said, not refused (a second
+    # reading can be meant); --unassigned leaves them out.
+    elsewhere: dict[str, set[str]] = {}
+    for row in store.live(session):
+        if row["round"] != round_name and row["document"] in plan.documents:
+            elsewhere.setdefault(row["round"], set()).add(row["document"])
+    result["also_in_rounds"] = {r: len(docs) for r, docs in sorted(elsewhere.items())}
     if dry_run:
         session.rollback()
         return result

@@ -159,10 +159,13 @@ def test_the_main_round_after_a_pilot_plans_only_what_no_round_has(corpus):
     assert run(corpus, "round", "start", "pilot", "--documents", "E000,E001", "--lead", "lena").exit_code == 0
     assert run(corpus, "assign", "--round", "pilot", "--overlap", "1", "--coders", "anna,ben",
                "--lead", "lena").exit_code == 0
+    twice = run(corpus, "assign", "--round", "main", "--coders", "anna,ben", "--lead", "lena", "--dry-run")
+    assert "note: 2 of these document(s) are also assigned in round 'pilot'" in twice.output
     main = run(corpus, "assign", "--round", "main", "--unassigned", "--coders", "anna,ben", "--lead", "lena",
                "--json")
     assert main.exit_code == 0, main.output
     assert sorted(r["document"] for r in json.loads(main.output)["documents"]) == [f"E{i:03}" for i in range(2, 9)]
+    assert json.loads(main.output)["also_in_rounds"] == {}
     # Planning main again re-plans its own documents (they are not another round's).
     again = json.loads(run(corpus, "assign", "--round", "main", "--unassigned", "--coders", "anna,ben,carl",
                            "--lead", "lena", "--json").output)

@@ -75,6 +75,9 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
         strata = result["strata"]
         typer.echo(f"overlap sample per {stratify}: " + ", ".join(
             f"{s or '(none)'} {n} of {strata[s]}" for s, n in result["overlap_per_stratum"].items()))
+    for other, count in result["also_in_rounds"].items():
+        typer.echo(f"note: {count} of these document(s) are also assigned in {'round ' + repr(other) if other else 'no round'}"
+                   " (coded again in this one; `--unassigned` leaves them out)", err=True)
     raised = result["raised_strata"]
     if raised:
         share = overlap_count / len(result["documents"])
