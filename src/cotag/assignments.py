@@ -44,13 +44,20 @@ class Plan:
                 counts[coder] += 1
         return counts
 
+    def raised_strata(self) -> list[str]:
+        """Strata too small for their share that got one overlap document anyway (at least one per stratum)."""
+        return [s for s, docs in sorted(self.strata.items())
+                if self.overlap > 0 and math.floor(self.overlap * len(docs) + 0.5) == 0]
+
     def as_dict(self) -> dict[str, Any]:
         return {"coders": self.coders, "overlap": self.overlap, "seed": self.seed,
+                "raised_strata": self.raised_strata(),
                 "documents": [{"document": d, "coders": c, "overlap": d in self.overlap_documents}
                               for d, c in sorted(self.documents.items())],
                 "workload": self.workload(),
                 "overlap_per_stratum": {s: sum(d in self.overlap_documents for d in docs)
-                                        for s, docs in sorted(self.strata.items())}}
+                                        for s, docs in sorted(self.strata.items())},
+                "strata": {s: len(docs) for s, docs in sorted(self.strata.items())}}
 
 
 def overlap_size(stratum_size: int, overlap: float) -> int:
@@ -97,6 +104,9 @@ def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, 
     names = check_coders(coders)
     if not 0 <= overlap <= 1 or math.isnan(overlap):
         raise CotagError(f"--overlap {overlap} is not a share between 0 and 1 (0.2 = a fifth of the documents)")
+    if overlap > 0 and len(names) < 2:
+        raise CotagError(f"--overlap {overlap:g} asks for documents every coder codes, to measure agreement: that "
+                         f"needs two coders or more, and --coders names only {names[0]}")
     by_document: dict[str, str] = {}
     for candidate in candidates:
         by_document[candidate.document] = candidate.stratum or ""
@@ -122,10 +132,15 @@ def plan_assignments(candidates: Iterable[Candidate], coders: Iterable[str], *, 
 
 # ---------------------------------------------------------------- stored plans
 
-def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str]) -> list[Candidate]:
+def _scope(session, *, documents: Optional[list[str]], group: Optional[str], stratify: Optional[str],
+           unassigned: bool = False, round_name: str = "") -> list[Candidate]:
     from cotag.store import assignments as store
 
     rows = store.documents_in_scope(session, group=group)
+    if unassigned:
+        # Those no other round has planned (this round's own are re-planned as usual): the main round after a pilot.
+        taken = {row["document"] for row in store.live(session) if row["round"] != round_name}
+        rows = {d: v for d, v in rows.items() if d not in taken}
     if documents is not None:
         missing = [d for d in documents if d not in rows]
         if missing:
@@ -134,7 +149,8 @@ def _scope(session, *, documents: Optional[list[str]], group: Optional[str], str
                              + " (see `cotag documents list`)")
         rows = {d: rows[d] for d in documents}
     if not rows:
-        raise CotagError("no documents in scope to assign" + (f" (group {group!r})" if group is not None else ""))
+        raise CotagError("no documents in scope to assign" + (f" (group {group!r})" if group is not None else "")
+                         + (" that another round has not planned (--unassigned)" if unassigned else ""))
 
     def stratum(grp: str, attrs: dict) -> str:
         if stratify is None:
@@ -152,7 +168,7 @@ def _scope(session, *, documents: Optional[list[str]], group: Optional[str], str
 
 def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: Optional[str] = None,
                    documents: Optional[list[str]] = None, group: Optional[str] = None, round_name: str = "",
-                   seed: int = 0, dry_run: bool = False) -> dict[str, Any]:
+                   seed: int = 0, dry_run: bool = False, unassigned: bool = False) -> dict[str, Any]:
     """Plan and (unless dry_run) store the assignments; earlier live assignments of these documents in the same
     round are replaced, the replaced ones kept as history."""
     from cotag.store import assignments as store
@@ -164,9 +180,18 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
         if started and started["documents"] and documents is None and group is None:
             documents = started["documents"]
     require_lead(session, name=lead)
-    plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify), coders,
+    plan = plan_assignments(_scope(session, documents=documents, group=group, stratify=stratify,
+                                   unassigned=unassigned, round_name=round_name), coders,
                             overlap=overlap, seed=seed)
+    refuse_practice(session, plan.documents)
     result = {**plan.as_dict(), "round": round_name, "stratify": stratify, "dry_run": dry_run}
+    # Documents another round has planned too are coded twice (once per round): said, not refused (a second
+    # reading can be meant); --unassigned leaves them out.
+    elsewhere: dict[str, set[str]] = {}
+    for row in store.live(session):
+        if row["round"] != round_name and row["document"] in plan.documents:
+            elsewhere.setdefault(row["round"], set()).add(row["document"])
+    result["also_in_rounds"] = {r: len(docs) for r, docs in sorted(elsewhere.items())}
     if dry_run:
         session.rollback()
         return result
@@ -179,6 +204,21 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
                        "overlap_documents": sorted(plan.overlap_documents), "replaced": replaced})
     result["replaced"] = replaced
     return result
+
+
+def refuse_practice(session, plan: dict[str, list[str]]) -> None:
+    """A trainee's practice document cannot be their study work too: their codings there are practice for good
+    (cotag.training), so the assignment would never count. Refused by name, before anything is stored."""
+    from cotag.store.training import practice_by_name
+
+    practice = practice_by_name(session)
+    clash = sorted((coder, document) for document, coders in plan.items() for coder in coders
+                   if (coder, document) in practice)
+    if clash:
+        listed = ", ".join(f"{document} to {coder}" for coder, document in clash)
+        raise CotagError(f"cannot assign {listed}: a trainee's practice document (`cotag train`) stays practice, "
+                         "so their codings there would never count; leave the document out (--documents) or give "
+                         "it to another coder")
 
 
 def reassign_document(session, *, document: str, coders: list[str], lead: str, round_name: Optional[str] = None) -> dict[str, Any]:
@@ -200,12 +240,21 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
                          "name one with --round")
     before = sorted({row["coder"] for row in current})
     is_overlap = any(row["overlap"] for row in current)
+    if sorted(names) == before:  # nothing to change, nothing to log
+        return {"document": document, "round": rounds[0], "from": before, "to": before, "overlap": is_overlap,
+                "kept_codings": {}, "unchanged": True}
+    refuse_practice(session, {document: names})
     ids = list(_coder_ids(session, names).values())
     store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
                   round_name=rounds[0], lead=lead)
     log_event(session, kind=REASSIGN, actor=lead,
               payload={"document": document, "round": rounds[0], "from": before, "to": names})
-    return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap}
+    # The codings of a coder taken off the document stay theirs (nothing is lost) and still count in agreement:
+    # say so, so the lead can ask them to remove them if the document is to start afresh.
+    codings, _ = store.work_in(session, [current[0]["document_id"]])
+    kept = {coder: n for (coder, _), n in sorted(codings.items()) if coder in set(before) - set(names)}
+    return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap,
+            "kept_codings": kept, "unchanged": False}
 
 
 def assignment_table(session, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:
@@ -214,6 +263,9 @@ def assignment_table(session, *, coder: Optional[str] = None, round_name: Option
 
     rows = store.live(session, round_name=round_name)
     if coder is not None:
+        from cotag.store.coders import require_coder
+
+        require_coder(session, name=coder)  # a misspelt name is an error, not "0 assigned documents"
         theirs = {(row["round"], row["document"]) for row in rows if row["coder"] == coder}
         rows = [row for row in rows if (row["round"], row["document"]) in theirs]
     table: dict[tuple[str, str], dict[str, Any]] = {}
@@ -251,6 +303,11 @@ def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any
     rows = store.live(session, round_name=round_name)
     codings, done = store.work_in(session, sorted({row["document_id"] for row in rows}))
     times = progress_store.action_times(session, actors=sorted({row["coder"] for row in rows}))
+    started = _get_round(session, round_name) if round_name else None
+    if started is not None:
+        # A round's time is what the coders spent while it was open (actions carry no round of their own).
+        times = {actor: [at for at in ats if at >= started.started_at
+                         and (started.closed_at is None or at <= started.closed_at)] for actor, ats in times.items()}
     coders: dict[str, dict[str, int]] = {}
     for row in rows:
         entry = coders.setdefault(row["coder"], {"assigned": 0, "started": 0, "done": 0, "codings": 0})
@@ -261,11 +318,64 @@ def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any
         entry["codings"] += codings.get(key, 0)
     overlap_documents = sorted({row["document"] for row in rows if row["overlap"]})
     overlap_coders = sorted({row["coder"] for row in rows if row["overlap"]})
+    # Alpha so far is over the overlap coders who have coded in the sample: one who has not started yet would
+    # otherwise make it not computable for everyone (the core refuses a named coder with nothing in scope).
+    overlap_started = sorted({row["coder"] for row in rows
+                              if row["overlap"] and (row["coder"], row["document_id"]) in codings})
     # Time spent: active time from the coder's recorded actions (cotag.dashboard.active_time), in seconds.
     return {"round": round_name, "coders": [{"coder": c, **coders[c],
                                              "time_spent": active_time(times.get(c, [])).total_seconds()}
                                             for c in sorted(coders)],
-            "overlap_documents": overlap_documents, "overlap_coders": overlap_coders}
+            "rounds": round_progress(rows, done, round_table(session), round_name=round_name),
+            "overlap_documents": overlap_documents, "overlap_coders": overlap_coders,
+            "overlap_started": overlap_started}
+
+
+def coders_with_work(session, *, coders: list[str], documents: list[str], unfinished: bool) -> list[str]:
+    """Those of the coders who have work among these documents: a document marked done, or (unfinished) any live
+    coding in it. A trainee's practice is not work (store.plain_reads leaves it out)."""
+    from cotag.store import plain_reads
+    from cotag.store.assignments import document_and_coder_ids
+
+    document_ids, coder_ids = document_and_coder_ids(session, documents=documents, coders=coders)
+    pairs = plain_reads.done_pairs(session, coder_ids=coder_ids.values())
+    if unfinished:
+        pairs |= plain_reads.coded_pairs(session, coder_ids=coder_ids.values())
+    wanted = set(document_ids.values())
+    busy = {c for c, d in pairs if d in wanted}
+    return sorted(name for name, coder_id in coder_ids.items() if coder_id in busy)
+
+
+NO_ROUND = "(no round)"
+
+
+def round_progress(rows: list[dict[str, Any]], done: set[tuple[str, int]], started: list[dict[str, Any]], *,
+                   round_name: Optional[str] = None) -> list[dict[str, Any]]:
+    """Per round, what is left: its documents, assignments (one per coder and document), those marked done, those
+    left, the documents some coder has still to finish, and documents of the round nobody is assigned.
+
+    The started rounds come first, in the order they started (closed ones too: a late document may still be
+    left there); then labels `cotag assign --round` used without `cotag round start`, and the assignments made
+    without a round, as NO_ROUND: every live assignment is in exactly one row."""
+    labels = [entry["round"] for entry in started]
+    labels += sorted({row["round"] for row in rows} - set(labels))
+    if round_name is not None:
+        labels = [label for label in labels if label == round_name]
+    by_name = {entry["round"]: entry for entry in started}
+    out = []
+    for label in labels:
+        theirs = [r for r in rows if r["round"] == label]
+        entry = by_name.get(label)
+        documents = set(entry["documents"]) if entry else set()
+        documents |= {r["document"] for r in theirs}
+        unfinished = {r["document"] for r in theirs if (r["coder"], r["document_id"]) not in done}
+        finished = sum((r["coder"], r["document_id"]) in done for r in theirs)
+        out.append({"round": label or NO_ROUND, "started": entry is not None,
+                    "closed": bool(entry and entry["closed_at"] is not None),
+                    "documents": len(documents), "assignments": len(theirs), "done": finished,
+                    "left": len(theirs) - finished, "documents_left": len(unfinished),
+                    "unassigned": len(documents - {r["document"] for r in theirs})})
+    return out
 
 
 # ---------------------------------------------------------------- rounds
@@ -331,12 +441,21 @@ def round_table(session) -> list[dict[str, Any]]:
     """Every round in the order it started, with its documents: those named at the start and those assigned in it."""
     from cotag.store import assignments as store
 
+    from cotag.store.events import list_events
+
     rows = store.all_rounds(session)
     assigned = store.live(session)
+    # The latest plan of each round (its share, stratification and seed), for the methods paragraph.
+    plans = {e.payload.get("round", ""): e.payload for e in list_events(session, kind=ASSIGN)}
     out = []
     for row in rows:
         entry = _round_dict(row)
-        entry["documents"] = sorted(set(entry["documents"]) | {a["document"] for a in assigned if a["round"] == row.name})
+        theirs = [a for a in assigned if a["round"] == row.name]
+        entry["documents"] = sorted(set(entry["documents"]) | {a["document"] for a in theirs})
+        entry["coders"] = sorted({a["coder"] for a in theirs})
+        entry["overlap_documents"] = sorted({a["document"] for a in theirs if a["overlap"]})
+        plan = plans.get(row.name) or {}
+        entry["plan"] = {k: plan.get(k) for k in ("overlap", "stratify", "seed")} if plan else None
         out.append(entry)
     return out
 
@@ -352,17 +471,49 @@ def round_for_planning(session, name: str) -> Optional[dict[str, Any]]:
     return _round_dict(row)
 
 
+POOLED = "(pooled)"
+
+
+def _estimate(row: Any) -> tuple[Optional[float], Optional[tuple[float, float]]]:
+    """A code row's (or a view's pooled) alpha and its bootstrap interval, when there is one."""
+    value = row.alpha.value if hasattr(row, "alpha") else row.pooled.value
+    ci = row.ci if hasattr(row, "alpha") else row.pooled_ci
+    return value, (ci.lo, ci.hi) if ci is not None and ci.lo is not None and ci.hi is not None else None
+
+
+def change_interval(before: Optional[tuple[float, float]], after: Optional[tuple[float, float]],
+                    change: float) -> Optional[tuple[float, float]]:
+    """An approximate 95% interval of the change of alpha between two rounds.
+
+    The rounds code different documents, so their bootstraps are independent: each percentile interval is read
+    as +-1.96 standard errors and the errors add in quadrature. Approximate (a skewed interval is treated as
+    symmetric); it says whether a drift is larger than the rounds' own sampling noise."""
+    if before is None or after is None:
+        return None
+    se = math.hypot((before[1] - before[0]) / 3.92, (after[1] - after[0]) / 3.92)
+    return change - 1.96 * se, change + 1.96 * se
+
+
 def drift(blocks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """code -> [{from, to, change}] between consecutive rounds (None when either alpha is undefined)."""
-    alphas = [{row.code: row.alpha.value for row in b["report"].views["all"].rows} if b["report"] else {}
-              for b in blocks]
-    codes = sorted({code for per_round in alphas for code in per_round})
+    """code -> [{from, to, before, after, before_ci, after_ci, change, change_ci}] between consecutive rounds
+    (change None when either alpha is undefined; intervals None without a bootstrap). POOLED is the pooled alpha
+    over the codes with variation."""
+    estimates: list[dict[str, tuple[Optional[float], Optional[tuple[float, float]]]]] = []
+    for block in blocks:
+        view = block["report"].views["all"] if block["report"] else None
+        per_round = {row.code: _estimate(row) for row in view.rows} if view else {}
+        if view:
+            per_round[POOLED] = _estimate(view)
+        estimates.append(per_round)
+    codes = sorted({code for per_round in estimates for code in per_round} - {POOLED})
     out: dict[str, list[dict[str, Any]]] = {}
-    for code in codes:
+    for code in ([POOLED] if any(POOLED in e for e in estimates) else []) + codes:
         steps = []
-        for (a, b), (before, after) in zip(zip(blocks, blocks[1:]), zip(alphas, alphas[1:])):
-            x, y = before.get(code), after.get(code)
-            steps.append({"from": a["round"], "to": b["round"],
-                          "change": None if x is None or y is None else y - x})
+        for (a, b), (first, second) in zip(zip(blocks, blocks[1:]), zip(estimates, estimates[1:])):
+            (x, x_ci), (y, y_ci) = first.get(code, (None, None)), second.get(code, (None, None))
+            change = None if x is None or y is None else y - x
+            steps.append({"from": a["round"], "to": b["round"], "before": x, "after": y,
+                          "before_ci": x_ci, "after_ci": y_ci, "change": change,
+                          "change_ci": None if change is None else change_interval(x_ci, y_ci, change)})
         out[code] = steps
     return out

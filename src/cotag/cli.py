@@ -243,7 +243,7 @@ COMMAND_OWNERS: dict[str, str] = {
     "team": "team", "reconcile": "lead", "log": "lead", "agreement": "agreement", "simulate-coders": "agreement",
     "pseudonyms": "privacy", "disclosure": "privacy", "suggest": "suggest", "revise": "revise",
     "revisions": "revise", "attributes": "attributes", "query": "query", "queries": "query", "assign": "process",
-    "assignments": "process", "progress": "process", "round": "process", "train": "process", "memo": "memo",
+    "reassign": "process", "assignments": "process", "progress": "process", "round": "process", "train": "process", "memo": "memo",
     "memos": "memo",
 }
 # Defined in this module: nothing to register for them.

@@ -450,7 +450,7 @@ def decide(session: Session, *, disagreement_id: str, ruling: str, lead: str, no
                                                      coder_id=row_id(consensus), start=s, end=e, memo=memo)
                              for (s, e), memo in writes]
     payload = {"disagreement": d.id, "document": d.document, "code": d.code, "coders": list(d.coders),
-               "ruling": ruling, "note": note, "decision": decision.id,
+               "ruling": ruling, "note": note, "decision": decision.id, "region": [d.start, d.end],
                "consensus": [{"coding": c.id, "start": c.start, "end": c.end} for c in written],
                "removed": [c.id for c in stale]}
     if ruling == "edit" and target_code_id != d.code_id:

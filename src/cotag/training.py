@@ -66,12 +66,55 @@ def train(session: Session, *, coder: str, documents: list[str], lead: str) -> d
     if already:
         raise CotagError(f"{name} has already coded {', '.join(already)} as study work; a document a coder "
                          "has coded cannot become practice (its codings would leave agreement)")
+    # Nor may a document given to the trainee as study work become practice: it would silently stop counting.
+    from cotag.store.assignments import document_ids_for_coder
+
+    assigned = sorted(d for d in wanted if ids[d] in document_ids_for_coder(session, coder_id=coder_id))
+    if assigned:
+        raise CotagError(f"{name} is assigned {', '.join(assigned)} as study work (`cotag assignments --coder "
+                         f"{name}`); give {'it' if len(assigned) == 1 else 'them'} to another coder first "
+                         f"(`cotag reassign ID --coders NAME`) or choose other documents")
     added = set(store.add(session, coder_id=coder_id, document_ids=[ids[d] for d in wanted], lead=lead_row.name))
     new = [d for d in wanted if ids[d] in added]
     if new:
         log_event(session, kind=TRAIN, actor=lead_row.name, payload={"coder": name, "documents": new})
     return {"coder": name, "added": new, "already": [d for d in wanted if ids[d] not in added],
-            "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)]}
+            "documents": [r["document"] for r in store.for_coder(session, coder_id=coder_id)],
+            "unfinished": unfinished_consensus(session, wanted)}
+
+
+def unfinished_consensus(session: Session, documents: list[str]) -> list[dict[str, Any]]:
+    """Documents whose reconciling is not finished: disagreements still open between a pair of coders the lead
+    reconciled there (from the audit trail). The trainee is scored against the consensus as it stands, so a
+    passage still in dispute would count as a miss or an extra: `cotag train` says so (a warning, not a refusal:
+    the lead may train on a part-reconciled document knowingly)."""
+    from cotag.reconcile import AGREED, DECIDE, REVISIT, compare
+    from cotag.store.events import list_events
+
+    wanted = set(documents)
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    for kind in (AGREED, DECIDE, REVISIT):
+        for event in list_events(session, kind=kind):
+            payload = event.payload or {}
+            coders = payload.get("coders") or []
+            if len(coders) != 2:
+                continue
+            for document in payload.get("documents") or [payload.get("document")]:
+                if document in wanted:
+                    pairs.setdefault(document, set()).add((coders[0], coders[1]))
+    out = []
+    for document in documents:
+        # No reconciling logged there (a consensus imported, say): the project's default pair, if it has one.
+        known: list[tuple[str, str] | None] = list(sorted(pairs.get(document, ())))
+        for pair in known or [None]:
+            try:
+                found = compare(session, coders=list(pair) if pair else None, documents=[document],
+                                agreed=False).progress()
+            except CotagError:  # no default pair, or a coder since removed: nothing to say
+                continue
+            if found["open"]:
+                out.append({"document": document, "coders": found["coders"], "open": found["open"]})
+    return out
 
 
 def _id(value: Optional[int]) -> int:
@@ -79,6 +122,23 @@ def _id(value: Optional[int]) -> int:
     if value is None:
         raise CotagError("a row without an id: it was not stored")
     return value
+
+
+def _ruled_regions(session: Session, decision_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """decision id -> the disputed region it ruled on, from the reconcile events that logged it (rulings made
+    before the region was logged have none: they stand beside every miss of their document and code)."""
+    from cotag.reconcile import DECIDE, REVISIT
+    from cotag.store.events import list_events
+
+    wanted = set(decision_ids)
+    out: dict[int, tuple[int, int]] = {}
+    for kind in (DECIDE, REVISIT):
+        for event in list_events(session, kind=kind):
+            payload = event.payload or {}
+            region = payload.get("region")
+            if payload.get("decision") in wanted and isinstance(region, list) and len(region) == 2:
+                out[int(payload["decision"])] = (int(region[0]), int(region[1]))
+    return out
 
 
 def _rules(code: Any) -> dict[str, Any]:
@@ -116,10 +176,14 @@ def report(session: Session, *, coder: str, kind: str = "sentence") -> dict[str,
                  + [(1, code_index[c], index[d], s, e) for d, c, s, e in consensus_spans if c in code_index])
     leads = {c.id: c.name for c in list_coders(session)}
     rulings: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    for decision in live_decisions(session, document_ids=doc_ids).values():
+    decisions = live_decisions(session, document_ids=doc_ids).values()
+    regions = _ruled_regions(session, [d.id for d in decisions if d.id is not None]) if decisions else {}
+    for decision in decisions:
+        # The disputed passage the ruling settled (logged with it); an edit's own span; else unknown (None).
+        start, end = regions.get(_id(decision.id), (decision.start, decision.end))
         rulings.setdefault((decision.document_id, decision.code_id), []).append(
             {"ruling": decision.ruling, "note": decision.note, "lead": leads.get(decision.lead_id, ""),
-             "start": decision.start, "end": decision.end})
+             "start": start, "end": end})
     by_key = {c.key: c for c in codes.values()}
     if not unit_rows:
         raise CotagError(f"{coder}'s training documents have no units to score")
@@ -135,12 +199,16 @@ def report(session: Session, *, coder: str, kind: str = "sentence") -> dict[str,
         misses: list[dict[str, Any]] = []
         extras: list[dict[str, Any]] = []
         for item in located.get(row.code, []):
+            # The lead's rulings on this code whose disputed passage touches this one: the ruling beside the miss.
+            beside = [r for r in rulings.get((item.document_id or 0, _id(code.id)), [])
+                      if r["start"] is None or r["end"] is None or (r["start"] < item.end and item.start < r["end"])]
             entry = {"document": item.document, "start": item.start, "end": item.end, "unit": item.unit,
-                     "text": item.text, "rulings": rulings.get((item.document_id or 0, _id(code.id)), [])}
+                     "text": item.text, "rulings": beside}
             (misses if "consensus" in item.applied else extras).append(entry)
         rows.append({"code": row.code, "alpha": row.alpha.value, "alpha_undefined": row.alpha.undefined_reason,
                      "kappa": row.kappa.value, "percent": row.percent.value, "misses": misses, "extras": extras,
                      "rules": _rules(code)})
     return {"coder": trainee.name, "documents": names, "unit": data.rule_text,
-            "alpha": view.pooled.value, "alpha_undefined": view.pooled.undefined_reason, "codes": rows}
+            "alpha": view.pooled.value, "alpha_undefined": view.pooled.undefined_reason, "codes": rows,
+            "unfinished": unfinished_consensus(session, names)}
 

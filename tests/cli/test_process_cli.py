@@ -31,6 +31,8 @@ def test_assign_then_list(corpus):
                  "--seed", "4", "--round", "pilot", "--lead", "lena")
     assert result.exit_code == 0, result.output
     assert "assigned 9 document(s), 2 in the overlap sample" in result.output
+    # 0.2 of 6 experts rounds to 1, of 3 graduates to 1 (at least one per stratum)
+    assert "overlap sample per group: expert 1 of 6, graduate 1 of 3" in result.output
     listed = json.loads(run(corpus, "assignments", "--json").output)
     assert len(listed) == 9 and {r["round"] for r in listed} == {"pilot"}
     assert sorted(r["document"] for r in listed if r["overlap"]) == sorted(
@@ -59,6 +61,8 @@ def test_dry_run_stores_nothing_and_reassign_is_logged(corpus):
     (["--coders", "anna", "--documents", "E001,X9"], "'X9'"),
     (["--coders", "anna,anna"], "more than once"),
     (["--coders", "anna", "--document", "E001", "--overlap", "0.5"], "--document reassigns one document"),
+    (["--coders", "anna", "--documents", ""], "--documents needs at least one document id"),
+    (["--coders", "anna", "--documents", " , "], "--documents needs at least one document id"),
 ])
 def test_bad_input_is_one_clean_error(corpus, args, message):
     result = run(corpus, "assign", *args, "--lead", "lena")
@@ -74,7 +78,7 @@ def test_progress_table_and_json(corpus):
     table = run(corpus, "progress", "--round", "r1")
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
-    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings", "time"]
+    assert lines[0].split() == ["coder", "assigned", "started", "done", "codings", "time", "alpha"]
     assert [line.split()[:2] for line in lines[1:3]] == [["anna", "5"], ["ben", "4"]] or \
         [line.split()[:2] for line in lines[1:3]] == [["anna", "4"], ["ben", "5"]]
     assert "not computable: no overlap sample" in table.output
@@ -100,7 +104,7 @@ def test_rounds_and_agreement_by_round(corpus):
     data = json.loads(run(corpus, "agreement", "--by-round", "--format", "json").output)
     assert data["rounds"][0]["round"] == "pilot" and data["rounds"][0]["report"] is None
     bad = run(corpus, "agreement", "--by-round", "--format", "csv")
-    assert bad.exit_code == 1 and "--by-round prints table, md or json" in bad.output
+    assert bad.exit_code == 1 and "--by-round prints table, md, json or methods" in bad.output
 
 
 def test_progress_time_spent_is_active_time(corpus):
@@ -129,7 +133,13 @@ def test_progress_time_spent_is_active_time(corpus):
             session.add(event)
     data = json.loads(run(corpus, "progress", "--json").output)
     assert data["coders"][0]["time_spent"] == 7 * 60
-    assert run(corpus, "progress").output.splitlines()[1].split()[-1] == "0h07"
+    assert run(corpus, "progress").output.splitlines()[1].split()[-2:] == ["0h07", "n/a"]  # alone: no alpha
+    # A started round counts only the time spent while it was open: these actions came before it.
+    assert run(corpus, "round", "start", "later", "--lead", "lena").exit_code == 0
+    assert run(corpus, "assign", "--coders", "anna", "--documents", "E002", "--round", "later",
+               "--lead", "lena").exit_code == 0
+    later = json.loads(run(corpus, "progress", "--round", "later", "--json").output)
+    assert later["coders"][0]["time_spent"] == 0
 
 
 def make_codes_once(session) -> None:
@@ -143,3 +153,71 @@ def corpus_document_id(project, external_id: str) -> int:
 
     with project.session() as session:
         return require_document(session, external_id=external_id).id
+
+
+def test_the_main_round_after_a_pilot_plans_only_what_no_round_has(corpus):
+    assert run(corpus, "round", "start", "pilot", "--documents", "E000,E001", "--lead", "lena").exit_code == 0
+    assert run(corpus, "assign", "--round", "pilot", "--overlap", "1", "--coders", "anna,ben",
+               "--lead", "lena").exit_code == 0
+    twice = run(corpus, "assign", "--round", "main", "--coders", "anna,ben", "--lead", "lena", "--dry-run")
+    assert "note: 2 of these document(s) are also assigned in round 'pilot'" in twice.output
+    main = run(corpus, "assign", "--round", "main", "--unassigned", "--coders", "anna,ben", "--lead", "lena",
+               "--json")
+    assert main.exit_code == 0, main.output
+    assert sorted(r["document"] for r in json.loads(main.output)["documents"]) == [f"E{i:03}" for i in range(2, 9)]
+    assert json.loads(main.output)["also_in_rounds"] == {}
+    # Planning main again re-plans its own documents (they are not another round's).
+    again = json.loads(run(corpus, "assign", "--round", "main", "--unassigned", "--coders", "anna,ben,carl",
+                           "--lead", "lena", "--json").output)
+    assert len(again["documents"]) == 7 and again["replaced"] == 7
+    run(corpus, "assign", "--round", "late", "--documents", "E002,E003,E004,E005,E006,E007,E008", "--coders",
+        "carl", "--lead", "lena")
+    nothing = run(corpus, "assign", "--round", "extra", "--unassigned", "--coders", "anna", "--lead", "lena")
+    assert nothing.exit_code == 1 and "that another round has not planned (--unassigned)" in nothing.output
+    mixed = run(corpus, "assign", "--document", "E000", "--unassigned", "--coders", "anna", "--lead", "lena")
+    assert mixed.exit_code == 1 and "--document reassigns one document" in mixed.output
+
+
+def test_without_lead_the_projects_only_lead_plans(corpus, monkeypatch):
+    monkeypatch.delenv("COTAG_LEAD", raising=False)
+    none_yet = run(corpus, "assign", "--coders", "anna,ben", "--overlap", "0.2", "--dry-run")
+    assert none_yet.exit_code == 1
+    assert "cotag assign is the lead's: name the lead with --lead NAME" in none_yet.output
+    assert "no lead yet" in none_yet.output
+    assert run(corpus, "round", "start", "pilot", "--lead", "lena").exit_code == 0  # lena becomes the lead
+    planned = run(corpus, "assign", "--coders", "anna,ben", "--overlap", "0.2", "--round", "pilot")
+    assert planned.exit_code == 0, planned.output
+    assert run(corpus, "round", "close", "pilot").exit_code == 0
+    log = json.loads(run(corpus, "log", "--json").output)
+    assert [(e["kind"], e["actor"]) for e in log if e["kind"].startswith(("assign", "round"))] == [
+        ("round.start", "lena"), ("assign.plan", "lena"), ("round.close", "lena")]
+    assert run(corpus, "round", "start", "main", "--lead", "mia").exit_code == 0  # a second lead
+    two = run(corpus, "round", "close", "main")
+    assert two.exit_code == 1 and "this project's leads are lena, mia" in two.output
+
+
+def test_reassign_is_a_command_of_its_own(corpus):
+    assert run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena").exit_code == 0
+    owner = next(r["coders"] for r in json.loads(run(corpus, "assignments", "--json").output) if r["document"] == "E003")
+    other = "ben" if owner == ["anna"] else "anna"
+    moved = run(corpus, "reassign", "E003", "--coders", other, "--lead", "lena")
+    assert moved.exit_code == 0 and f"E003: {owner[0]} -> {other}" in moved.output
+    same = run(corpus, "reassign", "E003", "--coders", other, "--lead", "lena")
+    assert same.exit_code == 0 and f"E003: already {other}'s; nothing changed" in same.output
+    log = json.loads(run(corpus, "log", "--json").output)
+    assert sum(e["kind"] == "assign.reassign" for e in log) == 1
+    missing = run(corpus, "reassign", "E404", "--coders", "anna", "--lead", "lena")
+    assert missing.exit_code == 1 and "'E404' has no assignment" in missing.output
+
+
+def test_dry_run_writes_no_row_of_any_kind(corpus):
+    def counts():
+        with corpus.engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                    for t in ("assignment", "coder", "event", "coding_round")}
+
+    before = counts()
+    dry = run(corpus, "assign", "--coders", "anna,ben,carl", "--overlap", "0.5", "--stratify", "group",
+              "--round", "pilot", "--lead", "newlead", "--dry-run")
+    assert dry.exit_code == 0 and "would assign 9 document(s)" in dry.output
+    assert counts() == before

@@ -15,8 +15,12 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "process.md"
 
 
 def documented_command_lines() -> list[str]:
-    blocks = re.findall(r"```\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-    return [line.strip() for block in blocks for line in block.splitlines() if line.strip().startswith("cotag ")]
+    """The `cotag` lines of fenced blocks (the walkthrough's ```sh) and of indented ones (the synopses)."""
+    text = DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:sh)?\n(.*?)```", text, flags=re.S)
+    fenced = [line.strip() for block in blocks for line in block.splitlines()]
+    indented = [line.strip() for line in text.splitlines() if line.startswith("    cotag ")]
+    return [line for line in fenced + indented if line.startswith("cotag ")]
 
 
 def resolve(words: list[str]):
@@ -32,7 +36,7 @@ def test_every_command_in_the_walkthrough_exists_with_its_options():
     lines = documented_command_lines()
     assert len(lines) >= 10  # the walkthrough has its commands
     for line in lines:
-        words = shlex.split(line.replace("[", " ").replace("]", " ").replace("|", " "))[1:]
+        words = shlex.split(line.replace("[", " ").replace("]", " ").replace("|", " "), comments=True)[1:]
         command, rest = resolve(words)
         assert not hasattr(command, "commands") or command.invoke_without_command, (line, "names a group only")
         options = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}

@@ -117,8 +117,95 @@ def test_practice_never_changes_agreement_reconcile_or_exports_and_is_scored(stu
     assert any(e["kind"] == "train.assign" and e["payload"]["coder"] == "tina" for e in log)
 
 
+def test_report_refuses_an_unknown_unit_cleanly(study):
+    result = run(study, "train", "report", "--coder", "anna", "--unit", "words")
+    assert result.exit_code == 1 and "unknown unit 'words'; use turn, sentence or char" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_report_without_training_documents_says_how(study):
     with study.session() as session:
         get_or_create_coder(session, name="tina")
     result = run(study, "train", "report", "--coder", "tina")
     assert result.exit_code == 1 and "cotag train --coder tina --documents" in result.output
+
+
+def test_practice_stays_out_of_the_matrix_the_qdpx_file_and_progress(study, tmp_path):
+    import zipfile
+
+    assert run(study, "assign", "--coders", "anna,ben", "--documents", "E000,E001", "--overlap", "1",
+               "--lead", "lena").exit_code == 0
+    matrix_before = run(study, "export", "matrix", "--by", "group", "--all-coders", "--format", "md").output
+    progress_before = json.loads(run(study, "progress", "--json").output)
+    assert run(study, "train", "--coder", "tina", "--documents", "E000", "--lead", "lena").exit_code == 0
+    with study.session() as session:
+        code(session, "tina", "E000", "family", S3, study.codes)
+    assert run(study, "export", "matrix", "--by", "group", "--all-coders", "--format", "md").output == matrix_before
+    after = json.loads(run(study, "progress", "--json").output)
+    assert [r["coder"] for r in after["coders"]] == ["anna", "ben"]
+    assert after["coders"] == progress_before["coders"] and after["overlap"] == progress_before["overlap"]
+    # The .qdpx file carries no practice coding (another tool, or cotag importing it, would count it as work),
+    # and says so.
+    exported = run(study, "export", "qdpx", str(tmp_path / "study.qdpx"))
+    assert exported.exit_code == 0, exported.output
+    assert "1 practice coding(s) of trainees left out" in exported.output
+    with zipfile.ZipFile(tmp_path / "study.qdpx") as archive:
+        project_xml = archive.read("project.qde").decode("utf-8")
+    import re
+
+    tina = re.search(r'<User guid="([^"]+)" name="tina"', project_xml)
+    assert tina is None or f'creatingUser="{tina.group(1)}"' not in project_xml
+    assert 'name="anna"' in project_xml
+
+
+def test_a_document_is_study_work_or_practice_for_a_coder_never_both(study):
+    assert run(study, "assign", "--coders", "tina", "--documents", "E001", "--lead", "lena").exit_code == 0
+    refused = run(study, "train", "--coder", "tina", "--documents", "E000,E001", "--lead", "lena")
+    assert refused.exit_code == 1 and "tina is assigned E001 as study work" in refused.output
+    assert run(study, "train", "--coder", "tina", "--documents", "E000", "--lead", "lena").exit_code == 0
+    clash = run(study, "assign", "--coders", "tina,ben", "--documents", "E000", "--overlap", "1", "--lead", "lena")
+    assert clash.exit_code == 1 and "cannot assign E000 to tina" in clash.output
+    moved = run(study, "assign", "--document", "E001", "--coders", "ben", "--lead", "lena")
+    assert moved.exit_code == 0, moved.output
+    back = run(study, "assign", "--document", "E001", "--coders", "tina", "--lead", "lena")
+    assert back.exit_code == 0  # E001 is not her practice
+    assert json.loads(run(study, "assignments", "--coder", "tina", "--json").output)[0]["document"] == "E001"
+    unknown = run(study, "assignments", "--coder", "tian")
+    assert unknown.exit_code == 1 and "no coder named 'tian'" in unknown.output
+
+
+def test_the_report_puts_each_ruling_beside_the_miss_it_settled(study):
+    disagreements = json.loads(run(study, "reconcile", "list", "--coders", "anna,ben", "--json").output)
+    family = next(d for d in (disagreements if isinstance(disagreements, list) else disagreements["disagreements"])
+                  if d["code"] == "family" and d["document"] == "E000")
+    ruled = run(study, "reconcile", "decide", family["id"], "--keep", "a", "--lead", "lena", "--coders", "anna,ben",
+                "--note", "a sister is family")
+    assert ruled.exit_code == 0, ruled.output
+    assert run(study, "train", "--coder", "tina", "--documents", "E000,E001", "--lead", "lena").exit_code == 0
+    with study.session() as session:
+        code(session, "tina", "E000", "work", S1, study.codes)
+        code(session, "tina", "E001", "work", S1, study.codes)
+    data = json.loads(run(study, "train", "report", "--coder", "tina", "--json").output)
+    misses = {m["document"]: m for m in next(r for r in data["codes"] if r["code"] == "family")["misses"]}
+    # E000's miss is the passage the lead ruled on: the ruling stands beside it; E001's has none.
+    assert [(r["ruling"], r["note"], r["lead"]) for r in misses["E000"]["rulings"]] == [
+        ("a", "a sister is family", "lena")]
+    assert misses["E001"]["rulings"] == []
+    table = run(study, "train", "report", "--coder", "tina").output
+    assert "ruling by lena: a - a sister is family" in table
+
+
+def test_training_on_a_part_reconciled_document_is_said(study):
+    assert run(study, "reconcile", "agreed", "--coders", "anna,ben", "--lead", "lena").exit_code == 0
+    given = run(study, "train", "--coder", "tina", "--documents", "E000,E001", "--lead", "lena", "--json")
+    assert given.exit_code == 0, given.output
+    # E000: anna and ben still disagree on family (S2 against S3); E001 has nothing open.
+    assert json.loads(given.output)["unfinished"] == [{"document": "E000", "coders": ["anna", "ben"], "open": 1}]
+    with study.session() as session:
+        code(session, "tina", "E000", "work", S1, study.codes)
+    assert "note: E000 still has 1 open disagreement(s) between anna and ben" in run(
+        study, "train", "report", "--coder", "tina").output
+    disagreement = json.loads(run(study, "reconcile", "list", "--coders", "anna,ben", "--open", "--json").output)[0]
+    assert run(study, "reconcile", "decide", disagreement["id"], "--keep", "a", "--lead", "lena",
+               "--coders", "anna,ben").exit_code == 0
+    assert json.loads(run(study, "train", "report", "--coder", "tina", "--json").output)["unfinished"] == []

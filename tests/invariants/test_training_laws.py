@@ -17,7 +17,10 @@ def _observed(project, pair: tuple[str, str]) -> dict:
     rulings between the pair, the consensus codings, and the every-coder quote table."""
     from cotag import reconcile
     from cotag.errors import CotagError
+    from cotag.export.matrix import attribute_matrix
     from cotag.export.quotes import collect_quotes
+    from cotag.refi.qdpx_export import read_export
+    from cotag.services import team
     from cotag.export.scope import Scope
     from cotag.services.agreement import agreement_report as project_agreement
     from cotag.reliability.units import Selection
@@ -39,6 +42,17 @@ def _observed(project, pair: tuple[str, str]) -> dict:
             out["quotes"] = quotes.data
         except CotagError as exc:
             out["quotes"] = str(exc)
+        try:
+            matrix = attribute_matrix(session, Scope(all_coders=True), by="group")
+            out["matrix"] = [(table.index, table.columns, table.values.tolist())
+                             for table in (matrix.respondents, matrix.excerpts)] + [matrix.n]
+        except CotagError as exc:
+            out["matrix"] = str(exc)
+        # The .qdpx project file's codings (what another tool, or a re-import, would count as coders' work).
+        out["qdpx"] = sorted((c.document, c.code, c.coder, c.start, c.end) for c in read_export(session, None).codings)
+    # Progress of the assigned coders, and alpha so far on the overlap sample.
+    out["progress"] = {k: v for k, v in team.progress(project).items() if k != "overlap"}
+    out["progress_alpha"] = team.progress(project)["overlap"]["alpha"]
     out["consensus"] = live_codings(project, coders=["consensus"])
     return out
 
@@ -47,7 +61,7 @@ def _observed(project, pair: tuple[str, str]) -> dict:
 @study_settings()
 def test_a_trainees_codings_never_change_agreement_or_consensus(backend, study, data):
     from cotag import reconcile
-    from cotag.services import training
+    from cotag.services import team, training
     from cotag.services import reconcile as reconcile_service
 
     project = backend.project("training")
@@ -63,6 +77,7 @@ def test_a_trainees_codings_never_change_agreement_or_consensus(backend, study, 
     with_consensus = sorted({row[0] for row in live_codings(project, coders=["consensus"])})
     if not with_consensus:
         return
+    team.assign(project, coders=[a, b], lead=LEAD, overlap=0.5, seed=1)  # progress has assigned coders to count
     before = _observed(project, (a, b))
 
     chosen = data.draw(st.lists(st.sampled_from(with_consensus), min_size=1, unique=True))

@@ -180,6 +180,9 @@ def test_progress_counts_per_coder_and_alpha_on_the_overlap(project):
     data = assignments.progress(project)
     # time spent (active time between recorded actions) is tested with the dashboard; here only its presence
     assert all(row.pop("time_spent") >= 0 for row in data["coders"])
+    # Each coder's alpha so far: the mean of their pairs' (one pair here: the pooled figure).
+    assert [row.pop("alpha") for row in data["coders"]] == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert data["pairs"] == [{"coders": ["anna", "ben"], "alpha": pytest.approx(1.0)}]
     assert data["coders"] == [{"coder": "anna", "assigned": 4, "started": 2, "done": 1, "codings": 2},
                               {"coder": "ben", "assigned": 4, "started": 1, "done": 0, "codings": 1}]
     overlap = data["overlap"]
@@ -194,7 +197,7 @@ def test_progress_says_why_alpha_is_not_computable(project):
     assert "no overlap sample" in assignments.progress(project)["overlap"]["reason"]
     assignments.assign(project, coders=["anna", "ben"], lead="lena", overlap=1.0, round_name="r2")
     reason = assignments.progress(project, round_name="r2")["overlap"]["reason"]
-    assert reason and "coded no document" in reason
+    assert reason and "fewer than two of the overlap sample's coders have coded in it yet (none of anna, ben)" in reason
 
 
 @pytest.mark.postgres
@@ -264,7 +267,10 @@ def test_agreement_by_round_and_drift(project):
     data = assignments.agreement_by_round(project, Selection(include_unfinished=True))
     alpha = {b["round"]: b["report"].views["all"].rows[0].alpha.value for b in data["rounds"]}
     assert alpha["r1"] == pytest.approx(1.0) and alpha["r2"] < 1.0
-    assert data["drift"]["push"] == [{"from": "r1", "to": "r2", "change": pytest.approx(alpha["r2"] - 1.0)}]
+    [step] = data["drift"]["push"]
+    assert (step["from"], step["to"], step["before"], step["after"]) == ("r1", "r2", 1.0, alpha["r2"])
+    assert step["change"] == pytest.approx(alpha["r2"] - 1.0)
+    assert step["before_ci"] is None and step["change_ci"] is None  # no bootstrap asked for here
 
 
 def test_agreement_by_round_needs_a_round(project):
@@ -280,3 +286,71 @@ def test_postgres_names_a_coder_without_a_role(team):
     with pytest.raises(CotagError, match="no coder 'nobody_here'.*cotag team add-coder"):
         assignments.assign(as_role["lena"], coders=[names["anna"], "nobody_here"], lead=names["lena"])
     assert _live(project) == []
+
+
+@pytest.mark.postgres
+def test_postgres_a_coders_role_sees_its_own_rounds_progress_and_assignments_only(team):
+    project, names, as_role = team
+    _codes(project)
+    assignments.start_round(as_role["lena"], name="r1", lead=names["lena"])
+    assignments.assign(as_role["lena"], coders=[names["anna"], names["ben"]], lead=names["lena"], round_name="r1",
+                       overlap=0.34, seed=1)
+    _code_unit(project, names["anna"], "E000", 0, done=True)
+    everyone = assignments.progress(as_role["lena"])
+    mine = assignments.progress(as_role["anna"])
+    [lead_round] = everyone["rounds"]
+    [anna_round] = mine["rounds"]
+    # The lead's row counts both coders' assignments; anna's role counts only hers (what is left for her).
+    assert lead_round["assignments"] == 6 + 2  # 6 documents, 2 in the overlap sample coded by both
+    assert anna_round["assignments"] == sum(1 for r in assignments.list_assignments(project)
+                                            if names["anna"] in r["coders"])
+    assert [c["coder"] for c in mine["coders"]] == [names["anna"]]
+    # Asking for another coder's assignments as anna's role shows nothing of theirs.
+    assert assignments.list_assignments(as_role["anna"], coder=names["ben"]) == []
+    assert assignments.list_assignments(as_role["lena"], coder=names["ben"])
+
+
+@pytest.mark.postgres
+def test_postgres_the_commands_run_as_a_coders_role_show_that_coder_only(team, monkeypatch):
+    """`cotag assignments`, `cotag progress` and `cotag round list` with COTAG_DATABASE_URL set to the coder's
+    login, as a coder on a team database runs them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cotag.cli import app
+
+    project, names, as_role = team
+    _codes(project)
+    assignments.start_round(as_role["lena"], name="r1", lead=names["lena"])
+    assignments.assign(as_role["lena"], coders=[names["anna"], names["ben"]], lead=names["lena"], round_name="r1",
+                       overlap=0.34, seed=1)
+    _code_unit(project, names["ben"], "E000", 0, done=True)
+
+    def cli(role: str, *args: str):
+        monkeypatch.setenv("COTAG_DATABASE_URL", str(as_role[role].database_url))
+        result = CliRunner().invoke(app, ["--project", str(project.root), *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    listed = cli("anna", "assignments", "--json")
+    assert listed and all(row["coders"] == [names["anna"]] for row in listed)
+    progress = cli("anna", "progress", "--json")
+    assert [row["coder"] for row in progress["coders"]] == [names["anna"]]
+    assert progress["coders"][0]["codings"] == 0 and progress["coders"][0]["done"] == 0  # ben's work is not hers
+    assert progress["rounds"][0]["assignments"] == len(listed) and progress["overlap"]["alpha"] is None
+    assert [r["round"] for r in cli("anna", "round", "list", "--json")] == ["r1"]
+    lead = cli("lena", "progress", "--json")
+    assert sorted(row["coder"] for row in lead["coders"]) == sorted([names["anna"], names["ben"]])
+    assert lead["rounds"][0]["done"] == 1
+
+
+def test_reassigning_says_whose_codings_stay(project):
+    _documents(project, 2)
+    _codes(project)
+    assignments.assign(project, coders=["anna"], lead="lena", documents=["E000"])
+    _code_unit(project, "anna", "E000", 0)
+    moved = assignments.reassign(project, document="E000", coders=["ben"], lead="lena")
+    assert moved["from"] == ["anna"] and moved["to"] == ["ben"] and moved["kept_codings"] == {"anna": 1}
+    again = assignments.reassign(project, document="E000", coders=["ben", "carl"], lead="lena")
+    assert again["kept_codings"] == {}  # ben stays on it; nobody taken off has codings

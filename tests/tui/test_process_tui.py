@@ -195,3 +195,83 @@ async def test_next_document_asks_before_an_unassigned_one(study):
 
     with project.session() as session:
         assert [(r.document, r.code) for r in list_codings(session, coders=["alice"])] == [("E001", "wages")]
+
+
+async def test_a_search_hit_in_an_unassigned_document_asks_first(study):
+    """A coder given G002 searches and picks a hit in E001: the app asks before opening it, as the library does."""
+    assigned_g002(study.project)
+    app = make_app(study.project, coder="alice", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"brothr in berlin")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "E001"
+
+
+async def test_dashboard_rounds_match_progress_with_a_row_for_work_outside_any_round(team):
+    project = team.project
+    plan_the_team(team)
+    assignments.reassign(project, document="G002", coders=["alice", "bob"], lead="lena")
+    assignments.assign(project, coders=["bob"], lead="lena", documents=["E001"])  # no round: a row of its own
+    expected = json.loads(CliRunner().invoke(cli, ["--project", str(project.root), "progress", "--json"]).output)
+    app = make_app(project, coder="lena", lead=True, resume=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+u")
+        screen = app.screen
+        await computed(pilot, screen)
+        assert screen.data["rounds"] == expected["rounds"]
+        table = screen.query_one("#db-rounds")
+        assert [str(table.get_row(r["round"])[1]) for r in expected["rounds"]] == ["open", "-"]
+        assert str(table.get_row("(no round)")[0]) == "(no round)"
+        shown = {row["coder"]: row["alpha"] for row in screen.data["coders"]}
+        assert shown == {row["coder"]: row["alpha"] for row in expected["coders"]}
+
+
+async def test_a_trainee_sees_the_training_document_first_and_codes_it_blind(study):
+    """tia is given G002 (which has a consensus) to train on: the library lists it first, marked, though reading
+    order puts E001 first; it opens without a question; the transcript shows none of the consensus's codings (nor
+    anyone else's)."""
+    from cotag.services import training
+    from cotag.store.codes import require_code
+    from cotag.store.codings import add_coding
+    from cotag.store.coders import consensus_coder, get_or_create_coder
+    from cotag.store.documents import list_units
+    from cotag.tui.widgets.transcript_view import TranscriptView
+
+    project = study.project
+    with project.session() as session:
+        get_or_create_coder(session, name="lena", role="lead")
+        units = list_units(session, document_id=study.g002)
+        for coder in (consensus_coder(session), get_or_create_coder(session, name="bob")):
+            add_coding(session, document_id=study.g002, code_id=require_code(session, key="wages").id,
+                       coder_id=coder.id, start=units[1].start, end=units[1].end)
+    training.train(project, coder="tia", documents=["G002"], lead="lena")
+    app = make_app(project, coder="tia", resume=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert library_ids(app) == ["G002", "E001"]
+        assert app.screen.plan == {study.g002: "training"}
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "G002"
+        view = app.screen.query_one(TranscriptView)
+        assert all(not view.marks_at(i) and not view.marks_at(i, others=True) for i in range(len(units)))

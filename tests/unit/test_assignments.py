@@ -19,6 +19,10 @@ SHARES = st.sampled_from([0.0, 0.05, 0.1, 0.2, 0.25, 1 / 3, 0.5, 0.9, 1.0])
 @settings(max_examples=200, deadline=None)
 @given(CANDIDATES, CODERS, SHARES, st.integers(0, 2**32))
 def test_plan_laws(candidates, coders, overlap, seed):
+    if len(coders) < 2 and overlap > 0:
+        with pytest.raises(CotagError, match="needs two coders or more"):
+            plan_assignments(candidates, coders, overlap=overlap, seed=seed)
+        return
     plan = plan_assignments(candidates, coders, overlap=overlap, seed=seed)
     # Deterministic for a seed, whatever order the documents come in.
     again = plan_assignments(list(reversed(candidates)), coders, overlap=overlap, seed=seed)
@@ -58,6 +62,10 @@ def test_small_stratum_still_gets_one_overlap_document():
     assert overlap_size(10, 0.25) == 3  # 2.5 rounds half up
     assert overlap_size(0, 0.5) == 0
     assert overlap_size(7, 0.0) == 0
+    # The strata the minimum lifted above their share are named (the CLI says the sample grew).
+    plan = plan_assignments([Candidate(f"D{i}", "big") for i in range(20)] + [Candidate("S1", "small")],
+                            ["anna", "ben"], overlap=0.2, seed=0)
+    assert plan.raised_strata() == ["small"] and len(plan.overlap_documents) == 4 + 1
 
 
 @pytest.mark.parametrize("coders, overlap, message", [
@@ -66,6 +74,7 @@ def test_small_stratum_still_gets_one_overlap_document():
     (["anna", "consensus"], 0.2, "consensus"),
     (["anna"], 1.5, "--overlap 1.5"),
     (["anna"], -0.1, "--overlap -0.1"),
+    (["anna"], 0.2, "needs two coders or more"),
 ])
 def test_bad_input_is_refused_with_its_value(coders, overlap, message):
     with pytest.raises(CotagError, match=message if not message.startswith("--") else message.replace(".", r"\.")):

@@ -11,6 +11,7 @@ from cotag.commands.common import (CodesOption, DocumentsOption, GroupOption, Js
 
 FORMATS = ("table", "csv", "json", "md", "methods")
 UNITS = ("turn", "sentence", "char")
+BY_ROUND_REPLICATES = 1000
 
 
 def _calculator(matrix: Path | None, spans: Path | None, measure: str | None, level: str,
@@ -73,7 +74,8 @@ def agreement(
     include_interviewer: bool = typer.Option(False, "--include-interviewer", help="Count interviewer turns too."),
     include_unfinished: bool = typer.Option(False, "--include-unfinished", help="Count a document as coded by "
                                             "a coder with any coding in it, not only when marked done."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap replicates for 95% intervals (e.g. 2000)."),
+    bootstrap: int | None = typer.Option(None, "--bootstrap", help="Bootstrap replicates for 95% intervals (e.g. "
+                                         "2000; default 0, none, or 1000 with --by-round)."),
     seed: int = typer.Option(20240607, "--seed", help="Bootstrap seed."),
     cluster: str | None = typer.Option(None, "--cluster", help="What the bootstrap resamples: unit, turn or "
                                           "document (default: unit for turns, turn otherwise)."),
@@ -99,6 +101,8 @@ def agreement(
     With --matrix or --spans, a calculator on a CSV file (no project needed)."""
     if fmt is not None and fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
+    # --by-round reports each round's alpha with its interval (and the drift's) unless told --bootstrap 0.
+    bootstrap = (BY_ROUND_REPLICATES if by_round else 0) if bootstrap is None else bootstrap
     if bootstrap_method not in ("cluster", "krippendorff"):
         fail(f"unknown --bootstrap-method {bootstrap_method!r}; use cluster or krippendorff")
     if bootstrap < 0:
@@ -197,18 +201,31 @@ def simulate_coders(
     seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same coders)."),
     reference: Path | None = typer.Option(None, "--reference", help="Reference coding CSV "
                                              "(default: the demo corpus's transcripts/reference.csv)."),
+    assigned: bool = typer.Option(False, "--assigned", help="Each coder codes the documents assigned to them "
+                                  "(`cotag assign`; a trainee their training documents) instead of --documents."),
+    round_name: str | None = typer.Option(None, "--round", metavar="NAME", help="With --assigned: only the "
+                                          "documents assigned in this round."),
     as_json: bool = JsonOption,
 ) -> None:
     """Simulate coders from the reference coding with controlled noise; they mark their documents done."""
+    from cotag.services.agreement import simulate_assigned
     from cotag.services.agreement import simulate_coders as run
 
-    report = run(open_project(), names, noise=noise, documents=documents or None, seed=seed, reference=reference)
+    if round_name is not None and not assigned:
+        fail("--round goes with --assigned")
+    if assigned:
+        reports = simulate_assigned(open_project(), names, noise=noise, seed=seed, reference=reference,
+                                    round_name=round_name)
+    else:
+        reports = [run(open_project(), names, noise=noise, documents=documents or None, seed=seed,
+                       reference=reference)]
     if as_json:
-        emit_json(report.as_dict())
+        emit_json(reports[0].as_dict() if len(reports) == 1 else [r.as_dict() for r in reports])
         return
-    counts = ", ".join(f"{n} {c} codings" for n, c in report.codings.items())
-    typer.echo(f"simulated {len(report.coders)} coder(s) on {len(report.documents)} documents "
-               f"(noise {report.noise}, seed {report.seed}): {counts}")
+    for report in reports:
+        counts = ", ".join(f"{n} {c} codings" for n, c in report.codings.items())
+        typer.echo(f"simulated {len(report.coders)} coder(s) on {len(report.documents)} documents "
+                   f"(noise {report.noise}, seed {report.seed}): {counts}")
 
 
 def register(app: typer.Typer) -> None:

@@ -154,6 +154,7 @@ class _Loaded:
     identity: Any
     code_ids: dict[str, int]
     units: list[Any] = field(default_factory=list)  # every unit, store/plain_reads.unit_columns
+    practice: int = 0  # trainees' practice codings left out (cotag.training)
 
 
 def read_export(session: Session, coders: list[str] | None) -> _Loaded:
@@ -168,14 +169,21 @@ def read_export(session: Session, coders: list[str] | None) -> _Loaded:
     from cotag.store.plain_reads import unit_columns
     from cotag.store.refi_loads import code_ids_by_key
 
+    from cotag.store.plain_reads import practice_pairs
+
     if coders is not None:
         for name in coders:
             require_coder(session, name=name)
+    # A trainee's practice is never study data (cotag.training): another tool, or cotag importing the file, would
+    # take it for a coder's work and count it in agreement.
+    practice = practice_pairs(session)
+    codings = list_codings(session, coders=coders)
+    study = [c for c in codings if (c.coder_id, c.document_id) not in practice] if practice else codings
     return _Loaded(coders=[c for c in list_coders(session) if coders is None or c.name in coders],
                    codes=fields_from_db(session), documents=list_documents(session),
-                   codings=list_codings(session, coders=coders), memos=list_memos(session, coders=coders),
+                   codings=study, memos=list_memos(session, coders=coders),
                    identity=load_identity(session), code_ids=code_ids_by_key(session),
-                   units=unit_columns(session))
+                   units=unit_columns(session), practice=len(codings) - len(study))
 
 
 class _ProjectWriter:
@@ -508,6 +516,9 @@ def write_qdpx(project, loaded: _Loaded, path: Path | str, *, pseudonymise: bool
     offsets, attributes and memos through the pseudonym layer (docs/privacy.md)."""
     path = Path(path)
     report = ExportReport(file=str(path))
+    if loaded.practice:
+        report.warnings.append(f"{loaded.practice} practice coding(s) of trainees left out (`cotag train`: "
+                               "practice never counts as study data)")
     if pseudonymise:  # texts, offsets, attributes and memos through the pseudonym layer (docs/privacy.md)
         from cotag.privacy.pseudonyms import pseudonymise_export
 

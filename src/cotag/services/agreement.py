@@ -76,3 +76,33 @@ def simulate_coders(project: Project, names: Sequence[str], *, noise: float, doc
 
     with project.session() as session:
         return simulate(session, names, noise=noise, documents=documents, seed=seed, reference=reference)
+
+
+def simulate_assigned(project: Project, names: Sequence[str], *, noise: float, seed: int,
+                      reference: Path | None = None, round_name: str | None = None) -> list[SimulationReport]:
+    """Each simulated coder codes the documents assigned to them (in one round, or any), and a trainee their
+    training documents: a stand-in for coders working through their documents in the app (docs/process.md).
+    One transaction per coder."""
+    from cotag.assignments import assignment_table
+    from cotag.demo.simulate import simulate_coders as simulate
+    from cotag.errors import CotagError
+    from cotag.store import training as training_store
+    from cotag.store.coders import get_coder
+
+    if not names:
+        raise CotagError("name at least one coder to simulate")
+    reports = []
+    for name in names:
+        with project.session() as session:
+            coder = get_coder(session, name=name)
+            practice = ([] if coder is None or coder.id is None or round_name is not None else
+                        [row["document"] for row in training_store.for_coder(session, coder_id=coder.id)])
+            assigned = [] if coder is None else assignment_table(session, coder=name, round_name=round_name)
+            documents = [row["document"] for row in assigned] + practice
+            if not documents:
+                raise CotagError(f"{name} has no assigned documents" + (f" in round {round_name!r}" if round_name
+                                                                         else " and none to train on")
+                                 + " (see `cotag assignments`)")
+            reports.append(simulate(session, [name], noise=noise, seed=seed, reference=reference,
+                                    document_ids=documents))
+    return reports

@@ -67,19 +67,39 @@ def coders(project: Project) -> list[dict[str, Any]]:
         return team.coder_table(session, postgres=project.engine.dialect.name == "postgresql")
 
 
+def default_lead(project: Project, lead: str | None, *, command: str) -> str:
+    """The lead a process command acts as: the one named (--lead or COTAG_LEAD), else the project's only lead.
+
+    With no lead or several, the command says how to name one: a new name given to --lead becomes a lead."""
+    from cotag.errors import CotagError
+    from cotag.store.coders import list_coders
+    from cotag.store.models import ROLE_LEAD
+
+    if lead:
+        return lead
+    with project.session() as session:
+        leads = [c.name for c in list_coders(session) if c.role == ROLE_LEAD]
+    if len(leads) == 1:
+        return leads[0]
+    raise CotagError(f"{command} is the lead's: name the lead with --lead NAME (or COTAG_LEAD)"
+                     + (f"; this project's leads are {', '.join(leads)}" if leads
+                        else "; the project has no lead yet, and the name you give becomes its lead"))
+
+
 # ---------------------------------------------------------------- assignments and rounds
 # The plan itself is pure (cotag.assignments.plan_assignments); these store and read it, each in one transaction.
 
 def assign(project: Project, *, coders: list[str], lead: str, overlap: float = 0.0, stratify: str | None = None,
            documents: list[str] | None = None, group: str | None = None, round_name: str = "", seed: int = 0,
-           dry_run: bool = False) -> dict[str, Any]:
+           dry_run: bool = False, unassigned: bool = False) -> dict[str, Any]:
     """Plan who codes which document and (unless dry_run) store the plan; earlier live assignments of these
     documents in the same round are replaced (kept as history). Logged."""
     from cotag.assignments import plan_and_store
 
     with project.session() as session:
         return plan_and_store(session, coders=coders, lead=lead, overlap=overlap, stratify=stratify,
-                              documents=documents, group=group, round_name=round_name, seed=seed, dry_run=dry_run)
+                              documents=documents, group=group, round_name=round_name, seed=seed, dry_run=dry_run,
+                              unassigned=unassigned)
 
 
 def coder_plan(project: Project, *, coder_id: int | None) -> dict[int, str]:
@@ -111,18 +131,35 @@ def list_assignments(project: Project, *, coder: str | None = None,
 
 
 def progress(project: Project, *, round_name: str | None = None) -> dict[str, Any]:
-    """Per assigned coder: assigned, started, done, codings; and alpha so far on the overlap sample."""
+    """Per assigned coder: assigned, started, done, codings, time spent and alpha so far (the mean of their pairwise
+    alphas with each other coder on the overlap sample); alpha so far on the overlap sample pooled; per round, what
+    is left. What `cotag progress` prints and the lead's dashboard shows."""
+    from itertools import combinations
+
     from cotag.assignments import work_progress
 
     with project.session() as session:
         counts = work_progress(session, round_name=round_name)
-    return {"round": counts["round"], "coders": counts["coders"],
-            "overlap": overlap_agreement(project, coders=counts["overlap_coders"],
-                                         documents=counts["overlap_documents"])}
+    overlap = overlap_agreement(project, coders=counts["overlap_coders"], documents=counts["overlap_documents"],
+                                started=counts["overlap_started"])
+    pairs: dict[tuple[str, str], float | None] = {}
+    if overlap["alpha"] is not None:
+        for a, b in combinations(overlap["coders"], 2):
+            pairs[(a, b)] = pair_alpha(project, (a, b), overlap["documents"])
+    coders = []
+    for row in counts["coders"]:
+        mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
+        coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
+    return {"round": counts["round"], "coders": coders, "rounds": counts["rounds"], "overlap": overlap,
+            "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}
 
 
-def overlap_agreement(project: Project, *, coders: list[str], documents: list[str]) -> dict[str, Any]:
-    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why."""
+def overlap_agreement(project: Project, *, coders: list[str], documents: list[str],
+                      started: list[str] | None = None) -> dict[str, Any]:
+    """Alpha so far on the overlap sample, from the reliability core; when it cannot be computed, why.
+
+    `started`: those of the coders who have coded in the sample so far (None: all of them). Alpha is theirs; a
+    coder who has not begun leaves it to the others rather than making it not computable."""
     from cotag.errors import CotagError
     from cotag.reliability.units import Selection
     from cotag.services.agreement import agreement_report
@@ -135,9 +172,15 @@ def overlap_agreement(project: Project, *, coders: list[str], documents: list[st
         out["reason"] = ("fewer than two coders on the overlap sample"
                          + (" that this role may see (a coder sees only their own assignments)" if coders else ""))
         return out
+    active = [c for c in coders if started is None or c in started]
+    if len(active) < 2:
+        out["reason"] = (f"fewer than two of the overlap sample's coders have coded in it yet "
+                         f"({', '.join(active) if active else 'none'} of {', '.join(coders)})")
+        return out
+    out["coders"] = active
     try:
         # Codings so far count: a document a coder has started is in, not only those marked done.
-        result = agreement_report(project, Selection(coders=tuple(coders), documents=tuple(documents),
+        result = agreement_report(project, Selection(coders=tuple(active), documents=tuple(documents),
                                                      include_unfinished=True))
     except CotagError as exc:
         out["reason"] = str(exc)
@@ -182,17 +225,29 @@ def agreement_by_round(project: Project, selection: Any, **options: Any) -> dict
     from cotag.errors import CotagError
     from cotag.services.agreement import agreement_report
 
+    from cotag.assignments import coders_with_work
+
     blocks = []
     for entry in rounds(project):
         documents = entry["documents"]
         if selection.documents is not None:
             documents = [d for d in documents if d in selection.documents]
         block = {**entry, "documents": documents, "report": None, "reason": None}
+        chosen = selection
+        if selection.coders is None and documents:
+            # A round's agreement is its coders': those assigned in it who have coded (or, without
+            # --include-unfinished, finished) one of its documents; not whoever else happened to code there.
+            with project.session() as session:
+                working = coders_with_work(session, coders=entry["coders"], documents=documents,
+                                           unfinished=selection.include_unfinished)
+            if len(working) >= 2:
+                chosen = replace(selection, coders=tuple(working))
+        block["compared"] = list(chosen.coders) if chosen.coders is not None else None
         if not documents:
             block["reason"] = "no documents in this round" + (" within --documents" if selection.documents else "")
         else:
             try:
-                block["report"] = agreement_report(project, replace(selection, documents=tuple(documents)),
+                block["report"] = agreement_report(project, replace(chosen, documents=tuple(documents)),
                                                    **options).report
             except CotagError as exc:
                 block["reason"] = str(exc)
@@ -219,37 +274,8 @@ def pair_alpha(project: Project, coders: tuple[str, str], documents: list[str]) 
 
 
 def dashboard(project: Project, *, round_name: str | None = None) -> dict[str, Any]:
-    """Everything the lead's dashboard shows (cotag.dashboard describes it), as plain data."""
-    from itertools import combinations
-
-    from cotag.store import assignments as assignment_store
-    from cotag.store import progress as progress_store
-
-    data = progress(project, round_name=round_name)
-    overlap = data["overlap"]
-    with project.session() as session:
-        live = assignment_store.live(session, round_name=round_name)
-        done_pairs = progress_store.done_pairs(session, document_ids=sorted({r["document_id"] for r in live}))
-    pairs: dict[tuple[str, str], float | None] = {}
-    if len(overlap["coders"]) >= 2 and overlap["documents"]:
-        for a, b in combinations(overlap["coders"], 2):
-            pairs[(a, b)] = pair_alpha(project, (a, b), overlap["documents"])
-    coders = []
-    for row in data["coders"]:
-        mine = [v for (a, b), v in pairs.items() if row["coder"] in (a, b) and v is not None]
-        coders.append({**row, "alpha": sum(mine) / len(mine) if mine else None})
-    round_rows = []
-    for entry in rounds(project):
-        if round_name is not None and entry["round"] != round_name:
-            continue
-        theirs = [r for r in live if r["round"] == entry["round"]]
-        finished = sum((r["coder"], r["document_id"]) in done_pairs for r in theirs)
-        round_rows.append({"round": entry["round"], "closed": entry["closed_at"] is not None,
-                       "documents": len(entry["documents"]), "assignments": len(theirs), "done": finished,
-                       "left": len(theirs) - finished,
-                       "unassigned": len(set(entry["documents"]) - {r["document"] for r in theirs})})
-    return {"round": round_name, "coders": coders, "rounds": round_rows, "overlap": overlap,
-            "pairs": [{"coders": list(k), "alpha": v} for k, v in pairs.items()]}
+    """Everything the lead's dashboard shows (cotag.dashboard describes it), as plain data: `cotag progress`'s."""
+    return progress(project, round_name=round_name)
 
 
 # ---------------------------------------------------------------- the coder file

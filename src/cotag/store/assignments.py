@@ -143,3 +143,12 @@ def document_ids_for_coder(session: Session, *, coder_id: int) -> set[int]:
     """The documents this coder is assigned now (any round)."""
     return set(session.exec(select(col(Assignment.document_id)).where(col(Assignment.coder_id) == coder_id,
                                                                  col(Assignment.removed_at).is_(None))).all())
+
+
+def document_and_coder_ids(session: Session, *, documents: list[str],
+                           coders: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """The ids of these documents and coders (by external id and name; unknown ones left out)."""
+    docs = dict(session.execute(select(Document.external_id, col(Document.id))
+                                .where(col(Document.external_id).in_(documents or [""]))).all())
+    people = dict(session.execute(select(Coder.name, col(Coder.id)).where(col(Coder.name).in_(coders or [""]))).all())
+    return docs, people

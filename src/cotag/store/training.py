@@ -29,6 +29,14 @@ def practice_pairs(session: Session) -> set[tuple[int, int]]:
     return {(c, d) for c, d in session.execute(select(col(Training.coder_id), col(Training.document_id))).all()}
 
 
+def practice_by_name(session: Session) -> set[tuple[str, str]]:
+    """Every (coder name, document external id) that is practice."""
+    rows = session.execute(select(col(Coder.name), col(Document.external_id))
+                           .join(Training, col(Training.coder_id) == col(Coder.id))
+                           .join(Document, col(Document.id) == col(Training.document_id))).all()
+    return {(name, document) for name, document in rows}
+
+
 def for_coder(session: Session, *, coder_id: int) -> list[dict[str, Any]]:
     """The trainee's practice documents, in the order they were given."""
     rows = session.execute(select(col(Document.id), col(Document.external_id), col(Training.assigned_by), col(Training.created_at))

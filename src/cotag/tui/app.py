@@ -287,9 +287,24 @@ class CotagApp(App[None]):
 
         def chosen(hit) -> None:
             if hit is not None:
-                self.open_document(hit.document_id, unit=hit.unit)
+                self.open_asking(hit.document_id, unit=hit.unit)
 
         self.push_screen(SearchModal(), chosen)
+
+    def open_asking(self, document_id: int, *, unit: int | None = None) -> None:
+        """Open a document; one the coder was not given (when they were given some) only once they say yes, as
+        the library and the next-document keys do: a search hit must not start codings there unasked."""
+        plan = self.assignment_plan()
+        if not plan or document_id in plan:
+            self.open_document(document_id, unit=unit)
+            return
+        from cotag.tui.modals.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.open_document(document_id, unit=unit)
+
+        self.push_screen(Confirm("That document is not one of your assigned documents. Code it anyway?"), answered)
 
     def action_help(self) -> None:
         from cotag.tui.screens.help import HelpScreen

@@ -89,7 +89,8 @@ class DashboardScreen(CotagScreen[None]):
         rounds = self.query_one("#db-rounds", DataTable)
         rounds.clear()
         for row in data["rounds"]:
-            rounds.add_row(Text(row["round"], style="bold"), "closed" if row["closed"] else "open",
+            state = "closed" if row["closed"] else "open" if row["started"] else "-"  # "-": a label, never started
+            rounds.add_row(Text(row["round"], style="bold"), state,
                            *(Text(str(row[k]), justify="right") for k in ("documents", "assignments", "done", "left")),
                            key=row["round"])
         overlap = data["overlap"]
