@@ -373,7 +373,8 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
                 data["memo"].append("")
                 data["start"].append(start)
                 data["end"].append(end)
-                data["unit"].append(unit_index[first] if unit_starts else None)
+                # Numbered from 1, as `export quotes` and the transcript screen number units.
+                data["unit"].append(unit_index[first] + 1 if unit_starts else None)
     return QuoteTable(data=data, attribute_keys=selection.attribute_keys(), coding_label=selection.coding_label,
                       title=f"Query: {label}")
 
