@@ -67,6 +67,36 @@ def test_matrix_cell_quotes(study, tmp_path):
     with out.open(newline="", encoding="utf-8") as fh:
         assert sorted(r["document"] for r in csv.DictReader(fh)) == ["E002", "G001"]
     bad = run(study, "export", "matrix", "--cell", "wages:male")
-    assert bad.exit_code == 1 and "--cell CODE:VALUE goes with --by" in bad.output
+    assert bad.exit_code == 1 and "--cell goes with --by ATTRIBUTE" in bad.output
     unknown = run(study, "export", "matrix", "--by", "gender", "--cell", "wagez:male")
     assert unknown.exit_code == 1 and "--cell 'wagez:male': no code with key 'wagez'" in unknown.output
+
+
+def test_cooccurrence_cell_quotes_are_what_enter_on_the_cell_opens(study, tmp_path):
+    """`export matrix --cooccurrence W --cell A:B` writes the codings the analysis screen's Enter on that cell
+    lists: those of either code that share a unit (here a document) with one of the other."""
+    from cotag.export.cell import analysis_pair_quotes
+    from cotag.export.scope import Scope
+    from cotag.services.export import load_analysis
+
+    out = tmp_path / "pair.csv"
+    result = run(study, "export", "matrix", "--cooccurrence", "document", "--cell", "wages:corruption",
+                 "--coder", "alice", str(out))
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 quotes from 1 respondents behind the cell wages:corruption (co-occurrence within documents)" \
+        in result.stdout
+    with out.open(newline="", encoding="utf-8") as fh:
+        written = [(r["document"], r["code"], r["quote"]) for r in csv.DictReader(fh)]
+    assert sorted(written) == [("E001", "corruption", "Corruption is everywhere."),
+                               ("E001", "wages", "earns five times more")]
+    screen = analysis_pair_quotes(load_analysis(study, Scope(coders=("alice",))), a="wages", b="corruption",
+                                  within="document")
+    assert sorted(zip(screen.data["document"], screen.data["code"], screen.data["text"])) == sorted(written)
+    # Within units they never meet (different sentences): an empty table, not an error.
+    units = run(study, "export", "matrix", "--cooccurrence", "unit", "--cell", "wages:corruption", "--coder", "alice",
+                "--format", "md")
+    assert units.exit_code == 0 and "0 quotes" in units.stdout
+    unknown = run(study, "export", "matrix", "--cooccurrence", "unit", "--cell", "wages:corruptoin")
+    assert unknown.exit_code == 1 and "--cell 'wages:corruptoin': no code with key 'corruptoin'" in unknown.output
+    both = run(study, "export", "matrix", "--by", "gender", "--cooccurrence", "unit", "--cell", "wages:male")
+    assert both.exit_code == 1 and "--cell goes with --by ATTRIBUTE" in both.output
