@@ -50,7 +50,11 @@ def test_query_where_and_txt(study):
 
 @pytest.mark.parametrize("args, message", [
     (["query", "wages AND (family"], "at position 18"),
-    (["query", "wages AND wagez"], "no code with key 'wagez'"),
+    (["query", "wages AND wagez"], "no code with key 'wagez' (did you mean wages?) at position 11"),
+    (["query", "wages AND Family"], "no code with key 'Family' (did you mean family?)"),
+    (["query", "Low pay"], "expected AND, OR, OVERLAP, NEAR/n or the end, found 'pay' at position 5"),
+    (["query", "lowpay", "--where", "agee=30"], "unknown attribute 'agee'"),
+    (["export", "matrix", "--cooccurrence", "unit", "--cell", "wagez:family"], "(did you mean wages?)"),
     (["query", "--saved", "nope"], "no saved query 'nope'"),
     (["query", "wages", "--where", "age=>3"], "unknown operator '=>'"),
 ])

@@ -30,6 +30,13 @@ def parse_cell(spec: str) -> tuple[str, str]:
     return code.strip(), value.strip()
 
 
+def _hint(selection: Selection, key: str) -> str:
+    from cotag.export.scope import close_keys
+
+    close = close_keys(selection.tree, key)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
 def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, bands: list, rollup: bool = True,
                    spec: str | None = None, label_of: Callable[[str], str] | None = None) -> Selection:
     """The selection cut (in place) to what the matrix counts in one cell: codings of code (rolled up: and of its
@@ -44,7 +51,7 @@ def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, band
         raise CotagError(f"--by: unknown attribute {by!r} (attributes: {', '.join(known)})")
     found = selection.tree.by_key().get(code)
     if found is None:
-        raise CotagError(f"--cell {cell!r}: no code with key {code!r}")
+        raise CotagError(f"--cell {cell!r}: no code with key {code!r}{_hint(selection, code)}")
     labels = {}
     for document in selection.documents:
         if document.id in selection.coded_document_ids:
@@ -169,7 +176,7 @@ def narrow_to_pair(selection: Selection, *, a: str, b: str, within: str, rollup:
     tree = selection.tree.by_key()
     for key in (a, b):
         if key not in tree:
-            raise CotagError(f"no code with key {key!r}")
+            raise CotagError(f"no code with key {key!r}{_hint(selection, key)}")
 
     def ids(key: str) -> "np.ndarray":
         found = int(tree[key].id or 0)
