@@ -137,9 +137,16 @@ async def test_at_80x24_no_footer_hint_is_cut(study):
     app = make_app(study.project, coder="lena", lead=True, document="E001")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for keys in ((), ("ctrl+t",), ("escape", "ctrl+e")):
+        seen = set()
+        # Every screen with a footer a lead reaches: transcript, analysis, codebook, pseudonyms, agreement,
+        # revisions, dashboard, audit log, journal, library.
+        for keys in ((), ("ctrl+t",), ("escape", "ctrl+e"), ("escape", "ctrl+k"), ("escape", "ctrl+a"),
+                     ("escape", "ctrl+f"), ("escape", "ctrl+u"), ("escape", "ctrl+l"), ("escape", "ctrl+o"),
+                     ("escape", "b")):
             await pilot.press(*keys)
             await settle(pilot)
+            assert type(app.screen).__name__ not in seen, keys
+            seen.add(type(app.screen).__name__)
             shown = [key for key in app.screen.query(FooterKey) if key.region.width]
             assert shown, app.screen
             for key in shown:
