@@ -95,7 +95,10 @@ async def test_a_coder_runs_saved_queries_on_their_own_coding_only(study):  # no
     save_query(study, "family", "family", options={"all_coders": True})
     app = make_app(study, coder="bob")
     async with app.run_test(size=SIZE) as pilot:
-        await open_analysis(pilot)
-        await pilot.press("4", "enter")
+        screen = await open_analysis(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert str(screen.query_one("#an-queries-head").render()).startswith("1 saved query (on your own coding, bob)")
+        await pilot.press("enter")
         await settle(pilot)
         assert shown(app.screen) == [("G002", "bob", "My family keeps me here.")]

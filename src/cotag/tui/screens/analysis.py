@@ -454,7 +454,8 @@ class AnalysisScreen(CotagScreen[None]):
             head.update(Text('No saved queries yet: cotag query "wages AND family" --save NAME'))
             return
         whose = "" if self.lead else f" (on your own coding, {self.viewer})"
-        head.update(Text(f"{len(queries)} saved queries{whose} · enter runs the highlighted one"))
+        noun = "saved query" if len(queries) == 1 else "saved queries"
+        head.update(Text(f"{len(queries)} {noun}{whose} · enter runs the highlighted one"))
         options: list[Option] = []
         for name, entry in sorted(queries.items()):
             extra = ", ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
