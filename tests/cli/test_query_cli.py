@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def test_query_to_file_save_and_rerun(study, tmp_path):
     again = run(study, "query", "--saved", "near", "--format", "md")
     assert again.exit_code == 0, again.output
     assert "> earns five times more" in again.stdout and "# Query: (wages NEAR/1 corruption)" in again.stdout
+    # Whose coding given now replaces the stored --coder alice (not a clash of the two).
+    everyone = run(study, "query", "--saved", "near", "--all-coders", "--json")
+    assert everyone.exit_code == 0, everyone.output
+    assert json.loads(everyone.stderr.splitlines()[-1])["coding"] == "all coders"
 
 
 def test_query_where_and_txt(study):
