@@ -75,6 +75,7 @@ def test_memos_on_a_passage_a_document_a_code_and_the_journal(study, tmp_path):
     (["--document", "E001", "--code", "wages", "x"], "exactly one of"),
     (["--journal"], "the memo is empty"),
     (["--code", "nope", "x"], "nope"),
+    (["--code", "wagez", "x"], "no code with key 'wagez' in the project's codebook (did you mean wages?)"),
     (["--journal", "--file", "missing.txt"], "--file missing.txt: no such file"),
 ])
 def test_bad_memos_are_refused_and_nothing_is_written(study, args, message):
