@@ -331,6 +331,8 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     label = render(expr)
     data: dict[str, list[Any]] = {name: [] for name in FIELDS}
     covered = selection.coded_document_ids
+    # Per document, the coders who covered it (a coding there, or marked done), when query_selection read them.
+    covering = selection.covering
     for document in sorted(selection.documents, key=lambda d: d.external_id):
         if document.id not in covered:
             continue  # nobody has coded it: NOT would call all of it a finding
@@ -343,6 +345,8 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
         unit_index = units.index[rows].tolist()
         where = UnitStarts(unit_starts)
         for coder in coders:
+            if covering is not None and coder not in covering.get(document.id, ()):
+                continue  # a coder who never coded this interview says nothing about it, NOT included
             spans: dict[str, list[Span]] = {key: [] for key in subtree}
             for i in by_doc.get(document.id, []):
                 if codings.coder[i] == coder:
@@ -388,8 +392,11 @@ def _has_not(expr: Expr) -> bool:
 
 
 def query_selection(session: "Session", source: str, scope: "Scope") -> "Selection":
-    """Resolve the scope for a query: its codes (each with its subtree), whose coding, which respondents."""
+    """Resolve the scope for a query: its codes (each with its subtree), whose coding, which respondents; and who
+    covered each document, so that a coder's NOT speaks only for the documents that coder coded (or marked done),
+    as coded_document_ids does for the coding as a whole."""
     from cotag.export.scope import Scope, chosen_code_ids, load_tree, resolve
+    from cotag.store import plain_reads
 
     expr = parse(source)  # a bad query fails before the project is read
     tree = load_tree(session)
@@ -401,7 +408,15 @@ def query_selection(session: "Session", source: str, scope: "Scope") -> "Selecti
     narrowed = Scope(codes=tuple(dict.fromkeys(c.key for c in codes_in(expr))), coders=scope.coders,
                      consensus=scope.consensus, all_coders=scope.all_coders, groups=scope.groups,
                      documents=scope.documents, where=scope.where)
-    return resolve(session, narrowed, with_text=True, with_units=True)
+    selection = resolve(session, narrowed, with_text=True, with_units=True)
+    names = {coder_id: name for coder_id, name, _ in plain_reads.coders(session)}
+    wanted = None if selection.coders is None else [i for i, n in names.items() if n in set(selection.coders)]
+    covering: dict[int, set[str]] = {}
+    for coder_id, document_id in (plain_reads.done_pairs(session, coder_ids=wanted)
+                                  | plain_reads.coded_pairs(session, coder_ids=wanted)):
+        covering.setdefault(document_id, set()).add(names[coder_id])
+    selection.covering = {d: frozenset(c) for d, c in covering.items()}
+    return selection
 
 
 def export_query(project: "Project", session: "Session", source: str, path: Path | None, *, fmt: str | None = None,

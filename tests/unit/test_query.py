@@ -140,6 +140,16 @@ def test_queries_on_a_project(study):
         ("G002", "bob", "My family keeps me here.")]
 
 
+def test_not_speaks_only_for_the_documents_each_coder_covered(study):
+    """bob coded E001 and G002 only: his `NOT family` is not the whole of E002 and G001, which he never read.
+    So a query on every coder is each coder's query put together."""
+    rows = passages(study, "NOT family", all_coders=True)
+    assert sorted({(document, coder) for document, coder, _ in rows}) == [
+        ("E001", "alice"), ("E001", "bob"), ("E002", "alice"), ("G001", "alice"), ("G002", "bob")]
+    alone = [row for coder in ("alice", "bob") for row in passages(study, "NOT family", coders=(coder,))]
+    assert sorted(rows) == sorted(alone)
+
+
 def test_unknown_code_names_its_position(study):
     with pytest.raises(CotagError) as caught:
         passages(study, "wages AND wagez")

@@ -215,6 +215,8 @@ class Selection:
     units: UnitTable | None = None  # loaded when quotes or unit co-occurrence need them
     # Documents in scope that the chosen coding has covered: a coding there, or marked done.
     coded_document_ids: frozenset[int] = frozenset()
+    # Per document, which of the chosen coders covered it; read only for a query (cotag.query.query_selection).
+    covering: dict[int, frozenset[str]] | None = None
 
     @property
     def documents_by_id(self) -> dict[int, Respondent]:
