@@ -322,7 +322,11 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     attribution.check(attributes=selection.project_attributes)
     codings, units = selection.codings, selection.units
     assert units is not None, "run_query needs resolve(..., with_text=True, with_units=True)"
-    coders = sorted(set(codings.coder) | set(selection.coders or []))
+    covering = selection.covering
+    # Every chosen coder, and (with every coder chosen) each who covered a document: a coder whose codings there
+    # are all of other codes still has a NOT there, as they have when chosen alone.
+    coders = sorted(set(codings.coder) | set(selection.coders or [])
+                    | {name for names in (covering or {}).values() for name in names})
     by_doc: dict[int, list[int]] = {}
     for i, doc_id in enumerate(codings.document_id.tolist()):
         by_doc.setdefault(doc_id, []).append(i)
@@ -331,8 +335,6 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     label = render(expr)
     data: dict[str, list[Any]] = {name: [] for name in FIELDS}
     covered = selection.coded_document_ids
-    # Per document, the coders who covered it (a coding there, or marked done), when query_selection read them.
-    covering = selection.covering
     for document in sorted(selection.documents, key=lambda d: d.external_id):
         if document.id not in covered:
             continue  # nobody has coded it: NOT would call all of it a finding
@@ -358,6 +360,14 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
             merged = {key: normalize(v) for key, v in spans.items()}
             passages = evaluate(expr, coded=merged.__getitem__, length=len(document.text), units=where)
             for start, end in passages:
+                # Whitespace at a passage's edges is no part of it (NOT keeps the spaces between codings); a
+                # passage of whitespace alone is no passage.
+                while start < end and document.text[start].isspace():
+                    start += 1
+                while end > start and document.text[end - 1].isspace():
+                    end -= 1
+                if start == end:
+                    continue
                 first, last = where.range((start, end)) if unit_starts else (0, -1)
                 # Speakers of the units the passage shares characters with, each once, in order.
                 speaker = " / ".join(dict.fromkeys(
@@ -408,7 +418,11 @@ def query_selection(session: "Session", source: str, scope: "Scope") -> "Selecti
     narrowed = Scope(codes=tuple(dict.fromkeys(c.key for c in codes_in(expr))), coders=scope.coders,
                      consensus=scope.consensus, all_coders=scope.all_coders, groups=scope.groups,
                      documents=scope.documents, where=scope.where)
+    from cotag.export.scope import load_units
+
     selection = resolve(session, narrowed, with_text=True, with_units=True)
+    # resolve reads the units of documents with codings of these codes; a NOT reaches every covered document.
+    selection.units = load_units(session, set(selection.coded_document_ids))
     names = {coder_id: name for coder_id, name, _ in plain_reads.coders(session)}
     wanted = None if selection.coders is None else [i for i, n in names.items() if n in set(selection.coders)]
     covering: dict[int, set[str]] = {}

@@ -148,6 +148,13 @@ def test_not_speaks_only_for_the_documents_each_coder_covered(study):
         ("E001", "alice"), ("E001", "bob"), ("E002", "alice"), ("G001", "alice"), ("G002", "bob")]
     alone = [row for coder in ("alice", "bob") for row in passages(study, "NOT family", coders=(coder,))]
     assert sorted(rows) == sorted(alone)
+    # The text around a coding, not the spaces at its edges; and each passage with its unit, even in a document
+    # with no coding of the query's codes (E002: alice coded lowpay only).
+    assert all(text == text.strip() and text for _, _, text in rows)
+    with study.session() as session:
+        selection = query_selection(session, "NOT family", Scope(coders=("alice",)))
+    table = run_query(selection, "NOT family")
+    assert None not in table.data["unit"] and "E002" in table.data["document"]
 
 
 def test_unknown_code_names_its_position(study):
