@@ -237,8 +237,9 @@ KEYMAP: list[KeySpec] = [
     KeySpec("remove", "x", "remove the carried coding", REVISIONS, "remove"),
     KeySpec("close", "escape", "close", REVISIONS, "back"),
     # The pseudonym table (pseudonyms.yaml): the lead decides on each proposal and edits the entries.
+    # Footer label "find", not "suggest": with the global keys the footer is 81 columns and cut "q quit" at 80.
     KeySpec("suggest", "s", "search the corpus for names, places and organisations to propose", PSEUDONYMS,
-            "suggest"),
+            "find"),
     KeySpec("accept", "a", "accept the highlighted proposal", PSEUDONYMS, "accept"),
     KeySpec("accept_as", "A", "accept the highlighted proposal with another pseudonym", PSEUDONYMS),
     KeySpec("reject", "r", "reject the highlighted proposal", PSEUDONYMS, "reject"),

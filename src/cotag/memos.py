@@ -10,6 +10,7 @@ cotag.services.memos's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable
@@ -46,9 +47,10 @@ class MemoView:
 
     @property
     def about(self) -> str:
-        """'passage in E001 (120-164)', 'document E001', 'code wages', 'journal'."""
+        """'passage in E001 (characters 120-164)', 'document E001', 'code wages', 'journal'."""
         if self.kind == PASSAGE:
-            return f"passage in {self.document} ({self.start}-{self.end})"
+            # Said in words: a bare '(3-5)' reads as unit numbers, which count from 1.
+            return f"passage in {self.document} (characters {self.start}-{self.end})"
         if self.kind == DOCUMENT:
             return f"document {self.document}"
         if self.kind == CODE:
@@ -79,8 +81,34 @@ def _view(row: "MemoRow") -> MemoView:
                     title=row.title, text=row.text, created_at=row.created_at, updated_at=row.updated_at)
 
 
-def parse_span(spec: str) -> tuple[str, int, int]:
-    """'E001:120:164' -> ('E001', 120, 164): a document id (which may itself hold ':') and character offsets."""
+@dataclass(frozen=True)
+class UnitSpan:
+    """`--span E001:u3:u5` (or `E001:u4`): whole units, numbered from 1 as the transcript screen numbers them,
+    first and last included; resolved to their characters against the document's units."""
+
+    document: str
+    first: int
+    last: int
+
+
+SPAN_HELP = ("write DOCUMENT:START:END with character offsets, start before end (e.g. --span E001:120:164, "
+             "as `cotag codings list` shows them), or whole units numbered from 1 as on the transcript screen: "
+             "DOCUMENT:uFIRST:uLAST or DOCUMENT:uN (e.g. --span E001:u3:u5)")
+
+
+def parse_span(spec: str) -> tuple[str, int, int] | UnitSpan:
+    """'E001:120:164' -> ('E001', 120, 164): a document id (which may itself hold ':') and character offsets;
+    'E001:u3:u5' -> UnitSpan('E001', 3, 5) and 'E001:u4' -> UnitSpan('E001', 4, 4): units, from 1."""
+    units = re.fullmatch(r"(?P<doc>.+?):[uU](?P<first>\d+)(?::[uU](?P<last>\d+))?", spec)
+    if units:
+        first = int(units["first"])
+        last = int(units["last"]) if units["last"] is not None else first
+        if first == 0 or last == 0:
+            raise CotagError(f"--span {spec!r}: units are numbered from 1 (the first sentence is u1), as the "
+                             "transcript screen numbers them")
+        if last < first:
+            raise CotagError(f"--span {spec!r}: the first unit comes after the last; {SPAN_HELP}")
+        return UnitSpan(units["doc"], first, last)
     rest, _, end_text = spec.rpartition(":")
     document, _, start_text = rest.rpartition(":")
     try:
@@ -88,9 +116,17 @@ def parse_span(spec: str) -> tuple[str, int, int]:
     except ValueError:
         start = end = -1
     if not document or start < 0 or end <= start:
-        raise CotagError(f"--span {spec!r}: write DOCUMENT:START:END with character offsets, start before end "
-                         "(e.g. --span E001:120:164; `cotag codings list` shows offsets)")
+        raise CotagError(f"--span {spec!r}: {SPAN_HELP}")
     return document, start, end
+
+
+def _unit_characters(session, document_id: int, span: UnitSpan) -> tuple[int, int]:
+    from cotag.store.documents import list_units
+
+    units = sorted(list_units(session, document_id=document_id), key=lambda u: u.index)
+    if span.last > len(units):
+        raise CotagError(f"--span {span.document}:u{span.first}:u{span.last}: {span.document} has units 1-{len(units)}")
+    return units[span.first - 1].start, units[span.last - 1].end
 
 
 @dataclass(frozen=True)
@@ -104,7 +140,7 @@ class _Target:
     end: int | None = None
 
 
-def _target(session, *, document: str | None, code: str | None, span: tuple[str, int, int] | None,
+def _target(session, *, document: str | None, code: str | None, span: tuple[str, int, int] | UnitSpan | None,
             journal: bool) -> _Target:
     """What the memo is on, checked: exactly one of document, code, span or journal."""
     from cotag.store.codes import require_code
@@ -115,6 +151,10 @@ def _target(session, *, document: str | None, code: str | None, span: tuple[str,
     if len(chosen) != 1:
         raise CotagError("a memo is on one thing: give exactly one of --document ID, --code KEY, "
                          "--span ID:START:END or --journal" + (f" (got {', '.join(chosen)})" if chosen else ""))
+    if isinstance(span, UnitSpan):
+        doc = require_document(session, external_id=span.document)
+        start, end = _unit_characters(session, int(doc.id or 0), span)
+        return _Target(doc.id, doc.external_id, doc.text, start=start, end=end)
     if span is not None:
         external_id, start, end = span
         doc = require_document(session, external_id=external_id)
@@ -132,7 +172,8 @@ def _target(session, *, document: str | None, code: str | None, span: tuple[str,
 
 
 def add_memo(session: "Session", *, coder: str, text: str, title: str = "", document: str | None = None,
-             code: str | None = None, span: tuple[str, int, int] | None = None, journal: bool = False) -> MemoView:
+             code: str | None = None, span: tuple[str, int, int] | UnitSpan | None = None,
+             journal: bool = False) -> MemoView:
     """Write a new memo for `coder` (created on first use) and log it; empty text is refused."""
     from cotag.store import coders as coder_store
     from cotag.store.events import log_event

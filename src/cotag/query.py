@@ -322,7 +322,11 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
     attribution.check(attributes=selection.project_attributes)
     codings, units = selection.codings, selection.units
     assert units is not None, "run_query needs resolve(..., with_text=True, with_units=True)"
-    coders = sorted(set(codings.coder) | set(selection.coders or []))
+    covering = selection.covering
+    # Every chosen coder, and (with every coder chosen) each who covered a document: a coder whose codings there
+    # are all of other codes still has a NOT there, as they have when chosen alone.
+    coders = sorted(set(codings.coder) | set(selection.coders or [])
+                    | {name for names in (covering or {}).values() for name in names})
     by_doc: dict[int, list[int]] = {}
     for i, doc_id in enumerate(codings.document_id.tolist()):
         by_doc.setdefault(doc_id, []).append(i)
@@ -343,6 +347,8 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
         unit_index = units.index[rows].tolist()
         where = UnitStarts(unit_starts)
         for coder in coders:
+            if covering is not None and coder not in covering.get(document.id, ()):
+                continue  # a coder who never coded this interview says nothing about it, NOT included
             spans: dict[str, list[Span]] = {key: [] for key in subtree}
             for i in by_doc.get(document.id, []):
                 if codings.coder[i] == coder:
@@ -354,6 +360,14 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
             merged = {key: normalize(v) for key, v in spans.items()}
             passages = evaluate(expr, coded=merged.__getitem__, length=len(document.text), units=where)
             for start, end in passages:
+                # Whitespace at a passage's edges is no part of it (NOT keeps the spaces between codings); a
+                # passage of whitespace alone is no passage.
+                while start < end and document.text[start].isspace():
+                    start += 1
+                while end > start and document.text[end - 1].isspace():
+                    end -= 1
+                if start == end:
+                    continue
                 first, last = where.range((start, end)) if unit_starts else (0, -1)
                 # Speakers of the units the passage shares characters with, each once, in order.
                 speaker = " / ".join(dict.fromkeys(
@@ -373,7 +387,8 @@ def run_query(selection: "Selection", source: str, *, attribution_overrides: Ite
                 data["memo"].append("")
                 data["start"].append(start)
                 data["end"].append(end)
-                data["unit"].append(unit_index[first] if unit_starts else None)
+                # Numbered from 1, as `export quotes` and the transcript screen number units.
+                data["unit"].append(unit_index[first] + 1 if unit_starts else None)
     return QuoteTable(data=data, attribute_keys=selection.attribute_keys(), coding_label=selection.coding_label,
                       title=f"Query: {label}")
 
@@ -387,8 +402,11 @@ def _has_not(expr: Expr) -> bool:
 
 
 def query_selection(session: "Session", source: str, scope: "Scope") -> "Selection":
-    """Resolve the scope for a query: its codes (each with its subtree), whose coding, which respondents."""
+    """Resolve the scope for a query: its codes (each with its subtree), whose coding, which respondents; and who
+    covered each document, so that a coder's NOT speaks only for the documents that coder coded (or marked done),
+    as coded_document_ids does for the coding as a whole."""
     from cotag.export.scope import Scope, chosen_code_ids, load_tree, resolve
+    from cotag.store import plain_reads
 
     expr = parse(source)  # a bad query fails before the project is read
     tree = load_tree(session)
@@ -400,7 +418,19 @@ def query_selection(session: "Session", source: str, scope: "Scope") -> "Selecti
     narrowed = Scope(codes=tuple(dict.fromkeys(c.key for c in codes_in(expr))), coders=scope.coders,
                      consensus=scope.consensus, all_coders=scope.all_coders, groups=scope.groups,
                      documents=scope.documents, where=scope.where)
-    return resolve(session, narrowed, with_text=True, with_units=True)
+    from cotag.export.scope import load_units
+
+    selection = resolve(session, narrowed, with_text=True, with_units=True)
+    # resolve reads the units of documents with codings of these codes; a NOT reaches every covered document.
+    selection.units = load_units(session, set(selection.coded_document_ids))
+    names = {coder_id: name for coder_id, name, _ in plain_reads.coders(session)}
+    wanted = None if selection.coders is None else [i for i, n in names.items() if n in set(selection.coders)]
+    covering: dict[int, set[str]] = {}
+    for coder_id, document_id in (plain_reads.done_pairs(session, coder_ids=wanted)
+                                  | plain_reads.coded_pairs(session, coder_ids=wanted)):
+        covering.setdefault(document_id, set()).add(names[coder_id])
+    selection.covering = {d: frozenset(c) for d, c in covering.items()}
+    return selection
 
 
 def export_query(project: "Project", session: "Session", source: str, path: Path | None, *, fmt: str | None = None,

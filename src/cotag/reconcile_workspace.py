@@ -29,9 +29,16 @@ class Workspace:
         return Comparison(coders=self.coders, disagreements=self.disagreements).progress()
 
     def memos_for(self, d: Disagreement, coder: str) -> list[Any]:
-        """A coder's memos that bear on a disagreement: on its code, or on its document as a whole."""
-        return [m for m in self.memos if m.coder == coder and
-                (m.code == d.code or (m.code is None and m.document == d.document))]
+        """A coder's memos that bear on a disagreement: on its code, on its document as a whole, or on a passage
+        sharing characters with its region (a passage memo elsewhere in the interview is about other words)."""
+        def bears(m: Any) -> bool:
+            if m.code is not None:
+                return bool(m.code == d.code)
+            if m.document != d.document:
+                return False
+            return m.start is None or (m.start < d.end and d.start < m.end)
+
+        return [m for m in self.memos if m.coder == coder and bears(m)]
 
     def context(self, d: Disagreement, *, around: int = 240, text: str | None = None) -> tuple[str, str, str]:
         """The text before the disagreement, the disagreement's region, and the text after (trimmed to words).

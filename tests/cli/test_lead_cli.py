@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cotag.cli import app
 from cotag.store import codings as coding_store
 from cotag.store.coders import get_or_create_coder
-from cotag.store.documents import list_units
+from cotag.store.documents import list_units, require_document
 from cotag.store.models import Coding, Decision
 from tests.factories import make_codes, make_document
 
@@ -88,8 +88,14 @@ def test_revisit_and_edit_from_the_command_line(study):
 def test_agreed_spans_can_be_reviewed_and_written(study):
     project, units, _ = study
     rows = json.loads(ok(project, "reconcile", "list", "--agreed", "--json").stdout)
+    with project.session() as session:
+        text = require_document(session, external_id="E001").text[units[3][0]:units[3][1]]
     assert rows == [{"document": "E001", "code": "homeland", "start": units[3][0], "end": units[3][1],
-                     "in_consensus": False}]
+                     "in_consensus": False, "text": text}]
+    # The words, not offsets: what the lead reviews.
+    listed = ok(project, "reconcile", "list", "--agreed").stdout
+    assert listed.splitlines()[:2] == ["E001  homeland  pending", f"    \u201c{text}\u201d"]
+    assert f"{units[3][0]}:{units[3][1]}" not in listed
     assert "added 1" in ok(project, "reconcile", "agreed", "--lead", "lena").stdout
     assert json.loads(ok(project, "reconcile", "list", "--agreed", "--json").stdout)[0]["in_consensus"] is True
 

@@ -75,6 +75,7 @@ def test_memos_on_a_passage_a_document_a_code_and_the_journal(study, tmp_path):
     (["--document", "E001", "--code", "wages", "x"], "exactly one of"),
     (["--journal"], "the memo is empty"),
     (["--code", "nope", "x"], "nope"),
+    (["--code", "wagez", "x"], "no code with key 'wagez' in the project's codebook (did you mean wages?)"),
     (["--journal", "--file", "missing.txt"], "--file missing.txt: no such file"),
 ])
 def test_bad_memos_are_refused_and_nothing_is_written(study, args, message):
@@ -151,3 +152,29 @@ def test_edit_a_memo_only_as_its_coder(study):
     with study.session() as session:
         events = session.execute(text("SELECT kind FROM event WHERE kind LIKE 'memo.%' ORDER BY id")).scalars().all()
     assert events == ["memo.add", "memo.edit"]
+
+
+def test_a_passage_memo_on_units_numbered_from_1(study):
+    """`--span ID:uFIRST:uLAST` (or `ID:uN`) takes whole units, numbered as the transcript screen numbers them;
+    the memo is stored on their characters, and listings say characters in words."""
+    from cotag.store.documents import list_units, require_document
+
+    with study.session() as session:
+        document = require_document(session, external_id="E001")
+        units = sorted(list_units(session, document_id=int(document.id or 0)), key=lambda u: u.index)
+        body = document.text
+    added = run(study, "memo", "add", "--coder", "alice", "--span", "E001:u2:u3", "--json", "two sentences")
+    assert added.exit_code == 0, added.output
+    memo = json.loads(added.stdout)
+    assert (memo["start"], memo["end"]) == (units[1].start, units[2].end)
+    assert memo["passage"] == " ".join(body[units[1].start:units[2].end].split())
+    one = run(study, "memo", "add", "--coder", "alice", "--span", "E001:u1", "the first sentence")
+    assert one.exit_code == 0, one.output
+    assert f"passage in E001 (characters {units[0].start}-{units[0].end})" in one.stdout
+    assert f'"{body[units[0].start:units[0].end]}"' in one.stdout
+    for spec, message in (("E001:u0", "units are numbered from 1"), ("E001:u3:u2", "first unit comes after"),
+                          (f"E001:u1:u{len(units) + 1}", f"E001 has units 1-{len(units)}"),
+                          ("E001:u1:5", "DOCUMENT:uFIRST:uLAST")):
+        refused = run(study, "memo", "add", "--coder", "alice", "--span", spec, "x")
+        assert refused.exit_code == 1 and message in refused.output, (spec, refused.output)
+    assert len(memo_rows(study)) == 2

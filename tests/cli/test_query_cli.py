@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def test_query_to_file_save_and_rerun(study, tmp_path):
     again = run(study, "query", "--saved", "near", "--format", "md")
     assert again.exit_code == 0, again.output
     assert "> earns five times more" in again.stdout and "# Query: (wages NEAR/1 corruption)" in again.stdout
+    # Whose coding given now replaces the stored --coder alice (not a clash of the two).
+    everyone = run(study, "query", "--saved", "near", "--all-coders", "--json")
+    assert everyone.exit_code == 0, everyone.output
+    assert json.loads(everyone.stderr.splitlines()[-1])["coding"] == "all coders"
 
 
 def test_query_where_and_txt(study):
@@ -50,7 +55,11 @@ def test_query_where_and_txt(study):
 
 @pytest.mark.parametrize("args, message", [
     (["query", "wages AND (family"], "at position 18"),
-    (["query", "wages AND wagez"], "no code with key 'wagez'"),
+    (["query", "wages AND wagez"], "no code with key 'wagez' (did you mean wages?) at position 11"),
+    (["query", "wages AND Family"], "no code with key 'Family' (did you mean family?)"),
+    (["query", "Low pay"], "expected AND, OR, OVERLAP, NEAR/n or the end, found 'pay' at position 5"),
+    (["query", "lowpay", "--where", "agee=30"], "unknown attribute 'agee'"),
+    (["export", "matrix", "--cooccurrence", "unit", "--cell", "wagez:family"], "(did you mean wages?)"),
     (["query", "--saved", "nope"], "no saved query 'nope'"),
     (["query", "wages", "--where", "age=>3"], "unknown operator '=>'"),
 ])
@@ -67,6 +76,36 @@ def test_matrix_cell_quotes(study, tmp_path):
     with out.open(newline="", encoding="utf-8") as fh:
         assert sorted(r["document"] for r in csv.DictReader(fh)) == ["E002", "G001"]
     bad = run(study, "export", "matrix", "--cell", "wages:male")
-    assert bad.exit_code == 1 and "--cell CODE:VALUE goes with --by" in bad.output
+    assert bad.exit_code == 1 and "--cell goes with --by ATTRIBUTE" in bad.output
     unknown = run(study, "export", "matrix", "--by", "gender", "--cell", "wagez:male")
     assert unknown.exit_code == 1 and "--cell 'wagez:male': no code with key 'wagez'" in unknown.output
+
+
+def test_cooccurrence_cell_quotes_are_what_enter_on_the_cell_opens(study, tmp_path):
+    """`export matrix --cooccurrence W --cell A:B` writes the codings the analysis screen's Enter on that cell
+    lists: those of either code that share a unit (here a document) with one of the other."""
+    from cotag.export.cell import analysis_pair_quotes
+    from cotag.export.scope import Scope
+    from cotag.services.export import load_analysis
+
+    out = tmp_path / "pair.csv"
+    result = run(study, "export", "matrix", "--cooccurrence", "document", "--cell", "wages:corruption",
+                 "--coder", "alice", str(out))
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 quotes from 1 respondents behind the cell wages:corruption (co-occurrence within documents)" \
+        in result.stdout
+    with out.open(newline="", encoding="utf-8") as fh:
+        written = [(r["document"], r["code"], r["quote"]) for r in csv.DictReader(fh)]
+    assert sorted(written) == [("E001", "corruption", "Corruption is everywhere."),
+                               ("E001", "wages", "earns five times more")]
+    screen = analysis_pair_quotes(load_analysis(study, Scope(coders=("alice",))), a="wages", b="corruption",
+                                  within="document")
+    assert sorted(zip(screen.data["document"], screen.data["code"], screen.data["text"])) == sorted(written)
+    # Within units they never meet (different sentences): an empty table, not an error.
+    units = run(study, "export", "matrix", "--cooccurrence", "unit", "--cell", "wages:corruption", "--coder", "alice",
+                "--format", "md")
+    assert units.exit_code == 0 and "0 quotes" in units.stdout
+    unknown = run(study, "export", "matrix", "--cooccurrence", "unit", "--cell", "wages:corruptoin")
+    assert unknown.exit_code == 1 and "--cell 'wages:corruptoin': no code with key 'corruptoin'" in unknown.output
+    both = run(study, "export", "matrix", "--by", "gender", "--cooccurrence", "unit", "--cell", "wages:male")
+    assert both.exit_code == 1 and "--cell goes with --by ATTRIBUTE" in both.output

@@ -22,10 +22,9 @@ def shown(screen: QuotesScreen) -> list[tuple[str, str, str]]:
 async def test_enter_on_a_themes_cell_opens_the_quotes_export_matrix_cell_writes(study):  # noqa: F811
     app = make_app(study, coder="alice", lead=True)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_analysis(pilot)
-        table = screen.query_one("#an-prevalence-table")
-        table.focus()
-        # Row 2 is wages (push, wages, lowpay, ...); column 1 is expert.
+        await open_analysis(pilot)
+        # The themes table has the keys as the screen opens. Row 2 is wages (push, wages, lowpay, ...); column 1
+        # is expert.
         await pilot.press("down", "right", "enter")
         await settle(pilot)
         quotes = app.screen
@@ -51,10 +50,9 @@ async def test_enter_on_a_cooccurrence_cell_opens_the_quotes_of_both_codes(study
         await pilot.press("2")
         await settle(pilot)
         table = screen.query_one("#an-cooccurrence-table")
+        assert screen.focused is table  # `2` hands the arrows to the matrix, not to the tab bar
         keys = list(screen.cooccurrence.counts.index)
-        table.focus()
-        table.move_cursor(row=keys.index("wages"), column=1 + keys.index("corruption"))
-        await pilot.press("enter")
+        await pilot.press(*["down"] * keys.index("wages"), *["right"] * (1 + keys.index("corruption")), "enter")
         await settle(pilot)
         assert isinstance(app.screen, QuotesScreen)
         # Wages and corruption meet in E001's first sentence (alice's codings).
@@ -62,8 +60,9 @@ async def test_enter_on_a_cooccurrence_cell_opens_the_quotes_of_both_codes(study
                                              ("E001", "alice", "Salaries are low here.")]
         await pilot.press("escape")
         await settle(pilot)
-        table.move_cursor(row=keys.index("family"), column=1 + keys.index("wages"))
-        await pilot.press("enter")
+        steps = keys.index("family") - keys.index("wages"), keys.index("wages") - keys.index("corruption")
+        await pilot.press(*["down" if steps[0] > 0 else "up"] * abs(steps[0]),
+                          *["right" if steps[1] > 0 else "left"] * abs(steps[1]), "enter")
         await settle(pilot)
         assert shown(app.screen) == []  # they never share a sentence
 
@@ -96,7 +95,10 @@ async def test_a_coder_runs_saved_queries_on_their_own_coding_only(study):  # no
     save_query(study, "family", "family", options={"all_coders": True})
     app = make_app(study, coder="bob")
     async with app.run_test(size=SIZE) as pilot:
-        await open_analysis(pilot)
-        await pilot.press("4", "enter")
+        screen = await open_analysis(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert str(screen.query_one("#an-queries-head").render()).startswith("1 saved query (on your own coding, bob)")
+        await pilot.press("enter")
         await settle(pilot)
         assert shown(app.screen) == [("G002", "bob", "My family keeps me here.")]

@@ -137,9 +137,16 @@ async def test_at_80x24_no_footer_hint_is_cut(study):
     app = make_app(study.project, coder="lena", lead=True, document="E001")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for keys in ((), ("ctrl+t",), ("escape", "ctrl+e")):
+        seen = set()
+        # Every screen with a footer a lead reaches: transcript, analysis, codebook, pseudonyms, agreement,
+        # revisions, dashboard, audit log, journal, library.
+        for keys in ((), ("ctrl+t",), ("escape", "ctrl+e"), ("escape", "ctrl+k"), ("escape", "ctrl+a"),
+                     ("escape", "ctrl+f"), ("escape", "ctrl+u"), ("escape", "ctrl+l"), ("escape", "ctrl+o"),
+                     ("escape", "b")):
             await pilot.press(*keys)
             await settle(pilot)
+            assert type(app.screen).__name__ not in seen, keys
+            seen.add(type(app.screen).__name__)
             shown = [key for key in app.screen.query(FooterKey) if key.region.width]
             assert shown, app.screen
             for key in shown:
@@ -164,7 +171,7 @@ async def test_the_cooccurrence_matrix_scrolls_both_ways_at_80x24(study):
         table = app.screen.query_one("#an-cooccurrence-table", DataTable)
         assert len(table.columns) > 20 and table.row_count > 20
         assert table.virtual_size.width > table.size.width and table.virtual_size.height > table.size.height
-        table.focus()
+        assert app.screen.focused is table  # `2` gives the matrix the arrow keys
         await pilot.press(*["right"] * 20, *["down"] * 20)
         await settle(pilot)
         assert table.scroll_x > 0 and table.scroll_y > 0
@@ -175,3 +182,23 @@ async def test_the_cooccurrence_matrix_scrolls_both_ways_at_80x24(study):
         # Scrolled sideways, each row still starts with its code's name.
         body = ["".join(s.text for s in table.render_line(y)).strip() for y in range(1, table.size.height)]
         assert all(line[:1].isalpha() or line.startswith("·") for line in body if line), body
+
+
+async def test_at_80x24_the_status_line_cuts_attributes_between_words(study):
+    from cotag.store.models import Document
+
+    attributes = {"gender": "female", "age": 34, "occupation": "senior civil servant in the ministry of health",
+                  "place": "Nur-Sultan"}
+    with study.project.session() as session:
+        session.exec(select(Document).where(Document.external_id == "E001")).one().attributes = attributes
+    app = make_app(study.project, coder="alice", document="E001")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")  # the status line is drawn again at its full width
+        await settle(pilot)
+        line = widget_lines(app.screen.query_one("#doc-status"))[0]
+        assert line.rstrip().endswith("coded") and "…" in line
+        shown = line[line.index("female"):line.index("…")]
+        whole = ", ".join(str(v) for v in attributes.values())
+        # What is shown is the attributes' first whole words: no word is cut.
+        assert whole.startswith(shown) and whole[len(shown)] in " ,", (shown, whole)

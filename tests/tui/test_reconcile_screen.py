@@ -189,7 +189,7 @@ async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):
     from cotag.store.memos import add_memo
     from cotag.store.models import Code
 
-    project, _ = disputed
+    project, units = disputed
     with project.session() as session:
         alice, bob = require_coder(session, name="alice"), require_coder(session, name="bob")
         wages = session.exec(select(Code).where(Code.key == "wages")).one()
@@ -198,6 +198,10 @@ async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):
         add_memo(session, coder_id=bob.id, document_id=doc_id, text="Anna talks about money throughout.")
         add_memo(session, coder_id=bob.id, code_id=session.exec(select(Code).where(Code.key == "homeland")).one().id,
                  text="not this one")
+        # Passage memos: one on the disputed sentence (shown), one on a sentence far from it (not shown).
+        first, last = units[0], units[-1]
+        add_memo(session, coder_id=alice.id, document_id=doc_id, start=first[0], end=first[0] + 3, text="irony?")
+        add_memo(session, coder_id=alice.id, document_id=doc_id, start=last[0], end=last[1], text="elsewhere")
     app = make_reconcile_app(project, lead="lena", coders=["alice", "bob"])
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -205,7 +209,10 @@ async def test_both_coders_memos_on_the_code_and_document_are_shown(disputed):
         a, b = static_text(app, "#rc-a"), static_text(app, "#rc-b")
         assert "memo on wages “scope”: Only pay, not benefits." in a
         assert "memo on E001: Anna talks about money throughout." in b
-        assert "not this one" not in a + b
+        assert "memo on these words: irony?" in a
+        assert "not this one" not in a + b and "elsewhere" not in a + b
+        # A side that did not apply the code says so on its own line, before its memos.
+        assert "(did not apply this code here)\nmemo on E001" in b
 
 
 async def test_rulings_typed_quickly_are_committed_in_order_one_per_disagreement(disputed):

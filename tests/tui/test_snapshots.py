@@ -368,9 +368,7 @@ def test_snapshot_analysis_queries(team, snap_compare, size):
 @SIZES
 def test_snapshot_analysis_cell_quotes(team, snap_compare, size):
     async def run(pilot):
-        await steps("ctrl+t")(pilot)
-        pilot.app.screen.query_one("#an-prevalence-table").focus()
-        await steps("down", "right", "enter")(pilot)
+        await steps("ctrl+t", "down", "right", "enter")(pilot)
 
     assert snap_compare(lead_app(team), terminal_size=size, run_before=run)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +16,7 @@ from cotag.query import (QueryError, UnitStarts, complement, evaluate, intersect
 from cotag.services.queries import export_query
 from cotag.store.codings import add_coding
 from cotag.store.coders import get_or_create_coder
+from cotag.store.documents import list_units, require_document
 from cotag.store.models import Document
 from test_export_quotes import EXPERT_FEMALE, build_study
 
@@ -136,6 +140,23 @@ def test_queries_on_a_project(study):
         ("G002", "bob", "My family keeps me here.")]
 
 
+def test_not_speaks_only_for_the_documents_each_coder_covered(study):
+    """bob coded E001 and G002 only: his `NOT family` is not the whole of E002 and G001, which he never read.
+    So a query on every coder is each coder's query put together."""
+    rows = passages(study, "NOT family", all_coders=True)
+    assert sorted({(document, coder) for document, coder, _ in rows}) == [
+        ("E001", "alice"), ("E001", "bob"), ("E002", "alice"), ("G001", "alice"), ("G002", "bob")]
+    alone = [row for coder in ("alice", "bob") for row in passages(study, "NOT family", coders=(coder,))]
+    assert sorted(rows) == sorted(alone)
+    # The text around a coding, not the spaces at its edges; and each passage with its unit, even in a document
+    # with no coding of the query's codes (E002: alice coded lowpay only).
+    assert all(text == text.strip() and text for _, _, text in rows)
+    with study.session() as session:
+        selection = query_selection(session, "NOT family", Scope(coders=("alice",)))
+    table = run_query(selection, "NOT family")
+    assert None not in table.data["unit"] and "E002" in table.data["document"]
+
+
 def test_unknown_code_names_its_position(study):
     with pytest.raises(CotagError) as caught:
         passages(study, "wages AND wagez")
@@ -154,6 +175,23 @@ def test_written_like_export_quotes(study, tmp_path):
     assert any("My cousin earns five times more" in p.text for p in docx.Document(tmp_path / "q.docx").paragraphs)
     _, plain = export_query(study, "wages OVERLAP pull", None, fmt="txt", scope=Scope(coders=("alice",)))
     assert f'"My cousin earns five times more"\n  — {EXPERT_FEMALE} · E001' in plain
+
+
+def test_the_unit_column_counts_from_1_as_export_quotes_does(study):
+    """A passage's `unit` is the number of the first sentence it touches, as `export quotes` writes it."""
+    from cotag.services.export import export_quotes
+
+    scope = Scope(coders=("alice",), codes=("corruption",))
+    _, quoted = export_quotes(study, None, fmt="csv", scope=scope)
+    _, queried = export_query(study, "corruption", None, fmt="csv", scope=Scope(coders=("alice",)))
+    [quote_row] = list(csv.DictReader(io.StringIO(quoted)))
+    [query_row] = list(csv.DictReader(io.StringIO(queried)))
+    assert (query_row["start"], query_row["unit"]) == (quote_row["start"], quote_row["unit"])
+    with study.session() as session:
+        document = require_document(session, external_id="E001")
+        [unit] = [u for u in list_units(session, document_id=int(document.id or 0))
+                  if u.start == int(query_row["start"])]
+    assert int(query_row["unit"]) == unit.index + 1
 
 
 def test_saved_queries(study):

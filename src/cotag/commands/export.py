@@ -123,8 +123,9 @@ def matrix(output: Optional[Path] = OutputArgument,
            documents: Optional[str] = DocumentsOption,
            where: List[str] = WhereOption,
            cell: Optional[str] = typer.Option(None, "--cell", metavar="CODE:VALUE",
-                                              help="With --by: instead of the matrix, the quotes behind this cell "
-                                                   "(VALUE as the column heads it, or total)."),
+                                              help="Instead of the matrix, the quotes behind this cell: with --by, "
+                                                   "CODE:VALUE (VALUE as the column heads it, or total); with "
+                                                   "--cooccurrence, CODE:CODE."),
            pseudonymise: bool = PseudonymiseOption,
            excel: bool = ExcelOption,
            as_json: bool = JsonOption) -> None:
@@ -135,13 +136,14 @@ def matrix(output: Optional[Path] = OutputArgument,
     if cell is not None:
         from cotag.commands.common import fail
 
-        if by is None or cooccurrence is not None:
-            fail("--cell CODE:VALUE goes with --by ATTRIBUTE")
-        summary, text = service.export_cell_quotes(open_project(), output, cell=cell, by=by, fmt=fmt, scope=scope,
-                                                   age_bands=age_bands, rollup=True if rollup is None else rollup,
+        if (by is None) == (cooccurrence is None):
+            fail("--cell goes with --by ATTRIBUTE (CODE:VALUE) or --cooccurrence unit|document (CODE:CODE)")
+        summary, text = service.export_cell_quotes(open_project(), output, cell=cell, by=by, within=cooccurrence,
+                                                   fmt=fmt, scope=scope, age_bands=age_bands, rollup=rollup,
                                                    pseudonymise=pseudonymise)
         _finish(summary, text, as_json, f"{summary['quotes']} quotes from {summary['respondents']} respondents "
-                                        f"behind the cell {cell} (by {by})")
+                                        f"behind the cell {cell} " + (f"(by {by})" if by else
+                                                                      f"(co-occurrence within {cooccurrence}s)"))
         return
     summary, text = service.export_matrix(open_project(), output, fmt=fmt, scope=scope, by=by, within=cooccurrence,
                                           age_bands=age_bands, rollup=rollup, excel=excel, pseudonymise=pseudonymise)

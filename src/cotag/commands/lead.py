@@ -53,13 +53,15 @@ def reconcile_list(coders: Optional[str] = CodersOption, document: Optional[str]
 
     project = open_project()
     if agreed:
-        rows = reconcile.agreed_spans(project, coders=_pair(coders), documents=split_names(document))
+        # With the words both coders coded, as the disagreements below: the lead reviews what was said.
+        rows = reconcile.agreed_review(project, coders=_pair(coders), documents=split_names(document))
         if as_json:
             emit_json(rows)
             return
         for row in rows:
             mark = "in consensus" if row["in_consensus"] else "pending"
-            typer.echo(f"{row['document']}  {row['code']:<22} {row['start']}:{row['end']}  {mark}")
+            typer.echo(f"{row['document']}  {row['code']}  {mark}")
+            typer.echo(f"    \u201c{_clip(row['text'])}\u201d")
         typer.echo(f"{len(rows)} agreed span(s)")
         return
     rows = reconcile.list_disagreements(project, coders=_pair(coders), documents=split_names(document),

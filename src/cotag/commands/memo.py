@@ -41,7 +41,9 @@ def memo_add(text: Optional[str] = typer.Argument(None, metavar="[TEXT]", help="
              code: Optional[str] = typer.Option(None, "--code", metavar="KEY", help="A memo on a code."),
              span: Optional[str] = typer.Option(None, "--span", metavar="ID:START:END",
                                                 help="A memo on a passage: document id and character offsets "
-                                                     "(as `cotag codings list` shows them)."),
+                                                     "(as `cotag codings list` shows them, end exclusive), or "
+                                                     "units numbered from 1 as on the transcript screen: "
+                                                     "ID:uFIRST:uLAST or ID:uN (e.g. E001:u3:u5)."),
              journal: bool = typer.Option(False, "--journal", help="An entry in the project journal."),
              file: Optional[Path] = typer.Option(None, "--file", metavar="FILE", help="Read the memo from a file."),
              title: str = typer.Option("", "--title", help="A title for the memo."),

@@ -44,9 +44,10 @@ def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
         stored = saved_query(project, saved)
         output = Path(expression) if expression else None
         expression = stored["query"]
-        coder = coder or list(stored.get("coder", []))
-        consensus = consensus or bool(stored.get("consensus"))
-        all_coders = all_coders or bool(stored.get("all_coders"))
+        # Whose coding is one choice: --coder, --consensus or --all-coders given now replaces the stored one.
+        if not (coder or consensus or all_coders):
+            coder = list(stored.get("coder", []))
+            consensus, all_coders = bool(stored.get("consensus")), bool(stored.get("all_coders"))
         group = group or stored.get("group")
         documents = documents or stored.get("documents")
         where = [*stored.get("where", []), *where]

@@ -30,6 +30,13 @@ def parse_cell(spec: str) -> tuple[str, str]:
     return code.strip(), value.strip()
 
 
+def _hint(selection: Selection, key: str) -> str:
+    from cotag.export.scope import close_keys
+
+    close = close_keys(selection.tree, key)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
 def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, bands: list, rollup: bool = True,
                    spec: str | None = None, label_of: Callable[[str], str] | None = None) -> Selection:
     """The selection cut (in place) to what the matrix counts in one cell: codings of code (rolled up: and of its
@@ -44,7 +51,7 @@ def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, band
         raise CotagError(f"--by: unknown attribute {by!r} (attributes: {', '.join(known)})")
     found = selection.tree.by_key().get(code)
     if found is None:
-        raise CotagError(f"--cell {cell!r}: no code with key {code!r}")
+        raise CotagError(f"--cell {cell!r}: no code with key {code!r}{_hint(selection, code)}")
     labels = {}
     for document in selection.documents:
         if document.id in selection.coded_document_ids:
@@ -69,15 +76,24 @@ def narrow_to_cell(selection: Selection, *, code: str, by: str, value: str, band
     return selection
 
 
-def write_cell_quotes(project: "Project", session: Session, path: Path | None, *, cell: str, by: str,
-                      fmt: str | None = None, scope: Scope = Scope(), age_bands: str | None = None, rollup: bool = True,
+def write_cell_quotes(project: "Project", session: Session, path: Path | None, *, cell: str, by: str | None = None,
+                      within: str | None = None, fmt: str | None = None, scope: Scope = Scope(),
+                      age_bands: str | None = None, rollup: bool | None = None,
                       attribution_overrides: Iterable[str] = (), pseudonymise: bool = False
                       ) -> tuple[dict[str, Any], str | None]:
     """Write the quotes the matrix counts in the cell: codings of CODE (and, rolled up, its sub-codes) in the
-    coded documents whose `by` value heads the column (every coded document for `total`).
+    coded documents whose `by` value heads the column (every coded document for `total`). With `within` (a
+    co-occurrence matrix) the cell is CODE:CODE, and its quotes those narrow_to_pair keeps.
 
     pseudonymise: quotes, attributions and the title through the pseudonym table; VALUE may then be the column's
     pseudonymised head, as the pseudonymised matrix prints it."""
+    if within is not None:
+        return _write_pair_quotes(project, session, path, cell=cell, within=within, fmt=fmt, scope=scope,
+                                  rollup=bool(rollup), attribution_overrides=attribution_overrides,
+                                  pseudonymise=pseudonymise)
+    if by is None:
+        raise CotagError("--cell CODE:VALUE goes with --by ATTRIBUTE (or --cooccurrence unit|document)")
+    rollup = True if rollup is None else rollup
     code, value = parse_cell(cell)
     fmt = writers.resolve_format(path, fmt)
     if path is not None:
@@ -111,6 +127,42 @@ def write_cell_quotes(project: "Project", session: Session, path: Path | None, *
     return {**quote_summary(table, path, fmt), "cell": {"code": code, "by": by, "value": head}}, text
 
 
+def _write_pair_quotes(project: "Project", session: Session, path: Path | None, *, cell: str, within: str,
+                       fmt: str | None, scope: Scope, rollup: bool, attribution_overrides: Iterable[str],
+                       pseudonymise: bool) -> tuple[dict[str, Any], str | None]:
+    """The quotes behind one cell of the co-occurrence matrix (`--cooccurrence W --cell A:B`): what Enter on that
+    cell of the analysis screen opens."""
+    a, b = parse_cell(cell)
+    fmt = writers.resolve_format(path, fmt)
+    if path is not None:
+        writers.check_writable(path)
+    elif fmt in writers.BINARY_FORMATS:
+        raise CotagError(f"{fmt} output needs a file name (e.g. cell.{fmt})")
+    layer = None
+    if pseudonymise:
+        from cotag.privacy import exports as private
+
+        layer = private.export_layer(project)
+    try:
+        selection = resolve(session, replace(scope, codes=tuple(dict.fromkeys((a, b)))), with_text=True,
+                            with_units=True)
+        narrow_to_pair(selection, a=a, b=b, within=within, rollup=rollup)
+    except CotagError as exc:
+        message = str(exc)
+        for prefix in ("--codes: ", "no code"):
+            if message.startswith(prefix):
+                raise CotagError(f"--cell {cell!r}: " + message.removeprefix("--codes: ")) from None
+        raise
+    table = build_quotes(selection, config=project.config, attribution_overrides=attribution_overrides,
+                         pseudonyms=layer)
+    table.title = f"Quotes: {a} with {b} in the same {within}" if a != b else f"Quotes: {a}"
+    if layer is not None:
+        table.notes = [private.note(layer)]
+    with bulk():
+        text = writers.write(table, path, fmt)
+    return {**quote_summary(table, path, fmt), "cell": {"code": a, "with": b, "within": within}}, text
+
+
 def narrow_to_pair(selection: Selection, *, a: str, b: str, within: str, rollup: bool = False) -> Selection:
     """The selection cut (in place) to what a co-occurrence cell counts: the codings of a that share a unit (or,
     within documents, a document) with a coding of b, and those of b that share one with a. On the diagonal
@@ -124,7 +176,7 @@ def narrow_to_pair(selection: Selection, *, a: str, b: str, within: str, rollup:
     tree = selection.tree.by_key()
     for key in (a, b):
         if key not in tree:
-            raise CotagError(f"no code with key {key!r}")
+            raise CotagError(f"no code with key {key!r}{_hint(selection, key)}")
 
     def ids(key: str) -> "np.ndarray":
         found = int(tree[key].id or 0)

@@ -215,6 +215,8 @@ class Selection:
     units: UnitTable | None = None  # loaded when quotes or unit co-occurrence need them
     # Documents in scope that the chosen coding has covered: a coding there, or marked done.
     coded_document_ids: frozenset[int] = frozenset()
+    # Per document, which of the chosen coders covered it; read only for a query (cotag.query.query_selection).
+    covering: dict[int, frozenset[str]] | None = None
 
     @property
     def documents_by_id(self) -> dict[int, Respondent]:
@@ -261,6 +263,21 @@ def load_tree(session: Session) -> CodeTree:
     return CodeTree.of(code_tree(session))
 
 
+def close_keys(tree: CodeTree, key: str) -> list[str]:
+    """Code keys a mistyped `key` may mean: keys holding it (or held by it), then keys spelt alike ('wagez' ->
+    wages), then codes whose name is it ('Wages and income' -> wages)."""
+    import difflib
+
+    by_key = tree.by_key()
+    wanted = key.casefold()
+    close = sorted(k for k in by_key if wanted in k.casefold() or k.casefold() in wanted)[:5]
+    if not close:
+        close = difflib.get_close_matches(wanted, list(by_key), n=3, cutoff=0.75)
+    if not close:
+        close = [k for k, code in by_key.items() if code.name.casefold() == wanted][:3]
+    return close
+
+
 def chosen_code_ids(tree: CodeTree, keys: Iterable[str] | None) -> set[int] | None:
     if keys is None:
         return None
@@ -269,8 +286,8 @@ def chosen_code_ids(tree: CodeTree, keys: Iterable[str] | None) -> set[int] | No
     for key in keys:
         code = by_key.get(key)
         if code is None:
-            close = sorted(k for k in by_key if key.lower() in k.lower() or k.lower() in key.lower())[:5]
-            hint = f" (did you mean {', '.join(close)}?)" if close else " (see `cotag codebook` / the codebook file)"
+            hint = f" (did you mean {', '.join(close)}?)" if (close := close_keys(tree, key)) \
+                else " (see `cotag codebook` / the codebook file)"
             raise CotagError(f"--codes: no code with key {key!r}{hint}")
         ids |= tree.subtree(code.id)
     return ids

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
-    from cotag.memos import MemoView
+    from cotag.memos import MemoView, UnitSpan
     from cotag.project import Project
 
 
 def add_memo(project: Project, *, coder: str, text: str, title: str = "", document: str | None = None,
-             code: str | None = None, span: tuple[str, int, int] | None = None, journal: bool = False) -> MemoView:
+             code: str | None = None, span: tuple[str, int, int] | UnitSpan | None = None,
+             journal: bool = False) -> MemoView:
     """Write a new memo for `coder` (created on first use) and log it; empty text is refused."""
     from cotag.memos import add_memo as add
 

@@ -48,7 +48,12 @@ def get_code_by_id(session: Session, *, code_id: int) -> Code | None:
 def require_code(session: Session, *, key: str) -> Code:
     code = get_code(session, key=key)
     if code is None:
-        raise NotFound(f"no code with key {key!r} in the project's codebook")
+        import difflib
+
+        keys = list(session.exec(select(col(Code.key))).all())
+        close = difflib.get_close_matches(key.casefold(), keys, n=3, cutoff=0.75)
+        raise NotFound(f"no code with key {key!r} in the project's codebook"
+                       + (f" (did you mean {', '.join(close)}?)" if close else ""))
     return code
 
 

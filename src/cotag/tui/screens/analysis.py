@@ -135,7 +135,21 @@ class AnalysisScreen(CotagScreen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._focus_tab("an-prevalence")
         self._start_load()
+
+    # The widget each tab's keys work on. The screen opened with the tab bar focused, where the arrows switch tabs:
+    # after `2` a user's → went to the Quotes tab instead of along the matrix, and enter opened nothing.
+    TAB_FOCUS = {"an-prevalence": "#an-prevalence-table", "an-cooccurrence": "#an-cooccurrence-table",
+                 "an-quotes": "#an-codes", "an-queries": "#an-queries-list"}
+
+    def _focus_tab(self, pane: str | None) -> None:
+        if pane in self.TAB_FOCUS:
+            self.query_one(self.TAB_FOCUS[pane]).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab shown (by 1-4, a click or the tab bar's arrows): its table or list takes the keys."""
+        self._focus_tab(event.pane.id)
 
     # ------------------------------------------------------------ loading (workers return data; never touch widgets)
 
@@ -422,7 +436,6 @@ class AnalysisScreen(CotagScreen[None]):
 
     def action_queries_tab(self) -> None:
         self.query_one(TabbedContent).active = "an-queries"
-        self.query_one("#an-queries-list", OptionList).focus()  # up/down pick a query at once
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -441,7 +454,8 @@ class AnalysisScreen(CotagScreen[None]):
             head.update(Text('No saved queries yet: cotag query "wages AND family" --save NAME'))
             return
         whose = "" if self.lead else f" (on your own coding, {self.viewer})"
-        head.update(Text(f"{len(queries)} saved queries{whose} · enter runs the highlighted one"))
+        noun = "saved query" if len(queries) == 1 else "saved queries"
+        head.update(Text(f"{len(queries)} {noun}{whose} · enter runs the highlighted one"))
         options: list[Option] = []
         for name, entry in sorted(queries.items()):
             extra = ", ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"

@@ -218,7 +218,10 @@ class ReconcileScreen(CotagScreen[None]):
                     body.append(f"memo: {self._shown(span.memo)}\n", style="italic")
             # The coder's own memos on this code or this document, written apart from any coding.
             for memo in workspace.memos_for(d, name):
-                on = f"on {memo.code}" if memo.code else f"on {memo.document}"
+                if not body.plain.endswith("\n"):  # after "(did not apply ...)": a memo starts on its own line
+                    body.append("\n")
+                on = f"on {memo.code}" if memo.code else "on these words" if memo.start is not None \
+                    else f"on {memo.document}"
                 body.append(f"memo {on}" + (f" “{memo.title}”" if memo.title else "") + ": ", style="bold italic")
                 body.append(" ".join(self._shown(memo.text).split())[:300] + "\n", style="italic")
             self.query_one(side, Static).update(body)

@@ -26,6 +26,7 @@ from cotag.tui.widgets.suggestions import SuggestionHint
 from cotag.tui.widgets.transcript_view import OVERLAY_OFF, TranscriptView
 from cotag.tui.widgets.unit_codes import UnitCodes
 from cotag.tui.writer import WriteFailed
+from cotag.tui.text import clip_words
 from cotag.tui.base import CotagScreen
 
 CURSOR_SAVE_DELAY = 0.6  # seconds: save where the coder is once they pause, not on every key
@@ -227,8 +228,6 @@ class TranscriptScreen(Suggesting, LeadOverlay, TranscriptMemos, CotagScreen[Non
         if pseudonyms is not None:
             attributes = pseudonyms.attributes(attributes)
         values = [str(v) for k, v in attributes.items() if v not in (None, "") and k != "synthetic"]
-        if values:
-            left.append(" · " + ", ".join(values), style="dim")
         right = Text(no_wrap=True, justify="right")
         if self.note:
             right.append(self.note + "  ", style="italic")
@@ -253,6 +252,11 @@ class TranscriptScreen(Suggesting, LeadOverlay, TranscriptMemos, CotagScreen[Non
         if transcript.done:
             right.append(" · ✓ done", style="bold")
         right.append(" ")
+        if values:
+            # Cut between words where the line runs out ('private sector…', not 'Nur-Sult…').
+            room = status.size.width - right.cell_len - left.cell_len - 3
+            shown = clip_words(", ".join(values), room) if status.size.width and room > 0 else ", ".join(values)
+            left.append(" · " + shown, style="dim")
         grid = Table.grid(expand=True)
         grid.add_column(ratio=1, no_wrap=True)
         grid.add_column(no_wrap=True, justify="right")
