@@ -183,3 +183,30 @@ async def test_editing_a_documents_attributes_types_them_and_refuses_a_bad_value
             kept = sheet_attributes(session)["E001"]
         assert kept == {"age": 35, "place": None, "languages": ["kk", "ru"]}  # what a re-import re-applies
         assert "edit" in str(payload)
+
+
+async def test_esc_in_the_attribute_form_with_typed_changes_asks_before_discarding_them(study):
+    app = make_app(study.project, coder="alice", resume=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, AttributeEditor)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await settle(pilot)
+        assert not isinstance(app.screen, (AttributeEditor, Confirm))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        await pilot.press("tab", *["backspace"] * 2, *"36", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm) and "attribute" in app.screen.question
+        await pilot.press("n")  # keep typing: the form is back with what was typed, the cursor in its field
+        await settle(pilot)
+        assert app.screen is editor and editor.values()["age"] == "36"
+        assert editor.focused is editor.query_one("#attr-1")
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert not isinstance(app.screen, (AttributeEditor, Confirm))
+        assert attributes(study.project, "E001") == {"gender": "female", "age": 34, "place": "Almaty"}

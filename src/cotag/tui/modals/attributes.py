@@ -19,10 +19,14 @@ from cotag.attribute_edit import AttributeForm
 from cotag.services.corpus import edit_attributes
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
+from cotag.tui.modals.confirm import dismiss_or_ask
 from cotag.tui.writer import WriteFailed
 
 if TYPE_CHECKING:
     from cotag.tui.app import CotagApp
+
+
+DISCARD_QUESTION = "Discard the attribute changes you typed?"
 
 
 class AttributesSaved(Message):
@@ -96,5 +100,11 @@ class AttributeEditor(CotagModal[list | None]):
     def on_attributes_saved(self, message: AttributesSaved) -> None:
         self.dismiss(message.changes)
 
+    @property
+    def typed(self) -> bool:
+        """Whether any field differs from what the form opened with (a new attribute counts once named or valued)."""
+        return self.values() != dict(self.form.values)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        focused = self.focused if isinstance(self.focused, Input) else self.query(Input).first()
+        dismiss_or_ask(self, typed=self.typed, question=DISCARD_QUESTION, refocus=focused)

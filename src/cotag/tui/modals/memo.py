@@ -12,7 +12,7 @@ from textual.widgets import Button, Label, TextArea
 from cotag.keys import DIALOG
 from cotag.tui.bindings import bindings_for
 from cotag.tui.base import CotagModal
-from cotag.tui.modals.confirm import Confirm
+from cotag.tui.modals.confirm import dismiss_or_ask
 
 DISCARD_QUESTION = "Discard the memo you typed?"
 
@@ -64,14 +64,4 @@ class MemoEditor(CotagModal[str | None]):
         self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_cancel(self) -> None:
-        if not self.typed:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-            else:
-                self.query_one(TextArea).focus()
-
-        self.app.push_screen(Confirm(DISCARD_QUESTION), answered)
+        dismiss_or_ask(self, typed=self.typed, question=DISCARD_QUESTION, refocus=self.query_one(TextArea))
