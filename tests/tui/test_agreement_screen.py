@@ -106,10 +106,10 @@ async def test_table_matches_the_core_and_low_codes_are_red(coded):
             code = str(row[0])
             if by_code[code].below:
                 assert all(BELOW_STYLE in str(c.style) for c in row), code
-                assert str(row[-1]) == "below .667"
+                assert str(row[-1]) == "< .667"
             else:
                 assert all(BELOW_STYLE not in str(c.style) for c in row), code
-        assert str(dict((str(r[0]), r) for r in shown)["push"][-1]).startswith("no variation")
+        assert str(dict((str(r[0]), r) for r in shown)["push"][-1]) == "no var."
         header = str(screen.query_one("#ag-header").render())
         assert "rule: unit: sentence; a sentence carries a code when" in header
         assert "2 codes below .667 · pooled alpha" in header

@@ -20,6 +20,7 @@ from cotag.reliability.disagreements import ProjectAgreement, UnitDisagreement, 
 from cotag.services.agreement import agreement_report as project_agreement
 from cotag.services.agreement import unit_disagreements as project_disagreements
 from cotag.keys import AGREEMENT
+from cotag.reliability.measures import REASON_NO_VARIATION, REASON_TOO_FEW_CODERS, REASON_TOO_FEW_UNITS
 from cotag.reliability.report import THRESHOLD, CodeRow
 from cotag.reliability.units import Selection
 from cotag.tui.bindings import bindings_for
@@ -45,11 +46,17 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+# The note column's words, short on purpose: with the study's longest code names (21 letters) an 80-column
+# terminal has eight columns left for it, and "below .667" or "no variation" was cut mid-word there. The header
+# line and docs/keys.md spell them out; without colour the note still says which rows are below.
+SHORT_REASONS = {REASON_NO_VARIATION: "no var.", REASON_TOO_FEW_UNITS: "< 2 units", REASON_TOO_FEW_CODERS: "< 2 coders"}
+
+
 def note(row: CodeRow) -> str:
     if row.alpha.value is None:
-        # "no variation: only one value occurs in the pairable data": the part before the colon fits a cell.
-        return (row.alpha.undefined_reason or "undefined").split(":")[0]
-    return f"below {THRESHOLD_TEXT}" if row.below else ""
+        reason = row.alpha.undefined_reason or "undefined"
+        return SHORT_REASONS.get(reason, reason.split(":")[0])
+    return f"< {THRESHOLD_TEXT}" if row.below else ""
 
 
 def row_cells(row: CodeRow, disagreements: int) -> list[Text]:
