@@ -4,6 +4,8 @@ the coders, and live codings as a table. Each function takes the session of the 
 
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -114,6 +116,7 @@ def codings_table(session: Session, *, coders: Iterable[str] | None = None, docu
     from cotag.store.codes import require_code
     from cotag.store.documents import require_document
     from cotag.store.documents import texts as doc_texts
+    from cotag.store.documents import unit_columns
 
     # Unknown names are errors, not empty output: a typo must not look like "no codings".
     for name in coders or ():
@@ -123,6 +126,20 @@ def codings_table(session: Session, *, coders: Iterable[str] | None = None, docu
     for key in codes or ():
         require_code(session, key=key)
     rows = coding_store.list_codings(session, coders=coders, documents=documents, codes=codes)
-    texts = doc_texts(session, ids={row.document_id for row in rows})
-    return [{"document": row.document, "code": row.code, "coder": row.coder, "start": row.start, "end": row.end,
-             "text": texts[row.document_id][row.start:row.end], "memo": row.memo} for row in rows]
+    ids = {row.document_id for row in rows}
+    texts = doc_texts(session, ids=ids)
+    # The units a coding touches, numbered from 1 as the screens and `codings import` number them (unit_start and
+    # unit_end are that import's column names, so a listing reads back in); offsets alone say nothing to a reader.
+    starts: dict[int, list[int]] = {}
+    for document_id, _index, start, _end, *_ in unit_columns(session, document_ids=ids):
+        starts.setdefault(document_id, []).append(start)
+    out = []
+    for row in rows:
+        unit_starts = starts.get(row.document_id, [])
+        first = max(bisect.bisect_right(unit_starts, row.start) - 1, 0)
+        last = max(bisect.bisect_left(unit_starts, row.end) - 1, first)
+        out.append({"document": row.document, "code": row.code, "coder": row.coder, "start": row.start,
+                    "end": row.end, "unit_start": first + 1 if unit_starts else None,
+                    "unit_end": last + 1 if unit_starts else None,
+                    "text": texts[row.document_id][row.start:row.end], "memo": row.memo})
+    return out

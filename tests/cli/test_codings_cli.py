@@ -54,15 +54,21 @@ def test_list_json_has_text_and_memo_and_filters(study):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
         {"document": "E001", "code": "wages", "coder": "alice", "start": units[1].start, "end": units[1].end,
-         "text": SENTENCES[0], "memo": "pay"},
+         "unit_start": 2, "unit_end": 2, "text": SENTENCES[0], "memo": "pay"},
         {"document": "E001", "code": "network", "coder": "bob", "start": units[2].start, "end": units[2].end,
-         "text": SENTENCES[1], "memo": ""}]
+         "unit_start": 3, "unit_end": 3, "text": SENTENCES[1], "memo": ""}]
     only_bob = json.loads(run(project, "codings", "list", "--coder", "bob", "--json").stdout)
     assert [r["coder"] for r in only_bob] == ["bob"]
     assert json.loads(run(project, "codings", "list", "--code", "wages", "--document", "E001", "--json").stdout)[0][
         "code"] == "wages"
     table = run(project, "codings", "list")
     assert table.exit_code == 0 and "Salaries are low here." in table.stdout and "2 coding(s)" in table.stdout
+    # A coding over two sentences (its last word in the second) lists both units, numbered from 1 as the
+    # transcript's status line numbers them.
+    alice.apply(document_id=doc_id, code="network", start=units[1].start + 4, end=units[2].start + 3)
+    across = json.loads(run(project, "codings", "list", "--coder", "alice", "--code", "network", "--json").stdout)
+    assert (across[0]["unit_start"], across[0]["unit_end"]) == (2, 3)
+    assert " 2-3 " in run(project, "codings", "list", "--coder", "alice", "--code", "network").stdout
 
 
 def test_list_names_an_unknown_coder(study):

@@ -249,7 +249,7 @@ def test_codings_table_and_unknown_names(project, study):
     alice.apply(document_id=study["doc"], code="wages", start=unit.start, end=unit.end, memo="pay")
     assert coding_service.codings_table(project, coders=["alice"]) == [
         {"document": "E001", "code": "wages", "coder": "alice", "start": unit.start, "end": unit.end,
-         "text": SENTENCES[0], "memo": "pay"}]
+         "unit_start": 2, "unit_end": 2, "text": SENTENCES[0], "memo": "pay"}]
     assert coding_service.codings_table(project, codes=["network"]) == []
     with pytest.raises(NotFound, match="no coder named 'zed'"):
         coding_service.codings_table(project, coders=["zed"])

@@ -37,7 +37,8 @@ def codings_list(coder: List[str] = CoderOption,
                  code_key: Optional[str] = CodesOption,
                  as_json: bool = JsonOption,
                  ) -> None:
-    """Every live coding: document, code key, coder, start, end, the coded text and the memo."""
+    """Every live coding: document, code key, coder, the units it touches (from 1), its character offsets, the coded
+    text and the memo."""
     from cotag.services.coding import codings_table
 
     rows = codings_table(open_project(), coders=names_of(coder) or None, documents=split_names(document),
@@ -48,10 +49,12 @@ def codings_list(coder: List[str] = CoderOption,
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("document", "code", "coder", "start", "end", "text", "memo", box=None)
+    table = Table("document", "code", "coder", "unit", "start", "end", "text", "memo", box=None)
     for row in rows:
         text = " ".join(row["text"].split())
-        table.add_row(row["document"], row["code"], row["coder"], str(row["start"]), str(row["end"]),
+        first, last = row["unit_start"], row["unit_end"]
+        unit = "" if first is None else str(first) if first == last else f"{first}-{last}"
+        table.add_row(row["document"], row["code"], row["coder"], unit, str(row["start"]), str(row["end"]),
                       text if len(text) <= 60 else text[:59] + "…", row["memo"])
     Console().print(table)
     typer.echo(f"{len(rows)} coding(s)")
