@@ -65,18 +65,25 @@ async def settle(pilot) -> None:
 
 
 async def _tables_measured(pilot) -> None:
-    """A DataTable sizes its columns to new rows when it is next idle: on a loaded CI machine snapshots caught
-    the library's and the analysis table's columns still at their heads' widths. Wait (briefly, a bounded number
-    of times) until no table on any screen has rows or cells left to measure."""
+    """A DataTable sizes its columns to new rows only when its message queue next runs dry (Idle): on a loaded CI
+    machine snapshots caught the library's and the analysis table's columns still at their heads' widths, even
+    after waiting half a second for that Idle. So do the table's own idle work now, on every table of every screen
+    in the stack (a modal's snapshot shows the screen beneath it), then let the layout it asks for be drawn."""
     from textual.widgets import DataTable
 
-    for _ in range(50):
-        # Every screen on the stack: a modal's snapshot shows the screen beneath it, tables and all.
+    quiet = 0
+    for _ in range(20):
         pending = [table for screen in pilot.app.screen_stack for table in screen.query(DataTable)
                    if getattr(table, "_require_update_dimensions", False) or getattr(table, "_updated_cells", None)]
-        if not pending:
+        for table in pending:
+            await table._on_idle(None)  # measures new rows and updated cells, then refresh(layout=True)
+        await pilot.pause()
+        await pilot.pause()
+        # Twice in a row with nothing to measure: a screen's rows that arrived during the pauses are measured too.
+        quiet = 0 if pending else quiet + 1
+        if quiet == 2:
             return
-        await pilot.pause(0.01)
+
 
 
 def live(project, coder: str | None = None) -> list[tuple]:
