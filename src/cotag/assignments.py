@@ -86,6 +86,14 @@ def _coder_ids(session, names: list[str]) -> dict[str, int]:
     return ids
 
 
+def new_coders(session, names: Iterable[str]) -> list[str]:
+    """The names no coder has yet: assign creates them (a plan is made before coders start), and a misspelt name
+    would quietly become a coder with documents, so the front ends say which names are new."""
+    from cotag.store.coders import get_coder
+
+    return [name for name in names if get_coder(session, name=name) is None]
+
+
 def check_coders(coders: Iterable[str]) -> list[str]:
     names = [c.strip() for c in coders if c and c.strip()]
     if not names:
@@ -192,6 +200,7 @@ def plan_and_store(session, *, coders: list[str], lead: str, overlap: float = 0.
         if row["round"] != round_name and row["document"] in plan.documents:
             elsewhere.setdefault(row["round"], set()).add(row["document"])
     result["also_in_rounds"] = {r: len(docs) for r, docs in sorted(elsewhere.items())}
+    result["new_coders"] = new_coders(session, plan.coders)
     if dry_run:
         session.rollback()
         return result
@@ -242,8 +251,9 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
     is_overlap = any(row["overlap"] for row in current)
     if sorted(names) == before:  # nothing to change, nothing to log
         return {"document": document, "round": rounds[0], "from": before, "to": before, "overlap": is_overlap,
-                "kept_codings": {}, "unchanged": True}
+                "kept_codings": {}, "unchanged": True, "new_coders": []}
     refuse_practice(session, {document: names})
+    added = new_coders(session, names)
     ids = list(_coder_ids(session, names).values())
     store.replace(session, plan={document: ids}, overlap={document} if is_overlap else set(),
                   round_name=rounds[0], lead=lead)
@@ -254,7 +264,7 @@ def reassign_document(session, *, document: str, coders: list[str], lead: str, r
     codings, _ = store.work_in(session, [current[0]["document_id"]])
     kept = {coder: n for (coder, _), n in sorted(codings.items()) if coder in set(before) - set(names)}
     return {"document": document, "round": rounds[0], "from": before, "to": names, "overlap": is_overlap,
-            "kept_codings": kept, "unchanged": False}
+            "kept_codings": kept, "unchanged": False, "new_coders": added}
 
 
 def assignment_table(session, *, coder: Optional[str] = None, round_name: Optional[str] = None) -> list[dict[str, Any]]:
@@ -301,9 +311,15 @@ def work_progress(session, *, round_name: Optional[str] = None) -> dict[str, Any
     from cotag.store import progress as progress_store
 
     rows = store.live(session, round_name=round_name)
+    started = _get_round(session, round_name) if round_name else None
+    if round_name and not rows and started is None:
+        # A misspelt round is an error, not "no assignments in round 'pilto'" (a round exists once started or
+        # planned into).
+        known = sorted({r.name for r in store.all_rounds(session)} | {a["round"] for a in store.live(session)} - {""})
+        raise CotagError(f"no round {round_name!r}" + (f" (rounds: {', '.join(known)})" if known else
+                                                        " (no rounds yet: `cotag round start NAME`)"))
     codings, done = store.work_in(session, sorted({row["document_id"] for row in rows}))
     times = progress_store.action_times(session, actors=sorted({row["coder"] for row in rows}))
-    started = _get_round(session, round_name) if round_name else None
     if started is not None:
         # A round's time is what the coders spent while it was open (actions carry no round of their own).
         times = {actor: [at for at in ats if at >= started.started_at

@@ -208,6 +208,21 @@ def test_reassign_is_a_command_of_its_own(corpus):
     assert sum(e["kind"] == "assign.reassign" for e in log) == 1
     missing = run(corpus, "reassign", "E404", "--coders", "anna", "--lead", "lena")
     assert missing.exit_code == 1 and "'E404' has no assignment" in missing.output
+    assert "new coder" not in moved.output
+
+
+def test_a_name_that_is_not_a_coder_yet_is_said_to_be_new(corpus):
+    """assign creates coders (a plan comes before they start), so a misspelt name would quietly get documents."""
+    dry = run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena", "--dry-run")
+    assert "note: new coder(s) anna, ben would be added" in dry.output
+    assert json.loads(run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena", "--dry-run", "--json")
+                      .output)["new_coders"] == ["anna", "ben"]
+    first = run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena")
+    assert "note: new coder(s) anna, ben added" in first.output
+    again = run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena")
+    assert again.exit_code == 0 and "new coder" not in again.output
+    typo = run(corpus, "reassign", "E003", "--coders", "anan", "--lead", "lena")
+    assert typo.exit_code == 0 and "note: new coder(s) anan added" in typo.output
 
 
 def test_dry_run_writes_no_row_of_any_kind(corpus):
@@ -221,3 +236,10 @@ def test_dry_run_writes_no_row_of_any_kind(corpus):
               "--round", "pilot", "--lead", "newlead", "--dry-run")
     assert dry.exit_code == 0 and "would assign 9 document(s)" in dry.output
     assert counts() == before
+
+
+def test_progress_names_an_unknown_round(corpus):
+    assert run(corpus, "assign", "--coders", "anna,ben", "--lead", "lena", "--round", "pilot").exit_code == 0
+    wrong = run(corpus, "progress", "--round", "pilto")
+    assert wrong.exit_code == 1 and "no round 'pilto' (rounds: pilot)" in wrong.output
+    assert run(corpus, "progress", "--round", "pilot").exit_code == 0

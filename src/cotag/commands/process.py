@@ -57,6 +57,7 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
         for coder, count in result["kept_codings"].items():
             typer.echo(f"note: {coder}'s {count} coding(s) in {result['document']} stay (and count in agreement)",
                        err=True)
+        _say_new_coders(result["new_coders"], dry_run=False)
         return
     result = assignments.assign(project, coders=names, lead=lead, overlap=overlap, stratify=stratify,
                                 documents=split_names(documents), group=group, round_name=round_name or "",
@@ -87,6 +88,15 @@ def assign(coders: str = typer.Option(..., "--coders", metavar="A,B[,C]", help="
                    f"{len(result['documents'])} documents ({share:.0%})", err=True)
     if result.get("replaced"):
         typer.echo(f"replaced {result['replaced']} earlier assignment(s) (kept in the history)")
+    _say_new_coders(result["new_coders"], dry_run=dry_run)
+
+
+def _say_new_coders(names: list[str], *, dry_run: bool) -> None:
+    """A name that is not a coder yet becomes one: right for a coder who has not started, wrong for a typo."""
+    if names:
+        verb = "would be added" if dry_run else "added"
+        typer.echo(f"note: new coder(s) {', '.join(names)} {verb} (not in the project before; check the "
+                   "spelling)", err=True)
 
 
 def reassign(document: str = typer.Argument(..., metavar="DOCUMENT", help="The document's id."),
