@@ -109,3 +109,22 @@ def test_cooccurrence_cell_quotes_are_what_enter_on_the_cell_opens(study, tmp_pa
     assert unknown.exit_code == 1 and "--cell 'wages:corruptoin': no code with key 'corruptoin'" in unknown.output
     both = run(study, "export", "matrix", "--by", "gender", "--cooccurrence", "unit", "--cell", "wages:male")
     assert both.exit_code == 1 and "--cell goes with --by ATTRIBUTE" in both.output
+
+
+def test_an_unquoted_expression_is_one_query_and_a_last_file_word_its_output(study, tmp_path):
+    """A shell splits `cotag query wages NEAR/1 corruption out.csv` into words: they read as the quoted form."""
+    out = tmp_path / "near.csv"
+    split = run(study, "query", "wages", "NEAR/1", "corruption", str(out), "--coder", "alice")
+    assert split.exit_code == 0, split.output
+    assert "wrote 2 passages from 1 respondents for (wages NEAR/1 corruption)" in split.stdout and out.exists()
+    on_stdout = run(study, "query", "(", "lowpay", "OR", "family", ")", "--all-coders", "--format", "txt")
+    assert on_stdout.exit_code == 0 and '"A teacher cannot live on this salary."' in on_stdout.stdout
+    negated = run(study, "query", "NOT", "wages", "--coder", "alice", "--format", "txt")
+    assert negated.exit_code == 0, negated.output
+    for unfinished in (["wages", "AND"], ["wages", "NEAR/1"]):  # NEAR/1 is a query word, not a file in a folder
+        result = run(study, "query", *unfinished)
+        assert result.exit_code == 1 and "at position" in result.output, result.output
+    # Two words, no query word: EXPR then OUTPUT, as before; with no suffix and no --format, refused.
+    no_suffix = run(study, "query", "wages", str(tmp_path / "plain"))
+    assert no_suffix.exit_code == 1 and "cannot tell the format" in no_suffix.output
+    assert not (tmp_path / "plain").exists()

@@ -12,13 +12,13 @@ from cotag.commands.common import (CoderOption, DocumentsOption, GroupOption, Js
 from cotag.commands.export import AllCodersOption, ConsensusOption, _finish, _scope
 
 
-def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
+def query(words: Optional[List[str]] = typer.Argument(None, metavar="EXPR [OUTPUT]",
                                                      help="Codes combined with AND, OR, NOT, OVERLAP, NEAR/n and "
-                                                          "parentheses, e.g. \"wages AND NOT family\"."),
-          output: Optional[Path] = typer.Argument(None, metavar="[OUTPUT]",
-                                                  help="File to write; the suffix picks the format (.csv .xlsx .md "
-                                                       ".docx .txt). Omit for CSV (or --format md|txt) on standard "
-                                                       "output."),
+                                                          "parentheses, e.g. \"wages AND NOT family\" (quoted, or "
+                                                          "as separate words); then the file to write, whose "
+                                                          "suffix picks the format (.csv .xlsx .md .docx .txt). "
+                                                          "Without a file: CSV (or --format md|txt) on standard "
+                                                          "output."),
           fmt: Optional[str] = format_option("csv, xlsx, md, docx or txt."),
           coder: List[str] = CoderOption,
           consensus: bool = ConsensusOption,
@@ -39,11 +39,11 @@ def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
 
     project = open_project()
     if saved is not None:
-        if output is not None:
+        if len(words or []) > 1:
             raise CotagError("--saved NAME takes the query from queries.yaml: give only an OUTPUT file")
         stored = saved_query(project, saved)
-        output = Path(expression) if expression else None
-        expression = stored["query"]
+        output = Path(words[0]) if words else None
+        expression: Optional[str] = stored["query"]
         # Whose coding is one choice: --coder, --consensus or --all-coders given now replaces the stored one.
         if not (coder or consensus or all_coders):
             coder = list(stored.get("coder", []))
@@ -52,6 +52,8 @@ def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
         documents = documents or stored.get("documents")
         where = [*stored.get("where", []), *where]
         attribution = attribution or list(stored.get("attribution", []))
+    else:
+        expression, output = split_expression(words or [])
     if not expression:
         raise CotagError("give a query, e.g. cotag query \"wages AND NOT family\" (or --saved NAME)")
     scope = _scope(None, coder, consensus, all_coders, group, documents, where)
@@ -66,6 +68,31 @@ def query(expression: Optional[str] = typer.Argument(None, metavar="EXPR",
                                     f"for {summary['query']}")
     if save is not None and not as_json:
         typer.echo(f"saved as {save!r} in {summary['saved']['path']}", err=text is not None)
+
+
+OUTPUT_SUFFIXES = (".csv", ".xlsx", ".md", ".docx", ".txt")
+
+
+def split_expression(words: List[str]) -> tuple[Optional[str], Optional[Path]]:
+    """EXPR [OUTPUT] from the command's words. A shell splits an unquoted `wages AND corruption` into three
+    words: they are one expression, and a last word naming a file (a known suffix, or a folder in it) is the
+    output. Two words, neither a query word, are EXPR then OUTPUT as before (a file with no suffix takes its
+    format from --format, and without it is refused, so a forgotten AND does not quietly write a file)."""
+    from cotag.query import KEYWORDS
+
+    if not words:
+        return None, None
+    def query_word(word: str) -> bool:
+        return word.upper().split("/")[0] in KEYWORDS or word.startswith("(") or word.endswith(")")
+
+    last = words[-1]
+    if len(words) > 1 and not query_word(last) and (Path(last).suffix.lower() in OUTPUT_SUFFIXES
+                                                    or "/" in last or "\\" in last):
+        return " ".join(words[:-1]), Path(last)
+
+    if len(words) == 2 and not query_word(words[0]) and not query_word(last):
+        return words[0], Path(last)
+    return " ".join(words), None
 
 
 def queries(as_json: bool = JsonOption) -> None:
