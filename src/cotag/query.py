@@ -439,11 +439,7 @@ def export_query(project: "Project", session: "Session", source: str, path: Path
     from cotag.export import writers
     from cotag.export.quotes import quote_summary
 
-    fmt = _format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. query.{fmt})")
+    fmt = writers.output_format(path, fmt, example="query", resolved=_format(path, fmt))
     selection = query_selection(session, source, scope)
     table = run_query(selection, source, attribution_overrides=attribution_overrides, config=project.config)
     if fmt == "txt":

@@ -95,11 +95,7 @@ def write_cell_quotes(project: "Project", session: Session, path: Path | None, *
         raise CotagError("--cell CODE:VALUE goes with --by ATTRIBUTE (or --cooccurrence unit|document)")
     rollup = True if rollup is None else rollup
     code, value = parse_cell(cell)
-    fmt = writers.resolve_format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. cell.{fmt})")
+    fmt = writers.output_format(path, fmt, example="cell")
     bands = parse_age_bands(age_bands or configured_age_bands(project.config)) if by == AGE_BAND else []
     layer = None
     if pseudonymise:
@@ -133,11 +129,7 @@ def _write_pair_quotes(project: "Project", session: Session, path: Path | None, 
     """The quotes behind one cell of the co-occurrence matrix (`--cooccurrence W --cell A:B`): what Enter on that
     cell of the analysis screen opens."""
     a, b = parse_cell(cell)
-    fmt = writers.resolve_format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. cell.{fmt})")
+    fmt = writers.output_format(path, fmt, example="cell")
     layer = None
     if pseudonymise:
         from cotag.privacy import exports as private

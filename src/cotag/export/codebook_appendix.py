@@ -225,11 +225,8 @@ def write_codebook(project: "Project", session: Session, path: Path | None, *, f
 
     pseudonymise: every text (names, definitions, rules, examples quoted from transcripts, group heads) through
     the pseudonym table."""
-    fmt = writers.resolve_format(path, fmt)  # docx, md, xlsx or csv: every table format has an appendix
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. codebook.{fmt})")
+    # docx, md, xlsx or csv: every table format has an appendix
+    fmt = writers.output_format(path, fmt, example="codebook")
     layer = None
     if pseudonymise:
         from cotag.privacy import exports as private

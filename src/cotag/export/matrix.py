@@ -528,11 +528,7 @@ def write_matrix(project: "Project", session: Session, path: Path | None, *, fmt
     """
     if (by is None) == (within is None):
         raise CotagError("choose either --by ATTRIBUTE (code x attribute matrix) or --cooccurrence unit|document")
-    fmt = writers.resolve_format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. matrix.{fmt})")
+    fmt = writers.output_format(path, fmt, example="matrix")
     layer = None
     if pseudonymise:
         from cotag.privacy import exports as private

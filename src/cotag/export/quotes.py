@@ -362,11 +362,7 @@ def write_quotes(project: "Project", session: Session, path: Path | None, *, fmt
 
     excel: a CSV starts with a byte-order mark (Excel then reads it as UTF-8).
     """
-    fmt = writers.resolve_format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. quotes.{fmt})")
+    fmt = writers.output_format(path, fmt, example="quotes")
     privacy: dict[str, Any] = {}
     if pseudonymise or min_k is not None:
         table, privacy = private_quotes(project, session, scope, widen=widen,

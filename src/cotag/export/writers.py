@@ -123,6 +123,18 @@ def resolve_format(path: Path | None, fmt: str | None) -> str:
     return found
 
 
+def output_format(path: Path | None, fmt: str | None, *, example: str, resolved: str | None = None) -> str:
+    """The format of an export, checked before any work: a file that cannot be written is named with its path,
+    and a binary format (xlsx, docx) asked for on standard output is refused with a file name to give instead.
+    `resolved`: a format the caller settled itself (a query's txt)."""
+    fmt = resolved or resolve_format(path, fmt)
+    if path is not None:
+        check_writable(path)
+    elif fmt in BINARY_FORMATS:
+        raise CotagError(f"{fmt} output needs a file name (e.g. {example}.{fmt})")
+    return fmt
+
+
 def check_writable(path: Path) -> None:
     """Fail before the work, not after it: a missing folder or a read-only place is named with the path."""
     if path.is_dir():

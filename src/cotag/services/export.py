@@ -125,17 +125,12 @@ def export_memos(project: Project, path: Path | None, *, fmt: str | None = None,
                  coders: Iterable[str] | None = None, document: str | None = None, code: str | None = None,
                  kinds: Iterable[str] | None = None, pseudonymise: bool = False) -> Written:
     """Write the memos (md, docx, csv or xlsx); without a path, Markdown or CSV is returned for standard output."""
-    from cotag.errors import CotagError
     from cotag.export import writers
     from cotag.export.memos import MemoReport, pseudonymised
     from cotag.memos import KINDS, memos
     from cotag.store.codes import list_codes
 
-    fmt = writers.resolve_format(path, fmt)
-    if path is not None:
-        writers.check_writable(path)
-    elif fmt in writers.BINARY_FORMATS:
-        raise CotagError(f"{fmt} output needs a file name (e.g. memos.{fmt})")
+    fmt = writers.output_format(path, fmt, example="memos")
     # The memos and the code names in one read (two transactions before issue #14 moved memos' sessions here).
     with project.session() as session:
         views = memos(session, coders=coders, document=document, code=code, kinds=kinds)
