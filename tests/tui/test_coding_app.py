@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_helpers import live, settle
+from tui_helpers import live, settle, search_and_pick
 
 from cotag.coding import CodingSession
 from cotag.services import coding
@@ -556,13 +556,7 @@ async def test_a_search_jump_is_where_reopening_returns(study):
         await settle(pilot)
         await pilot.press("j")
         await settle(pilot)
-        await pilot.press("slash")
-        await pilot.pause()
-        await pilot.press(*"brothr in berlin")
-        await pilot.pause(0.3)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_and_pick(pilot, "brothr in berlin")
         assert app.screen.transcript.external_id == "E001" and view(app).cursor == 2
         await pilot.press("q")
         await pilot.pause()
@@ -583,13 +577,7 @@ async def test_next_document_after_a_search_outside_the_library_filter(study):
         await pilot.press("f", *"G002", "enter")
         await settle(pilot)
         assert app.screen.transcript.external_id == "G002"
-        await pilot.press("slash")
-        await pilot.pause()
-        await pilot.press(*"brothr in berlin")
-        await pilot.pause(0.3)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_and_pick(pilot, "brothr in berlin")
         assert app.screen.transcript.external_id == "E001"
         await pilot.press("right_square_bracket")
         await settle(pilot)

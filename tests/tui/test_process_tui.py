@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from test_snapshots import SIZES, steps, team  # noqa: F401 - team: the snapshot tests' two coders
-from tui_helpers import settle
+from tui_helpers import settle, search_and_pick
 from typer.testing import CliRunner
 
 from cotag.services import team as assignments
@@ -203,24 +203,12 @@ async def test_a_search_hit_in_an_unassigned_document_asks_first(study):
     app = make_app(study.project, coder="alice", resume=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("slash")
-        await pilot.pause()
-        await pilot.press(*"brothr in berlin")
-        await pilot.pause(0.3)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_and_pick(pilot, "brothr in berlin")
         assert isinstance(app.screen, Confirm)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, LibraryScreen)
-        await pilot.press("slash")
-        await pilot.pause()
-        await pilot.press(*"brothr in berlin")
-        await pilot.pause(0.3)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await search_and_pick(pilot, "brothr in berlin")
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, TranscriptScreen) and app.screen.transcript.external_id == "E001"

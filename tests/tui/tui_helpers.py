@@ -64,6 +64,17 @@ async def settle(pilot) -> None:
     await _tables_measured(pilot)
 
 
+async def search_and_pick(pilot, words: str) -> None:
+    """`/`, type the words (the search runs as one types, after a short pause), then enter on the first hit."""
+    await pilot.press("slash")
+    await pilot.pause()
+    await pilot.press(*words)
+    await pilot.pause(0.3)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def _tables_measured(pilot) -> None:
     """A DataTable sizes its columns to new rows only when its message queue next runs dry (Idle): on a loaded CI
     machine snapshots caught the library's and the analysis table's columns still at their heads' widths, even
