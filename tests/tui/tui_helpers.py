@@ -82,18 +82,18 @@ async def _tables_measured(pilot) -> None:
     in the stack (a modal's snapshot shows the screen beneath it), then let the layout it asks for be drawn."""
     from textual.widgets import DataTable
 
-    quiet = 0
+    # Nothing to measure (most calls): no pause at all, since every pilot.pause() sleeps at least 20 ms and
+    # settle runs after each key press. Otherwise measure, let the layout be drawn, and look again (rows may
+    # have arrived meanwhile).
     for _ in range(20):
         pending = [table for screen in pilot.app.screen_stack for table in screen.query(DataTable)
                    if getattr(table, "_require_update_dimensions", False) or getattr(table, "_updated_cells", None)]
+        if not pending:
+            return
         for table in pending:
             await table._on_idle(None)  # measures new rows and updated cells, then refresh(layout=True)
         await pilot.pause()
         await pilot.pause()
-        # Twice in a row with nothing to measure: a screen's rows that arrived during the pauses are measured too.
-        quiet = 0 if pending else quiet + 1
-        if quiet == 2:
-            return
 
 
 
