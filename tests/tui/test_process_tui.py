@@ -104,16 +104,27 @@ async def computed(pilot, screen) -> None:
     raise AssertionError("the dashboard never showed its figures")
 
 
+def progress_json(project) -> dict:
+    """What `cotag progress --json` prints: the dashboard shows the same computation."""
+    return json.loads(CliRunner().invoke(cli, ["--project", str(project.root), "progress", "--json"]).output)
+
+
+async def open_dashboard(pilot):
+    """The lead's ctrl+u, waiting until its worker has computed what the screen shows."""
+    await settle(pilot)
+    await pilot.press("ctrl+u")
+    screen = pilot.app.screen
+    await computed(pilot, screen)
+    return screen
+
+
 async def test_dashboard_shows_what_progress_and_agreement_compute(team):
     project = team.project
     plan_the_team(team)
-    expected = json.loads(CliRunner().invoke(cli, ["--project", str(project.root), "progress", "--json"]).output)
+    expected = progress_json(project)
     app = make_app(project, coder="lena", lead=True, resume=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+u")
-        screen = app.screen
-        await computed(pilot, screen)
+        screen = await open_dashboard(pilot)
         assert isinstance(screen, DashboardScreen) and screen.data is not None
         shown = {row["coder"]: row for row in screen.data["coders"]}
         for row in expected["coders"]:
@@ -219,13 +230,10 @@ async def test_dashboard_rounds_match_progress_with_a_row_for_work_outside_any_r
     plan_the_team(team)
     assignments.reassign(project, document="G002", coders=["alice", "bob"], lead="lena")
     assignments.assign(project, coders=["bob"], lead="lena", documents=["E001"])  # no round: a row of its own
-    expected = json.loads(CliRunner().invoke(cli, ["--project", str(project.root), "progress", "--json"]).output)
+    expected = progress_json(project)
     app = make_app(project, coder="lena", lead=True, resume=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+u")
-        screen = app.screen
-        await computed(pilot, screen)
+        screen = await open_dashboard(pilot)
         assert screen.data["rounds"] == expected["rounds"]
         table = screen.query_one("#db-rounds")
         assert [str(table.get_row(r["round"])[1]) for r in expected["rounds"]] == ["open", "-"]
